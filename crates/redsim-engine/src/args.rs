@@ -1,0 +1,135 @@
+//! A cursor over a command's arguments, and Redis's strict number parsing.
+//!
+//! Commands parse their arguments into a typed struct with this cursor (mini-redis's `Parse`), so
+//! the exact error texts for bad numbers live here once instead of in every command.
+
+use crate::error::{Error, Result};
+
+/// The arguments after the command name (and after the subcommand, for container commands).
+pub struct Args<'a> {
+    argv: &'a [Vec<u8>],
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(argv: &'a [Vec<u8>]) -> Args<'a> {
+        Args { argv, pos: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.argv.len() - self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    pub fn peek(&self) -> Option<&'a [u8]> {
+        self.argv.get(self.pos).map(Vec::as_slice)
+    }
+
+    /// The next argument; a syntax error when there is none.
+    pub fn next(&mut self) -> Result<&'a [u8]> {
+        let arg = self.peek().ok_or(Error::Syntax)?;
+        self.pos += 1;
+        Ok(arg)
+    }
+
+    pub fn next_owned(&mut self) -> Result<Vec<u8>> {
+        self.next().map(<[u8]>::to_vec)
+    }
+
+    pub fn next_i64(&mut self) -> Result<i64> {
+        parse_i64(self.next()?).ok_or(Error::NotInteger)
+    }
+
+    /// Redis's `getIntFromObjectOrReply`: an integer that must fit in 32 bits.
+    pub fn next_i32(&mut self) -> Result<i32> {
+        let n = self.next_i64()?;
+        i32::try_from(n).map_err(|_| Error::NotInRange { min: i32::MIN.into(), max: i32::MAX.into() })
+    }
+
+    /// Consumes the next argument if it equals `word`, ignoring ASCII case.
+    pub fn eat(&mut self, word: &str) -> bool {
+        match self.peek() {
+            Some(arg) if arg.eq_ignore_ascii_case(word.as_bytes()) => {
+                self.pos += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Every argument not consumed yet.
+    pub fn rest(&mut self) -> &'a [Vec<u8>] {
+        let rest = &self.argv[self.pos..];
+        self.pos = self.argv.len();
+        rest
+    }
+}
+
+/// Redis's `string2ll`: an optional `-`, digits without leading zeros, no spaces, no `+`,
+/// and a value that fits in 64 bits.
+pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    if bytes == b"0" {
+        return Some(0);
+    }
+    let (negative, digits) = match bytes[0] {
+        b'-' => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || !(b'1'..=b'9').contains(&digits[0]) {
+        return None;
+    }
+    let mut magnitude: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    if negative {
+        if magnitude > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((magnitude as i128).wrapping_neg() as i64)
+        }
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// Redis's `string2ull` as used for stream IDs: plain decimal digits, no sign, fits in 64 bits.
+pub fn parse_u64(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 20 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [&b""[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"9223372036854775808", b"1.0", b"-"] {
+            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn unsigned_ids() {
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"007"), Some(7));
+    }
+}

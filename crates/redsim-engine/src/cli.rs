@@ -1,0 +1,206 @@
+//! What `redis-cli` does with a typed line and with a reply, so the console reads like a terminal.
+//!
+//! `split_args` is Redis's `sdssplitargs` (also what the server uses for inline commands);
+//! `format_reply` is redis-cli's `cliFormatReplyTTY`.
+
+use crate::reply::{format_double, Reply};
+
+/// redis-cli's answer to a line that `split_args` rejects.
+pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
+
+/// Splits a command line into arguments with redis-cli's quoting rules: `"..."` with `\n`, `\r`,
+/// `\t`, `\b`, `\a`, `\xHH` and `\<char>` escapes; `'...'` with only `\'`; a closing quote must be
+/// followed by a space or the end. Returns `None` for unbalanced quotes.
+///
+/// Like the C original, the line ends at the first NUL byte.
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let end = line.iter().position(|&b| b == 0).unwrap_or(line.len());
+    let line = &line[..end];
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
+    let mut args = Vec::new();
+    let mut p = 0;
+    loop {
+        while p < line.len() && is_space(line[p]) {
+            p += 1;
+        }
+        if p >= line.len() {
+            return Some(args);
+        }
+        let mut current = Vec::new();
+        let (mut in_double, mut in_single) = (false, false);
+        loop {
+            let c = at(p);
+            if in_double {
+                if c == b'\\' && at(p + 1) == b'x' && at(p + 2).is_ascii_hexdigit() && at(p + 3).is_ascii_hexdigit() {
+                    current.push(hex(at(p + 2)) * 16 + hex(at(p + 3)));
+                    p += 3;
+                } else if c == b'\\' && at(p + 1) != 0 {
+                    p += 1;
+                    current.push(match at(p) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
+                        return None;
+                    }
+                    p += 1;
+                    break;
+                } else if c == 0 {
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else if in_single {
+                if c == b'\\' && at(p + 1) == b'\'' {
+                    p += 1;
+                    current.push(b'\'');
+                } else if c == b'\'' {
+                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
+                        return None;
+                    }
+                    p += 1;
+                    break;
+                } else if c == 0 {
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
+                        if c != 0 {
+                            p += 1;
+                        }
+                        break;
+                    }
+                    b'"' => in_double = true,
+                    b'\'' => in_single = true,
+                    _ => current.push(c),
+                }
+            }
+            p += 1;
+        }
+        args.push(current);
+    }
+}
+
+/// C's `isspace` in the "C" locale.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+fn hex(b: u8) -> u8 {
+    (b as char).to_digit(16).expect("checked to be a hex digit") as u8
+}
+
+/// Formats a reply the way redis-cli prints it on a terminal, ending with a newline.
+pub fn format_reply(reply: &Reply) -> String {
+    format_tty(reply, "")
+}
+
+fn format_tty(reply: &Reply, prefix: &str) -> String {
+    match reply {
+        Reply::Error(e) => format!("(error) {e}\n"),
+        Reply::Status(s) => format!("{s}\n"),
+        Reply::Integer(n) => format!("(integer) {n}\n"),
+        Reply::Double(d) => format!("(double) {}\n", format_double(*d)),
+        Reply::Bulk(b) => format!("{}\n", quote(b)),
+        Reply::Nil | Reply::NilArray => "(nil)\n".to_string(),
+        Reply::Boolean(b) => format!("({b})\n"),
+        Reply::Array(items) => format_aggregate(items.iter().map(|r| (r, None)).collect(), ')', "(empty array)", prefix),
+        Reply::Set(items) => format_aggregate(items.iter().map(|r| (r, None)).collect(), '~', "(empty set)", prefix),
+        Reply::Map(pairs) => format_aggregate(pairs.iter().map(|(k, v)| (k, Some(v))).collect(), '#', "(empty hash)", prefix),
+    }
+}
+
+/// Numbered elements: `1) ...`, nested ones indented under their parent's number.
+fn format_aggregate(items: Vec<(&Reply, Option<&Reply>)>, separator: char, empty: &str, prefix: &str) -> String {
+    if items.is_empty() {
+        return format!("{empty}\n");
+    }
+    let width = items.len().to_string().len();
+    let child_prefix = format!("{prefix}{}", " ".repeat(width + 2));
+    let mut out = String::new();
+    for (i, (item, value)) in items.iter().enumerate() {
+        let lead = if i == 0 { "" } else { prefix };
+        out.push_str(&format!("{lead}{:>width$}{separator} ", i + 1));
+        out.push_str(&format_tty(item, &child_prefix));
+        if let Some(value) = value {
+            out.pop();
+            out.push_str(" => ");
+            out.push_str(&format_tty(value, &child_prefix));
+        }
+    }
+    out
+}
+
+/// Redis's `sdscatrepr`: a double-quoted string with C escapes for what is not printable.
+pub fn quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(line: &str) -> Option<Vec<String>> {
+        split_args(line.as_bytes())
+            .map(|args| args.into_iter().map(|a| String::from_utf8_lossy(&a).into_owned()).collect())
+    }
+
+    #[test]
+    fn splits_like_sdssplitargs() {
+        assert_eq!(split("  set a  b "), Some(vec!["set".into(), "a".into(), "b".into()]));
+        assert_eq!(split(r#"set "a b" 'c d'"#), Some(vec!["set".into(), "a b".into(), "c d".into()]));
+        assert_eq!(split(r#"echo "\x41\n\q""#), Some(vec!["echo".into(), "A\nq".into()]));
+        assert_eq!(split(r"echo 'it\'s'"), Some(vec!["echo".into(), "it's".into()]));
+        assert_eq!(split(r#"foo"bar baz""#), Some(vec!["foobar baz".into()]));
+        assert_eq!(split(""), Some(vec![]));
+        assert_eq!(split(r#"echo "unbalanced"#), None);
+        assert_eq!(split(r#"echo "a"b"#), None);
+        assert_eq!(split("echo 'a"), None);
+        assert_eq!(split_args(b"echo a\0b c"), Some(vec![b"echo".to_vec(), b"a".to_vec()]));
+    }
+
+    #[test]
+    fn formats_like_redis_cli() {
+        assert_eq!(format_reply(&Reply::Integer(3)), "(integer) 3\n");
+        assert_eq!(format_reply(&Reply::Nil), "(nil)\n");
+        assert_eq!(format_reply(&Reply::bulk("a\"b\x01")), "\"a\\\"b\\x01\"\n");
+        assert_eq!(format_reply(&Reply::Array(vec![])), "(empty array)\n");
+        let nested = Reply::Array(vec![
+            Reply::Array(vec![Reply::bulk("1-0"), Reply::Array(vec![Reply::bulk("f"), Reply::bulk("v")])]),
+            Reply::Integer(7),
+        ]);
+        assert_eq!(
+            format_reply(&nested),
+            "1) 1) \"1-0\"\n   2) 1) \"f\"\n      2) \"v\"\n2) (integer) 7\n"
+        );
+        let wide = Reply::Array((0..10).map(Reply::Integer).collect());
+        assert!(format_reply(&wide).starts_with(" 1) (integer) 0\n 2) (integer) 1\n"));
+        assert!(format_reply(&wide).ends_with("10) (integer) 9\n"));
+        let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Integer(1))]);
+        assert_eq!(format_reply(&map), "1# \"a\" => (integer) 1\n");
+    }
+}

@@ -1,0 +1,102 @@
+//! The command table: one row per command as data, read by the dispatcher (arity, subcommands),
+//! by `COMMAND`, and by the console's hints and Tab completion.
+
+use crate::args::Args;
+use crate::error::Result;
+use crate::reply::Reply;
+use crate::server::Ctx;
+
+/// Runs a command whose name and arity have been checked. `Args` starts after the command name
+/// (after the subcommand name for a subcommand).
+pub type Handler = fn(&mut Ctx<'_>, Args<'_>) -> Result<Reply>;
+
+/// Properties the dispatcher and `COMMAND INFO` need, as in Redis's command JSON files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    Write,
+    ReadOnly,
+    Fast,
+    Admin,
+    NoScript,
+    Blocking,
+    Loading,
+    Stale,
+    /// May run while the client is inside `MULTI` without being queued.
+    NoMulti,
+    AllowBusy,
+}
+
+impl Flag {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Write => "write",
+            Flag::ReadOnly => "readonly",
+            Flag::Fast => "fast",
+            Flag::Admin => "admin",
+            Flag::NoScript => "noscript",
+            Flag::Blocking => "blocking",
+            Flag::Loading => "loading",
+            Flag::Stale => "stale",
+            Flag::NoMulti => "no_multi",
+            Flag::AllowBusy => "allow_busy",
+        }
+    }
+}
+
+pub struct CommandSpec {
+    /// Lower case, as Redis names it.
+    pub name: &'static str,
+    /// Redis's convention: `n` means exactly n arguments including the name, `-n` at least n.
+    pub arity: i32,
+    pub flags: &'static [Flag],
+    /// Key positions: first, last (negative counts from the end), step. All 0 when no keys.
+    pub keys: (i32, i32, i32),
+    /// Redis's command group (`string`, `stream`, `connection`, ...).
+    pub group: &'static str,
+    /// The Redis version that introduced the command.
+    pub since: &'static str,
+    pub summary: &'static str,
+    /// The arguments after the name, as redis.io writes them.
+    pub syntax: &'static str,
+    /// `None` for a container whose work is done by its subcommands.
+    pub run: Option<Handler>,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        self.subcommands.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Every top-level command the engine knows, in one list.
+pub fn table() -> &'static [&'static CommandSpec] {
+    crate::commands::TABLE
+}
+
+/// Finds a top-level command by name, ignoring case.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    table().iter().copied().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// The full name Redis uses in errors: `get`, or `xgroup|create` for a subcommand.
+pub fn full_name(parent: Option<&CommandSpec>, cmd: &CommandSpec) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, cmd.name),
+        None => cmd.name.to_string(),
+    }
+}

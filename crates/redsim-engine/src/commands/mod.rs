@@ -1,0 +1,40 @@
+//! One file per command family. Each command is a `CommandSpec` row (its table entry) plus a
+//! handler that parses the arguments and does the work.
+
+mod connection;
+mod keys;
+mod server;
+mod string;
+mod transaction;
+
+use crate::command::CommandSpec;
+
+/// Every top-level command, grouped by family.
+pub static TABLE: &[&CommandSpec] = &[
+    // connection
+    &connection::CLIENT,
+    &connection::ECHO,
+    &connection::HELLO,
+    &connection::PING,
+    &connection::QUIT,
+    &connection::SELECT,
+    // keys
+    &keys::DEL,
+    &keys::EXISTS,
+    &keys::TYPE,
+    &keys::UNLINK,
+    // server
+    &server::COMMAND,
+    &server::DBSIZE,
+    &server::FLUSHALL,
+    &server::FLUSHDB,
+    &server::INFO,
+    &server::TIME,
+    // strings
+    &string::GET,
+    &string::SET,
+    // transactions
+    &transaction::DISCARD,
+    &transaction::EXEC,
+    &transaction::MULTI,
+];

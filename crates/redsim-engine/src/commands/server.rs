@@ -1,0 +1,175 @@
+//! Server commands: FLUSHALL, FLUSHDB, DBSIZE, INFO, TIME, COMMAND.
+
+use crate::args::Args;
+use crate::command::{self, CommandSpec, Flag};
+use crate::effect::Effect;
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::server::Ctx;
+
+const SERVER: &str = "server";
+
+/// `FLUSHALL [ASYNC|SYNC]`
+pub static FLUSHALL: CommandSpec = CommandSpec {
+    name: "flushall",
+    arity: -1,
+    flags: &[Flag::Write],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "1.0.0",
+    summary: "Removes all keys from all databases.",
+    syntax: "[ASYNC | SYNC]",
+    run: Some(flushall),
+    subcommands: &[],
+};
+
+/// Redis accepts exactly one optional `ASYNC` or `SYNC`; both flush at once here.
+fn flush_mode(mut args: Args) -> Result<()> {
+    match args.remaining() {
+        0 => Ok(()),
+        1 if args.eat("ASYNC") || args.eat("SYNC") => Ok(()),
+        _ => Err(Error::Syntax),
+    }
+}
+
+fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    flush_mode(args)?;
+    ctx.server.dbs.iter_mut().for_each(|db| db.clear());
+    // Always propagated, like Redis, even when nothing was there.
+    ctx.dirty += 1;
+    ctx.effect(Effect::Flushed { db: None });
+    Ok(Reply::ok())
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`
+pub static FLUSHDB: CommandSpec = CommandSpec {
+    name: "flushdb",
+    arity: -1,
+    flags: &[Flag::Write],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "1.0.0",
+    summary: "Remove all keys from the current database.",
+    syntax: "[ASYNC | SYNC]",
+    run: Some(flushdb),
+    subcommands: &[],
+};
+
+fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    flush_mode(args)?;
+    ctx.db().clear();
+    ctx.dirty += 1;
+    let db = ctx.db_index();
+    ctx.effect(Effect::Flushed { db: Some(db) });
+    Ok(Reply::ok())
+}
+
+/// `DBSIZE`
+pub static DBSIZE: CommandSpec = CommandSpec {
+    name: "dbsize",
+    arity: 1,
+    flags: &[Flag::ReadOnly, Flag::Fast],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "1.0.0",
+    summary: "Returns the number of keys in the database.",
+    syntax: "",
+    run: Some(|ctx, _| Ok(Reply::Integer(ctx.db().len() as i64))),
+    subcommands: &[],
+};
+
+/// `TIME`: the virtual clock, as seconds and microseconds.
+pub static TIME: CommandSpec = CommandSpec {
+    name: "time",
+    arity: 1,
+    flags: &[Flag::Loading, Flag::Stale, Flag::Fast],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.6.0",
+    summary: "Returns the server time.",
+    syntax: "",
+    run: Some(|ctx, _| {
+        let (secs, micros) = (ctx.now_ms / 1000, (ctx.now_ms % 1000) * 1000);
+        Ok(Reply::Array(vec![Reply::bulk(secs.to_string()), Reply::bulk(micros.to_string())]))
+    }),
+    subcommands: &[],
+};
+
+/// `INFO [section [section ...]]`
+pub static INFO: CommandSpec = CommandSpec {
+    name: "info",
+    arity: -1,
+    flags: &[Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "1.0.0",
+    summary: "Returns information and statistics about the server.",
+    syntax: "[section [section ...]]",
+    run: Some(info),
+    subcommands: &[],
+};
+
+fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let wanted: Vec<String> =
+        args.rest().iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let everything = wanted.is_empty()
+        || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let show = |section: &str| everything || wanted.iter().any(|w| w == section);
+    let mut sections = Vec::new();
+    if show("server") {
+        sections.push(format!(
+            "# Server\r\nredis_version:{}\r\nredis_mode:standalone\r\nos:Redsim\r\narch_bits:64\r\nprocess_id:1\r\ntcp_port:6379\r\nuptime_in_seconds:{}\r\n",
+            ctx.version().full(),
+            ctx.now_ms / 1000
+        ));
+    }
+    if show("clients") {
+        sections.push(format!(
+            "# Clients\r\nconnected_clients:{}\r\nblocked_clients:0\r\n",
+            ctx.server.clients.len()
+        ));
+    }
+    if show("stats") {
+        let stats = &ctx.server.stats;
+        sections.push(format!(
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\n",
+            stats.connections_received, stats.commands_processed, stats.expired_keys
+        ));
+    }
+    if show("keyspace") {
+        let mut text = String::from("# Keyspace\r\n");
+        for (i, db) in ctx.server.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+            text.push_str(&format!("db{i}:keys={},expires={},avg_ttl=0\r\n", db.len(), db.expires_len()));
+        }
+        sections.push(text);
+    }
+    Ok(Reply::Bulk(sections.join("\r\n").into_bytes()))
+}
+
+/// `COMMAND [subcommand]`: only `COUNT` so far.
+pub static COMMAND: CommandSpec = CommandSpec {
+    name: "command",
+    arity: -1,
+    flags: &[Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.8.13",
+    summary: "Returns detailed information about all commands.",
+    syntax: "[subcommand]",
+    run: None,
+    subcommands: &[COMMAND_COUNT],
+};
+
+/// `COMMAND COUNT`
+const COMMAND_COUNT: CommandSpec = CommandSpec {
+    name: "count",
+    arity: 2,
+    flags: &[Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.8.13",
+    summary: "Returns a count of commands.",
+    syntax: "",
+    run: Some(|_, _| Ok(Reply::Integer(command::table().len() as i64))),
+    subcommands: &[],
+};

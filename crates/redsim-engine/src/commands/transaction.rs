@@ -1,0 +1,67 @@
+//! MULTI, EXEC and DISCARD. Queueing itself happens in the dispatcher, like Redis's
+//! `processCommand`, because it must see every command before it runs.
+
+use crate::args::Args;
+use crate::command::{CommandSpec, Flag};
+use crate::error::Result;
+use crate::reply::Reply;
+use crate::server::Ctx;
+
+const TRANSACTIONS: &str = "transactions";
+
+/// `MULTI`
+pub static MULTI: CommandSpec = CommandSpec {
+    name: "multi",
+    arity: 1,
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
+    keys: (0, 0, 0),
+    group: TRANSACTIONS,
+    since: "1.2.0",
+    summary: "Starts a transaction.",
+    syntax: "",
+    run: Some(multi),
+    subcommands: &[],
+};
+
+fn multi(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    ctx.begin_transaction()?;
+    Ok(Reply::ok())
+}
+
+/// `EXEC`
+pub static EXEC: CommandSpec = CommandSpec {
+    name: "exec",
+    arity: 1,
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: TRANSACTIONS,
+    since: "1.2.0",
+    summary: "Executes all commands in a transaction.",
+    syntax: "",
+    run: Some(exec),
+    subcommands: &[],
+};
+
+fn exec(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let queued = ctx.take_transaction()?;
+    Ok(Reply::Array(queued.iter().map(|argv| ctx.run_queued(argv)).collect()))
+}
+
+/// `DISCARD`
+pub static DISCARD: CommandSpec = CommandSpec {
+    name: "discard",
+    arity: 1,
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
+    keys: (0, 0, 0),
+    group: TRANSACTIONS,
+    since: "2.0.0",
+    summary: "Discards a transaction.",
+    syntax: "",
+    run: Some(discard),
+    subcommands: &[],
+};
+
+fn discard(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    ctx.discard_transaction()?;
+    Ok(Reply::ok())
+}

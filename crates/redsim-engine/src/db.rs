@@ -1,0 +1,77 @@
+//! One logical database: keys, their values and their expiry times.
+//!
+//! Ordered maps, not hash maps: nothing that depends on a hash seed may reach a reply or a trace.
+
+use std::collections::BTreeMap;
+
+use crate::value::Value;
+
+#[derive(Clone, Debug, Default)]
+pub struct Db {
+    keys: BTreeMap<Vec<u8>, Value>,
+    /// Absolute expiry time in virtual milliseconds, for keys that have one.
+    expires: BTreeMap<Vec<u8>, u64>,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Whether `key` exists but its time has come (it should be removed on access).
+    pub fn is_expired(&self, key: &[u8], now_ms: u64) -> bool {
+        self.expires.get(key).is_some_and(|&at| at <= now_ms)
+    }
+
+    /// The value of `key`, ignoring expiry (callers expire first through `Ctx`).
+    pub fn get(&self, key: &[u8]) -> Option<&Value> {
+        self.keys.get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.keys.get_mut(key)
+    }
+
+    /// Stores `value` at `key`. Like Redis's `setKey`, this drops an existing TTL unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        if !keep_ttl {
+            self.expires.remove(key);
+        }
+        self.keys.insert(key.to_vec(), value);
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        self.expires.remove(key);
+        self.keys.remove(key)
+    }
+
+    pub fn expire_at(&self, key: &[u8]) -> Option<u64> {
+        self.expires.get(key).copied()
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
+        debug_assert!(self.keys.contains_key(key), "a TTL needs a key");
+        self.expires.insert(key.to_vec(), at_ms);
+    }
+
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.expires.clear();
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = (&Vec<u8>, &Value)> {
+        self.keys.iter()
+    }
+}

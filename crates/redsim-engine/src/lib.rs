@@ -1,0 +1,27 @@
+//! Redis's behaviour as a pure state machine.
+//!
+//! `Server::execute(now_ms, client, argv)` takes one command and returns Redis's exact reply, the
+//! typed effects of the command (what changed, for the pictures) and what a primary would
+//! propagate. Everything that makes Redis *Redis* lives here and nowhere else.
+//!
+//! What this crate must not do: no I/O, no clock (time is the `now_ms` argument), no global
+//! randomness, and no hash-map iteration order reaching a reply. It builds for native targets and
+//! for `wasm32-unknown-unknown` alike.
+
+pub mod args;
+pub mod cli;
+pub mod command;
+mod commands;
+pub mod db;
+pub mod effect;
+pub mod error;
+pub mod reply;
+pub mod server;
+pub mod value;
+pub mod version;
+
+pub use effect::Effect;
+pub use error::Error;
+pub use reply::{Protocol, Reply};
+pub use server::{Argv, ClientId, Outcome, Server};
+pub use version::Version;

@@ -1,0 +1,186 @@
+//! Replies as RESP values, and their encoding in RESP2 and RESP3.
+//!
+//! A command builds one `Reply` whatever protocol its client speaks; the protocol only matters when
+//! the reply is written out. That is how Redis does it too (`addReplyMap` falls back to a flat array
+//! under RESP2), and it keeps every command free of protocol checks.
+
+use std::fmt::Write as _;
+
+/// Which RESP dialect a client negotiated with `HELLO`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    #[default]
+    Resp2,
+    Resp3,
+}
+
+/// One RESP value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `+OK`: a status line.
+    Status(String),
+    /// `-ERR ...`: the whole text, error code included.
+    Error(String),
+    Integer(i64),
+    Bulk(Vec<u8>),
+    /// The null that stands for a missing string: `$-1` in RESP2.
+    Nil,
+    /// The null that stands for a missing aggregate: `*-1` in RESP2.
+    NilArray,
+    Array(Vec<Reply>),
+    /// Key/value pairs: a flat array in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// An unordered collection: a plain array in RESP2.
+    Set(Vec<Reply>),
+    /// A floating point number: a bulk string in RESP2.
+    Double(f64),
+    /// `#t`/`#f`: the integers 1 and 0 in RESP2.
+    Boolean(bool),
+}
+
+impl Reply {
+    pub fn ok() -> Reply {
+        Reply::Status("OK".to_string())
+    }
+
+    pub fn status(text: &str) -> Reply {
+        Reply::Status(text.to_string())
+    }
+
+    pub fn bulk(bytes: impl AsRef<[u8]>) -> Reply {
+        Reply::Bulk(bytes.as_ref().to_vec())
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// The RESP bytes of this reply for a client speaking `protocol`.
+    pub fn encode(&self, protocol: Protocol) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(protocol, &mut out);
+        out
+    }
+
+    pub fn encode_into(&self, protocol: Protocol, out: &mut Vec<u8>) {
+        let resp3 = protocol == Protocol::Resp3;
+        match self {
+            Reply::Status(s) => line(out, b'+', s.as_bytes()),
+            Reply::Error(s) => line(out, b'-', s.as_bytes()),
+            Reply::Integer(n) => line(out, b':', n.to_string().as_bytes()),
+            Reply::Bulk(b) => bulk(out, b),
+            Reply::Nil | Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+            Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
+            Reply::Array(items) => {
+                line(out, b'*', items.len().to_string().as_bytes());
+                items.iter().for_each(|r| r.encode_into(protocol, out));
+            }
+            Reply::Set(items) => {
+                let kind = if resp3 { b'~' } else { b'*' };
+                line(out, kind, items.len().to_string().as_bytes());
+                items.iter().for_each(|r| r.encode_into(protocol, out));
+            }
+            Reply::Map(pairs) => {
+                if resp3 {
+                    line(out, b'%', pairs.len().to_string().as_bytes());
+                } else {
+                    line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                }
+                for (k, v) in pairs {
+                    k.encode_into(protocol, out);
+                    v.encode_into(protocol, out);
+                }
+            }
+            Reply::Double(d) => {
+                let text = format_double(*d);
+                if resp3 {
+                    line(out, b',', text.as_bytes());
+                } else {
+                    bulk(out, text.as_bytes());
+                }
+            }
+            Reply::Boolean(b) if resp3 => line(out, b'#', if *b { b"t" } else { b"f" }),
+            Reply::Boolean(b) => line(out, b':', if *b { b"1" } else { b"0" }),
+        }
+    }
+}
+
+fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
+    out.push(kind);
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
+    line(out, b'$', bytes.len().to_string().as_bytes());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Formats a double the way Redis's `addReplyDouble` does: `%.17g`, with `inf`/`-inf`/`nan`.
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        return "nan".to_string();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    format_g(d, 17)
+}
+
+/// C's `%.<precision>g`: the shorter of fixed and exponent notation, trailing zeros removed.
+pub fn format_g(d: f64, precision: usize) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    let precision = precision.max(1);
+    let sci = format!("{:.*e}", precision - 1, d);
+    let (mantissa, exp) = sci.split_once('e').expect("exponent notation has an 'e'");
+    let exp: i32 = exp.parse().expect("exponent is an integer");
+    if exp < -4 || exp >= precision as i32 {
+        let mantissa = trim_fraction(mantissa);
+        let mut s = String::new();
+        let _ = write!(s, "{}e{}{:02}", mantissa, if exp < 0 { '-' } else { '+' }, exp.abs());
+        s
+    } else {
+        let decimals = (precision as i32 - 1 - exp).max(0) as usize;
+        trim_fraction(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resp2_and_resp3_encodings() {
+        let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Integer(1))]);
+        assert_eq!(map.encode(Protocol::Resp2), b"*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(map.encode(Protocol::Resp3), b"%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(Reply::Nil.encode(Protocol::Resp2), b"$-1\r\n");
+        assert_eq!(Reply::NilArray.encode(Protocol::Resp2), b"*-1\r\n");
+        assert_eq!(Reply::NilArray.encode(Protocol::Resp3), b"_\r\n");
+        assert_eq!(Reply::Double(1.5).encode(Protocol::Resp2), b"$3\r\n1.5\r\n");
+        assert_eq!(Reply::Boolean(true).encode(Protocol::Resp3), b"#t\r\n");
+    }
+
+    #[test]
+    fn doubles_print_like_percent_17g() {
+        assert_eq!(format_double(1.5), "1.5");
+        assert_eq!(format_double(0.1), "0.10000000000000001");
+        assert_eq!(format_double(1e20), "1e+20");
+        assert_eq!(format_double(123456.0), "123456");
+        assert_eq!(format_double(0.0001), "0.0001");
+        assert_eq!(format_double(0.00001), "1.0000000000000001e-05");
+        assert_eq!(format_double(f64::INFINITY), "inf");
+    }
+}

@@ -1,0 +1,190 @@
+//! A session: what a learner does in the console, as a list of actions replayed on the engine.
+
+use redsim_engine::{Argv, ClientId, Effect, Reply, Server, Version};
+
+use crate::timeline::Timeline;
+
+/// Where virtual time starts: 2025-01-01T00:00:00Z, so `TIME` and absolute expiry times look real
+/// and every session starts at the same instant.
+pub const START_MS: u64 = 1_735_689_600_000;
+
+/// One thing that happens in a session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Client number `client` (an index into `Session::clients`) sends a command.
+    Command { client: usize, argv: Argv },
+    /// The virtual clock moves forward.
+    Advance { ms: u64 },
+}
+
+/// An action and what came of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// Virtual time when the step ran.
+    pub at_ms: u64,
+    pub action: Action,
+    pub reply: Option<Reply>,
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub name: String,
+    pub id: ClientId,
+}
+
+/// The world at one moment: the engine, the clock and the connected clients.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub server: Server,
+    pub now_ms: u64,
+    pub clients: Vec<ClientInfo>,
+}
+
+impl World {
+    fn new(version: Version, client_names: &[&str]) -> World {
+        let mut server = Server::new(version);
+        let clients = client_names
+            .iter()
+            .map(|name| ClientInfo { name: name.to_string(), id: server.connect(START_MS) })
+            .collect();
+        World { server, now_ms: START_MS, clients }
+    }
+
+    /// Applies one action; the only place the world changes.
+    fn apply(&mut self, action: &Action) -> Step {
+        let at_ms = self.now_ms;
+        match action {
+            Action::Command { client, argv } => {
+                let id = self.clients.get(*client).map_or(0, |c| c.id);
+                let outcome = self.server.execute(self.now_ms, id, argv);
+                Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects }
+            }
+            Action::Advance { ms } => {
+                self.now_ms = self.now_ms.saturating_add(*ms);
+                Step { at_ms, action: action.clone(), reply: None, effects: Vec::new() }
+            }
+        }
+    }
+}
+
+/// A learner's session: a world, and the timeline of every step taken in it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    initial: World,
+    world: World,
+    timeline: Timeline<World>,
+    steps: Vec<Step>,
+}
+
+impl Session {
+    /// A session with the given clients connected, emulating `version`.
+    pub fn new(version: Version, client_names: &[&str]) -> Session {
+        let world = World::new(version, client_names);
+        Session { initial: world.clone(), timeline: Timeline::new(), world, steps: Vec::new() }
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.world.now_ms
+    }
+
+    pub fn clients(&self) -> &[ClientInfo] {
+        &self.world.clients
+    }
+
+    /// Runs an action at the end of the timeline and returns its step.
+    pub fn act(&mut self, action: Action) -> &Step {
+        let step = self.world.apply(&action);
+        self.steps.push(step);
+        self.timeline.record(self.steps.len(), &self.world);
+        self.steps.last().expect("just pushed")
+    }
+
+    /// Sends a command from client number `client`.
+    pub fn command(&mut self, client: usize, argv: Argv) -> &Step {
+        self.act(Action::Command { client, argv })
+    }
+
+    /// Moves the virtual clock forward.
+    pub fn advance(&mut self, ms: u64) -> &Step {
+        self.act(Action::Advance { ms })
+    }
+
+    /// The world as it was after the first `count` steps (0 = before any), rebuilt from the
+    /// nearest snapshot by replaying actions: the engine is deterministic, so this is exact.
+    pub fn world_after(&self, count: usize) -> World {
+        let count = count.min(self.steps.len());
+        let (mut done, mut world) =
+            self.timeline.nearest(count).map_or((0, self.initial.clone()), |(at, w)| (at, w.clone()));
+        while done < count {
+            world.apply(&self.steps[done].action);
+            done += 1;
+        }
+        world
+    }
+
+    /// Forgets every step after the first `count`: typing after stepping back starts a new branch.
+    pub fn truncate(&mut self, count: usize) {
+        if count < self.steps.len() {
+            self.world = self.world_after(count);
+            self.steps.truncate(count);
+            self.timeline.forget_after(count);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(line: &str) -> Argv {
+        redsim_engine::cli::split_args(line.as_bytes()).expect("balanced quotes")
+    }
+
+    #[test]
+    fn steps_can_be_replayed_exactly() {
+        let mut session = Session::new(Version::LATEST, &["alice", "bob"]);
+        for i in 0..300 {
+            session.command(i % 2, argv(&format!("SET k{} {}", i % 7, i)));
+            if i % 50 == 0 {
+                session.advance(1000);
+            }
+        }
+        session.command(0, argv("SET temp x PX 500"));
+        session.advance(600);
+        let t = session.command(1, argv("GET temp"));
+        assert_eq!(t.reply, Some(Reply::Nil));
+        assert!(matches!(t.effects[..], [Effect::KeyExpired { lazily: true, .. }]));
+
+        let after_100 = session.world_after(100);
+        let mut replayed = Session::new(Version::LATEST, &["alice", "bob"]);
+        for step in &session.steps()[..100] {
+            replayed.act(step.action.clone());
+        }
+        assert_eq!(after_100.now_ms, replayed.now_ms());
+        let get = |w: &World| {
+            let mut server = w.server.clone();
+            server.execute(w.now_ms, w.clients[0].id, &argv("GET k3")).reply
+        };
+        assert_eq!(get(&after_100), get(replayed.world()));
+    }
+
+    #[test]
+    fn truncating_starts_a_new_branch() {
+        let mut session = Session::new(Version::LATEST, &["c"]);
+        session.command(0, argv("SET a 1"));
+        session.command(0, argv("SET a 2"));
+        session.truncate(1);
+        assert_eq!(session.steps().len(), 1);
+        let step = session.command(0, argv("GET a"));
+        assert_eq!(step.reply, Some(Reply::bulk("1")));
+    }
+}

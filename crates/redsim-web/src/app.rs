@@ -1,0 +1,55 @@
+//! The page: a header with the clock and the client picker, and the console.
+
+use yew::prelude::*;
+
+use crate::clock::Clock;
+use crate::console::Console;
+use crate::state::{AppAction, AppState, CLIENT_NAMES};
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let on_run = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(AppAction::Run(text)))
+    };
+    let on_advance = {
+        let state = state.clone();
+        Callback::from(move |ms: u64| state.dispatch(AppAction::Advance(ms)))
+    };
+    let on_client = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(i) = select.value().parse() {
+                state.dispatch(AppAction::SelectClient(i));
+            }
+        })
+    };
+    let version = state.session.world().server.version().full();
+    html! {
+        <div class="app">
+            <header class="topbar">
+                <h1 class="brand">{ "Redsim" }</h1>
+                <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
+                <label class="client-picker">
+                    <span>{ "Client" }</span>
+                    <select aria-label="Client" onchange={on_client}>
+                        { for CLIENT_NAMES.iter().enumerate().map(|(i, name)| html! {
+                            <option value={i.to_string()} selected={i == state.client}>{ *name }</option>
+                        }) }
+                    </select>
+                </label>
+                <Clock elapsed_ms={state.elapsed_ms()} on_advance={on_advance} />
+            </header>
+            <main class="panels">
+                <Console
+                    transcript={state.transcript.clone()}
+                    history={state.history.clone()}
+                    prompt={state.prompt()}
+                    on_run={on_run}
+                />
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    redsim_web::start();
+}

@@ -1,0 +1,186 @@
+//! The app's state and the one reducer that changes it. Plain Rust: no DOM, so native tests reach
+//! every rule the console follows.
+
+use std::rc::Rc;
+
+use redsim_engine::cli::{format_reply, split_args, INVALID_ARGUMENTS};
+use redsim_engine::Version;
+use redsim_sim::Session;
+use yew::Reducible;
+
+/// The clients a new session starts with; the user picks which one types.
+pub const CLIENT_NAMES: [&str; 3] = ["client-1", "client-2", "client-3"];
+
+/// Oldest history entries are dropped past this many.
+pub const HISTORY_LIMIT: usize = 500;
+
+/// One command and what the console printed for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TranscriptEntry {
+    pub client: String,
+    pub prompt: String,
+    pub line: String,
+    pub output: String,
+    pub is_error: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub session: Session,
+    pub transcript: Vec<TranscriptEntry>,
+    /// Lines typed, oldest first, without consecutive duplicates (as redis-cli's linenoise keeps).
+    pub history: Vec<String>,
+    /// Index into `CLIENT_NAMES` of the client that runs the next line.
+    pub client: usize,
+}
+
+pub enum AppAction {
+    /// Runs what was typed or pasted: each non-empty line in order.
+    Run(String),
+    SelectClient(usize),
+    /// Moves the virtual clock forward.
+    Advance(u64),
+    ClearTranscript,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new(Version::LATEST)
+    }
+}
+
+impl AppState {
+    pub fn new(version: Version) -> AppState {
+        AppState { session: Session::new(version, &CLIENT_NAMES), transcript: Vec::new(), history: Vec::new(), client: 0 }
+    }
+
+    /// redis-cli's prompt: `127.0.0.1:6379>`, with `[db]` when another database is selected.
+    pub fn prompt(&self) -> String {
+        let world = self.session.world();
+        let db = world
+            .clients
+            .get(self.client)
+            .and_then(|c| world.server.client(c.id))
+            .map_or(0, |c| c.db);
+        if db == 0 {
+            "127.0.0.1:6379>".to_string()
+        } else {
+            format!("127.0.0.1:6379[{db}]>")
+        }
+    }
+
+    /// Virtual time since the session started, in milliseconds.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.session.now_ms() - redsim_sim::START_MS
+    }
+
+    pub fn run_line(&mut self, line: &str) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.trim().is_empty() {
+            return;
+        }
+        self.remember(line);
+        let prompt = self.prompt();
+        let client = CLIENT_NAMES[self.client].to_string();
+        let (output, is_error) = match split_args(line.as_bytes()) {
+            None => (format!("{INVALID_ARGUMENTS}\n"), true),
+            Some(argv) if argv.is_empty() => return,
+            Some(argv) => {
+                let step = self.session.command(self.client, argv);
+                match &step.reply {
+                    Some(reply) => (format_reply(reply), reply.is_error()),
+                    None => (String::new(), false),
+                }
+            }
+        };
+        self.transcript.push(TranscriptEntry { client, prompt, line: line.to_string(), output, is_error });
+    }
+
+    fn remember(&mut self, line: &str) {
+        if self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_string());
+            if self.history.len() > HISTORY_LIMIT {
+                self.history.remove(0);
+            }
+        }
+    }
+}
+
+impl Reducible for AppState {
+    type Action = AppAction;
+
+    fn reduce(self: Rc<Self>, action: AppAction) -> Rc<Self> {
+        let mut this = self;
+        // Clones only when a view still holds the previous state.
+        let next = Rc::make_mut(&mut this);
+        match action {
+            AppAction::Run(text) => text.lines().for_each(|line| next.run_line(line)),
+            AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
+            AppAction::Advance(ms) => {
+                next.session.advance(ms);
+            }
+            AppAction::ClearTranscript => next.transcript.clear(),
+        }
+        this
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_prints_like_redis_cli() {
+        let mut state = AppState::default();
+        state.run_line("PING");
+        state.run_line("SET greeting \"hello world\"");
+        state.run_line("GET greeting");
+        state.run_line("GET \"unbalanced");
+        state.run_line("   ");
+        state.run_line("NOSUCH a");
+        let outputs: Vec<&str> = state.transcript.iter().map(|e| e.output.as_str()).collect();
+        assert_eq!(
+            outputs,
+            [
+                "PONG\n",
+                "OK\n",
+                "\"hello world\"\n",
+                "Invalid argument(s)\n",
+                "(error) ERR unknown command 'NOSUCH', with args beginning with: 'a' \n"
+            ]
+        );
+        assert!(state.transcript[3].is_error);
+        assert_eq!(state.history.len(), 5);
+    }
+
+    #[test]
+    fn prompt_shows_the_selected_database_per_client() {
+        let mut state = AppState::default();
+        state.run_line("SELECT 3");
+        assert_eq!(state.prompt(), "127.0.0.1:6379[3]>");
+        let state = Rc::new(state).reduce(AppAction::SelectClient(1));
+        assert_eq!(state.prompt(), "127.0.0.1:6379>");
+    }
+
+    #[test]
+    fn pasted_lines_run_in_order_and_history_skips_repeats() {
+        let state = Rc::new(AppState::default());
+        let state = state.reduce(AppAction::Run("SET a 1\nGET a\nGET a\n".into()));
+        assert_eq!(state.transcript.len(), 3);
+        assert_eq!(state.transcript[2].output, "\"1\"\n");
+        assert_eq!(state.history, ["SET a 1", "GET a"]);
+    }
+
+    #[test]
+    fn time_moves_only_when_asked() {
+        let state = Rc::new(AppState::default());
+        let state = state.reduce(AppAction::Run("SET k v PX 1500".into()));
+        assert_eq!(state.elapsed_ms(), 0);
+        let state = state.reduce(AppAction::Advance(1000));
+        let state = state.reduce(AppAction::Run("GET k".into()));
+        assert_eq!(state.transcript.last().unwrap().output, "\"v\"\n");
+        let state = state.reduce(AppAction::Advance(1000)).reduce(AppAction::Run("GET k".into()));
+        assert_eq!(state.transcript.last().unwrap().output, "(nil)\n");
+        assert_eq!(state.elapsed_ms(), 2000);
+    }
+}

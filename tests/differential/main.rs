@@ -1,0 +1,102 @@
+//! Differential tests: every script under `differential/scripts/` is sent, line by line, to a
+//! real `redis-server` and to `redsim-server` (7.0 profile); the replies must match byte for byte.
+//!
+//! Script format, one command per line in redis-cli syntax:
+//! - `# ...` is a comment; blank lines are skipped;
+//! - `@name COMMAND ...` sends on the connection called `name` (opened on first use); lines
+//!   without it use the connection `main`.
+//!
+//! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
+
+mod protocol;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use redsim_engine::Version;
+use redsim_tests::{show, Connection, RedisServer};
+
+struct Pair {
+    redis: RedisServer,
+    redsim: redsim_server::Handle,
+}
+
+impl Pair {
+    fn start() -> Pair {
+        let redis = RedisServer::start().expect("the reference redis-server must start");
+        let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+        Pair { redis, redsim }
+    }
+}
+
+fn scripts() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("differential/scripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scripts folder")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "redis"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs one script against both servers; returns a description of every difference.
+fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("readable script");
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut connections: BTreeMap<String, (Connection, Connection)> = BTreeMap::new();
+    let open = |label: &str, connections: &mut BTreeMap<String, (Connection, Connection)>| {
+        connections.entry(label.to_string()).or_insert_with(|| {
+            (
+                Connection::open(pair.redis.addr).expect("connect to redis-server"),
+                Connection::open(pair.redsim.addr()).expect("connect to redsim-server"),
+            )
+        });
+    };
+    open("main", &mut connections);
+    {
+        let (redis, redsim) = connections.get_mut("main").unwrap();
+        redis.command(&[b"FLUSHALL"]).expect("flush redis");
+        redsim.command(&[b"FLUSHALL"]).expect("flush redsim");
+    }
+    let mut failures = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (label, command) = match line.strip_prefix('@') {
+            Some(rest) => rest.split_once(' ').unwrap_or((rest, "")),
+            None => ("main", line),
+        };
+        let argv = redsim_engine::cli::split_args(command.as_bytes())
+            .unwrap_or_else(|| panic!("{name}:{}: unbalanced quotes", number + 1));
+        open(label, &mut connections);
+        let (redis, redsim) = connections.get_mut(label).unwrap();
+        let expected = redis.command(&argv).map_err(|e| e.to_string());
+        let actual = redsim.command(&argv).map_err(|e| e.to_string());
+        if expected != actual {
+            let render = |r: &Result<Vec<u8>, String>| match r {
+                Ok(bytes) => show(bytes),
+                Err(e) => format!("<{e}>"),
+            };
+            failures.push(format!(
+                "{name}:{}: {command}\n    redis:  {}\n    redsim: {}",
+                number + 1,
+                render(&expected),
+                render(&actual)
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn scripts_match_redis_byte_for_byte() {
+    let pair = Pair::start();
+    let files = scripts();
+    assert!(!files.is_empty(), "no scripts found");
+    let failures: Vec<String> = files.iter().flat_map(|f| run_script(&pair, f)).collect();
+    println!("{} scripts compared", files.len());
+    assert!(failures.is_empty(), "{} replies differ from Redis:\n{}", failures.len(), failures.join("\n"));
+}

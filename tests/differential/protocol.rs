@@ -1,0 +1,48 @@
+//! Protocol-level differences: malformed requests get the same error and the connection closes.
+
+use redsim_engine::Version;
+use redsim_tests::{show, Connection, RedisServer};
+
+/// Raw requests that break the protocol; each is sent on a fresh connection to both servers.
+const MALFORMED: &[&[u8]] = &[
+    b"*x\r\n",
+    b"*1\r\n+PING\r\n",
+    b"*1\r\n$-5\r\n",
+    b"*1\r\n$abc\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$99999999999\r\n",
+    b"ECHO \"unbalanced\r\n",
+    b"ECHO 'a'b\r\n",
+];
+
+#[test]
+fn malformed_requests_get_redis_protocol_errors() {
+    let redis = RedisServer::start().expect("the reference redis-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let mut failures = Vec::new();
+    for request in MALFORMED {
+        let mut answers = Vec::new();
+        for addr in [redis.addr, redsim.addr()] {
+            let mut c = Connection::open(addr).expect("connect");
+            c.send_raw(request).expect("send");
+            answers.push(c.read_to_close().map_err(|e| e.to_string()));
+        }
+        if answers[0] != answers[1] {
+            failures.push(format!("{}: redis {:?} redsim {:?}", show(request), answers[0], answers[1]));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn inline_commands_and_pipelines_match() {
+    let redis = RedisServer::start().expect("the reference redis-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let pipeline: &[u8] = b"PING\r\nECHO \"a b\"\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nQUIT\r\n";
+    let mut answers = Vec::new();
+    for addr in [redis.addr, redsim.addr()] {
+        let mut c = Connection::open(addr).expect("connect");
+        c.send_raw(pipeline).expect("send");
+        answers.push(show(&c.read_to_close().expect("read")));
+    }
+    assert_eq!(answers[0], answers[1]);
+}

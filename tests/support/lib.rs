@@ -1,0 +1,156 @@
+//! Helpers for tests that talk to real servers: start a reference `redis-server` on a free
+//! loopback port (stopped when dropped, also when a test fails), and a raw RESP connection that
+//! returns replies as the exact bytes the server sent.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// A `redis-server` child process on a loopback port; killed on drop.
+pub struct RedisServer {
+    child: Child,
+    pub addr: SocketAddr,
+    dir: PathBuf,
+}
+
+impl RedisServer {
+    /// Starts `redis-server` (or `$REDIS_SERVER`) on a free port, with persistence off.
+    pub fn start() -> io::Result<RedisServer> {
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let port = free_port()?;
+        let dir = std::env::temp_dir().join(format!("redsim-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let child = Command::new(&binary)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--daemonize", "no", "--dir", dir.to_str().unwrap_or(".")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {binary}: {e} (run scripts/setup.sh test)")))?;
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let mut server = RedisServer { child, addr, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(mut c) = Connection::open(addr) {
+                if c.command(&[b"PING"]).is_ok() {
+                    return Ok(server);
+                }
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(io::Error::other(format!("{binary} exited at start: {status}")));
+            }
+            if Instant::now() > deadline {
+                return Err(io::Error::other(format!("{binary} did not answer on {addr}")));
+            }
+            sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A RESP2 connection that sends commands as multibulk requests and reads raw replies.
+pub struct Connection {
+    reader: BufReader<TcpStream>,
+}
+
+impl Connection {
+    pub fn open(addr: SocketAddr) -> io::Result<Connection> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_nodelay(true)?;
+        Ok(Connection { reader: BufReader::new(stream) })
+    }
+
+    pub fn send(&mut self, argv: &[impl AsRef<[u8]>]) -> io::Result<()> {
+        let mut out = format!("*{}\r\n", argv.len()).into_bytes();
+        for arg in argv {
+            let arg = arg.as_ref();
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.reader.get_mut().write_all(&out)
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
+    /// Sends a command and returns the reply's bytes exactly as they arrived.
+    pub fn command(&mut self, argv: &[impl AsRef<[u8]>]) -> io::Result<Vec<u8>> {
+        self.send(argv)?;
+        self.read_reply()
+    }
+
+    /// Reads one whole RESP value.
+    pub fn read_reply(&mut self) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.read_value(&mut out)?;
+        Ok(out)
+    }
+
+    fn read_value(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        let start = out.len();
+        if self.reader.read_until(b'\n', out)? == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
+        }
+        let line = &out[start..];
+        let kind = line[0];
+        let number = || -> io::Result<i64> {
+            std::str::from_utf8(&line[1..line.len().saturating_sub(2)])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| io::Error::other(format!("bad length line {:?}", String::from_utf8_lossy(line))))
+        };
+        match kind {
+            b'$' | b'=' | b'!' => {
+                let len = number()?;
+                if len >= 0 {
+                    let mut body = vec![0; len as usize + 2];
+                    self.reader.read_exact(&mut body)?;
+                    out.extend_from_slice(&body);
+                }
+            }
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
+                let n = number()?;
+                let items = if matches!(kind, b'%' | b'|') { n * 2 } else { n };
+                for _ in 0..items.max(0) {
+                    self.read_value(out)?;
+                }
+                if kind == b'|' {
+                    // An attribute precedes the actual reply.
+                    self.read_value(out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Reads until the server closes the connection; returns what arrived.
+    pub fn read_to_close(&mut self) -> io::Result<Vec<u8>> {
+        let mut rest = Vec::new();
+        self.reader.read_to_end(&mut rest)?;
+        Ok(rest)
+    }
+}
+
+/// Shows reply bytes on one line, with `\r\n` visible.
+pub fn show(bytes: &[u8]) -> String {
+    bytes.escape_ascii().to_string()
+}
