@@ -1,0 +1,87 @@
+// The console in a real browser: typed commands are answered exactly as redis-cli prints them.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, lastReply, openApp, run, startApp } from './helpers.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+test('PING is answered with PONG', async () => {
+  const { page, context, errors } = await openApp(app);
+  await run(page, 'PING');
+  await page.locator('[role="log"]').getByText('PONG').waitFor();
+  assert.equal(await lastReply(page), 'PONG\n');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('strings, errors and quoting read like redis-cli', async () => {
+  const { page, context, errors } = await openApp(app);
+  const cases = [
+    ['SET greeting "hello world"', 'OK\n'],
+    ['GET greeting', '"hello world"\n'],
+    ['GET missing', '(nil)\n'],
+    ['EXISTS greeting missing', '(integer) 1\n'],
+    ['ECHO "\\x00\\xffbinary"', '"\\x00\\xffbinary"\n'],
+    ['GET "unbalanced', 'Invalid argument(s)\n'],
+    ['GET', "(error) ERR wrong number of arguments for 'get' command\n"],
+    ['MULTI', 'OK\n'],
+    ['SET a 1', 'QUEUED\n'],
+    ['EXEC', '1) OK\n'],
+  ];
+  for (const [line, reply] of cases) {
+    await run(page, line);
+    assert.equal(await lastReply(page), reply, line);
+  }
+  assert.equal(await page.locator('[role="log"] .entry').count(), cases.length);
+  await page.screenshot({ path: join(SHOTS, 'console-light.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Up and Down walk the history; Enter on a recalled line runs it', async () => {
+  const { page, context } = await openApp(app);
+  await run(page, 'SET counter 1');
+  await run(page, 'GET counter');
+  const input = page.getByRole('textbox', { name: 'Command' });
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'GET counter');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'SET counter 1');
+  await input.press('ArrowDown');
+  await input.press('Enter');
+  assert.equal(await lastReply(page), '"1"\n');
+  await context.close();
+});
+
+test('the virtual clock expires keys; dark scheme and a phone-sized screen stay readable', async () => {
+  const { page, context } = await openApp(app, { colorScheme: 'dark', viewport: { width: 390, height: 780 } });
+  await run(page, 'SET session abc PX 1500');
+  await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  await run(page, 'GET session');
+  assert.equal(await lastReply(page), '"abc"\n');
+  await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  await run(page, 'GET session');
+  assert.equal(await lastReply(page), '(nil)\n');
+  assert.equal((await page.getByLabel('Virtual time').textContent()).trim(), '00:00:02.000');
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(background, 'rgb(21, 23, 26)', 'dark palette applies');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, 'no horizontal scrolling at 390 px');
+  await page.screenshot({ path: join(SHOTS, 'console-dark-mobile.png') });
+  await context.close();
+});
+
+test('each client has its own connection state', async () => {
+  const { page, context } = await openApp(app);
+  await run(page, 'SELECT 2');
+  await run(page, 'SET where db2');
+  await page.getByRole('combobox', { name: 'Client' }).selectOption({ label: 'client-2' });
+  await run(page, 'GET where');
+  assert.equal(await lastReply(page), '(nil)\n');
+  const prompts = await page.locator('[role="log"] .entry .prompt').allTextContents();
+  assert.deepEqual(prompts, ['127.0.0.1:6379>', '127.0.0.1:6379[2]>', '127.0.0.1:6379>']);
+  await context.close();
+});
