@@ -24,7 +24,8 @@ struct Pair {
 impl Pair {
     fn start() -> Pair {
         let redis = RedisServer::start().expect("the reference redis-server must start");
-        let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+        let redsim =
+            redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
         Pair { redis, redsim }
     }
 }
@@ -98,5 +99,10 @@ fn scripts_match_redis_byte_for_byte() {
     assert!(!files.is_empty(), "no scripts found");
     let failures: Vec<String> = files.iter().flat_map(|f| run_script(&pair, f)).collect();
     println!("{} scripts compared", files.len());
-    assert!(failures.is_empty(), "{} replies differ from Redis:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} replies differ from Redis:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

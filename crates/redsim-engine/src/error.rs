@@ -6,17 +6,30 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// `name` is the command's full name in lower case, e.g. `xgroup|create`.
-    WrongArity { name: String },
-    UnknownCommand { name: Vec<u8>, args: Vec<Vec<u8>> },
-    UnknownSubcommand { sub: Vec<u8>, container: String },
+    WrongArity {
+        name: String,
+    },
+    UnknownCommand {
+        name: Vec<u8>,
+        args: Vec<Vec<u8>>,
+    },
+    UnknownSubcommand {
+        sub: Vec<u8>,
+        container: String,
+    },
     Syntax,
     NotInteger,
     NotFloat,
     OutOfRange,
     /// Redis's `getRangeLongFromObjectOrReply` bounds message.
-    NotInRange { min: i64, max: i64 },
+    NotInRange {
+        min: i64,
+        max: i64,
+    },
     WrongType,
-    InvalidExpireTime { command: String },
+    InvalidExpireTime {
+        command: String,
+    },
     NoSuchKey,
     ExecWithoutMulti,
     DiscardWithoutMulti,
@@ -26,6 +39,19 @@ pub enum Error {
     DbIndexOutOfRange,
     /// Any other error, whole text including its code (`ERR`, `NOGROUP`, `BUSYGROUP`, ...).
     Other(String),
+    /// Not an error reply: the command asks to park the client until one of the keys is
+    /// written to or the deadline passes. The dispatcher turns it into a blocked client.
+    Block(BlockOn),
+}
+
+/// What a blocking command waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOn {
+    pub keys: Vec<Vec<u8>>,
+    /// Absolute virtual ms; 0 waits forever.
+    pub deadline_ms: u64,
+    /// The command to run again when a key is ready, with relative IDs already resolved.
+    pub argv: Vec<Vec<u8>>,
 }
 
 /// The result of running a command: a reply, or an error reply.
@@ -39,7 +65,11 @@ impl Error {
 
 /// Redis prints user-supplied names with `%.128s`: at most 128 bytes, stopping at a NUL.
 fn c_str_prefix(bytes: &[u8], max: usize) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len()).min(max);
+    let end = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(bytes.len())
+        .min(max);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
@@ -50,7 +80,11 @@ impl fmt::Display for Error {
                 write!(f, "ERR wrong number of arguments for '{name}' command")
             }
             Error::UnknownCommand { name, args } => {
-                write!(f, "ERR unknown command '{}', with args beginning with: ", c_str_prefix(name, 128))?;
+                write!(
+                    f,
+                    "ERR unknown command '{}', with args beginning with: ",
+                    c_str_prefix(name, 128)
+                )?;
                 // Redis appends `'%.*s' ` while the list is shorter than 128 bytes.
                 let mut listed = String::new();
                 for arg in args {
@@ -75,7 +109,10 @@ impl fmt::Display for Error {
             Error::NotFloat => f.write_str("ERR value is not a valid float"),
             Error::OutOfRange => f.write_str("ERR value is out of range, must be positive"),
             Error::NotInRange { min, max } => {
-                write!(f, "ERR value is out of range, value must between {min} and {max}")
+                write!(
+                    f,
+                    "ERR value is out of range, value must between {min} and {max}"
+                )
             }
             Error::WrongType => {
                 f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
@@ -93,6 +130,7 @@ impl fmt::Display for Error {
             Error::InvalidDbIndex => f.write_str("ERR invalid DB index"),
             Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             Error::Other(text) => f.write_str(text),
+            Error::Block(_) => f.write_str("ERR internal: a blocked command has no error text"),
         }
     }
 }
@@ -105,9 +143,21 @@ mod tests {
 
     #[test]
     fn unknown_command_lists_args_like_redis() {
-        let e = Error::UnknownCommand { name: b"foo".to_vec(), args: vec![b"a".to_vec(), b"b c".to_vec()] };
-        assert_eq!(e.to_string(), "ERR unknown command 'foo', with args beginning with: 'a' 'b c' ");
-        let none = Error::UnknownCommand { name: b"foo".to_vec(), args: vec![] };
-        assert_eq!(none.to_string(), "ERR unknown command 'foo', with args beginning with: ");
+        let e = Error::UnknownCommand {
+            name: b"foo".to_vec(),
+            args: vec![b"a".to_vec(), b"b c".to_vec()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b c' "
+        );
+        let none = Error::UnknownCommand {
+            name: b"foo".to_vec(),
+            args: vec![],
+        };
+        assert_eq!(
+            none.to_string(),
+            "ERR unknown command 'foo', with args beginning with: "
+        );
     }
 }

@@ -15,12 +15,14 @@ mod commands;
 pub mod db;
 pub mod effect;
 pub mod error;
+pub mod glob;
 pub mod reply;
 pub mod server;
+pub mod stream;
 pub mod value;
 pub mod version;
 
-pub use effect::Effect;
+pub use effect::{Effect, StreamEffect};
 pub use error::Error;
 pub use reply::{Protocol, Reply};
 pub use server::{Argv, ClientId, Outcome, Server};

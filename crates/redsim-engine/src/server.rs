@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::effect::Effect;
 use crate::error::{Error, Result};
 use crate::reply::{Protocol, Reply};
+use crate::stream::NodeLimits;
 use crate::value::Value;
 use crate::version::Version;
 
@@ -33,6 +34,8 @@ pub struct Outcome {
     pub propagate: Vec<Argv>,
     /// The client asked to close its connection (`QUIT`) once the reply is written.
     pub close: bool,
+    /// Replies for other clients that this command woke (blocked reads served by a write).
+    pub woken: Vec<(ClientId, Reply)>,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +75,18 @@ struct Transaction {
     aborted: bool,
 }
 
+/// A client parked by a blocking command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    /// Absolute virtual ms; 0 waits forever.
+    pub deadline_ms: u64,
+    pub argv: Argv,
+    /// Blocking order: clients waiting on the same key are served first come, first served.
+    pub order: u64,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub commands_processed: u64,
@@ -83,6 +98,7 @@ pub struct Stats {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub version: Version,
+    pub stream_node_limits: NodeLimits,
 }
 
 #[derive(Clone, Debug)]
@@ -91,17 +107,30 @@ pub struct Server {
     pub dbs: Vec<Db>,
     pub clients: BTreeMap<ClientId, Client>,
     pub stats: Stats,
+    pub blocked: BTreeMap<ClientId, Blocked>,
     next_client_id: ClientId,
+    next_block_order: u64,
+    /// Keys written since blocked clients were last served: `(db, key)`.
+    ready_keys: Vec<(usize, Vec<u8>)>,
+    /// True while `EXEC` runs its queue: blocking commands then answer at once.
+    in_exec: bool,
 }
 
 impl Server {
     pub fn new(version: Version) -> Server {
         Server {
-            config: Config { version },
+            config: Config {
+                version,
+                stream_node_limits: NodeLimits::default(),
+            },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
             stats: Stats::default(),
+            blocked: BTreeMap::new(),
             next_client_id: 1,
+            next_block_order: 0,
+            ready_keys: Vec::new(),
+            in_exec: false,
         }
     }
 
@@ -120,6 +149,42 @@ impl Server {
 
     pub fn disconnect(&mut self, client: ClientId) {
         self.clients.remove(&client);
+        self.blocked.remove(&client);
+    }
+
+    pub fn is_blocked(&self, client: ClientId) -> bool {
+        self.blocked.contains_key(&client)
+    }
+
+    /// Lets time pass: blocked clients whose deadline is at or before `now_ms` get the null
+    /// reply of a timed-out read. Returns those replies, in blocking order.
+    pub fn tick(&mut self, now_ms: u64) -> Outcome {
+        let mut out = Outcome::default();
+        let mut expired: Vec<(u64, ClientId)> = self
+            .blocked
+            .iter()
+            .filter(|(_, b)| b.deadline_ms != 0 && b.deadline_ms <= now_ms)
+            .map(|(&id, b)| (b.order, id))
+            .collect();
+        expired.sort_unstable();
+        for (_, client) in expired {
+            self.blocked.remove(&client);
+            out.effects.push(Effect::ClientUnblocked {
+                client,
+                timed_out: true,
+            });
+            out.woken.push((client, Reply::NilArray));
+        }
+        out
+    }
+
+    /// The earliest deadline among blocked clients, for a driver that sleeps until then.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.blocked
+            .values()
+            .map(|b| b.deadline_ms)
+            .filter(|&d| d != 0)
+            .min()
     }
 
     pub fn client(&self, client: ClientId) -> Option<&Client> {
@@ -128,7 +193,10 @@ impl Server {
 
     /// The protocol `client` speaks, for encoding its replies.
     pub fn protocol(&self, client: ClientId) -> Protocol {
-        self.clients.get(&client).map(|c| c.protocol).unwrap_or_default()
+        self.clients
+            .get(&client)
+            .map(|c| c.protocol)
+            .unwrap_or_default()
     }
 
     /// Runs one command for `client` at virtual time `now_ms`.
@@ -146,17 +214,23 @@ impl Server {
         if let Some(c) = self.clients.get_mut(&client) {
             c.last_command_ms = now_ms;
         }
-        let reply = self.process(now_ms, client, argv, &mut out);
-        out.reply = Some(reply);
+        out.reply = self.process(now_ms, client, argv, &mut out);
+        self.serve_blocked(now_ms, &mut out);
         out
     }
 
-    fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Reply {
+    fn process(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        argv: &[Vec<u8>],
+        out: &mut Outcome,
+    ) -> Option<Reply> {
         let (parent, spec) = match resolve(argv) {
             Ok(found) => found,
             Err(e) => {
                 self.abort_transaction(client);
-                return Reply::Error(e.to_string());
+                return Some(Reply::Error(e.to_string()));
             }
         };
         let in_multi = self.clients.get(&client).is_some_and(|c| c.multi.is_some());
@@ -164,9 +238,79 @@ impl Server {
             if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
                 tx.queued.push(argv.to_vec());
             }
-            return Reply::status("QUEUED");
+            return Some(Reply::status("QUEUED"));
         }
         self.call(now_ms, client, parent, spec, argv, out)
+    }
+
+    /// Runs again the commands of clients blocked on keys that were written, first blocked
+    /// first served, until no more keys become ready.
+    fn serve_blocked(&mut self, now_ms: u64, out: &mut Outcome) {
+        while !self.ready_keys.is_empty() {
+            let ready = std::mem::take(&mut self.ready_keys);
+            let mut waiting: Vec<(u64, ClientId)> = self
+                .blocked
+                .iter()
+                .filter(|(_, b)| {
+                    ready
+                        .iter()
+                        .any(|(db, key)| *db == b.db && b.keys.contains(key))
+                })
+                .map(|(&id, b)| (b.order, id))
+                .collect();
+            waiting.sort_unstable();
+            for (_, client) in waiting {
+                let Some(blocked) = self.blocked.get(&client).cloned() else {
+                    continue;
+                };
+                let reply = match self.wake_error_7_0(&blocked) {
+                    Some(error) => Some(Reply::Error(error)),
+                    None => {
+                        let (parent, spec) = resolve(&blocked.argv).expect("it ran before");
+                        self.blocked.remove(&client);
+                        let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
+                        if reply.is_none() {
+                            // Still nothing to serve: keep the original place in line and deadline.
+                            let renewed = self.blocked.get_mut(&client).expect("just parked again");
+                            renewed.order = blocked.order;
+                            renewed.deadline_ms = blocked.deadline_ms;
+                            out.effects.retain(|e| !matches!(e, Effect::ClientBlocked { client: c, .. } if *c == client));
+                        }
+                        reply
+                    }
+                };
+                if let Some(reply) = reply {
+                    self.blocked.remove(&client);
+                    out.effects.push(Effect::ClientUnblocked {
+                        client,
+                        timed_out: false,
+                    });
+                    out.woken.push((client, reply));
+                }
+            }
+        }
+    }
+
+    /// Redis 7.0 answers a blocked XREADGROUP with its own errors when the stream or the group
+    /// went away (7.2 and later run the command again and give its usual error).
+    fn wake_error_7_0(&self, blocked: &Blocked) -> Option<String> {
+        if self.version().at_least(7, 2) || !blocked.argv[0].eq_ignore_ascii_case(b"xreadgroup") {
+            return None;
+        }
+        let group = &blocked.argv[2];
+        for key in &blocked.keys {
+            match self.dbs[blocked.db].get(key) {
+                Some(Value::Stream(s)) if !s.groups.contains_key(group) => {
+                    return Some(
+                        "NOGROUP the consumer group this client was blocked on no longer exists"
+                            .into(),
+                    );
+                }
+                Some(Value::Stream(_)) => {}
+                _ => return Some("UNBLOCKED the stream key no longer exists".into()),
+            }
+        }
+        None
     }
 
     /// Runs a command that has been looked up and checked: the part Redis calls `call()`.
@@ -178,20 +322,55 @@ impl Server {
         spec: &'static CommandSpec,
         argv: &[Vec<u8>],
         out: &mut Outcome,
-    ) -> Reply {
+    ) -> Option<Reply> {
         self.stats.commands_processed += 1;
         let run = spec.run.expect("resolve() only returns runnable commands");
         let skip = if parent.is_some() { 2 } else { 1 };
-        let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0 };
+        let deny_blocking = self.in_exec;
+        let mut ctx = Ctx {
+            server: self,
+            client,
+            now_ms,
+            out,
+            dirty: 0,
+            argv,
+            deny_blocking,
+        };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let dirty = ctx.dirty;
         if dirty > 0 && spec.has(Flag::Write) {
             out.propagate.push(argv.to_vec());
         }
         match result {
-            Ok(reply) => reply,
-            Err(e) => Reply::Error(e.to_string()),
+            Ok(reply) => Some(reply),
+            Err(Error::Block(on)) => {
+                self.park(client, on, out);
+                None
+            }
+            Err(e) => Some(Reply::Error(e.to_string())),
         }
+    }
+
+    fn park(&mut self, client: ClientId, on: crate::error::BlockOn, out: &mut Outcome) {
+        let db = self.clients.get(&client).map_or(0, |c| c.db);
+        let order = self.next_block_order;
+        self.next_block_order += 1;
+        out.effects.push(Effect::ClientBlocked {
+            client,
+            db,
+            keys: on.keys.clone(),
+            deadline_ms: on.deadline_ms,
+        });
+        self.blocked.insert(
+            client,
+            Blocked {
+                db,
+                keys: on.keys,
+                deadline_ms: on.deadline_ms,
+                argv: on.argv,
+                order,
+            },
+        );
     }
 
     fn abort_transaction(&mut self, client: ClientId) {
@@ -204,26 +383,36 @@ impl Server {
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
 /// and checks the arity.
 fn resolve(argv: &[Vec<u8>]) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
-    let unknown = || Error::UnknownCommand { name: argv[0].clone(), args: argv[1..].to_vec() };
+    let unknown = || Error::UnknownCommand {
+        name: argv[0].clone(),
+        args: argv[1..].to_vec(),
+    };
     let top = command::lookup(&argv[0]).ok_or_else(unknown)?;
     let (parent, spec) = if top.subcommands.is_empty() || argv.len() == 1 {
         (None, top)
     } else {
-        let sub = top.subcommand(&argv[1]).ok_or_else(|| Error::UnknownSubcommand {
-            sub: argv[1].clone(),
-            container: String::from_utf8_lossy(&argv[0]).to_uppercase(),
-        })?;
+        let sub = top
+            .subcommand(&argv[1])
+            .ok_or_else(|| Error::UnknownSubcommand {
+                sub: argv[1].clone(),
+                container: String::from_utf8_lossy(&argv[0]).to_uppercase(),
+            })?;
         (Some(top), sub)
     };
     if !spec.arity_ok(argv.len()) || spec.run.is_none() {
-        return Err(Error::WrongArity { name: command::full_name(parent, spec) });
+        return Err(Error::WrongArity {
+            name: command::full_name(parent, spec),
+        });
     }
     Ok((parent, spec))
 }
 
 /// Commands that act at once inside `MULTI` instead of being queued.
 fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        spec.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// What a command handler sees: the server, who is calling, and when.
@@ -235,6 +424,10 @@ pub struct Ctx<'a> {
     /// How many changes the command made (Redis's `server.dirty` delta): a write command that
     /// changed nothing is not propagated.
     pub dirty: u64,
+    /// The whole command line, name included, as the client sent it.
+    pub argv: &'a [Vec<u8>],
+    /// Blocking commands must answer at once (inside `EXEC`).
+    pub deny_blocking: bool,
 }
 
 impl Ctx<'_> {
@@ -243,11 +436,17 @@ impl Ctx<'_> {
     }
 
     pub fn client(&self) -> &Client {
-        self.server.clients.get(&self.client).expect("execute() registers the client")
+        self.server
+            .clients
+            .get(&self.client)
+            .expect("execute() registers the client")
     }
 
     pub fn client_mut(&mut self) -> &mut Client {
-        self.server.clients.get_mut(&self.client).expect("execute() registers the client")
+        self.server
+            .clients
+            .get_mut(&self.client)
+            .expect("execute() registers the client")
     }
 
     pub fn db_index(&self) -> usize {
@@ -270,7 +469,11 @@ impl Ctx<'_> {
         if self.server.dbs[db].is_expired(key, self.now_ms) {
             self.server.dbs[db].remove(key);
             self.server.stats.expired_keys += 1;
-            self.out.effects.push(Effect::KeyExpired { db, key: key.to_vec(), lazily: true });
+            self.out.effects.push(Effect::KeyExpired {
+                db,
+                key: key.to_vec(),
+                lazily: true,
+            });
             self.out.propagate.push(vec![b"DEL".to_vec(), key.to_vec()]);
         }
     }
@@ -281,12 +484,38 @@ impl Ctx<'_> {
         self.db().get_mut(key)
     }
 
+    /// Marks `key` as written, so clients blocked on it are served after this command.
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        let db = self.db_index();
+        let ready = &mut self.server.ready_keys;
+        if !self.server.blocked.is_empty() && !ready.iter().any(|(d, k)| *d == db && k == key) {
+            ready.push((db, key.to_vec()));
+        }
+    }
+
+    /// Marks every key that blocked clients wait on in `db` (all databases if `None`) as ready,
+    /// after a flush.
+    pub fn signal_flushed(&mut self, db: Option<usize>) {
+        let keys: Vec<(usize, Vec<u8>)> = self
+            .server
+            .blocked
+            .values()
+            .filter(|b| db.is_none_or(|d| d == b.db))
+            .flat_map(|b| b.keys.iter().map(move |k| (b.db, k.clone())))
+            .collect();
+        self.server.ready_keys.extend(keys);
+    }
+
     /// Stores `value` at `key`, records the write, and counts it as a change.
     pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let db = self.db_index();
+        self.signal_ready(key);
         self.server.dbs[db].set(key, value, keep_ttl);
         self.dirty += 1;
-        self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+        self.effect(Effect::KeyWritten {
+            db,
+            key: key.to_vec(),
+        });
     }
 
     /// Deletes `key` if it is live; true when something was deleted.
@@ -295,8 +524,12 @@ impl Ctx<'_> {
         let db = self.db_index();
         let removed = self.server.dbs[db].remove(key).is_some();
         if removed {
+            self.signal_ready(key);
             self.dirty += 1;
-            self.effect(Effect::KeyDeleted { db, key: key.to_vec() });
+            self.effect(Effect::KeyDeleted {
+                db,
+                key: key.to_vec(),
+            });
         }
         removed
     }
@@ -313,7 +546,11 @@ impl Ctx<'_> {
 
     /// Leaves `MULTI`, returning what was queued, or `EXECABORT` when queueing failed.
     pub fn take_transaction(&mut self) -> Result<Vec<Argv>> {
-        let tx = self.client_mut().multi.take().ok_or(Error::ExecWithoutMulti)?;
+        let tx = self
+            .client_mut()
+            .multi
+            .take()
+            .ok_or(Error::ExecWithoutMulti)?;
         if tx.aborted {
             return Err(Error::ExecAbort);
         }
@@ -321,13 +558,25 @@ impl Ctx<'_> {
     }
 
     pub fn discard_transaction(&mut self) -> Result<()> {
-        self.client_mut().multi.take().map(|_| ()).ok_or(Error::DiscardWithoutMulti)
+        self.client_mut()
+            .multi
+            .take()
+            .map(|_| ())
+            .ok_or(Error::DiscardWithoutMulti)
     }
 
-    /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct call.
+    /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct
+    /// call; blocking commands answer at once as if they timed out.
     pub fn run_queued(&mut self, argv: &[Vec<u8>]) -> Reply {
         match resolve(argv) {
-            Ok((parent, spec)) => self.server.call(self.now_ms, self.client, parent, spec, argv, self.out),
+            Ok((parent, spec)) => {
+                self.server.in_exec = true;
+                let reply =
+                    self.server
+                        .call(self.now_ms, self.client, parent, spec, argv, self.out);
+                self.server.in_exec = false;
+                reply.unwrap_or(Reply::NilArray)
+            }
             Err(e) => Reply::Error(e.to_string()),
         }
     }

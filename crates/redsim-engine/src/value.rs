@@ -1,8 +1,11 @@
 //! The values a key can hold.
 
+use crate::stream::Stream;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     String(Vec<u8>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -10,6 +13,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
+            Value::Stream(_) => "stream",
         }
     }
 }

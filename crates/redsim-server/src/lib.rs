@@ -19,7 +19,9 @@ use crate::request::{parse, Parsed};
 
 /// Milliseconds since the Unix epoch: the `now` the engine gets for every command.
 pub fn wall_clock_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 struct Shared {
@@ -30,7 +32,9 @@ struct Shared {
 impl Shared {
     fn engine(&self) -> MutexGuard<'_, Server> {
         // A panic in one connection's thread must not take the others down with a poisoned lock.
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.engine
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -71,21 +75,30 @@ impl Drop for Handle {
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared { engine: Mutex::new(Server::new(version)), stopping: AtomicBool::new(false) });
+    let shared = Arc::new(Shared {
+        engine: Mutex::new(Server::new(version)),
+        stopping: AtomicBool::new(false),
+    });
     let accepting = Arc::clone(&shared);
-    let acceptor = thread::Builder::new().name("accept".into()).spawn(move || {
-        for stream in listener.incoming() {
-            if accepting.stopping.load(Ordering::SeqCst) {
-                break;
+    let acceptor = thread::Builder::new()
+        .name("accept".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                if accepting.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&accepting);
+                let _ = thread::Builder::new().name("client".into()).spawn(move || {
+                    let _ = serve_connection(stream, &shared);
+                });
             }
-            let Ok(stream) = stream else { continue };
-            let shared = Arc::clone(&accepting);
-            let _ = thread::Builder::new().name("client".into()).spawn(move || {
-                let _ = serve_connection(stream, &shared);
-            });
-        }
-    })?;
-    Ok(Handle { addr, shared, acceptor: Some(acceptor) })
+        })?;
+    Ok(Handle {
+        addr,
+        shared,
+        acceptor: Some(acceptor),
+    })
 }
 
 /// Reads requests, runs them and writes replies until the client leaves or breaks the protocol.

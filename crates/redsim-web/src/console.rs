@@ -70,7 +70,9 @@ pub fn console(props: &ConsoleProps) -> Html {
         let on_run = props.on_run.clone();
         let history = props.history.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let Some(field) = input.cast::<web_sys::HtmlInputElement>() else { return };
+            let Some(field) = input.cast::<web_sys::HtmlInputElement>() else {
+                return;
+            };
             match e.key().as_str() {
                 "Enter" => {
                     e.prevent_default();
@@ -102,9 +104,15 @@ pub fn console(props: &ConsoleProps) -> Html {
         Callback::from(move |e: Event| {
             // A text input drops newlines, so read the clipboard: several pasted lines run one
             // after another, as they do when pasted into redis-cli.
-            let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else { return };
-            let Some(text) = e.clipboard_data().and_then(|d| d.get_data("text").ok()) else { return };
-            let Some(field) = input.cast::<web_sys::HtmlInputElement>() else { return };
+            let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let Some(text) = e.clipboard_data().and_then(|d| d.get_data("text").ok()) else {
+                return;
+            };
+            let Some(field) = input.cast::<web_sys::HtmlInputElement>() else {
+                return;
+            };
             if text.contains('\n') {
                 e.prevent_default();
                 let typed = field.value();
@@ -150,7 +158,11 @@ pub fn console(props: &ConsoleProps) -> Html {
 }
 
 fn entry_view(entry: &TranscriptEntry) -> Html {
-    let class = if entry.is_error { "entry error" } else { "entry" };
+    let class = if entry.is_error {
+        "entry error"
+    } else {
+        "entry"
+    };
     html! {
         <div class={class} data-client={entry.client.clone()}>
             <div class="entry-line"><span class="prompt">{ &entry.prompt }</span>{ " " }<span class="typed">{ &entry.line }</span></div>

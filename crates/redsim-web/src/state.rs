@@ -51,7 +51,12 @@ impl Default for AppState {
 
 impl AppState {
     pub fn new(version: Version) -> AppState {
-        AppState { session: Session::new(version, &CLIENT_NAMES), transcript: Vec::new(), history: Vec::new(), client: 0 }
+        AppState {
+            session: Session::new(version, &CLIENT_NAMES),
+            transcript: Vec::new(),
+            history: Vec::new(),
+            client: 0,
+        }
     }
 
     /// redis-cli's prompt: `127.0.0.1:6379>`, with `[db]` when another database is selected.
@@ -93,7 +98,13 @@ impl AppState {
                 }
             }
         };
-        self.transcript.push(TranscriptEntry { client, prompt, line: line.to_string(), output, is_error });
+        self.transcript.push(TranscriptEntry {
+            client,
+            prompt,
+            line: line.to_string(),
+            output,
+            is_error,
+        });
     }
 
     fn remember(&mut self, line: &str) {
@@ -179,7 +190,9 @@ mod tests {
         let state = state.reduce(AppAction::Advance(1000));
         let state = state.reduce(AppAction::Run("GET k".into()));
         assert_eq!(state.transcript.last().unwrap().output, "\"v\"\n");
-        let state = state.reduce(AppAction::Advance(1000)).reduce(AppAction::Run("GET k".into()));
+        let state = state
+            .reduce(AppAction::Advance(1000))
+            .reduce(AppAction::Run("GET k".into()));
         assert_eq!(state.transcript.last().unwrap().output, "(nil)\n");
         assert_eq!(state.elapsed_ms(), 2000);
     }

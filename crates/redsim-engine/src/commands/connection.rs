@@ -27,7 +27,9 @@ fn ping(_: &mut Ctx, mut args: Args) -> Result<Reply> {
     match args.remaining() {
         0 => Ok(Reply::status("PONG")),
         1 => args.next().map(Reply::bulk),
-        _ => Err(Error::WrongArity { name: "ping".into() }),
+        _ => Err(Error::WrongArity {
+            name: "ping".into(),
+        }),
     }
 }
 
@@ -65,7 +67,10 @@ pub static SELECT: CommandSpec = CommandSpec {
 
 fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let index = args.next_i32()?;
-    let index = usize::try_from(index).ok().filter(|&i| i < DB_COUNT).ok_or(Error::DbIndexOutOfRange)?;
+    let index = usize::try_from(index)
+        .ok()
+        .filter(|&i| i < DB_COUNT)
+        .ok_or(Error::DbIndexOutOfRange)?;
     ctx.client_mut().db = index;
     let client = ctx.client;
     ctx.effect(Effect::ClientChanged { client });
@@ -76,7 +81,13 @@ fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 pub static QUIT: CommandSpec = CommandSpec {
     name: "quit",
     arity: -1,
-    flags: &[Flag::Fast, Flag::Loading, Flag::Stale, Flag::NoScript, Flag::AllowBusy],
+    flags: &[
+        Flag::Fast,
+        Flag::Loading,
+        Flag::Stale,
+        Flag::NoScript,
+        Flag::AllowBusy,
+    ],
     keys: (0, 0, 0),
     group: CONNECTION,
     since: "1.0.0",
@@ -145,7 +156,11 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if let Some(protocol) = protocol {
         client.protocol = protocol;
     }
-    let proto = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
+    let proto = if client.protocol == Protocol::Resp3 {
+        3
+    } else {
+        2
+    };
     let id = client.id as i64;
     let client = ctx.client;
     ctx.effect(Effect::ClientChanged { client });

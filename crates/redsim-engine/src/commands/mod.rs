@@ -4,6 +4,7 @@
 mod connection;
 mod keys;
 mod server;
+mod stream;
 mod string;
 mod transaction;
 
@@ -25,11 +26,28 @@ pub static TABLE: &[&CommandSpec] = &[
     &keys::UNLINK,
     // server
     &server::COMMAND,
+    &server::CONFIG,
     &server::DBSIZE,
     &server::FLUSHALL,
     &server::FLUSHDB,
     &server::INFO,
     &server::TIME,
+    // streams
+    &stream::xadd::XADD,
+    &stream::xpending::XACK,
+    &stream::xclaim::XAUTOCLAIM,
+    &stream::xclaim::XCLAIM,
+    &stream::xdel::XDEL,
+    &stream::xgroup::XGROUP,
+    &stream::xinfo::XINFO,
+    &stream::xrange::XLEN,
+    &stream::xpending::XPENDING,
+    &stream::xrange::XRANGE,
+    &stream::xread::XREAD,
+    &stream::xread::XREADGROUP,
+    &stream::xrange::XREVRANGE,
+    &stream::xdel::XSETID,
+    &stream::xadd::XTRIM,
     // strings
     &string::GET,
     &string::SET,

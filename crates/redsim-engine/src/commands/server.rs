@@ -35,6 +35,7 @@ fn flush_mode(mut args: Args) -> Result<()> {
 fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     flush_mode(args)?;
     ctx.server.dbs.iter_mut().for_each(|db| db.clear());
+    ctx.signal_flushed(None);
     // Always propagated, like Redis, even when nothing was there.
     ctx.dirty += 1;
     ctx.effect(Effect::Flushed { db: None });
@@ -60,6 +61,7 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     ctx.db().clear();
     ctx.dirty += 1;
     let db = ctx.db_index();
+    ctx.signal_flushed(Some(db));
     ctx.effect(Effect::Flushed { db: Some(db) });
     Ok(Reply::ok())
 }
@@ -90,7 +92,10 @@ pub static TIME: CommandSpec = CommandSpec {
     syntax: "",
     run: Some(|ctx, _| {
         let (secs, micros) = (ctx.now_ms / 1000, (ctx.now_ms % 1000) * 1000);
-        Ok(Reply::Array(vec![Reply::bulk(secs.to_string()), Reply::bulk(micros.to_string())]))
+        Ok(Reply::Array(vec![
+            Reply::bulk(secs.to_string()),
+            Reply::bulk(micros.to_string()),
+        ]))
     }),
     subcommands: &[],
 };
@@ -110,10 +115,15 @@ pub static INFO: CommandSpec = CommandSpec {
 };
 
 fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let wanted: Vec<String> =
-        args.rest().iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let wanted: Vec<String> = args
+        .rest()
+        .iter()
+        .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
+        .collect();
     let everything = wanted.is_empty()
-        || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+        || wanted
+            .iter()
+            .any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
     let show = |section: &str| everything || wanted.iter().any(|w| w == section);
     let mut sections = Vec::new();
     if show("server") {
@@ -125,8 +135,9 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     if show("clients") {
         sections.push(format!(
-            "# Clients\r\nconnected_clients:{}\r\nblocked_clients:0\r\n",
-            ctx.server.clients.len()
+            "# Clients\r\nconnected_clients:{}\r\nblocked_clients:{}\r\n",
+            ctx.server.clients.len(),
+            ctx.server.blocked.len()
         ));
     }
     if show("stats") {
@@ -138,8 +149,18 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     if show("keyspace") {
         let mut text = String::from("# Keyspace\r\n");
-        for (i, db) in ctx.server.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
-            text.push_str(&format!("db{i}:keys={},expires={},avg_ttl=0\r\n", db.len(), db.expires_len()));
+        for (i, db) in ctx
+            .server
+            .dbs
+            .iter()
+            .enumerate()
+            .filter(|(_, db)| !db.is_empty())
+        {
+            text.push_str(&format!(
+                "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                db.len(),
+                db.expires_len()
+            ));
         }
         sections.push(text);
     }
@@ -173,3 +194,116 @@ const COMMAND_COUNT: CommandSpec = CommandSpec {
     run: Some(|_, _| Ok(Reply::Integer(command::table().len() as i64))),
     subcommands: &[],
 };
+
+/// `CONFIG <subcommand> [<arg> ...]`
+pub static CONFIG: CommandSpec = CommandSpec {
+    name: "config",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.0.0",
+    summary: "A container for server configuration commands.",
+    syntax: "<subcommand> [<arg> ...]",
+    run: None,
+    subcommands: &[CONFIG_GET, CONFIG_SET],
+};
+
+/// `CONFIG GET parameter [parameter ...]`
+const CONFIG_GET: CommandSpec = CommandSpec {
+    name: "get",
+    arity: -3,
+    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.0.0",
+    summary: "Returns the effective values of configuration parameters.",
+    syntax: "parameter [parameter ...]",
+    run: Some(config_get),
+    subcommands: &[],
+};
+
+/// `CONFIG SET parameter value [parameter value ...]`
+const CONFIG_SET: CommandSpec = CommandSpec {
+    name: "set",
+    arity: -4,
+    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.0.0",
+    summary: "Sets configuration parameters in-flight.",
+    syntax: "parameter value [parameter value ...]",
+    run: Some(config_set),
+    subcommands: &[],
+};
+
+/// The parameters the engine models, in the order `CONFIG GET *` lists them.
+const PARAMETERS: &[&str] = &["stream-node-max-bytes", "stream-node-max-entries"];
+
+fn parameter_value(ctx: &Ctx, name: &str) -> String {
+    let limits = ctx.server.config.stream_node_limits;
+    match name {
+        "stream-node-max-bytes" => limits.max_bytes.to_string(),
+        "stream-node-max-entries" => limits.max_entries.to_string(),
+        _ => unreachable!("only listed parameters are asked for"),
+    }
+}
+
+fn config_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mut found: Vec<&str> = Vec::new();
+    for pattern in args.rest() {
+        let pattern = pattern.to_ascii_lowercase();
+        for name in PARAMETERS
+            .iter()
+            .filter(|n| crate::glob::matches(&pattern, n.as_bytes(), true))
+        {
+            if !found.contains(name) {
+                found.push(name);
+            }
+        }
+    }
+    let pairs = found
+        .iter()
+        .map(|n| (Reply::bulk(n), Reply::bulk(parameter_value(ctx, n))))
+        .collect();
+    Ok(Reply::Map(pairs))
+}
+
+fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let rest = args.rest();
+    if rest.len() % 2 != 0 {
+        return Err(Error::WrongArity {
+            name: "config|set".into(),
+        });
+    }
+    let mut limits = ctx.server.config.stream_node_limits;
+    for pair in rest.chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        let value = crate::args::parse_i64(&pair[1]);
+        let invalid = |reason: &str| {
+            Error::other(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{}') - {reason}",
+                String::from_utf8_lossy(&pair[0])
+            ))
+        };
+        let in_range = |v: Option<i64>, max: i64| match v {
+            Some(v) if (0..=max).contains(&v) => Ok(v),
+            Some(_) => Err(invalid(&format!(
+                "argument must be between 0 and {max} inclusive"
+            ))),
+            None => Err(invalid("argument couldn't be parsed into an integer")),
+        };
+        match name.as_str() {
+            "stream-node-max-bytes" => limits.max_bytes = in_range(value, i64::MAX)?,
+            "stream-node-max-entries" => limits.max_entries = in_range(value, i64::MAX)?,
+            _ => {
+                return Err(Error::other(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                    String::from_utf8_lossy(&pair[0])
+                )))
+            }
+        }
+    }
+    ctx.server.config.stream_node_limits = limits;
+    Ok(Reply::ok())
+}

@@ -1,0 +1,129 @@
+//! XRANGE, XREVRANGE and XLEN.
+
+use super::{entry_reply, lookup, STREAM};
+use crate::args::{parse_i64, Args};
+use crate::command::{CommandSpec, Flag};
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::server::Ctx;
+use crate::stream::{parse_id, IdSyntax, StreamId};
+
+/// `XRANGE key start end [COUNT count]`
+pub static XRANGE: CommandSpec = CommandSpec {
+    name: "xrange",
+    arity: -4,
+    flags: &[Flag::ReadOnly],
+    keys: (1, 1, 1),
+    group: STREAM,
+    since: "5.0.0",
+    summary: "Returns the messages from a stream within a range of IDs.",
+    syntax: "key start end [COUNT count]",
+    run: Some(|ctx, args| range(ctx, args, false)),
+    subcommands: &[],
+};
+
+/// `XREVRANGE key end start [COUNT count]`
+pub static XREVRANGE: CommandSpec = CommandSpec {
+    name: "xrevrange",
+    arity: -4,
+    flags: &[Flag::ReadOnly],
+    keys: (1, 1, 1),
+    group: STREAM,
+    since: "5.0.0",
+    summary: "Returns the messages from a stream within a range of IDs in reverse order.",
+    syntax: "key end start [COUNT count]",
+    run: Some(|ctx, args| range(ctx, args, true)),
+    subcommands: &[],
+};
+
+/// `XLEN key`
+pub static XLEN: CommandSpec = CommandSpec {
+    name: "xlen",
+    arity: 2,
+    flags: &[Flag::ReadOnly, Flag::Fast],
+    keys: (1, 1, 1),
+    group: STREAM,
+    since: "5.0.0",
+    summary: "Return the number of messages in a stream.",
+    syntax: "key",
+    run: Some(|ctx, mut args| {
+        let key = args.next()?;
+        Ok(Reply::Integer(
+            lookup(ctx, key)?.map_or(0, |s| s.length as i64),
+        ))
+    }),
+    subcommands: &[],
+};
+
+/// Redis's `streamParseIntervalIDOrReply` plus the increment for an exclusive start:
+/// `(id` excludes `id`; `-`, `+` and `<ms>` are accepted when inclusive.
+pub fn interval_start(arg: &[u8]) -> Result<StreamId> {
+    match exclusive(arg) {
+        Some(inner) => parse_id(inner, IdSyntax::STRICT)?
+            .id
+            .next()
+            .ok_or_else(|| Error::other("ERR invalid start ID for the interval")),
+        None => Ok(parse_id(arg, IdSyntax::lenient(0))?.id),
+    }
+}
+
+/// The end of an interval: a bare `<ms>` means its last sequence number.
+pub fn interval_end(arg: &[u8]) -> Result<StreamId> {
+    match exclusive(arg) {
+        Some(inner) => {
+            let id = parse_id(
+                inner,
+                IdSyntax {
+                    missing_seq: u64::MAX,
+                    ..IdSyntax::STRICT
+                },
+            )?
+            .id;
+            id.prev()
+                .ok_or_else(|| Error::other("ERR invalid end ID for the interval"))
+        }
+        None => Ok(parse_id(arg, IdSyntax::lenient(u64::MAX))?.id),
+    }
+}
+
+fn exclusive(arg: &[u8]) -> Option<&[u8]> {
+    (arg.len() > 1 && arg[0] == b'(').then(|| &arg[1..])
+}
+
+fn range(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
+    let key = args.next()?;
+    let (first, second) = (args.next()?, args.next()?);
+    let (start_arg, end_arg) = if rev {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let start = interval_start(start_arg)?;
+    let end = interval_end(end_arg)?;
+    let mut count: i64 = -1;
+    while !args.is_empty() {
+        if args.remaining() >= 2 && args.eat("COUNT") {
+            count = parse_i64(args.next()?).ok_or(Error::NotInteger)?.max(0);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let Some(stream) = lookup(ctx, key)? else {
+        return Ok(Reply::Array(vec![]));
+    };
+    if count == 0 {
+        return Ok(Reply::NilArray);
+    }
+    let limit = if count < 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
+    Ok(Reply::Array(
+        stream
+            .range(start, end, rev)
+            .take(limit)
+            .map(entry_reply)
+            .collect(),
+    ))
+}

@@ -1,0 +1,428 @@
+//! XREAD and XREADGROUP (Redis's `xreadCommand`, which serves both).
+//!
+//! When nothing can be served and `BLOCK` was given, the handler asks the dispatcher to park
+//! the client (`Error::Block`) with its `$` IDs resolved, so that re-running the same command
+//! after a write serves exactly what arrived since.
+
+use super::{c_str, effect, entry_reply, id_reply, lookup, STREAM};
+use crate::args::{parse_i64, Args};
+use crate::command::{CommandSpec, Flag};
+use crate::effect::StreamEffect;
+use crate::error::{BlockOn, Error, Result};
+use crate::reply::{Protocol, Reply};
+use crate::server::Ctx;
+use crate::stream::{parse_id, IdSyntax, Stream, StreamId, ENTRIES_READ_UNKNOWN};
+
+/// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`
+pub static XREAD: CommandSpec = CommandSpec {
+    name: "xread",
+    arity: -4,
+    flags: &[Flag::ReadOnly, Flag::Blocking],
+    keys: (0, 0, 0),
+    group: STREAM,
+    since: "5.0.0",
+    summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.",
+    syntax: "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]",
+    run: Some(|ctx, args| read(ctx, args, false)),
+    subcommands: &[],
+};
+
+/// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]`
+pub static XREADGROUP: CommandSpec = CommandSpec {
+    name: "xreadgroup",
+    arity: -7,
+    flags: &[Flag::Write, Flag::Blocking],
+    keys: (0, 0, 0),
+    group: STREAM,
+    since: "5.0.0",
+    summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
+    syntax: "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]",
+    run: Some(|ctx, args| read(ctx, args, true)),
+    subcommands: &[],
+};
+
+/// The ID given for one stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReadFrom {
+    /// Entries after this ID (`$` resolved already).
+    After(StreamId),
+    /// `>`: entries never delivered to the group.
+    New,
+    /// `+` (Redis 7.4+): the last entry.
+    Last,
+}
+
+struct ReadRequest {
+    count: usize,
+    /// Absolute virtual-ms deadline; `Some(0)` blocks forever; `None` does not block.
+    block: Option<u64>,
+    group: Option<(Vec<u8>, Vec<u8>)>,
+    noack: bool,
+    keys: Vec<Vec<u8>>,
+    ids: Vec<ReadFrom>,
+    /// Index in argv of the first ID, for rewriting `$` when parking the client.
+    ids_at: usize,
+}
+
+fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
+    let mut request = ReadRequest {
+        count: 0,
+        block: None,
+        group: None,
+        noack: false,
+        keys: vec![],
+        ids: vec![],
+        ids_at: 0,
+    };
+    let name = if with_group { "xreadgroup" } else { "xread" };
+    let total = args.remaining();
+    let mut streams_at = None;
+    while !args.is_empty() {
+        let more = args.remaining() - 1;
+        if more > 0 && args.eat("BLOCK") {
+            let ms = parse_i64(args.next()?)
+                .ok_or_else(|| Error::other("ERR timeout is not an integer or out of range"))?;
+            if ms < 0 {
+                return Err(Error::other("ERR timeout is negative"));
+            }
+            let now = ctx.now_ms as i64;
+            if ms > 0 && ms > i64::MAX - now {
+                return Err(Error::other("ERR timeout is out of range"));
+            }
+            request.block = Some(if ms == 0 { 0 } else { (ms + now) as u64 });
+        } else if more > 0 && args.eat("COUNT") {
+            let count = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
+            request.count = count.max(0) as usize;
+        } else if more > 0 && args.eat("STREAMS") {
+            streams_at = Some(total - args.remaining());
+            break;
+        } else if more >= 2 && args.eat("GROUP") {
+            if !with_group {
+                return Err(Error::other("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."));
+            }
+            request.group = Some((args.next_owned()?, args.next_owned()?));
+        } else if args.eat("NOACK") {
+            if !with_group {
+                return Err(Error::other("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."));
+            }
+            request.noack = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let streams_at = streams_at.ok_or(Error::Syntax)?;
+    let rest = args.rest();
+    if rest.len() % 2 != 0 {
+        return Err(Error::other(if ctx.version().at_least(8, 0) {
+            if with_group {
+                format!("ERR Unbalanced '{name}' list of streams: for each stream key an ID or '>' must be specified.")
+            } else {
+                format!("ERR Unbalanced '{name}' list of streams: for each stream key an ID, '+', or '$' must be specified.")
+            }
+        } else {
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.".to_string()
+        }));
+    }
+    if with_group && request.group.is_none() {
+        return Err(Error::other("ERR Missing GROUP option for XREADGROUP"));
+    }
+    let half = rest.len() / 2;
+    request.keys = rest[..half].to_vec();
+    request.ids_at = 1 + streams_at + half;
+    let plus_reads_last = ctx.version().at_least(7, 4);
+    for (key, id) in rest[..half].iter().zip(&rest[half..]) {
+        let stream = lookup(ctx, key)?;
+        if let Some((group, _)) = &request.group {
+            if !stream.is_some_and(|s| s.groups.contains_key(group)) {
+                return Err(Error::other(format!(
+                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                    c_str(key),
+                    c_str(group)
+                )));
+            }
+        }
+        let stream = lookup(ctx, key)?;
+        let from = match id.as_slice() {
+            b"$" | b"+" if with_group && (id == b"$" || plus_reads_last) => {
+                return Err(Error::other("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."));
+            }
+            b"$" => ReadFrom::After(stream.map_or(StreamId::MIN, |s| s.last_id)),
+            b"+" if plus_reads_last => ReadFrom::Last,
+            b">" if !with_group => {
+                return Err(Error::other("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."));
+            }
+            b">" => ReadFrom::New,
+            other => ReadFrom::After(parse_id(other, IdSyntax::STRICT)?.id),
+        };
+        request.ids.push(from);
+    }
+    Ok(request)
+}
+
+fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
+    let request = parse(ctx, &mut args, with_group)?;
+    let mut served: Vec<(Vec<u8>, Reply)> = Vec::new();
+    for (key, &from) in request.keys.iter().zip(&request.ids) {
+        let entries = match &request.group {
+            Some((group, consumer)) => read_group(ctx, key, group, consumer, from, &request)?,
+            None => read_plain(ctx, key, from, request.count)?,
+        };
+        if let Some(entries) = entries {
+            served.push((key.clone(), entries));
+        }
+    }
+    if !served.is_empty() {
+        return Ok(if ctx.client().protocol == Protocol::Resp3 {
+            Reply::Map(
+                served
+                    .into_iter()
+                    .map(|(k, v)| (Reply::Bulk(k), v))
+                    .collect(),
+            )
+        } else {
+            Reply::Array(
+                served
+                    .into_iter()
+                    .map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v]))
+                    .collect(),
+            )
+        });
+    }
+    match request.block {
+        Some(deadline_ms) if !ctx.deny_blocking => {
+            // Park with `$` and `+` replaced by the IDs they meant now, so a re-run after a write
+            // serves only what arrived since.
+            let mut argv = ctx.argv.to_vec();
+            for (i, from) in request.ids.iter().enumerate() {
+                if let ReadFrom::After(id) = from {
+                    argv[request.ids_at + i] = id.to_bytes();
+                } else if *from == ReadFrom::Last {
+                    let last = lookup(ctx, &request.keys[i])?.map_or(StreamId::MIN, |s| s.last_id);
+                    argv[request.ids_at + i] = last.to_bytes();
+                }
+            }
+            Err(Error::Block(BlockOn {
+                keys: request.keys,
+                deadline_ms,
+                argv,
+            }))
+        }
+        _ => Ok(Reply::NilArray),
+    }
+}
+
+fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result<Option<Reply>> {
+    let Some(stream) = lookup(ctx, key)? else {
+        return Ok(None);
+    };
+    let Some(last) = stream.last_entry().map(|e| e.id) else {
+        return Ok(None);
+    };
+    let start = match from {
+        ReadFrom::Last => last,
+        ReadFrom::After(gt) if last > gt => gt.next().expect("below the last entry"),
+        _ => return Ok(None),
+    };
+    let limit = if count == 0 { usize::MAX } else { count };
+    Ok(Some(Reply::Array(
+        stream
+            .range(start, StreamId::MAX, false)
+            .take(limit)
+            .map(entry_reply)
+            .collect(),
+    )))
+}
+
+/// Serves one stream of an XREADGROUP; `None` when there is nothing to serve from it.
+fn read_group(
+    ctx: &mut Ctx,
+    key: &[u8],
+    group: &[u8],
+    consumer: &[u8],
+    from: ReadFrom,
+    request: &ReadRequest,
+) -> Result<Option<Reply>> {
+    let now_ms = ctx.now_ms;
+    let creates_consumer_always = ctx.version().at_least(7, 4);
+    let stream = lookup(ctx, key)?.expect("checked while parsing");
+    let cg = stream.groups.get(group).expect("checked while parsing");
+    let start = match from {
+        ReadFrom::After(gt) => Some((gt.next(), true)),
+        ReadFrom::New => match stream.last_entry() {
+            Some(last) if last.id > cg.last_delivered_id => {
+                Some((cg.last_delivered_id.next(), false))
+            }
+            _ => None,
+        },
+        ReadFrom::Last => None,
+    };
+    let mut effects = Vec::new();
+    let created = if start.is_some() || creates_consumer_always {
+        let cg = stream.groups.get_mut(group).expect("checked while parsing");
+        let created = cg.ensure_consumer(consumer, now_ms);
+        if let Some(c) = cg.consumers.get_mut(consumer) {
+            c.seen_time = now_ms;
+        }
+        created
+    } else {
+        false
+    };
+    if created {
+        effects.push(StreamEffect::ConsumerCreated {
+            group: group.to_vec(),
+            consumer: consumer.to_vec(),
+        });
+    }
+    let reply = match start {
+        None => None,
+        Some((None, _)) => Some(Reply::Array(vec![])),
+        Some((Some(start), true)) => Some(history(
+            stream,
+            group,
+            consumer,
+            start,
+            request.count,
+            now_ms,
+            &mut effects,
+        )),
+        Some((Some(start), false)) => Some(deliver(
+            stream,
+            group,
+            consumer,
+            start,
+            request.count,
+            request.noack,
+            now_ms,
+            &mut effects,
+        )),
+    };
+    if reply.is_some() {
+        ctx.dirty += 1;
+    }
+    for change in effects {
+        effect(ctx, key, change);
+    }
+    Ok(reply)
+}
+
+/// Redis's `streamReplyWithRangeFromConsumerPEL`: the consumer's own pending entries from `start`.
+fn history(
+    stream: &mut Stream,
+    group: &[u8],
+    consumer: &[u8],
+    start: StreamId,
+    count: usize,
+    now_ms: u64,
+    effects: &mut Vec<StreamEffect>,
+) -> Reply {
+    let cg = stream.groups.get(group).expect("checked while parsing");
+    let limit = if count == 0 { usize::MAX } else { count };
+    let ids: Vec<StreamId> = cg.consumers[consumer]
+        .pending
+        .range(start..)
+        .take(limit)
+        .copied()
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match stream.entry(id) {
+            Some(entry) => {
+                out.push(entry_reply(entry));
+                let cg = stream.groups.get_mut(group).expect("checked while parsing");
+                let pending = cg
+                    .pending
+                    .get_mut(&id)
+                    .expect("a consumer's pending entry is in the group's PEL");
+                pending.delivery_time = now_ms;
+                pending.delivery_count += 1;
+                effects.push(StreamEffect::Delivered {
+                    group: group.to_vec(),
+                    consumer: consumer.to_vec(),
+                    id,
+                    delivery_count: pending.delivery_count,
+                    noack: false,
+                });
+                if let Some(c) = cg.consumers.get_mut(consumer) {
+                    c.active_time = Some(now_ms);
+                }
+            }
+            None => out.push(Reply::Array(vec![id_reply(id), Reply::NilArray])),
+        }
+    }
+    Reply::Array(out)
+}
+
+/// Redis's `streamReplyWithRange` with a group: new entries, moving the group forward and
+/// adding each to the PEL (unless NOACK).
+#[allow(clippy::too_many_arguments)]
+fn deliver(
+    stream: &mut Stream,
+    group: &[u8],
+    consumer: &[u8],
+    start: StreamId,
+    count: usize,
+    noack: bool,
+    now_ms: u64,
+    effects: &mut Vec<StreamEffect>,
+) -> Reply {
+    let limit = if count == 0 { usize::MAX } else { count };
+    let entries: Vec<(StreamId, Reply)> = stream
+        .range(start, StreamId::MAX, false)
+        .take(limit)
+        .map(|e| (e.id, entry_reply(e)))
+        .collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for (id, reply) in entries {
+        let entries_read = {
+            let cg = &stream.groups[group];
+            if id > cg.last_delivered_id {
+                if cg.entries_read != ENTRIES_READ_UNKNOWN
+                    && !stream.range_has_tombstones(id, StreamId::MAX)
+                {
+                    Some(cg.entries_read + 1)
+                } else if stream.entries_added > 0 {
+                    Some(stream.estimate_entries_read(id))
+                } else {
+                    Some(cg.entries_read)
+                }
+            } else {
+                None
+            }
+        };
+        let cg = stream.groups.get_mut(group).expect("checked while parsing");
+        if let Some(read) = entries_read {
+            cg.entries_read = read;
+            cg.last_delivered_id = id;
+        }
+        if !noack {
+            let previous = cg.assign_pending(id, consumer, now_ms, 1);
+            if let Some(from) = previous.filter(|p| p.as_slice() != consumer) {
+                effects.push(StreamEffect::Claimed {
+                    group: group.to_vec(),
+                    from: Some(from),
+                    to: consumer.to_vec(),
+                    id,
+                    delivery_count: 1,
+                });
+            }
+        }
+        if let Some(c) = cg.consumers.get_mut(consumer) {
+            c.active_time = Some(now_ms);
+        }
+        effects.push(StreamEffect::Delivered {
+            group: group.to_vec(),
+            consumer: consumer.to_vec(),
+            id,
+            delivery_count: 1,
+            noack,
+        });
+        out.push(reply);
+    }
+    let cg = &stream.groups[group];
+    effects.push(StreamEffect::GroupMoved {
+        group: group.to_vec(),
+        last_delivered_id: cg.last_delivered_id,
+        entries_read: cg.entries_read,
+    });
+    Reply::Array(out)
+}

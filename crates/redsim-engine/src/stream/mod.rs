@@ -1,0 +1,422 @@
+//! Streams as Redis keeps them: an ordered map of nodes keyed by their first ID, each node holding
+//! up to `stream-node-max-entries` entries or `stream-node-max-bytes` bytes, with the stream's
+//! counters and its consumer groups.
+
+pub mod group;
+pub mod id;
+pub mod listpack;
+pub mod node;
+mod rax;
+
+use std::collections::BTreeMap;
+
+pub use group::{Consumer, ConsumerGroup, PendingEntry, ENTRIES_READ_UNKNOWN};
+pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
+pub use node::{Node, StreamEntry};
+
+/// Redis's `STREAM_LISTPACK_MAX_SIZE`.
+pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
+
+/// Node limits, from `CONFIG`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeLimits {
+    pub max_entries: i64,
+    pub max_bytes: i64,
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        NodeLimits {
+            max_entries: 100,
+            max_bytes: 4096,
+        }
+    }
+}
+
+/// Why an append failed (Redis's `errno` values from `streamAppendItem`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendError {
+    /// `EDOM`: the ID is not greater than the stream's last ID.
+    IdTooSmall,
+    /// `EDOM` from `<ms>-*` when the sequence for that ms is exhausted.
+    SequenceExhausted,
+    /// `ERANGE`: the fields and values are too large for one listpack.
+    TooLarge,
+}
+
+/// Where an appended entry went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub id: StreamId,
+    pub node: StreamId,
+    pub new_node: bool,
+}
+
+/// How a trim decides what to remove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrimStrategy {
+    MaxLen(u64),
+    MinId(StreamId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrimSpec {
+    pub strategy: TrimStrategy,
+    /// `~`: only whole nodes are removed.
+    pub approx: bool,
+    /// Most entries to remove (0: no limit).
+    pub limit: i64,
+}
+
+/// What a trim removed, for effects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trimmed {
+    pub ids: Vec<StreamId>,
+    pub nodes_removed: Vec<StreamId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stream {
+    pub nodes: BTreeMap<StreamId, Node>,
+    pub length: u64,
+    pub last_id: StreamId,
+    /// Redis's `first_id`: the first live entry's ID as last recorded (0-0 when empty).
+    pub first_id: StreamId,
+    pub max_deleted_entry_id: StreamId,
+    pub entries_added: u64,
+    pub groups: BTreeMap<Vec<u8>, ConsumerGroup>,
+}
+
+impl Stream {
+    /// Appends an entry. `requested` is the ID given to XADD (`None` for `*`).
+    pub fn append(
+        &mut self,
+        fields: Vec<(Vec<u8>, Vec<u8>)>,
+        requested: Option<ParsedId>,
+        now_ms: u64,
+        limits: NodeLimits,
+    ) -> Result<Appended, AppendError> {
+        let id = match requested {
+            None if now_ms > self.last_id.ms => StreamId::new(now_ms, 0),
+            None => self.last_id.next().ok_or(AppendError::IdTooSmall)?,
+            Some(ParsedId {
+                id,
+                seq_given: true,
+            }) => id,
+            Some(ParsedId {
+                id,
+                seq_given: false,
+            }) if id.ms == self.last_id.ms => {
+                if self.last_id.seq == u64::MAX {
+                    return Err(AppendError::SequenceExhausted);
+                }
+                StreamId::new(id.ms, self.last_id.seq + 1)
+            }
+            Some(ParsedId { id, .. }) => id,
+        };
+        if requested.is_some() && id <= self.last_id {
+            return Err(AppendError::IdTooSmall);
+        }
+        let total_len: usize = fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        if total_len > LISTPACK_MAX_SIZE {
+            return Err(AppendError::TooLarge);
+        }
+        let max_bytes = match limits.max_bytes {
+            b if b <= 0 || b as usize > LISTPACK_MAX_SIZE => LISTPACK_MAX_SIZE,
+            b => b as usize,
+        };
+        let tail_has_room = self.nodes.values().next_back().is_some_and(|tail| {
+            let by_bytes = tail.bytes() + total_len < max_bytes;
+            let by_count =
+                limits.max_entries <= 0 || ((tail.live + tail.deleted) as i64) < limits.max_entries;
+            by_bytes && by_count
+        });
+        let appended = if tail_has_room {
+            let (&node, tail) = self.nodes.iter_mut().next_back().expect("checked above");
+            tail.push(id, fields);
+            Appended {
+                id,
+                node,
+                new_node: false,
+            }
+        } else {
+            self.nodes.insert(id, Node::new(id, fields));
+            Appended {
+                id,
+                node: id,
+                new_node: true,
+            }
+        };
+        self.length += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+        if self.length == 1 {
+            self.first_id = id;
+        }
+        Ok(appended)
+    }
+
+    /// The node that would hold `id` (the last node starting at or before it).
+    fn node_for(&self, id: StreamId) -> Option<(&StreamId, &Node)> {
+        self.nodes.range(..=id).next_back()
+    }
+
+    pub fn entry(&self, id: StreamId) -> Option<&StreamEntry> {
+        let (_, node) = self.node_for(id)?;
+        node.position(id)
+            .map(|i| &node.entries[i])
+            .filter(|e| !e.deleted)
+    }
+
+    pub fn contains(&self, id: StreamId) -> bool {
+        self.entry(id).is_some()
+    }
+
+    /// Flags the entry as deleted (freeing its node when it was the last live one). Returns
+    /// `Some(node_freed)` when an entry was deleted.
+    pub fn delete(&mut self, id: StreamId) -> Option<bool> {
+        let (&master, node) = self.nodes.range_mut(..=id).next_back()?;
+        let index = node.position(id)?;
+        if node.entries[index].deleted {
+            return None;
+        }
+        let freed = node.live == 1;
+        if freed {
+            self.nodes.remove(&master);
+        } else {
+            node.mark_deleted(index);
+        }
+        self.length -= 1;
+        Some(freed)
+    }
+
+    /// Live entries with `start <= id <= end`, forwards or backwards.
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        rev: bool,
+    ) -> Box<dyn Iterator<Item = &StreamEntry> + '_> {
+        if start > end {
+            return Box::new(std::iter::empty());
+        }
+        let first_node = self.node_for(start).map_or(StreamId::MIN, |(k, _)| *k);
+        let nodes = self.nodes.range(first_node..=end);
+        let in_range = move |e: &&StreamEntry| !e.deleted && e.id >= start && e.id <= end;
+        if rev {
+            Box::new(
+                nodes
+                    .rev()
+                    .flat_map(|(_, n)| n.entries.iter().rev())
+                    .filter(in_range),
+            )
+        } else {
+            Box::new(nodes.flat_map(|(_, n)| n.entries.iter()).filter(in_range))
+        }
+    }
+
+    pub fn first_entry(&self) -> Option<&StreamEntry> {
+        self.nodes.values().flat_map(|n| n.live_entries()).next()
+    }
+
+    pub fn last_entry(&self) -> Option<&StreamEntry> {
+        self.nodes
+            .values()
+            .rev()
+            .flat_map(|n| n.live_entries().rev())
+            .next()
+    }
+
+    /// Records the first live entry as Redis does after a deletion or trim.
+    pub fn refresh_first_id(&mut self) {
+        self.first_id = if self.length == 0 {
+            StreamId::MIN
+        } else {
+            self.first_entry().map_or(StreamId::MAX, |e| e.id)
+        };
+    }
+
+    /// Redis's `streamTrim`.
+    pub fn trim(&mut self, spec: TrimSpec) -> Trimmed {
+        let mut trimmed = Trimmed::default();
+        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
+        for master in masters {
+            if let TrimStrategy::MaxLen(max) = spec.strategy {
+                if self.length <= max {
+                    break;
+                }
+            }
+            let node = &self.nodes[&master];
+            let live = node.live as u64;
+            if spec.limit > 0 && trimmed.ids.len() as i64 + live as i64 > spec.limit {
+                break;
+            }
+            let remove_node = match spec.strategy {
+                TrimStrategy::MaxLen(max) => self.length - live >= max,
+                TrimStrategy::MinId(min) => node.last_id() < min,
+            };
+            if remove_node {
+                let node = self.nodes.remove(&master).expect("listed above");
+                trimmed.ids.extend(node.live_entries().map(|e| e.id));
+                trimmed.nodes_removed.push(master);
+                self.length -= live;
+                continue;
+            }
+            if spec.approx {
+                break;
+            }
+            let length = &mut self.length;
+            let node = self.nodes.get_mut(&master).expect("listed above");
+            for index in 0..node.entries.len() {
+                let stop = match spec.strategy {
+                    TrimStrategy::MaxLen(max) => *length <= max,
+                    TrimStrategy::MinId(min) => node.entries[index].id >= min,
+                };
+                if stop {
+                    break;
+                }
+                if node.mark_deleted(index) {
+                    trimmed.ids.push(node.entries[index].id);
+                    *length -= 1;
+                }
+            }
+            break;
+        }
+        self.refresh_first_id();
+        trimmed
+    }
+
+    /// Redis's `streamRangeHasTombstones`.
+    pub fn range_has_tombstones(&self, start: StreamId, end: StreamId) -> bool {
+        if self.length == 0 || self.max_deleted_entry_id.is_zero() {
+            return false;
+        }
+        if self.first_id > self.max_deleted_entry_id {
+            return false;
+        }
+        start <= self.max_deleted_entry_id && self.max_deleted_entry_id <= end
+    }
+
+    /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the logical read counter of `id`, or
+    /// `ENTRIES_READ_UNKNOWN`.
+    pub fn estimate_entries_read(&self, id: StreamId) -> i64 {
+        if self.entries_added == 0 {
+            return 0;
+        }
+        if self.length == 0 && id <= self.last_id {
+            return self.entries_added as i64;
+        }
+        match id.cmp(&self.last_id) {
+            std::cmp::Ordering::Equal => return self.entries_added as i64,
+            std::cmp::Ordering::Greater => return ENTRIES_READ_UNKNOWN,
+            std::cmp::Ordering::Less => {}
+        }
+        if self.max_deleted_entry_id.is_zero() || self.max_deleted_entry_id < self.first_id {
+            match id.cmp(&self.first_id) {
+                std::cmp::Ordering::Less => return (self.entries_added - self.length) as i64,
+                std::cmp::Ordering::Equal => return (self.entries_added - self.length + 1) as i64,
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        ENTRIES_READ_UNKNOWN
+    }
+
+    /// A group's lag as Redis's `streamReplyWithCGLag` computes it; `None` when unknown.
+    pub fn lag(&self, group: &ConsumerGroup) -> Option<i64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if group.entries_read != ENTRIES_READ_UNKNOWN
+            && !self.range_has_tombstones(group.last_delivered_id, StreamId::MAX)
+        {
+            return Some(self.entries_added as i64 - group.entries_read);
+        }
+        match self.estimate_entries_read(group.last_delivered_id) {
+            ENTRIES_READ_UNKNOWN => None,
+            read => Some(self.entries_added as i64 - read),
+        }
+    }
+
+    /// What `radix-tree-nodes` reports for the node keys.
+    pub fn radix_tree_nodes(&self) -> usize {
+        rax::node_count(self.nodes.keys().map(|id| id.encode()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(s: &mut Stream, ms: u64) -> Appended {
+        let id = ParsedId {
+            id: StreamId::new(ms, 0),
+            seq_given: true,
+        };
+        s.append(
+            vec![(b"f".to_vec(), b"v".to_vec())],
+            Some(id),
+            0,
+            NodeLimits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn nodes_split_at_one_hundred_entries() {
+        let mut s = Stream::default();
+        for ms in 1..=350 {
+            add(&mut s, ms);
+        }
+        assert_eq!(s.nodes.len(), 4);
+        assert_eq!(
+            s.nodes.keys().copied().collect::<Vec<_>>(),
+            [1, 101, 201, 301].map(|ms| StreamId::new(ms, 0))
+        );
+        let trimmed = s.trim(TrimSpec {
+            strategy: TrimStrategy::MaxLen(120),
+            approx: true,
+            limit: 10_000,
+        });
+        assert_eq!(trimmed.ids.len(), 200);
+        assert_eq!(s.length, 150);
+        assert_eq!(s.first_id, StreamId::new(201, 0));
+        let exact = s.trim(TrimSpec {
+            strategy: TrimStrategy::MaxLen(120),
+            approx: false,
+            limit: 0,
+        });
+        assert_eq!(exact.ids.len(), 30);
+        assert_eq!(s.nodes[&StreamId::new(201, 0)].deleted, 30);
+    }
+
+    #[test]
+    fn deleting_the_last_live_entry_frees_the_node() {
+        let mut s = Stream::default();
+        add(&mut s, 1);
+        add(&mut s, 2);
+        assert_eq!(s.delete(StreamId::new(1, 0)), Some(false));
+        assert_eq!(s.delete(StreamId::new(1, 0)), None);
+        assert_eq!(s.delete(StreamId::new(2, 0)), Some(true));
+        assert!(s.nodes.is_empty());
+        assert_eq!(add(&mut s, 3).new_node, true);
+    }
+
+    #[test]
+    fn ranges_skip_deleted_entries() {
+        let mut s = Stream::default();
+        for ms in 1..=5 {
+            add(&mut s, ms);
+        }
+        s.delete(StreamId::new(3, 0));
+        let ids: Vec<u64> = s
+            .range(StreamId::new(2, 0), StreamId::MAX, false)
+            .map(|e| e.id.ms)
+            .collect();
+        assert_eq!(ids, [2, 4, 5]);
+        let rev: Vec<u64> = s
+            .range(StreamId::MIN, StreamId::new(4, 0), true)
+            .map(|e| e.id.ms)
+            .collect();
+        assert_eq!(rev, [4, 2, 1]);
+    }
+}
