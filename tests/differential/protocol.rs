@@ -17,8 +17,7 @@ const MALFORMED: &[&[u8]] = &[
 #[test]
 fn malformed_requests_get_redis_protocol_errors() {
     let redis = RedisServer::start().expect("the reference redis-server must start");
-    let redsim =
-        redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
     let mut failures = Vec::new();
     for request in MALFORMED {
         let mut answers = Vec::new();
@@ -28,12 +27,7 @@ fn malformed_requests_get_redis_protocol_errors() {
             answers.push(c.read_to_close().map_err(|e| e.to_string()));
         }
         if answers[0] != answers[1] {
-            failures.push(format!(
-                "{}: redis {:?} redsim {:?}",
-                show(request),
-                answers[0],
-                answers[1]
-            ));
+            failures.push(format!("{}: redis {:?} redsim {:?}", show(request), answers[0], answers[1]));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -42,9 +36,9 @@ fn malformed_requests_get_redis_protocol_errors() {
 #[test]
 fn inline_commands_and_pipelines_match() {
     let redis = RedisServer::start().expect("the reference redis-server must start");
-    let redsim =
-        redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
-    let pipeline: &[u8] = b"PING\r\nECHO \"a b\"\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nQUIT\r\n";
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let pipeline: &[u8] =
+        b"PING\r\nECHO \"a b\"\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nQUIT\r\n";
     let mut answers = Vec::new();
     for addr in [redis.addr, redsim.addr()] {
         let mut c = Connection::open(addr).expect("connect");

@@ -24,26 +24,12 @@ impl RedisServer {
         let dir = std::env::temp_dir().join(format!("redsim-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let child = Command::new(&binary)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(["--daemonize", "no", "--dir", dir.to_str().unwrap_or(".")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot start {binary}: {e} (run scripts/setup.sh test)"),
-                )
-            })?;
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {binary}: {e} (run scripts/setup.sh test)")))?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut server = RedisServer { child, addr, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -54,14 +40,10 @@ impl RedisServer {
                 }
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(io::Error::other(format!(
-                    "{binary} exited at start: {status}"
-                )));
+                return Err(io::Error::other(format!("{binary} exited at start: {status}")));
             }
             if Instant::now() > deadline {
-                return Err(io::Error::other(format!(
-                    "{binary} did not answer on {addr}"
-                )));
+                return Err(io::Error::other(format!("{binary} did not answer on {addr}")));
             }
             sleep(Duration::from_millis(20));
         }
@@ -91,9 +73,7 @@ impl Connection {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         stream.set_nodelay(true)?;
-        Ok(Connection {
-            reader: BufReader::new(stream),
-        })
+        Ok(Connection { reader: BufReader::new(stream) })
     }
 
     pub fn send(&mut self, argv: &[impl AsRef<[u8]>]) -> io::Result<()> {
@@ -127,10 +107,7 @@ impl Connection {
     fn read_value(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         let start = out.len();
         if self.reader.read_until(b'\n', out)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
         }
         let line = &out[start..];
         let kind = line[0];
@@ -138,12 +115,7 @@ impl Connection {
             std::str::from_utf8(&line[1..line.len().saturating_sub(2)])
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| {
-                    io::Error::other(format!(
-                        "bad length line {:?}",
-                        String::from_utf8_lossy(line)
-                    ))
-                })
+                .ok_or_else(|| io::Error::other(format!("bad length line {:?}", String::from_utf8_lossy(line))))
         };
         match kind {
             b'$' | b'=' | b'!' => {
@@ -156,11 +128,7 @@ impl Connection {
             }
             b'*' | b'~' | b'>' | b'%' | b'|' => {
                 let n = number()?;
-                let items = if matches!(kind, b'%' | b'|') {
-                    n * 2
-                } else {
-                    n
-                };
+                let items = if matches!(kind, b'%' | b'|') { n * 2 } else { n };
                 for _ in 0..items.max(0) {
                     self.read_value(out)?;
                 }

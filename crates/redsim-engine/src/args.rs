@@ -46,10 +46,7 @@ impl<'a> Args<'a> {
     /// Redis's `getIntFromObjectOrReply`: an integer that must fit in 32 bits.
     pub fn next_i32(&mut self) -> Result<i32> {
         let n = self.next_i64()?;
-        i32::try_from(n).map_err(|_| Error::NotInRange {
-            min: i32::MIN.into(),
-            max: i32::MAX.into(),
-        })
+        i32::try_from(n).map_err(|_| Error::NotInRange { min: i32::MIN.into(), max: i32::MAX.into() })
     }
 
     /// Consumes the next argument if it equals `word`, ignoring ASCII case.
@@ -92,9 +89,7 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
         if !b.is_ascii_digit() {
             return None;
         }
-        magnitude = magnitude
-            .checked_mul(10)?
-            .checked_add(u64::from(b - b'0'))?;
+        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
     }
     if negative {
         if magnitude > i64::MAX as u64 + 1 {
@@ -125,17 +120,7 @@ mod tests {
         assert_eq!(parse_i64(b"-12"), Some(-12));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-0",
-            b"01",
-            b"+1",
-            b" 1",
-            b"1 ",
-            b"9223372036854775808",
-            b"1.0",
-            b"-",
-        ] {
+        for bad in [&b""[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"9223372036854775808", b"1.0", b"-"] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

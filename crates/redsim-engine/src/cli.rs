@@ -31,11 +31,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         loop {
             let c = at(p);
             if in_double {
-                if c == b'\\'
-                    && at(p + 1) == b'x'
-                    && at(p + 2).is_ascii_hexdigit()
-                    && at(p + 3).is_ascii_hexdigit()
-                {
+                if c == b'\\' && at(p + 1) == b'x' && at(p + 2).is_ascii_hexdigit() && at(p + 3).is_ascii_hexdigit() {
                     current.push(hex(at(p + 2)) * 16 + hex(at(p + 3)));
                     p += 3;
                 } else if c == b'\\' && at(p + 1) != 0 {
@@ -116,34 +112,18 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Bulk(b) => format!("{}\n", quote(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".to_string(),
         Reply::Boolean(b) => format!("({b})\n"),
-        Reply::Array(items) => format_aggregate(
-            items.iter().map(|r| (r, None)).collect(),
-            ')',
-            "(empty array)",
-            prefix,
-        ),
-        Reply::Set(items) => format_aggregate(
-            items.iter().map(|r| (r, None)).collect(),
-            '~',
-            "(empty set)",
-            prefix,
-        ),
-        Reply::Map(pairs) => format_aggregate(
-            pairs.iter().map(|(k, v)| (k, Some(v))).collect(),
-            '#',
-            "(empty hash)",
-            prefix,
-        ),
+        Reply::Array(items) => {
+            format_aggregate(items.iter().map(|r| (r, None)).collect(), ')', "(empty array)", prefix)
+        }
+        Reply::Set(items) => format_aggregate(items.iter().map(|r| (r, None)).collect(), '~', "(empty set)", prefix),
+        Reply::Map(pairs) => {
+            format_aggregate(pairs.iter().map(|(k, v)| (k, Some(v))).collect(), '#', "(empty hash)", prefix)
+        }
     }
 }
 
 /// Numbered elements: `1) ...`, nested ones indented under their parent's number.
-fn format_aggregate(
-    items: Vec<(&Reply, Option<&Reply>)>,
-    separator: char,
-    empty: &str,
-    prefix: &str,
-) -> String {
+fn format_aggregate(items: Vec<(&Reply, Option<&Reply>)>, separator: char, empty: &str, prefix: &str) -> String {
     if items.is_empty() {
         return format!("{empty}\n");
     }
@@ -189,40 +169,22 @@ mod tests {
     use super::*;
 
     fn split(line: &str) -> Option<Vec<String>> {
-        split_args(line.as_bytes()).map(|args| {
-            args.into_iter()
-                .map(|a| String::from_utf8_lossy(&a).into_owned())
-                .collect()
-        })
+        split_args(line.as_bytes())
+            .map(|args| args.into_iter().map(|a| String::from_utf8_lossy(&a).into_owned()).collect())
     }
 
     #[test]
     fn splits_like_sdssplitargs() {
-        assert_eq!(
-            split("  set a  b "),
-            Some(vec!["set".into(), "a".into(), "b".into()])
-        );
-        assert_eq!(
-            split(r#"set "a b" 'c d'"#),
-            Some(vec!["set".into(), "a b".into(), "c d".into()])
-        );
-        assert_eq!(
-            split(r#"echo "\x41\n\q""#),
-            Some(vec!["echo".into(), "A\nq".into()])
-        );
-        assert_eq!(
-            split(r"echo 'it\'s'"),
-            Some(vec!["echo".into(), "it's".into()])
-        );
+        assert_eq!(split("  set a  b "), Some(vec!["set".into(), "a".into(), "b".into()]));
+        assert_eq!(split(r#"set "a b" 'c d'"#), Some(vec!["set".into(), "a b".into(), "c d".into()]));
+        assert_eq!(split(r#"echo "\x41\n\q""#), Some(vec!["echo".into(), "A\nq".into()]));
+        assert_eq!(split(r"echo 'it\'s'"), Some(vec!["echo".into(), "it's".into()]));
         assert_eq!(split(r#"foo"bar baz""#), Some(vec!["foobar baz".into()]));
         assert_eq!(split(""), Some(vec![]));
         assert_eq!(split(r#"echo "unbalanced"#), None);
         assert_eq!(split(r#"echo "a"b"#), None);
         assert_eq!(split("echo 'a"), None);
-        assert_eq!(
-            split_args(b"echo a\0b c"),
-            Some(vec![b"echo".to_vec(), b"a".to_vec()])
-        );
+        assert_eq!(split_args(b"echo a\0b c"), Some(vec![b"echo".to_vec(), b"a".to_vec()]));
     }
 
     #[test]
@@ -232,16 +194,10 @@ mod tests {
         assert_eq!(format_reply(&Reply::bulk("a\"b\x01")), "\"a\\\"b\\x01\"\n");
         assert_eq!(format_reply(&Reply::Array(vec![])), "(empty array)\n");
         let nested = Reply::Array(vec![
-            Reply::Array(vec![
-                Reply::bulk("1-0"),
-                Reply::Array(vec![Reply::bulk("f"), Reply::bulk("v")]),
-            ]),
+            Reply::Array(vec![Reply::bulk("1-0"), Reply::Array(vec![Reply::bulk("f"), Reply::bulk("v")])]),
             Reply::Integer(7),
         ]);
-        assert_eq!(
-            format_reply(&nested),
-            "1) 1) \"1-0\"\n   2) 1) \"f\"\n      2) \"v\"\n2) (integer) 7\n"
-        );
+        assert_eq!(format_reply(&nested), "1) 1) \"1-0\"\n   2) 1) \"f\"\n      2) \"v\"\n2) (integer) 7\n");
         let wide = Reply::Array((0..10).map(Reply::Integer).collect());
         assert!(format_reply(&wide).starts_with(" 1) (integer) 0\n 2) (integer) 1\n"));
         assert!(format_reply(&wide).ends_with("10) (integer) 9\n"));

@@ -79,9 +79,7 @@ impl CommandSpec {
     }
 
     pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {
-        self.subcommands
-            .iter()
-            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+        self.subcommands.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
     }
 }
 
@@ -92,10 +90,7 @@ pub fn table() -> &'static [&'static CommandSpec] {
 
 /// Finds a top-level command by name, ignoring case.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    table()
-        .iter()
-        .copied()
-        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    table().iter().copied().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The full name Redis uses in errors: `get`, or `xgroup|create` for a subcommand.

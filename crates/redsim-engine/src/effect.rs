@@ -11,37 +11,20 @@ pub enum Effect {
     /// A key was removed by a command (`DEL`, `UNLINK`, `GETDEL`, ...).
     KeyDeleted { db: usize, key: Vec<u8> },
     /// A key's time to live ran out. `lazily` is true when an access found it expired.
-    KeyExpired {
-        db: usize,
-        key: Vec<u8>,
-        lazily: bool,
-    },
+    KeyExpired { db: usize, key: Vec<u8>, lazily: bool },
     /// A key's expiry was set (`at_ms`) or removed (`None`).
-    ExpireSet {
-        db: usize,
-        key: Vec<u8>,
-        at_ms: Option<u64>,
-    },
+    ExpireSet { db: usize, key: Vec<u8>, at_ms: Option<u64> },
     /// Every key of one database (`Some(db)`) or of all of them was removed.
     Flushed { db: Option<usize> },
     /// A client switched database, protocol or name.
     ClientChanged { client: ClientId },
     /// A client is parked by a blocking command until a key is written or `deadline_ms` (0:
     /// never) passes.
-    ClientBlocked {
-        client: ClientId,
-        db: usize,
-        keys: Vec<Vec<u8>>,
-        deadline_ms: u64,
-    },
+    ClientBlocked { client: ClientId, db: usize, keys: Vec<Vec<u8>>, deadline_ms: u64 },
     /// A parked client got its reply (`timed_out` when the deadline passed).
     ClientUnblocked { client: ClientId, timed_out: bool },
     /// Something changed inside the stream at `key`.
-    Stream {
-        db: usize,
-        key: Vec<u8>,
-        change: StreamEffect,
-    },
+    Stream { db: usize, key: Vec<u8>, change: StreamEffect },
 }
 
 /// What stream commands change. Keys and names are raw bytes; IDs are the engine's own.

@@ -65,11 +65,7 @@ impl Error {
 
 /// Redis prints user-supplied names with `%.128s`: at most 128 bytes, stopping at a NUL.
 fn c_str_prefix(bytes: &[u8], max: usize) -> String {
-    let end = bytes
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(bytes.len())
-        .min(max);
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len()).min(max);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
@@ -80,11 +76,7 @@ impl fmt::Display for Error {
                 write!(f, "ERR wrong number of arguments for '{name}' command")
             }
             Error::UnknownCommand { name, args } => {
-                write!(
-                    f,
-                    "ERR unknown command '{}', with args beginning with: ",
-                    c_str_prefix(name, 128)
-                )?;
+                write!(f, "ERR unknown command '{}', with args beginning with: ", c_str_prefix(name, 128))?;
                 // Redis appends `'%.*s' ` while the list is shorter than 128 bytes.
                 let mut listed = String::new();
                 for arg in args {
@@ -98,25 +90,17 @@ impl fmt::Display for Error {
                 }
                 f.write_str(&listed)
             }
-            Error::UnknownSubcommand { sub, container } => write!(
-                f,
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                c_str_prefix(sub, 128),
-                container
-            ),
+            Error::UnknownSubcommand { sub, container } => {
+                write!(f, "ERR unknown subcommand '{}'. Try {} HELP.", c_str_prefix(sub, 128), container)
+            }
             Error::Syntax => f.write_str("ERR syntax error"),
             Error::NotInteger => f.write_str("ERR value is not an integer or out of range"),
             Error::NotFloat => f.write_str("ERR value is not a valid float"),
             Error::OutOfRange => f.write_str("ERR value is out of range, must be positive"),
             Error::NotInRange { min, max } => {
-                write!(
-                    f,
-                    "ERR value is out of range, value must between {min} and {max}"
-                )
+                write!(f, "ERR value is out of range, value must between {min} and {max}")
             }
-            Error::WrongType => {
-                f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
-            }
+            Error::WrongType => f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value"),
             Error::InvalidExpireTime { command } => {
                 write!(f, "ERR invalid expire time in '{command}' command")
             }
@@ -124,9 +108,7 @@ impl fmt::Display for Error {
             Error::ExecWithoutMulti => f.write_str("ERR EXEC without MULTI"),
             Error::DiscardWithoutMulti => f.write_str("ERR DISCARD without MULTI"),
             Error::NestedMulti => f.write_str("ERR MULTI calls can not be nested"),
-            Error::ExecAbort => {
-                f.write_str("EXECABORT Transaction discarded because of previous errors.")
-            }
+            Error::ExecAbort => f.write_str("EXECABORT Transaction discarded because of previous errors."),
             Error::InvalidDbIndex => f.write_str("ERR invalid DB index"),
             Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             Error::Other(text) => f.write_str(text),
@@ -143,21 +125,9 @@ mod tests {
 
     #[test]
     fn unknown_command_lists_args_like_redis() {
-        let e = Error::UnknownCommand {
-            name: b"foo".to_vec(),
-            args: vec![b"a".to_vec(), b"b c".to_vec()],
-        };
-        assert_eq!(
-            e.to_string(),
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b c' "
-        );
-        let none = Error::UnknownCommand {
-            name: b"foo".to_vec(),
-            args: vec![],
-        };
-        assert_eq!(
-            none.to_string(),
-            "ERR unknown command 'foo', with args beginning with: "
-        );
+        let e = Error::UnknownCommand { name: b"foo".to_vec(), args: vec![b"a".to_vec(), b"b c".to_vec()] };
+        assert_eq!(e.to_string(), "ERR unknown command 'foo', with args beginning with: 'a' 'b c' ");
+        let none = Error::UnknownCommand { name: b"foo".to_vec(), args: vec![] };
+        assert_eq!(none.to_string(), "ERR unknown command 'foo', with args beginning with: ");
     }
 }

@@ -20,8 +20,7 @@ pub fn matches(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
                 if p + 1 == pattern.len() {
                     return true;
                 }
-                return (t..=text.len())
-                    .any(|start| matches(&pattern[p + 1..], &text[start..], nocase));
+                return (t..=text.len()).any(|start| matches(&pattern[p + 1..], &text[start..], nocase));
             }
             b'?' => {
                 if t >= text.len() {
@@ -50,19 +49,12 @@ pub fn matches(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
                             matched |= eq(pattern[p], text[t]);
                         }
                         Some(b']') => break,
-                        Some(&start)
-                            if pattern.get(p + 1) == Some(&b'-') && p + 2 < pattern.len() =>
-                        {
+                        Some(&start) if pattern.get(p + 1) == Some(&b'-') && p + 2 < pattern.len() => {
                             let end = pattern[p + 2];
-                            let (lo, hi) = if start <= end {
-                                (start, end)
-                            } else {
-                                (end, start)
-                            };
+                            let (lo, hi) = if start <= end { (start, end) } else { (end, start) };
                             let c = text[t];
                             matched |= if nocase {
-                                (lo.to_ascii_lowercase()..=hi.to_ascii_lowercase())
-                                    .contains(&c.to_ascii_lowercase())
+                                (lo.to_ascii_lowercase()..=hi.to_ascii_lowercase()).contains(&c.to_ascii_lowercase())
                             } else {
                                 (lo..=hi).contains(&c)
                             };

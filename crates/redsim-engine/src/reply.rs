@@ -141,13 +141,7 @@ pub fn format_g(d: f64, precision: usize) -> String {
     if exp < -4 || exp >= precision as i32 {
         let mantissa = trim_fraction(mantissa);
         let mut s = String::new();
-        let _ = write!(
-            s,
-            "{}e{}{:02}",
-            mantissa,
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        );
+        let _ = write!(s, "{}e{}{:02}", mantissa, if exp < 0 { '-' } else { '+' }, exp.abs());
         s
     } else {
         let decimals = (precision as i32 - 1 - exp).max(0) as usize;

@@ -119,10 +119,7 @@ pub struct Server {
 impl Server {
     pub fn new(version: Version) -> Server {
         Server {
-            config: Config {
-                version,
-                stream_node_limits: NodeLimits::default(),
-            },
+            config: Config { version, stream_node_limits: NodeLimits::default() },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
             stats: Stats::default(),
@@ -169,10 +166,7 @@ impl Server {
         expired.sort_unstable();
         for (_, client) in expired {
             self.blocked.remove(&client);
-            out.effects.push(Effect::ClientUnblocked {
-                client,
-                timed_out: true,
-            });
+            out.effects.push(Effect::ClientUnblocked { client, timed_out: true });
             out.woken.push((client, Reply::NilArray));
         }
         out
@@ -180,11 +174,7 @@ impl Server {
 
     /// The earliest deadline among blocked clients, for a driver that sleeps until then.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.blocked
-            .values()
-            .map(|b| b.deadline_ms)
-            .filter(|&d| d != 0)
-            .min()
+        self.blocked.values().map(|b| b.deadline_ms).filter(|&d| d != 0).min()
     }
 
     pub fn client(&self, client: ClientId) -> Option<&Client> {
@@ -193,10 +183,7 @@ impl Server {
 
     /// The protocol `client` speaks, for encoding its replies.
     pub fn protocol(&self, client: ClientId) -> Protocol {
-        self.clients
-            .get(&client)
-            .map(|c| c.protocol)
-            .unwrap_or_default()
+        self.clients.get(&client).map(|c| c.protocol).unwrap_or_default()
     }
 
     /// Runs one command for `client` at virtual time `now_ms`.
@@ -219,13 +206,7 @@ impl Server {
         out
     }
 
-    fn process(
-        &mut self,
-        now_ms: u64,
-        client: ClientId,
-        argv: &[Vec<u8>],
-        out: &mut Outcome,
-    ) -> Option<Reply> {
+    fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
         let (parent, spec) = match resolve(argv) {
             Ok(found) => found,
             Err(e) => {
@@ -251,11 +232,7 @@ impl Server {
             let mut waiting: Vec<(u64, ClientId)> = self
                 .blocked
                 .iter()
-                .filter(|(_, b)| {
-                    ready
-                        .iter()
-                        .any(|(db, key)| *db == b.db && b.keys.contains(key))
-                })
+                .filter(|(_, b)| ready.iter().any(|(db, key)| *db == b.db && b.keys.contains(key)))
                 .map(|(&id, b)| (b.order, id))
                 .collect();
             waiting.sort_unstable();
@@ -274,17 +251,15 @@ impl Server {
                             let renewed = self.blocked.get_mut(&client).expect("just parked again");
                             renewed.order = blocked.order;
                             renewed.deadline_ms = blocked.deadline_ms;
-                            out.effects.retain(|e| !matches!(e, Effect::ClientBlocked { client: c, .. } if *c == client));
+                            out.effects
+                                .retain(|e| !matches!(e, Effect::ClientBlocked { client: c, .. } if *c == client));
                         }
                         reply
                     }
                 };
                 if let Some(reply) = reply {
                     self.blocked.remove(&client);
-                    out.effects.push(Effect::ClientUnblocked {
-                        client,
-                        timed_out: false,
-                    });
+                    out.effects.push(Effect::ClientUnblocked { client, timed_out: false });
                     out.woken.push((client, reply));
                 }
             }
@@ -301,10 +276,7 @@ impl Server {
         for key in &blocked.keys {
             match self.dbs[blocked.db].get(key) {
                 Some(Value::Stream(s)) if !s.groups.contains_key(group) => {
-                    return Some(
-                        "NOGROUP the consumer group this client was blocked on no longer exists"
-                            .into(),
-                    );
+                    return Some("NOGROUP the consumer group this client was blocked on no longer exists".into());
                 }
                 Some(Value::Stream(_)) => {}
                 _ => return Some("UNBLOCKED the stream key no longer exists".into()),
@@ -327,15 +299,7 @@ impl Server {
         let run = spec.run.expect("resolve() only returns runnable commands");
         let skip = if parent.is_some() { 2 } else { 1 };
         let deny_blocking = self.in_exec;
-        let mut ctx = Ctx {
-            server: self,
-            client,
-            now_ms,
-            out,
-            dirty: 0,
-            argv,
-            deny_blocking,
-        };
+        let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0, argv, deny_blocking };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let dirty = ctx.dirty;
         if dirty > 0 && spec.has(Flag::Write) {
@@ -355,22 +319,8 @@ impl Server {
         let db = self.clients.get(&client).map_or(0, |c| c.db);
         let order = self.next_block_order;
         self.next_block_order += 1;
-        out.effects.push(Effect::ClientBlocked {
-            client,
-            db,
-            keys: on.keys.clone(),
-            deadline_ms: on.deadline_ms,
-        });
-        self.blocked.insert(
-            client,
-            Blocked {
-                db,
-                keys: on.keys,
-                deadline_ms: on.deadline_ms,
-                argv: on.argv,
-                order,
-            },
-        );
+        out.effects.push(Effect::ClientBlocked { client, db, keys: on.keys.clone(), deadline_ms: on.deadline_ms });
+        self.blocked.insert(client, Blocked { db, keys: on.keys, deadline_ms: on.deadline_ms, argv: on.argv, order });
     }
 
     fn abort_transaction(&mut self, client: ClientId) {
@@ -383,36 +333,26 @@ impl Server {
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
 /// and checks the arity.
 fn resolve(argv: &[Vec<u8>]) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
-    let unknown = || Error::UnknownCommand {
-        name: argv[0].clone(),
-        args: argv[1..].to_vec(),
-    };
+    let unknown = || Error::UnknownCommand { name: argv[0].clone(), args: argv[1..].to_vec() };
     let top = command::lookup(&argv[0]).ok_or_else(unknown)?;
     let (parent, spec) = if top.subcommands.is_empty() || argv.len() == 1 {
         (None, top)
     } else {
-        let sub = top
-            .subcommand(&argv[1])
-            .ok_or_else(|| Error::UnknownSubcommand {
-                sub: argv[1].clone(),
-                container: String::from_utf8_lossy(&argv[0]).to_uppercase(),
-            })?;
+        let sub = top.subcommand(&argv[1]).ok_or_else(|| Error::UnknownSubcommand {
+            sub: argv[1].clone(),
+            container: String::from_utf8_lossy(&argv[0]).to_uppercase(),
+        })?;
         (Some(top), sub)
     };
     if !spec.arity_ok(argv.len()) || spec.run.is_none() {
-        return Err(Error::WrongArity {
-            name: command::full_name(parent, spec),
-        });
+        return Err(Error::WrongArity { name: command::full_name(parent, spec) });
     }
     Ok((parent, spec))
 }
 
 /// Commands that act at once inside `MULTI` instead of being queued.
 fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(
-        spec.name,
-        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-    )
+    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
 }
 
 /// What a command handler sees: the server, who is calling, and when.
@@ -436,17 +376,11 @@ impl Ctx<'_> {
     }
 
     pub fn client(&self) -> &Client {
-        self.server
-            .clients
-            .get(&self.client)
-            .expect("execute() registers the client")
+        self.server.clients.get(&self.client).expect("execute() registers the client")
     }
 
     pub fn client_mut(&mut self) -> &mut Client {
-        self.server
-            .clients
-            .get_mut(&self.client)
-            .expect("execute() registers the client")
+        self.server.clients.get_mut(&self.client).expect("execute() registers the client")
     }
 
     pub fn db_index(&self) -> usize {
@@ -469,11 +403,7 @@ impl Ctx<'_> {
         if self.server.dbs[db].is_expired(key, self.now_ms) {
             self.server.dbs[db].remove(key);
             self.server.stats.expired_keys += 1;
-            self.out.effects.push(Effect::KeyExpired {
-                db,
-                key: key.to_vec(),
-                lazily: true,
-            });
+            self.out.effects.push(Effect::KeyExpired { db, key: key.to_vec(), lazily: true });
             self.out.propagate.push(vec![b"DEL".to_vec(), key.to_vec()]);
         }
     }
@@ -512,10 +442,7 @@ impl Ctx<'_> {
         self.signal_ready(key);
         self.server.dbs[db].set(key, value, keep_ttl);
         self.dirty += 1;
-        self.effect(Effect::KeyWritten {
-            db,
-            key: key.to_vec(),
-        });
+        self.effect(Effect::KeyWritten { db, key: key.to_vec() });
     }
 
     /// Deletes `key` if it is live; true when something was deleted.
@@ -526,10 +453,7 @@ impl Ctx<'_> {
         if removed {
             self.signal_ready(key);
             self.dirty += 1;
-            self.effect(Effect::KeyDeleted {
-                db,
-                key: key.to_vec(),
-            });
+            self.effect(Effect::KeyDeleted { db, key: key.to_vec() });
         }
         removed
     }
@@ -546,11 +470,7 @@ impl Ctx<'_> {
 
     /// Leaves `MULTI`, returning what was queued, or `EXECABORT` when queueing failed.
     pub fn take_transaction(&mut self) -> Result<Vec<Argv>> {
-        let tx = self
-            .client_mut()
-            .multi
-            .take()
-            .ok_or(Error::ExecWithoutMulti)?;
+        let tx = self.client_mut().multi.take().ok_or(Error::ExecWithoutMulti)?;
         if tx.aborted {
             return Err(Error::ExecAbort);
         }
@@ -558,11 +478,7 @@ impl Ctx<'_> {
     }
 
     pub fn discard_transaction(&mut self) -> Result<()> {
-        self.client_mut()
-            .multi
-            .take()
-            .map(|_| ())
-            .ok_or(Error::DiscardWithoutMulti)
+        self.client_mut().multi.take().map(|_| ()).ok_or(Error::DiscardWithoutMulti)
     }
 
     /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct
@@ -571,9 +487,7 @@ impl Ctx<'_> {
         match resolve(argv) {
             Ok((parent, spec)) => {
                 self.server.in_exec = true;
-                let reply =
-                    self.server
-                        .call(self.now_ms, self.client, parent, spec, argv, self.out);
+                let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);
                 self.server.in_exec = false;
                 reply.unwrap_or(Reply::NilArray)
             }

@@ -66,26 +66,16 @@ impl FromStr for Version {
                 if Version::ALL.contains(&v) {
                     Ok(v)
                 } else {
-                    Err(format!(
-                        "unknown Redis version '{s}': choose one of {}",
-                        known()
-                    ))
+                    Err(format!("unknown Redis version '{s}': choose one of {}", known()))
                 }
             }
-            _ => Err(format!(
-                "cannot read Redis version '{s}': choose one of {}",
-                known()
-            )),
+            _ => Err(format!("cannot read Redis version '{s}': choose one of {}", known())),
         }
     }
 }
 
 fn known() -> String {
-    Version::ALL
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    Version::ALL.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -3,38 +3,58 @@
 //!
 //! One thread per connection; the engine sits behind one mutex, so commands run one at a time as
 //! they do in Redis. The wall clock is read here, never in the engine.
+//!
+//! A client whose command blocks (`XREAD BLOCK`) waits on its mailbox: whichever thread runs the
+//! write that serves it (or the ticker thread, when its timeout passes) encodes the reply and
+//! posts it there.
 
 pub mod request;
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redsim_engine::{Reply, Server, Version};
+use redsim_engine::{ClientId, Outcome, Reply, Server, Version};
 
 use crate::request::{parse, Parsed};
 
 /// Milliseconds since the Unix epoch: the `now` the engine gets for every command.
 pub fn wall_clock_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
+
+/// How often blocked clients' timeouts are checked.
+const TICK: Duration = Duration::from_millis(5);
 
 struct Shared {
     engine: Mutex<Server>,
+    /// Where replies for parked clients are posted, by client id.
+    mailboxes: Mutex<HashMap<ClientId, Sender<Vec<u8>>>>,
     stopping: AtomicBool,
 }
 
 impl Shared {
     fn engine(&self) -> MutexGuard<'_, Server> {
         // A panic in one connection's thread must not take the others down with a poisoned lock.
-        self.engine
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Posts the replies a command (or a tick) produced for other, parked clients.
+    fn deliver(&self, engine: &Server, outcome: &Outcome) {
+        if outcome.woken.is_empty() {
+            return;
+        }
+        let mailboxes = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner());
+        for (client, reply) in &outcome.woken {
+            if let Some(mailbox) = mailboxes.get(client) {
+                let _ = mailbox.send(reply.encode(engine.protocol(*client)));
+            }
+        }
     }
 }
 
@@ -77,41 +97,50 @@ pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         engine: Mutex::new(Server::new(version)),
+        mailboxes: Mutex::new(HashMap::new()),
         stopping: AtomicBool::new(false),
     });
-    let accepting = Arc::clone(&shared);
-    let acceptor = thread::Builder::new()
-        .name("accept".into())
-        .spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&accepting);
-                let _ = thread::Builder::new().name("client".into()).spawn(move || {
-                    let _ = serve_connection(stream, &shared);
-                });
+    let ticking = Arc::clone(&shared);
+    thread::Builder::new().name("tick".into()).spawn(move || {
+        while !ticking.stopping.load(Ordering::SeqCst) {
+            thread::sleep(TICK);
+            let mut engine = ticking.engine();
+            if engine.next_deadline().is_some_and(|d| d <= wall_clock_ms()) {
+                let outcome = engine.tick(wall_clock_ms());
+                ticking.deliver(&engine, &outcome);
             }
-        })?;
-    Ok(Handle {
-        addr,
-        shared,
-        acceptor: Some(acceptor),
-    })
+        }
+    })?;
+    let accepting = Arc::clone(&shared);
+    let acceptor = thread::Builder::new().name("accept".into()).spawn(move || {
+        for stream in listener.incoming() {
+            if accepting.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let shared = Arc::clone(&accepting);
+            let _ = thread::Builder::new().name("client".into()).spawn(move || {
+                let _ = serve_connection(stream, &shared);
+            });
+        }
+    })?;
+    Ok(Handle { addr, shared, acceptor: Some(acceptor) })
 }
 
 /// Reads requests, runs them and writes replies until the client leaves or breaks the protocol.
 fn serve_connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let id = shared.engine().connect(wall_clock_ms());
-    let result = connection_loop(&mut stream, shared, id);
+    let (mailbox, inbox) = channel();
+    shared.mailboxes.lock().unwrap_or_else(|p| p.into_inner()).insert(id, mailbox);
+    let result = connection_loop(&mut stream, shared, id, &inbox);
+    shared.mailboxes.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     shared.engine().disconnect(id);
     let _ = stream.shutdown(Shutdown::Both);
     result
 }
 
-fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64) -> io::Result<()> {
+fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Receiver<Vec<u8>>) -> io::Result<()> {
     let mut input: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut chunk = vec![0u8; 16 * 1024];
     let mut output = Vec::with_capacity(16 * 1024);
@@ -123,8 +152,10 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64) -> io::Resu
         input.extend_from_slice(&chunk[..n]);
         let mut used = 0;
         let mut close = false;
-        {
-            // Everything that arrived together (a pipeline) runs under one lock.
+        loop {
+            // Everything that arrived together (a pipeline) runs under one lock, until a
+            // command blocks: then what was answered so far is written and the client waits.
+            let mut blocked = false;
             let mut engine = shared.engine();
             loop {
                 match parse(&input[used..]) {
@@ -132,11 +163,16 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64) -> io::Resu
                     Parsed::Request(argv, len) => {
                         used += len;
                         let outcome = engine.execute(wall_clock_ms(), id, &argv);
-                        if let Some(reply) = outcome.reply {
-                            reply.encode_into(engine.protocol(id), &mut output);
+                        shared.deliver(&engine, &outcome);
+                        match outcome.reply {
+                            Some(reply) => reply.encode_into(engine.protocol(id), &mut output),
+                            None => blocked = engine.is_blocked(id),
                         }
                         if outcome.close {
                             close = true;
+                            break;
+                        }
+                        if blocked {
                             break;
                         }
                     }
@@ -147,6 +183,18 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64) -> io::Resu
                         break;
                     }
                 }
+            }
+            drop(engine);
+            if !blocked {
+                break;
+            }
+            if !output.is_empty() {
+                stream.write_all(&output)?;
+                output.clear();
+            }
+            match inbox.recv() {
+                Ok(reply) => output.extend_from_slice(&reply),
+                Err(_) => return Ok(()),
             }
         }
         input.drain(..used);

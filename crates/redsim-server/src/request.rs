@@ -40,9 +40,7 @@ fn parse_inline(buf: &[u8]) -> Parsed {
             Parsed::Incomplete
         };
     };
-    let line = buf[..newline]
-        .strip_suffix(b"\r")
-        .unwrap_or(&buf[..newline]);
+    let line = buf[..newline].strip_suffix(b"\r").unwrap_or(&buf[..newline]);
     match split_args(line) {
         Some(argv) => Parsed::Request(argv, newline + 1),
         None => Parsed::Error("unbalanced quotes in request".into()),
@@ -116,10 +114,7 @@ mod tests {
         let buf = b"*2\r\n$4\r\nECHO\r\n$3\r\nhey\r\n*1\r\n";
         assert_eq!(parse(buf), Parsed::Request(request(&["ECHO", "hey"]), 23));
         assert_eq!(parse(&buf[23..]), Parsed::Incomplete);
-        assert_eq!(
-            parse(b"PING \"a b\"\r\n"),
-            Parsed::Request(request(&["PING", "a b"]), 12)
-        );
+        assert_eq!(parse(b"PING \"a b\"\r\n"), Parsed::Request(request(&["PING", "a b"]), 12));
         assert_eq!(parse(b"\r\n"), Parsed::Request(vec![], 2));
         assert_eq!(parse(b"*0\r\n"), Parsed::Request(vec![], 4));
         for cut in 1..buf.len() - 5 {
@@ -129,30 +124,12 @@ mod tests {
 
     #[test]
     fn protocol_errors() {
-        assert_eq!(
-            parse(b"*x\r\n"),
-            Parsed::Error("invalid multibulk length".into())
-        );
-        assert_eq!(
-            parse(b"*1\r\n+a\r\n"),
-            Parsed::Error("expected '$', got '+'".into())
-        );
-        assert_eq!(
-            parse(b"*1\r\n$-2\r\n"),
-            Parsed::Error("invalid bulk length".into())
-        );
-        assert_eq!(
-            parse(b"*1\r\n$999999999999\r\n"),
-            Parsed::Error("invalid bulk length".into())
-        );
-        assert_eq!(
-            parse(b"echo \"a\r\n"),
-            Parsed::Error("unbalanced quotes in request".into())
-        );
-        assert_eq!(
-            parse(&[b'a'; INLINE_MAX + 1]),
-            Parsed::Error("too big inline request".into())
-        );
+        assert_eq!(parse(b"*x\r\n"), Parsed::Error("invalid multibulk length".into()));
+        assert_eq!(parse(b"*1\r\n+a\r\n"), Parsed::Error("expected '$', got '+'".into()));
+        assert_eq!(parse(b"*1\r\n$-2\r\n"), Parsed::Error("invalid bulk length".into()));
+        assert_eq!(parse(b"*1\r\n$999999999999\r\n"), Parsed::Error("invalid bulk length".into()));
+        assert_eq!(parse(b"echo \"a\r\n"), Parsed::Error("unbalanced quotes in request".into()));
+        assert_eq!(parse(&[b'a'; INLINE_MAX + 1]), Parsed::Error("too big inline request".into()));
         // A huge declared length allocates nothing until the bytes arrive.
         assert_eq!(parse(b"*1\r\n$536870912\r\nabc"), Parsed::Incomplete);
         assert_eq!(parse(b"*2147483647\r\n"), Parsed::Incomplete);

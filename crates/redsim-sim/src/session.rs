@@ -46,16 +46,9 @@ impl World {
         let mut server = Server::new(version);
         let clients = client_names
             .iter()
-            .map(|name| ClientInfo {
-                name: name.to_string(),
-                id: server.connect(START_MS),
-            })
+            .map(|name| ClientInfo { name: name.to_string(), id: server.connect(START_MS) })
             .collect();
-        World {
-            server,
-            now_ms: START_MS,
-            clients,
-        }
+        World { server, now_ms: START_MS, clients }
     }
 
     /// Applies one action; the only place the world changes.
@@ -65,21 +58,11 @@ impl World {
             Action::Command { client, argv } => {
                 let id = self.clients.get(*client).map_or(0, |c| c.id);
                 let outcome = self.server.execute(self.now_ms, id, argv);
-                Step {
-                    at_ms,
-                    action: action.clone(),
-                    reply: outcome.reply,
-                    effects: outcome.effects,
-                }
+                Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects }
             }
             Action::Advance { ms } => {
                 self.now_ms = self.now_ms.saturating_add(*ms);
-                Step {
-                    at_ms,
-                    action: action.clone(),
-                    reply: None,
-                    effects: Vec::new(),
-                }
+                Step { at_ms, action: action.clone(), reply: None, effects: Vec::new() }
             }
         }
     }
@@ -98,12 +81,7 @@ impl Session {
     /// A session with the given clients connected, emulating `version`.
     pub fn new(version: Version, client_names: &[&str]) -> Session {
         let world = World::new(version, client_names);
-        Session {
-            initial: world.clone(),
-            timeline: Timeline::new(),
-            world,
-            steps: Vec::new(),
-        }
+        Session { initial: world.clone(), timeline: Timeline::new(), world, steps: Vec::new() }
     }
 
     pub fn world(&self) -> &World {
@@ -144,10 +122,8 @@ impl Session {
     /// nearest snapshot by replaying actions: the engine is deterministic, so this is exact.
     pub fn world_after(&self, count: usize) -> World {
         let count = count.min(self.steps.len());
-        let (mut done, mut world) = self
-            .timeline
-            .nearest(count)
-            .map_or((0, self.initial.clone()), |(at, w)| (at, w.clone()));
+        let (mut done, mut world) =
+            self.timeline.nearest(count).map_or((0, self.initial.clone()), |(at, w)| (at, w.clone()));
         while done < count {
             world.apply(&self.steps[done].action);
             done += 1;
@@ -186,10 +162,7 @@ mod tests {
         session.advance(600);
         let t = session.command(1, argv("GET temp"));
         assert_eq!(t.reply, Some(Reply::Nil));
-        assert!(matches!(
-            t.effects[..],
-            [Effect::KeyExpired { lazily: true, .. }]
-        ));
+        assert!(matches!(t.effects[..], [Effect::KeyExpired { lazily: true, .. }]));
 
         let after_100 = session.world_after(100);
         let mut replayed = Session::new(Version::LATEST, &["alice", "bob"]);
@@ -199,9 +172,7 @@ mod tests {
         assert_eq!(after_100.now_ms, replayed.now_ms());
         let get = |w: &World| {
             let mut server = w.server.clone();
-            server
-                .execute(w.now_ms, w.clients[0].id, &argv("GET k3"))
-                .reply
+            server.execute(w.now_ms, w.clients[0].id, &argv("GET k3")).reply
         };
         assert_eq!(get(&after_100), get(replayed.world()));
     }

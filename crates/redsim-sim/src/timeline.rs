@@ -12,9 +12,7 @@ pub struct Timeline<S> {
 
 impl<S: Clone> Timeline<S> {
     pub fn new() -> Timeline<S> {
-        Timeline {
-            snapshots: Vec::new(),
-        }
+        Timeline { snapshots: Vec::new() }
     }
 
     /// Called after each step with the number of steps done so far.
@@ -27,8 +25,7 @@ impl<S: Clone> Timeline<S> {
     /// The latest snapshot taken at or before `steps_done`.
     pub fn nearest(&self, steps_done: usize) -> Option<(usize, &S)> {
         let i = self.snapshots.partition_point(|(at, _)| *at <= steps_done);
-        i.checked_sub(1)
-            .map(|i| (self.snapshots[i].0, &self.snapshots[i].1))
+        i.checked_sub(1).map(|i| (self.snapshots[i].0, &self.snapshots[i].1))
     }
 
     pub fn forget_after(&mut self, steps_done: usize) {

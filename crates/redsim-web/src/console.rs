@@ -158,11 +158,7 @@ pub fn console(props: &ConsoleProps) -> Html {
 }
 
 fn entry_view(entry: &TranscriptEntry) -> Html {
-    let class = if entry.is_error {
-        "entry error"
-    } else {
-        "entry"
-    };
+    let class = if entry.is_error { "entry error" } else { "entry" };
     html! {
         <div class={class} data-client={entry.client.clone()}>
             <div class="entry-line"><span class="prompt">{ &entry.prompt }</span>{ " " }<span class="typed">{ &entry.line }</span></div>

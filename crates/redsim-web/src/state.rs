@@ -62,11 +62,7 @@ impl AppState {
     /// redis-cli's prompt: `127.0.0.1:6379>`, with `[db]` when another database is selected.
     pub fn prompt(&self) -> String {
         let world = self.session.world();
-        let db = world
-            .clients
-            .get(self.client)
-            .and_then(|c| world.server.client(c.id))
-            .map_or(0, |c| c.db);
+        let db = world.clients.get(self.client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db);
         if db == 0 {
             "127.0.0.1:6379>".to_string()
         } else {
@@ -98,13 +94,7 @@ impl AppState {
                 }
             }
         };
-        self.transcript.push(TranscriptEntry {
-            client,
-            prompt,
-            line: line.to_string(),
-            output,
-            is_error,
-        });
+        self.transcript.push(TranscriptEntry { client, prompt, line: line.to_string(), output, is_error });
     }
 
     fn remember(&mut self, line: &str) {
@@ -190,9 +180,7 @@ mod tests {
         let state = state.reduce(AppAction::Advance(1000));
         let state = state.reduce(AppAction::Run("GET k".into()));
         assert_eq!(state.transcript.last().unwrap().output, "\"v\"\n");
-        let state = state
-            .reduce(AppAction::Advance(1000))
-            .reduce(AppAction::Run("GET k".into()));
+        let state = state.reduce(AppAction::Advance(1000)).reduce(AppAction::Run("GET k".into()));
         assert_eq!(state.transcript.last().unwrap().output, "(nil)\n");
         assert_eq!(state.elapsed_ms(), 2000);
     }

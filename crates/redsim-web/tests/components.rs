@@ -35,19 +35,11 @@ fn press(input: &HtmlInputElement, key: &str) {
 }
 
 fn command_input(root: &Element) -> HtmlInputElement {
-    root.query_selector("input[aria-label='Command']")
-        .unwrap()
-        .expect("the command input")
-        .dyn_into()
-        .unwrap()
+    root.query_selector("input[aria-label='Command']").unwrap().expect("the command input").dyn_into().unwrap()
 }
 
 fn transcript_text(root: &Element) -> String {
-    root.query_selector("[role='log']")
-        .unwrap()
-        .expect("the transcript")
-        .text_content()
-        .unwrap_or_default()
+    root.query_selector("[role='log']").unwrap().expect("the transcript").text_content().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -116,18 +108,11 @@ async fn clock_jumps_expire_keys() {
     input.set_value("SET session token PX 500");
     press(&input, "Enter");
     settle().await;
-    let jump: web_sys::HtmlElement = root
-        .query_selector("button[aria-label='Advance time +1 s']")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let jump: web_sys::HtmlElement =
+        root.query_selector("button[aria-label='Advance time +1 s']").unwrap().unwrap().dyn_into().unwrap();
     jump.click();
     settle().await;
-    let clock = root
-        .query_selector("[aria-label='Virtual time']")
-        .unwrap()
-        .unwrap();
+    let clock = root.query_selector("[aria-label='Virtual time']").unwrap().unwrap();
     assert_eq!(clock.text_content().unwrap().trim(), "00:00:01.000");
     input.set_value("GET session");
     press(&input, "Enter");

@@ -27,9 +27,7 @@ fn ping(_: &mut Ctx, mut args: Args) -> Result<Reply> {
     match args.remaining() {
         0 => Ok(Reply::status("PONG")),
         1 => args.next().map(Reply::bulk),
-        _ => Err(Error::WrongArity {
-            name: "ping".into(),
-        }),
+        _ => Err(Error::WrongArity { name: "ping".into() }),
     }
 }
 
@@ -67,10 +65,7 @@ pub static SELECT: CommandSpec = CommandSpec {
 
 fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let index = args.next_i32()?;
-    let index = usize::try_from(index)
-        .ok()
-        .filter(|&i| i < DB_COUNT)
-        .ok_or(Error::DbIndexOutOfRange)?;
+    let index = usize::try_from(index).ok().filter(|&i| i < DB_COUNT).ok_or(Error::DbIndexOutOfRange)?;
     ctx.client_mut().db = index;
     let client = ctx.client;
     ctx.effect(Effect::ClientChanged { client });
@@ -81,13 +76,7 @@ fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 pub static QUIT: CommandSpec = CommandSpec {
     name: "quit",
     arity: -1,
-    flags: &[
-        Flag::Fast,
-        Flag::Loading,
-        Flag::Stale,
-        Flag::NoScript,
-        Flag::AllowBusy,
-    ],
+    flags: &[Flag::Fast, Flag::Loading, Flag::Stale, Flag::NoScript, Flag::AllowBusy],
     keys: (0, 0, 0),
     group: CONNECTION,
     since: "1.0.0",
@@ -119,9 +108,8 @@ pub static HELLO: CommandSpec = CommandSpec {
 fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut protocol = None;
     if !args.is_empty() {
-        let version = parse_i64(args.next()?).ok_or_else(|| {
-            Error::other("ERR Protocol version is not an integer or out of range")
-        })?;
+        let version = parse_i64(args.next()?)
+            .ok_or_else(|| Error::other("ERR Protocol version is not an integer or out of range"))?;
         protocol = match version {
             2 => Some(Protocol::Resp2),
             3 => Some(Protocol::Resp3),
@@ -135,9 +123,7 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             let (user, _password) = (args.next()?, args.next()?);
             // No ACL users yet: only `default` exists, and it has `nopass`.
             if user != b"default" {
-                return Err(Error::other(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                ));
+                return Err(Error::other("WRONGPASS invalid username-password pair or user is disabled."));
             }
         } else if option.eq_ignore_ascii_case(b"SETNAME") && !args.is_empty() {
             name = Some(valid_client_name(args.next()?)?);
@@ -156,11 +142,7 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if let Some(protocol) = protocol {
         client.protocol = protocol;
     }
-    let proto = if client.protocol == Protocol::Resp3 {
-        3
-    } else {
-        2
-    };
+    let proto = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
     let id = client.id as i64;
     let client = ctx.client;
     ctx.effect(Effect::ClientChanged { client });
@@ -181,9 +163,7 @@ fn valid_client_name(name: &[u8]) -> Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        return Err(Error::other(
-            "ERR Client names cannot contain spaces, newlines or special characters.",
-        ));
+        return Err(Error::other("ERR Client names cannot contain spaces, newlines or special characters."));
     }
     Ok(Some(name.to_vec()))
 }

@@ -56,11 +56,7 @@ pub static EXISTS: CommandSpec = CommandSpec {
 };
 
 fn exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let found = args
-        .rest()
-        .iter()
-        .filter(|key| ctx.lookup(key).is_some())
-        .count();
+    let found = args.rest().iter().filter(|key| ctx.lookup(key).is_some()).count();
     Ok(Reply::Integer(found as i64))
 }
 
@@ -80,7 +76,5 @@ pub static TYPE: CommandSpec = CommandSpec {
 
 fn key_type(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
-    Ok(Reply::status(
-        ctx.lookup(key).map_or("none", |v| v.type_name()),
-    ))
+    Ok(Reply::status(ctx.lookup(key).map_or("none", |v| v.type_name())))
 }

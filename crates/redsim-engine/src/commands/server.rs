@@ -92,10 +92,7 @@ pub static TIME: CommandSpec = CommandSpec {
     syntax: "",
     run: Some(|ctx, _| {
         let (secs, micros) = (ctx.now_ms / 1000, (ctx.now_ms % 1000) * 1000);
-        Ok(Reply::Array(vec![
-            Reply::bulk(secs.to_string()),
-            Reply::bulk(micros.to_string()),
-        ]))
+        Ok(Reply::Array(vec![Reply::bulk(secs.to_string()), Reply::bulk(micros.to_string())]))
     }),
     subcommands: &[],
 };
@@ -115,15 +112,8 @@ pub static INFO: CommandSpec = CommandSpec {
 };
 
 fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let wanted: Vec<String> = args
-        .rest()
-        .iter()
-        .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
-        .collect();
-    let everything = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let wanted: Vec<String> = args.rest().iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let everything = wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
     let show = |section: &str| everything || wanted.iter().any(|w| w == section);
     let mut sections = Vec::new();
     if show("server") {
@@ -149,18 +139,8 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     if show("keyspace") {
         let mut text = String::from("# Keyspace\r\n");
-        for (i, db) in ctx
-            .server
-            .dbs
-            .iter()
-            .enumerate()
-            .filter(|(_, db)| !db.is_empty())
-        {
-            text.push_str(&format!(
-                "db{i}:keys={},expires={},avg_ttl=0\r\n",
-                db.len(),
-                db.expires_len()
-            ));
+        for (i, db) in ctx.server.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+            text.push_str(&format!("db{i}:keys={},expires={},avg_ttl=0\r\n", db.len(), db.expires_len()));
         }
         sections.push(text);
     }
@@ -237,8 +217,9 @@ const CONFIG_SET: CommandSpec = CommandSpec {
     subcommands: &[],
 };
 
-/// The parameters the engine models, in the order `CONFIG GET *` lists them.
-const PARAMETERS: &[&str] = &["stream-node-max-bytes", "stream-node-max-entries"];
+/// The parameters the engine models, in the order Redis 7.0 lists them for a pattern (its own
+/// table order comes from a hash table, so only the listed cases can match it).
+const PARAMETERS: &[&str] = &["stream-node-max-entries", "stream-node-max-bytes"];
 
 fn parameter_value(ctx: &Ctx, name: &str) -> String {
     let limits = ctx.server.config.stream_node_limits;
@@ -253,28 +234,20 @@ fn config_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut found: Vec<&str> = Vec::new();
     for pattern in args.rest() {
         let pattern = pattern.to_ascii_lowercase();
-        for name in PARAMETERS
-            .iter()
-            .filter(|n| crate::glob::matches(&pattern, n.as_bytes(), true))
-        {
+        for name in PARAMETERS.iter().filter(|n| crate::glob::matches(&pattern, n.as_bytes(), true)) {
             if !found.contains(name) {
                 found.push(name);
             }
         }
     }
-    let pairs = found
-        .iter()
-        .map(|n| (Reply::bulk(n), Reply::bulk(parameter_value(ctx, n))))
-        .collect();
+    let pairs = found.iter().map(|n| (Reply::bulk(n), Reply::bulk(parameter_value(ctx, n)))).collect();
     Ok(Reply::Map(pairs))
 }
 
 fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let rest = args.rest();
     if rest.len() % 2 != 0 {
-        return Err(Error::WrongArity {
-            name: "config|set".into(),
-        });
+        return Err(Error::WrongArity { name: "config|set".into() });
     }
     let mut limits = ctx.server.config.stream_node_limits;
     for pair in rest.chunks(2) {
@@ -288,9 +261,7 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         };
         let in_range = |v: Option<i64>, max: i64| match v {
             Some(v) if (0..=max).contains(&v) => Ok(v),
-            Some(_) => Err(invalid(&format!(
-                "argument must be between 0 and {max} inclusive"
-            ))),
+            Some(_) => Err(invalid(&format!("argument must be between 0 and {max} inclusive"))),
             None => Err(invalid("argument couldn't be parsed into an integer")),
         };
         match name.as_str() {

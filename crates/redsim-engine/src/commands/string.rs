@@ -128,9 +128,7 @@ impl<'a> Set<'a> {
 
 /// Redis's `getExpireMillisecondsOrReply`: the absolute expiry time in milliseconds.
 fn expire_at_ms(number: &[u8], unit: ExpiryUnit, now_ms: u64, command: &str) -> Result<u64> {
-    let invalid = || Error::InvalidExpireTime {
-        command: command.to_string(),
-    };
+    let invalid = || Error::InvalidExpireTime { command: command.to_string() };
     let mut ms = parse_i64(number).ok_or(Error::NotInteger)?;
     let in_seconds = matches!(unit, ExpiryUnit::Seconds | ExpiryUnit::UnixSeconds);
     if ms <= 0 || (in_seconds && ms > i64::MAX / 1000) {
@@ -155,11 +153,7 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
         _ => None,
     };
     let old = ctx.lookup(set.key).map(|v| v.clone());
-    let old_reply = if set.get {
-        Some(string_reply(old.as_ref())?)
-    } else {
-        None
-    };
+    let old_reply = if set.get { Some(string_reply(old.as_ref())?) } else { None };
     let found = old.is_some();
     let blocked = match set.condition {
         Condition::IfMissing => found,
@@ -169,19 +163,11 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     if blocked {
         return Ok(old_reply.unwrap_or(Reply::Nil));
     }
-    ctx.store(
-        set.key,
-        Value::String(set.value.to_vec()),
-        set.expiry == Expiry::KeepTtl,
-    );
+    ctx.store(set.key, Value::String(set.value.to_vec()), set.expiry == Expiry::KeepTtl);
     if let Some(at_ms) = expire_at {
         let db = ctx.db_index();
         ctx.db().set_expire(set.key, at_ms);
-        ctx.effect(Effect::ExpireSet {
-            db,
-            key: set.key.to_vec(),
-            at_ms: Some(at_ms),
-        });
+        ctx.effect(Effect::ExpireSet { db, key: set.key.to_vec(), at_ms: Some(at_ms) });
     }
     Ok(old_reply.unwrap_or_else(Reply::ok))
 }

@@ -13,13 +13,7 @@ const TRANSACTIONS: &str = "transactions";
 pub static MULTI: CommandSpec = CommandSpec {
     name: "multi",
     arity: 1,
-    flags: &[
-        Flag::NoScript,
-        Flag::Loading,
-        Flag::Stale,
-        Flag::Fast,
-        Flag::AllowBusy,
-    ],
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
     keys: (0, 0, 0),
     group: TRANSACTIONS,
     since: "1.2.0",
@@ -50,22 +44,14 @@ pub static EXEC: CommandSpec = CommandSpec {
 
 fn exec(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let queued = ctx.take_transaction()?;
-    Ok(Reply::Array(
-        queued.iter().map(|argv| ctx.run_queued(argv)).collect(),
-    ))
+    Ok(Reply::Array(queued.iter().map(|argv| ctx.run_queued(argv)).collect()))
 }
 
 /// `DISCARD`
 pub static DISCARD: CommandSpec = CommandSpec {
     name: "discard",
     arity: 1,
-    flags: &[
-        Flag::NoScript,
-        Flag::Loading,
-        Flag::Stale,
-        Flag::Fast,
-        Flag::AllowBusy,
-    ],
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
     keys: (0, 0, 0),
     group: TRANSACTIONS,
     since: "2.0.0",

@@ -30,12 +30,7 @@ pub struct Consumer {
 
 impl Consumer {
     pub fn new(name: &[u8], now_ms: u64) -> Consumer {
-        Consumer {
-            name: name.to_vec(),
-            seen_time: now_ms,
-            active_time: None,
-            pending: BTreeSet::new(),
-        }
+        Consumer { name: name.to_vec(), seen_time: now_ms, active_time: None, pending: BTreeSet::new() }
     }
 }
 
@@ -51,12 +46,7 @@ pub struct ConsumerGroup {
 
 impl ConsumerGroup {
     pub fn new(last_delivered_id: StreamId, entries_read: i64) -> ConsumerGroup {
-        ConsumerGroup {
-            last_delivered_id,
-            entries_read,
-            pending: BTreeMap::new(),
-            consumers: BTreeMap::new(),
-        }
+        ConsumerGroup { last_delivered_id, entries_read, pending: BTreeMap::new(), consumers: BTreeMap::new() }
     }
 
     /// Creates the consumer if it does not exist; true when created.
@@ -64,8 +54,7 @@ impl ConsumerGroup {
         if self.consumers.contains_key(name) {
             return false;
         }
-        self.consumers
-            .insert(name.to_vec(), Consumer::new(name, now_ms));
+        self.consumers.insert(name.to_vec(), Consumer::new(name, now_ms));
         true
     }
 
@@ -95,14 +84,7 @@ impl ConsumerGroup {
                 }
             }
         }
-        self.pending.insert(
-            id,
-            PendingEntry {
-                consumer: consumer.to_vec(),
-                delivery_time,
-                delivery_count,
-            },
-        );
+        self.pending.insert(id, PendingEntry { consumer: consumer.to_vec(), delivery_time, delivery_count });
         if let Some(c) = self.consumers.get_mut(consumer) {
             c.pending.insert(id);
         }

@@ -13,10 +13,7 @@ pub struct StreamId {
 
 impl StreamId {
     pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
-    pub const MAX: StreamId = StreamId {
-        ms: u64::MAX,
-        seq: u64::MAX,
-    };
+    pub const MAX: StreamId = StreamId { ms: u64::MAX, seq: u64::MAX };
 
     pub const fn new(ms: u64, seq: u64) -> StreamId {
         StreamId { ms, seq }
@@ -79,18 +76,10 @@ pub struct IdSyntax {
 }
 
 impl IdSyntax {
-    pub const STRICT: IdSyntax = IdSyntax {
-        missing_seq: 0,
-        strict: true,
-        allow_auto_seq: false,
-    };
+    pub const STRICT: IdSyntax = IdSyntax { missing_seq: 0, strict: true, allow_auto_seq: false };
 
     pub fn lenient(missing_seq: u64) -> IdSyntax {
-        IdSyntax {
-            missing_seq,
-            strict: false,
-            allow_auto_seq: false,
-        }
+        IdSyntax { missing_seq, strict: false, allow_auto_seq: false }
     }
 }
 
@@ -112,16 +101,10 @@ pub fn parse_id(arg: &[u8], syntax: IdSyntax) -> Result<ParsedId> {
         return Err(invalid_id());
     }
     if arg == b"-" {
-        return Ok(ParsedId {
-            id: StreamId::MIN,
-            seq_given: true,
-        });
+        return Ok(ParsedId { id: StreamId::MIN, seq_given: true });
     }
     if arg == b"+" {
-        return Ok(ParsedId {
-            id: StreamId::MAX,
-            seq_given: true,
-        });
+        return Ok(ParsedId { id: StreamId::MAX, seq_given: true });
     }
     let (ms_part, seq_part) = match arg.iter().position(|&b| b == b'-') {
         Some(dash) => (&arg[..dash], Some(&arg[dash + 1..])),
@@ -133,10 +116,7 @@ pub fn parse_id(arg: &[u8], syntax: IdSyntax) -> Result<ParsedId> {
         Some(b"*") if syntax.allow_auto_seq => (0, false),
         Some(seq) => (string_to_u64(seq).ok_or_else(invalid_id)?, true),
     };
-    Ok(ParsedId {
-        id: StreamId::new(ms, seq),
-        seq_given,
-    })
+    Ok(ParsedId { id: StreamId::new(ms, seq), seq_given })
 }
 
 /// Redis's `string2ull`: `string2ll` when that works (negative values refused), otherwise C's
@@ -169,11 +149,7 @@ pub fn string_to_u64(s: &[u8]) -> Option<u64> {
     for &d in digits {
         value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
-    Some(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
+    Some(if negative { value.wrapping_neg() } else { value })
 }
 
 #[cfg(test)]
@@ -181,9 +157,7 @@ mod tests {
     use super::*;
 
     fn lenient(s: &str) -> Option<StreamId> {
-        parse_id(s.as_bytes(), IdSyntax::lenient(0))
-            .ok()
-            .map(|p| p.id)
+        parse_id(s.as_bytes(), IdSyntax::lenient(0)).ok().map(|p| p.id)
     }
 
     #[test]
@@ -195,30 +169,12 @@ mod tests {
         assert_eq!(lenient(" 5-+3"), Some(StreamId::new(5, 3)));
         assert_eq!(lenient("-0"), None, "the dash splits first: empty ms");
         assert_eq!(lenient("1--01"), Some(StreamId::new(1, u64::MAX)));
-        for bad in [
-            "",
-            "a",
-            "5-",
-            "5-3-1",
-            "1--1",
-            "18446744073709551616",
-            "5 ",
-            "0x1",
-        ] {
+        for bad in ["", "a", "5-", "5-3-1", "1--1", "18446744073709551616", "5 ", "0x1"] {
             assert_eq!(lenient(bad), None, "{bad}");
         }
         assert!(parse_id(b"-", IdSyntax::STRICT).is_err());
-        let auto = IdSyntax {
-            allow_auto_seq: true,
-            ..IdSyntax::STRICT
-        };
-        assert_eq!(
-            parse_id(b"7-*", auto),
-            Ok(ParsedId {
-                id: StreamId::new(7, 0),
-                seq_given: false
-            })
-        );
+        let auto = IdSyntax { allow_auto_seq: true, ..IdSyntax::STRICT };
+        assert_eq!(parse_id(b"7-*", auto), Ok(ParsedId { id: StreamId::new(7, 0), seq_given: false }));
         assert!(parse_id(b"7-*", IdSyntax::STRICT).is_err());
     }
 

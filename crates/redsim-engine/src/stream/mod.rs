@@ -26,10 +26,7 @@ pub struct NodeLimits {
 
 impl Default for NodeLimits {
     fn default() -> Self {
-        NodeLimits {
-            max_entries: 100,
-            max_bytes: 4096,
-        }
+        NodeLimits { max_entries: 100, max_bytes: 4096 }
     }
 }
 
@@ -99,14 +96,8 @@ impl Stream {
         let id = match requested {
             None if now_ms > self.last_id.ms => StreamId::new(now_ms, 0),
             None => self.last_id.next().ok_or(AppendError::IdTooSmall)?,
-            Some(ParsedId {
-                id,
-                seq_given: true,
-            }) => id,
-            Some(ParsedId {
-                id,
-                seq_given: false,
-            }) if id.ms == self.last_id.ms => {
+            Some(ParsedId { id, seq_given: true }) => id,
+            Some(ParsedId { id, seq_given: false }) if id.ms == self.last_id.ms => {
                 if self.last_id.seq == u64::MAX {
                     return Err(AppendError::SequenceExhausted);
                 }
@@ -127,25 +118,16 @@ impl Stream {
         };
         let tail_has_room = self.nodes.values().next_back().is_some_and(|tail| {
             let by_bytes = tail.bytes() + total_len < max_bytes;
-            let by_count =
-                limits.max_entries <= 0 || ((tail.live + tail.deleted) as i64) < limits.max_entries;
+            let by_count = limits.max_entries <= 0 || ((tail.live + tail.deleted) as i64) < limits.max_entries;
             by_bytes && by_count
         });
         let appended = if tail_has_room {
             let (&node, tail) = self.nodes.iter_mut().next_back().expect("checked above");
             tail.push(id, fields);
-            Appended {
-                id,
-                node,
-                new_node: false,
-            }
+            Appended { id, node, new_node: false }
         } else {
             self.nodes.insert(id, Node::new(id, fields));
-            Appended {
-                id,
-                node: id,
-                new_node: true,
-            }
+            Appended { id, node: id, new_node: true }
         };
         self.length += 1;
         self.entries_added += 1;
@@ -163,9 +145,7 @@ impl Stream {
 
     pub fn entry(&self, id: StreamId) -> Option<&StreamEntry> {
         let (_, node) = self.node_for(id)?;
-        node.position(id)
-            .map(|i| &node.entries[i])
-            .filter(|e| !e.deleted)
+        node.position(id).map(|i| &node.entries[i]).filter(|e| !e.deleted)
     }
 
     pub fn contains(&self, id: StreamId) -> bool {
@@ -191,12 +171,7 @@ impl Stream {
     }
 
     /// Live entries with `start <= id <= end`, forwards or backwards.
-    pub fn range(
-        &self,
-        start: StreamId,
-        end: StreamId,
-        rev: bool,
-    ) -> Box<dyn Iterator<Item = &StreamEntry> + '_> {
+    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Box<dyn Iterator<Item = &StreamEntry> + '_> {
         if start > end {
             return Box::new(std::iter::empty());
         }
@@ -204,12 +179,7 @@ impl Stream {
         let nodes = self.nodes.range(first_node..=end);
         let in_range = move |e: &&StreamEntry| !e.deleted && e.id >= start && e.id <= end;
         if rev {
-            Box::new(
-                nodes
-                    .rev()
-                    .flat_map(|(_, n)| n.entries.iter().rev())
-                    .filter(in_range),
-            )
+            Box::new(nodes.rev().flat_map(|(_, n)| n.entries.iter().rev()).filter(in_range))
         } else {
             Box::new(nodes.flat_map(|(_, n)| n.entries.iter()).filter(in_range))
         }
@@ -220,20 +190,13 @@ impl Stream {
     }
 
     pub fn last_entry(&self) -> Option<&StreamEntry> {
-        self.nodes
-            .values()
-            .rev()
-            .flat_map(|n| n.live_entries().rev())
-            .next()
+        self.nodes.values().rev().flat_map(|n| n.live_entries().rev()).next()
     }
 
     /// Records the first live entry as Redis does after a deletion or trim.
     pub fn refresh_first_id(&mut self) {
-        self.first_id = if self.length == 0 {
-            StreamId::MIN
-        } else {
-            self.first_entry().map_or(StreamId::MAX, |e| e.id)
-        };
+        self.first_id =
+            if self.length == 0 { StreamId::MIN } else { self.first_entry().map_or(StreamId::MAX, |e| e.id) };
     }
 
     /// Redis's `streamTrim`.
@@ -348,17 +311,8 @@ mod tests {
     use super::*;
 
     fn add(s: &mut Stream, ms: u64) -> Appended {
-        let id = ParsedId {
-            id: StreamId::new(ms, 0),
-            seq_given: true,
-        };
-        s.append(
-            vec![(b"f".to_vec(), b"v".to_vec())],
-            Some(id),
-            0,
-            NodeLimits::default(),
-        )
-        .unwrap()
+        let id = ParsedId { id: StreamId::new(ms, 0), seq_given: true };
+        s.append(vec![(b"f".to_vec(), b"v".to_vec())], Some(id), 0, NodeLimits::default()).unwrap()
     }
 
     #[test]
@@ -368,23 +322,12 @@ mod tests {
             add(&mut s, ms);
         }
         assert_eq!(s.nodes.len(), 4);
-        assert_eq!(
-            s.nodes.keys().copied().collect::<Vec<_>>(),
-            [1, 101, 201, 301].map(|ms| StreamId::new(ms, 0))
-        );
-        let trimmed = s.trim(TrimSpec {
-            strategy: TrimStrategy::MaxLen(120),
-            approx: true,
-            limit: 10_000,
-        });
+        assert_eq!(s.nodes.keys().copied().collect::<Vec<_>>(), [1, 101, 201, 301].map(|ms| StreamId::new(ms, 0)));
+        let trimmed = s.trim(TrimSpec { strategy: TrimStrategy::MaxLen(120), approx: true, limit: 10_000 });
         assert_eq!(trimmed.ids.len(), 200);
         assert_eq!(s.length, 150);
         assert_eq!(s.first_id, StreamId::new(201, 0));
-        let exact = s.trim(TrimSpec {
-            strategy: TrimStrategy::MaxLen(120),
-            approx: false,
-            limit: 0,
-        });
+        let exact = s.trim(TrimSpec { strategy: TrimStrategy::MaxLen(120), approx: false, limit: 0 });
         assert_eq!(exact.ids.len(), 30);
         assert_eq!(s.nodes[&StreamId::new(201, 0)].deleted, 30);
     }
@@ -408,15 +351,9 @@ mod tests {
             add(&mut s, ms);
         }
         s.delete(StreamId::new(3, 0));
-        let ids: Vec<u64> = s
-            .range(StreamId::new(2, 0), StreamId::MAX, false)
-            .map(|e| e.id.ms)
-            .collect();
+        let ids: Vec<u64> = s.range(StreamId::new(2, 0), StreamId::MAX, false).map(|e| e.id.ms).collect();
         assert_eq!(ids, [2, 4, 5]);
-        let rev: Vec<u64> = s
-            .range(StreamId::MIN, StreamId::new(4, 0), true)
-            .map(|e| e.id.ms)
-            .collect();
+        let rev: Vec<u64> = s.range(StreamId::MIN, StreamId::new(4, 0), true).map(|e| e.id.ms).collect();
         assert_eq!(rev, [4, 2, 1]);
     }
 }

@@ -40,14 +40,7 @@ impl Node {
         let body_bytes = int_size(master_fields.len() as i64)
             + master_fields.iter().map(|f| str_size(f)).sum::<usize>()
             + int_size(0);
-        let mut node = Node {
-            master_id: id,
-            master_fields,
-            entries: Vec::new(),
-            live: 0,
-            deleted: 0,
-            body_bytes,
-        };
+        let mut node = Node { master_id: id, master_fields, entries: Vec::new(), live: 0, deleted: 0, body_bytes };
         node.push(id, fields);
         node
     }
@@ -60,10 +53,7 @@ impl Node {
     /// Appends an entry; the caller has checked that it belongs at the end of this node.
     pub fn push(&mut self, id: StreamId, fields: Vec<(Vec<u8>, Vec<u8>)>) {
         let same_fields = fields.len() == self.master_fields.len()
-            && fields
-                .iter()
-                .zip(&self.master_fields)
-                .all(|((f, _), m)| f == m);
+            && fields.iter().zip(&self.master_fields).all(|((f, _), m)| f == m);
         let flags = if same_fields { FLAG_SAME_FIELDS } else { 0 };
         let n = fields.len();
         let mut bytes = int_size(flags)
@@ -77,21 +67,12 @@ impl Node {
         bytes += fields.iter().map(|(_, v)| str_size(v)).sum::<usize>();
         bytes += int_size(lp_count as i64);
         self.body_bytes += bytes;
-        self.entries.push(StreamEntry {
-            id,
-            fields,
-            deleted: false,
-            same_fields,
-        });
+        self.entries.push(StreamEntry { id, fields, deleted: false, same_fields });
         self.live += 1;
     }
 
     fn flags(entry: &StreamEntry) -> i64 {
-        (if entry.same_fields {
-            FLAG_SAME_FIELDS
-        } else {
-            0
-        }) | (if entry.deleted { FLAG_DELETED } else { 0 })
+        (if entry.same_fields { FLAG_SAME_FIELDS } else { 0 }) | (if entry.deleted { FLAG_DELETED } else { 0 })
     }
 
     /// Flags the entry at `index` as deleted; false when it already was.

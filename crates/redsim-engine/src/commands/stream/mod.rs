@@ -30,11 +30,7 @@ pub(crate) fn lookup<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut 
 /// Records a stream change for the views.
 pub(crate) fn effect(ctx: &mut Ctx, key: &[u8], change: StreamEffect) {
     let db = ctx.db_index();
-    ctx.effect(Effect::Stream {
-        db,
-        key: key.to_vec(),
-        change,
-    });
+    ctx.effect(Effect::Stream { db, key: key.to_vec(), change });
 }
 
 pub(crate) fn id_reply(id: StreamId) -> Reply {
@@ -43,21 +39,13 @@ pub(crate) fn id_reply(id: StreamId) -> Reply {
 
 /// `[id, [field, value, ...]]`, as every stream read replies with an entry.
 pub(crate) fn entry_reply(entry: &StreamEntry) -> Reply {
-    let fields = entry
-        .fields
-        .iter()
-        .flat_map(|(f, v)| [Reply::bulk(f), Reply::bulk(v)])
-        .collect();
+    let fields = entry.fields.iter().flat_map(|(f, v)| [Reply::bulk(f), Reply::bulk(v)]).collect();
     Reply::Array(vec![id_reply(entry.id), Reply::Array(fields)])
 }
 
 /// `-NOGROUP No such key 'k' or consumer group 'g'` (with Redis's `%s` truncation at NUL).
 pub(crate) fn no_such_key_or_group(key: &[u8], group: &[u8], suffix: &str) -> Error {
-    Error::other(format!(
-        "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
-        c_str(key),
-        c_str(group)
-    ))
+    Error::other(format!("NOGROUP No such key '{}' or consumer group '{}'{suffix}", c_str(key), c_str(group)))
 }
 
 /// A name printed with `%s`: up to the first NUL byte.
@@ -69,18 +57,14 @@ pub(crate) fn c_str(bytes: &[u8]) -> String {
 /// `ERR unknown subcommand or wrong number of arguments for 'x'. Try XGROUP HELP.`
 pub(crate) fn subcommand_syntax_error(container: &str, sub: &[u8]) -> Error {
     let shown: String = c_str(sub).chars().take(128).collect();
-    Error::other(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{shown}'. Try {container} HELP."
-    ))
+    Error::other(format!("ERR unknown subcommand or wrong number of arguments for '{shown}'. Try {container} HELP."))
 }
 
 /// Redis's `addReplyHelp`: a header, the lines, and the HELP footer, all as status replies.
 pub(crate) fn help_reply(container: &str, lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::status(&format!(
-        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
+    let mut out = vec![Reply::status(&format!("{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))];
     out.extend(lines.iter().map(|l| Reply::status(l)));
     out.push(Reply::status("HELP"));
-    out.push(Reply::status("    Print this help."));
+    out.push(Reply::status("    Prints this help."));
     Reply::Array(out)
 }

@@ -50,12 +50,7 @@ struct AddTrimOptions {
 
 fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<AddTrimOptions> {
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
-    let mut options = AddTrimOptions {
-        trim: None,
-        id: None,
-        nomkstream: false,
-        used: rest.len(),
-    };
+    let mut options = AddTrimOptions { trim: None, id: None, nomkstream: false, used: rest.len() };
     let mut strategy: Option<TrimStrategy> = None;
     let mut approx = false;
     let mut limit: i64 = 0;
@@ -100,10 +95,7 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
         } else if xadd && is(opt, "NOMKSTREAM") {
             options.nomkstream = true;
         } else if xadd {
-            let syntax = IdSyntax {
-                allow_auto_seq: true,
-                ..IdSyntax::STRICT
-            };
+            let syntax = IdSyntax { allow_auto_seq: true, ..IdSyntax::STRICT };
             options.id = Some(parse_id(opt, syntax)?);
             options.used = j + 1;
             break;
@@ -113,19 +105,13 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
         j += 1;
     }
     if limit != 0 && strategy.is_none() {
-        return Err(Error::other(
-            "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy",
-        ));
+        return Err(Error::other("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"));
     }
     if !xadd && strategy.is_none() {
-        return Err(Error::other(
-            "ERR syntax error, XTRIM must be called with a trimming strategy",
-        ));
+        return Err(Error::other("ERR syntax error, XTRIM must be called with a trimming strategy"));
     }
     if limit_given && !approx {
-        return Err(Error::other(
-            "ERR syntax error, LIMIT cannot be used without the special ~ option",
-        ));
+        return Err(Error::other("ERR syntax error, LIMIT cannot be used without the special ~ option"));
     }
     if !limit_given {
         // Without LIMIT, `~` does at most 100 nodes' worth of work; exact trimming has no cap.
@@ -138,11 +124,7 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
             0
         };
     }
-    options.trim = strategy.map(|strategy| TrimSpec {
-        strategy,
-        approx,
-        limit,
-    });
+    options.trim = strategy.map(|strategy| TrimSpec { strategy, approx, limit });
     Ok(options)
 }
 
@@ -153,18 +135,10 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let options = parse_options(rest, true, limits.max_entries)?;
     let fields = &rest[options.used.min(rest.len())..];
     if options.used >= rest.len() || fields.len() < 2 || fields.len() % 2 == 1 {
-        return Err(Error::WrongArity {
-            name: "xadd".into(),
-        });
+        return Err(Error::WrongArity { name: "xadd".into() });
     }
-    if let Some(ParsedId {
-        id: StreamId::MIN,
-        seq_given: true,
-    }) = options.id
-    {
-        return Err(Error::other(
-            "ERR The ID specified in XADD must be greater than 0-0",
-        ));
+    if let Some(ParsedId { id: StreamId::MIN, seq_given: true }) = options.id {
+        return Err(Error::other("ERR The ID specified in XADD must be greater than 0-0"));
     }
     let created = match lookup(ctx, &key)? {
         Some(_) => false,
@@ -178,14 +152,9 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let version = ctx.version();
     let stream = lookup(ctx, &key)?.expect("exists or was just created");
     if stream.last_id == StreamId::MAX {
-        return Err(Error::other(
-            "ERR The stream has exhausted the last possible ID, unable to add more items",
-        ));
+        return Err(Error::other("ERR The stream has exhausted the last possible ID, unable to add more items"));
     }
-    let pairs = fields
-        .chunks(2)
-        .map(|p| (p[0].clone(), p[1].clone()))
-        .collect();
+    let pairs = fields.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
     let appended = match stream.append(pairs, options.id, now_ms, limits) {
         Ok(appended) => appended,
         Err(AppendError::SequenceExhausted) if !version.at_least(7, 2) => {
@@ -196,33 +165,16 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 "ERR The ID specified in XADD is equal or smaller than the target stream top item",
             ));
         }
-        Err(AppendError::TooLarge) => {
-            return Err(Error::other("ERR Elements are too large to be stored"))
-        }
+        Err(AppendError::TooLarge) => return Err(Error::other("ERR Elements are too large to be stored")),
     };
     let trimmed = options.trim.map(|spec| stream.trim(spec));
     if !created {
         ctx.dirty += 1;
     }
     ctx.signal_ready(&key);
-    effect(
-        ctx,
-        &key,
-        StreamEffect::Added {
-            id: appended.id,
-            node: appended.node,
-            new_node: appended.new_node,
-        },
-    );
+    effect(ctx, &key, StreamEffect::Added { id: appended.id, node: appended.node, new_node: appended.new_node });
     if let Some(trimmed) = trimmed.filter(|t| !t.ids.is_empty()) {
-        effect(
-            ctx,
-            &key,
-            StreamEffect::Trimmed {
-                ids: trimmed.ids,
-                nodes_removed: trimmed.nodes_removed,
-            },
-        );
+        effect(ctx, &key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
     }
     Ok(id_reply(appended.id))
 }
@@ -239,14 +191,7 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let count = trimmed.ids.len();
     if count > 0 {
         ctx.dirty += count as u64;
-        effect(
-            ctx,
-            &key,
-            StreamEffect::Trimmed {
-                ids: trimmed.ids,
-                nodes_removed: trimmed.nodes_removed,
-            },
-        );
+        effect(ctx, &key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
     }
     Ok(Reply::Integer(count as i64))
 }

@@ -1,8 +1,6 @@
 //! XCLAIM and XAUTOCLAIM: moving pending entries to another consumer.
 
-use super::{
-    effect, entry_reply, id_reply, lookup, no_such_key_or_group, xrange::interval_start, STREAM,
-};
+use super::{effect, entry_reply, id_reply, lookup, no_such_key_or_group, xrange::interval_start, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -54,8 +52,7 @@ fn claim(
     effects: &mut Vec<StreamEffect>,
 ) -> u64 {
     let cg = stream.groups.get_mut(group).expect("checked by the caller");
-    let count =
-        delivery_count.unwrap_or_else(|| cg.pending.get(&id).map_or(1, |p| p.delivery_count));
+    let count = delivery_count.unwrap_or_else(|| cg.pending.get(&id).map_or(1, |p| p.delivery_count));
     let from = cg.assign_pending(id, consumer, delivery_time, count);
     effects.push(StreamEffect::Claimed {
         group: group.to_vec(),
@@ -68,19 +65,10 @@ fn claim(
 }
 
 /// Creates the claiming consumer on first use, refreshing its seen time; records the effect.
-fn claiming_consumer(
-    stream: &mut Stream,
-    group: &[u8],
-    consumer: &[u8],
-    now_ms: u64,
-    effects: &mut Vec<StreamEffect>,
-) {
+fn claiming_consumer(stream: &mut Stream, group: &[u8], consumer: &[u8], now_ms: u64, effects: &mut Vec<StreamEffect>) {
     let cg = stream.groups.get_mut(group).expect("checked by the caller");
     if cg.ensure_consumer(consumer, now_ms) {
-        effects.push(StreamEffect::ConsumerCreated {
-            group: group.to_vec(),
-            consumer: consumer.to_vec(),
-        });
+        effects.push(StreamEffect::ConsumerCreated { group: group.to_vec(), consumer: consumer.to_vec() });
     }
     if let Some(c) = cg.consumers.get_mut(consumer) {
         c.seen_time = now_ms;
@@ -117,35 +105,21 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         } else if is("JUSTID") {
             justid = true;
         } else if is("IDLE") && more {
-            delivery_time = Some(now.wrapping_sub(number(
-                args.next()?,
-                "Invalid IDLE option argument for XCLAIM",
-            )?));
+            delivery_time = Some(now.wrapping_sub(number(args.next()?, "Invalid IDLE option argument for XCLAIM")?));
         } else if is("TIME") && more {
-            delivery_time = Some(number(
-                args.next()?,
-                "Invalid TIME option argument for XCLAIM",
-            )?);
+            delivery_time = Some(number(args.next()?, "Invalid TIME option argument for XCLAIM")?);
         } else if is("RETRYCOUNT") && more {
             // A negative count is taken as no RETRYCOUNT at all.
-            let n = number(
-                args.next()?,
-                "Invalid RETRYCOUNT option argument for XCLAIM",
-            )?;
+            let n = number(args.next()?, "Invalid RETRYCOUNT option argument for XCLAIM")?;
             retry_count = u64::try_from(n).ok();
         } else if is("LASTID") && more {
             last_id = parse_id(args.next()?, IdSyntax::STRICT)?.id;
         } else {
-            return Err(Error::other(format!(
-                "ERR Unrecognized XCLAIM option '{}'",
-                super::c_str(opt)
-            )));
+            return Err(Error::other(format!("ERR Unrecognized XCLAIM option '{}'", super::c_str(opt))));
         }
     }
     // A delivery time in the future or before the epoch becomes now rather than an error.
-    let delivery_time = delivery_time
-        .filter(|&t| (0..=now).contains(&t))
-        .unwrap_or(now) as u64;
+    let delivery_time = delivery_time.filter(|&t| (0..=now).contains(&t)).unwrap_or(now) as u64;
     let now_ms = ctx.now_ms;
     let creates_consumer_always = ctx.version().at_least(7, 4);
     let stream = lookup(ctx, &key)?.expect("checked above");
@@ -173,10 +147,7 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         if !exists {
             if cg.remove_pending(id).is_some() {
                 dirty += 1;
-                effects.push(StreamEffect::PendingDropped {
-                    group: group.clone(),
-                    id,
-                });
+                effects.push(StreamEffect::PendingDropped { group: group.clone(), id });
             }
             continue;
         }
@@ -194,33 +165,13 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
         let cg = stream.groups.get_mut(&group).expect("checked above");
         // FORCE creates the PEL entry as a first delivery; this claim then counts as another.
-        let previous = if forced {
-            1
-        } else {
-            cg.pending[&id].delivery_count
-        };
+        let previous = if forced { 1 } else { cg.pending[&id].delivery_count };
         let count = retry_count.unwrap_or(if justid { previous } else { previous + 1 });
-        claim(
-            stream,
-            &group,
-            &consumer,
-            id,
-            delivery_time,
-            Some(count),
-            &mut effects,
-        );
-        if let Some(c) = stream
-            .groups
-            .get_mut(&group)
-            .and_then(|g| g.consumers.get_mut(&consumer))
-        {
+        claim(stream, &group, &consumer, id, delivery_time, Some(count), &mut effects);
+        if let Some(c) = stream.groups.get_mut(&group).and_then(|g| g.consumers.get_mut(&consumer)) {
             c.active_time = Some(now_ms);
         }
-        out.push(if justid {
-            id_reply(id)
-        } else {
-            stream.entry(id).map_or(Reply::Nil, entry_reply)
-        });
+        out.push(if justid { id_reply(id) } else { stream.entry(id).map_or(Reply::Nil, entry_reply) });
         dirty += 1;
     }
     ctx.dirty += dirty;
@@ -234,11 +185,7 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let group = args.next()?.to_vec();
     let consumer = args.next()?.to_vec();
-    let min_idle = number(
-        args.next()?,
-        "Invalid min-idle-time argument for XAUTOCLAIM",
-    )?
-    .max(0);
+    let min_idle = number(args.next()?, "Invalid min-idle-time argument for XAUTOCLAIM")?.max(0);
     let start = interval_start(args.next()?)?;
     let mut count: i64 = 100;
     let mut justid = false;
@@ -272,11 +219,7 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut cursor = start;
     let mut next = None;
     loop {
-        let candidate = stream.groups[&group]
-            .pending
-            .range(cursor..)
-            .next()
-            .map(|(id, p)| (*id, p.delivery_time));
+        let candidate = stream.groups[&group].pending.range(cursor..).next().map(|(id, p)| (*id, p.delivery_time));
         let Some((id, last_delivery)) = candidate else {
             break;
         };
@@ -293,15 +236,8 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             }
         };
         if !stream.contains(id) {
-            stream
-                .groups
-                .get_mut(&group)
-                .expect("checked above")
-                .remove_pending(id);
-            effects.push(StreamEffect::PendingDropped {
-                group: group.clone(),
-                id,
-            });
+            stream.groups.get_mut(&group).expect("checked above").remove_pending(id);
+            effects.push(StreamEffect::PendingDropped { group: group.clone(), id });
             deleted.push(id_reply(id));
             dirty += 1;
             count -= 1;
@@ -309,27 +245,11 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
             let previous = stream.groups[&group].pending[&id].delivery_count;
             let delivery_count = if justid { previous } else { previous + 1 };
-            claim(
-                stream,
-                &group,
-                &consumer,
-                id,
-                now_ms,
-                Some(delivery_count),
-                &mut effects,
-            );
-            if let Some(c) = stream
-                .groups
-                .get_mut(&group)
-                .and_then(|g| g.consumers.get_mut(&consumer))
-            {
+            claim(stream, &group, &consumer, id, now_ms, Some(delivery_count), &mut effects);
+            if let Some(c) = stream.groups.get_mut(&group).and_then(|g| g.consumers.get_mut(&consumer)) {
                 c.active_time = Some(now_ms);
             }
-            claimed.push(if justid {
-                id_reply(id)
-            } else {
-                entry_reply(stream.entry(id).expect("checked above"))
-            });
+            claimed.push(if justid { id_reply(id) } else { entry_reply(stream.entry(id).expect("checked above")) });
             dirty += 1;
             count -= 1;
         }
@@ -341,9 +261,5 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     for change in effects {
         effect(ctx, &key, change);
     }
-    Ok(Reply::Array(vec![
-        id_reply(next.unwrap_or(StreamId::MIN)),
-        Reply::Array(claimed),
-        Reply::Array(deleted),
-    ]))
+    Ok(Reply::Array(vec![id_reply(next.unwrap_or(StreamId::MIN)), Reply::Array(claimed), Reply::Array(deleted)]))
 }

@@ -29,11 +29,7 @@ fn xdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Ok(Reply::Integer(0));
     }
     // Every ID is checked before anything is deleted: all or nothing.
-    let ids = args
-        .rest()
-        .iter()
-        .map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id))
-        .collect::<Result<Vec<_>>>()?;
+    let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
     let stream = lookup(ctx, &key)?.expect("checked above");
     let mut deleted = Vec::new();
     let mut first_deleted = false;
@@ -98,16 +94,12 @@ fn xsetid(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let newer_checks = ctx.version().at_least(7, 2);
     let stream = lookup(ctx, &key)?.ok_or(Error::NoSuchKey)?;
     if newer_checks && id < stream.max_deleted_entry_id {
-        return Err(Error::other(
-            "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id",
-        ));
+        return Err(Error::other("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"));
     }
     if stream.length > 0 {
         let top = stream.last_entry().map_or(StreamId::MIN, |e| e.id);
         if id < top {
-            return Err(Error::other(
-                "ERR The ID specified in XSETID is smaller than the target stream top item",
-            ));
+            return Err(Error::other("ERR The ID specified in XSETID is smaller than the target stream top item"));
         }
         if entries_added.is_some_and(|n| stream.length > n) {
             return Err(Error::other(

@@ -143,9 +143,7 @@ fn xgroup(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             } else if opt.eq_ignore_ascii_case(b"ENTRIESREAD") && i + 1 < options.len() {
                 entries_read = parse_i64(&options[i + 1]).ok_or(Error::NotInteger)?;
                 if entries_read < 0 && entries_read != ENTRIES_READ_UNKNOWN {
-                    return Err(Error::other(
-                        "ERR value for ENTRIESREAD must be positive or -1",
-                    ));
+                    return Err(Error::other("ERR value for ENTRIESREAD must be positive or -1"));
                 }
                 i += 2;
             } else {
@@ -176,11 +174,7 @@ fn xgroup(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         "create" if (5..=8).contains(&argc) => {
             let id_arg = id_arg.expect("arity guarantees an ID");
             let last_id = lookup(ctx, &key)?.map_or(StreamId::MIN, |s| s.last_id);
-            let id = if id_arg == b"$" {
-                last_id
-            } else {
-                parse_id(&id_arg, IdSyntax::STRICT)?.id
-            };
+            let id = if id_arg == b"$" { last_id } else { parse_id(&id_arg, IdSyntax::STRICT)?.id };
             if !exists {
                 ctx.store(&key, Value::Stream(Box::default()), false);
             }
@@ -188,41 +182,20 @@ fn xgroup(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             if stream.groups.contains_key(&group) {
                 return Err(Error::other("BUSYGROUP Consumer Group name already exists"));
             }
-            stream
-                .groups
-                .insert(group.clone(), ConsumerGroup::new(id, entries_read));
+            stream.groups.insert(group.clone(), ConsumerGroup::new(id, entries_read));
             ctx.dirty += 1;
-            effect(
-                ctx,
-                &key,
-                StreamEffect::GroupCreated {
-                    group,
-                    last_delivered_id: id,
-                },
-            );
+            effect(ctx, &key, StreamEffect::GroupCreated { group, last_delivered_id: id });
             Ok(Reply::ok())
         }
         "setid" if argc == 5 || argc == 7 => {
             let id_arg = id_arg.expect("arity guarantees an ID");
             let stream = lookup(ctx, &key)?.expect("checked above");
-            let id = if id_arg == b"$" {
-                stream.last_id
-            } else {
-                parse_id(&id_arg, IdSyntax::lenient(0))?.id
-            };
+            let id = if id_arg == b"$" { stream.last_id } else { parse_id(&id_arg, IdSyntax::lenient(0))?.id };
             let cg = stream.groups.get_mut(&group).expect("checked above");
             cg.last_delivered_id = id;
             cg.entries_read = entries_read;
             ctx.dirty += 1;
-            effect(
-                ctx,
-                &key,
-                StreamEffect::GroupMoved {
-                    group,
-                    last_delivered_id: id,
-                    entries_read,
-                },
-            );
+            effect(ctx, &key, StreamEffect::GroupMoved { group, last_delivered_id: id, entries_read });
             Ok(Reply::ok())
         }
         "destroy" if argc == 4 => {
@@ -255,15 +228,7 @@ fn xgroup(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 return Ok(Reply::Integer(0));
             };
             ctx.dirty += 1;
-            effect(
-                ctx,
-                &key,
-                StreamEffect::ConsumerDeleted {
-                    group,
-                    consumer,
-                    pending,
-                },
-            );
+            effect(ctx, &key, StreamEffect::ConsumerDeleted { group, consumer, pending });
             Ok(Reply::Integer(pending as i64))
         }
         _ => Err(syntax_error()),

@@ -113,11 +113,7 @@ fn consumers(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let with_inactive = ctx.version().at_least(7, 2);
     let stream = the_stream(ctx, key)?;
     let cg = stream.groups.get(group).ok_or_else(|| {
-        Error::other(format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
-            c_str(group),
-            c_str(key)
-        ))
+        Error::other(format!("NOGROUP No such consumer group '{}' for key name '{}'", c_str(group), c_str(key)))
     })?;
     let list = cg
         .consumers
@@ -167,9 +163,7 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let full_count = match options {
         [] => None,
         [full] if full.eq_ignore_ascii_case(b"FULL") => Some(10),
-        [full, count, n]
-            if full.eq_ignore_ascii_case(b"FULL") && count.eq_ignore_ascii_case(b"COUNT") =>
-        {
+        [full, count, n] if full.eq_ignore_ascii_case(b"FULL") && count.eq_ignore_ascii_case(b"COUNT") => {
             let n = parse_i64(n).ok_or(Error::NotInteger)?;
             Some(if n < 0 { 10 } else { n })
         }
@@ -178,40 +172,20 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut fields = vec![
         field("length", Reply::Integer(stream.length as i64)),
         field("radix-tree-keys", Reply::Integer(stream.nodes.len() as i64)),
-        field(
-            "radix-tree-nodes",
-            Reply::Integer(stream.radix_tree_nodes() as i64),
-        ),
+        field("radix-tree-nodes", Reply::Integer(stream.radix_tree_nodes() as i64)),
         field("last-generated-id", id_reply(stream.last_id)),
-        field(
-            "max-deleted-entry-id",
-            id_reply(stream.max_deleted_entry_id),
-        ),
+        field("max-deleted-entry-id", id_reply(stream.max_deleted_entry_id)),
         field("entries-added", Reply::Integer(stream.entries_added as i64)),
         field("recorded-first-entry-id", id_reply(stream.first_id)),
     ];
     let Some(count) = full_count else {
         fields.push(field("groups", Reply::Integer(stream.groups.len() as i64)));
-        fields.push(field(
-            "first-entry",
-            stream.first_entry().map_or(Reply::Nil, entry_reply),
-        ));
-        fields.push(field(
-            "last-entry",
-            stream.last_entry().map_or(Reply::Nil, entry_reply),
-        ));
+        fields.push(field("first-entry", stream.first_entry().map_or(Reply::Nil, entry_reply)));
+        fields.push(field("last-entry", stream.last_entry().map_or(Reply::Nil, entry_reply)));
         return Ok(Reply::Map(fields));
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
-    let entries = stream
-        .range(StreamId::MIN, StreamId::MAX, false)
-        .take(limit)
-        .map(entry_reply)
-        .collect();
+    let limit = if count == 0 { usize::MAX } else { count as usize };
+    let entries = stream.range(StreamId::MIN, StreamId::MAX, false).take(limit).map(entry_reply).collect();
     fields.push(field("entries", Reply::Array(entries)));
     let groups = stream
         .groups
@@ -252,10 +226,7 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                         field("seen-time", Reply::Integer(c.seen_time as i64)),
                     ];
                     if with_active_time {
-                        fields.push(field(
-                            "active-time",
-                            Reply::Integer(c.active_time.map_or(-1, |t| t as i64)),
-                        ));
+                        fields.push(field("active-time", Reply::Integer(c.active_time.map_or(-1, |t| t as i64))));
                     }
                     fields.push(field("pel-count", Reply::Integer(c.pending.len() as i64)));
                     fields.push(field("pending", Reply::Array(own)));

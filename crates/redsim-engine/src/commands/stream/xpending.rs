@@ -21,7 +21,8 @@ pub static XACK: CommandSpec = CommandSpec {
     keys: (1, 1, 1),
     group: STREAM,
     since: "5.0.0",
-    summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.",
+    summary:
+        "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.",
     syntax: "key group id [id ...]",
     run: Some(xack),
     subcommands: &[],
@@ -34,30 +35,13 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if !lookup(ctx, &key)?.is_some_and(|s| s.groups.contains_key(&group)) {
         return Ok(Reply::Integer(0));
     }
-    let ids = args
-        .rest()
-        .iter()
-        .map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id))
-        .collect::<Result<Vec<_>>>()?;
-    let cg = lookup(ctx, &key)?
-        .and_then(|s| s.groups.get_mut(&group))
-        .expect("checked above");
-    let acked: Vec<_> = ids
-        .into_iter()
-        .filter_map(|id| cg.remove_pending(id).map(|p| (id, p.consumer)))
-        .collect();
+    let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
+    let cg = lookup(ctx, &key)?.and_then(|s| s.groups.get_mut(&group)).expect("checked above");
+    let acked: Vec<_> = ids.into_iter().filter_map(|id| cg.remove_pending(id).map(|p| (id, p.consumer))).collect();
     ctx.dirty += acked.len() as u64;
     let count = acked.len() as i64;
     for (id, consumer) in acked {
-        effect(
-            ctx,
-            &key,
-            StreamEffect::Acked {
-                group: group.clone(),
-                consumer,
-                id,
-            },
-        );
+        effect(ctx, &key, StreamEffect::Acked { group: group.clone(), consumer, id });
     }
     Ok(Reply::Integer(count))
 }
@@ -70,8 +54,7 @@ pub static XPENDING: CommandSpec = CommandSpec {
     keys: (1, 1, 1),
     group: STREAM,
     since: "5.0.0",
-    summary:
-        "Returns the information and entries from a stream consumer group's pending entries list.",
+    summary: "Returns the information and entries from a stream consumer group's pending entries list.",
     syntax: "key group [[IDLE min-idle-time] start end count [consumer]]",
     run: Some(xpending),
     subcommands: &[],
@@ -108,12 +91,7 @@ fn xpending(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     };
     let Some((min_idle, start, end, mut count, consumer)) = range else {
         if cg.pending.is_empty() {
-            return Ok(Reply::Array(vec![
-                Reply::Integer(0),
-                Reply::Nil,
-                Reply::Nil,
-                Reply::NilArray,
-            ]));
+            return Ok(Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray]));
         }
         let first = *cg.pending.keys().next().expect("not empty");
         let last = *cg.pending.keys().next_back().expect("not empty");
@@ -121,12 +99,7 @@ fn xpending(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             .consumers
             .values()
             .filter(|c| !c.pending.is_empty())
-            .map(|c| {
-                Reply::Array(vec![
-                    Reply::bulk(&c.name),
-                    Reply::bulk(c.pending.len().to_string()),
-                ])
-            })
+            .map(|c| Reply::Array(vec![Reply::bulk(&c.name), Reply::bulk(c.pending.len().to_string())]))
             .collect();
         return Ok(Reply::Array(vec![
             Reply::Integer(cg.pending.len() as i64),

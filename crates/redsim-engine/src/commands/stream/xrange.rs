@@ -48,9 +48,7 @@ pub static XLEN: CommandSpec = CommandSpec {
     syntax: "key",
     run: Some(|ctx, mut args| {
         let key = args.next()?;
-        Ok(Reply::Integer(
-            lookup(ctx, key)?.map_or(0, |s| s.length as i64),
-        ))
+        Ok(Reply::Integer(lookup(ctx, key)?.map_or(0, |s| s.length as i64)))
     }),
     subcommands: &[],
 };
@@ -71,16 +69,8 @@ pub fn interval_start(arg: &[u8]) -> Result<StreamId> {
 pub fn interval_end(arg: &[u8]) -> Result<StreamId> {
     match exclusive(arg) {
         Some(inner) => {
-            let id = parse_id(
-                inner,
-                IdSyntax {
-                    missing_seq: u64::MAX,
-                    ..IdSyntax::STRICT
-                },
-            )?
-            .id;
-            id.prev()
-                .ok_or_else(|| Error::other("ERR invalid end ID for the interval"))
+            let id = parse_id(inner, IdSyntax { missing_seq: u64::MAX, ..IdSyntax::STRICT })?.id;
+            id.prev().ok_or_else(|| Error::other("ERR invalid end ID for the interval"))
         }
         None => Ok(parse_id(arg, IdSyntax::lenient(u64::MAX))?.id),
     }
@@ -93,11 +83,7 @@ fn exclusive(arg: &[u8]) -> Option<&[u8]> {
 fn range(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
     let key = args.next()?;
     let (first, second) = (args.next()?, args.next()?);
-    let (start_arg, end_arg) = if rev {
-        (second, first)
-    } else {
-        (first, second)
-    };
+    let (start_arg, end_arg) = if rev { (second, first) } else { (first, second) };
     let start = interval_start(start_arg)?;
     let end = interval_end(end_arg)?;
     let mut count: i64 = -1;
@@ -114,16 +100,6 @@ fn range(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
     if count == 0 {
         return Ok(Reply::NilArray);
     }
-    let limit = if count < 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
-    Ok(Reply::Array(
-        stream
-            .range(start, end, rev)
-            .take(limit)
-            .map(entry_reply)
-            .collect(),
-    ))
+    let limit = if count < 0 { usize::MAX } else { count as usize };
+    Ok(Reply::Array(stream.range(start, end, rev).take(limit).map(entry_reply).collect()))
 }

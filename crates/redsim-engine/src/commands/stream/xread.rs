@@ -65,23 +65,16 @@ struct ReadRequest {
 }
 
 fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
-    let mut request = ReadRequest {
-        count: 0,
-        block: None,
-        group: None,
-        noack: false,
-        keys: vec![],
-        ids: vec![],
-        ids_at: 0,
-    };
+    let mut request =
+        ReadRequest { count: 0, block: None, group: None, noack: false, keys: vec![], ids: vec![], ids_at: 0 };
     let name = if with_group { "xreadgroup" } else { "xread" };
     let total = args.remaining();
     let mut streams_at = None;
     while !args.is_empty() {
         let more = args.remaining() - 1;
         if more > 0 && args.eat("BLOCK") {
-            let ms = parse_i64(args.next()?)
-                .ok_or_else(|| Error::other("ERR timeout is not an integer or out of range"))?;
+            let ms =
+                parse_i64(args.next()?).ok_or_else(|| Error::other("ERR timeout is not an integer or out of range"))?;
             if ms < 0 {
                 return Err(Error::other("ERR timeout is negative"));
             }
@@ -98,12 +91,16 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
             break;
         } else if more >= 2 && args.eat("GROUP") {
             if !with_group {
-                return Err(Error::other("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(Error::other(
+                    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             request.group = Some((args.next_owned()?, args.next_owned()?));
         } else if args.eat("NOACK") {
             if !with_group {
-                return Err(Error::other("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(Error::other(
+                    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             request.noack = true;
         } else {
@@ -173,19 +170,9 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
     }
     if !served.is_empty() {
         return Ok(if ctx.client().protocol == Protocol::Resp3 {
-            Reply::Map(
-                served
-                    .into_iter()
-                    .map(|(k, v)| (Reply::Bulk(k), v))
-                    .collect(),
-            )
+            Reply::Map(served.into_iter().map(|(k, v)| (Reply::Bulk(k), v)).collect())
         } else {
-            Reply::Array(
-                served
-                    .into_iter()
-                    .map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v]))
-                    .collect(),
-            )
+            Reply::Array(served.into_iter().map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v])).collect())
         });
     }
     match request.block {
@@ -201,11 +188,7 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
                     argv[request.ids_at + i] = last.to_bytes();
                 }
             }
-            Err(Error::Block(BlockOn {
-                keys: request.keys,
-                deadline_ms,
-                argv,
-            }))
+            Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv }))
         }
         _ => Ok(Reply::NilArray),
     }
@@ -224,13 +207,7 @@ fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result
         _ => return Ok(None),
     };
     let limit = if count == 0 { usize::MAX } else { count };
-    Ok(Some(Reply::Array(
-        stream
-            .range(start, StreamId::MAX, false)
-            .take(limit)
-            .map(entry_reply)
-            .collect(),
-    )))
+    Ok(Some(Reply::Array(stream.range(start, StreamId::MAX, false).take(limit).map(entry_reply).collect())))
 }
 
 /// Serves one stream of an XREADGROUP; `None` when there is nothing to serve from it.
@@ -249,9 +226,7 @@ fn read_group(
     let start = match from {
         ReadFrom::After(gt) => Some((gt.next(), true)),
         ReadFrom::New => match stream.last_entry() {
-            Some(last) if last.id > cg.last_delivered_id => {
-                Some((cg.last_delivered_id.next(), false))
-            }
+            Some(last) if last.id > cg.last_delivered_id => Some((cg.last_delivered_id.next(), false)),
             _ => None,
         },
         ReadFrom::Last => None,
@@ -268,33 +243,15 @@ fn read_group(
         false
     };
     if created {
-        effects.push(StreamEffect::ConsumerCreated {
-            group: group.to_vec(),
-            consumer: consumer.to_vec(),
-        });
+        effects.push(StreamEffect::ConsumerCreated { group: group.to_vec(), consumer: consumer.to_vec() });
     }
     let reply = match start {
         None => None,
         Some((None, _)) => Some(Reply::Array(vec![])),
-        Some((Some(start), true)) => Some(history(
-            stream,
-            group,
-            consumer,
-            start,
-            request.count,
-            now_ms,
-            &mut effects,
-        )),
-        Some((Some(start), false)) => Some(deliver(
-            stream,
-            group,
-            consumer,
-            start,
-            request.count,
-            request.noack,
-            now_ms,
-            &mut effects,
-        )),
+        Some((Some(start), true)) => Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects)),
+        Some((Some(start), false)) => {
+            Some(deliver(stream, group, consumer, start, request.count, request.noack, now_ms, &mut effects))
+        }
     };
     if reply.is_some() {
         ctx.dirty += 1;
@@ -317,22 +274,14 @@ fn history(
 ) -> Reply {
     let cg = stream.groups.get(group).expect("checked while parsing");
     let limit = if count == 0 { usize::MAX } else { count };
-    let ids: Vec<StreamId> = cg.consumers[consumer]
-        .pending
-        .range(start..)
-        .take(limit)
-        .copied()
-        .collect();
+    let ids: Vec<StreamId> = cg.consumers[consumer].pending.range(start..).take(limit).copied().collect();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         match stream.entry(id) {
             Some(entry) => {
                 out.push(entry_reply(entry));
                 let cg = stream.groups.get_mut(group).expect("checked while parsing");
-                let pending = cg
-                    .pending
-                    .get_mut(&id)
-                    .expect("a consumer's pending entry is in the group's PEL");
+                let pending = cg.pending.get_mut(&id).expect("a consumer's pending entry is in the group's PEL");
                 pending.delivery_time = now_ms;
                 pending.delivery_count += 1;
                 effects.push(StreamEffect::Delivered {
@@ -366,19 +315,14 @@ fn deliver(
     effects: &mut Vec<StreamEffect>,
 ) -> Reply {
     let limit = if count == 0 { usize::MAX } else { count };
-    let entries: Vec<(StreamId, Reply)> = stream
-        .range(start, StreamId::MAX, false)
-        .take(limit)
-        .map(|e| (e.id, entry_reply(e)))
-        .collect();
+    let entries: Vec<(StreamId, Reply)> =
+        stream.range(start, StreamId::MAX, false).take(limit).map(|e| (e.id, entry_reply(e))).collect();
     let mut out = Vec::with_capacity(entries.len());
     for (id, reply) in entries {
         let entries_read = {
             let cg = &stream.groups[group];
             if id > cg.last_delivered_id {
-                if cg.entries_read != ENTRIES_READ_UNKNOWN
-                    && !stream.range_has_tombstones(id, StreamId::MAX)
-                {
+                if cg.entries_read != ENTRIES_READ_UNKNOWN && !stream.range_has_tombstones(id, StreamId::MAX) {
                     Some(cg.entries_read + 1)
                 } else if stream.entries_added > 0 {
                     Some(stream.estimate_entries_read(id))
