@@ -13,6 +13,7 @@
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
 
+mod fuzz;
 mod protocol;
 mod random;
 

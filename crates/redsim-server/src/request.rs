@@ -54,7 +54,9 @@ fn number_line(buf: &[u8], at: usize) -> Option<(Option<i64>, usize)> {
     if cr + 1 >= buf.len() {
         return None;
     }
-    Some((redsim_engine::args::parse_i64(&buf[at + 1..cr]), cr + 2))
+    // A line that is only "\r" has no number at all (and must not be sliced backwards).
+    let digits = buf.get(at + 1..cr).unwrap_or_default();
+    Some((redsim_engine::args::parse_i64(digits), cr + 2))
 }
 
 fn parse_multibulk(buf: &[u8]) -> Parsed {
@@ -133,5 +135,8 @@ mod tests {
         // A huge declared length allocates nothing until the bytes arrive.
         assert_eq!(parse(b"*1\r\n$536870912\r\nabc"), Parsed::Incomplete);
         assert_eq!(parse(b"*2147483647\r\n"), Parsed::Incomplete);
+        // Found by the fuzzer: an empty count line.
+        assert_eq!(parse(b"*1\r\n\r\n"), Parsed::Error("expected '$', got '\r'".into()));
+        assert_eq!(parse(b"\r\n*"), Parsed::Request(vec![], 2));
     }
 }
