@@ -67,25 +67,25 @@ impl Reply {
         match self {
             Reply::Status(s) => line(out, b'+', s.as_bytes()),
             Reply::Error(s) => line(out, b'-', s.as_bytes()),
-            Reply::Integer(n) => line(out, b':', n.to_string().as_bytes()),
+            Reply::Integer(n) => number_line(out, b':', *n),
             Reply::Bulk(b) => bulk(out, b),
             Reply::Nil | Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
             Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
             Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
             Reply::Array(items) => {
-                line(out, b'*', items.len().to_string().as_bytes());
+                number_line(out, b'*', items.len() as i64);
                 items.iter().for_each(|r| r.encode_into(protocol, out));
             }
             Reply::Set(items) => {
                 let kind = if resp3 { b'~' } else { b'*' };
-                line(out, kind, items.len().to_string().as_bytes());
+                number_line(out, kind, items.len() as i64);
                 items.iter().for_each(|r| r.encode_into(protocol, out));
             }
             Reply::Map(pairs) => {
                 if resp3 {
-                    line(out, b'%', pairs.len().to_string().as_bytes());
+                    number_line(out, b'%', pairs.len() as i64);
                 } else {
-                    line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                    number_line(out, b'*', pairs.len() as i64 * 2);
                 }
                 for (k, v) in pairs {
                     k.encode_into(protocol, out);
@@ -112,8 +112,29 @@ fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// `<kind><n>\r\n` without allocating: replies are mostly these lines.
+fn number_line(out: &mut Vec<u8>, kind: u8, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push(kind);
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(b"\r\n");
+}
+
 fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
-    line(out, b'$', bytes.len().to_string().as_bytes());
+    number_line(out, b'$', bytes.len() as i64);
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
 }
@@ -171,6 +192,8 @@ mod tests {
         assert_eq!(Reply::NilArray.encode(Protocol::Resp3), b"_\r\n");
         assert_eq!(Reply::Double(1.5).encode(Protocol::Resp2), b"$3\r\n1.5\r\n");
         assert_eq!(Reply::Boolean(true).encode(Protocol::Resp3), b"#t\r\n");
+        assert_eq!(Reply::Integer(i64::MIN).encode(Protocol::Resp2), b":-9223372036854775808\r\n");
+        assert_eq!(Reply::Integer(0).encode(Protocol::Resp2), b":0\r\n");
     }
 
     #[test]

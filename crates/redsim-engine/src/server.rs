@@ -108,6 +108,9 @@ pub struct Server {
     pub clients: BTreeMap<ClientId, Client>,
     pub stats: Stats,
     pub blocked: BTreeMap<ClientId, Blocked>,
+    /// Whether commands report effects and propagation. The simulator needs them; a RESP
+    /// server that only answers clients turns them off to save the allocations.
+    pub observe: bool,
     next_client_id: ClientId,
     next_block_order: u64,
     /// Keys written since blocked clients were last served: `(db, key)`.
@@ -124,6 +127,7 @@ impl Server {
             clients: BTreeMap::new(),
             stats: Stats::default(),
             blocked: BTreeMap::new(),
+            observe: true,
             next_client_id: 1,
             next_block_order: 0,
             ready_keys: Vec::new(),
@@ -302,7 +306,7 @@ impl Server {
         let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0, argv, deny_blocking };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let dirty = ctx.dirty;
-        if dirty > 0 && spec.has(Flag::Write) {
+        if dirty > 0 && spec.has(Flag::Write) && self.observe {
             out.propagate.push(argv.to_vec());
         }
         match result {
@@ -393,7 +397,9 @@ impl Ctx<'_> {
     }
 
     pub fn effect(&mut self, effect: Effect) {
-        self.out.effects.push(effect);
+        if self.server.observe {
+            self.out.effects.push(effect);
+        }
     }
 
     /// Removes `key` if its time to live has run out, as Redis's `expireIfNeeded` does on every

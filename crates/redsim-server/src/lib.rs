@@ -91,12 +91,19 @@ impl Drop for Handle {
     }
 }
 
+/// The engine without effects or propagation: nothing here draws or replicates.
+fn quiet_engine(version: Version) -> Server {
+    let mut engine = Server::new(version);
+    engine.observe = false;
+    engine
+}
+
 /// Binds `addr` (port 0 picks a free port) and serves clients on background threads.
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
-        engine: Mutex::new(Server::new(version)),
+        engine: Mutex::new(quiet_engine(version)),
         mailboxes: Mutex::new(HashMap::new()),
         stopping: AtomicBool::new(false),
     });

@@ -219,13 +219,16 @@ const CONFIG_SET: CommandSpec = CommandSpec {
 
 /// The parameters the engine models, in the order Redis 7.0 lists them for a pattern (its own
 /// table order comes from a hash table, so only the listed cases can match it).
-const PARAMETERS: &[&str] = &["stream-node-max-entries", "stream-node-max-bytes"];
+const PARAMETERS: &[&str] = &["stream-node-max-entries", "stream-node-max-bytes", "save", "appendonly"];
 
 fn parameter_value(ctx: &Ctx, name: &str) -> String {
     let limits = ctx.server.config.stream_node_limits;
     match name {
         "stream-node-max-bytes" => limits.max_bytes.to_string(),
         "stream-node-max-entries" => limits.max_entries.to_string(),
+        // The engine keeps nothing on disk (the simulator models persistence on its own).
+        "save" => String::new(),
+        "appendonly" => "no".to_string(),
         _ => unreachable!("only listed parameters are asked for"),
     }
 }

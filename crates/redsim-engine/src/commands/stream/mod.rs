@@ -29,6 +29,9 @@ pub(crate) fn lookup<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut 
 
 /// Records a stream change for the views.
 pub(crate) fn effect(ctx: &mut Ctx, key: &[u8], change: StreamEffect) {
+    if !ctx.server.observe {
+        return;
+    }
     let db = ctx.db_index();
     ctx.effect(Effect::Stream { db, key: key.to_vec(), change });
 }
