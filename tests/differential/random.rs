@@ -97,11 +97,20 @@ fn command(rng: &mut Rng, next_ms: &mut u64) -> (String, bool) {
         16 => (format!("XPENDING {key} {group}"), false),
         17 => (format!("XPENDING {key} {group} - + 10"), true),
         18 => (
-            format!("XCLAIM {key} {group} {consumer} 0 {}{}", ids(rng), rng.pick(&["", " JUSTID", " FORCE", " RETRYCOUNT 5"])),
+            format!(
+                "XCLAIM {key} {group} {consumer} 0 {}{}",
+                ids(rng),
+                rng.pick(&["", " JUSTID", " FORCE", " RETRYCOUNT 5"])
+            ),
             true,
         ),
         19 => (
-            format!("XAUTOCLAIM {key} {group} {consumer} 0 {} COUNT {}{}", strict_id(rng), count + 1, rng.pick(&["", " JUSTID"])),
+            format!(
+                "XAUTOCLAIM {key} {group} {consumer} 0 {} COUNT {}{}",
+                strict_id(rng),
+                count + 1,
+                rng.pick(&["", " JUSTID"])
+            ),
             true,
         ),
         20 => exact(format!("XINFO GROUPS {key}")),
@@ -112,9 +121,14 @@ fn command(rng: &mut Rng, next_ms: &mut u64) -> (String, bool) {
 /// Same as the scripts' `~` comparison: integers may differ by the servers' clock skew.
 fn tolerant_eq(a: &[u8], b: &[u8]) -> bool {
     let (la, lb): (Vec<&[u8]>, Vec<&[u8]>) = (a.split(|&c| c == b'\n').collect(), b.split(|&c| c == b'\n').collect());
-    let int = |l: &[u8]| -> Option<i64> { std::str::from_utf8(l.strip_prefix(b":")?.strip_suffix(b"\r")?).ok()?.parse().ok() };
+    let int = |l: &[u8]| -> Option<i64> {
+        std::str::from_utf8(l.strip_prefix(b":")?.strip_suffix(b"\r")?).ok()?.parse().ok()
+    };
     la.len() == lb.len()
-        && la.iter().zip(&lb).all(|(x, y)| x == y || matches!((int(x), int(y)), (Some(x), Some(y)) if (x - y).abs() <= 1000))
+        && la
+            .iter()
+            .zip(&lb)
+            .all(|(x, y)| x == y || matches!((int(x), int(y)), (Some(x), Some(y)) if (x - y).abs() <= 1000))
 }
 
 /// What the replies were, to show the sequences exercise more than error paths.

@@ -3,7 +3,7 @@
 //! `split_args` is Redis's `sdssplitargs` (also what the server uses for inline commands);
 //! `format_reply` is redis-cli's `cliFormatReplyTTY`.
 
-use crate::reply::{format_double, Reply};
+use crate::reply::{format_double, Protocol, Reply};
 
 /// redis-cli's answer to a line that `split_args` rejects.
 pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
@@ -101,6 +101,12 @@ fn hex(b: u8) -> u8 {
 /// Formats a reply the way redis-cli prints it on a terminal, ending with a newline.
 pub fn format_reply(reply: &Reply) -> String {
     format_tty(reply, "")
+}
+
+/// Formats a reply as redis-cli prints it when connected with `protocol` (RESP2 unless the
+/// client said `HELLO 3`): what the console shows.
+pub fn format_reply_for(reply: &Reply, protocol: Protocol) -> String {
+    format_tty(&reply.as_seen_by(protocol), "")
 }
 
 fn format_tty(reply: &Reply, prefix: &str) -> String {

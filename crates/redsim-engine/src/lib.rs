@@ -19,6 +19,8 @@ pub mod glob;
 pub mod reply;
 pub mod server;
 pub mod stream;
+#[cfg(test)]
+mod testing;
 pub mod value;
 pub mod version;
 

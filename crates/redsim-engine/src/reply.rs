@@ -55,6 +55,25 @@ impl Reply {
         matches!(self, Reply::Error(_))
     }
 
+    /// This reply as a client speaking `protocol` receives it: under RESP2 maps arrive as flat
+    /// arrays, sets as arrays, doubles as bulk strings and booleans as integers.
+    pub fn as_seen_by(&self, protocol: Protocol) -> Reply {
+        if protocol == Protocol::Resp3 {
+            return self.clone();
+        }
+        match self {
+            Reply::Array(items) | Reply::Set(items) => {
+                Reply::Array(items.iter().map(|r| r.as_seen_by(protocol)).collect())
+            }
+            Reply::Map(pairs) => {
+                Reply::Array(pairs.iter().flat_map(|(k, v)| [k.as_seen_by(protocol), v.as_seen_by(protocol)]).collect())
+            }
+            Reply::Double(d) => Reply::Bulk(format_double(*d).into_bytes()),
+            Reply::Boolean(b) => Reply::Integer(i64::from(*b)),
+            other => other.clone(),
+        }
+    }
+
     /// The RESP bytes of this reply for a client speaking `protocol`.
     pub fn encode(&self, protocol: Protocol) -> Vec<u8> {
         let mut out = Vec::new();
@@ -194,6 +213,14 @@ mod tests {
         assert_eq!(Reply::Boolean(true).encode(Protocol::Resp3), b"#t\r\n");
         assert_eq!(Reply::Integer(i64::MIN).encode(Protocol::Resp2), b":-9223372036854775808\r\n");
         assert_eq!(Reply::Integer(0).encode(Protocol::Resp2), b":0\r\n");
+    }
+
+    #[test]
+    fn resp2_clients_see_flat_arrays() {
+        let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Set(vec![Reply::Boolean(true)]))]);
+        let seen = map.as_seen_by(Protocol::Resp2);
+        assert_eq!(seen, Reply::Array(vec![Reply::bulk("a"), Reply::Array(vec![Reply::Integer(1)])]));
+        assert_eq!(seen.encode(Protocol::Resp2), map.encode(Protocol::Resp2));
     }
 
     #[test]

@@ -23,8 +23,11 @@ pub struct Step {
     /// Virtual time when the step ran.
     pub at_ms: u64,
     pub action: Action,
+    /// `None` when the command blocked the client (or for a clock move).
     pub reply: Option<Reply>,
     pub effects: Vec<Effect>,
+    /// Replies that reached other, blocked clients: `(client index, reply)`.
+    pub woken: Vec<(usize, Reply)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,17 +57,28 @@ impl World {
     /// Applies one action; the only place the world changes.
     fn apply(&mut self, action: &Action) -> Step {
         let at_ms = self.now_ms;
-        match action {
+        let outcome = match action {
             Action::Command { client, argv } => {
                 let id = self.clients.get(*client).map_or(0, |c| c.id);
-                let outcome = self.server.execute(self.now_ms, id, argv);
-                Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects }
+                self.server.execute(self.now_ms, id, argv)
             }
             Action::Advance { ms } => {
+                // Moving the clock is what makes blocked clients time out.
                 self.now_ms = self.now_ms.saturating_add(*ms);
-                Step { at_ms, action: action.clone(), reply: None, effects: Vec::new() }
+                self.server.tick(self.now_ms)
             }
-        }
+        };
+        let woken = outcome
+            .woken
+            .into_iter()
+            .filter_map(|(id, reply)| self.clients.iter().position(|c| c.id == id).map(|i| (i, reply)))
+            .collect();
+        Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects, woken }
+    }
+
+    /// Whether client number `client` waits in a blocking command.
+    pub fn is_blocked(&self, client: usize) -> bool {
+        self.clients.get(client).is_some_and(|c| self.server.is_blocked(c.id))
     }
 }
 
@@ -175,6 +189,20 @@ mod tests {
             server.execute(w.now_ms, w.clients[0].id, &argv("GET k3")).reply
         };
         assert_eq!(get(&after_100), get(replayed.world()));
+    }
+
+    #[test]
+    fn blocked_clients_are_woken_by_writes_and_by_the_clock() {
+        let mut session = Session::new(Version::LATEST, &["reader", "writer"]);
+        assert_eq!(session.command(0, argv("XREAD BLOCK 0 STREAMS s $")).reply, None);
+        assert!(session.world().is_blocked(0));
+        let step = session.command(1, argv("XADD s 1-0 f v")).clone();
+        assert_eq!(step.woken.len(), 1);
+        assert_eq!(step.woken[0].0, 0);
+        assert!(!session.world().is_blocked(0));
+        session.command(0, argv("XREAD BLOCK 1000 STREAMS s $"));
+        assert!(session.advance(999).woken.is_empty());
+        assert_eq!(session.advance(1).woken, [(0, Reply::NilArray)]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use redsim_engine::cli::{format_reply, split_args, INVALID_ARGUMENTS};
+use redsim_engine::cli::{format_reply_for, split_args, INVALID_ARGUMENTS};
 use redsim_engine::Version;
 use redsim_sim::Session;
 use yew::Reducible;
@@ -75,9 +75,43 @@ impl AppState {
         self.session.now_ms() - redsim_sim::START_MS
     }
 
+    /// Adds the replies that blocked clients received during the last step to their transcripts.
+    fn record_woken(&mut self) {
+        let Some(step) = self.session.steps().last() else { return };
+        let world = self.session.world();
+        let entries: Vec<TranscriptEntry> = step
+            .woken
+            .iter()
+            .map(|(client, reply)| {
+                let protocol = world.server.protocol(world.clients[*client].id);
+                TranscriptEntry {
+                    client: CLIENT_NAMES[*client].to_string(),
+                    prompt: format!("{} woke:", CLIENT_NAMES[*client]),
+                    line: String::new(),
+                    output: format_reply_for(reply, protocol),
+                    is_error: reply.is_error(),
+                }
+            })
+            .collect();
+        self.transcript.extend(entries);
+    }
+
     pub fn run_line(&mut self, line: &str) {
         let line = line.trim_end_matches(['\r', '\n']);
         if line.trim().is_empty() {
+            return;
+        }
+        if self.session.world().is_blocked(self.client) {
+            // Like a redis-cli waiting on BLOCK: this client can type again once it is answered.
+            let client = CLIENT_NAMES[self.client].to_string();
+            let output = format!("{client} is blocked; pick another client or move the clock forward\n");
+            self.transcript.push(TranscriptEntry {
+                client,
+                prompt: self.prompt(),
+                line: line.to_string(),
+                output,
+                is_error: true,
+            });
             return;
         }
         self.remember(line);
@@ -87,14 +121,17 @@ impl AppState {
             None => (format!("{INVALID_ARGUMENTS}\n"), true),
             Some(argv) if argv.is_empty() => return,
             Some(argv) => {
-                let step = self.session.command(self.client, argv);
-                match &step.reply {
-                    Some(reply) => (format_reply(reply), reply.is_error()),
-                    None => (String::new(), false),
+                let id = self.session.clients()[self.client].id;
+                let reply = self.session.command(self.client, argv).reply.clone();
+                let protocol = self.session.world().server.protocol(id);
+                match reply {
+                    Some(reply) => (format_reply_for(&reply, protocol), reply.is_error()),
+                    None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
                 }
             }
         };
         self.transcript.push(TranscriptEntry { client, prompt, line: line.to_string(), output, is_error });
+        self.record_woken();
     }
 
     fn remember(&mut self, line: &str) {
@@ -119,6 +156,7 @@ impl Reducible for AppState {
             AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
             AppAction::Advance(ms) => {
                 next.session.advance(ms);
+                next.record_woken();
             }
             AppAction::ClearTranscript => next.transcript.clear(),
         }
@@ -155,6 +193,21 @@ mod tests {
     }
 
     #[test]
+    fn maps_print_as_flat_arrays_until_hello_3() {
+        let mut state = AppState::default();
+        state.run_line("XGROUP CREATE s g $ MKSTREAM");
+        state.run_line("XINFO GROUPS s");
+        assert!(
+            state.transcript[1].output.starts_with("1)  1) \"name\"\n    2) \"g\"\n"),
+            "{}",
+            state.transcript[1].output
+        );
+        state.run_line("HELLO 3");
+        state.run_line("XINFO GROUPS s");
+        assert!(state.transcript[3].output.starts_with("1) 1# \"name\" => \"g\"\n"), "{}", state.transcript[3].output);
+    }
+
+    #[test]
     fn prompt_shows_the_selected_database_per_client() {
         let mut state = AppState::default();
         state.run_line("SELECT 3");
@@ -170,6 +223,19 @@ mod tests {
         assert_eq!(state.transcript.len(), 3);
         assert_eq!(state.transcript[2].output, "\"1\"\n");
         assert_eq!(state.history, ["SET a 1", "GET a"]);
+    }
+
+    #[test]
+    fn a_blocked_client_gets_its_reply_when_another_writes() {
+        let state = Rc::new(AppState::default());
+        let state = state.reduce(AppAction::Run("XREAD BLOCK 0 STREAMS s $".into()));
+        assert_eq!(state.transcript[0].output, "(blocked: waiting for data or its timeout)\n");
+        let state = state.reduce(AppAction::Run("PING".into()));
+        assert!(state.transcript[1].is_error, "a blocked client cannot type");
+        let state = state.reduce(AppAction::SelectClient(1)).reduce(AppAction::Run("XADD s 1-0 f v".into()));
+        let woken = state.transcript.last().unwrap();
+        assert_eq!(woken.client, "client-1");
+        assert!(woken.output.starts_with("1) 1) \"s\""), "{}", woken.output);
     }
 
     #[test]

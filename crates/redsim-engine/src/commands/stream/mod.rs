@@ -1,5 +1,7 @@
 //! Stream commands, one file per family, all over `crate::stream::Stream`.
 
+#[cfg(test)]
+mod tests;
 pub mod xadd;
 pub mod xclaim;
 pub mod xdel;

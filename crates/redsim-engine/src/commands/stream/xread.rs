@@ -48,8 +48,6 @@ enum ReadFrom {
     After(StreamId),
     /// `>`: entries never delivered to the group.
     New,
-    /// `+` (Redis 7.4+): the last entry.
-    Last,
 }
 
 struct ReadRequest {
@@ -144,7 +142,13 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
                 return Err(Error::other("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."));
             }
             b"$" => ReadFrom::After(stream.map_or(StreamId::MIN, |s| s.last_id)),
-            b"+" if plus_reads_last => ReadFrom::Last,
+            // Redis 7.4 (redis/redis#13117): read from just before the last ID, so the entry
+            // with that ID comes back if it still exists; an empty stream waits like `$`.
+            b"+" if plus_reads_last => ReadFrom::After(match stream {
+                Some(s) if s.length > 0 => s.last_id.prev().unwrap_or(StreamId::MIN),
+                Some(s) => s.last_id,
+                None => StreamId::MIN,
+            }),
             b">" if !with_group => {
                 return Err(Error::other("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."));
             }
@@ -183,9 +187,6 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
             for (i, from) in request.ids.iter().enumerate() {
                 if let ReadFrom::After(id) = from {
                     argv[request.ids_at + i] = id.to_bytes();
-                } else if *from == ReadFrom::Last {
-                    let last = lookup(ctx, &request.keys[i])?.map_or(StreamId::MIN, |s| s.last_id);
-                    argv[request.ids_at + i] = last.to_bytes();
                 }
             }
             Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv }))
@@ -202,7 +203,6 @@ fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result
         return Ok(None);
     };
     let start = match from {
-        ReadFrom::Last => last,
         ReadFrom::After(gt) if last > gt => gt.next().expect("below the last entry"),
         _ => return Ok(None),
     };
@@ -229,7 +229,6 @@ fn read_group(
             Some(last) if last.id > cg.last_delivered_id => Some((cg.last_delivered_id.next(), false)),
             _ => None,
         },
-        ReadFrom::Last => None,
     };
     let mut effects = Vec::new();
     let created = if start.is_some() || creates_consumer_always {

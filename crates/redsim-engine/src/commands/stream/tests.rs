@@ -1,0 +1,167 @@
+//! What differs between version profiles (each case names its source), blocking in virtual time,
+//! and the effects the pictures rely on. Replies that Redis 7.0.15 can check live in
+//! `tests/differential/scripts/` instead.
+
+use crate::effect::{Effect, StreamEffect};
+use crate::stream::StreamId;
+use crate::testing::check;
+use crate::{Server, Version};
+
+#[test]
+fn xinfo_consumers_reports_inactive_since_7_2() {
+    // Source: ../shared/REDIS-VERSIONS.md (7.2), redis.io XINFO CONSUMERS "inactive".
+    let script = |inactive: &str| {
+        format!(
+            "@0 > XGROUP CREATE s g $ MKSTREAM\nOK\n@10 > XGROUP CREATECONSUMER s g c\n(integer) 1\n\
+             @20 > XADD s 1-0 f v\n\"1-0\"\n@30 > XREADGROUP GROUP g c STREAMS s >\n1) 1) \"s\"\n2) 1) 1) \"1-0\"\n2) 1) \"f\"\n2) \"v\"\n\
+             @100 > XINFO CONSUMERS s g\n1) 1) \"name\"\n2) \"c\"\n3) \"pending\"\n4) (integer) 1\n5) \"idle\"\n6) (integer) 70\n{inactive}"
+        )
+    };
+    check(Version::V7_0, &script(""));
+    check(Version::V7_2, &script("7) \"inactive\"\n8) (integer) 70\n"));
+}
+
+#[test]
+fn exhausted_sequence_error_changed_in_7_2() {
+    // Source: ../shared/REDIS-VERSIONS.md (7.2); the 7.0 text is checked against Redis 7.0.15.
+    let script = |error: &str| {
+        format!("@0 > XADD s 5-18446744073709551615 f v\n\"5-18446744073709551615\"\n@0 > XADD s 5-* f v\n(error) ERR {error}\n")
+    };
+    check(Version::V7_0, &script("Elements are too large to be stored"));
+    check(Version::V7_2, &script("The ID specified in XADD is equal or smaller than the target stream top item"));
+}
+
+#[test]
+fn xsetid_refuses_ids_below_max_deleted_since_7_2() {
+    // Source: ../shared/REDIS-VERSIONS.md (7.2).
+    let setup = "@0 > XADD s 1-0 f v\n\"1-0\"\n@0 > XADD s 2-0 f v\n\"2-0\"\n@0 > XDEL s 2-0\n(integer) 1\n";
+    check(Version::V7_0, &format!("{setup}@0 > XSETID s 1-5\nOK\n"));
+    check(Version::V7_2, &format!("{setup}@0 > XSETID s 1-5\n(error) ERR The ID specified in XSETID is smaller than current max_deleted_entry_id\n"));
+}
+
+#[test]
+fn consumers_are_created_by_every_read_and_claim_since_7_4() {
+    // Source: ../shared/REDIS-VERSIONS.md ("by 7.4": when a consumer comes into being).
+    let script = |consumers: i64| {
+        format!(
+            "@0 > XGROUP CREATE s g $ MKSTREAM\nOK\n@0 > XREADGROUP GROUP g reader STREAMS s >\n(nil)\n\
+             @0 > XCLAIM s g claimer 0 1-0\n(empty array)\n@0 > XAUTOCLAIM s g auto 0 0\n1) \"0-0\"\n2) (empty array)\n3) (empty array)\n\
+             @0 > XINFO GROUPS s\n1) 1) \"name\"\n2) \"g\"\n3) \"consumers\"\n4) (integer) {consumers}\n5) \"pending\"\n6) (integer) 0\n\
+             7) \"last-delivered-id\"\n8) \"0-0\"\n9) \"entries-read\"\n10) (nil)\n11) \"lag\"\n12) (integer) 0\n"
+        )
+    };
+    check(Version::V7_0, &script(0));
+    check(Version::V7_4, &script(3));
+}
+
+#[test]
+fn xread_plus_reads_the_last_entry_since_7_4() {
+    // Source: redis/redis#13117 and redis.io XREAD ("+" for the last entry).
+    let setup = "@0 > XADD s 1-0 a 1\n\"1-0\"\n@0 > XADD s 2-0 b 2\n\"2-0\"\n";
+    check(
+        Version::V7_0,
+        &format!("{setup}@0 > XREAD STREAMS s +\n(error) ERR Invalid stream ID specified as stream command argument\n"),
+    );
+    check(
+        Version::V7_4,
+        &format!("{setup}@0 > XREAD STREAMS s +\n1) 1) \"s\"\n2) 1) 1) \"2-0\"\n2) 1) \"b\"\n2) \"2\"\n"),
+    );
+    // A deleted last entry is not replaced by the one before it.
+    check(Version::V7_4, &format!("{setup}@0 > XDEL s 2-0\n(integer) 1\n@0 > XREAD STREAMS s +\n(nil)\n"));
+    check(
+        Version::V7_4,
+        &format!("{setup}@0 > XGROUP CREATE s g 0\nOK\n@0 > XREADGROUP GROUP g c STREAMS s +\n(error) ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.\n"),
+    );
+}
+
+#[test]
+fn unbalanced_streams_error_names_the_command_since_8_0() {
+    // Source: ../shared/REDIS-VERSIONS.md (8.0).
+    check(Version::V8_0, "@0 > XREAD STREAMS a b c\n(error) ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.\n");
+    check(
+        Version::V8_0,
+        "@0 > XREADGROUP GROUP g c STREAMS a b c\n(error) ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.\n",
+    );
+}
+
+#[test]
+fn blocked_readers_wake_on_write_and_time_out_in_virtual_time() {
+    check(
+        Version::LATEST,
+        "@0 > XADD s 1-0 f v\n\"1-0\"\n\
+         @0 r1> XREAD BLOCK 100 STREAMS s $\n(blocked)\n\
+         @0 r2> XREAD BLOCK 0 STREAMS s $\n(blocked)\n\
+         @50 w> XADD s 2-0 g w\n\"2-0\"\n\
+         r1: 1) 1) \"s\"\n2) 1) 1) \"2-0\"\n2) 1) \"g\"\n2) \"w\"\n\
+         r2: 1) 1) \"s\"\n2) 1) 1) \"2-0\"\n2) 1) \"g\"\n2) \"w\"\n\
+         @60 r1> XREAD BLOCK 100 STREAMS s $\n(blocked)\n\
+         @159 w> PING\nPONG\n\
+         @160 w> PING\nPONG\nr1: (nil)\n",
+    );
+}
+
+#[test]
+fn a_deleted_key_wakes_xreadgroup_with_the_version_s_error() {
+    // Source: ../shared/REDIS-VERSIONS.md (7.2: the command runs again and gets NOGROUP).
+    let script = |error: &str| {
+        format!(
+            "@0 > XGROUP CREATE s g $ MKSTREAM\nOK\n@0 c> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >\n(blocked)\n\
+             @1 > DEL s\n(integer) 1\nc: (error) {error}\n"
+        )
+    };
+    check(Version::V7_0, &script("UNBLOCKED the stream key no longer exists"));
+    check(Version::V7_2, &script("NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"));
+}
+
+#[test]
+fn effects_describe_nodes_deliveries_and_acks() {
+    let mut server = Server::new(Version::LATEST);
+    let c = server.connect(0);
+    let run = |server: &mut Server, line: &str| {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        server.execute(7, c, &argv).effects
+    };
+    run(&mut server, "CONFIG SET stream-node-max-entries 2");
+    let streams = |effects: Vec<Effect>| -> Vec<StreamEffect> {
+        effects
+            .into_iter()
+            .filter_map(|e| if let Effect::Stream { change, .. } = e { Some(change) } else { None })
+            .collect()
+    };
+    let id = |ms| StreamId::new(ms, 0);
+    assert_eq!(
+        streams(run(&mut server, "XADD s 1-0 f v")),
+        [StreamEffect::Added { id: id(1), node: id(1), new_node: true }]
+    );
+    run(&mut server, "XADD s 2-0 f v");
+    assert_eq!(
+        streams(run(&mut server, "XADD s 3-0 f v")),
+        [StreamEffect::Added { id: id(3), node: id(3), new_node: true }]
+    );
+    run(&mut server, "XGROUP CREATE s g 0");
+    let delivered = streams(run(&mut server, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"));
+    assert!(delivered.contains(&StreamEffect::ConsumerCreated { group: b"g".to_vec(), consumer: b"alice".to_vec() }));
+    assert!(delivered.contains(&StreamEffect::Delivered {
+        group: b"g".to_vec(),
+        consumer: b"alice".to_vec(),
+        id: id(2),
+        delivery_count: 1,
+        noack: false
+    }));
+    let claimed = streams(run(&mut server, "XCLAIM s g bob 0 1-0"));
+    assert!(claimed.contains(&StreamEffect::Claimed {
+        group: b"g".to_vec(),
+        from: Some(b"alice".to_vec()),
+        to: b"bob".to_vec(),
+        id: id(1),
+        delivery_count: 2
+    }));
+    assert_eq!(
+        streams(run(&mut server, "XACK s g 1-0")),
+        [StreamEffect::Acked { group: b"g".to_vec(), consumer: b"bob".to_vec(), id: id(1) }]
+    );
+    assert_eq!(
+        streams(run(&mut server, "XTRIM s MAXLEN ~ 1")),
+        [StreamEffect::Trimmed { ids: vec![id(1), id(2)], nodes_removed: vec![id(1)] }]
+    );
+}
