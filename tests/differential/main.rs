@@ -67,6 +67,7 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
         redsim.command(&[b"FLUSHALL"]).expect("flush redsim");
     }
     let mut failures = Vec::new();
+    let mut blocked = 0usize;
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -91,8 +92,8 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
             _ => (Compare::Exact, command),
         };
         open(label, &mut connections);
-        let (redis, redsim) = connections.get_mut(label).unwrap();
         for i in 1..=times {
+            let (redis, redsim) = connections.get_mut(label).unwrap();
             let command = command.replace("{i}", &i.to_string());
             let argv = redsim_engine::cli::split_args(command.as_bytes())
                 .unwrap_or_else(|| panic!("{name}:{}: unbalanced quotes", number + 1));
@@ -106,6 +107,17 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
             };
             let expected = exchange(redis);
             let actual = exchange(redsim);
+            match mode {
+                Compare::SendOnly => {
+                    blocked += 1;
+                    // The next line must not race the blocking command on the other connection.
+                    let (redis, redsim) = connections.get_mut("main").unwrap();
+                    wait_for_blocked(redis, blocked);
+                    wait_for_blocked(redsim, blocked);
+                }
+                Compare::ReadPending => blocked = blocked.saturating_sub(1),
+                _ => {}
+            }
             if !same(mode, &expected, &actual) {
                 let render = |r: &Result<Vec<u8>, String>| match r {
                     Ok(bytes) => show(bytes),
@@ -121,6 +133,24 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
         }
     }
     failures
+}
+
+/// Polls `INFO clients` until at least `count` clients are blocked (or two seconds pass).
+fn wait_for_blocked(connection: &mut Connection, count: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        let info = connection.command(&["INFO", "clients"]).unwrap_or_default();
+        let text = String::from_utf8_lossy(&info);
+        let blocked = text
+            .lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        if blocked >= count {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -7,5 +7,5 @@
 mod session;
 mod timeline;
 
-pub use session::{Action, ClientInfo, Session, Step, START_MS};
+pub use session::{Action, ClientInfo, Session, Step, World, START_MS};
 pub use timeline::Timeline;

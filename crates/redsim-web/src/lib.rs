@@ -8,6 +8,7 @@ pub mod app;
 pub mod clock;
 pub mod console;
 pub mod state;
+pub mod view;
 
 /// Mounts the app on the page's `<body>`.
 pub fn start() {

@@ -1,0 +1,274 @@
+//! Plain view data built from the engine's state: the one place where the app looks inside the
+//! engine. Components draw these structs and nothing else, so everything shown is tested here,
+//! natively.
+
+use redsim_engine::stream::{Stream, StreamId, ENTRIES_READ_UNKNOWN};
+use redsim_engine::value::Value;
+use redsim_sim::World;
+
+/// Most nodes drawn for one stream: the newest ones (older nodes are summarised).
+pub const NODES_SHOWN: usize = 8;
+
+/// Deliveries at which a pending entry is flagged as a possible poison message.
+pub const POISON_DELIVERIES: u64 = 3;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryView {
+    pub id: String,
+    pub deleted: bool,
+    /// `field=value` pairs, shortened for a chip's tooltip.
+    pub summary: String,
+    /// Groups whose last-delivered-id is this entry.
+    pub group_marks: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub first_id: String,
+    pub live: usize,
+    pub deleted: usize,
+    pub bytes: usize,
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingView {
+    pub id: String,
+    pub consumer: String,
+    pub idle_ms: u64,
+    pub delivery_count: u64,
+    pub poison: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerView {
+    pub name: String,
+    pub idle_ms: u64,
+    pub pending: Vec<PendingView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupView {
+    pub name: String,
+    pub last_delivered_id: String,
+    pub entries_read: Option<i64>,
+    pub lag: Option<i64>,
+    pub consumers: Vec<ConsumerView>,
+    pub pel: Vec<PendingView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamView {
+    pub key: String,
+    pub length: u64,
+    pub last_generated_id: String,
+    pub max_deleted_entry_id: String,
+    pub first_entry_id: Option<String>,
+    pub entries_added: u64,
+    pub node_count: usize,
+    /// Older nodes not drawn, and how many live entries they hold.
+    pub hidden_nodes: usize,
+    pub hidden_entries: usize,
+    pub nodes: Vec<NodeView>,
+    pub groups: Vec<GroupView>,
+}
+
+/// Bytes shown as text: printable ASCII as is, anything else escaped like redis-cli does.
+fn text(bytes: &[u8]) -> String {
+    let quoted = redsim_engine::cli::quote(bytes);
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+fn summary(fields: &[(Vec<u8>, Vec<u8>)]) -> String {
+    let full = fields.iter().map(|(f, v)| format!("{}={}", text(f), text(v))).collect::<Vec<_>>().join(" ");
+    if full.chars().count() > 80 {
+        format!("{}…", full.chars().take(79).collect::<String>())
+    } else {
+        full
+    }
+}
+
+/// Every stream in the database that client number `client` has selected, by key.
+pub fn streams(world: &World, client: usize) -> Vec<StreamView> {
+    let db = world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db);
+    world.server.dbs[db]
+        .keys()
+        .filter(|(key, _)| !world.server.dbs[db].is_expired(key, world.now_ms))
+        .filter_map(|(key, value)| match value {
+            Value::Stream(stream) => Some(stream_view(&text(key), stream, world.now_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
+    let marks = |id: StreamId| -> Vec<String> {
+        stream.groups.iter().filter(|(_, g)| g.last_delivered_id == id).map(|(n, _)| text(n)).collect()
+    };
+    let shown_from = stream.nodes.len().saturating_sub(NODES_SHOWN);
+    let hidden_entries = stream.nodes.values().take(shown_from).map(|n| n.live).sum();
+    let nodes = stream
+        .nodes
+        .iter()
+        .skip(shown_from)
+        .map(|(first, node)| NodeView {
+            first_id: first.to_string(),
+            live: node.live,
+            deleted: node.deleted,
+            bytes: node.bytes(),
+            entries: node
+                .entries
+                .iter()
+                .map(|e| EntryView {
+                    id: e.id.to_string(),
+                    deleted: e.deleted,
+                    summary: summary(&e.fields),
+                    group_marks: marks(e.id),
+                })
+                .collect(),
+        })
+        .collect();
+    let pending = |id: &StreamId, p: &redsim_engine::stream::PendingEntry| PendingView {
+        id: id.to_string(),
+        consumer: text(&p.consumer),
+        idle_ms: now_ms.saturating_sub(p.delivery_time),
+        delivery_count: p.delivery_count,
+        poison: p.delivery_count >= POISON_DELIVERIES,
+    };
+    let groups = stream
+        .groups
+        .iter()
+        .map(|(name, g)| GroupView {
+            name: text(name),
+            last_delivered_id: g.last_delivered_id.to_string(),
+            entries_read: (g.entries_read != ENTRIES_READ_UNKNOWN).then_some(g.entries_read),
+            lag: stream.lag(g),
+            consumers: g
+                .consumers
+                .values()
+                .map(|c| ConsumerView {
+                    name: text(&c.name),
+                    idle_ms: now_ms.saturating_sub(c.seen_time),
+                    pending: c.pending.iter().map(|id| pending(id, &g.pending[id])).collect(),
+                })
+                .collect(),
+            pel: g.pending.iter().map(|(id, p)| pending(id, p)).collect(),
+        })
+        .collect();
+    StreamView {
+        key: key.to_string(),
+        length: stream.length,
+        last_generated_id: stream.last_id.to_string(),
+        max_deleted_entry_id: stream.max_deleted_entry_id.to_string(),
+        first_entry_id: stream.first_entry().map(|e| e.id.to_string()),
+        entries_added: stream.entries_added,
+        node_count: stream.nodes.len(),
+        hidden_nodes: shown_from,
+        hidden_entries,
+        nodes,
+        groups,
+    }
+}
+
+/// How the PEL table is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PelOrder {
+    #[default]
+    Id,
+    IdleDescending,
+    DeliveriesDescending,
+}
+
+pub fn sorted_pel(pel: &[PendingView], order: PelOrder) -> Vec<PendingView> {
+    let mut rows = pel.to_vec();
+    match order {
+        PelOrder::Id => {}
+        PelOrder::IdleDescending => rows.sort_by(|a, b| b.idle_ms.cmp(&a.idle_ms)),
+        PelOrder::DeliveriesDescending => rows.sort_by(|a, b| b.delivery_count.cmp(&a.delivery_count)),
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::AppState;
+
+    fn state_after(lines: &[&str]) -> AppState {
+        let mut state = AppState::default();
+        for line in lines {
+            state.run_line(line);
+        }
+        state
+    }
+
+    #[test]
+    fn nodes_entries_and_ghosts() {
+        let mut lines = vec!["CONFIG SET stream-node-max-entries 3"];
+        let adds: Vec<String> = (1..=7).map(|i| format!("XADD s {i}-0 f v{i}")).collect();
+        lines.extend(adds.iter().map(String::as_str));
+        lines.push("XDEL s 2-0");
+        let state = state_after(&lines);
+        let views = streams(state.session.world(), 0);
+        assert_eq!(views.len(), 1);
+        let s = &views[0];
+        assert_eq!((s.length, s.node_count), (6, 3));
+        assert_eq!(s.nodes.iter().map(|n| n.first_id.as_str()).collect::<Vec<_>>(), ["1-0", "4-0", "7-0"]);
+        assert_eq!((s.nodes[0].live, s.nodes[0].deleted), (2, 1));
+        assert!(s.nodes[0].entries[1].deleted, "2-0 stays as a ghost in its node");
+        assert_eq!(s.max_deleted_entry_id, "2-0");
+        assert_eq!(s.nodes[0].entries[0].summary, "f=v1");
+    }
+
+    #[test]
+    fn groups_consumers_and_poison_messages() {
+        let state = state_after(&[
+            "XADD s 1-0 f v",
+            "XADD s 2-0 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice COUNT 1 STREAMS s >",
+            "XCLAIM s g bob 0 1-0",
+            "XCLAIM s g alice 0 1-0",
+        ]);
+        let g = &streams(state.session.world(), 0)[0].groups[0];
+        assert_eq!(
+            (g.name.as_str(), g.last_delivered_id.as_str(), g.entries_read, g.lag),
+            ("g", "1-0", Some(1), Some(1))
+        );
+        assert_eq!(g.pel.len(), 1);
+        assert_eq!(g.pel[0].delivery_count, 3);
+        assert!(g.pel[0].poison);
+        let alice = g.consumers.iter().find(|c| c.name == "alice").unwrap();
+        assert_eq!(alice.pending.len(), 1);
+        let s = &streams(state.session.world(), 0)[0];
+        assert_eq!(s.nodes[0].entries[0].group_marks, ["g"]);
+    }
+
+    #[test]
+    fn pel_sorts_by_idle_and_deliveries() {
+        let row = |id: &str, idle_ms, delivery_count| PendingView {
+            id: id.into(),
+            consumer: "c".into(),
+            idle_ms,
+            delivery_count,
+            poison: false,
+        };
+        let pel = vec![row("1-0", 5, 1), row("2-0", 50, 4), row("3-0", 20, 2)];
+        let ids = |rows: Vec<PendingView>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(sorted_pel(&pel, PelOrder::IdleDescending)), ["2-0", "3-0", "1-0"]);
+        assert_eq!(ids(sorted_pel(&pel, PelOrder::DeliveriesDescending)), ["2-0", "3-0", "1-0"]);
+        assert_eq!(ids(sorted_pel(&pel, PelOrder::Id)), ["1-0", "2-0", "3-0"]);
+    }
+
+    #[test]
+    fn big_streams_draw_only_the_newest_nodes() {
+        let mut state = AppState::default();
+        for i in 1..=2_000 {
+            state.session.command(0, redsim_engine::cli::split_args(format!("XADD big {i}-0 f v").as_bytes()).unwrap());
+        }
+        let s = &streams(state.session.world(), 0)[0];
+        assert_eq!(s.node_count, 20);
+        assert_eq!(s.nodes.len(), NODES_SHOWN);
+        assert_eq!((s.hidden_nodes, s.hidden_entries), (12, 1_200));
+    }
+}
