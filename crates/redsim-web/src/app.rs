@@ -2,9 +2,12 @@
 
 use yew::prelude::*;
 
+use crate::changes::{describe, touched_ids};
 use crate::clock::Clock;
 use crate::console::Console;
 use crate::state::{AppAction, AppState, CLIENT_NAMES};
+use crate::streams::StreamsPanel;
+use crate::view;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -26,7 +29,14 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_select_stream = {
+        let state = state.clone();
+        Callback::from(move |key: String| state.dispatch(AppAction::SelectStream(key)))
+    };
     let version = state.session.world().server.version().full();
+    let streams = view::streams(state.session.world(), state.client);
+    let last_effects = state.session.steps().last().map(|s| s.effects.as_slice()).unwrap_or_default();
+    let (changes, touched) = (describe(last_effects), touched_ids(last_effects));
     html! {
         <div class="app">
             <header class="topbar">
@@ -49,6 +59,8 @@ pub fn app() -> Html {
                     prompt={state.prompt()}
                     on_run={on_run}
                 />
+                <StreamsPanel streams={streams} selected={state.selected_stream.clone()}
+                    on_select={on_select_stream} changes={changes} touched={touched} />
             </main>
         </div>
     }

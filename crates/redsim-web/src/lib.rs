@@ -5,9 +5,11 @@
 //! natively) so components only lay it out.
 
 pub mod app;
+pub mod changes;
 pub mod clock;
 pub mod console;
 pub mod state;
+pub mod streams;
 pub mod view;
 
 /// Mounts the app on the page's `<body>`.

@@ -32,12 +32,15 @@ pub struct AppState {
     pub history: Vec<String>,
     /// Index into `CLIENT_NAMES` of the client that runs the next line.
     pub client: usize,
+    /// The stream key the pictures show (the newest stream when unset or gone).
+    pub selected_stream: Option<String>,
 }
 
 pub enum AppAction {
     /// Runs what was typed or pasted: each non-empty line in order.
     Run(String),
     SelectClient(usize),
+    SelectStream(String),
     /// Moves the virtual clock forward.
     Advance(u64),
     ClearTranscript,
@@ -56,6 +59,7 @@ impl AppState {
             transcript: Vec::new(),
             history: Vec::new(),
             client: 0,
+            selected_stream: None,
         }
     }
 
@@ -154,6 +158,7 @@ impl Reducible for AppState {
         match action {
             AppAction::Run(text) => text.lines().for_each(|line| next.run_line(line)),
             AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
+            AppAction::SelectStream(key) => next.selected_stream = Some(key),
             AppAction::Advance(ms) => {
                 next.session.advance(ms);
                 next.record_woken();

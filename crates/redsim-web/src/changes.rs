@@ -1,0 +1,94 @@
+//! Sentences about what the last step changed, from its typed effects: the "what changed" strip,
+//! and the IDs to highlight.
+
+use redsim_engine::{Effect, StreamEffect};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// One line per effect a learner would want spelled out.
+pub fn describe(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Stream { key, change, .. } => Some(describe_stream(&text(key), change)),
+            Effect::KeyExpired { key, lazily, .. } => Some(format!(
+                "{} expired ({})",
+                text(key),
+                if *lazily { "found expired on access" } else { "removed by the expiry cycle" }
+            )),
+            Effect::KeyDeleted { key, .. } => Some(format!("{} deleted", text(key))),
+            Effect::Flushed { db: None } => Some("every database flushed".into()),
+            Effect::Flushed { db: Some(db) } => Some(format!("database {db} flushed")),
+            Effect::ClientBlocked { keys, deadline_ms, .. } => Some(format!(
+                "client blocked on {}{}",
+                keys.iter().map(|k| text(k)).collect::<Vec<_>>().join(", "),
+                if *deadline_ms == 0 { " with no timeout".to_string() } else { String::new() }
+            )),
+            Effect::ClientUnblocked { timed_out: true, .. } => Some("a blocked client timed out".into()),
+            Effect::ClientUnblocked { timed_out: false, .. } => Some("a blocked client was served".into()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn describe_stream(key: &str, change: &StreamEffect) -> String {
+    match change {
+        StreamEffect::Added { id, node, new_node: true } => format!("{key}: {id} added in a new node ({node})"),
+        StreamEffect::Added { id, node, .. } => format!("{key}: {id} added to node {node}"),
+        StreamEffect::Deleted { id, node_freed: true } => {
+            format!("{key}: {id} deleted; its node had no live entry left and was freed")
+        }
+        StreamEffect::Deleted { id, .. } => format!("{key}: {id} flagged deleted (it stays in its node)"),
+        StreamEffect::Trimmed { ids, nodes_removed } => format!(
+            "{key}: trimmed {} entr{} ({} whole node{})",
+            ids.len(),
+            if ids.len() == 1 { "y" } else { "ies" },
+            nodes_removed.len(),
+            if nodes_removed.len() == 1 { "" } else { "s" }
+        ),
+        StreamEffect::IdSet { last_id } => format!("{key}: last-generated-id set to {last_id}"),
+        StreamEffect::GroupCreated { group, last_delivered_id } => {
+            format!("{key}: group {} created at {last_delivered_id}", text(group))
+        }
+        StreamEffect::GroupMoved { group, last_delivered_id, .. } => {
+            format!("{key}: group {} now at {last_delivered_id}", text(group))
+        }
+        StreamEffect::GroupDestroyed { group } => format!("{key}: group {} destroyed", text(group)),
+        StreamEffect::ConsumerCreated { group, consumer } => {
+            format!("{key}: consumer {} joined {}", text(consumer), text(group))
+        }
+        StreamEffect::ConsumerDeleted { group, consumer, pending } => {
+            format!("{key}: consumer {} left {} dropping {pending} pending", text(consumer), text(group))
+        }
+        StreamEffect::Delivered { consumer, id, delivery_count, noack: true, .. } => {
+            format!(
+                "{key}: {id} delivered to {} without a PEL entry (NOACK, delivery {delivery_count})",
+                text(consumer)
+            )
+        }
+        StreamEffect::Delivered { consumer, id, delivery_count, .. } => {
+            format!("{key}: {id} delivered to {} (delivery {delivery_count})", text(consumer))
+        }
+        StreamEffect::Acked { consumer, id, .. } => format!("{key}: {id} acknowledged by {}", text(consumer)),
+        StreamEffect::Claimed { from: Some(from), to, id, .. } => {
+            format!("{key}: {id} claimed from {} by {}", text(from), text(to))
+        }
+        StreamEffect::Claimed { from: None, to, id, .. } => format!("{key}: {id} claimed by {} (FORCE)", text(to)),
+        StreamEffect::PendingDropped { id, .. } => format!("{key}: pending {id} dropped: the entry no longer exists"),
+    }
+}
+
+/// Entry IDs the last step added or delivered, to highlight.
+pub fn touched_ids(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Stream { change: StreamEffect::Added { id, .. }, .. }
+            | Effect::Stream { change: StreamEffect::Delivered { id, .. }, .. }
+            | Effect::Stream { change: StreamEffect::Claimed { id, .. }, .. } => Some(id.to_string()),
+            _ => None,
+        })
+        .collect()
+}

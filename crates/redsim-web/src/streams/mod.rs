@@ -1,0 +1,64 @@
+//! The stream pictures: one card per stream with its nodes and entries (`tape`), and its groups
+//! with consumers and the PEL (`groups`).
+
+mod groups;
+mod tape;
+
+use yew::prelude::*;
+
+use crate::view::StreamView;
+
+#[derive(Properties, PartialEq)]
+pub struct StreamsPanelProps {
+    pub streams: Vec<StreamView>,
+    pub selected: Option<String>,
+    pub on_select: Callback<String>,
+    pub changes: Vec<String>,
+    pub touched: Vec<String>,
+}
+
+#[function_component(StreamsPanel)]
+pub fn streams_panel(props: &StreamsPanelProps) -> Html {
+    let shown = props
+        .selected
+        .as_ref()
+        .and_then(|key| props.streams.iter().find(|s| &s.key == key))
+        .or_else(|| props.streams.last());
+    html! {
+        <section class="pictures" aria-label="Streams">
+            <div class="changes" aria-live="polite" aria-label="What changed">
+                if props.changes.is_empty() {
+                    <p class="quiet">{ "Run a command to see what it changes." }</p>
+                } else {
+                    <ul>{ for props.changes.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
+                }
+            </div>
+            if props.streams.is_empty() {
+                <div class="empty-state">
+                    <h2>{ "No streams yet" }</h2>
+                    <p>{ "Try " }<code>{ "XADD orders * item book qty 1" }</code>{ ", then " }
+                       <code>{ "XGROUP CREATE orders shipping 0" }</code>{ " and " }
+                       <code>{ "XREADGROUP GROUP shipping alice STREAMS orders >" }</code>{ "." }</p>
+                </div>
+            }
+            if props.streams.len() > 1 {
+                <div class="stream-tabs" role="tablist" aria-label="Stream keys">
+                    { for props.streams.iter().map(|s| {
+                        let key = s.key.clone();
+                        let on_select = props.on_select.clone();
+                        let active = shown.is_some_and(|v| v.key == s.key);
+                        html! {
+                            <button type="button" role="tab" aria-selected={active.to_string()}
+                                class={classes!("tab", active.then_some("active"))}
+                                onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &s.key }</button>
+                        }
+                    }) }
+                </div>
+            }
+            if let Some(stream) = shown {
+                <tape::StreamTape stream={stream.clone()} touched={props.touched.clone()} />
+                <groups::Groups stream={stream.clone()} touched={props.touched.clone()} />
+            }
+        </section>
+    }
+}

@@ -1,0 +1,71 @@
+// The stream picture in a real browser: nodes, ghosts, group pointers and the PEL follow the
+// commands typed, through the stable data attributes documentation and tests rely on.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, lastReply, openApp, run, startApp } from './helpers.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+const attr = (page, selector, name) => page.locator(selector).getAttribute(name);
+
+test('entries, nodes, ghosts and trimming', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  await run(page, 'CONFIG SET stream-node-max-entries 4');
+  for (let i = 1; i <= 10; i++) await run(page, `XADD orders ${i}-0 item book qty ${i}`);
+  assert.equal(await page.locator('[data-node]').count(), 3);
+  assert.deepEqual(await page.locator('[data-node]').evaluateAll((ns) => ns.map((n) => n.dataset.node)), ['1-0', '5-0', '9-0']);
+  await run(page, 'XDEL orders 2-0');
+  assert.equal(await attr(page, '[data-entry-id="2-0"]', 'data-deleted'), 'true');
+  assert.equal(await page.locator('[data-fact="max-deleted-entry-id"]').textContent(), '2-0');
+  await run(page, 'XTRIM orders MAXLEN ~ 5');
+  assert.equal(await lastReply(page), '(integer) 3\n');
+  assert.equal(await page.locator('[data-node="1-0"]').count(), 0, 'the whole first node went');
+  assert.equal(await page.locator('[data-fact="length"]').textContent(), '6');
+  await page.getByLabel('What changed').getByText('trimmed 3 entries (1 whole node)').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a consumer group: delivery, ack, claim and lag', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  for (let i = 1; i <= 5; i++) await run(page, `XADD jobs ${i}-0 task t${i}`);
+  await run(page, 'XGROUP CREATE jobs workers 0');
+  const group = '[data-group="workers"]';
+  assert.equal(await attr(page, group, 'data-lag'), '5');
+  await run(page, 'XREADGROUP GROUP workers alice COUNT 2 STREAMS jobs >');
+  await run(page, 'XREADGROUP GROUP workers bob COUNT 2 STREAMS jobs >');
+  assert.equal(await attr(page, group, 'data-last-delivered-id'), '4-0');
+  assert.equal(await attr(page, group, 'data-entries-read'), '4');
+  assert.equal(await attr(page, group, 'data-lag'), '1');
+  assert.equal(await page.locator(`${group} [data-pel-id]`).count(), 4);
+  assert.equal(await attr(page, '[data-pel-id="3-0"]', 'data-consumer'), 'bob');
+  await run(page, 'XACK jobs workers 1-0');
+  assert.equal(await page.locator('[data-pel-id="1-0"]').count(), 0);
+  await run(page, 'XCLAIM jobs workers carol 0 2-0');
+  await run(page, 'XCLAIM jobs workers alice 0 2-0');
+  assert.equal(await attr(page, '[data-pel-id="2-0"]', 'data-consumer'), 'alice');
+  assert.equal(await attr(page, '[data-pel-id="2-0"]', 'data-delivery-count'), '3');
+  assert.ok(await page.locator('tr.poison[data-pel-id="2-0"]').count(), 'three deliveries flag a possible poison message');
+  await page.getByRole('button', { name: 'by deliveries' }).click();
+  const order = await page.locator(`${group} tbody tr`).evaluateAll((rows) => rows.map((r) => r.dataset.pelId));
+  assert.equal(order[0], '2-0');
+  await page.screenshot({ path: join(SHOTS, 'streams-light.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('dark scheme and a phone screen', async () => {
+  const { page, context } = await openApp(app, { colorScheme: 'dark', viewport: { width: 390, height: 844 } });
+  for (let i = 1; i <= 3; i++) await run(page, `XADD s ${i}-0 f v`);
+  await run(page, 'XGROUP CREATE s g 0');
+  await run(page, 'XREADGROUP GROUP g c STREAMS s >');
+  await page.locator('[data-group="g"]').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, 'no horizontal scrolling at 390 px');
+  await page.locator('[aria-label="Streams"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, 'streams-dark-mobile.png'), fullPage: true });
+  await context.close();
+});
