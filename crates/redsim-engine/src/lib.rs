@@ -9,6 +9,7 @@
 //! for `wasm32-unknown-unknown` alike.
 
 pub mod args;
+pub mod bench;
 pub mod cli;
 pub mod command;
 mod commands;
