@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::console::Console;
 use crate::state::{AppAction, AppState, CLIENT_NAMES};
 use crate::streams::StreamsPanel;
+use crate::timeline::Timeline;
 use crate::view;
 
 #[function_component(App)]
@@ -33,10 +34,22 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |key: String| state.dispatch(AppAction::SelectStream(key)))
     };
+    let dispatcher = |action: fn() -> AppAction| {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.dispatch(action()))
+    };
+    let on_seek = {
+        let state = state.clone();
+        Callback::from(move |step: usize| state.dispatch(AppAction::Seek(step)))
+    };
     let version = state.session.world().server.version().full();
-    let streams = view::streams(state.session.world(), state.client);
-    let last_effects = state.session.steps().last().map(|s| s.effects.as_slice()).unwrap_or_default();
-    let (changes, touched) = (describe(last_effects), touched_ids(last_effects));
+    let world = state.shown_world();
+    let streams = view::streams(&world, state.client);
+    let effects = state.shown_effects();
+    let (changes, touched) = (describe(effects), touched_ids(effects));
+    let shown = state.shown_step();
+    let transcript: Vec<_> = state.transcript.iter().filter(|e| e.step <= shown).cloned().collect();
+    let elapsed_ms = world.now_ms - redsim_sim::START_MS;
     html! {
         <div class="app">
             <header class="topbar">
@@ -50,11 +63,18 @@ pub fn app() -> Html {
                         }) }
                     </select>
                 </label>
-                <Clock elapsed_ms={state.elapsed_ms()} on_advance={on_advance} />
+                <Clock elapsed_ms={elapsed_ms} on_advance={on_advance} />
+                <Timeline shown={shown} total={state.step_count()} on_back={dispatcher(|| AppAction::StepBack)}
+                    on_forward={dispatcher(|| AppAction::StepForward)} on_seek={on_seek} />
             </header>
+            if state.cursor.is_some() {
+                <p class="history-banner" role="status">
+                    { format!("Showing step {shown} of {}. Typing a command here drops the steps after it.", state.step_count()) }
+                </p>
+            }
             <main class="panels">
                 <Console
-                    transcript={state.transcript.clone()}
+                    transcript={transcript}
                     history={state.history.clone()}
                     prompt={state.prompt()}
                     on_run={on_run}

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod console;
 pub mod state;
 pub mod streams;
+pub mod timeline;
 pub mod view;
 
 /// Mounts the app on the page's `<body>`.

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use redsim_engine::cli::{format_reply_for, split_args, INVALID_ARGUMENTS};
 use redsim_engine::Version;
-use redsim_sim::Session;
+use redsim_sim::{Session, World};
 use yew::Reducible;
 
 /// The clients a new session starts with; the user picks which one types.
@@ -17,6 +17,8 @@ pub const HISTORY_LIMIT: usize = 500;
 /// One command and what the console printed for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TranscriptEntry {
+    /// How many steps the session had once this was printed: the entry belongs to that moment.
+    pub step: usize,
     pub client: String,
     pub prompt: String,
     pub line: String,
@@ -34,6 +36,8 @@ pub struct AppState {
     pub client: usize,
     /// The stream key the pictures show (the newest stream when unset or gone).
     pub selected_stream: Option<String>,
+    /// When stepping back: how many steps are shown. `None` follows the latest step.
+    pub cursor: Option<usize>,
 }
 
 pub enum AppAction {
@@ -41,6 +45,11 @@ pub enum AppAction {
     Run(String),
     SelectClient(usize),
     SelectStream(String),
+    /// Shows the state one step earlier (or later); typing there starts a new branch.
+    StepBack,
+    StepForward,
+    /// Shows the state after this many steps.
+    Seek(usize),
     /// Moves the virtual clock forward.
     Advance(u64),
     ClearTranscript,
@@ -60,6 +69,43 @@ impl AppState {
             history: Vec::new(),
             client: 0,
             selected_stream: None,
+            cursor: None,
+        }
+    }
+
+    /// Steps taken in the session.
+    pub fn step_count(&self) -> usize {
+        self.session.steps().len()
+    }
+
+    /// The step shown: the latest one unless the user stepped back.
+    pub fn shown_step(&self) -> usize {
+        self.cursor.unwrap_or_else(|| self.step_count())
+    }
+
+    /// The world as it is at the shown step (rebuilt from a snapshot when stepping back).
+    pub fn shown_world(&self) -> std::borrow::Cow<'_, World> {
+        match self.cursor {
+            Some(step) => std::borrow::Cow::Owned(self.session.world_after(step)),
+            None => std::borrow::Cow::Borrowed(self.session.world()),
+        }
+    }
+
+    /// The effects of the step that led to what is shown.
+    pub fn shown_effects(&self) -> &[redsim_engine::Effect] {
+        let shown = self.shown_step();
+        shown.checked_sub(1).and_then(|i| self.session.steps().get(i)).map_or(&[], |s| s.effects.as_slice())
+    }
+
+    fn seek(&mut self, step: usize) {
+        self.cursor = (step < self.step_count()).then_some(step);
+    }
+
+    /// Typing while stepped back drops the steps after the shown one, like an editor's undo.
+    fn branch_here(&mut self) {
+        if let Some(step) = self.cursor.take() {
+            self.session.truncate(step);
+            self.transcript.retain(|e| e.step <= step);
         }
     }
 
@@ -89,6 +135,7 @@ impl AppState {
             .map(|(client, reply)| {
                 let protocol = world.server.protocol(world.clients[*client].id);
                 TranscriptEntry {
+                    step: self.session.steps().len(),
                     client: CLIENT_NAMES[*client].to_string(),
                     prompt: format!("{} woke:", CLIENT_NAMES[*client]),
                     line: String::new(),
@@ -105,11 +152,13 @@ impl AppState {
         if line.trim().is_empty() {
             return;
         }
+        self.branch_here();
         if self.session.world().is_blocked(self.client) {
             // Like a redis-cli waiting on BLOCK: this client can type again once it is answered.
             let client = CLIENT_NAMES[self.client].to_string();
             let output = format!("{client} is blocked; pick another client or move the clock forward\n");
             self.transcript.push(TranscriptEntry {
+                step: self.step_count(),
                 client,
                 prompt: self.prompt(),
                 line: line.to_string(),
@@ -134,7 +183,8 @@ impl AppState {
                 }
             }
         };
-        self.transcript.push(TranscriptEntry { client, prompt, line: line.to_string(), output, is_error });
+        let step = self.step_count();
+        self.transcript.push(TranscriptEntry { step, client, prompt, line: line.to_string(), output, is_error });
         self.record_woken();
     }
 
@@ -160,9 +210,19 @@ impl Reducible for AppState {
             AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
             AppAction::SelectStream(key) => next.selected_stream = Some(key),
             AppAction::Advance(ms) => {
+                next.branch_here();
                 next.session.advance(ms);
                 next.record_woken();
             }
+            AppAction::StepBack => {
+                let shown = next.shown_step();
+                next.seek(shown.saturating_sub(1));
+            }
+            AppAction::StepForward => {
+                let shown = next.shown_step();
+                next.seek(shown + 1);
+            }
+            AppAction::Seek(step) => next.seek(step),
             AppAction::ClearTranscript => next.transcript.clear(),
         }
         this
@@ -241,6 +301,29 @@ mod tests {
         let woken = state.transcript.last().unwrap();
         assert_eq!(woken.client, "client-1");
         assert!(woken.output.starts_with("1) 1) \"s\""), "{}", woken.output);
+    }
+
+    #[test]
+    fn stepping_back_shows_earlier_states_and_typing_there_branches() {
+        let state = Rc::new(AppState::default());
+        let state = state.reduce(AppAction::Run("XADD s 1-0 f v\nXADD s 2-0 f v\nXADD s 3-0 f v".into()));
+        let len = |state: &AppState| crate::view::streams(&state.shown_world(), 0).first().map_or(0, |s| s.length);
+        assert_eq!(len(&state), 3);
+        let state = state.reduce(AppAction::StepBack).reduce(AppAction::StepBack);
+        assert_eq!((state.shown_step(), len(&state)), (1, 1));
+        let state = state.reduce(AppAction::StepForward);
+        assert_eq!(len(&state), 2);
+        let state = state.reduce(AppAction::StepForward);
+        assert_eq!(state.cursor, None, "stepping onto the latest step follows live again");
+        let state = state.reduce(AppAction::Seek(0));
+        assert_eq!(len(&state), 0);
+        assert_eq!(state.clone().reduce(AppAction::StepBack).shown_step(), 0);
+        // Typing while stepped back starts a new branch from there.
+        let state = state.reduce(AppAction::Seek(1)).reduce(AppAction::Run("XLEN s".into()));
+        assert_eq!(state.step_count(), 2);
+        assert_eq!(state.transcript.last().unwrap().output, "(integer) 1\n");
+        assert_eq!(state.transcript.len(), 2);
+        assert_eq!(state.cursor, None);
     }
 
     #[test]

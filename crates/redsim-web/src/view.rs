@@ -117,8 +117,7 @@ pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
             deleted: node.deleted,
             bytes: node.bytes(),
             entries: node
-                .entries
-                .iter()
+                .all_entries()
                 .map(|e| EntryView {
                     id: e.id.to_string(),
                     deleted: e.deleted,

@@ -48,6 +48,7 @@ async fn console_shows_entries_with_prompt_and_error_style() {
     let props = ConsoleProps {
         transcript: vec![
             TranscriptEntry {
+                step: 1,
                 client: "client-1".into(),
                 prompt: "127.0.0.1:6379>".into(),
                 line: "GET k".into(),
@@ -55,6 +56,7 @@ async fn console_shows_entries_with_prompt_and_error_style() {
                 is_error: false,
             },
             TranscriptEntry {
+                step: 2,
                 client: "client-1".into(),
                 prompt: "127.0.0.1:6379>".into(),
                 line: "NOPE".into(),
@@ -118,4 +120,28 @@ async fn clock_jumps_expire_keys() {
     press(&input, "Enter");
     settle().await;
     assert!(transcript_text(&root).contains("(nil)"));
+}
+
+#[wasm_bindgen_test]
+async fn step_back_and_forward_move_the_pictures() {
+    let root = fresh_root();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    settle().await;
+    let input = command_input(&root);
+    for line in ["XADD s 1-0 f v", "XADD s 2-0 f v"] {
+        input.set_value(line);
+        press(&input, "Enter");
+        settle().await;
+    }
+    let entries = |root: &Element| root.query_selector_all("[data-entry-id]").unwrap().length();
+    assert_eq!(entries(&root), 2);
+    let button = |name: &str| -> web_sys::HtmlElement {
+        root.query_selector(&format!("button[aria-label='{name}']")).unwrap().unwrap().dyn_into().unwrap()
+    };
+    button("Step back").click();
+    settle().await;
+    assert_eq!(entries(&root), 1);
+    button("Step forward").click();
+    settle().await;
+    assert_eq!(entries(&root), 2);
 }

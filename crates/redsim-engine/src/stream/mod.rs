@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 pub use group::{Consumer, ConsumerGroup, PendingEntry, ENTRIES_READ_UNKNOWN};
 pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
-pub use node::{Node, StreamEntry};
+pub use node::{EntryMeta, Node, StreamEntry};
 
 /// Redis's `STREAM_LISTPACK_MAX_SIZE`.
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
@@ -143,54 +143,68 @@ impl Stream {
         self.nodes.range(..=id).next_back()
     }
 
-    pub fn entry(&self, id: StreamId) -> Option<&StreamEntry> {
+    /// The live entry with this ID, decoded.
+    pub fn entry(&self, id: StreamId) -> Option<StreamEntry> {
         let (_, node) = self.node_for(id)?;
-        node.position(id).map(|i| &node.entries[i]).filter(|e| !e.deleted)
+        node.find(id).filter(|m| !m.deleted).map(|m| node.decode(m))
     }
 
     pub fn contains(&self, id: StreamId) -> bool {
-        self.entry(id).is_some()
+        self.node_for(id).and_then(|(_, node)| node.find(id)).is_some_and(|m| !m.deleted)
     }
 
     /// Flags the entry as deleted (freeing its node when it was the last live one). Returns
     /// `Some(node_freed)` when an entry was deleted.
     pub fn delete(&mut self, id: StreamId) -> Option<bool> {
         let (&master, node) = self.nodes.range_mut(..=id).next_back()?;
-        let index = node.position(id)?;
-        if node.entries[index].deleted {
-            return None;
-        }
+        let meta = node.find(id).filter(|m| !m.deleted)?;
         let freed = node.live == 1;
         if freed {
             self.nodes.remove(&master);
         } else {
-            node.mark_deleted(index);
+            node.mark_deleted(meta);
         }
         self.length -= 1;
         Some(freed)
     }
 
-    /// Live entries with `start <= id <= end`, forwards or backwards.
-    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Box<dyn Iterator<Item = &StreamEntry> + '_> {
+    /// Live entries with `start <= id <= end`, forwards or backwards, decoded as they are reached.
+    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Box<dyn Iterator<Item = StreamEntry> + '_> {
         if start > end {
             return Box::new(std::iter::empty());
         }
         let first_node = self.node_for(start).map_or(StreamId::MIN, |(k, _)| *k);
-        let nodes = self.nodes.range(first_node..=end);
-        let in_range = move |e: &&StreamEntry| !e.deleted && e.id >= start && e.id <= end;
+        let in_range = move |m: &EntryMeta| !m.deleted && m.id >= start && m.id <= end;
+        let nodes = self.nodes.range(first_node..=end).map(|(_, n)| n);
         if rev {
-            Box::new(nodes.rev().flat_map(|(_, n)| n.entries.iter().rev()).filter(in_range))
+            Box::new(nodes.rev().flat_map(move |n| {
+                let metas: Vec<EntryMeta> = n.metas().filter(in_range).collect();
+                metas.into_iter().rev().map(move |m| n.decode(m))
+            }))
         } else {
-            Box::new(nodes.flat_map(|(_, n)| n.entries.iter()).filter(in_range))
+            Box::new(nodes.flat_map(move |n| n.metas().filter(in_range).map(move |m| n.decode(m))))
         }
     }
 
-    pub fn first_entry(&self) -> Option<&StreamEntry> {
-        self.nodes.values().flat_map(|n| n.live_entries()).next()
+    fn first_live(&self) -> Option<(&Node, EntryMeta)> {
+        self.nodes.values().find_map(|n| n.metas().find(|m| !m.deleted).map(|m| (n, m)))
     }
 
-    pub fn last_entry(&self) -> Option<&StreamEntry> {
-        self.nodes.values().rev().flat_map(|n| n.live_entries().rev()).next()
+    fn last_live(&self) -> Option<(&Node, EntryMeta)> {
+        self.nodes.values().rev().find_map(|n| n.metas().filter(|m| !m.deleted).last().map(|m| (n, m)))
+    }
+
+    pub fn first_entry(&self) -> Option<StreamEntry> {
+        self.first_live().map(|(n, m)| n.decode(m))
+    }
+
+    pub fn last_entry(&self) -> Option<StreamEntry> {
+        self.last_live().map(|(n, m)| n.decode(m))
+    }
+
+    /// The ID of the last live entry (Redis's `streamLastValidID`), without decoding it.
+    pub fn last_live_id(&self) -> Option<StreamId> {
+        self.last_live().map(|(_, m)| m.id)
     }
 
     /// Records the first live entry as Redis does after a deletion or trim.
@@ -220,7 +234,7 @@ impl Stream {
             };
             if remove_node {
                 let node = self.nodes.remove(&master).expect("listed above");
-                trimmed.ids.extend(node.live_entries().map(|e| e.id));
+                trimmed.ids.extend(node.metas().filter(|m| !m.deleted).map(|m| m.id));
                 trimmed.nodes_removed.push(master);
                 self.length -= live;
                 continue;
@@ -230,16 +244,17 @@ impl Stream {
             }
             let length = &mut self.length;
             let node = self.nodes.get_mut(&master).expect("listed above");
-            for index in 0..node.entries.len() {
+            let metas: Vec<EntryMeta> = node.metas().collect();
+            for meta in metas {
                 let stop = match spec.strategy {
                     TrimStrategy::MaxLen(max) => *length <= max,
-                    TrimStrategy::MinId(min) => node.entries[index].id >= min,
+                    TrimStrategy::MinId(min) => meta.id >= min,
                 };
                 if stop {
                     break;
                 }
-                if node.mark_deleted(index) {
-                    trimmed.ids.push(node.entries[index].id);
+                if node.mark_deleted(meta) {
+                    trimmed.ids.push(meta.id);
                     *length -= 1;
                 }
             }
@@ -330,6 +345,7 @@ mod tests {
         let exact = s.trim(TrimSpec { strategy: TrimStrategy::MaxLen(120), approx: false, limit: 0 });
         assert_eq!(exact.ids.len(), 30);
         assert_eq!(s.nodes[&StreamId::new(201, 0)].deleted, 30);
+        assert_eq!(s.first_id, StreamId::new(231, 0));
     }
 
     #[test]

@@ -3,44 +3,93 @@
 //! A node starts with a "master entry" (the field names of its first entry, plus live and
 //! deleted counts). Entries deleted by `XDEL` or an exact trim stay in place, flagged, until the
 //! whole node goes; that is what the app draws as ghosts.
+//!
+//! Like Redis, a node stores its entries packed in one byte buffer rather than as separate
+//! allocations: per entry a flags byte, the ID as varint deltas from the node's first ID, then the
+//! values (and the field names only when they differ from the master fields), each length-prefixed.
+//! Separately, `bytes()` reports the size Redis's listpack would have, which decides when a node
+//! is full.
 
 use super::id::StreamId;
 use super::listpack::{int_size, str_size, OVERHEAD};
 
 /// Entry flags as Redis stores them.
-const FLAG_DELETED: i64 = 1;
-const FLAG_SAME_FIELDS: i64 = 2;
+const FLAG_DELETED: u8 = 1;
+const FLAG_SAME_FIELDS: u8 = 2;
 
+/// An entry decoded from its node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamEntry {
     pub id: StreamId,
     pub fields: Vec<(Vec<u8>, Vec<u8>)>,
     pub deleted: bool,
-    /// The entry's field names equal the master entry's, so Redis stores only the values.
-    same_fields: bool,
+}
+
+/// Where an entry sits in its node, without its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryMeta {
+    pub id: StreamId,
+    pub deleted: bool,
+    /// Offset of the entry's flags byte in the node's buffer.
+    offset: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     /// The radix-tree key: the ID of the first entry ever placed in the node.
     pub master_id: StreamId,
-    master_fields: Vec<Vec<u8>>,
+    master_fields: Vec<Box<[u8]>>,
     /// Every entry placed in the node, deleted ones included, in ID order.
-    pub entries: Vec<StreamEntry>,
+    data: Vec<u8>,
     pub live: usize,
     pub deleted: usize,
+    last_id: StreamId,
     /// Listpack bytes of everything except the live and deleted counters.
     body_bytes: usize,
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(data: &[u8], at: &mut usize) -> u64 {
+    let (mut v, mut shift) = (0u64, 0);
+    loop {
+        let b = data[*at];
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn get_bytes<'a>(data: &'a [u8], at: &mut usize) -> &'a [u8] {
+    let len = get_varint(data, at) as usize;
+    let bytes = &data[*at..*at + len];
+    *at += len;
+    bytes
 }
 
 impl Node {
     /// A node holding one entry, whose field names become the master fields.
     pub fn new(id: StreamId, fields: Vec<(Vec<u8>, Vec<u8>)>) -> Node {
-        let master_fields: Vec<Vec<u8>> = fields.iter().map(|(f, _)| f.clone()).collect();
+        let master_fields: Vec<Box<[u8]>> = fields.iter().map(|(f, _)| f.clone().into_boxed_slice()).collect();
         let body_bytes = int_size(master_fields.len() as i64)
             + master_fields.iter().map(|f| str_size(f)).sum::<usize>()
             + int_size(0);
-        let mut node = Node { master_id: id, master_fields, entries: Vec::new(), live: 0, deleted: 0, body_bytes };
+        let mut node =
+            Node { master_id: id, master_fields, data: Vec::new(), live: 0, deleted: 0, last_id: id, body_bytes };
         node.push(id, fields);
         node
     }
@@ -50,57 +99,138 @@ impl Node {
         OVERHEAD + int_size(self.live as i64) + int_size(self.deleted as i64) + self.body_bytes
     }
 
+    /// Bytes this node's buffer really takes (for memory reports).
+    pub fn heap_bytes(&self) -> usize {
+        self.data.capacity() + self.master_fields.iter().map(|f| f.len() + 16).sum::<usize>()
+    }
+
     /// Appends an entry; the caller has checked that it belongs at the end of this node.
     pub fn push(&mut self, id: StreamId, fields: Vec<(Vec<u8>, Vec<u8>)>) {
         let same_fields = fields.len() == self.master_fields.len()
-            && fields.iter().zip(&self.master_fields).all(|((f, _), m)| f == m);
+            && fields.iter().zip(&self.master_fields).all(|((f, _), m)| f.as_slice() == &**m);
         let flags = if same_fields { FLAG_SAME_FIELDS } else { 0 };
+        let (ms_delta, seq_delta) = (id.ms.wrapping_sub(self.master_id.ms), id.seq.wrapping_sub(self.master_id.seq));
         let n = fields.len();
-        let mut bytes = int_size(flags)
-            + int_size(id.ms.wrapping_sub(self.master_id.ms) as i64)
-            + int_size(id.seq.wrapping_sub(self.master_id.seq) as i64);
+        // The size Redis's listpack grows by.
+        let mut lp_bytes = int_size(i64::from(flags)) + int_size(ms_delta as i64) + int_size(seq_delta as i64);
         let mut lp_count = n + 3;
         if !same_fields {
-            bytes += int_size(n as i64) + fields.iter().map(|(f, _)| str_size(f)).sum::<usize>();
+            lp_bytes += int_size(n as i64) + fields.iter().map(|(f, _)| str_size(f)).sum::<usize>();
             lp_count += n + 1;
         }
-        bytes += fields.iter().map(|(_, v)| str_size(v)).sum::<usize>();
-        bytes += int_size(lp_count as i64);
-        self.body_bytes += bytes;
-        self.entries.push(StreamEntry { id, fields, deleted: false, same_fields });
+        lp_bytes += fields.iter().map(|(_, v)| str_size(v)).sum::<usize>();
+        lp_bytes += int_size(lp_count as i64);
+        self.body_bytes += lp_bytes;
+        // Our own packed form.
+        self.data.push(flags);
+        put_varint(&mut self.data, ms_delta);
+        put_varint(&mut self.data, seq_delta);
+        if !same_fields {
+            put_varint(&mut self.data, n as u64);
+        }
+        for (f, v) in &fields {
+            if !same_fields {
+                put_bytes(&mut self.data, f);
+            }
+            put_bytes(&mut self.data, v);
+        }
         self.live += 1;
+        self.last_id = id;
     }
 
-    fn flags(entry: &StreamEntry) -> i64 {
-        (if entry.same_fields { FLAG_SAME_FIELDS } else { 0 }) | (if entry.deleted { FLAG_DELETED } else { 0 })
+    /// Every entry's ID, deleted flag and position, in order, without decoding fields.
+    pub fn metas(&self) -> Metas<'_> {
+        Metas { node: self, at: 0 }
     }
 
-    /// Flags the entry at `index` as deleted; false when it already was.
-    pub fn mark_deleted(&mut self, index: usize) -> bool {
-        let entry = &mut self.entries[index];
-        if entry.deleted {
+    /// Decodes the entry at `meta`.
+    pub fn decode(&self, meta: EntryMeta) -> StreamEntry {
+        let mut at = meta.offset;
+        let flags = self.data[at];
+        at += 1;
+        get_varint(&self.data, &mut at);
+        get_varint(&self.data, &mut at);
+        let fields = if flags & FLAG_SAME_FIELDS != 0 {
+            self.master_fields.iter().map(|f| (f.to_vec(), get_bytes(&self.data, &mut at).to_vec())).collect()
+        } else {
+            let n = get_varint(&self.data, &mut at);
+            (0..n)
+                .map(|_| {
+                    let f = get_bytes(&self.data, &mut at).to_vec();
+                    (f, get_bytes(&self.data, &mut at).to_vec())
+                })
+                .collect()
+        };
+        StreamEntry { id: meta.id, fields, deleted: meta.deleted }
+    }
+
+    /// Flags the entry as deleted; false when it already was.
+    pub fn mark_deleted(&mut self, meta: EntryMeta) -> bool {
+        let flags = self.data[meta.offset];
+        if flags & FLAG_DELETED != 0 {
             return false;
         }
-        let before = int_size(Self::flags(entry));
-        entry.deleted = true;
-        let after = int_size(Self::flags(entry));
-        self.body_bytes = self.body_bytes + after - before;
+        // Flag values 0..=3 all take one listpack byte: the node's size does not change.
+        self.data[meta.offset] = flags | FLAG_DELETED;
         self.live -= 1;
         self.deleted += 1;
         true
     }
 
-    /// Index of the entry with exactly this ID (deleted or not).
-    pub fn position(&self, id: StreamId) -> Option<usize> {
-        self.entries.binary_search_by(|e| e.id.cmp(&id)).ok()
+    /// The entry with exactly this ID (deleted or not).
+    pub fn find(&self, id: StreamId) -> Option<EntryMeta> {
+        if id < self.master_id || id > self.last_id {
+            return None;
+        }
+        self.metas().take_while(|m| m.id <= id).find(|m| m.id == id)
     }
 
     pub fn last_id(&self) -> StreamId {
-        self.entries.last().map_or(self.master_id, |e| e.id)
+        self.last_id
     }
 
-    pub fn live_entries(&self) -> impl DoubleEndedIterator<Item = &StreamEntry> {
-        self.entries.iter().filter(|e| !e.deleted)
+    /// Live entries, decoded, in order.
+    pub fn live_entries(&self) -> impl DoubleEndedIterator<Item = StreamEntry> + '_ {
+        let metas: Vec<EntryMeta> = self.metas().filter(|m| !m.deleted).collect();
+        metas.into_iter().map(move |m| self.decode(m))
+    }
+
+    /// Every entry, decoded, ghosts included.
+    pub fn all_entries(&self) -> impl Iterator<Item = StreamEntry> + '_ {
+        self.metas().map(move |m| self.decode(m))
+    }
+}
+
+/// Walks a node's buffer entry by entry, skipping over the fields.
+pub struct Metas<'a> {
+    node: &'a Node,
+    at: usize,
+}
+
+impl Iterator for Metas<'_> {
+    type Item = EntryMeta;
+
+    fn next(&mut self) -> Option<EntryMeta> {
+        let data = &self.node.data;
+        if self.at >= data.len() {
+            return None;
+        }
+        let offset = self.at;
+        let flags = data[self.at];
+        self.at += 1;
+        let ms = get_varint(data, &mut self.at);
+        let seq = get_varint(data, &mut self.at);
+        let id = StreamId::new(self.node.master_id.ms.wrapping_add(ms), self.node.master_id.seq.wrapping_add(seq));
+        let values = if flags & FLAG_SAME_FIELDS != 0 {
+            self.node.master_fields.len()
+        } else {
+            2 * get_varint(data, &mut self.at) as usize
+        };
+        for _ in 0..values {
+            let len = get_varint(data, &mut self.at) as usize;
+            self.at += len;
+        }
+        Some(EntryMeta { id, deleted: flags & FLAG_DELETED != 0, offset })
     }
 }
 
@@ -121,9 +251,29 @@ mod tests {
         node.push(StreamId::new(1, 1), fv("g", "v"));
         // not same fields: + numfields (2) + "g" (3)
         assert_eq!(node.bytes(), 7 + 11 + 11 + 16);
-        assert!(node.mark_deleted(0));
-        assert!(!node.mark_deleted(0));
+        let first = node.find(StreamId::new(1, 0)).unwrap();
+        assert!(node.mark_deleted(first));
+        assert!(!node.mark_deleted(first));
         assert_eq!((node.live, node.deleted), (1, 1));
         assert_eq!(node.bytes(), 7 + 11 + 11 + 16);
+    }
+
+    #[test]
+    fn entries_decode_as_they_went_in() {
+        let big = "x".repeat(300);
+        let mut node = Node::new(
+            StreamId::new(5, 0),
+            vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), big.clone().into_bytes())],
+        );
+        node.push(StreamId::new(1 << 40, 7), fv("other", ""));
+        node.push(StreamId::new(1 << 40, 8), vec![(b"a".to_vec(), b"2".to_vec()), (b"b".to_vec(), b"\x00".to_vec())]);
+        let all: Vec<StreamEntry> = node.all_entries().collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].fields[1].1, big.as_bytes());
+        assert_eq!(all[1].id, StreamId::new(1 << 40, 7));
+        assert_eq!(all[1].fields, fv("other", ""));
+        assert_eq!(all[2].fields[1], (b"b".to_vec(), b"\x00".to_vec()));
+        assert_eq!(node.find(StreamId::new(1 << 40, 8)).map(|m| m.id), Some(StreamId::new(1 << 40, 8)));
+        assert_eq!(node.find(StreamId::new(6, 0)), None);
     }
 }

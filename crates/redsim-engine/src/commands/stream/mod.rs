@@ -43,8 +43,8 @@ pub(crate) fn id_reply(id: StreamId) -> Reply {
 }
 
 /// `[id, [field, value, ...]]`, as every stream read replies with an entry.
-pub(crate) fn entry_reply(entry: &StreamEntry) -> Reply {
-    let fields = entry.fields.iter().flat_map(|(f, v)| [Reply::bulk(f), Reply::bulk(v)]).collect();
+pub(crate) fn entry_reply(entry: StreamEntry) -> Reply {
+    let fields = entry.fields.into_iter().flat_map(|(f, v)| [Reply::Bulk(f), Reply::Bulk(v)]).collect();
     Reply::Array(vec![id_reply(entry.id), Reply::Array(fields)])
 }
 

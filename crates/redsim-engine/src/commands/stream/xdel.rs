@@ -97,7 +97,7 @@ fn xsetid(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"));
     }
     if stream.length > 0 {
-        let top = stream.last_entry().map_or(StreamId::MIN, |e| e.id);
+        let top = stream.last_live_id().unwrap_or(StreamId::MIN);
         if id < top {
             return Err(Error::other("ERR The ID specified in XSETID is smaller than the target stream top item"));
         }

@@ -199,7 +199,7 @@ fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result
     let Some(stream) = lookup(ctx, key)? else {
         return Ok(None);
     };
-    let Some(last) = stream.last_entry().map(|e| e.id) else {
+    let Some(last) = stream.last_live_id() else {
         return Ok(None);
     };
     let start = match from {
@@ -225,8 +225,8 @@ fn read_group(
     let cg = stream.groups.get(group).expect("checked while parsing");
     let start = match from {
         ReadFrom::After(gt) => Some((gt.next(), true)),
-        ReadFrom::New => match stream.last_entry() {
-            Some(last) if last.id > cg.last_delivered_id => Some((cg.last_delivered_id.next(), false)),
+        ReadFrom::New => match stream.last_live_id() {
+            Some(last) if last > cg.last_delivered_id => Some((cg.last_delivered_id.next(), false)),
             _ => None,
         },
     };

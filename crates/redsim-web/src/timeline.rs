@@ -1,0 +1,37 @@
+//! Time travel: step back and forward through every command and clock move, or drag the slider.
+
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// The step shown and how many there are.
+    pub shown: usize,
+    pub total: usize,
+    pub on_back: Callback<()>,
+    pub on_forward: Callback<()>,
+    pub on_seek: Callback<usize>,
+}
+
+#[function_component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let on_back = props.on_back.reform(|_: MouseEvent| ());
+    let on_forward = props.on_forward.reform(|_: MouseEvent| ());
+    let on_seek = {
+        let on_seek = props.on_seek.clone();
+        Callback::from(move |e: InputEvent| {
+            let slider: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(step) = slider.value().parse() {
+                on_seek.emit(step);
+            }
+        })
+    };
+    html! {
+        <div class="timeline" role="group" aria-label="Timeline">
+            <button type="button" aria-label="Step back" title="Step back" disabled={props.shown == 0} onclick={on_back}>{ "◀" }</button>
+            <input type="range" aria-label="Step" min="0" max={props.total.to_string()} value={props.shown.to_string()}
+                oninput={on_seek} disabled={props.total == 0} />
+            <button type="button" aria-label="Step forward" title="Step forward" disabled={props.shown >= props.total} onclick={on_forward}>{ "▶" }</button>
+            <output class="step-readout" aria-label="Shown step">{ format!("step {} / {}", props.shown, props.total) }</output>
+        </div>
+    }
+}

@@ -1,0 +1,43 @@
+// Time travel in a real browser: every command and clock move can be stepped back and forward;
+// typing while stepped back starts a new branch.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, lastReply, openApp, run, startApp } from './helpers.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+test('step back, step forward, scrub and branch', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  for (let i = 1; i <= 3; i++) await run(page, `XADD s ${i}-0 f v`);
+  await run(page, 'XGROUP CREATE s g 0');
+  await run(page, 'XREADGROUP GROUP g alice STREAMS s >');
+  const entries = () => page.locator('[data-entry-id]').count();
+  const readout = page.getByLabel('Shown step');
+  assert.equal((await readout.textContent()).trim(), 'step 5 / 5');
+  assert.equal(await page.locator('[data-group="g"]').getAttribute('data-lag'), '0');
+
+  await page.getByRole('button', { name: 'Step back' }).click();
+  assert.equal(await page.locator('[data-group="g"]').getAttribute('data-lag'), '3', 'before the read, the group lags by 3');
+  assert.equal(await page.locator('[data-pel-id]').count(), 0);
+  await page.getByRole('status').getByText('Showing step 4 of 5').waitFor();
+  await page.getByRole('button', { name: 'Step back' }).click();
+  assert.equal(await page.locator('[data-group]').count(), 0);
+  await page.getByRole('button', { name: 'Step back' }).click();
+  assert.equal(await entries(), 2);
+  await page.screenshot({ path: join(SHOTS, 'timeline-stepped-back.png') });
+
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  assert.equal(await entries(), 3);
+  await page.getByLabel('Step', { exact: true }).fill('0');
+  assert.equal(await entries(), 0);
+  assert.equal(await page.locator('[role="log"] .entry').count(), 0, 'the transcript follows the timeline');
+  await page.getByLabel('Step', { exact: true }).fill('1');
+  await run(page, 'XLEN s');
+  assert.equal(await lastReply(page), '(integer) 1\n', 'typing at step 1 continues from there');
+  assert.equal((await readout.textContent()).trim(), 'step 2 / 2');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
