@@ -303,11 +303,11 @@ impl Server {
         let run = spec.run.expect("resolve() only returns runnable commands");
         let skip = if parent.is_some() { 2 } else { 1 };
         let deny_blocking = self.in_exec;
-        let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0, argv, deny_blocking };
+        let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0, argv, deny_blocking, propagate_as: None };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
-        let dirty = ctx.dirty;
+        let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
         if dirty > 0 && spec.has(Flag::Write) && self.observe {
-            out.propagate.push(argv.to_vec());
+            out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
         }
         match result {
             Ok(reply) => Some(reply),
@@ -372,6 +372,9 @@ pub struct Ctx<'a> {
     pub argv: &'a [Vec<u8>],
     /// Blocking commands must answer at once (inside `EXEC`).
     pub deny_blocking: bool,
+    /// What to send to replicas and the AOF instead of `argv`, when they must not redo the
+    /// command's choices (a generated ID, an approximate trim).
+    pub propagate_as: Option<Argv>,
 }
 
 impl Ctx<'_> {

@@ -7,7 +7,7 @@ use crate::effect::StreamEffect;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
-use crate::stream::{parse_id, AppendError, IdSyntax, ParsedId, StreamId, TrimSpec, TrimStrategy};
+use crate::stream::{parse_id, AppendError, IdSyntax, ParsedId, Stream, StreamId, TrimSpec, TrimStrategy};
 use crate::value::Value;
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]`
@@ -46,11 +46,15 @@ struct AddTrimOptions {
     nomkstream: bool,
     /// How many arguments (after the key) the options and the ID took.
     used: usize,
+    /// Positions (after the key) of the `~` and of the trim threshold, for propagation.
+    approx_at: Option<usize>,
+    threshold_at: usize,
 }
 
 fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<AddTrimOptions> {
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
-    let mut options = AddTrimOptions { trim: None, id: None, nomkstream: false, used: rest.len() };
+    let mut options =
+        AddTrimOptions { trim: None, id: None, nomkstream: false, used: rest.len(), approx_at: None, threshold_at: 0 };
     let mut strategy: Option<TrimStrategy> = None;
     let mut approx = false;
     let mut limit: i64 = 0;
@@ -69,11 +73,14 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
                 ));
             }
             approx = false;
+            options.approx_at = None;
             let next = rest[j + 1].as_slice();
             if more >= 2 && (next == b"~" || next == b"=") {
                 approx = next == b"~";
+                options.approx_at = approx.then_some(j + 1);
                 j += 1;
             }
+            options.threshold_at = j + 1;
             let threshold = rest.get(j + 1).map(Vec::as_slice).unwrap_or_default();
             strategy = Some(if is(opt, "MAXLEN") {
                 let max = parse_i64(threshold).ok_or(Error::NotInteger)?;
@@ -131,6 +138,8 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
 fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let rest = args.rest();
+    // Only the simulator needs what is propagated; the RESP server skips the copy.
+    let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
     let options = parse_options(rest, true, limits.max_entries)?;
     let fields = &rest[options.used.min(rest.len())..];
@@ -168,6 +177,15 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Err(AppendError::TooLarge) => return Err(Error::other("ERR Elements are too large to be stored")),
     };
     let trimmed = options.trim.map(|spec| stream.trim(spec));
+    if let Some(propagate) = propagate.as_mut() {
+        if let Some(spec) = options.trim {
+            rewrite_approx_trim(propagate, 2, &options, spec, stream);
+        }
+        if !options.id.is_some_and(|p| p.seq_given) {
+            propagate[2 + options.used - 1] = appended.id.to_bytes();
+        }
+    }
+    ctx.propagate_as = propagate;
     if !created {
         ctx.dirty += 1;
     }
@@ -181,6 +199,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 
 fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
+    let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
     let options = parse_options(args.rest(), false, limits.max_entries)?;
     let Some(stream) = lookup(ctx, &key)? else {
@@ -188,10 +207,62 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     };
     let spec = options.trim.expect("XTRIM always has a strategy");
     let trimmed = stream.trim(spec);
+    if let Some(propagate) = propagate.as_mut() {
+        rewrite_approx_trim(propagate, 2, &options, spec, stream);
+    }
     let count = trimmed.ids.len();
+    ctx.propagate_as = propagate;
     if count > 0 {
         ctx.dirty += count as u64;
         effect(ctx, &key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
     }
     Ok(Reply::Integer(count as i64))
+}
+
+/// Redis's `streamRewriteApproxSpecifier` and `streamRewriteTrimArgument`: a replica must trim to
+/// exactly what the primary kept, so `~` becomes `=` and the threshold the resulting length (or
+/// first ID). `offset` is where the arguments after the key start in `argv`.
+fn rewrite_approx_trim(argv: &mut [Vec<u8>], offset: usize, options: &AddTrimOptions, spec: TrimSpec, stream: &Stream) {
+    let Some(approx_at) = options.approx_at else { return };
+    argv[offset + approx_at] = b"=".to_vec();
+    argv[offset + options.threshold_at] = match spec.strategy {
+        TrimStrategy::MaxLen(_) => stream.length.to_string().into_bytes(),
+        TrimStrategy::MinId(_) => stream.first_id.to_bytes(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Server, Version};
+
+    fn propagated(lines: &[&str]) -> Vec<String> {
+        let mut server = Server::new(Version::V7_0);
+        let c = server.connect(0);
+        let mut out = Vec::new();
+        for line in lines {
+            let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+            for cmd in server.execute(1_000, c, &argv).propagate {
+                out.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn replicas_get_concrete_ids_and_exact_trims() {
+        assert_eq!(propagated(&["XADD s * f v", "XADD s 1000-* f v"]), ["XADD s 1000-0 f v", "XADD s 1000-1 f v"]);
+        let mut lines = vec!["CONFIG SET stream-node-max-entries 2".to_string()];
+        lines.extend((1..=5).map(|i| format!("XADD t {i}-0 f v")));
+        lines.push("XADD t MAXLEN ~ 2 6-0 f v".into());
+        lines.push("XTRIM t MINID ~ 6".into());
+        lines.push("XADD t 7-0 f v".into());
+        lines.push("XTRIM t MINID ~ 7".into());
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let out = propagated(&lines);
+        assert_eq!(out[5], "XADD t MAXLEN = 2 6-0 f v");
+        // `MINID ~ 6` removes no whole node: nothing changed, nothing is propagated.
+        assert_eq!(out[6], "XADD t 7-0 f v");
+        assert_eq!(out[7], "XTRIM t MINID = 7-0");
+        assert_eq!(out.len(), 8);
+    }
 }
