@@ -85,3 +85,19 @@ test('each client has its own connection state', async () => {
   assert.deepEqual(prompts, ['127.0.0.1:6379>', '127.0.0.1:6379[2]>', '127.0.0.1:6379>']);
   await context.close();
 });
+
+test('Tab completes, the hint shows the syntax, HELP explains a command', async () => {
+  const { page, context } = await openApp(app);
+  const input = page.getByRole('textbox', { name: 'Command' });
+  await input.fill('xgroup cr');
+  await input.press('Tab');
+  assert.equal(await input.inputValue(), 'xgroup CREATE');
+  await input.pressSequentially(' ');
+  assert.match(await page.locator('#command-hint').textContent(), /^XGROUP CREATE key group <id \| \$> \[MKSTREAM\]/);
+  await input.fill('');
+  await input.press('Tab');
+  assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'command-input', 'Tab with nothing to complete moves focus on');
+  await run(page, 'HELP XAUTOCLAIM');
+  assert.match(await lastReply(page), /XAUTOCLAIM key group consumer min-idle-time start \[COUNT count\] \[JUSTID\]/);
+  await context.close();
+});

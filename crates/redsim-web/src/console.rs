@@ -54,6 +54,7 @@ impl HistoryCursor {
 pub fn console(props: &ConsoleProps) -> Html {
     let input = use_node_ref();
     let cursor = use_mut_ref(HistoryCursor::default);
+    let typed = use_state(String::new);
     let log_end = use_node_ref();
 
     {
@@ -69,6 +70,7 @@ pub fn console(props: &ConsoleProps) -> Html {
         let input = input.clone();
         let on_run = props.on_run.clone();
         let history = props.history.clone();
+        let typed = typed.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(field) = input.cast::<web_sys::HtmlInputElement>() else {
                 return;
@@ -78,19 +80,31 @@ pub fn console(props: &ConsoleProps) -> Html {
                     e.prevent_default();
                     let line = field.value();
                     field.set_value("");
+                    typed.set(String::new());
                     *cursor.borrow_mut() = HistoryCursor::default();
                     on_run.emit(line);
+                }
+                // Tab completes a command or subcommand name; with nothing to complete it moves
+                // focus as usual, so keyboard users are never trapped.
+                "Tab" if !e.shift_key() => {
+                    if let Some(completed) = crate::completion::complete(&field.value()) {
+                        e.prevent_default();
+                        field.set_value(&completed);
+                        typed.set(completed);
+                    }
                 }
                 "ArrowUp" => {
                     e.prevent_default();
                     if let Some(line) = cursor.borrow_mut().older(&history, &field.value()) {
                         field.set_value(&line);
+                        typed.set(line);
                     }
                 }
                 "ArrowDown" => {
                     e.prevent_default();
                     if let Some(line) = cursor.borrow_mut().newer(&history) {
                         field.set_value(&line);
+                        typed.set(line);
                     }
                 }
                 _ => {}
@@ -122,6 +136,15 @@ pub fn console(props: &ConsoleProps) -> Html {
         })
     };
 
+    let oninput = {
+        let typed = typed.clone();
+        Callback::from(move |e: InputEvent| {
+            let field: web_sys::HtmlInputElement = e.target_unchecked_into();
+            typed.set(field.value());
+        })
+    };
+    let hint = crate::completion::hint(&typed);
+
     let focus_input = {
         let input = input.clone();
         Callback::from(move |_: MouseEvent| {
@@ -151,7 +174,12 @@ pub fn console(props: &ConsoleProps) -> Html {
                     placeholder="Type a command, e.g. PING"
                     {onkeydown}
                     {onpaste}
+                    {oninput}
+                    aria-describedby="command-hint"
                 />
+            </div>
+            <div id="command-hint" class="hint" title={hint.as_ref().map(|(_, summary)| summary.to_string())}>
+                { hint.map(|(syntax, _)| syntax).unwrap_or_else(|| "Tab completes command names · HELP <command> shows its syntax".into()) }
             </div>
         </section>
     }

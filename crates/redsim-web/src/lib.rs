@@ -7,6 +7,7 @@
 pub mod app;
 pub mod changes;
 pub mod clock;
+pub mod completion;
 pub mod console;
 pub mod state;
 pub mod streams;

@@ -173,6 +173,15 @@ impl AppState {
         let (output, is_error) = match split_args(line.as_bytes()) {
             None => (format!("{INVALID_ARGUMENTS}\n"), true),
             Some(argv) if argv.is_empty() => return,
+            // Like redis-cli, HELP is answered by the console itself, not sent to the server.
+            Some(argv) if argv[0].eq_ignore_ascii_case(b"help") => {
+                let topic = String::from_utf8_lossy(&argv[1..].join(&b' ')).into_owned();
+                match crate::completion::help(&topic) {
+                    Some(text) => (text, false),
+                    None if topic.is_empty() => ("To get help about a command, type: HELP <command>\n".into(), false),
+                    None => (format!("No help for '{topic}'\n"), true),
+                }
+            }
             Some(argv) => {
                 let id = self.session.clients()[self.client].id;
                 let reply = self.session.command(self.client, argv).reply.clone();
@@ -270,6 +279,16 @@ mod tests {
         state.run_line("HELLO 3");
         state.run_line("XINFO GROUPS s");
         assert!(state.transcript[3].output.starts_with("1) 1# \"name\" => \"g\"\n"), "{}", state.transcript[3].output);
+    }
+
+    #[test]
+    fn help_is_answered_by_the_console() {
+        let mut state = AppState::default();
+        state.run_line("HELP xack");
+        assert!(state.transcript[0].output.contains("XACK key group id [id ...]"));
+        assert_eq!(state.step_count(), 0, "HELP is not a server command");
+        state.run_line("help nosuch");
+        assert!(state.transcript[1].is_error);
     }
 
     #[test]
