@@ -12,7 +12,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 cargo bench -q -p redsim-engine 2>/dev/null | grep '^native' | tee "$OUT/native"
 CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -q --release -p redsim-web --target wasm32-unknown-unknown --test bench -- --nocapture 2>&1 \
+  cargo test --release -p redsim-web --target wasm32-unknown-unknown --test bench -- --nocapture 2>&1 \
   | grep -o 'wasm .*ops/s' | tee "$OUT/wasm"
 
 echo
