@@ -38,6 +38,8 @@ pub struct AppState {
     pub selected_stream: Option<String>,
     /// When stepping back: how many steps are shown. `None` follows the latest step.
     pub cursor: Option<usize>,
+    /// A message for the user (a session that could not be opened, a link made).
+    pub notice: Option<String>,
 }
 
 pub enum AppAction {
@@ -50,6 +52,16 @@ pub enum AppAction {
     StepForward,
     /// Shows the state after this many steps.
     Seek(usize),
+    /// Replaces the session with one saved as text; if it cannot be read, says why and keeps
+    /// the current one.
+    Load {
+        text: String,
+        source: &'static str,
+    },
+    /// Starts over with an empty session.
+    Reset,
+    Notify(String),
+    DismissNotice,
     /// Moves the virtual clock forward.
     Advance(u64),
     ClearTranscript,
@@ -70,7 +82,35 @@ impl AppState {
             client: 0,
             selected_stream: None,
             cursor: None,
+            notice: None,
         }
+    }
+
+    /// The session as text (see `saved`): what autosave, Export and Share keep.
+    pub fn to_text(&self) -> String {
+        let actions: Vec<_> = self.session.steps().iter().map(|s| s.action.clone()).collect();
+        crate::saved::encode(self.session.world().server.version(), &actions)
+    }
+
+    /// Rebuilds a session from its text by replaying every action.
+    pub fn from_text(text: &str) -> Result<AppState, String> {
+        let (version, actions) = crate::saved::decode(text)?;
+        let mut state = AppState::new(version);
+        for action in actions {
+            match action {
+                redsim_sim::Action::Command { client, argv } => {
+                    state.client = client;
+                    let shown = crate::saved::display_line(&argv);
+                    state.run_argv(&shown, argv);
+                }
+                redsim_sim::Action::Advance { ms } => {
+                    state.session.advance(ms);
+                    state.record_woken();
+                }
+            }
+        }
+        state.client = 0;
+        Ok(state)
     }
 
     /// Steps taken in the session.
@@ -170,27 +210,48 @@ impl AppState {
         self.remember(line);
         let prompt = self.prompt();
         let client = CLIENT_NAMES[self.client].to_string();
-        let (output, is_error) = match split_args(line.as_bytes()) {
-            None => (format!("{INVALID_ARGUMENTS}\n"), true),
+        let argv = match split_args(line.as_bytes()) {
+            None => {
+                let step = self.step_count();
+                let output = format!("{INVALID_ARGUMENTS}\n");
+                self.transcript.push(TranscriptEntry {
+                    step,
+                    client,
+                    prompt,
+                    line: line.to_string(),
+                    output,
+                    is_error: true,
+                });
+                return;
+            }
             Some(argv) if argv.is_empty() => return,
-            // Like redis-cli, HELP is answered by the console itself, not sent to the server.
-            Some(argv) if argv[0].eq_ignore_ascii_case(b"help") => {
-                let topic = String::from_utf8_lossy(&argv[1..].join(&b' ')).into_owned();
-                match crate::completion::help(&topic) {
-                    Some(text) => (text, false),
-                    None if topic.is_empty() => ("To get help about a command, type: HELP <command>\n".into(), false),
-                    None => (format!("No help for '{topic}'\n"), true),
-                }
-            }
-            Some(argv) => {
-                let id = self.session.clients()[self.client].id;
-                let reply = self.session.command(self.client, argv).reply.clone();
-                let protocol = self.session.world().server.protocol(id);
-                match reply {
-                    Some(reply) => (format_reply_for(&reply, protocol), reply.is_error()),
-                    None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
-                }
-            }
+            Some(argv) => argv,
+        };
+        // Like redis-cli, HELP is answered by the console itself, not sent to the server.
+        if argv[0].eq_ignore_ascii_case(b"help") {
+            let topic = String::from_utf8_lossy(&argv[1..].join(&b' ')).into_owned();
+            let (output, is_error) = match crate::completion::help(&topic) {
+                Some(text) => (text, false),
+                None if topic.is_empty() => ("To get help about a command, type: HELP <command>\n".into(), false),
+                None => (format!("No help for '{topic}'\n"), true),
+            };
+            let step = self.step_count();
+            self.transcript.push(TranscriptEntry { step, client, prompt, line: line.to_string(), output, is_error });
+            return;
+        }
+        self.run_argv(line, argv);
+    }
+
+    /// Sends a command for the current client and prints its reply as `line`.
+    fn run_argv(&mut self, line: &str, argv: Vec<Vec<u8>>) {
+        let prompt = self.prompt();
+        let client = CLIENT_NAMES[self.client].to_string();
+        let id = self.session.clients()[self.client].id;
+        let reply = self.session.command(self.client, argv).reply.clone();
+        let protocol = self.session.world().server.protocol(id);
+        let (output, is_error) = match reply {
+            Some(reply) => (format_reply_for(&reply, protocol), reply.is_error()),
+            None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
         let step = self.step_count();
         self.transcript.push(TranscriptEntry { step, client, prompt, line: line.to_string(), output, is_error });
@@ -232,6 +293,23 @@ impl Reducible for AppState {
                 next.seek(shown + 1);
             }
             AppAction::Seek(step) => next.seek(step),
+            AppAction::Load { text, source } => match AppState::from_text(&text) {
+                Ok(mut loaded) => {
+                    loaded.history = std::mem::take(&mut next.history);
+                    *next = loaded;
+                }
+                Err(e) => {
+                    next.notice =
+                        Some(format!("The {source} could not be opened: {e}. Your current session is unchanged."));
+                }
+            },
+            AppAction::Reset => {
+                let version = next.session.world().server.version();
+                let history = std::mem::take(&mut next.history);
+                *next = AppState { history, ..AppState::new(version) };
+            }
+            AppAction::Notify(text) => next.notice = Some(text),
+            AppAction::DismissNotice => next.notice = None,
             AppAction::ClearTranscript => next.transcript.clear(),
         }
         this
@@ -343,6 +421,37 @@ mod tests {
         assert_eq!(state.transcript.last().unwrap().output, "(integer) 1\n");
         assert_eq!(state.transcript.len(), 2);
         assert_eq!(state.cursor, None);
+    }
+
+    #[test]
+    fn sessions_save_as_text_and_load_back_exactly() {
+        let state = Rc::new(AppState::default());
+        let state =
+            state.reduce(AppAction::Run("XADD s 1-0 f \"a b\"\nXGROUP CREATE s g 0\nHELP XADD\nbad \"quote".into()));
+        let state = state.reduce(AppAction::Advance(1500)).reduce(AppAction::SelectClient(1));
+        let state = state.reduce(AppAction::Run("XREADGROUP GROUP g bob STREAMS s >".into()));
+        let text = state.to_text();
+        let loaded = AppState::from_text(&text).unwrap();
+        assert_eq!(loaded.to_text(), text);
+        assert_eq!(loaded.step_count(), state.step_count());
+        assert_eq!(loaded.elapsed_ms(), 1500);
+        let last = loaded.transcript.last().unwrap();
+        assert_eq!(last.client, "client-2");
+        assert_eq!(last.line, "XREADGROUP GROUP g bob STREAMS s >");
+        assert_eq!(last.output, state.transcript.last().unwrap().output);
+        assert_eq!(loaded.transcript[0].line, "XADD s 1-0 f \"a b\"");
+    }
+
+    #[test]
+    fn a_session_that_cannot_be_read_leaves_the_current_one_alone() {
+        let state = Rc::new(AppState::default()).reduce(AppAction::Run("SET k v".into()));
+        let state = state
+            .reduce(AppAction::Load { text: "redsim session 1\nredis 8.2\n7> GET k\n".into(), source: "shared link" });
+        assert_eq!(state.step_count(), 1);
+        let notice = state.notice.clone().unwrap();
+        assert!(notice.starts_with("The shared link could not be opened: line 3: there is no client"), "{notice}");
+        let state = state.reduce(AppAction::Reset);
+        assert_eq!((state.step_count(), state.transcript.len(), state.notice.clone()), (0, 0, None));
     }
 
     #[test]
