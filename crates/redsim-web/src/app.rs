@@ -5,6 +5,7 @@ use yew::prelude::*;
 use crate::changes::{describe, touched_ids};
 use crate::clock::Clock;
 use crate::console::Console;
+use crate::keep::{self, SessionBar};
 use crate::state::{AppAction, AppState, CLIENT_NAMES};
 use crate::streams::StreamsPanel;
 use crate::timeline::Timeline;
@@ -13,6 +14,51 @@ use crate::view;
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
+    {
+        // On first render: open a shared link, or the session saved in this browser.
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            if let Some(action) = keep::startup_action() {
+                state.dispatch(action);
+            }
+        });
+    }
+    {
+        // Save after every step (and after loads and resets).
+        let state = state.clone();
+        let version = (state.step_count(), state.transcript.len());
+        use_effect_with(version, move |_| keep::autosave(&state));
+    }
+    let on_share = {
+        let state = state.clone();
+        Callback::from(move |_: ()| {
+            let message = match keep::share(&state) {
+                Ok(_) => "The address bar now holds a link to this session: copy it to share.".to_string(),
+                Err(_) => "This browser did not let Redsim change the address bar.".to_string(),
+            };
+            state.dispatch(AppAction::Notify(message));
+        })
+    };
+    let on_export = {
+        let state = state.clone();
+        Callback::from(move |_: ()| {
+            if keep::export(&state).is_err() {
+                state.dispatch(AppAction::Notify("This browser did not allow the download.".into()));
+            }
+        })
+    };
+    let on_import = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(AppAction::Load { text, source: "imported file" }))
+    };
+    let on_reset = {
+        let state = state.clone();
+        Callback::from(move |_: ()| state.dispatch(AppAction::Reset))
+    };
+    let on_dismiss = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(AppAction::DismissNotice))
+    };
     let on_run = {
         let state = state.clone();
         Callback::from(move |text: String| state.dispatch(AppAction::Run(text)))
@@ -64,9 +110,16 @@ pub fn app() -> Html {
                     </select>
                 </label>
                 <Clock elapsed_ms={elapsed_ms} on_advance={on_advance} />
+                <SessionBar {on_share} {on_export} {on_import} {on_reset} />
                 <Timeline shown={shown} total={state.step_count()} on_back={dispatcher(|| AppAction::StepBack)}
                     on_forward={dispatcher(|| AppAction::StepForward)} on_seek={on_seek} />
             </header>
+            if let Some(notice) = &state.notice {
+                <p class="notice" role="alert">
+                    { notice }
+                    <button type="button" class="dismiss" aria-label="Dismiss" onclick={on_dismiss}>{ "×" }</button>
+                </p>
+            }
             if state.cursor.is_some() {
                 <p class="history-banner" role="status">
                     { format!("Showing step {shown} of {}. Typing a command here drops the steps after it.", state.step_count()) }

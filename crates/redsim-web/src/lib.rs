@@ -9,6 +9,7 @@ pub mod changes;
 pub mod clock;
 pub mod completion;
 pub mod console;
+pub mod keep;
 pub mod saved;
 pub mod state;
 pub mod streams;

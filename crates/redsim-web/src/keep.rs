@@ -1,0 +1,109 @@
+//! Keeping and sharing sessions in the browser: autosave to local storage, a `#session=` link,
+//! a text file to export and import. The text itself is `saved`'s; this is the browser plumbing.
+
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+use crate::saved::{from_base64url, to_base64url};
+use crate::state::{AppAction, AppState};
+
+const STORAGE_KEY: &str = "redsim.session";
+const LINK_PREFIX: &str = "#session=";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+/// What to open when the page loads: a shared link wins over the saved session.
+pub fn startup_action() -> Option<AppAction> {
+    let hash = window()?.location().hash().ok().unwrap_or_default();
+    if let Some(encoded) = hash.strip_prefix(LINK_PREFIX) {
+        return Some(match from_base64url(encoded).and_then(|b| String::from_utf8(b).ok()) {
+            Some(text) => AppAction::Load { text, source: "shared link" },
+            None => AppAction::Notify(
+                "The shared link could not be opened: it is cut or changed. Your current session is unchanged.".into(),
+            ),
+        });
+    }
+    let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
+    Some(AppAction::Load { text, source: "saved session" })
+}
+
+pub fn autosave(state: &AppState) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(STORAGE_KEY, &state.to_text());
+    }
+}
+
+/// Puts the session in the address bar as a link.
+pub fn share(state: &AppState) -> Result<String, JsValue> {
+    let window = window().ok_or(JsValue::NULL)?;
+    let location = window.location();
+    let url = format!(
+        "{}{}{}{LINK_PREFIX}{}",
+        location.origin()?,
+        location.pathname()?,
+        location.search()?,
+        to_base64url(state.to_text().as_bytes())
+    );
+    window.history()?.replace_state_with_url(&JsValue::NULL, "", Some(&url))?;
+    Ok(url)
+}
+
+/// Offers the session as a downloaded text file.
+pub fn export(state: &AppState) -> Result<(), JsValue> {
+    let document = window().and_then(|w| w.document()).ok_or(JsValue::NULL)?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(&state.to_text()));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download("redsim-session.txt");
+    link.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SessionBarProps {
+    pub on_share: Callback<()>,
+    pub on_export: Callback<()>,
+    pub on_import: Callback<String>,
+    pub on_reset: Callback<()>,
+}
+
+/// Share, Export, Import and Reset.
+#[function_component(SessionBar)]
+pub fn session_bar(props: &SessionBarProps) -> Html {
+    let on_file = {
+        let on_import = props.on_import.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            let on_import = on_import.clone();
+            yew::platform::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                on_import.emit(text.ok().and_then(|t| t.as_string()).unwrap_or_default());
+            });
+        })
+    };
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    html! {
+        <div class="session-bar" role="group" aria-label="Session">
+            <button type="button" onclick={click(&props.on_share)}>{ "Share" }</button>
+            <button type="button" onclick={click(&props.on_export)}>{ "Export" }</button>
+            <label class="import">
+                <span>{ "Import" }</span>
+                <input type="file" accept=".txt,text/plain" aria-label="Import a session file" onchange={on_file} />
+            </label>
+            <button type="button" onclick={click(&props.on_reset)}>{ "Reset" }</button>
+        </div>
+    }
+}
