@@ -59,10 +59,14 @@ test('Up and Down walk the history; Enter on a recalled line runs it', async () 
 test('the virtual clock expires keys; dark scheme and a phone-sized screen stay readable', async () => {
   const { page, context } = await openApp(app, { colorScheme: 'dark', viewport: { width: 390, height: 780 } });
   await run(page, 'SET session abc PX 1500');
+  assert.equal(await page.locator('[data-key="session"]').getAttribute('data-ttl-ms'), '1500');
+  assert.equal(await page.locator('[data-key="session"]').getAttribute('data-type'), 'string');
   await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  assert.equal(await page.locator('[data-key="session"]').getAttribute('data-ttl-ms'), '500', 'the TTL counts down in virtual time');
   await run(page, 'GET session');
   assert.equal(await lastReply(page), '"abc"\n');
   await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  assert.equal(await page.locator('[data-key="session"]').count(), 0, 'an expired key leaves the browser');
   await run(page, 'GET session');
   assert.equal(await lastReply(page), '(nil)\n');
   assert.equal((await page.getByLabel('Virtual time').textContent()).trim(), '00:00:02.000');

@@ -65,7 +65,7 @@ test('dark scheme and a phone screen', async () => {
   await page.locator('[data-group="g"]').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   assert.equal(overflow, false, 'no horizontal scrolling at 390 px');
-  await page.locator('[aria-label="Streams"]').scrollIntoViewIfNeeded();
+  await page.locator('[aria-label="Pictures"]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SHOTS, 'streams-dark-mobile.png'), fullPage: true });
   await context.close();
 });

@@ -91,6 +91,7 @@ pub fn app() -> Html {
     let version = state.session.world().server.version().full();
     let world = state.shown_world();
     let streams = view::streams(&world, state.client);
+    let keys = view::keys(&world, state.client);
     let effects = state.shown_effects();
     let (changes, touched) = (describe(effects), touched_ids(effects));
     let shown = state.shown_step();
@@ -132,7 +133,7 @@ pub fn app() -> Html {
                     prompt={state.prompt()}
                     on_run={on_run}
                 />
-                <StreamsPanel streams={streams} selected={state.selected_stream.clone()}
+                <StreamsPanel {keys} streams={streams} selected={state.selected_stream.clone()}
                     on_select={on_select_stream} changes={changes} touched={touched} />
             </main>
         </div>

@@ -88,9 +88,48 @@ fn summary(fields: &[(Vec<u8>, Vec<u8>)]) -> String {
     }
 }
 
+/// One key as the keyspace browser lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyView {
+    pub key: String,
+    /// What `TYPE` answers.
+    pub kind: &'static str,
+    /// Milliseconds left before it expires, in virtual time.
+    pub ttl_ms: Option<u64>,
+    /// Length for a stream (entries) or a string (bytes).
+    pub size: u64,
+    /// A string's value as redis-cli would print it.
+    pub value: Option<String>,
+}
+
+fn selected_db(world: &World, client: usize) -> usize {
+    world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db)
+}
+
+/// Every live key in the database client number `client` has selected, in key order.
+pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
+    let db = &world.server.dbs[selected_db(world, client)];
+    db.keys()
+        .filter(|(key, _)| !db.is_expired(key, world.now_ms))
+        .map(|(key, value)| {
+            let (size, shown) = match value {
+                Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
+                Value::Stream(s) => (s.length, None),
+            };
+            KeyView {
+                key: text(key),
+                kind: value.type_name(),
+                ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(world.now_ms)),
+                size,
+                value: shown,
+            }
+        })
+        .collect()
+}
+
 /// Every stream in the database that client number `client` has selected, by key.
 pub fn streams(world: &World, client: usize) -> Vec<StreamView> {
-    let db = world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db);
+    let db = selected_db(world, client);
     world.server.dbs[db]
         .keys()
         .filter(|(key, _)| !world.server.dbs[db].is_expired(key, world.now_ms))
@@ -241,6 +280,19 @@ mod tests {
         assert_eq!(alice.pending.len(), 1);
         let s = &streams(state.session.world(), 0)[0];
         assert_eq!(s.nodes[0].entries[0].group_marks, ["g"]);
+    }
+
+    #[test]
+    fn keys_list_type_ttl_and_size() {
+        let mut state =
+            state_after(&["SET greeting \"hi there\" PX 5000", "XADD s 1-0 f v", "XADD s 2-0 f v", "SET gone x PX 10"]);
+        state.session.advance(1000);
+        let keys = keys(state.session.world(), 0);
+        let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(names, ["greeting", "s"], "an expired key is not listed even before it is removed");
+        assert_eq!((keys[0].kind, keys[0].ttl_ms, keys[0].size), ("string", Some(4000), 8));
+        assert_eq!(keys[0].value.as_deref(), Some("\"hi there\""));
+        assert_eq!((keys[1].kind, keys[1].ttl_ms, keys[1].size), ("stream", None, 2));
     }
 
     #[test]

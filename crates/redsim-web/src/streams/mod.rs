@@ -2,14 +2,16 @@
 //! with consumers and the PEL (`groups`).
 
 mod groups;
+mod keyspace;
 mod tape;
 
 use yew::prelude::*;
 
-use crate::view::StreamView;
+use crate::view::{KeyView, StreamView};
 
 #[derive(Properties, PartialEq)]
 pub struct StreamsPanelProps {
+    pub keys: Vec<KeyView>,
     pub streams: Vec<StreamView>,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
@@ -25,7 +27,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
         .and_then(|key| props.streams.iter().find(|s| &s.key == key))
         .or_else(|| props.streams.last());
     html! {
-        <section class="pictures" aria-label="Streams">
+        <section class="pictures" aria-label="Pictures">
             <div class="changes" aria-live="polite" aria-label="What changed">
                 if props.changes.is_empty() {
                     <p class="quiet">{ "Run a command to see what it changes." }</p>
@@ -33,6 +35,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                     <ul>{ for props.changes.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
                 }
             </div>
+            <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()} />
             if props.streams.is_empty() {
                 <div class="empty-state">
                     <h2>{ "No streams yet" }</h2>

@@ -1,0 +1,65 @@
+//! The keyspace browser: every key with its type, time to live (counting down in virtual time)
+//! and size. Selecting a stream shows its picture; selecting a string shows its value.
+
+use yew::prelude::*;
+
+use crate::view::KeyView;
+
+#[derive(Properties, PartialEq)]
+pub struct KeyspaceProps {
+    pub keys: Vec<KeyView>,
+    pub selected: Option<String>,
+    pub on_select: Callback<String>,
+}
+
+fn ttl(ms: Option<u64>) -> String {
+    match ms {
+        None => "no TTL".into(),
+        Some(ms) if ms < 10_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        Some(ms) => format!("{} s", ms / 1000),
+    }
+}
+
+#[function_component(Keyspace)]
+pub fn keyspace(props: &KeyspaceProps) -> Html {
+    if props.keys.is_empty() {
+        return html! {};
+    }
+    let selected_string = props
+        .selected
+        .as_ref()
+        .and_then(|k| props.keys.iter().find(|v| &v.key == k))
+        .and_then(|k| k.value.clone().map(|v| (k.key.clone(), v)));
+    html! {
+        <section class="keyspace" aria-label="Keyspace">
+            <table>
+                <caption>{ format!("Keys ({})", props.keys.len()) }</caption>
+                <thead><tr><th scope="col">{ "key" }</th><th scope="col">{ "type" }</th>
+                    <th scope="col">{ "TTL" }</th><th scope="col">{ "size" }</th></tr></thead>
+                <tbody>
+                    { for props.keys.iter().map(|k| {
+                        let key = k.key.clone();
+                        let on_select = props.on_select.clone();
+                        let active = props.selected.as_ref() == Some(&k.key);
+                        let unit = if k.kind == "stream" { "entries" } else { "bytes" };
+                        html! {
+                            <tr data-key={k.key.clone()} data-type={k.kind} data-ttl-ms={k.ttl_ms.map(|t| t.to_string())}
+                                class={classes!(active.then_some("active"))}>
+                                <td><button type="button" class="key-link" aria-pressed={active.to_string()}
+                                    onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &k.key }</button></td>
+                                <td>{ k.kind }</td>
+                                <td class={classes!(k.ttl_ms.is_some().then_some("ttl"))}>{ ttl(k.ttl_ms) }</td>
+                                <td>{ format!("{} {unit}", k.size) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            if let Some((key, value)) = selected_string {
+                <div class="string-value" aria-label={format!("Value of {key}")}>
+                    <span class="quiet">{ format!("{key} = ") }</span><code>{ value }</code>
+                </div>
+            }
+        </section>
+    }
+}
