@@ -1,5 +1,7 @@
 //! A session: what a learner does in the console, as a list of actions replayed on the engine.
 
+use std::rc::Rc;
+
 use redsim_engine::{Argv, ClientId, Effect, Reply, Server, Version};
 
 use crate::timeline::Timeline;
@@ -88,7 +90,8 @@ pub struct Session {
     initial: World,
     world: World,
     timeline: Timeline<World>,
-    steps: Vec<Step>,
+    /// Shared, so that copying a session (the app does on every action) stays cheap.
+    steps: Vec<Rc<Step>>,
 }
 
 impl Session {
@@ -102,7 +105,7 @@ impl Session {
         &self.world
     }
 
-    pub fn steps(&self) -> &[Step] {
+    pub fn steps(&self) -> &[Rc<Step>] {
         &self.steps
     }
 
@@ -117,7 +120,7 @@ impl Session {
     /// Runs an action at the end of the timeline and returns its step.
     pub fn act(&mut self, action: Action) -> &Step {
         let step = self.world.apply(&action);
-        self.steps.push(step);
+        self.steps.push(Rc::new(step));
         self.timeline.record(self.steps.len(), &self.world);
         self.steps.last().expect("just pushed")
     }

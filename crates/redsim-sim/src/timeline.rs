@@ -1,5 +1,8 @@
 //! Snapshots spaced along a timeline, so any step can be rebuilt by replaying a bounded number of
 //! actions from the nearest one, while memory stays bounded (one snapshot per `SPACING` steps).
+//! Snapshots are shared (`Rc`), so copying a timeline costs a reference count per snapshot.
+
+use std::rc::Rc;
 
 /// Steps between snapshots: replaying at most this many actions rebuilds any step.
 pub const SPACING: usize = 64;
@@ -7,7 +10,7 @@ pub const SPACING: usize = 64;
 #[derive(Clone, Debug)]
 pub struct Timeline<S> {
     /// `(steps done, state after them)`, in increasing order of steps.
-    snapshots: Vec<(usize, S)>,
+    snapshots: Vec<(usize, Rc<S>)>,
 }
 
 impl<S: Clone> Timeline<S> {
@@ -18,14 +21,14 @@ impl<S: Clone> Timeline<S> {
     /// Called after each step with the number of steps done so far.
     pub fn record(&mut self, steps_done: usize, state: &S) {
         if steps_done % SPACING == 0 {
-            self.snapshots.push((steps_done, state.clone()));
+            self.snapshots.push((steps_done, Rc::new(state.clone())));
         }
     }
 
     /// The latest snapshot taken at or before `steps_done`.
     pub fn nearest(&self, steps_done: usize) -> Option<(usize, &S)> {
         let i = self.snapshots.partition_point(|(at, _)| *at <= steps_done);
-        i.checked_sub(1).map(|i| (self.snapshots[i].0, &self.snapshots[i].1))
+        i.checked_sub(1).map(|i| (self.snapshots[i].0, &*self.snapshots[i].1))
     }
 
     pub fn forget_after(&mut self, steps_done: usize) {

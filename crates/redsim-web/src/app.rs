@@ -11,6 +11,9 @@ use crate::streams::StreamsPanel;
 use crate::timeline::Timeline;
 use crate::view;
 
+/// Transcript lines the console draws at most.
+const CONSOLE_LINES: usize = 300;
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
@@ -95,7 +98,10 @@ pub fn app() -> Html {
     let effects = state.shown_effects();
     let (changes, touched) = (describe(effects), touched_ids(effects));
     let shown = state.shown_step();
-    let transcript: Vec<_> = state.transcript.iter().filter(|e| e.step <= shown).cloned().collect();
+    // The console draws the newest lines up to the shown step; a long session stays fast.
+    let upto = state.transcript.partition_point(|e| e.step <= shown);
+    let first = upto.saturating_sub(CONSOLE_LINES);
+    let transcript = state.transcript[first..upto].to_vec();
     let elapsed_ms = world.now_ms - redsim_sim::START_MS;
     html! {
         <div class="app">
@@ -129,6 +135,7 @@ pub fn app() -> Html {
             <main class="panels">
                 <Console
                     transcript={transcript}
+                    hidden={first}
                     history={state.history.clone()}
                     prompt={state.prompt()}
                     on_run={on_run}

@@ -1,6 +1,8 @@
 //! The console: a transcript that reads like a redis-cli session, and one input line.
 //! Enter runs the line, Up and Down walk the history; pasted text with several lines runs each.
 
+use std::rc::Rc;
+
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -8,8 +10,12 @@ use crate::state::TranscriptEntry;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {
-    pub transcript: Vec<TranscriptEntry>,
-    pub history: Vec<String>,
+    /// The newest entries up to the shown step (the console does not draw a whole long session).
+    pub transcript: Vec<Rc<TranscriptEntry>>,
+    /// Earlier entries not drawn.
+    #[prop_or_default]
+    pub hidden: usize,
+    pub history: Vec<Rc<str>>,
     pub prompt: String,
     pub on_run: Callback<String>,
 }
@@ -24,7 +30,7 @@ pub struct HistoryCursor {
 
 impl HistoryCursor {
     /// Up: the previous (older) entry, staying on the oldest.
-    pub fn older(&mut self, history: &[String], current: &str) -> Option<String> {
+    pub fn older(&mut self, history: &[Rc<str>], current: &str) -> Option<String> {
         let index = match self.index {
             None if history.is_empty() => return None,
             None => {
@@ -34,15 +40,15 @@ impl HistoryCursor {
             Some(i) => i.saturating_sub(1),
         };
         self.index = Some(index);
-        Some(history[index].clone())
+        Some(history[index].to_string())
     }
 
     /// Down: the next (newer) entry, then the draft.
-    pub fn newer(&mut self, history: &[String]) -> Option<String> {
+    pub fn newer(&mut self, history: &[Rc<str>]) -> Option<String> {
         let i = self.index?;
         if i + 1 < history.len() {
             self.index = Some(i + 1);
-            Some(history[i + 1].clone())
+            Some(history[i + 1].to_string())
         } else {
             self.index = None;
             Some(std::mem::take(&mut self.draft))
@@ -157,7 +163,10 @@ pub fn console(props: &ConsoleProps) -> Html {
     html! {
         <section class="console" aria-label="Console" onclick={focus_input}>
             <div class="transcript" role="log" aria-live="polite" aria-label="Transcript">
-                { for props.transcript.iter().map(entry_view) }
+                if props.hidden > 0 {
+                    <p class="quiet earlier">{ format!("{} earlier lines not shown", props.hidden) }</p>
+                }
+                { for props.transcript.iter().map(|e| entry_view(e)) }
                 <div ref={log_end}></div>
             </div>
             <div class="input-line">
@@ -201,7 +210,7 @@ mod tests {
 
     #[test]
     fn history_walks_up_and_back_down_to_the_draft() {
-        let history = vec!["a".to_string(), "b".to_string()];
+        let history: Vec<Rc<str>> = vec![Rc::from("a"), Rc::from("b")];
         let mut cursor = HistoryCursor::default();
         assert_eq!(cursor.older(&history, "dra"), Some("b".into()));
         assert_eq!(cursor.older(&history, "b"), Some("a".into()));

@@ -29,9 +29,10 @@ pub struct TranscriptEntry {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub session: Session,
-    pub transcript: Vec<TranscriptEntry>,
+    /// Shared entries: the state is copied on every action, and this grows with the session.
+    pub transcript: Vec<Rc<TranscriptEntry>>,
     /// Lines typed, oldest first, without consecutive duplicates (as redis-cli's linenoise keeps).
-    pub history: Vec<String>,
+    pub history: Vec<Rc<str>>,
     /// Index into `CLIENT_NAMES` of the client that runs the next line.
     pub client: usize,
     /// The stream key the pictures show (the newest stream when unset or gone).
@@ -169,19 +170,19 @@ impl AppState {
     fn record_woken(&mut self) {
         let Some(step) = self.session.steps().last() else { return };
         let world = self.session.world();
-        let entries: Vec<TranscriptEntry> = step
+        let entries: Vec<Rc<TranscriptEntry>> = step
             .woken
             .iter()
             .map(|(client, reply)| {
                 let protocol = world.server.protocol(world.clients[*client].id);
-                TranscriptEntry {
+                Rc::new(TranscriptEntry {
                     step: self.session.steps().len(),
                     client: CLIENT_NAMES[*client].to_string(),
                     prompt: format!("{} woke:", CLIENT_NAMES[*client]),
                     line: String::new(),
                     output: format_reply_for(reply, protocol),
                     is_error: reply.is_error(),
-                }
+                })
             })
             .collect();
         self.transcript.extend(entries);
@@ -197,14 +198,14 @@ impl AppState {
             // Like a redis-cli waiting on BLOCK: this client can type again once it is answered.
             let client = CLIENT_NAMES[self.client].to_string();
             let output = format!("{client} is blocked; pick another client or move the clock forward\n");
-            self.transcript.push(TranscriptEntry {
+            self.transcript.push(Rc::new(TranscriptEntry {
                 step: self.step_count(),
                 client,
                 prompt: self.prompt(),
                 line: line.to_string(),
                 output,
                 is_error: true,
-            });
+            }));
             return;
         }
         self.remember(line);
@@ -214,14 +215,14 @@ impl AppState {
             None => {
                 let step = self.step_count();
                 let output = format!("{INVALID_ARGUMENTS}\n");
-                self.transcript.push(TranscriptEntry {
+                self.transcript.push(Rc::new(TranscriptEntry {
                     step,
                     client,
                     prompt,
                     line: line.to_string(),
                     output,
                     is_error: true,
-                });
+                }));
                 return;
             }
             Some(argv) if argv.is_empty() => return,
@@ -236,7 +237,14 @@ impl AppState {
                 None => (format!("No help for '{topic}'\n"), true),
             };
             let step = self.step_count();
-            self.transcript.push(TranscriptEntry { step, client, prompt, line: line.to_string(), output, is_error });
+            self.transcript.push(Rc::new(TranscriptEntry {
+                step,
+                client,
+                prompt,
+                line: line.to_string(),
+                output,
+                is_error,
+            }));
             return;
         }
         self.run_argv(line, argv);
@@ -254,13 +262,20 @@ impl AppState {
             None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
         let step = self.step_count();
-        self.transcript.push(TranscriptEntry { step, client, prompt, line: line.to_string(), output, is_error });
+        self.transcript.push(Rc::new(TranscriptEntry {
+            step,
+            client,
+            prompt,
+            line: line.to_string(),
+            output,
+            is_error,
+        }));
         self.record_woken();
     }
 
     fn remember(&mut self, line: &str) {
-        if self.history.last().map(String::as_str) != Some(line) {
-            self.history.push(line.to_string());
+        if self.history.last().map(|l| &**l) != Some(line) {
+            self.history.push(Rc::from(line));
             if self.history.len() > HISTORY_LIMIT {
                 self.history.remove(0);
             }
@@ -384,7 +399,7 @@ mod tests {
         let state = state.reduce(AppAction::Run("SET a 1\nGET a\nGET a\n".into()));
         assert_eq!(state.transcript.len(), 3);
         assert_eq!(state.transcript[2].output, "\"1\"\n");
-        assert_eq!(state.history, ["SET a 1", "GET a"]);
+        assert_eq!(state.history.iter().map(|l| &**l).collect::<Vec<_>>(), ["SET a 1", "GET a"]);
     }
 
     #[test]

@@ -47,24 +47,25 @@ async fn console_shows_entries_with_prompt_and_error_style() {
     let root = fresh_root();
     let props = ConsoleProps {
         transcript: vec![
-            TranscriptEntry {
+            std::rc::Rc::new(TranscriptEntry {
                 step: 1,
                 client: "client-1".into(),
                 prompt: "127.0.0.1:6379>".into(),
                 line: "GET k".into(),
                 output: "\"v\"\n".into(),
                 is_error: false,
-            },
-            TranscriptEntry {
+            }),
+            std::rc::Rc::new(TranscriptEntry {
                 step: 2,
                 client: "client-1".into(),
                 prompt: "127.0.0.1:6379>".into(),
                 line: "NOPE".into(),
                 output: "(error) ERR unknown command 'NOPE', with args beginning with: \n".into(),
                 is_error: true,
-            },
+            }),
         ],
         history: vec![],
+        hidden: 0,
         prompt: "127.0.0.1:6379>".into(),
         on_run: Callback::noop(),
     };

@@ -1,0 +1,71 @@
+// Speed of the app in headless Chromium (a benchmark that prints figures; no assertions on time):
+//   node tests/e2e/perf.mjs            (after ./x build; run by scripts/bench-app.sh)
+// - first render: navigation start to the console's input being on screen;
+// - a command in a 10,000-step session: Enter to reply and pictures on screen;
+// - stepping back to the middle of that session.
+import { openApp, run, startApp } from './helpers.mjs';
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function sessionText(steps) {
+  const lines = ['redsim session 1', 'redis 8.2', '1> XGROUP CREATE big g $ MKSTREAM'];
+  for (let i = 1; i < steps; i++) lines.push(`1> XADD big ${i}-0 n ${i}`);
+  return lines.join('\n') + '\n';
+}
+
+const app = await startApp();
+try {
+  const renders = [];
+  for (let i = 0; i < 5; i++) {
+    const { page, context } = await openApp(app);
+    renders.push(await page.evaluate(() => performance.now()));
+    await context.close();
+  }
+  console.log(`first render (navigation to console ready): median ${median(renders).toFixed(0)} ms of 5`);
+
+  const hash = '#session=' + Buffer.from(sessionText(10_000)).toString('base64url');
+  const { page, context, errors } = await openApp(app, { hash, viewport: { width: 1400, height: 900 } });
+  page.on('crash', () => console.log('page crashed'));
+  page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text().slice(0, 300)); });
+  const loadStart = Date.now();
+  await page.locator('[data-fact="length"]').getByText('9999').waitFor({ timeout: 120_000 });
+  console.log(`opening a 10,000-step session from a link: ${Date.now() - loadStart} ms after first render`);
+
+  const commands = [];
+  for (let i = 0; i < 7; i++) {
+    const input = page.getByRole('textbox', { name: 'Command' });
+    await input.fill(`XADD big ${20_000 + i}-0 n x`);
+    const ms = await page.evaluate(async (line) => {
+      const input = document.querySelector('input[aria-label="Command"]');
+      const last = () => [...document.querySelectorAll('[role="log"] .entry .typed')].pop()?.textContent;
+      const t0 = performance.now();
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      // The console shows at most 300 lines, so wait for this command's line, not for a count.
+      while (last() !== line) {
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      return performance.now() - t0;
+    }, `XADD big ${20_000 + i}-0 n x`);
+    commands.push(ms);
+  }
+  console.log(`a command in a 10,000-step session (Enter to reply and pictures drawn): median ${median(commands).toFixed(1)} ms of 7`);
+
+  const seeks = [];
+  for (const step of [5_000, 2_500, 7_500, 1_234, 9_000]) {
+    const ms = await page.evaluate(async (step) => {
+      const slider = document.querySelector('input[aria-label="Step"]');
+      const t0 = performance.now();
+      slider.value = String(step);
+      slider.dispatchEvent(new InputEvent('input', { bubbles: true }));
+      while (!document.querySelector('[aria-label="Shown step"]').textContent.startsWith(`step ${step} `)) {
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      return performance.now() - t0;
+    }, step);
+    seeks.push(ms);
+  }
+  console.log(`stepping back anywhere in that session: median ${median(seeks).toFixed(1)} ms of 5`);
+  await context.close();
+} finally {
+  await app.close();
+}
