@@ -28,7 +28,9 @@ impl<'a> Args<'a> {
         self.argv.get(self.pos).map(Vec::as_slice)
     }
 
-    /// The next argument; a syntax error when there is none.
+    /// The next argument; a syntax error when there is none. (Not an `Iterator`: running out is
+    /// an error reply, not the end of a sequence.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<&'a [u8]> {
         let arg = self.peek().ok_or(Error::Syntax)?;
         self.pos += 1;

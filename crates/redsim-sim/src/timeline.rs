@@ -20,7 +20,7 @@ impl<S: Clone> Timeline<S> {
 
     /// Called after each step with the number of steps done so far.
     pub fn record(&mut self, steps_done: usize, state: &S) {
-        if steps_done % SPACING == 0 {
+        if steps_done.is_multiple_of(SPACING) {
             self.snapshots.push((steps_done, Rc::new(state.clone())));
         }
     }

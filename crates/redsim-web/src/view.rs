@@ -221,8 +221,8 @@ pub fn sorted_pel(pel: &[PendingView], order: PelOrder) -> Vec<PendingView> {
     let mut rows = pel.to_vec();
     match order {
         PelOrder::Id => {}
-        PelOrder::IdleDescending => rows.sort_by(|a, b| b.idle_ms.cmp(&a.idle_ms)),
-        PelOrder::DeliveriesDescending => rows.sort_by(|a, b| b.delivery_count.cmp(&a.delivery_count)),
+        PelOrder::IdleDescending => rows.sort_by_key(|r| std::cmp::Reverse(r.idle_ms)),
+        PelOrder::DeliveriesDescending => rows.sort_by_key(|r| std::cmp::Reverse(r.delivery_count)),
     }
     rows
 }

@@ -249,7 +249,7 @@ fn config_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 
 fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let rest = args.rest();
-    if rest.len() % 2 != 0 {
+    if !rest.len().is_multiple_of(2) {
         return Err(Error::WrongArity { name: "config|set".into() });
     }
     let mut limits = ctx.server.config.stream_node_limits;

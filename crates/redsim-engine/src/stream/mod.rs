@@ -357,7 +357,7 @@ mod tests {
         assert_eq!(s.delete(StreamId::new(1, 0)), None);
         assert_eq!(s.delete(StreamId::new(2, 0)), Some(true));
         assert!(s.nodes.is_empty());
-        assert_eq!(add(&mut s, 3).new_node, true);
+        assert!(add(&mut s, 3).new_node);
     }
 
     #[test]

@@ -107,7 +107,7 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
     }
     let streams_at = streams_at.ok_or(Error::Syntax)?;
     let rest = args.rest();
-    if rest.len() % 2 != 0 {
+    if !rest.len().is_multiple_of(2) {
         return Err(Error::other(if ctx.version().at_least(8, 0) {
             if with_group {
                 format!("ERR Unbalanced '{name}' list of streams: for each stream key an ID or '>' must be specified.")
