@@ -22,14 +22,24 @@ const HEADER: &str = "redsim session 1";
 
 /// The text of a session with these actions.
 pub fn encode(version: Version, actions: &[Action]) -> String {
+    let lines: Vec<String> = actions.iter().map(encode_action).collect();
+    assemble(version, lines.iter().map(String::as_str))
+}
+
+/// One action's line (without its newline).
+pub fn encode_action(action: &Action) -> String {
+    match action {
+        Action::Command { client, argv } => format!("{}> {}", client + 1, display_line(argv)),
+        Action::Advance { ms } => format!("+{ms}ms"),
+    }
+}
+
+/// The whole text from lines already encoded one by one.
+pub fn assemble<'a>(version: Version, lines: impl Iterator<Item = &'a str>) -> String {
     let mut text = format!("{HEADER}\nredis {version}\n");
-    for action in actions {
-        match action {
-            Action::Command { client, argv } => {
-                text.push_str(&format!("{}> {}\n", client + 1, display_line(argv)));
-            }
-            Action::Advance { ms } => text.push_str(&format!("+{ms}ms\n")),
-        }
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
     }
     text
 }

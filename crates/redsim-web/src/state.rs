@@ -41,6 +41,9 @@ pub struct AppState {
     pub cursor: Option<usize>,
     /// A message for the user (a session that could not be opened, a link made).
     pub notice: Option<String>,
+    /// Each step's line of the saved text, encoded once when the step is taken: saving after
+    /// every step then costs a concatenation, not re-encoding the whole session.
+    saved_lines: Vec<Rc<str>>,
 }
 
 pub enum AppAction {
@@ -84,13 +87,21 @@ impl AppState {
             selected_stream: None,
             cursor: None,
             notice: None,
+            saved_lines: Vec::new(),
         }
     }
 
     /// The session as text (see `saved`): what autosave, Export and Share keep.
     pub fn to_text(&self) -> String {
-        let actions: Vec<_> = self.session.steps().iter().map(|s| s.action.clone()).collect();
-        crate::saved::encode(self.session.world().server.version(), &actions)
+        crate::saved::assemble(self.session.world().server.version(), self.saved_lines.iter().map(|l| &**l))
+    }
+
+    /// Encodes the steps taken since the last call (one line each) for `to_text`.
+    fn record_lines(&mut self) {
+        let steps = self.session.steps();
+        let new: Vec<Rc<str>> =
+            steps[self.saved_lines.len()..].iter().map(|s| Rc::from(crate::saved::encode_action(&s.action))).collect();
+        self.saved_lines.extend(new);
     }
 
     /// Rebuilds a session from its text by replaying every action.
@@ -106,6 +117,7 @@ impl AppState {
                 }
                 redsim_sim::Action::Advance { ms } => {
                     state.session.advance(ms);
+                    state.record_lines();
                     state.record_woken();
                 }
             }
@@ -146,6 +158,7 @@ impl AppState {
     fn branch_here(&mut self) {
         if let Some(step) = self.cursor.take() {
             self.session.truncate(step);
+            self.saved_lines.truncate(step);
             self.transcript.retain(|e| e.step <= step);
         }
     }
@@ -256,6 +269,7 @@ impl AppState {
         let client = CLIENT_NAMES[self.client].to_string();
         let id = self.session.clients()[self.client].id;
         let reply = self.session.command(self.client, argv).reply.clone();
+        self.record_lines();
         let protocol = self.session.world().server.protocol(id);
         let (output, is_error) = match reply {
             Some(reply) => (format_reply_for(&reply, protocol), reply.is_error()),
@@ -297,6 +311,7 @@ impl Reducible for AppState {
             AppAction::Advance(ms) => {
                 next.branch_here();
                 next.session.advance(ms);
+                next.record_lines();
                 next.record_woken();
             }
             AppAction::StepBack => {
@@ -448,6 +463,12 @@ mod tests {
         let text = state.to_text();
         let loaded = AppState::from_text(&text).unwrap();
         assert_eq!(loaded.to_text(), text);
+        let actions: Vec<_> = state.session.steps().iter().map(|s| s.action.clone()).collect();
+        assert_eq!(
+            text,
+            crate::saved::encode(redsim_engine::Version::LATEST, &actions),
+            "incremental lines match a full encoding"
+        );
         assert_eq!(loaded.step_count(), state.step_count());
         assert_eq!(loaded.elapsed_ms(), 1500);
         let last = loaded.transcript.last().unwrap();
