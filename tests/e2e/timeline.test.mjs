@@ -41,3 +41,20 @@ test('step back, step forward, scrub and branch', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('Play replays the session step by step; Pause stops it', async () => {
+  const { page, context, errors } = await openApp(app);
+  for (let i = 1; i <= 3; i++) await run(page, `XADD s ${i}-0 f v`);
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByLabel('Shown step').getByText('step 1 / 3').waitFor();
+  await page.getByLabel('Shown step').getByText('step 2 / 3').waitFor();
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const paused = (await page.getByLabel('Shown step').textContent()).trim();
+  await page.waitForTimeout(1000);
+  assert.equal((await page.getByLabel('Shown step').textContent()).trim(), paused, 'Pause holds the step');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByLabel('Shown step').getByText('step 3 / 3').waitFor();
+  await page.getByRole('button', { name: 'Play' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,5 +1,6 @@
 //! The page: a header with the clock and the client picker, and the console.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::changes::{describe, touched_ids};
@@ -10,6 +11,9 @@ use crate::state::{AppAction, AppState, CLIENT_NAMES};
 use crate::streams::StreamsPanel;
 use crate::timeline::Timeline;
 use crate::view;
+
+/// How long Play shows each step.
+const PLAY_STEP_MS: i32 = 700;
 
 /// Transcript lines the console draws at most.
 const CONSOLE_LINES: usize = 300;
@@ -87,6 +91,39 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |_: ()| state.dispatch(action()))
     };
+    let playing = use_state(|| false);
+    {
+        // While playing, show the next step after a pause; stop at the end.
+        let (playing, state) = (playing.clone(), state.clone());
+        let at = (*playing, state.shown_step(), state.step_count());
+        use_effect_with(at, move |&(is_playing, shown, total)| {
+            let mut timer = None;
+            if is_playing && shown >= total {
+                playing.set(false);
+            } else if is_playing {
+                let state = state.clone();
+                let tick = wasm_bindgen::closure::Closure::once_into_js(move || state.dispatch(AppAction::StepForward));
+                timer = web_sys::window().and_then(|w| {
+                    w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), PLAY_STEP_MS).ok()
+                });
+            }
+            move || {
+                if let (Some(id), Some(w)) = (timer, web_sys::window()) {
+                    w.clear_timeout_with_handle(id);
+                }
+            }
+        });
+    }
+    let on_play = {
+        let (playing, state) = (playing.clone(), state.clone());
+        Callback::from(move |play: bool| {
+            // Playing from the latest step starts over from the beginning.
+            if play && state.cursor.is_none() {
+                state.dispatch(AppAction::Seek(0));
+            }
+            playing.set(play);
+        })
+    };
     let on_seek = {
         let state = state.clone();
         Callback::from(move |step: usize| state.dispatch(AppAction::Seek(step)))
@@ -119,7 +156,8 @@ pub fn app() -> Html {
                 <Clock elapsed_ms={elapsed_ms} on_advance={on_advance} />
                 <SessionBar {on_share} {on_export} {on_import} {on_reset} />
                 <Timeline shown={shown} total={state.step_count()} on_back={dispatcher(|| AppAction::StepBack)}
-                    on_forward={dispatcher(|| AppAction::StepForward)} on_seek={on_seek} />
+                    on_forward={dispatcher(|| AppAction::StepForward)} on_seek={on_seek}
+                    playing={*playing} {on_play} />
             </header>
             if let Some(notice) = &state.notice {
                 <p class="notice" role="alert">

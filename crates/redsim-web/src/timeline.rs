@@ -10,6 +10,8 @@ pub struct TimelineProps {
     pub on_back: Callback<()>,
     pub on_forward: Callback<()>,
     pub on_seek: Callback<usize>,
+    pub playing: bool,
+    pub on_play: Callback<bool>,
 }
 
 #[function_component(Timeline)]
@@ -25,8 +27,17 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
+    let toggle = {
+        let (on_play, playing) = (props.on_play.clone(), props.playing);
+        Callback::from(move |_: MouseEvent| on_play.emit(!playing))
+    };
     html! {
         <div class="timeline" role="group" aria-label="Timeline">
+            if props.playing {
+                <button type="button" aria-label="Pause" title="Pause" onclick={toggle}>{ "❚❚" }</button>
+            } else {
+                <button type="button" aria-label="Play" title="Play the session from the shown step" disabled={props.total == 0} onclick={toggle}>{ "▷" }</button>
+            }
             <button type="button" aria-label="Step back" title="Step back" disabled={props.shown == 0} onclick={on_back}>{ "◀" }</button>
             <input type="range" aria-label="Step" min="0" max={props.total.to_string()} value={props.shown.to_string()}
                 oninput={on_seek} disabled={props.total == 0} />
