@@ -49,8 +49,13 @@ impl StreamId {
         key
     }
 
+    /// `<ms>-<seq>` as bytes, without going through `fmt` (replies make one per entry).
     pub fn to_bytes(self) -> Vec<u8> {
-        self.to_string().into_bytes()
+        let mut out = Vec::with_capacity(24);
+        push_decimal(&mut out, self.ms);
+        out.push(b'-');
+        push_decimal(&mut out, self.seq);
+        out
     }
 }
 
@@ -58,6 +63,20 @@ impl fmt::Display for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.ms, self.seq)
     }
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 pub fn invalid_id() -> Error {
@@ -176,6 +195,16 @@ mod tests {
         let auto = IdSyntax { allow_auto_seq: true, ..IdSyntax::STRICT };
         assert_eq!(parse_id(b"7-*", auto), Ok(ParsedId { id: StreamId::new(7, 0), seq_given: false }));
         assert!(parse_id(b"7-*", IdSyntax::STRICT).is_err());
+    }
+
+    #[test]
+    fn ids_print_as_ms_dash_seq() {
+        assert_eq!(StreamId::new(0, 0).to_bytes(), b"0-0");
+        assert_eq!(StreamId::MAX.to_bytes(), b"18446744073709551615-18446744073709551615");
+        assert_eq!(
+            StreamId::new(1526919030474, 55).to_bytes(),
+            StreamId::new(1526919030474, 55).to_string().into_bytes()
+        );
     }
 
     #[test]

@@ -186,6 +186,37 @@ impl Stream {
         }
     }
 
+    /// Like `range`, but hands each live entry to `visit` as its node and position, without
+    /// decoding it: the fast path for replies.
+    pub fn for_each_in_range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        limit: usize,
+        mut visit: impl FnMut(&Node, EntryMeta),
+    ) {
+        if start > end || limit == 0 {
+            return;
+        }
+        let first_node = self.node_for(start).map_or(StreamId::MIN, |(k, _)| *k);
+        let mut left = limit;
+        for node in self.nodes.range(first_node..=end).map(|(_, n)| n) {
+            for meta in node.metas() {
+                if meta.id > end {
+                    return;
+                }
+                if meta.deleted || meta.id < start {
+                    continue;
+                }
+                visit(node, meta);
+                left -= 1;
+                if left == 0 {
+                    return;
+                }
+            }
+        }
+    }
+
     fn first_live(&self) -> Option<(&Node, EntryMeta)> {
         self.nodes.values().find_map(|n| n.metas().find(|m| !m.deleted).map(|m| (n, m)))
     }

@@ -164,6 +164,26 @@ impl Node {
         StreamEntry { id: meta.id, fields, deleted: meta.deleted }
     }
 
+    /// Calls `visit` with each field and value of the entry at `meta`, borrowing them from the
+    /// node (replies are built from these without an intermediate copy).
+    pub fn visit_fields(&self, meta: EntryMeta, mut visit: impl FnMut(&[u8], &[u8])) {
+        let mut at = meta.offset;
+        let flags = self.data[at];
+        at += 1;
+        get_varint(&self.data, &mut at);
+        get_varint(&self.data, &mut at);
+        if flags & FLAG_SAME_FIELDS != 0 {
+            for f in &self.master_fields {
+                visit(f, get_bytes(&self.data, &mut at));
+            }
+        } else {
+            for _ in 0..get_varint(&self.data, &mut at) {
+                let f = get_bytes(&self.data, &mut at);
+                visit(f, get_bytes(&self.data, &mut at));
+            }
+        }
+    }
+
     /// Flags the entry as deleted; false when it already was.
     pub fn mark_deleted(&mut self, meta: EntryMeta) -> bool {
         let flags = self.data[meta.offset];

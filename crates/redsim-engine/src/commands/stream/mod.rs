@@ -43,6 +43,16 @@ pub(crate) fn id_reply(id: StreamId) -> Reply {
 }
 
 /// `[id, [field, value, ...]]`, as every stream read replies with an entry.
+/// The same reply built straight from the node's bytes.
+pub(crate) fn node_entry_reply(node: &crate::stream::Node, meta: crate::stream::EntryMeta) -> Reply {
+    let mut fields = Vec::with_capacity(4);
+    node.visit_fields(meta, |f, v| {
+        fields.push(Reply::Bulk(f.to_vec()));
+        fields.push(Reply::Bulk(v.to_vec()));
+    });
+    Reply::Array(vec![id_reply(meta.id), Reply::Array(fields)])
+}
+
 pub(crate) fn entry_reply(entry: StreamEntry) -> Reply {
     let fields = entry.fields.into_iter().flat_map(|(f, v)| [Reply::Bulk(f), Reply::Bulk(v)]).collect();
     Reply::Array(vec![id_reply(entry.id), Reply::Array(fields)])

@@ -1,6 +1,6 @@
 //! XRANGE, XREVRANGE and XLEN.
 
-use super::{entry_reply, lookup, STREAM};
+use super::{entry_reply, lookup, node_entry_reply, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
@@ -101,5 +101,10 @@ fn range(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
         return Ok(Reply::NilArray);
     }
     let limit = if count < 0 { usize::MAX } else { count as usize };
-    Ok(Reply::Array(stream.range(start, end, rev).take(limit).map(entry_reply).collect()))
+    if rev {
+        return Ok(Reply::Array(stream.range(start, end, true).take(limit).map(entry_reply).collect()));
+    }
+    let mut out = Vec::with_capacity(limit.min(64));
+    stream.for_each_in_range(start, end, limit, |node, meta| out.push(node_entry_reply(node, meta)));
+    Ok(Reply::Array(out))
 }

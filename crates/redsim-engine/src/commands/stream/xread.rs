@@ -4,7 +4,7 @@
 //! the client (`Error::Block`) with its `$` IDs resolved, so that re-running the same command
 //! after a write serves exactly what arrived since.
 
-use super::{c_str, effect, entry_reply, id_reply, lookup, STREAM};
+use super::{c_str, effect, entry_reply, id_reply, lookup, node_entry_reply, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -207,7 +207,9 @@ fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result
         _ => return Ok(None),
     };
     let limit = if count == 0 { usize::MAX } else { count };
-    Ok(Some(Reply::Array(stream.range(start, StreamId::MAX, false).take(limit).map(entry_reply).collect())))
+    let mut out = Vec::new();
+    stream.for_each_in_range(start, StreamId::MAX, limit, |node, meta| out.push(node_entry_reply(node, meta)));
+    Ok(Some(Reply::Array(out)))
 }
 
 /// Serves one stream of an XREADGROUP; `None` when there is nothing to serve from it.
