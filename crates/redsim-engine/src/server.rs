@@ -276,7 +276,9 @@ impl Server {
         if self.version().at_least(7, 2) || !blocked.argv[0].eq_ignore_ascii_case(b"xreadgroup") {
             return None;
         }
-        let group = &blocked.argv[2];
+        // The GROUP option comes before STREAMS, so its first occurrence is the option.
+        let Some(at) = blocked.argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP")) else { return None };
+        let group = &blocked.argv[at + 1];
         for key in &blocked.keys {
             match self.dbs[blocked.db].get(key) {
                 Some(Value::Stream(s)) if !s.groups.contains_key(group) => {

@@ -189,6 +189,11 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
                     argv[request.ids_at + i] = id.to_bytes();
                 }
             }
+            if request.count == 0 && !ctx.version().at_least(7, 2) {
+                // Redis 7.0 serves a woken reader without COUNT at most 1000 entries
+                // (XREAD_BLOCKED_DEFAULT_COUNT); 7.2 and later run the command as it was given.
+                argv.splice(1..1, [b"COUNT".to_vec(), b"1000".to_vec()]);
+            }
             Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv }))
         }
         _ => Ok(Reply::NilArray),
