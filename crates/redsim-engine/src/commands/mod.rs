@@ -10,6 +10,8 @@ mod transaction;
 
 use crate::command::CommandSpec;
 
+pub(crate) use stream::subcommand_syntax_error;
+
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
     // connection
@@ -30,6 +32,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::DBSIZE,
     &server::FLUSHALL,
     &server::FLUSHDB,
+    &server::FUNCTION,
     &server::INFO,
     &server::TIME,
     // streams
