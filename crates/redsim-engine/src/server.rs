@@ -277,7 +277,7 @@ impl Server {
             return None;
         }
         // The GROUP option comes before STREAMS, so its first occurrence is the option.
-        let Some(at) = blocked.argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP")) else { return None };
+        let at = blocked.argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP"))?;
         let group = &blocked.argv[at + 1];
         for key in &blocked.keys {
             match self.dbs[blocked.db].get(key) {
