@@ -69,3 +69,21 @@ test('dark scheme and a phone screen', async () => {
   await page.screenshot({ path: join(SHOTS, 'streams-dark-mobile.png'), fullPage: true });
   await context.close();
 });
+
+test('a blocked reader shows what it waits for, counts down, and is woken by another client', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  await run(page, 'XREAD BLOCK 2000 STREAMS chat $');
+  assert.equal(await lastReply(page), '(blocked: waiting for data or its timeout)\n');
+  const status = page.getByRole('status').filter({ hasText: 'blocked' });
+  assert.equal((await status.textContent()).trim(), '⏳ blocked: waiting on chat, 2.0 s left');
+  await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  assert.equal((await status.textContent()).trim(), '⏳ blocked: waiting on chat, 1.0 s left');
+  await page.getByRole('combobox', { name: 'Client' }).selectOption({ index: 1 });
+  await run(page, 'XADD chat 5-0 text hello');
+  const woken = page.locator('[role="log"] .entry[data-client="client-1"]').last();
+  assert.match(await woken.textContent(), /client-1 woke:.*"chat".*"5-0".*"hello"/s);
+  const label = await page.getByRole('combobox', { name: 'Client' }).locator('option').first().textContent();
+  assert.equal(label, 'client-1', 'no longer waiting');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

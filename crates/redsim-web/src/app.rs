@@ -148,8 +148,12 @@ pub fn app() -> Html {
                 <label class="client-picker">
                     <span>{ "Client" }</span>
                     <select aria-label="Client" onchange={on_client}>
-                        { for CLIENT_NAMES.iter().enumerate().map(|(i, name)| html! {
-                            <option value={i.to_string()} selected={i == state.client}>{ *name }</option>
+                        { for CLIENT_NAMES.iter().enumerate().map(|(i, name)| {
+                            let label = match view::waiting(&world, i) {
+                                Some(wait) => format!("{name} ({wait})"),
+                                None => name.to_string(),
+                            };
+                            html! { <option value={i.to_string()} selected={i == state.client}>{ label }</option> }
                         }) }
                     </select>
                 </label>
@@ -172,6 +176,7 @@ pub fn app() -> Html {
             }
             <main class="panels">
                 <Console
+                    waiting={view::waiting(&world, state.client)}
                     transcript={transcript}
                     hidden={first}
                     history={state.history.clone()}

@@ -16,6 +16,9 @@ pub struct ConsoleProps {
     #[prop_or_default]
     pub hidden: usize,
     pub history: Vec<Rc<str>>,
+    /// What the client is blocked on, shown above the input.
+    #[prop_or_default]
+    pub waiting: Option<String>,
     pub prompt: String,
     pub on_run: Callback<String>,
 }
@@ -169,6 +172,9 @@ pub fn console(props: &ConsoleProps) -> Html {
                 { for props.transcript.iter().map(|e| entry_view(e)) }
                 <div ref={log_end}></div>
             </div>
+            if let Some(wait) = &props.waiting {
+                <div class="waiting" role="status">{ format!("⏳ blocked: {wait}") }</div>
+            }
             <div class="input-line">
                 <label class="prompt" for="command-input">{ &props.prompt }</label>
                 <input

@@ -106,6 +106,20 @@ fn selected_db(world: &World, client: usize) -> usize {
     world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db)
 }
 
+/// What a blocked client waits for, e.g. `waiting on orders, 1.5 s left` (`None` when it is not
+/// blocked).
+pub fn waiting(world: &World, client: usize) -> Option<String> {
+    let id = world.clients.get(client)?.id;
+    let blocked = world.server.blocked.get(&id)?;
+    let keys = blocked.keys.iter().map(|k| text(k)).collect::<Vec<_>>().join(", ");
+    Some(if blocked.deadline_ms == 0 {
+        format!("waiting on {keys}, no timeout")
+    } else {
+        let left = blocked.deadline_ms.saturating_sub(world.now_ms);
+        format!("waiting on {keys}, {:.1} s left", left as f64 / 1000.0)
+    })
+}
+
 /// Every live key in the database client number `client` has selected, in key order.
 pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
     let db = &world.server.dbs[selected_db(world, client)];
@@ -293,6 +307,17 @@ mod tests {
         assert_eq!((keys[0].kind, keys[0].ttl_ms, keys[0].size), ("string", Some(4000), 8));
         assert_eq!(keys[0].value.as_deref(), Some("\"hi there\""));
         assert_eq!((keys[1].kind, keys[1].ttl_ms, keys[1].size), ("stream", None, 2));
+    }
+
+    #[test]
+    fn blocked_clients_say_what_they_wait_for() {
+        let mut state = state_after(&["XREAD BLOCK 1500 STREAMS orders $"]);
+        assert_eq!(waiting(state.session.world(), 0).as_deref(), Some("waiting on orders, 1.5 s left"));
+        assert_eq!(waiting(state.session.world(), 1), None);
+        state.session.advance(1000);
+        assert_eq!(waiting(state.session.world(), 0).as_deref(), Some("waiting on orders, 0.5 s left"));
+        state.session.advance(500);
+        assert_eq!(waiting(state.session.world(), 0), None, "timed out");
     }
 
     #[test]
