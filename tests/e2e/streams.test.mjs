@@ -52,6 +52,8 @@ test('a consumer group: delivery, ack, claim and lag', async () => {
   await page.getByRole('button', { name: 'by deliveries' }).click();
   const order = await page.locator(`${group} tbody tr`).evaluateAll((rows) => rows.map((r) => r.dataset.pelId));
   assert.equal(order[0], '2-0');
+  const chart = page.getByRole('img', { name: /^Length, pending entries and lag of jobs across \d+ steps/ });
+  assert.match(await chart.getAttribute('aria-label'), /now length 5, pending 3, lag 1$/);
   await page.screenshot({ path: join(SHOTS, 'streams-light.png') });
   assert.deepEqual(errors, []);
   await context.close();

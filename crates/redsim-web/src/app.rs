@@ -183,7 +183,7 @@ pub fn app() -> Html {
                     prompt={state.prompt()}
                     on_run={on_run}
                 />
-                <StreamsPanel {keys} streams={streams} selected={state.selected_stream.clone()}
+                <StreamsPanel {keys} samples={state.samples.clone()} shown_step={shown} streams={streams} selected={state.selected_stream.clone()}
                     on_select={on_select_stream} changes={changes} touched={touched} />
             </main>
         </div>

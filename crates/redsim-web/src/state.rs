@@ -44,6 +44,8 @@ pub struct AppState {
     /// Each step's line of the saved text, encoded once when the step is taken: saving after
     /// every step then costs a concatenation, not re-encoding the whole session.
     saved_lines: Vec<Rc<str>>,
+    /// Each step's stream numbers (index = step - 1), recorded as steps are taken, for the charts.
+    pub samples: Vec<Rc<[crate::view::StreamSample]>>,
 }
 
 pub enum AppAction {
@@ -88,6 +90,7 @@ impl AppState {
             cursor: None,
             notice: None,
             saved_lines: Vec::new(),
+            samples: Vec::new(),
         }
     }
 
@@ -96,12 +99,15 @@ impl AppState {
         crate::saved::assemble(self.session.world().server.version(), self.saved_lines.iter().map(|l| &**l))
     }
 
-    /// Encodes the steps taken since the last call (one line each) for `to_text`.
+    /// Records what the steps taken since the last call need later: their line of the saved
+    /// text, and the stream numbers for the charts.
     fn record_lines(&mut self) {
         let steps = self.session.steps();
         let new: Vec<Rc<str>> =
             steps[self.saved_lines.len()..].iter().map(|s| Rc::from(crate::saved::encode_action(&s.action))).collect();
         self.saved_lines.extend(new);
+        let sample: Rc<[crate::view::StreamSample]> = crate::view::samples(self.session.world(), self.client).into();
+        self.samples.resize(steps.len(), sample);
     }
 
     /// Rebuilds a session from its text by replaying every action.
@@ -159,6 +165,7 @@ impl AppState {
         if let Some(step) = self.cursor.take() {
             self.session.truncate(step);
             self.saved_lines.truncate(step);
+            self.samples.truncate(step);
             self.transcript.retain(|e| e.step <= step);
         }
     }
@@ -488,6 +495,21 @@ mod tests {
         assert!(notice.starts_with("The shared link could not be opened: line 3: there is no client"), "{notice}");
         let state = state.reduce(AppAction::Reset);
         assert_eq!((state.step_count(), state.transcript.len(), state.notice.clone()), (0, 0, None));
+    }
+
+    #[test]
+    fn every_step_records_stream_numbers_for_the_charts() {
+        let state = Rc::new(AppState::default());
+        let state = state.reduce(AppAction::Run(
+            "XADD s 1-0 f v\nXADD s 2-0 f v\nXGROUP CREATE s g 0\nXREADGROUP GROUP g c COUNT 1 STREAMS s >".into(),
+        ));
+        let lengths: Vec<u64> = state.samples.iter().map(|s| s[0].length).collect();
+        assert_eq!(lengths, [1, 2, 2, 2]);
+        let lags: Vec<Option<i64>> = state.samples.iter().map(|s| s[0].lag).collect();
+        assert_eq!(lags, [None, None, Some(2), Some(1)]);
+        assert_eq!(state.samples[3][0].pending, 1);
+        let branched = state.reduce(AppAction::Seek(1)).reduce(AppAction::Run("XLEN s".into()));
+        assert_eq!(branched.samples.len(), 2);
     }
 
     #[test]

@@ -106,6 +106,33 @@ fn selected_db(world: &World, client: usize) -> usize {
     world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db)
 }
 
+/// A stream's numbers after one step, for the charts over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamSample {
+    pub key: String,
+    pub length: u64,
+    /// Pending entries across all groups.
+    pub pending: u64,
+    /// The largest lag among groups whose lag is known.
+    pub lag: Option<i64>,
+}
+
+/// The numbers of every stream in `client`'s database.
+pub fn samples(world: &World, client: usize) -> Vec<StreamSample> {
+    let db = &world.server.dbs[selected_db(world, client)];
+    db.keys()
+        .filter_map(|(key, value)| match value {
+            Value::Stream(s) => Some(StreamSample {
+                key: text(key),
+                length: s.length,
+                pending: s.groups.values().map(|g| g.pending.len() as u64).sum(),
+                lag: s.groups.values().filter_map(|g| s.lag(g)).max(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What a blocked client waits for, e.g. `waiting on orders, 1.5 s left` (`None` when it is not
 /// blocked).
 pub fn waiting(world: &World, client: usize) -> Option<String> {

@@ -1,6 +1,7 @@
 //! The stream pictures: one card per stream with its nodes and entries (`tape`), and its groups
 //! with consumers and the PEL (`groups`).
 
+mod chart;
 mod groups;
 mod keyspace;
 mod tape;
@@ -12,6 +13,9 @@ use crate::view::{KeyView, StreamView};
 #[derive(Properties, PartialEq)]
 pub struct StreamsPanelProps {
     pub keys: Vec<KeyView>,
+    /// Each step's stream numbers, for the chart.
+    pub samples: Vec<std::rc::Rc<[crate::view::StreamSample]>>,
+    pub shown_step: usize,
     pub streams: Vec<StreamView>,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
@@ -60,6 +64,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
             }
             if let Some(stream) = shown {
                 <tape::StreamTape stream={stream.clone()} touched={props.touched.clone()} />
+                <chart::Chart stream_key={stream.key.clone()} samples={props.samples.clone()} shown={props.shown_step} />
                 <groups::Groups stream={stream.clone()} touched={props.touched.clone()} />
             }
         </section>
