@@ -12,6 +12,9 @@ use crate::streams::StreamsPanel;
 use crate::timeline::Timeline;
 use crate::view;
 
+/// How long after the last change the session is saved.
+const AUTOSAVE_DELAY_MS: i32 = 300;
+
 /// How long Play shows each step.
 const PLAY_STEP_MS: i32 = 700;
 
@@ -31,10 +34,31 @@ pub fn app() -> Html {
         });
     }
     {
-        // Save after every step (and after loads and resets).
-        let state = state.clone();
+        // Save shortly after the last change rather than after every step (a long session is a
+        // large text), and at once when the page is hidden or closed, so nothing is lost.
+        let latest = use_mut_ref(|| state.clone());
+        *latest.borrow_mut() = state.clone();
         let version = (state.step_count(), state.transcript.len());
-        use_effect_with(version, move |_| keep::autosave(&state));
+        let pending = latest.clone();
+        use_effect_with(version, move |_| {
+            let save = wasm_bindgen::closure::Closure::once_into_js(move || keep::autosave(&pending.borrow()));
+            let timer = web_sys::window().and_then(|w| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(save.unchecked_ref(), AUTOSAVE_DELAY_MS).ok()
+            });
+            move || {
+                if let (Some(id), Some(w)) = (timer, web_sys::window()) {
+                    w.clear_timeout_with_handle(id);
+                }
+            }
+        });
+        use_effect_with((), move |_| {
+            let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || keep::autosave(&latest.borrow()));
+            if let Some(w) = web_sys::window() {
+                let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+            }
+            // The listener lives as long as the page.
+            on_hide.forget();
+        });
     }
     let on_share = {
         let state = state.clone();

@@ -14,8 +14,8 @@ pub const CLIENT_NAMES: [&str; 3] = ["client-1", "client-2", "client-3"];
 /// Oldest history entries are dropped past this many.
 pub const HISTORY_LIMIT: usize = 500;
 
-/// One command and what the console printed for it.
-#[derive(Clone, Debug, PartialEq)]
+/// One command and what the console printed for it (`Eq`: shared entries compare by pointer).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TranscriptEntry {
     /// How many steps the session had once this was printed: the entry belongs to that moment.
     pub step: usize,
