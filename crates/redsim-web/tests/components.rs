@@ -66,6 +66,7 @@ async fn console_shows_entries_with_prompt_and_error_style() {
         ],
         history: vec![],
         hidden: 0,
+        waiting: None,
         prompt: "127.0.0.1:6379>".into(),
         on_run: Callback::noop(),
     };
