@@ -78,6 +78,13 @@ impl CommandSpec {
         }
     }
 
+    /// Whether the emulated Redis has this command (`since` is `major.minor.patch`).
+    pub fn available_in(&self, version: crate::Version) -> bool {
+        let mut parts = self.since.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        version.at_least(major, minor)
+    }
+
     pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {
         self.subcommands.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
     }

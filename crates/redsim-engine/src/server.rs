@@ -211,7 +211,7 @@ impl Server {
     }
 
     fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
-        let (parent, spec) = match resolve(argv) {
+        let (parent, spec) = match resolve(argv, self.version()) {
             Ok(found) => found,
             Err(e) => {
                 self.abort_transaction(client);
@@ -247,7 +247,7 @@ impl Server {
                 let reply = match self.wake_error_7_0(&blocked) {
                     Some(error) => Some(Reply::Error(error)),
                     None => {
-                        let (parent, spec) = resolve(&blocked.argv).expect("it ran before");
+                        let (parent, spec) = resolve(&blocked.argv, self.version()).expect("it ran before");
                         self.blocked.remove(&client);
                         let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
                         if reply.is_none() {
@@ -338,9 +338,9 @@ impl Server {
 
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
 /// and checks the arity.
-fn resolve(argv: &[Vec<u8>]) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
+fn resolve(argv: &[Vec<u8>], version: Version) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
     let unknown = || Error::UnknownCommand { name: argv[0].clone(), args: argv[1..].to_vec() };
-    let top = command::lookup(&argv[0]).ok_or_else(unknown)?;
+    let top = command::lookup(&argv[0]).filter(|c| c.available_in(version)).ok_or_else(unknown)?;
     let (parent, spec) = if top.subcommands.is_empty() || argv.len() == 1 {
         (None, top)
     } else {
@@ -495,7 +495,7 @@ impl Ctx<'_> {
     /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct
     /// call; blocking commands answer at once as if they timed out.
     pub fn run_queued(&mut self, argv: &[Vec<u8>]) -> Reply {
-        match resolve(argv) {
+        match resolve(argv, self.server.version()) {
             Ok((parent, spec)) => {
                 self.server.in_exec = true;
                 let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);

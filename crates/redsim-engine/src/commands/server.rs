@@ -171,7 +171,10 @@ const COMMAND_COUNT: CommandSpec = CommandSpec {
     since: "2.8.13",
     summary: "Returns a count of commands.",
     syntax: "",
-    run: Some(|_, _| Ok(Reply::Integer(command::table().len() as i64))),
+    run: Some(|ctx, _| {
+        let version = ctx.version();
+        Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
+    }),
     subcommands: &[],
 };
 

@@ -63,6 +63,41 @@ pub struct TrimSpec {
     pub approx: bool,
     /// Most entries to remove (0: no limit).
     pub limit: i64,
+    /// What happens to consumer groups' references to the removed entries (Redis 8.2).
+    pub policy: DeletePolicy,
+}
+
+/// Redis 8.2's delete strategies for `XDELEX`, `XACKDEL` and trimming.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeletePolicy {
+    /// Delete the entry; pending entries lists keep pointing at it (what `XDEL` always did).
+    #[default]
+    KeepRef,
+    /// Delete the entry and drop it from every group's pending entries list.
+    DelRef,
+    /// Delete only entries no group still needs: pending nowhere and read by every group.
+    Acked,
+}
+
+impl DeletePolicy {
+    pub fn parse(word: &[u8]) -> Option<DeletePolicy> {
+        [("KEEPREF", DeletePolicy::KeepRef), ("DELREF", DeletePolicy::DelRef), ("ACKED", DeletePolicy::Acked)]
+            .into_iter()
+            .find(|(name, _)| word.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, p)| p)
+    }
+}
+
+/// Redis's `streamEntryIsReferenced`: some group has the entry pending, or some group has not
+/// read that far yet.
+fn referenced(groups: &BTreeMap<Vec<u8>, ConsumerGroup>, id: StreamId) -> bool {
+    groups.values().any(|g| g.pending.contains_key(&id) || id > g.last_delivered_id)
+}
+
+/// Redis's `streamCleanupEntryCGroupRefs`: drops `id` from every group's pending entries list.
+/// Returns the groups (and consumers) that had it.
+fn drop_refs(groups: &mut BTreeMap<Vec<u8>, ConsumerGroup>, id: StreamId) -> Vec<(Vec<u8>, Vec<u8>)> {
+    groups.iter_mut().filter_map(|(name, g)| g.remove_pending(id).map(|p| (name.clone(), p.consumer))).collect()
 }
 
 /// What a trim removed, for effects.
@@ -70,6 +105,8 @@ pub struct TrimSpec {
 pub struct Trimmed {
     pub ids: Vec<StreamId>,
     pub nodes_removed: Vec<StreamId>,
+    /// Pending entries dropped by `DELREF`: (group, consumer, id).
+    pub refs_dropped: Vec<(Vec<u8>, Vec<u8>, StreamId)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -244,7 +281,18 @@ impl Stream {
             if self.length == 0 { StreamId::MIN } else { self.first_entry().map_or(StreamId::MAX, |e| e.id) };
     }
 
-    /// Redis's `streamTrim`.
+    /// Whether a consumer group still needs entry `id` (Redis's `streamEntryIsReferenced`).
+    pub fn is_referenced(&self, id: StreamId) -> bool {
+        referenced(&self.groups, id)
+    }
+
+    /// Drops `id` from every group's pending entries list; returns (group, consumer) pairs.
+    pub fn drop_refs(&mut self, id: StreamId) -> Vec<(Vec<u8>, Vec<u8>)> {
+        drop_refs(&mut self.groups, id)
+    }
+
+    /// Redis's `streamTrim`. With `KEEPREF` whole nodes go at once; `DELREF` and `ACKED` (Redis
+    /// 8.2) look at each entry of a node that may go, and `ACKED` keeps the ones a group needs.
     pub fn trim(&mut self, spec: TrimSpec) -> Trimmed {
         let mut trimmed = Trimmed::default();
         let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
@@ -263,33 +311,48 @@ impl Stream {
                 TrimStrategy::MaxLen(max) => self.length - live >= max,
                 TrimStrategy::MinId(min) => node.last_id() < min,
             };
-            if remove_node {
+            if remove_node && spec.policy == DeletePolicy::KeepRef {
                 let node = self.nodes.remove(&master).expect("listed above");
                 trimmed.ids.extend(node.metas().filter(|m| !m.deleted).map(|m| m.id));
                 trimmed.nodes_removed.push(master);
                 self.length -= live;
                 continue;
             }
-            if spec.approx {
+            if !remove_node && spec.approx {
                 break;
             }
-            let length = &mut self.length;
-            let node = self.nodes.get_mut(&master).expect("listed above");
+            let Stream { nodes, groups, length, .. } = self;
+            let node = nodes.get_mut(&master).expect("listed above");
             let metas: Vec<EntryMeta> = node.metas().collect();
+            let mut stopped = false;
             for meta in metas {
                 let stop = match spec.strategy {
                     TrimStrategy::MaxLen(max) => *length <= max,
                     TrimStrategy::MinId(min) => meta.id >= min,
                 };
                 if stop {
+                    stopped = true;
                     break;
+                }
+                if spec.policy == DeletePolicy::Acked && referenced(groups, meta.id) {
+                    continue;
+                }
+                if spec.policy == DeletePolicy::DelRef {
+                    let dropped = drop_refs(groups, meta.id);
+                    trimmed.refs_dropped.extend(dropped.into_iter().map(|(g, c)| (g, c, meta.id)));
                 }
                 if node.mark_deleted(meta) {
                     trimmed.ids.push(meta.id);
                     *length -= 1;
                 }
             }
-            break;
+            if node.live == 0 {
+                nodes.remove(&master);
+                trimmed.nodes_removed.push(master);
+            }
+            if stopped || !remove_node {
+                break;
+            }
         }
         self.refresh_first_id();
         trimmed
@@ -369,11 +432,21 @@ mod tests {
         }
         assert_eq!(s.nodes.len(), 4);
         assert_eq!(s.nodes.keys().copied().collect::<Vec<_>>(), [1, 101, 201, 301].map(|ms| StreamId::new(ms, 0)));
-        let trimmed = s.trim(TrimSpec { strategy: TrimStrategy::MaxLen(120), approx: true, limit: 10_000 });
+        let trimmed = s.trim(TrimSpec {
+            strategy: TrimStrategy::MaxLen(120),
+            approx: true,
+            limit: 10_000,
+            policy: DeletePolicy::KeepRef,
+        });
         assert_eq!(trimmed.ids.len(), 200);
         assert_eq!(s.length, 150);
         assert_eq!(s.first_id, StreamId::new(201, 0));
-        let exact = s.trim(TrimSpec { strategy: TrimStrategy::MaxLen(120), approx: false, limit: 0 });
+        let exact = s.trim(TrimSpec {
+            strategy: TrimStrategy::MaxLen(120),
+            approx: false,
+            limit: 0,
+            policy: DeletePolicy::KeepRef,
+        });
         assert_eq!(exact.ids.len(), 30);
         assert_eq!(s.nodes[&StreamId::new(201, 0)].deleted, 30);
         assert_eq!(s.first_id, StreamId::new(231, 0));

@@ -165,3 +165,162 @@ fn effects_describe_nodes_deliveries_and_acks() {
         [StreamEffect::Trimmed { ids: vec![id(1), id(2)], nodes_removed: vec![id(1)] }]
     );
 }
+
+/// Runs `lines` on a fresh server with the newest profile and returns the replies as redis-cli
+/// prints them, one string per command.
+fn replies(version: Version, lines: &[&str]) -> Vec<String> {
+    let mut server = Server::new(version);
+    let c = server.connect(0);
+    lines
+        .iter()
+        .map(|line| {
+            let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+            let reply = server.execute(0, c, &argv).reply.unwrap();
+            crate::cli::format_reply(&reply).trim_end().replace('\n', " | ")
+        })
+        .collect()
+}
+
+#[test]
+fn xdelex_and_xackdel_exist_since_8_2() {
+    // Source: redis.io XDELEX and XACKDEL ("Available since 8.2.0").
+    let old = replies(Version::V8_0, &["XDELEX s IDS 1 1-0"]);
+    assert!(old[0].starts_with("(error) ERR unknown command 'XDELEX'"), "{old:?}");
+    let new = replies(Version::LATEST, &["XDELEX s IDS 2 1-0 2-0", "XACKDEL s g IDS 1 1-0"]);
+    assert_eq!(new, ["1) (integer) -1 | 2) (integer) -1", "1) (integer) -1"]);
+}
+
+#[test]
+fn xackdel_argument_errors() {
+    // Source: redis/redis tests/unit/type/stream-cgroups.tcl, "XACKDEL ... parameter validation".
+    let out = replies(
+        Version::LATEST,
+        &[
+            "XACKDEL s g",
+            "XADD s 1-0 f v",
+            "XGROUP CREATE s g 0",
+            "XACKDEL s g IDS abc 1-1",
+            "XACKDEL s g IDS 0 1-1",
+            "XACKDEL s g IDS -5 1-1",
+            "XACKDEL s g IDS 3 1-1 2-2",
+            "XACKDEL s g IDS 1 1-1 2-2",
+            "XACKDEL s g KEEPREF DELREF IDS 1 1-1",
+            "XACKDEL s g DELREF ACKED IDS 1 1-1",
+            "XACKDEL s g IDS 1 1-1 ACKED",
+            "XACKDEL s g IDS 1 foo",
+        ],
+    );
+    assert_eq!(out[0], "(error) ERR wrong number of arguments for 'xackdel' command");
+    assert_eq!(&out[3..6], ["(error) ERR Number of IDs must be a positive integer"; 3]);
+    assert_eq!(out[6], "(error) ERR The `numids` parameter must match the number of arguments");
+    assert_eq!(&out[7..10], ["(error) ERR syntax error"; 3]);
+    assert_eq!(out[10], "1) (integer) -1");
+    assert_eq!(out[11], "(error) ERR Invalid stream ID specified as stream command argument");
+}
+
+#[test]
+fn xackdel_policies_across_two_groups() {
+    // Source: redis/redis tests/unit/type/stream-cgroups.tcl ("XACKDEL with DELREF/ACKED/KEEPREF").
+    let setup = [
+        "XADD s 1-0 f v",
+        "XADD s 2-0 f v",
+        "XGROUP CREATE s g1 0",
+        "XGROUP CREATE s g2 0",
+        "XREADGROUP GROUP g1 c1 STREAMS s >",
+        "XREADGROUP GROUP g2 c2 STREAMS s >",
+    ];
+    let run = |more: &[&str]| {
+        let lines: Vec<&str> = setup.iter().chain(more).copied().collect();
+        replies(Version::LATEST, &lines)[setup.len()..].to_vec()
+    };
+    let empty = "1) (integer) 0 | 2) (nil) | 3) (nil) | 4) (nil)";
+    let both = "1) (integer) 2 | 2) \"1-0\" | 3) \"2-0\" | 4) 1) 1) \"c2\" |       2) \"2\"";
+    assert_eq!(
+        run(&[
+            "XACKDEL s g1 DELREF IDS 2 1-0 2-0",
+            "XLEN s",
+            "XPENDING s g1",
+            "XPENDING s g2",
+            "XACKDEL s g2 DELREF IDS 2 1-0 2-0"
+        ]),
+        ["1) (integer) 1 | 2) (integer) 1", "(integer) 0", empty, empty, "1) (integer) -1 | 2) (integer) -1"]
+    );
+    assert_eq!(
+        run(&[
+            "XACKDEL s g1 ACKED IDS 2 1-0 2-0",
+            "XLEN s",
+            "XPENDING s g2",
+            "XACKDEL s g2 ACKED IDS 2 1-0 2-0",
+            "XLEN s"
+        ]),
+        ["1) (integer) 2 | 2) (integer) 2", "(integer) 2", both, "1) (integer) 1 | 2) (integer) 1", "(integer) 0"]
+    );
+    assert_eq!(
+        run(&[
+            "XACKDEL s g1 KEEPREF IDS 2 1-0 2-0",
+            "XLEN s",
+            "XPENDING s g2",
+            "XACKDEL s g2 KEEPREF IDS 2 1-0 2-0",
+            "XPENDING s g2"
+        ]),
+        ["1) (integer) 1 | 2) (integer) 1", "(integer) 0", both, "1) (integer) 1 | 2) (integer) 1", empty]
+    );
+}
+
+#[test]
+fn xdelex_acked_waits_for_every_group() {
+    // Source: redis/redis tests/unit/type/stream-cgroups.tcl ("XGROUP DESTROY removes all consumer
+    // group references", "XGROUP DESTROY correctly manage min_cgroup_last_id cache").
+    let mut lines = vec!["XADD s 1-0 f v", "XADD s 2-0 f v", "XADD s 3-0 f v", "XADD s 4-0 f v", "XADD s 5-0 f v"];
+    lines.extend([
+        "XGROUP CREATE s group1 1-0",
+        "XGROUP CREATE s group2 3-0",
+        "XDELEX s ACKED IDS 1 1-0",
+        "XDELEX s ACKED IDS 1 2-0",
+        "XGROUP DESTROY s group1",
+        "XDELEX s ACKED IDS 1 2-0",
+        "XDELEX s DELREF IDS 2 3-0 9-0",
+        "XLEN s",
+    ]);
+    let out = replies(Version::LATEST, &lines);
+    assert_eq!(
+        &out[7..],
+        [
+            "1) (integer) 1",
+            "1) (integer) 2",
+            "(integer) 1",
+            "1) (integer) 1",
+            "1) (integer) 1 | 2) (integer) -1",
+            "(integer) 2"
+        ]
+    );
+}
+
+#[test]
+fn trimming_with_acked_keeps_what_groups_need() {
+    // Source: redis/redis#14623 (tests/unit/type/stream.tcl "XTRIM with approx and ACKED"): the
+    // first node's entries are acknowledged and go, the second node's are pending and stay.
+    let out = replies(
+        Version::LATEST,
+        &[
+            "CONFIG SET stream-node-max-entries 2",
+            "XADD s 1-0 f v",
+            "XADD s 2-0 f v",
+            "XADD s 3-0 f v",
+            "XADD s 4-0 f v",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g c STREAMS s >",
+            "XACK s g 1-0 2-0",
+            "XTRIM s MINID ~ 5-0 ACKED",
+            "XLEN s",
+            "XTRIM s MAXLEN 0 DELREF",
+            "XPENDING s g",
+            "XADD s MAXLEN 0 KEEPREF KEEPREF * f v",
+        ],
+    );
+    assert_eq!(&out[8..11], ["(integer) 2", "(integer) 2", "(integer) 2"]);
+    assert_eq!(out[11], "1) (integer) 0 | 2) (nil) | 3) (nil) | 4) (nil)");
+    assert_eq!(out[12], "(error) ERR syntax error");
+    let old = replies(Version::V8_0, &["XADD s 1-0 f v", "XTRIM s MAXLEN 0 ACKED"]);
+    assert_eq!(old[1], "(error) ERR syntax error");
+}

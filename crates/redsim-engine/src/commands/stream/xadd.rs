@@ -7,7 +7,9 @@ use crate::effect::StreamEffect;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
-use crate::stream::{parse_id, AppendError, IdSyntax, ParsedId, Stream, StreamId, TrimSpec, TrimStrategy};
+use crate::stream::{
+    parse_id, AppendError, DeletePolicy, IdSyntax, ParsedId, Stream, StreamId, TrimSpec, TrimStrategy, Trimmed,
+};
 use crate::value::Value;
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]`
@@ -19,7 +21,7 @@ pub static XADD: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Appends a new message to a stream. Creates the key if it doesn't exist.",
-    syntax: "key [NOMKSTREAM] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
+    syntax: "key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
     run: Some(xadd),
     subcommands: &[],
 };
@@ -33,7 +35,7 @@ pub static XTRIM: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Deletes messages from the beginning of a stream.",
-    syntax: "key MAXLEN | MINID [= | ~] threshold [LIMIT count]",
+    syntax: "key MAXLEN | MINID [= | ~] threshold [LIMIT count] [KEEPREF | DELREF | ACKED]",
     run: Some(xtrim),
     subcommands: &[],
 };
@@ -51,7 +53,8 @@ struct AddTrimOptions {
     threshold_at: usize,
 }
 
-fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<AddTrimOptions> {
+/// `policies`: the emulated Redis knows `KEEPREF|DELREF|ACKED` (8.2).
+fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64, policies: bool) -> Result<AddTrimOptions> {
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
     let mut options =
         AddTrimOptions { trim: None, id: None, nomkstream: false, used: rest.len(), approx_at: None, threshold_at: 0 };
@@ -59,6 +62,7 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
     let mut approx = false;
     let mut limit: i64 = 0;
     let mut limit_given = false;
+    let mut policy: Option<DeletePolicy> = None;
     let mut j = 0;
     while j < rest.len() {
         let more = rest.len() - 1 - j;
@@ -101,6 +105,11 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
             j += 1;
         } else if xadd && is(opt, "NOMKSTREAM") {
             options.nomkstream = true;
+        } else if let Some(p) = DeletePolicy::parse(opt).filter(|_| policies) {
+            if policy.is_some() {
+                return Err(Error::Syntax);
+            }
+            policy = Some(p);
         } else if xadd {
             let syntax = IdSyntax { allow_auto_seq: true, ..IdSyntax::STRICT };
             options.id = Some(parse_id(opt, syntax)?);
@@ -131,7 +140,7 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64) -> Result<
             0
         };
     }
-    options.trim = strategy.map(|strategy| TrimSpec { strategy, approx, limit });
+    options.trim = strategy.map(|strategy| TrimSpec { strategy, approx, limit, policy: policy.unwrap_or_default() });
     Ok(options)
 }
 
@@ -141,7 +150,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     // Only the simulator needs what is propagated; the RESP server skips the copy.
     let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
-    let options = parse_options(rest, true, limits.max_entries)?;
+    let options = parse_options(rest, true, limits.max_entries, ctx.version().at_least(8, 2))?;
     let fields = &rest[options.used.min(rest.len())..];
     if options.used >= rest.len() || fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(Error::WrongArity { name: "xadd".into() });
@@ -191,8 +200,8 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     ctx.signal_ready(&key);
     effect(ctx, &key, StreamEffect::Added { id: appended.id, node: appended.node, new_node: appended.new_node });
-    if let Some(trimmed) = trimmed.filter(|t| !t.ids.is_empty()) {
-        effect(ctx, &key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
+    if let Some(trimmed) = trimmed {
+        trim_effects(ctx, &key, trimmed);
     }
     Ok(id_reply(appended.id))
 }
@@ -201,7 +210,7 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
-    let options = parse_options(args.rest(), false, limits.max_entries)?;
+    let options = parse_options(args.rest(), false, limits.max_entries, ctx.version().at_least(8, 2))?;
     let Some(stream) = lookup(ctx, &key)? else {
         return Ok(Reply::Integer(0));
     };
@@ -212,11 +221,18 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let count = trimmed.ids.len();
     ctx.propagate_as = propagate;
-    if count > 0 {
-        ctx.dirty += count as u64;
-        effect(ctx, &key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
-    }
+    ctx.dirty += (count + trimmed.refs_dropped.len()) as u64;
+    trim_effects(ctx, &key, trimmed);
     Ok(Reply::Integer(count as i64))
+}
+
+fn trim_effects(ctx: &mut Ctx, key: &[u8], trimmed: Trimmed) {
+    for (group, _, id) in trimmed.refs_dropped {
+        effect(ctx, key, StreamEffect::PendingDropped { group, id });
+    }
+    if !trimmed.ids.is_empty() {
+        effect(ctx, key, StreamEffect::Trimmed { ids: trimmed.ids, nodes_removed: trimmed.nodes_removed });
+    }
 }
 
 /// Redis's `streamRewriteApproxSpecifier` and `streamRewriteTrimArgument`: a replica must trim to

@@ -7,7 +7,7 @@ use crate::effect::StreamEffect;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
-use crate::stream::{parse_id, IdSyntax, StreamId};
+use crate::stream::{parse_id, DeletePolicy, IdSyntax, StreamId};
 
 /// `XDEL key id [id ...]`
 pub static XDEL: CommandSpec = CommandSpec {
@@ -117,4 +117,171 @@ fn xsetid(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.dirty += 1;
     effect(ctx, &key, StreamEffect::IdSet { last_id: id });
     Ok(Reply::ok())
+}
+
+/// `XDELEX key [KEEPREF | DELREF | ACKED] IDS numids id [id ...]` (Redis 8.2)
+pub static XDELEX: CommandSpec = CommandSpec {
+    name: "xdelex",
+    arity: -5,
+    flags: &[Flag::Write, Flag::Fast],
+    keys: (1, 1, 1),
+    group: STREAM,
+    since: "8.2.0",
+    summary: "Deletes one or multiple entries from the stream.",
+    syntax: "key [KEEPREF | DELREF | ACKED] IDS numids id [id ...]",
+    run: Some(xdelex),
+    subcommands: &[],
+};
+
+/// `XACKDEL key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]` (Redis 8.2)
+pub static XACKDEL: CommandSpec = CommandSpec {
+    name: "xackdel",
+    arity: -6,
+    flags: &[Flag::Write, Flag::Fast],
+    keys: (1, 1, 1),
+    group: STREAM,
+    since: "8.2.0",
+    summary: "Deletes one or multiple entries from the stream.",
+    syntax: "key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]",
+    run: Some(xackdel),
+    subcommands: &[],
+};
+
+/// One answer per ID, as `XDELEX` and `XACKDEL` reply.
+const NO_ID: i64 = -1;
+const DELETED: i64 = 1;
+const STILL_REFERENCED: i64 = 2;
+
+/// Parses `[KEEPREF | DELREF | ACKED] IDS numids id ...` in any order; the `IDS` block may come
+/// before or after the policy, as in Redis.
+fn parse_policy_and_ids(rest: &[Vec<u8>]) -> Result<(DeletePolicy, Vec<StreamId>)> {
+    let mut policy: Option<DeletePolicy> = None;
+    let mut ids: Option<&[Vec<u8>]> = None;
+    let mut i = 0;
+    while i < rest.len() {
+        let more = rest.len() - 1 - i;
+        let opt = rest[i].as_slice();
+        if opt.eq_ignore_ascii_case(b"IDS") && more > 0 && ids.is_none() {
+            let n = parse_i64(&rest[i + 1])
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Error::other("ERR Number of IDs must be a positive integer"))?;
+            let start = i + 2;
+            if n as u64 > (rest.len() - start) as u64 {
+                return Err(Error::other("ERR The `numids` parameter must match the number of arguments"));
+            }
+            ids = Some(&rest[start..start + n as usize]);
+            i = start + n as usize;
+            continue;
+        } else if let Some(p) = DeletePolicy::parse(opt).filter(|_| policy.is_none()) {
+            policy = Some(p);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let ids = ids.ok_or(Error::Syntax)?;
+    let ids = ids.iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
+    Ok((policy.unwrap_or_default(), ids))
+}
+
+/// After entries were deleted: Redis's first-ID bookkeeping.
+fn after_deletes(stream: &mut crate::stream::Stream, deleted: &[(StreamId, bool)]) {
+    if deleted.is_empty() {
+        return;
+    }
+    let first_deleted = deleted.iter().any(|(id, _)| *id <= stream.first_id);
+    if stream.length == 0 || first_deleted {
+        stream.refresh_first_id();
+    }
+}
+
+/// Deletes one entry for `XDELEX`/`XACKDEL`, keeping max-deleted-entry-id as XDEL does.
+fn delete_one(stream: &mut crate::stream::Stream, id: StreamId) -> Option<bool> {
+    let node_freed = stream.delete(id)?;
+    if id > stream.max_deleted_entry_id {
+        stream.max_deleted_entry_id = id;
+    }
+    Some(node_freed)
+}
+
+fn xdelex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?.to_vec();
+    let (policy, ids) = parse_policy_and_ids(args.rest())?;
+    let Some(stream) = lookup(ctx, &key)? else {
+        return Ok(Reply::Array(ids.iter().map(|_| Reply::Integer(NO_ID)).collect()));
+    };
+    let mut replies = Vec::with_capacity(ids.len());
+    let mut deleted = Vec::new();
+    let mut dropped = Vec::new();
+    for id in ids {
+        if policy == DeletePolicy::Acked && stream.is_referenced(id) {
+            replies.push(Reply::Integer(STILL_REFERENCED));
+            continue;
+        }
+        if policy == DeletePolicy::DelRef {
+            dropped.extend(stream.drop_refs(id).into_iter().map(|(g, _)| (g, id)));
+        }
+        match delete_one(stream, id) {
+            Some(node_freed) => {
+                deleted.push((id, node_freed));
+                replies.push(Reply::Integer(DELETED));
+            }
+            None => replies.push(Reply::Integer(NO_ID)),
+        }
+    }
+    after_deletes(stream, &deleted);
+    ctx.dirty += (deleted.len() + dropped.len()) as u64;
+    for (group, id) in dropped {
+        effect(ctx, &key, StreamEffect::PendingDropped { group, id });
+    }
+    for (id, node_freed) in deleted {
+        effect(ctx, &key, StreamEffect::Deleted { id, node_freed });
+    }
+    Ok(Reply::Array(replies))
+}
+
+fn xackdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?.to_vec();
+    let group = args.next()?.to_vec();
+    let (policy, ids) = parse_policy_and_ids(args.rest())?;
+    let no_group = || Reply::Array(ids.iter().map(|_| Reply::Integer(NO_ID)).collect());
+    let Some(stream) = lookup(ctx, &key)? else { return Ok(no_group()) };
+    if !stream.groups.contains_key(&group) {
+        return Ok(no_group());
+    }
+    let mut replies = Vec::with_capacity(ids.len());
+    let mut acked = Vec::new();
+    let mut deleted = Vec::new();
+    let mut dropped = Vec::new();
+    for &id in &ids {
+        let cg = stream.groups.get_mut(&group).expect("checked above");
+        let Some(pending) = cg.remove_pending(id) else {
+            replies.push(Reply::Integer(NO_ID));
+            continue;
+        };
+        acked.push((id, pending.consumer));
+        if policy == DeletePolicy::Acked && stream.is_referenced(id) {
+            replies.push(Reply::Integer(STILL_REFERENCED));
+            continue;
+        }
+        if policy == DeletePolicy::DelRef {
+            dropped.extend(stream.drop_refs(id).into_iter().map(|(g, _)| (g, id)));
+        }
+        if let Some(node_freed) = delete_one(stream, id) {
+            deleted.push((id, node_freed));
+        }
+        replies.push(Reply::Integer(DELETED));
+    }
+    after_deletes(stream, &deleted);
+    ctx.dirty += (acked.len() + deleted.len() + dropped.len()) as u64;
+    for (id, consumer) in acked {
+        effect(ctx, &key, StreamEffect::Acked { group: group.clone(), consumer, id });
+    }
+    for (group, id) in dropped {
+        effect(ctx, &key, StreamEffect::PendingDropped { group, id });
+    }
+    for (id, node_freed) in deleted {
+        effect(ctx, &key, StreamEffect::Deleted { id, node_freed });
+    }
+    Ok(Reply::Array(replies))
 }
