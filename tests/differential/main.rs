@@ -9,6 +9,7 @@
 //!   milliseconds between the two servers); `?COMMAND` compares only the reply's type (for IDs
 //!   made from the clock by `*`);
 //! - `&COMMAND` sends without waiting (a command that blocks); a line `<` reads that reply later;
+//! - `%COMMAND` compares a flat array as a multiset (Redis orders it by its hash table);
 //! - `!repeat N COMMAND` runs the command N times with `{i}` replaced by 1..=N.
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
@@ -88,6 +89,7 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
             Some(b'~') => (Compare::Tolerant, &command[1..]),
             Some(b'?') => (Compare::TypeOnly, &command[1..]),
             Some(b'&') => (Compare::SendOnly, &command[1..]),
+            Some(b'%') => (Compare::Unordered, &command[1..]),
             _ if command == "<" => (Compare::ReadPending, ""),
             _ => (Compare::Exact, command),
         };
@@ -160,11 +162,34 @@ enum Compare {
     TypeOnly,
     SendOnly,
     ReadPending,
+    /// A flat array whose order is a hash table's (`KEYS`, `SMEMBERS` of a large set): compared
+    /// as a multiset.
+    Unordered,
+}
+
+/// The elements of a flat RESP array, sorted, with the header first.
+fn sorted_elements(reply: &[u8]) -> Vec<Vec<u8>> {
+    let lines: Vec<&[u8]> = reply.split(|&c| c == b'\n').collect();
+    let mut groups: Vec<Vec<u8>> = Vec::new();
+    let mut i = 1;
+    while i < lines.len() {
+        let mut group = lines[i].to_vec();
+        if lines[i].starts_with(b"$") && !lines[i].starts_with(b"$-1") && i + 1 < lines.len() {
+            group.extend_from_slice(lines[i + 1]);
+            i += 1;
+        }
+        groups.push(group);
+        i += 1;
+    }
+    groups.sort();
+    groups.insert(0, lines.first().map(|l| l.to_vec()).unwrap_or_default());
+    groups
 }
 
 fn same(mode: Compare, a: &Result<Vec<u8>, String>, b: &Result<Vec<u8>, String>) -> bool {
     match (mode, a, b) {
         (Compare::TypeOnly, Ok(a), Ok(b)) => a.first() == b.first(),
+        (Compare::Unordered, Ok(a), Ok(b)) => sorted_elements(a) == sorted_elements(b),
         (Compare::Tolerant, Ok(a), Ok(b)) => {
             let (la, lb): (Vec<&[u8]>, Vec<&[u8]>) =
                 (a.split(|&c| c == b'\n').collect(), b.split(|&c| c == b'\n').collect());

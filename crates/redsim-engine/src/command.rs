@@ -107,3 +107,24 @@ pub fn full_name(parent: Option<&CommandSpec>, cmd: &CommandSpec) -> String {
         None => cmd.name.to_string(),
     }
 }
+
+/// Declares a command without subcommands as one table row:
+/// `command!(NAME, "name", arity, [Flags], (first, last, step), group, "since", "syntax", "summary", handler);`
+macro_rules! command {
+    ($static:ident, $name:literal, $arity:expr, [$($flag:ident),*], $keys:expr, $group:expr, $since:literal,
+     $syntax:literal, $summary:literal, $run:expr) => {
+        pub static $static: $crate::command::CommandSpec = $crate::command::CommandSpec {
+            name: $name,
+            arity: $arity,
+            flags: &[$($crate::command::Flag::$flag),*],
+            keys: $keys,
+            group: $group,
+            since: $since,
+            summary: $summary,
+            syntax: $syntax,
+            run: Some($run),
+            subcommands: &[],
+        };
+    };
+}
+pub(crate) use command;

@@ -6,9 +6,16 @@ use std::collections::BTreeMap;
 
 use crate::value::Value;
 
+/// A value and when it was last read or written (Redis's LRU clock, for `OBJECT IDLETIME`).
+#[derive(Clone, Debug)]
+struct Slot {
+    value: Value,
+    access_ms: u64,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Db {
-    keys: BTreeMap<Vec<u8>, Value>,
+    keys: BTreeMap<Vec<u8>, Slot>,
     /// Absolute expiry time in virtual milliseconds, for keys that have one.
     expires: BTreeMap<Vec<u8>, u64>,
 }
@@ -33,11 +40,24 @@ impl Db {
 
     /// The value of `key`, ignoring expiry (callers expire first through `Ctx`).
     pub fn get(&self, key: &[u8]) -> Option<&Value> {
-        self.keys.get(key)
+        self.keys.get(key).map(|s| &s.value)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.keys.get_mut(key)
+        self.keys.get_mut(key).map(|s| &mut s.value)
+    }
+
+    /// The value, marking it used at `now_ms`.
+    pub fn get_touch(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+        self.keys.get_mut(key).map(|s| {
+            s.access_ms = now_ms;
+            &mut s.value
+        })
+    }
+
+    /// When the key was last used (virtual ms).
+    pub fn access_ms(&self, key: &[u8]) -> Option<u64> {
+        self.keys.get(key).map(|s| s.access_ms)
     }
 
     /// Stores `value` at `key`. Like Redis's `setKey`, this drops an existing TTL unless `keep_ttl`.
@@ -45,12 +65,21 @@ impl Db {
         if !keep_ttl {
             self.expires.remove(key);
         }
-        self.keys.insert(key.to_vec(), value);
+        let access_ms = self.keys.get(key).map_or(0, |s| s.access_ms);
+        self.keys.insert(key.to_vec(), Slot { value, access_ms });
+    }
+
+    /// Stores `value` used at `now_ms`.
+    pub fn set_at(&mut self, key: &[u8], value: Value, keep_ttl: bool, now_ms: u64) {
+        if !keep_ttl {
+            self.expires.remove(key);
+        }
+        self.keys.insert(key.to_vec(), Slot { value, access_ms: now_ms });
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         self.expires.remove(key);
-        self.keys.remove(key)
+        self.keys.remove(key).map(|s| s.value)
     }
 
     pub fn expire_at(&self, key: &[u8]) -> Option<u64> {
@@ -71,7 +100,22 @@ impl Db {
         self.expires.clear();
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = (&Vec<u8>, &Value)> {
-        self.keys.iter()
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = (&Vec<u8>, &Value)> {
+        self.keys.iter().map(|(k, s)| (k, &s.value))
+    }
+
+    /// Keys that have a time to live, with it.
+    pub fn expires(&self) -> impl Iterator<Item = (&Vec<u8>, &u64)> {
+        self.expires.iter()
+    }
+
+    /// The `n`-th key (in key order), for random picks.
+    pub fn nth_key(&self, n: usize) -> Option<&Vec<u8>> {
+        self.keys.keys().nth(n)
+    }
+
+    /// Keys with a TTL from `from` on, in key order: the active expiry cycle's walk.
+    pub fn expires_range(&self, from: std::ops::Bound<Vec<u8>>) -> impl Iterator<Item = (&Vec<u8>, u64)> {
+        self.expires.range((from, std::ops::Bound::Unbounded)).map(|(k, &at)| (k, at))
     }
 }

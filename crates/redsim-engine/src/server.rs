@@ -117,7 +117,22 @@ pub struct Server {
     ready_keys: Vec<(usize, Vec<u8>)>,
     /// True while `EXEC` runs its queue: blocking commands then answer at once.
     in_exec: bool,
+    /// Virtual time of the last `serverCron` run of the active expiry cycle (0: not yet).
+    last_cron_ms: u64,
+    /// Where each database's active expiry scan goes on from (Redis's `expires_cursor`).
+    expire_cursor: Vec<Option<Vec<u8>>>,
+    /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
+    rng: u64,
 }
+
+/// How often `serverCron` runs the active expiry cycle (`hz 10`).
+const CRON_PERIOD_MS: u64 = 100;
+/// Keys the cycle looks at per database per loop (`ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
+const EXPIRE_KEYS_PER_LOOP: usize = 20;
+/// The cycle goes on in a database while more than this share of the sample had expired.
+const EXPIRE_ACCEPTABLE_STALE_PERCENT: usize = 10;
+/// Loops per database per cycle: the engine's stand-in for Redis's 25 ms time budget.
+const EXPIRE_MAX_LOOPS: usize = 16;
 
 impl Server {
     pub fn new(version: Version) -> Server {
@@ -132,7 +147,86 @@ impl Server {
             next_block_order: 0,
             ready_keys: Vec::new(),
             in_exec: false,
+            last_cron_ms: 0,
+            expire_cursor: vec![None; DB_COUNT],
+            rng: 0x9E37_79B9_7F4A_7C15,
         }
+    }
+
+    /// Seeds the generator behind random picks: the same seed gives the same run.
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = seed ^ 0x9E37_79B9_7F4A_7C15;
+    }
+
+    /// The next number from the seeded generator (splitmix64).
+    pub fn random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Redis's `activeExpireCycle`, run for every `serverCron` tick up to `now_ms`: each
+    /// database's keys with a TTL are walked in order from where the last walk stopped, 20 at a
+    /// time, removing those whose time has come, and the walk goes on while more than 10% of a
+    /// sample had expired.
+    fn active_expire(&mut self, now_ms: u64, out: &mut Outcome) {
+        if self.last_cron_ms == 0 || now_ms < self.last_cron_ms {
+            self.last_cron_ms = now_ms;
+            return;
+        }
+        let cycles = (now_ms - self.last_cron_ms) / CRON_PERIOD_MS;
+        // A jump far ahead only needs enough cycles to have walked every volatile key a few times.
+        let volatile: usize = self.dbs.iter().map(Db::expires_len).sum();
+        let needed = (volatile / EXPIRE_KEYS_PER_LOOP + 2) as u64 * 2;
+        let skipped = cycles.saturating_sub(needed);
+        self.last_cron_ms += skipped * CRON_PERIOD_MS;
+        for _ in skipped..cycles {
+            self.last_cron_ms += CRON_PERIOD_MS;
+            let at = self.last_cron_ms;
+            for db in 0..self.dbs.len() {
+                for _ in 0..EXPIRE_MAX_LOOPS {
+                    let (sampled, expired) = self.expire_sample(db, at, out);
+                    if sampled == 0 || expired * 100 <= sampled * EXPIRE_ACCEPTABLE_STALE_PERCENT {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One loop of the cycle in one database: returns (keys looked at, keys expired).
+    fn expire_sample(&mut self, db: usize, at_ms: u64, out: &mut Outcome) -> (usize, usize) {
+        use std::ops::Bound;
+        let cursor = self.expire_cursor[db].take();
+        let from = cursor.as_ref().map_or(Bound::Unbounded, |k| Bound::Excluded(k.clone()));
+        let mut sample: Vec<(Vec<u8>, u64)> =
+            self.dbs[db].expires_range(from).take(EXPIRE_KEYS_PER_LOOP).map(|(k, at)| (k.clone(), at)).collect();
+        if let Some(cursor) = cursor.as_ref().filter(|_| sample.len() < EXPIRE_KEYS_PER_LOOP) {
+            // Wrap around to the start, as the dictionary scan does, up to where this walk began.
+            let wanted = EXPIRE_KEYS_PER_LOOP - sample.len();
+            let more: Vec<(Vec<u8>, u64)> = self.dbs[db]
+                .expires_range(Bound::Unbounded)
+                .take_while(|(k, _)| *k <= cursor)
+                .take(wanted)
+                .map(|(k, at)| (k.clone(), at))
+                .collect();
+            sample.extend(more);
+        }
+        self.expire_cursor[db] = sample.last().map(|(k, _)| k.clone());
+        let mut expired = 0;
+        for (key, at) in &sample {
+            if *at <= at_ms {
+                self.dbs[db].remove(key);
+                self.stats.expired_keys += 1;
+                expired += 1;
+                out.effects.push(Effect::KeyExpired { db, key: key.clone(), lazily: false });
+                out.propagate.push(vec![b"DEL".to_vec(), key.clone()]);
+                self.ready_keys.push((db, key.clone()));
+            }
+        }
+        (sample.len(), expired)
     }
 
     pub fn version(&self) -> Version {
@@ -161,6 +255,7 @@ impl Server {
     /// reply of a timed-out read. Returns those replies, in blocking order.
     pub fn tick(&mut self, now_ms: u64) -> Outcome {
         let mut out = Outcome::default();
+        self.active_expire(now_ms, &mut out);
         let mut expired: Vec<(u64, ClientId)> = self
             .blocked
             .iter()
@@ -422,7 +517,8 @@ impl Ctx<'_> {
     /// The live value of `key`, after lazy expiry.
     pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
-        self.db().get_mut(key)
+        let now = self.now_ms;
+        self.db().get_touch(key, now)
     }
 
     /// Marks `key` as written, so clients blocked on it are served after this command.
@@ -451,9 +547,30 @@ impl Ctx<'_> {
     pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let db = self.db_index();
         self.signal_ready(key);
-        self.server.dbs[db].set(key, value, keep_ttl);
+        self.server.dbs[db].set_at(key, value, keep_ttl, self.now_ms);
         self.dirty += 1;
         self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+    }
+
+    /// Records an in-place change to the value at `key` (Redis's `signalModifiedKey` plus
+    /// `server.dirty++`).
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.db_index();
+        self.signal_ready(key);
+        self.dirty += 1;
+        self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+    }
+
+    /// Sets or clears the expiry of a key that exists, with its effect.
+    pub fn set_expiry(&mut self, key: &[u8], at_ms: Option<u64>) {
+        let db = self.db_index();
+        match at_ms {
+            Some(at) => self.server.dbs[db].set_expire(key, at),
+            None => {
+                self.server.dbs[db].persist(key);
+            }
+        }
+        self.effect(Effect::ExpireSet { db, key: key.to_vec(), at_ms });
     }
 
     /// Deletes `key` if it is live; true when something was deleted.

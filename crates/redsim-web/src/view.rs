@@ -148,6 +148,21 @@ pub fn waiting(world: &World, client: usize) -> Option<String> {
     })
 }
 
+fn quoted(bytes: &[u8]) -> String {
+    redsim_engine::cli::quote(bytes)
+}
+
+/// The first few elements of a collection, as the keyspace browser shows them.
+fn preview(items: impl Iterator<Item = String>) -> String {
+    const SHOWN: usize = 8;
+    let mut items = items.peekable();
+    let mut parts: Vec<String> = items.by_ref().take(SHOWN).collect();
+    if items.peek().is_some() {
+        parts.push("…".to_string());
+    }
+    parts.join(" ")
+}
+
 /// Every live key in the database client number `client` has selected, in key order.
 pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
     let db = &world.server.dbs[selected_db(world, client)];
@@ -157,6 +172,18 @@ pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
             let (size, shown) = match value {
                 Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
                 Value::Stream(s) => (s.length, None),
+                Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
+                Value::Hash(h) => {
+                    (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
+                }
+                Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
+                Value::ZSet(z) => (
+                    z.len() as u64,
+                    Some(preview(
+                        z.iter()
+                            .map(|(m, score)| format!("{}:{}", quoted(m), redsim_engine::reply::format_double(score))),
+                    )),
+                ),
             };
             KeyView {
                 key: text(key),

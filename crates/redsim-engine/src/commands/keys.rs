@@ -2,6 +2,7 @@
 
 use crate::args::Args;
 use crate::command::{CommandSpec, Flag};
+
 use crate::error::Result;
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -77,4 +78,644 @@ pub static TYPE: CommandSpec = CommandSpec {
 fn key_type(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     Ok(Reply::status(ctx.lookup(key).map_or("none", |v| v.type_name())))
+}
+
+use crate::args::parse_i64;
+use crate::command::command;
+use crate::effect::Effect;
+use crate::error::Error;
+use crate::server::DB_COUNT;
+use crate::value::Value;
+
+/// Which `EXPIRE` condition was given.
+#[derive(Clone, Copy, Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+/// Redis's `parseExtendedExpireArgumentsOrReply`.
+fn parse_expire_flags(options: &[Vec<u8>]) -> Result<ExpireFlags> {
+    let mut flags = ExpireFlags::default();
+    for opt in options {
+        match opt.to_ascii_uppercase().as_slice() {
+            b"NX" => flags.nx = true,
+            b"XX" => flags.xx = true,
+            b"GT" => flags.gt = true,
+            b"LT" => flags.lt = true,
+            _ => return Err(Error::other(format!("ERR Unsupported option {}", String::from_utf8_lossy(opt)))),
+        }
+    }
+    if flags.nx && (flags.xx || flags.gt || flags.lt) {
+        return Err(Error::other("ERR NX and XX, GT or LT options at the same time are not compatible"));
+    }
+    if flags.gt && flags.lt {
+        return Err(Error::other("ERR GT and LT options at the same time are not compatible"));
+    }
+    Ok(flags)
+}
+
+command!(
+    EXPIRE,
+    "expire",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "1.0.0",
+    "key seconds [NX | XX | GT | LT]",
+    "Sets the expiration time of a key in seconds.",
+    |ctx, args| expire(ctx, args, 1000, false, "expire")
+);
+command!(
+    PEXPIRE,
+    "pexpire",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "2.6.0",
+    "key milliseconds [NX | XX | GT | LT]",
+    "Sets the expiration time of a key in milliseconds.",
+    |ctx, args| expire(ctx, args, 1, false, "pexpire")
+);
+command!(
+    EXPIREAT,
+    "expireat",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "1.2.0",
+    "key unix-time-seconds [NX | XX | GT | LT]",
+    "Sets the expiration time of a key to a Unix timestamp.",
+    |ctx, args| expire(ctx, args, 1000, true, "expireat")
+);
+command!(
+    PEXPIREAT,
+    "pexpireat",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "2.6.0",
+    "key unix-time-milliseconds [NX | XX | GT | LT]",
+    "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+    |ctx, args| expire(ctx, args, 1, true, "pexpireat")
+);
+
+/// Redis's `expireGenericCommand`.
+fn expire(ctx: &mut Ctx, mut args: Args, unit_ms: i64, absolute: bool, name: &str) -> Result<Reply> {
+    let key = args.next()?;
+    let number = args.next()?;
+    let flags = parse_expire_flags(args.rest())?;
+    let mut when = parse_i64(number).ok_or(Error::NotInteger)?;
+    let invalid = || Error::InvalidExpireTime { command: name.to_string() };
+    if unit_ms == 1000 {
+        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+            return Err(invalid());
+        }
+        when *= 1000;
+    }
+    let base = if absolute { 0 } else { ctx.now_ms as i64 };
+    if when > i64::MAX - base {
+        return Err(invalid());
+    }
+    when += base;
+    if ctx.lookup(key).is_none() {
+        return Ok(Reply::Integer(0));
+    }
+    let current = ctx.db().expire_at(key).map(|at| at as i64);
+    let refused = (flags.nx && current.is_some())
+        || (flags.xx && current.is_none())
+        || (flags.gt && current.is_none_or(|c| when <= c))
+        || (flags.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        return Ok(Reply::Integer(0));
+    }
+    if when <= ctx.now_ms as i64 {
+        ctx.delete(key);
+        ctx.propagate_as = Some(vec![b"DEL".to_vec(), key.to_vec()]);
+    } else {
+        ctx.set_expiry(key, Some(when as u64));
+        ctx.dirty += 1;
+        ctx.propagate_as = Some(vec![b"PEXPIREAT".to_vec(), key.to_vec(), when.to_string().into_bytes()]);
+    }
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    TTL,
+    "ttl",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "1.0.0",
+    "key",
+    "Returns the expiration time in seconds of a key.",
+    |ctx, args| ttl(ctx, args, false, false)
+);
+command!(
+    PTTL,
+    "pttl",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "2.6.0",
+    "key",
+    "Returns the expiration time in milliseconds of a key.",
+    |ctx, args| ttl(ctx, args, true, false)
+);
+command!(
+    EXPIRETIME,
+    "expiretime",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "7.0.0",
+    "key",
+    "Returns the expiration time of a key as a Unix timestamp.",
+    |ctx, args| ttl(ctx, args, false, true)
+);
+command!(
+    PEXPIRETIME,
+    "pexpiretime",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "7.0.0",
+    "key",
+    "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+    |ctx, args| ttl(ctx, args, true, true)
+);
+
+/// Redis's `ttlGenericCommand`.
+fn ttl(ctx: &mut Ctx, mut args: Args, in_ms: bool, absolute: bool) -> Result<Reply> {
+    let key = args.next()?;
+    if ctx.lookup(key).is_none() {
+        return Ok(Reply::Integer(-2));
+    }
+    let Some(at) = ctx.db().expire_at(key) else { return Ok(Reply::Integer(-1)) };
+    let left = if absolute { at as i64 } else { (at as i64 - ctx.now_ms as i64).max(0) };
+    Ok(Reply::Integer(if in_ms { left } else { (left + 500) / 1000 }))
+}
+
+command!(
+    PERSIST,
+    "persist",
+    2,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "2.2.0",
+    "key",
+    "Removes the expiration time of a key.",
+    persist
+);
+
+fn persist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    if ctx.lookup(key).is_none() || ctx.db().expire_at(key).is_none() {
+        return Ok(Reply::Integer(0));
+    }
+    ctx.set_expiry(key, None);
+    ctx.dirty += 1;
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    RENAME,
+    "rename",
+    3,
+    [Write],
+    (1, 2, 1),
+    GENERIC,
+    "1.0.0",
+    "key newkey",
+    "Renames a key and overwrites the destination.",
+    |ctx, args| rename(ctx, args, false)
+);
+command!(
+    RENAMENX,
+    "renamenx",
+    3,
+    [Write, Fast],
+    (1, 2, 1),
+    GENERIC,
+    "1.0.0",
+    "key newkey",
+    "Renames a key only when the target key name doesn't exist.",
+    |ctx, args| rename(ctx, args, true)
+);
+
+/// Redis's `renameGenericCommand`.
+fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
+    let (from, to) = (args.next()?, args.next()?);
+    let Some(value) = ctx.lookup(from).map(|v| v.clone()) else { return Err(Error::NoSuchKey) };
+    if from == to {
+        return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
+    }
+    let expire = ctx.db().expire_at(from);
+    if ctx.lookup(to).is_some() {
+        if nx {
+            return Ok(Reply::Integer(0));
+        }
+        ctx.delete(to);
+    }
+    ctx.delete(from);
+    ctx.store(to, value, false);
+    if let Some(at) = expire {
+        ctx.set_expiry(to, Some(at));
+    }
+    Ok(if nx { Reply::Integer(1) } else { Reply::ok() })
+}
+
+/// Redis's `getIntFromObjectOrReply` then `selectDb` for a database argument.
+fn db_arg(arg: &[u8]) -> Result<usize> {
+    let n = parse_i64(arg).ok_or(Error::NotInteger)?;
+    let n = i32::try_from(n).map_err(|_| Error::NotInteger)?;
+    usize::try_from(n).ok().filter(|&i| i < DB_COUNT).ok_or_else(|| Error::other("ERR DB index is out of range"))
+}
+
+command!(
+    COPY,
+    "copy",
+    -3,
+    [Write],
+    (1, 2, 1),
+    GENERIC,
+    "6.2.0",
+    "source destination [DB destination-db] [REPLACE]",
+    "Copies the value of a key to a new key.",
+    copy
+);
+
+fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (from, to) = (args.next()?, args.next()?);
+    let src_db = ctx.db_index();
+    let mut dst_db = src_db;
+    let mut replace = false;
+    while let Some(opt) = args.peek() {
+        args.next()?;
+        if opt.eq_ignore_ascii_case(b"REPLACE") {
+            replace = true;
+        } else if opt.eq_ignore_ascii_case(b"DB") && args.peek().is_some() {
+            dst_db = db_arg(args.next()?)?;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    if src_db == dst_db && from == to {
+        return Err(Error::other("ERR source and destination objects are the same"));
+    }
+    let Some(value) = ctx.lookup(from).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
+    let expire = ctx.db().expire_at(from);
+    let exists = in_db(ctx, dst_db, |ctx| ctx.lookup(to).is_some());
+    if exists && !replace {
+        return Ok(Reply::Integer(0));
+    }
+    in_db(ctx, dst_db, |ctx| {
+        if exists {
+            ctx.delete(to);
+        }
+        ctx.store(to, value, false);
+        if let Some(at) = expire {
+            ctx.set_expiry(to, Some(at));
+        }
+    });
+    Ok(Reply::Integer(1))
+}
+
+/// Runs `f` with the client switched to database `db`, then switches back.
+fn in_db<T>(ctx: &mut Ctx, db: usize, f: impl FnOnce(&mut Ctx) -> T) -> T {
+    let home = ctx.db_index();
+    ctx.client_mut().db = db;
+    let out = f(ctx);
+    ctx.client_mut().db = home;
+    out
+}
+
+command!(
+    MOVE,
+    "move",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    GENERIC,
+    "1.0.0",
+    "key db",
+    "Moves a key to another database.",
+    move_key
+);
+
+fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let dst = db_arg(args.next()?)?;
+    if dst == ctx.db_index() {
+        return Err(Error::other("ERR source and destination objects are the same"));
+    }
+    let Some(value) = ctx.lookup(key).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
+    let expire = ctx.db().expire_at(key);
+    if in_db(ctx, dst, |ctx| ctx.lookup(key).is_some()) {
+        return Ok(Reply::Integer(0));
+    }
+    in_db(ctx, dst, |ctx| {
+        ctx.store(key, value, false);
+        if let Some(at) = expire {
+            ctx.set_expiry(key, Some(at));
+        }
+    });
+    ctx.delete(key);
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    SWAPDB,
+    "swapdb",
+    3,
+    [Write, Fast],
+    (0, 0, 0),
+    GENERIC,
+    "4.0.0",
+    "index1 index2",
+    "Swaps two Redis databases.",
+    swapdb
+);
+
+fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let parse = |arg: &[u8], which: &str| {
+        let n = parse_i64(arg)
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| Error::other(format!("ERR invalid {which} DB index")))?;
+        usize::try_from(n).ok().filter(|&i| i < DB_COUNT).ok_or_else(|| Error::other("ERR DB index is out of range"))
+    };
+    let a = parse(args.next()?, "first")?;
+    let b = parse(args.next()?, "second")?;
+    if a != b {
+        ctx.server.dbs.swap(a, b);
+        ctx.signal_flushed(Some(a));
+        ctx.signal_flushed(Some(b));
+        ctx.dirty += 1;
+        ctx.effect(Effect::Flushed { db: Some(a) });
+        ctx.effect(Effect::Flushed { db: Some(b) });
+    }
+    Ok(Reply::ok())
+}
+
+command!(
+    KEYS,
+    "keys",
+    2,
+    [ReadOnly],
+    (0, 0, 0),
+    GENERIC,
+    "1.0.0",
+    "pattern",
+    "Returns all key names that match a pattern.",
+    keys
+);
+
+fn keys(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let pattern = args.next()?;
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let found = db
+        .keys()
+        .filter(|(k, _)| !db.is_expired(k, now) && crate::glob::matches(pattern, k, false))
+        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .collect();
+    Ok(Reply::Array(found))
+}
+
+command!(
+    SCAN,
+    "scan",
+    -2,
+    [ReadOnly],
+    (0, 0, 0),
+    GENERIC,
+    "2.8.0",
+    "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+    "Iterates over the key names in the database.",
+    scan
+);
+
+/// `SCAN`: the cursor is a position in key order (Redis's is a reversed-bits bucket index;
+/// both guarantee that a key present for the whole iteration is returned).
+fn scan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let cursor = args.next()?;
+    let cursor: u64 = crate::args::parse_u64(cursor).ok_or_else(|| Error::other("ERR invalid cursor"))?;
+    let (pattern, count, kind) = parse_scan_options(&mut args, true)?;
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let mut next = 0u64;
+    let mut found = Vec::new();
+    for (i, (k, v)) in db.keys().enumerate().skip(cursor as usize) {
+        if i as u64 >= cursor + count {
+            next = i as u64;
+            break;
+        }
+        let wanted = !db.is_expired(k, now)
+            && pattern.is_none_or(|p| crate::glob::matches(p, k, false))
+            && kind.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()));
+        if wanted {
+            found.push(Reply::Bulk(k.clone()));
+        }
+    }
+    Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(found)]))
+}
+
+/// `[MATCH pattern] [COUNT count] [TYPE type]` as `SCAN`, `HSCAN`, `SSCAN` and `ZSCAN` take them.
+pub(crate) fn parse_scan_options<'a>(
+    args: &mut Args<'a>,
+    with_type: bool,
+) -> Result<(Option<&'a [u8]>, u64, Option<&'a [u8]>)> {
+    let (mut pattern, mut count, mut kind) = (None, 10u64, None);
+    while let Some(opt) = args.peek() {
+        args.next()?;
+        if args.peek().is_none() {
+            return Err(Error::Syntax);
+        }
+        if opt.eq_ignore_ascii_case(b"COUNT") {
+            let n = args.next_i64()?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            count = n as u64;
+        } else if opt.eq_ignore_ascii_case(b"MATCH") {
+            pattern = Some(args.next()?);
+        } else if with_type && opt.eq_ignore_ascii_case(b"TYPE") {
+            kind = Some(args.next()?);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((pattern, count, kind))
+}
+
+command!(
+    RANDOMKEY,
+    "randomkey",
+    1,
+    [ReadOnly],
+    (0, 0, 0),
+    GENERIC,
+    "1.0.0",
+    "",
+    "Returns a random key name from the database.",
+    randomkey
+);
+
+fn randomkey(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
+    for _ in 0..100 {
+        let len = ctx.db().len();
+        if len == 0 {
+            return Ok(Reply::Nil);
+        }
+        let pick = (ctx.server.random() % len as u64) as usize;
+        let key = ctx.db().nth_key(pick).cloned().expect("index below len");
+        if ctx.lookup(&key).is_some() {
+            return Ok(Reply::Bulk(key));
+        }
+    }
+    Ok(Reply::Nil)
+}
+
+command!(
+    TOUCH,
+    "touch",
+    -2,
+    [ReadOnly, Fast],
+    (1, -1, 1),
+    GENERIC,
+    "3.2.1",
+    "key [key ...]",
+    "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+    exists
+);
+
+const fn object_sub(
+    name: &'static str,
+    arity: i32,
+    since: &'static str,
+    syntax: &'static str,
+    summary: &'static str,
+    run: crate::command::Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags: &[Flag::ReadOnly],
+        keys: (2, 2, 1),
+        group: GENERIC,
+        since,
+        summary,
+        syntax,
+        run: Some(run),
+        subcommands: &[],
+    }
+}
+
+/// `OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP`
+pub static OBJECT: CommandSpec = CommandSpec {
+    name: "object",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: GENERIC,
+    since: "2.2.3",
+    summary: "A container for object introspection commands.",
+    syntax: "<subcommand> [arguments]",
+    run: None,
+    subcommands: &[
+        object_sub("encoding", 3, "2.2.3", "key", "Returns the internal encoding of a Redis object.", object_encoding),
+        object_sub(
+            "freq",
+            3,
+            "4.0.0",
+            "key",
+            "Returns the logarithmic access frequency counter of a Redis object.",
+            object_freq,
+        ),
+        object_sub("help", 2, "6.2.0", "", "Returns helpful text about the different subcommands.", object_help),
+        object_sub(
+            "idletime",
+            3,
+            "2.2.3",
+            "key",
+            "Returns the time since the last access to a Redis object.",
+            object_idletime,
+        ),
+        object_sub("refcount", 3, "2.2.3", "key", "Returns the reference count of a value of a key.", object_refcount),
+    ],
+};
+
+/// The value for `OBJECT key` subcommands, without touching its access time (Redis looks it up
+/// with `LOOKUP_NOTOUCH`).
+fn object_value<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
+    ctx.expire_if_needed(key);
+    ctx.db().get_mut(key)
+}
+
+fn object_encoding(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let packed = ctx.version().at_least(7, 2);
+    Ok(object_value(ctx, key).map_or(Reply::Nil, |v| Reply::bulk(v.encoding(packed))))
+}
+
+fn object_freq(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    if object_value(ctx, key).is_none() {
+        return Ok(Reply::Nil);
+    }
+    Err(Error::other(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    ))
+}
+
+fn object_idletime(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    if object_value(ctx, key).is_none() {
+        return Ok(Reply::Nil);
+    }
+    let since = ctx.db().access_ms(key).unwrap_or(0);
+    Ok(Reply::Integer((ctx.now_ms.saturating_sub(since) / 1000) as i64))
+}
+
+fn object_refcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    Ok(match object_value(ctx, key) {
+        None => Reply::Nil,
+        // Small integers are Redis's shared objects (OBJ_SHARED_REFCOUNT).
+        Some(Value::String(s)) if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) => {
+            Reply::Integer(i32::MAX as i64)
+        }
+        Some(_) => Reply::Integer(1),
+    })
+}
+
+fn object_help(_ctx: &mut Ctx, _args: Args) -> Result<Reply> {
+    Ok(crate::commands::stream::help_reply(
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    ))
 }

@@ -1,7 +1,7 @@
 //! String commands.
 
 use crate::args::{parse_i64, Args};
-use crate::command::{CommandSpec, Flag};
+use crate::command::{command, CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -170,4 +170,708 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
         ctx.effect(Effect::ExpireSet { db, key: set.key.to_vec(), at_ms: Some(at_ms) });
     }
     Ok(old_reply.unwrap_or_else(Reply::ok))
+}
+
+/// Redis's `proto-max-bulk-len` default: the largest string a command may build.
+const MAX_STRING: usize = 512 * 1024 * 1024;
+
+fn too_big() -> Error {
+    Error::other("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+}
+
+/// The string at `key`: `None` when missing, `WRONGTYPE` for another type.
+fn string_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Vec<u8>>> {
+    match ctx.lookup(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+command!(
+    MGET,
+    "mget",
+    -2,
+    [ReadOnly, Fast],
+    (1, -1, 1),
+    STRING,
+    "1.0.0",
+    "key [key ...]",
+    "Atomically returns the string values of one or more keys.",
+    mget
+);
+
+fn mget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let values = args
+        .rest()
+        .iter()
+        .map(|key| match ctx.lookup(key) {
+            Some(Value::String(s)) => Reply::Bulk(s.clone()),
+            _ => Reply::Nil,
+        })
+        .collect();
+    Ok(Reply::Array(values))
+}
+
+command!(
+    MSET,
+    "mset",
+    -3,
+    [Write],
+    (1, -1, 2),
+    STRING,
+    "1.0.1",
+    "key value [key value ...]",
+    "Atomically creates or modifies the string values of one or more keys.",
+    mset
+);
+command!(
+    MSETNX,
+    "msetnx",
+    -3,
+    [Write],
+    (1, -1, 2),
+    STRING,
+    "1.0.1",
+    "key value [key value ...]",
+    "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+    msetnx
+);
+
+fn mset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let pairs = args.rest();
+    if pairs.len() % 2 == 1 {
+        return Err(Error::WrongArity { name: "mset".into() });
+    }
+    for pair in pairs.chunks(2) {
+        ctx.store(&pair[0], Value::String(pair[1].clone()), false);
+    }
+    Ok(Reply::ok())
+}
+
+fn msetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let pairs = args.rest();
+    if pairs.len() % 2 == 1 {
+        return Err(Error::WrongArity { name: "msetnx".into() });
+    }
+    if pairs.chunks(2).any(|pair| ctx.lookup(&pair[0]).is_some()) {
+        return Ok(Reply::Integer(0));
+    }
+    for pair in pairs.chunks(2) {
+        ctx.store(&pair[0], Value::String(pair[1].clone()), false);
+    }
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    SETNX,
+    "setnx",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key value",
+    "Set the string value of a key only when the key doesn't exist.",
+    setnx
+);
+
+fn setnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (key, value) = (args.next()?, args.next()?);
+    if ctx.lookup(key).is_some() {
+        return Ok(Reply::Integer(0));
+    }
+    ctx.store(key, Value::String(value.to_vec()), false);
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    SETEX,
+    "setex",
+    4,
+    [Write],
+    (1, 1, 1),
+    STRING,
+    "2.0.0",
+    "key seconds value",
+    "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+    setex
+);
+command!(
+    PSETEX,
+    "psetex",
+    4,
+    [Write],
+    (1, 1, 1),
+    STRING,
+    "2.6.0",
+    "key milliseconds value",
+    "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+    psetex
+);
+
+fn setex(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    set_with_ttl(ctx, args, ExpiryUnit::Seconds, "setex")
+}
+
+fn psetex(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    set_with_ttl(ctx, args, ExpiryUnit::Milliseconds, "psetex")
+}
+
+fn set_with_ttl(ctx: &mut Ctx, mut args: Args, unit: ExpiryUnit, name: &str) -> Result<Reply> {
+    let (key, ttl, value) = (args.next()?, args.next()?, args.next()?);
+    let at = expire_at_ms(ttl, unit, ctx.now_ms, name)?;
+    ctx.store(key, Value::String(value.to_vec()), false);
+    ctx.set_expiry(key, Some(at));
+    Ok(Reply::ok())
+}
+
+command!(
+    GETSET,
+    "getset",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key value",
+    "Returns the previous string value of a key after setting it to a new value.",
+    getset
+);
+
+fn getset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (key, value) = (args.next()?, args.next()?);
+    let old = string_reply(ctx.lookup(key).map(|v| &*v))?;
+    ctx.store(key, Value::String(value.to_vec()), false);
+    Ok(old)
+}
+
+command!(
+    GETDEL,
+    "getdel",
+    2,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "6.2.0",
+    "key",
+    "Returns the string value of a key after deleting the key.",
+    getdel
+);
+
+fn getdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let old = string_reply(ctx.lookup(key).map(|v| &*v))?;
+    if old != Reply::Nil {
+        ctx.delete(key);
+    }
+    Ok(old)
+}
+
+command!(
+    GETEX,
+    "getex",
+    -2,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "6.2.0",
+    "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+    "Returns the string value of a key after setting its expiration time.",
+    getex
+);
+
+fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let mut expiry: Option<Option<(&[u8], ExpiryUnit)>> = None;
+    while let Some(option) = args.peek() {
+        args.next()?;
+        let is = |word: &str| option.eq_ignore_ascii_case(word.as_bytes());
+        let unit = [
+            ("EX", ExpiryUnit::Seconds),
+            ("PX", ExpiryUnit::Milliseconds),
+            ("EXAT", ExpiryUnit::UnixSeconds),
+            ("PXAT", ExpiryUnit::UnixMilliseconds),
+        ]
+        .into_iter()
+        .find(|(word, _)| is(word))
+        .map(|(_, unit)| unit);
+        match (unit, args.peek(), expiry) {
+            (Some(unit), Some(_), None) => expiry = Some(Some((args.next()?, unit))),
+            (None, _, None) if is("PERSIST") => expiry = Some(None),
+            _ => return Err(Error::Syntax),
+        }
+    }
+    let at = match expiry {
+        Some(Some((number, unit))) => Some(Some(expire_at_ms(number, unit, ctx.now_ms, "getex")?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let value = string_reply(ctx.lookup(key).map(|v| &*v))?;
+    if value == Reply::Nil {
+        return Ok(value);
+    }
+    match at {
+        Some(Some(at)) if at <= ctx.now_ms => {
+            ctx.delete(key);
+        }
+        Some(Some(at)) => {
+            ctx.set_expiry(key, Some(at));
+            ctx.dirty += 1;
+        }
+        Some(None) => {
+            if ctx.db().expire_at(key).is_some() {
+                ctx.set_expiry(key, None);
+                ctx.dirty += 1;
+            }
+        }
+        None => {}
+    }
+    Ok(value)
+}
+
+command!(
+    INCR,
+    "incr",
+    2,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key",
+    "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+    incr
+);
+command!(
+    DECR,
+    "decr",
+    2,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key",
+    "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+    decr
+);
+command!(
+    INCRBY,
+    "incrby",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key increment",
+    "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    incrby
+);
+command!(
+    DECRBY,
+    "decrby",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key decrement",
+    "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+    decrby
+);
+
+fn incr(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    add_to(ctx, args.next()?, 1)
+}
+
+fn decr(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    add_to(ctx, args.next()?, -1)
+}
+
+fn incrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let by = args.next_i64()?;
+    add_to(ctx, key, by)
+}
+
+fn decrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let by = args.next_i64()?;
+    if by == i64::MIN {
+        return Err(Error::other("ERR decrement would overflow"));
+    }
+    add_to(ctx, key, -by)
+}
+
+/// Redis's `incrDecrCommand`.
+fn add_to(ctx: &mut Ctx, key: &[u8], by: i64) -> Result<Reply> {
+    let current = match string_at(ctx, key)? {
+        None => 0,
+        Some(s) => parse_i64(s).ok_or(Error::NotInteger)?,
+    };
+    let new = current.checked_add(by).ok_or_else(|| Error::other("ERR increment or decrement would overflow"))?;
+    match string_at(ctx, key)? {
+        Some(s) => {
+            *s = new.to_string().into_bytes();
+            ctx.modified(key);
+        }
+        None => ctx.store(key, Value::String(new.to_string().into_bytes()), false),
+    }
+    Ok(Reply::Integer(new))
+}
+
+command!(
+    INCRBYFLOAT,
+    "incrbyfloat",
+    3,
+    [Write, Fast],
+    (1, 1, 1),
+    STRING,
+    "2.6.0",
+    "key increment",
+    "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    incrbyfloat
+);
+
+fn incrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let current = match string_at(ctx, key)? {
+        None => 0.0,
+        Some(s) => parse_long_double(s).ok_or(Error::NotFloat)?,
+    };
+    let by = parse_long_double(args.next()?).ok_or(Error::NotFloat)?;
+    let new = current + by;
+    if !new.is_finite() {
+        return Err(Error::other("ERR increment would produce NaN or Infinity"));
+    }
+    let text = format_long_double(new).into_bytes();
+    match string_at(ctx, key)? {
+        Some(s) => {
+            *s = text.clone();
+            ctx.modified(key);
+        }
+        None => ctx.store(key, Value::String(text.clone()), false),
+    }
+    // Replicas get the result, so float rounding cannot make them drift.
+    ctx.propagate_as = Some(vec![b"SET".to_vec(), key.to_vec(), text.clone(), b"KEEPTTL".to_vec()]);
+    Ok(Reply::Bulk(text))
+}
+
+/// Redis's `string2ld`: what `strtold` accepts, without leading spaces, trailing bytes or NaN.
+pub(crate) fn parse_long_double(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.len() > 5120 || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if unsigned.starts_with("0x") || unsigned.starts_with("nan") {
+        return None;
+    }
+    let value: f64 = match unsigned {
+        "inf" | "infinity" => {
+            if lower.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        }
+        _ => lower.parse().ok()?,
+    };
+    (!value.is_nan()).then_some(value)
+}
+
+/// Redis's `ld2string(..., LD_STR_HUMAN)`: fixed notation, no exponent, trailing zeros
+/// removed. Redis computes in `long double`; printing the `f64` result with at most 15
+/// significant digits gives the same text for the usual inputs (0.1 + 0.2 prints `0.3`).
+pub(crate) fn format_long_double(value: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    let shortest = format!("{value}");
+    let significant = shortest.trim_start_matches('-').trim_start_matches(['0', '.']).replace('.', "");
+    let significant = significant.trim_end_matches('0').len();
+    if significant <= 15 {
+        return shortest;
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (14 - magnitude).max(0) as usize;
+    let fixed = format!("{value:.decimals$}");
+    let fixed = if fixed.contains('.') { fixed.trim_end_matches('0').trim_end_matches('.').to_string() } else { fixed };
+    if fixed == "-0" {
+        "0".into()
+    } else {
+        fixed
+    }
+}
+
+command!(
+    APPEND,
+    "append",
+    3,
+    [Write],
+    (1, 1, 1),
+    STRING,
+    "2.0.0",
+    "key value",
+    "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+    append
+);
+
+fn append(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (key, value) = (args.next()?, args.next()?);
+    let len = match string_at(ctx, key)? {
+        Some(s) => {
+            if s.len() + value.len() > MAX_STRING {
+                return Err(too_big());
+            }
+            s.extend_from_slice(value);
+            let len = s.len();
+            ctx.modified(key);
+            len
+        }
+        None => {
+            ctx.store(key, Value::String(value.to_vec()), false);
+            value.len()
+        }
+    };
+    Ok(Reply::Integer(len as i64))
+}
+
+command!(
+    STRLEN,
+    "strlen",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    STRING,
+    "2.2.0",
+    "key",
+    "Returns the length of a string value.",
+    strlen
+);
+
+fn strlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    Ok(Reply::Integer(string_at(ctx, key)?.map_or(0, |s| s.len()) as i64))
+}
+
+command!(
+    GETRANGE,
+    "getrange",
+    4,
+    [ReadOnly],
+    (1, 1, 1),
+    STRING,
+    "2.4.0",
+    "key start end",
+    "Returns a substring of the string stored at a key.",
+    getrange
+);
+command!(
+    SUBSTR,
+    "substr",
+    4,
+    [ReadOnly],
+    (1, 1, 1),
+    STRING,
+    "1.0.0",
+    "key start end",
+    "Returns a substring from a string value.",
+    getrange
+);
+
+fn getrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
+    let Some(s) = string_at(ctx, key)? else { return Ok(Reply::bulk("")) };
+    let len = s.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Ok(Reply::bulk(""));
+    }
+    let start = if start < 0 { (len + start).max(0) } else { start };
+    let end = if end < 0 { (len + end).max(0) } else { end }.min(len - 1);
+    if start > end || len == 0 {
+        return Ok(Reply::bulk(""));
+    }
+    Ok(Reply::Bulk(s[start as usize..=end as usize].to_vec()))
+}
+
+command!(
+    SETRANGE,
+    "setrange",
+    4,
+    [Write],
+    (1, 1, 1),
+    STRING,
+    "2.2.0",
+    "key offset value",
+    "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+    setrange
+);
+
+fn setrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let offset = args.next_i64()?;
+    let value = args.next()?;
+    if offset < 0 {
+        return Err(Error::other("ERR offset is out of range"));
+    }
+    let offset = offset as usize;
+    let needed = offset.saturating_add(value.len());
+    match string_at(ctx, key)? {
+        None => {
+            if value.is_empty() {
+                return Ok(Reply::Integer(0));
+            }
+            if needed > MAX_STRING {
+                return Err(too_big());
+            }
+            let mut s = vec![0; offset];
+            s.extend_from_slice(value);
+            ctx.store(key, Value::String(s), false);
+            Ok(Reply::Integer(needed as i64))
+        }
+        Some(s) => {
+            if value.is_empty() {
+                return Ok(Reply::Integer(s.len() as i64));
+            }
+            if needed > MAX_STRING {
+                return Err(too_big());
+            }
+            if s.len() < needed {
+                s.resize(needed, 0);
+            }
+            s[offset..needed].copy_from_slice(value);
+            let len = s.len();
+            ctx.modified(key);
+            Ok(Reply::Integer(len as i64))
+        }
+    }
+}
+
+command!(
+    LCS,
+    "lcs",
+    -3,
+    [ReadOnly],
+    (1, 2, 1),
+    STRING,
+    "7.0.0",
+    "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
+    "Finds the longest common substring.",
+    lcs
+);
+
+/// Redis's `lcsCommand`: the classic dynamic programme, then a walk back collecting matches.
+fn lcs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (ka, kb) = (args.next()?, args.next()?);
+    let fetch = |v: Option<&mut Value>| match v {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(Error::other("ERR The specified keys must contain string values")),
+    };
+    let a = fetch(ctx.lookup(ka))?;
+    let b = fetch(ctx.lookup(kb))?;
+    let (mut get_len, mut get_idx, mut with_len, mut min_len) = (false, false, false, 0i64);
+    while let Some(opt) = args.peek() {
+        args.next()?;
+        if opt.eq_ignore_ascii_case(b"IDX") {
+            get_idx = true;
+        } else if opt.eq_ignore_ascii_case(b"LEN") {
+            get_len = true;
+        } else if opt.eq_ignore_ascii_case(b"WITHMATCHLEN") {
+            with_len = true;
+        } else if opt.eq_ignore_ascii_case(b"MINMATCHLEN") && args.peek().is_some() {
+            min_len = args.next_i64()?.max(0);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    if get_idx && get_len {
+        return Err(Error::other("ERR If you want both the length and indexes, please just use IDX."));
+    }
+    if (a.len() as u64 + 1) * (b.len() as u64 + 1) > 1 << 31 {
+        return Err(Error::other("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"));
+    }
+    let (n, m) = (a.len(), b.len());
+    let width = m + 1;
+    let mut table = vec![0u32; (n + 1) * width];
+    for i in 1..=n {
+        for j in 1..=m {
+            table[i * width + j] = if a[i - 1] == b[j - 1] {
+                table[(i - 1) * width + j - 1] + 1
+            } else {
+                table[(i - 1) * width + j].max(table[i * width + j - 1])
+            };
+        }
+    }
+    let total = table[n * width + m] as usize;
+    let mut result = vec![0u8; total];
+    let mut matches = Vec::new();
+    let (mut i, mut j, mut idx) = (n, m, total);
+    let mut range: Option<(usize, usize, usize, usize)> = None; // a_start, a_end, b_start, b_end
+    let push = |range: (usize, usize, usize, usize), matches: &mut Vec<Reply>| {
+        let (a0, a1, b0, b1) = range;
+        let len = a1 - a0 + 1;
+        if (len as i64) >= min_len {
+            let mut item = vec![
+                Reply::Array(vec![Reply::Integer(a0 as i64), Reply::Integer(a1 as i64)]),
+                Reply::Array(vec![Reply::Integer(b0 as i64), Reply::Integer(b1 as i64)]),
+            ];
+            if with_len {
+                item.push(Reply::Integer(len as i64));
+            }
+            matches.push(Reply::Array(item));
+        }
+    };
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            result[idx - 1] = a[i - 1];
+            match &mut range {
+                None => range = Some((i - 1, i - 1, j - 1, j - 1)),
+                Some(r) if r.0 == i && r.2 == j => {
+                    r.0 -= 1;
+                    r.2 -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if !emit {
+                idx -= 1;
+                i -= 1;
+                j -= 1;
+                if i == 0 || j == 0 {
+                    emit = true;
+                }
+            }
+        } else if table[(i - 1) * width + j] > table[i * width + j - 1] {
+            i -= 1;
+            emit = range.is_some();
+        } else {
+            j -= 1;
+            emit = range.is_some();
+        }
+        if emit {
+            if let Some(r) = range.take() {
+                if get_idx {
+                    push(r, &mut matches);
+                }
+            }
+        }
+    }
+    if let Some(r) = range.take() {
+        if get_idx {
+            push(r, &mut matches);
+        }
+    }
+    if get_idx {
+        return Ok(Reply::Map(vec![
+            (Reply::bulk("matches"), Reply::Array(matches)),
+            (Reply::bulk("len"), Reply::Integer(total as i64)),
+        ]));
+    }
+    if get_len {
+        return Ok(Reply::Integer(total as i64));
+    }
+    Ok(Reply::Bulk(result))
 }
