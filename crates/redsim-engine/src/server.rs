@@ -331,7 +331,9 @@ impl Server {
             let mut waiting: Vec<(u64, ClientId)> = self
                 .blocked
                 .iter()
-                .filter(|(_, b)| ready.iter().any(|(db, key)| *db == b.db && b.keys.contains(key)))
+                .filter(|(_, b)| {
+                    ready.iter().any(|(db, key)| *db == b.db && b.keys.contains(key) && self.serves(b, key))
+                })
                 .map(|(&id, b)| (b.order, id))
                 .collect();
             waiting.sort_unstable();
@@ -363,6 +365,19 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Whether a write to `key` can serve `blocked`: list and sorted-set pops wait for a key of
+    /// their type (a key that became something else leaves them blocked); stream reads run again
+    /// whatever happened.
+    fn serves(&self, blocked: &Blocked, key: &[u8]) -> bool {
+        let name = blocked.argv[0].to_ascii_lowercase();
+        let wanted = match name.as_slice() {
+            b"blpop" | b"brpop" | b"blmove" | b"brpoplpush" | b"blmpop" => "list",
+            b"bzpopmin" | b"bzpopmax" | b"bzmpop" => "zset",
+            _ => return true,
+        };
+        self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted)
     }
 
     /// Redis 7.0 answers a blocked XREADGROUP with its own errors when the stream or the group

@@ -2,8 +2,11 @@
 //! handler that parses the arguments and does the work.
 
 mod connection;
+mod hash;
 mod keys;
+mod list;
 mod server;
+mod set;
 mod stream;
 mod string;
 mod transaction;
@@ -21,6 +24,64 @@ pub static TABLE: &[&CommandSpec] = &[
     &connection::PING,
     &connection::QUIT,
     &connection::SELECT,
+    // hashes
+    &hash::HDEL,
+    &hash::HEXISTS,
+    &hash::HGET,
+    &hash::HGETALL,
+    &hash::HINCRBY,
+    &hash::HINCRBYFLOAT,
+    &hash::HKEYS,
+    &hash::HLEN,
+    &hash::HMGET,
+    &hash::HMSET,
+    &hash::HRANDFIELD,
+    &hash::HSCAN,
+    &hash::HSET,
+    &hash::HSETNX,
+    &hash::HSTRLEN,
+    &hash::HVALS,
+    // lists
+    &list::BLMOVE,
+    &list::BLMPOP,
+    &list::BLPOP,
+    &list::BRPOP,
+    &list::BRPOPLPUSH,
+    &list::LINDEX,
+    &list::LINSERT,
+    &list::LLEN,
+    &list::LMOVE,
+    &list::LMPOP,
+    &list::LPOP,
+    &list::LPOS,
+    &list::LPUSH,
+    &list::LPUSHX,
+    &list::LRANGE,
+    &list::LREM,
+    &list::LSET,
+    &list::LTRIM,
+    &list::RPOP,
+    &list::RPOPLPUSH,
+    &list::RPUSH,
+    &list::RPUSHX,
+    // sets
+    &set::SADD,
+    &set::SCARD,
+    &set::SDIFF,
+    &set::SDIFFSTORE,
+    &set::SINTER,
+    &set::SINTERCARD,
+    &set::SINTERSTORE,
+    &set::SISMEMBER,
+    &set::SMEMBERS,
+    &set::SMISMEMBER,
+    &set::SMOVE,
+    &set::SPOP,
+    &set::SRANDMEMBER,
+    &set::SREM,
+    &set::SSCAN,
+    &set::SUNION,
+    &set::SUNIONSTORE,
     // keys
     &keys::COPY,
     &keys::DEL,

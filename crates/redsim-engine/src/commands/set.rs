@@ -1,0 +1,520 @@
+//! Set commands.
+
+use super::keys::parse_scan_options;
+use crate::args::Args;
+use crate::command::command;
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::server::Ctx;
+use crate::value::{Set, Value};
+
+const SET: &str = "set";
+
+fn set_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>> {
+    match ctx.lookup(key) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+/// Whether the emulated Redis keeps small sets of strings in a listpack (7.2+).
+fn packed(ctx: &Ctx) -> bool {
+    ctx.version().at_least(7, 2)
+}
+
+fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
+    if matches!(ctx.db().get(key), Some(Value::Set(s)) if s.is_empty()) {
+        ctx.delete(key);
+    }
+}
+
+/// Indexes for `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER`: one pick for no count, distinct picks
+/// for a positive count, picks that may repeat for a negative one.
+pub(crate) fn random_picks(ctx: &mut Ctx, len: usize, count: Option<i64>) -> Vec<usize> {
+    if len == 0 {
+        return Vec::new();
+    }
+    match count {
+        None => vec![(ctx.server.random() % len as u64) as usize],
+        Some(n) if n < 0 => (0..n.unsigned_abs()).map(|_| (ctx.server.random() % len as u64) as usize).collect(),
+        Some(n) => {
+            let mut all: Vec<usize> = (0..len).collect();
+            let wanted = (n as usize).min(len);
+            for i in 0..wanted {
+                let j = i + (ctx.server.random() % (len - i) as u64) as usize;
+                all.swap(i, j);
+            }
+            all.truncate(wanted);
+            all
+        }
+    }
+}
+
+/// One page of an `*SCAN` over a collection's elements. Small encodings answer everything at
+/// once with cursor 0, as Redis does; tables go `count` at a time.
+pub(crate) fn scan_page<T>(items: Vec<T>, cursor: u64, count: u64, small: bool) -> (u64, Vec<T>) {
+    if small {
+        return (0, items);
+    }
+    let start = (cursor as usize).min(items.len());
+    let end = start.saturating_add(count as usize).min(items.len());
+    let next = if end >= items.len() { 0 } else { end as u64 };
+    (next, items.into_iter().skip(start).take(end - start).collect())
+}
+
+command!(
+    SADD,
+    "sadd",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key member [member ...]",
+    "Adds one or more members to a set. Creates the key if it doesn't exist.",
+    sadd
+);
+
+fn sadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let members = args.rest();
+    let packed = packed(ctx);
+    if set_at(ctx, key)?.is_none() {
+        let db = ctx.db_index();
+        let now = ctx.now_ms;
+        ctx.server.dbs[db].set_at(key, Value::Set(Box::new(Set::for_member(&members[0], packed))), false, now);
+    }
+    let set = set_at(ctx, key)?.expect("just created");
+    let added = members.iter().filter(|m| set.insert(m, packed)).count();
+    if added > 0 {
+        ctx.modified(key);
+    }
+    Ok(Reply::Integer(added as i64))
+}
+
+command!(
+    SREM,
+    "srem",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key member [member ...]",
+    "Removes one or more members from a set. Deletes the set if the last member was removed.",
+    srem
+);
+
+fn srem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let members = args.rest();
+    let Some(set) = set_at(ctx, key)? else { return Ok(Reply::Integer(0)) };
+    let removed = members.iter().filter(|m| set.remove(m)).count();
+    if removed > 0 {
+        ctx.modified(key);
+        drop_if_empty(ctx, key);
+    }
+    Ok(Reply::Integer(removed as i64))
+}
+
+command!(
+    SCARD,
+    "scard",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key",
+    "Returns the number of members in a set.",
+    scard
+);
+command!(
+    SISMEMBER,
+    "sismember",
+    3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key member",
+    "Determines whether a member belongs to a set.",
+    sismember
+);
+command!(
+    SMISMEMBER,
+    "smismember",
+    -3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    SET,
+    "6.2.0",
+    "key member [member ...]",
+    "Determines whether multiple members belong to a set.",
+    smismember
+);
+command!(
+    SMEMBERS,
+    "smembers",
+    2,
+    [ReadOnly],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key",
+    "Returns all members of a set.",
+    smembers
+);
+
+fn scard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    Ok(Reply::Integer(set_at(ctx, key)?.map_or(0, |s| s.len()) as i64))
+}
+
+fn sismember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (key, member) = (args.next()?, args.next()?);
+    Ok(Reply::Integer(set_at(ctx, key)?.is_some_and(|s| s.contains(member)) as i64))
+}
+
+fn smismember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let members = args.rest();
+    let set = set_at(ctx, key)?;
+    Ok(Reply::Array(
+        members.iter().map(|m| Reply::Integer(set.as_ref().is_some_and(|s| s.contains(m)) as i64)).collect(),
+    ))
+}
+
+fn members_reply(members: Vec<Vec<u8>>) -> Reply {
+    Reply::Set(members.into_iter().map(Reply::Bulk).collect())
+}
+
+fn smembers(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    Ok(members_reply(set_at(ctx, key)?.map(|s| s.members()).unwrap_or_default()))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Algebra {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The members of every set named, in order (`None` for a missing key), type-checked first.
+fn load_sets(ctx: &mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>> {
+    keys.iter().map(|k| Ok(set_at(ctx, k)?.map(|s| s.clone()))).collect()
+}
+
+/// Redis's `sinterGenericCommand`/`sunionDiffGenericCommand`, keeping the first set's order.
+fn combine(sets: &[Option<Set>], op: Algebra, packed: bool) -> Set {
+    let empty = Set::default();
+    let first = sets[0].as_ref().unwrap_or(&empty);
+    let mut out = Set::default();
+    match op {
+        Algebra::Inter => {
+            if sets.iter().any(Option::is_none) {
+                return out;
+            }
+            for m in first.members() {
+                if sets[1..].iter().all(|s| s.as_ref().is_some_and(|s| s.contains(&m))) {
+                    out.insert(&m, packed);
+                }
+            }
+        }
+        Algebra::Union => {
+            for s in sets.iter().flatten() {
+                for m in s.members() {
+                    out.insert(&m, packed);
+                }
+            }
+        }
+        Algebra::Diff => {
+            for m in first.members() {
+                if !sets[1..].iter().flatten().any(|s| s.contains(&m)) {
+                    out.insert(&m, packed);
+                }
+            }
+        }
+    }
+    out
+}
+
+command!(
+    SINTER,
+    "sinter",
+    -2,
+    [ReadOnly],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "key [key ...]",
+    "Returns the intersect of multiple sets.",
+    |ctx, args| algebra(ctx, args, Algebra::Inter)
+);
+command!(
+    SUNION,
+    "sunion",
+    -2,
+    [ReadOnly],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "key [key ...]",
+    "Returns the union of multiple sets.",
+    |ctx, args| algebra(ctx, args, Algebra::Union)
+);
+command!(
+    SDIFF,
+    "sdiff",
+    -2,
+    [ReadOnly],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "key [key ...]",
+    "Returns the difference of multiple sets.",
+    |ctx, args| algebra(ctx, args, Algebra::Diff)
+);
+command!(
+    SINTERSTORE,
+    "sinterstore",
+    -3,
+    [Write],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "destination key [key ...]",
+    "Stores the intersect of multiple sets in a key.",
+    |ctx, args| algebra_store(ctx, args, Algebra::Inter)
+);
+command!(
+    SUNIONSTORE,
+    "sunionstore",
+    -3,
+    [Write],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "destination key [key ...]",
+    "Stores the union of multiple sets in a key.",
+    |ctx, args| algebra_store(ctx, args, Algebra::Union)
+);
+command!(
+    SDIFFSTORE,
+    "sdiffstore",
+    -3,
+    [Write],
+    (1, -1, 1),
+    SET,
+    "1.0.0",
+    "destination key [key ...]",
+    "Stores the difference of multiple sets in a key.",
+    |ctx, args| algebra_store(ctx, args, Algebra::Diff)
+);
+
+fn algebra(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
+    let sets = load_sets(ctx, args.rest())?;
+    Ok(members_reply(combine(&sets, op, packed(ctx)).members()))
+}
+
+fn algebra_store(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
+    let dest = args.next()?;
+    let sets = load_sets(ctx, args.rest())?;
+    let result = combine(&sets, op, packed(ctx));
+    let len = result.len();
+    if len == 0 {
+        ctx.delete(dest);
+    } else {
+        ctx.store(dest, Value::Set(Box::new(result)), false);
+    }
+    Ok(Reply::Integer(len as i64))
+}
+
+command!(
+    SINTERCARD,
+    "sintercard",
+    -3,
+    [ReadOnly],
+    (0, 0, 0),
+    SET,
+    "7.0.0",
+    "numkeys key [key ...] [LIMIT limit]",
+    "Returns the number of members of the intersect of multiple sets.",
+    sintercard
+);
+
+fn sintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let numkeys = crate::args::parse_i64(args.next()?)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::other("ERR numkeys should be greater than 0"))?;
+    if numkeys as usize > args.remaining() {
+        return Err(Error::other("ERR Number of keys can't be greater than number of args"));
+    }
+    let rest = args.rest();
+    let (keys, options) = rest.split_at(numkeys as usize);
+    let mut limit = 0i64;
+    let mut i = 0;
+    while i < options.len() {
+        if options[i].eq_ignore_ascii_case(b"LIMIT") && i + 1 < options.len() {
+            limit = crate::args::parse_i64(&options[i + 1]).ok_or(Error::NotInteger)?;
+            if limit < 0 {
+                return Err(Error::other("ERR LIMIT can't be negative"));
+            }
+            i += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let sets = load_sets(ctx, keys)?;
+    let count = combine(&sets, Algebra::Inter, true).len() as i64;
+    Ok(Reply::Integer(if limit > 0 { count.min(limit) } else { count }))
+}
+
+command!(
+    SMOVE,
+    "smove",
+    4,
+    [Write, Fast],
+    (1, 2, 1),
+    SET,
+    "1.0.0",
+    "source destination member",
+    "Moves a member from one set to another.",
+    smove
+);
+
+fn smove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (src, dst, member) = (args.next()?, args.next()?, args.next()?);
+    let from_exists = set_at(ctx, src)?.is_some();
+    set_at(ctx, dst)?;
+    if !from_exists {
+        return Ok(Reply::Integer(0));
+    }
+    if src == dst {
+        return Ok(Reply::Integer(set_at(ctx, src)?.is_some_and(|s| s.contains(member)) as i64));
+    }
+    if !set_at(ctx, src)?.expect("checked").remove(member) {
+        return Ok(Reply::Integer(0));
+    }
+    ctx.modified(src);
+    drop_if_empty(ctx, src);
+    let packed = packed(ctx);
+    if set_at(ctx, dst)?.is_none() {
+        ctx.store(dst, Value::Set(Box::new(Set::for_member(member, packed))), false);
+    }
+    if set_at(ctx, dst)?.expect("exists").insert(member, packed) {
+        ctx.modified(dst);
+    }
+    Ok(Reply::Integer(1))
+}
+
+command!(
+    SPOP,
+    "spop",
+    -2,
+    [Write, Fast],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key [count]",
+    "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
+    spop
+);
+command!(
+    SRANDMEMBER,
+    "srandmember",
+    -2,
+    [ReadOnly],
+    (1, 1, 1),
+    SET,
+    "1.0.0",
+    "key [count]",
+    "Get one or multiple random members from a set",
+    srandmember
+);
+
+fn spop(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let count = match args.peek() {
+        None => None,
+        Some(_) => {
+            let n = args.next_i64()?;
+            if n < 0 {
+                return Err(Error::OutOfRange);
+            }
+            Some(n)
+        }
+    };
+    if !args.is_empty() {
+        return Err(Error::Syntax);
+    }
+    let members = match set_at(ctx, key)? {
+        None => return Ok(if count.is_some() { Reply::Set(vec![]) } else { Reply::Nil }),
+        Some(s) => s.members(),
+    };
+    let picks = random_picks(ctx, members.len(), count.or(Some(1)));
+    let set = set_at(ctx, key)?.expect("checked");
+    for &i in &picks {
+        set.remove(&members[i]);
+    }
+    if !picks.is_empty() {
+        ctx.modified(key);
+        drop_if_empty(ctx, key);
+    }
+    Ok(match count {
+        None => Reply::Bulk(members[picks[0]].clone()),
+        Some(_) => Reply::Set(picks.into_iter().map(|i| Reply::Bulk(members[i].clone())).collect()),
+    })
+}
+
+fn srandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let count = match args.peek() {
+        None => None,
+        Some(_) => Some(args.next_i64()?),
+    };
+    if !args.is_empty() {
+        return Err(Error::Syntax);
+    }
+    let members = match set_at(ctx, key)? {
+        None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
+        Some(s) => s.members(),
+    };
+    let picks = random_picks(ctx, members.len(), count);
+    Ok(match count {
+        None => Reply::Bulk(members[picks[0]].clone()),
+        Some(_) => Reply::Array(picks.into_iter().map(|i| Reply::Bulk(members[i].clone())).collect()),
+    })
+}
+
+command!(
+    SSCAN,
+    "sscan",
+    -3,
+    [ReadOnly],
+    (1, 1, 1),
+    SET,
+    "2.8.0",
+    "key cursor [MATCH pattern] [COUNT count]",
+    "Iterates over members of a set.",
+    sscan
+);
+
+fn sscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let cursor = crate::args::parse_u64(args.next()?).ok_or_else(|| Error::other("ERR invalid cursor"))?;
+    let (pattern, count, _) = parse_scan_options(&mut args, false)?;
+    let (members, small) = match set_at(ctx, key)? {
+        None => (Vec::new(), true),
+        Some(s) => (s.members(), !matches!(s, Set::Table(_))),
+    };
+    let (next, page) = scan_page(members, cursor, count, small);
+    let found = page
+        .into_iter()
+        .filter(|m| pattern.is_none_or(|p| crate::glob::matches(p, m, false)))
+        .map(Reply::Bulk)
+        .collect();
+    Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(found)]))
+}
