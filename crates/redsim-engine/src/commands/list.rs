@@ -541,7 +541,7 @@ fn mpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
 
 /// Redis's `getTimeoutFromObjectOrReply` for list and zset blocking commands (seconds, as a
 /// float): the absolute deadline, 0 for none.
-fn parse_timeout(ctx: &Ctx, arg: &[u8]) -> Result<u64> {
+pub(crate) fn parse_timeout(ctx: &Ctx, arg: &[u8]) -> Result<u64> {
     let seconds = super::string::parse_long_double(arg)
         .ok_or_else(|| Error::other("ERR timeout is not a float or out of range"))?;
     if seconds < 0.0 {
@@ -555,7 +555,7 @@ fn parse_timeout(ctx: &Ctx, arg: &[u8]) -> Result<u64> {
 }
 
 /// Nothing to serve: park the client (or answer a null array inside `MULTI` or a script).
-fn block_or_nil(ctx: &mut Ctx, keys: &[Vec<u8>], deadline: Option<u64>) -> Result<Reply> {
+pub(crate) fn block_or_nil(ctx: &mut Ctx, keys: &[Vec<u8>], deadline: Option<u64>) -> Result<Reply> {
     match deadline {
         Some(deadline_ms) if !ctx.deny_blocking => {
             Err(Error::Block(BlockOn { keys: keys.to_vec(), deadline_ms, argv: ctx.argv.to_vec() }))

@@ -10,6 +10,7 @@ mod set;
 mod stream;
 mod string;
 mod transaction;
+mod zset;
 
 use crate::command::CommandSpec;
 
@@ -133,6 +134,30 @@ pub static TABLE: &[&CommandSpec] = &[
     &stream::xrange::XREVRANGE,
     &stream::xdel::XSETID,
     &stream::xadd::XTRIM,
+    // sorted sets
+    &zset::BZPOPMAX,
+    &zset::BZPOPMIN,
+    &zset::ZADD,
+    &zset::ZCARD,
+    &zset::ZCOUNT,
+    &zset::ZINCRBY,
+    &zset::ZLEXCOUNT,
+    &zset::ZMSCORE,
+    &zset::ZPOPMAX,
+    &zset::ZPOPMIN,
+    &zset::ZRANGE,
+    &zset::ZRANGEBYLEX,
+    &zset::ZRANGEBYSCORE,
+    &zset::ZRANK,
+    &zset::ZREM,
+    &zset::ZREMRANGEBYLEX,
+    &zset::ZREMRANGEBYRANK,
+    &zset::ZREMRANGEBYSCORE,
+    &zset::ZREVRANGE,
+    &zset::ZREVRANGEBYLEX,
+    &zset::ZREVRANGEBYSCORE,
+    &zset::ZREVRANK,
+    &zset::ZSCORE,
     // strings
     &string::APPEND,
     &string::DECR,

@@ -1,0 +1,719 @@
+//! Sorted-set commands: members ordered by (score, member), scores printed as Redis prints
+//! doubles.
+
+use crate::args::{parse_i64, Args};
+use crate::command::command;
+use crate::error::{Error, Result};
+use crate::reply::{Protocol, Reply};
+use crate::server::Ctx;
+use crate::value::{Value, ZSet};
+
+const ZSET: &str = "sorted-set";
+
+fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
+    match ctx.lookup(key) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
+    if matches!(ctx.db().get(key), Some(Value::ZSet(z)) if z.is_empty()) {
+        ctx.delete(key);
+    }
+}
+
+/// Redis's `getDoubleFromObject`: `strtod` on the whole argument, no spaces, no NaN, and no
+/// overflow or underflow.
+pub(crate) fn parse_double(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if unsigned.starts_with("nan") || unsigned.starts_with("0x") {
+        return None;
+    }
+    let value: f64 = match unsigned {
+        "inf" | "infinity" => {
+            if lower.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        }
+        _ => {
+            let v: f64 = lower.parse().ok()?;
+            let has_digit = unsigned.split(['e']).next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+            if v.is_infinite() || (v == 0.0 && has_digit) {
+                return None;
+            }
+            v
+        }
+    };
+    Some(value)
+}
+
+fn score_reply(score: f64) -> Reply {
+    Reply::Double(score)
+}
+
+command!(
+    ZADD,
+    "zadd",
+    -4,
+    [Write, Fast],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
+    "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.",
+    zadd
+);
+
+/// Redis's `zaddGenericCommand`.
+fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) = (false, false, false, false, false, false);
+    while let Some(opt) = args.peek() {
+        match opt.to_ascii_uppercase().as_slice() {
+            b"NX" => nx = true,
+            b"XX" => xx = true,
+            b"GT" => gt = true,
+            b"LT" => lt = true,
+            b"CH" => ch = true,
+            b"INCR" => incr = true,
+            _ => break,
+        }
+        args.next()?;
+    }
+    let pairs = args.rest();
+    if pairs.is_empty() || pairs.len() % 2 == 1 {
+        return Err(Error::Syntax);
+    }
+    if nx && xx {
+        return Err(Error::other("ERR XX and NX options at the same time are not compatible"));
+    }
+    if (gt && nx) || (lt && nx) || (gt && lt) {
+        return Err(Error::other("ERR GT, LT, and/or NX options at the same time are not compatible"));
+    }
+    if incr && pairs.len() > 2 {
+        return Err(Error::other("ERR INCR option supports a single increment-element pair"));
+    }
+    let scores = pairs.chunks(2).map(|p| parse_double(&p[0]).ok_or(Error::NotFloat)).collect::<Result<Vec<f64>>>()?;
+    let exists = zset_at(ctx, key)?.is_some();
+    if !exists {
+        if xx {
+            return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
+        }
+        ctx.store(key, Value::ZSet(Box::new(ZSet::new(pairs[1].len()))), false);
+    }
+    let zset = zset_at(ctx, key)?.expect("exists");
+    let (mut added, mut updated, mut last) = (0i64, 0i64, None);
+    for (pair, &score) in pairs.chunks(2).zip(&scores) {
+        let member = &pair[1];
+        match zset.score(member) {
+            Some(current) => {
+                if nx {
+                    continue;
+                }
+                let new = if incr { current + score } else { score };
+                if new.is_nan() {
+                    return Err(Error::other("ERR resulting score is not a number (NaN)"));
+                }
+                if (lt && new >= current) || (gt && new <= current) {
+                    continue;
+                }
+                last = Some(new);
+                if new != current {
+                    zset.insert(member, new);
+                    updated += 1;
+                }
+            }
+            None => {
+                if xx {
+                    continue;
+                }
+                zset.insert(member, score);
+                added += 1;
+                last = Some(score);
+            }
+        }
+    }
+    if added + updated > 0 {
+        ctx.modified(key);
+    }
+    drop_if_empty(ctx, key);
+    Ok(if incr {
+        last.map_or(Reply::Nil, score_reply)
+    } else {
+        Reply::Integer(if ch { added + updated } else { added })
+    })
+}
+
+command!(
+    ZINCRBY,
+    "zincrby",
+    4,
+    [Write, Fast],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key increment member",
+    "Increments the score of a member in a sorted set.",
+    zincrby
+);
+
+fn zincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let by = parse_double(args.next()?).ok_or(Error::NotFloat)?;
+    let member = args.next()?;
+    if zset_at(ctx, key)?.is_none() {
+        ctx.store(key, Value::ZSet(Box::new(ZSet::new(member.len()))), false);
+    }
+    let zset = zset_at(ctx, key)?.expect("exists");
+    let new = zset.score(member).unwrap_or(0.0) + by;
+    if new.is_nan() {
+        return Err(Error::other("ERR resulting score is not a number (NaN)"));
+    }
+    zset.insert(member, new);
+    ctx.modified(key);
+    Ok(score_reply(new))
+}
+
+command!(
+    ZREM,
+    "zrem",
+    -3,
+    [Write, Fast],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key member [member ...]",
+    "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.",
+    zrem
+);
+
+fn zrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let members = args.rest();
+    let Some(zset) = zset_at(ctx, key)? else { return Ok(Reply::Integer(0)) };
+    let removed = members.iter().filter(|m| zset.remove(m)).count();
+    if removed > 0 {
+        ctx.modified(key);
+        drop_if_empty(ctx, key);
+    }
+    Ok(Reply::Integer(removed as i64))
+}
+
+command!(
+    ZCARD,
+    "zcard",
+    2,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key",
+    "Returns the number of members in a sorted set.",
+    zcard
+);
+command!(
+    ZSCORE,
+    "zscore",
+    3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key member",
+    "Returns the score of a member in a sorted set.",
+    zscore
+);
+command!(
+    ZMSCORE,
+    "zmscore",
+    -3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "6.2.0",
+    "key member [member ...]",
+    "Returns the score of one or more members in a sorted set.",
+    zmscore
+);
+
+fn zcard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    Ok(Reply::Integer(zset_at(ctx, key)?.map_or(0, |z| z.len()) as i64))
+}
+
+fn zscore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (key, member) = (args.next()?, args.next()?);
+    Ok(zset_at(ctx, key)?.and_then(|z| z.score(member)).map_or(Reply::Nil, score_reply))
+}
+
+fn zmscore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let members = args.rest();
+    let zset = zset_at(ctx, key)?;
+    Ok(Reply::Array(
+        members.iter().map(|m| zset.as_ref().and_then(|z| z.score(m)).map_or(Reply::Nil, score_reply)).collect(),
+    ))
+}
+
+command!(
+    ZRANK,
+    "zrank",
+    -3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "key member [WITHSCORE]",
+    "Returns the index of a member in a sorted set ordered by ascending scores.",
+    |c, a| zrank(c, a, false)
+);
+command!(
+    ZREVRANK,
+    "zrevrank",
+    -3,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "key member [WITHSCORE]",
+    "Returns the index of a member in a sorted set ordered by descending scores.",
+    |c, a| zrank(c, a, true)
+);
+
+fn zrank(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
+    let (key, member) = (args.next()?, args.next()?);
+    let with_score = match args.remaining() {
+        0 => false,
+        // WITHSCORE arrived in Redis 7.2.
+        1 if ctx.version().at_least(7, 2) => {
+            if !args.next()?.eq_ignore_ascii_case(b"WITHSCORE") {
+                return Err(Error::Syntax);
+            }
+            true
+        }
+        _ => return Err(Error::WrongArity { name: if rev { "zrevrank" } else { "zrank" }.into() }),
+    };
+    let Some(zset) = zset_at(ctx, key)? else {
+        return Ok(if with_score { Reply::NilArray } else { Reply::Nil });
+    };
+    let Some(rank) = zset.rank(member) else {
+        return Ok(if with_score { Reply::NilArray } else { Reply::Nil });
+    };
+    let rank = if rev { zset.len() - 1 - rank } else { rank } as i64;
+    Ok(if with_score {
+        Reply::Array(vec![Reply::Integer(rank), score_reply(zset.score(member).expect("ranked"))])
+    } else {
+        Reply::Integer(rank)
+    })
+}
+
+/// A score bound as `ZRANGEBYSCORE` takes it: `(1.5` is exclusive, `-inf`/`+inf` allowed.
+fn parse_score_bound(arg: &[u8]) -> Option<(f64, bool)> {
+    match arg.strip_prefix(b"(") {
+        Some(rest) => parse_double(rest).map(|v| (v, true)),
+        None => parse_double(arg).map(|v| (v, false)),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum LexBound {
+    Min,
+    Max,
+    Incl(Vec<u8>),
+    Excl(Vec<u8>),
+}
+
+fn parse_lex_bound(arg: &[u8]) -> Option<LexBound> {
+    match arg.first() {
+        Some(b'-') if arg.len() == 1 => Some(LexBound::Min),
+        Some(b'+') if arg.len() == 1 => Some(LexBound::Max),
+        Some(b'[') => Some(LexBound::Incl(arg[1..].to_vec())),
+        Some(b'(') => Some(LexBound::Excl(arg[1..].to_vec())),
+        _ => None,
+    }
+}
+
+fn above_lex_min(m: &[u8], min: &LexBound) -> bool {
+    match min {
+        LexBound::Min => true,
+        LexBound::Max => false,
+        LexBound::Incl(v) => m >= v.as_slice(),
+        LexBound::Excl(v) => m > v.as_slice(),
+    }
+}
+
+fn below_lex_max(m: &[u8], max: &LexBound) -> bool {
+    match max {
+        LexBound::Min => false,
+        LexBound::Max => true,
+        LexBound::Incl(v) => m <= v.as_slice(),
+        LexBound::Excl(v) => m < v.as_slice(),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Range {
+    Rank(i64, i64),
+    Score { min: (f64, bool), max: (f64, bool) },
+    Lex { min: LexBound, max: LexBound },
+}
+
+fn score_in(score: f64, min: (f64, bool), max: (f64, bool)) -> bool {
+    (if min.1 { score > min.0 } else { score >= min.0 }) && (if max.1 { score < max.0 } else { score <= max.0 })
+}
+
+/// Members (with scores) in `range`, ascending or descending, after `LIMIT offset count`.
+fn select(zset: &ZSet, range: &Range, rev: bool, offset: i64, count: i64) -> Vec<(Vec<u8>, f64)> {
+    let len = zset.len();
+    let iter: Box<dyn Iterator<Item = (&Vec<u8>, f64)>> =
+        if rev { Box::new(zset.iter().rev()) } else { Box::new(zset.iter()) };
+    let picked: Box<dyn Iterator<Item = (&Vec<u8>, f64)>> = match range {
+        Range::Rank(start, end) => {
+            let l = len as i64;
+            let mut s = if *start < 0 { start + l } else { *start };
+            let mut e = if *end < 0 { end + l } else { *end };
+            if s < 0 {
+                s = 0;
+            }
+            if s > e || s >= l {
+                return Vec::new();
+            }
+            if e >= l {
+                e = l - 1;
+            }
+            Box::new(iter.skip(s as usize).take((e - s + 1) as usize))
+        }
+        Range::Score { min, max } => {
+            let (min, max) = (*min, *max);
+            Box::new(iter.filter(move |(_, s)| score_in(*s, min, max)))
+        }
+        Range::Lex { min, max } => {
+            let (min, max) = (min.clone(), max.clone());
+            Box::new(iter.filter(move |(m, _)| above_lex_min(m, &min) && below_lex_max(m, &max)))
+        }
+    };
+    if offset < 0 {
+        return Vec::new();
+    }
+    let take = if count < 0 { usize::MAX } else { count as usize };
+    picked.skip(offset as usize).take(take).map(|(m, s)| (m.clone(), s)).collect()
+}
+
+fn range_reply(ctx: &Ctx, items: Vec<(Vec<u8>, f64)>, with_scores: bool) -> Reply {
+    let resp3 = ctx.client().protocol == Protocol::Resp3;
+    Reply::Array(if with_scores && resp3 {
+        items.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), score_reply(s)])).collect()
+    } else if with_scores {
+        items.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), score_reply(s)]).collect()
+    } else {
+        items.into_iter().map(|(m, _)| Reply::Bulk(m)).collect()
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Redis's `zrangeGenericCommand`: `first`/`second` are the two bounds as given, `options` the
+/// rest. `by`/`rev` are preset by the legacy commands. Returns the members and whether
+/// `WITHSCORES` was asked for.
+#[allow(clippy::too_many_arguments)]
+fn zrange_generic(
+    ctx: &mut Ctx,
+    key: &[u8],
+    first: &[u8],
+    second: &[u8],
+    options: &[Vec<u8>],
+    mut by: By,
+    mut rev: bool,
+    modern: bool,
+) -> Result<(Vec<(Vec<u8>, f64)>, bool)> {
+    let (mut with_scores, mut limit) = (false, None::<(i64, i64)>);
+    let mut i = 0;
+    while i < options.len() {
+        let opt = options[i].to_ascii_uppercase();
+        let left = options.len() - 1 - i;
+        match opt.as_slice() {
+            b"WITHSCORES" => with_scores = true,
+            b"LIMIT" if left >= 2 => {
+                let offset = parse_i64(&options[i + 1]).ok_or(Error::NotInteger)?;
+                let count = parse_i64(&options[i + 2]).ok_or(Error::NotInteger)?;
+                limit = Some((offset, count));
+                i += 2;
+            }
+            b"BYSCORE" if modern && by == By::Rank => by = By::Score,
+            b"BYLEX" if modern && by == By::Rank => by = By::Lex,
+            b"REV" if modern => rev = true,
+            _ => return Err(Error::Syntax),
+        }
+        i += 1;
+    }
+    if limit.is_some() && by == By::Rank {
+        return Err(Error::other(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+        ));
+    }
+    if with_scores && by == By::Lex {
+        return Err(Error::other("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
+    }
+    // With REV the bounds come max first, except for ranks.
+    let (low, high) = if rev && by != By::Rank { (second, first) } else { (first, second) };
+    let range = match by {
+        By::Rank => Range::Rank(parse_i64(low).ok_or(Error::NotInteger)?, parse_i64(high).ok_or(Error::NotInteger)?),
+        By::Score => {
+            let bad = || Error::other("ERR min or max is not a float");
+            Range::Score { min: parse_score_bound(low).ok_or_else(bad)?, max: parse_score_bound(high).ok_or_else(bad)? }
+        }
+        By::Lex => {
+            let bad = || Error::other("ERR min or max not valid string range item");
+            Range::Lex { min: parse_lex_bound(low).ok_or_else(bad)?, max: parse_lex_bound(high).ok_or_else(bad)? }
+        }
+    };
+    let (offset, count) = limit.unwrap_or((0, -1));
+    let Some(zset) = zset_at(ctx, key)? else { return Ok((Vec::new(), with_scores)) };
+    Ok((select(zset, &range, rev, offset, count), with_scores))
+}
+
+fn zrange_reply(ctx: &mut Ctx, mut args: Args, by: By, rev: bool, modern: bool) -> Result<Reply> {
+    let key = args.next()?;
+    let (first, second) = (args.next()?, args.next()?);
+    let options = args.rest();
+    let (items, with_scores) = zrange_generic(ctx, key, first, second, options, by, rev, modern)?;
+    Ok(range_reply(ctx, items, with_scores))
+}
+
+command!(
+    ZRANGE,
+    "zrange",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]",
+    "Returns members in a sorted set within a range of indexes.",
+    |c, a| zrange_reply(c, a, By::Rank, false, true)
+);
+command!(
+    ZREVRANGE,
+    "zrevrange",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key start stop [WITHSCORES]",
+    "Returns members in a sorted set within a range of indexes in reverse order.",
+    |c, a| zrange_reply(c, a, By::Rank, true, false)
+);
+command!(
+    ZRANGEBYSCORE,
+    "zrangebyscore",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "1.0.5",
+    "key min max [WITHSCORES] [LIMIT offset count]",
+    "Returns members in a sorted set within a range of scores.",
+    |c, a| zrange_reply(c, a, By::Score, false, false)
+);
+command!(
+    ZREVRANGEBYSCORE,
+    "zrevrangebyscore",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "2.2.0",
+    "key max min [WITHSCORES] [LIMIT offset count]",
+    "Returns members in a sorted set within a range of scores in reverse order.",
+    |c, a| zrange_reply(c, a, By::Score, true, false)
+);
+command!(
+    ZRANGEBYLEX,
+    "zrangebylex",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "2.8.9",
+    "key min max [LIMIT offset count]",
+    "Returns members in a sorted set within a lexicographical range.",
+    |c, a| zrange_reply(c, a, By::Lex, false, false)
+);
+command!(
+    ZREVRANGEBYLEX,
+    "zrevrangebylex",
+    -4,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "2.8.9",
+    "key max min [LIMIT offset count]",
+    "Returns members in a sorted set within a lexicographical range in reverse order.",
+    |c, a| zrange_reply(c, a, By::Lex, true, false)
+);
+
+command!(
+    ZCOUNT,
+    "zcount",
+    4,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "key min max",
+    "Returns the count of members in a sorted set that have scores within a range.",
+    zcount
+);
+command!(
+    ZLEXCOUNT,
+    "zlexcount",
+    4,
+    [ReadOnly, Fast],
+    (1, 1, 1),
+    ZSET,
+    "2.8.9",
+    "key min max",
+    "Returns the number of members in a sorted set within a lexicographical range.",
+    zlexcount
+);
+
+fn zcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let bad = || Error::other("ERR min or max is not a float");
+    let min = parse_score_bound(args.next()?).ok_or_else(bad)?;
+    let max = parse_score_bound(args.next()?).ok_or_else(bad)?;
+    let Some(zset) = zset_at(ctx, key)? else { return Ok(Reply::Integer(0)) };
+    let n = zset.iter().filter(|(_, s)| score_in(*s, min, max)).count();
+    Ok(Reply::Integer(n as i64))
+}
+
+fn zlexcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let bad = || Error::other("ERR min or max not valid string range item");
+    let min = parse_lex_bound(args.next()?).ok_or_else(bad)?;
+    let max = parse_lex_bound(args.next()?).ok_or_else(bad)?;
+    let Some(zset) = zset_at(ctx, key)? else { return Ok(Reply::Integer(0)) };
+    Ok(Reply::Integer(zset.iter().filter(|(m, _)| above_lex_min(m, &min) && below_lex_max(m, &max)).count() as i64))
+}
+
+command!(
+    ZREMRANGEBYRANK,
+    "zremrangebyrank",
+    4,
+    [Write],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "key start stop",
+    "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.",
+    |c, a| zremrange(c, a, By::Rank)
+);
+command!(
+    ZREMRANGEBYSCORE,
+    "zremrangebyscore",
+    4,
+    [Write],
+    (1, 1, 1),
+    ZSET,
+    "1.2.0",
+    "key min max",
+    "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
+    |c, a| zremrange(c, a, By::Score)
+);
+command!(ZREMRANGEBYLEX, "zremrangebylex", 4, [Write], (1, 1, 1), ZSET, "2.8.9", "key min max",
+    "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.",
+    |c, a| zremrange(c, a, By::Lex));
+
+fn zremrange(ctx: &mut Ctx, mut args: Args, by: By) -> Result<Reply> {
+    let key = args.next()?;
+    let (first, second) = (args.next()?, args.next()?);
+    let (items, _) = zrange_generic(ctx, key, first, second, &[], by, false, false)?;
+    let Some(zset) = zset_at(ctx, key)? else { return Ok(Reply::Integer(0)) };
+    for (m, _) in &items {
+        zset.remove(m);
+    }
+    if !items.is_empty() {
+        ctx.modified(key);
+        drop_if_empty(ctx, key);
+    }
+    Ok(Reply::Integer(items.len() as i64))
+}
+
+command!(ZPOPMIN, "zpopmin", -2, [Write, Fast], (1, 1, 1), ZSET, "5.0.0", "key [count]",
+    "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+    |c, a| zpop(c, a, false));
+command!(ZPOPMAX, "zpopmax", -2, [Write, Fast], (1, 1, 1), ZSET, "5.0.0", "key [count]",
+    "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+    |c, a| zpop(c, a, true));
+
+/// Pops up to `count` members from the low or high end; `None` when the key is missing.
+fn pop_members(ctx: &mut Ctx, key: &[u8], count: usize, max: bool) -> Result<Option<Vec<(Vec<u8>, f64)>>> {
+    let Some(zset) = zset_at(ctx, key)? else { return Ok(None) };
+    let picked: Vec<(Vec<u8>, f64)> = if max {
+        zset.iter().rev().take(count).map(|(m, s)| (m.clone(), s)).collect()
+    } else {
+        zset.iter().take(count).map(|(m, s)| (m.clone(), s)).collect()
+    };
+    for (m, _) in &picked {
+        zset.remove(m);
+    }
+    if !picked.is_empty() {
+        ctx.modified(key);
+        drop_if_empty(ctx, key);
+    }
+    Ok(Some(picked))
+}
+
+fn zpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
+    let key = args.next()?;
+    let count = match args.remaining() {
+        0 => None,
+        1 => Some(parse_i64(args.next()?).ok_or(Error::NotInteger)?),
+        _ => return Err(Error::Syntax),
+    };
+    if count.is_some_and(|n| n < 0) {
+        return Err(Error::OutOfRange);
+    }
+    let popped = pop_members(ctx, key, count.unwrap_or(1) as usize, max)?.unwrap_or_default();
+    let resp3 = ctx.client().protocol == Protocol::Resp3;
+    Ok(Reply::Array(if count.is_some() && resp3 {
+        popped.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), score_reply(s)])).collect()
+    } else {
+        popped.into_iter().flat_map(|(m, s)| [Reply::Bulk(m), score_reply(s)]).collect()
+    }))
+}
+
+command!(BZPOPMIN, "bzpopmin", -3, [Write, Fast, Blocking], (1, -2, 1), ZSET, "5.0.0", "key [key ...] timeout",
+    "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
+    |c, a| bzpop(c, a, false));
+command!(BZPOPMAX, "bzpopmax", -3, [Write, Fast, Blocking], (1, -2, 1), ZSET, "5.0.0", "key [key ...] timeout",
+    "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
+    |c, a| bzpop(c, a, true));
+
+fn bzpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
+    let rest = args.rest();
+    let (keys, timeout) = rest.split_at(rest.len() - 1);
+    let deadline = super::list::parse_timeout(ctx, &timeout[0])?;
+    for key in keys {
+        if let Some(popped) = pop_members(ctx, key, 1, max)? {
+            let (m, s) = popped.into_iter().next().expect("sorted sets are never empty");
+            return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(m), score_reply(s)]));
+        }
+    }
+    super::list::block_or_nil(ctx, keys, Some(deadline))
+}
