@@ -334,7 +334,7 @@ fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Some(_) => return Err(Error::Syntax),
     };
     if let Some(n) = count {
-        if n < -(i64::MAX / 2) || n > i64::MAX / 2 {
+        if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n) {
             return Err(Error::other(format!(
                 "ERR value is out of range, value must between {} and {}",
                 -(i64::MAX / 2),

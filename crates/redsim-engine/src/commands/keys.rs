@@ -174,7 +174,7 @@ fn expire(ctx: &mut Ctx, mut args: Args, unit_ms: i64, absolute: bool, name: &st
     let mut when = parse_i64(number).ok_or(Error::NotInteger)?;
     let invalid = || Error::InvalidExpireTime { command: name.to_string() };
     if unit_ms == 1000 {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return Err(invalid());
         }
         when *= 1000;
@@ -532,10 +532,10 @@ fn scan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `[MATCH pattern] [COUNT count] [TYPE type]` as `SCAN`, `HSCAN`, `SSCAN` and `ZSCAN` take them.
-pub(crate) fn parse_scan_options<'a>(
-    args: &mut Args<'a>,
-    with_type: bool,
-) -> Result<(Option<&'a [u8]>, u64, Option<&'a [u8]>)> {
+pub(crate) type ScanOptions<'a> = (Option<&'a [u8]>, u64, Option<&'a [u8]>);
+
+/// (pattern, count, type).
+pub(crate) fn parse_scan_options<'a>(args: &mut Args<'a>, with_type: bool) -> Result<ScanOptions<'a>> {
     let (mut pattern, mut count, mut kind) = (None, 10u64, None);
     while let Some(opt) = args.peek() {
         args.next()?;

@@ -419,13 +419,11 @@ fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             ctx.set_expiry(key, Some(at));
             ctx.dirty += 1;
         }
-        Some(None) => {
-            if ctx.db().expire_at(key).is_some() {
-                ctx.set_expiry(key, None);
-                ctx.dirty += 1;
-            }
+        Some(None) if ctx.db().expire_at(key).is_some() => {
+            ctx.set_expiry(key, None);
+            ctx.dirty += 1;
         }
-        None => {}
+        _ => {}
     }
     Ok(value)
 }

@@ -10,6 +10,9 @@ use crate::value::{Value, ZSet};
 
 const ZSET: &str = "sorted-set";
 
+/// Members with their scores, in the order a range found them.
+type Members = Vec<(Vec<u8>, f64)>;
+
 fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
     match ctx.lookup(key) {
         None => Ok(None),
@@ -96,7 +99,7 @@ fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if nx && xx {
         return Err(Error::other("ERR XX and NX options at the same time are not compatible"));
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if (nx && (gt || lt)) || (gt && lt) {
         return Err(Error::other("ERR GT, LT, and/or NX options at the same time are not compatible"));
     }
     if incr && pairs.len() > 2 {
@@ -439,7 +442,7 @@ fn zrange_generic(
     mut by: By,
     mut rev: bool,
     modern: bool,
-) -> Result<(Vec<(Vec<u8>, f64)>, bool)> {
+) -> Result<(Members, bool)> {
     let (mut with_scores, mut limit) = (false, None::<(i64, i64)>);
     let mut i = 0;
     while i < options.len() {
