@@ -665,7 +665,7 @@ command!(ZPOPMAX, "zpopmax", -2, [Write, Fast], (1, 1, 1), ZSET, "5.0.0", "key [
     |c, a| zpop(c, a, true));
 
 /// Pops up to `count` members from the low or high end; `None` when the key is missing.
-fn pop_members(ctx: &mut Ctx, key: &[u8], count: usize, max: bool) -> Result<Option<Vec<(Vec<u8>, f64)>>> {
+fn pop_members(ctx: &mut Ctx, key: &[u8], count: usize, max: bool) -> Result<Option<Members>> {
     let Some(zset) = zset_at(ctx, key)? else { return Ok(None) };
     let picked: Vec<(Vec<u8>, f64)> = if max {
         zset.iter().rev().take(count).map(|(m, s)| (m.clone(), s)).collect()
