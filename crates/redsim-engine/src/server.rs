@@ -48,6 +48,10 @@ pub struct Client {
     pub last_command_ms: u64,
     /// `Some` between `MULTI` and `EXEC`/`DISCARD`.
     multi: Option<Transaction>,
+    /// Keys this client `WATCH`es: (db, key, already expired when watched).
+    pub watched: Vec<(usize, Vec<u8>, bool)>,
+    /// A watched key was touched: the next `EXEC` fails (Redis's `CLIENT_DIRTY_CAS`).
+    pub dirty_cas: bool,
 }
 
 impl Client {
@@ -60,6 +64,8 @@ impl Client {
             created_ms: now_ms,
             last_command_ms: now_ms,
             multi: None,
+            watched: Vec::new(),
+            dirty_cas: false,
         }
     }
 
@@ -123,6 +129,8 @@ pub struct Server {
     expire_cursor: Vec<Option<Vec<u8>>>,
     /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
     rng: u64,
+    /// Who watches each key: (db, key) -> clients.
+    watchers: BTreeMap<(usize, Vec<u8>), Vec<ClientId>>,
 }
 
 /// How often `serverCron` runs the active expiry cycle (`hz 10`).
@@ -150,6 +158,54 @@ impl Server {
             last_cron_ms: 0,
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
+            watchers: BTreeMap::new(),
+        }
+    }
+
+    /// Redis's `touchWatchedKey`: every client watching `key` will fail its `EXEC`.
+    /// `expired`: the key went away by expiry, which does not count for a client that watched
+    /// it when it had already expired.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8], expired: bool) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        let Some(clients) = self.watchers.get(&(db, key.to_vec())) else { return };
+        for id in clients.clone() {
+            if let Some(c) = self.clients.get_mut(&id) {
+                let was_expired = c.watched.iter().any(|(d, k, e)| *d == db && k == key && *e);
+                if !(expired && was_expired) {
+                    c.dirty_cas = true;
+                }
+            }
+        }
+    }
+
+    /// Redis's `touchAllWatchedKeysInDb` before `db` is emptied or swapped: watched keys that
+    /// exist there (or in `other`, which takes its place) are touched.
+    pub fn touch_watched_in_db(&mut self, db: usize, other: Option<usize>) {
+        let keys: Vec<Vec<u8>> = self
+            .watchers
+            .keys()
+            .filter(|(d, k)| *d == db && (self.dbs[db].get(k).is_some() || other.is_some_and(|o| self.dbs[o].get(k).is_some())))
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in keys {
+            self.touch_watched(db, &key, false);
+        }
+    }
+
+    /// Forgets every key `client` watches (`UNWATCH`, `EXEC`, `DISCARD`).
+    pub fn unwatch_all(&mut self, client: ClientId) {
+        let Some(c) = self.clients.get_mut(&client) else { return };
+        let watched = std::mem::take(&mut c.watched);
+        c.dirty_cas = false;
+        for (db, key, _) in watched {
+            if let Some(list) = self.watchers.get_mut(&(db, key.clone())) {
+                list.retain(|&id| id != client);
+                if list.is_empty() {
+                    self.watchers.remove(&(db, key));
+                }
+            }
         }
     }
 
@@ -218,6 +274,7 @@ impl Server {
         let mut expired = 0;
         for (key, at) in &sample {
             if *at <= at_ms {
+                self.touch_watched(db, key, true);
                 self.dbs[db].remove(key);
                 self.stats.expired_keys += 1;
                 expired += 1;
@@ -243,6 +300,7 @@ impl Server {
     }
 
     pub fn disconnect(&mut self, client: ClientId) {
+        self.unwatch_all(client);
         self.clients.remove(&client);
         self.blocked.remove(&client);
     }
@@ -522,6 +580,7 @@ impl Ctx<'_> {
     pub fn expire_if_needed(&mut self, key: &[u8]) {
         let db = self.db_index();
         if self.server.dbs[db].is_expired(key, self.now_ms) {
+            self.server.touch_watched(db, key, true);
             self.server.dbs[db].remove(key);
             self.server.stats.expired_keys += 1;
             self.out.effects.push(Effect::KeyExpired { db, key: key.to_vec(), lazily: true });
@@ -539,6 +598,7 @@ impl Ctx<'_> {
     /// Marks `key` as written, so clients blocked on it are served after this command.
     pub fn signal_ready(&mut self, key: &[u8]) {
         let db = self.db_index();
+        self.server.touch_watched(db, key, false);
         let ready = &mut self.server.ready_keys;
         if !self.server.blocked.is_empty() && !ready.iter().any(|(d, k)| *d == db && k == key) {
             ready.push((db, key.to_vec()));
@@ -579,6 +639,7 @@ impl Ctx<'_> {
     /// Sets or clears the expiry of a key that exists, with its effect.
     pub fn set_expiry(&mut self, key: &[u8], at_ms: Option<u64>) {
         let db = self.db_index();
+        self.server.touch_watched(db, key, false);
         match at_ms {
             Some(at) => self.server.dbs[db].set_expire(key, at),
             None => {
@@ -612,16 +673,38 @@ impl Ctx<'_> {
     }
 
     /// Leaves `MULTI`, returning what was queued, or `EXECABORT` when queueing failed.
-    pub fn take_transaction(&mut self) -> Result<Vec<Argv>> {
+    /// `Ok(None)` when a watched key was touched: `EXEC` then answers a null array.
+    pub fn take_transaction(&mut self) -> Result<Option<Vec<Argv>>> {
         let tx = self.client_mut().multi.take().ok_or(Error::ExecWithoutMulti)?;
+        // A watched key whose time ran out counts as touched (Redis's `isWatchedKeyExpired`).
+        let now = self.now_ms;
+        let expired = self.client().watched.iter().any(|(db, key, _)| self.server.dbs[*db].is_expired(key, now));
+        let dirty = self.client().dirty_cas || expired;
+        let client = self.client;
+        self.server.unwatch_all(client);
         if tx.aborted {
             return Err(Error::ExecAbort);
         }
-        Ok(tx.queued)
+        Ok((!dirty).then_some(tx.queued))
     }
 
     pub fn discard_transaction(&mut self) -> Result<()> {
-        self.client_mut().multi.take().map(|_| ()).ok_or(Error::DiscardWithoutMulti)
+        self.client_mut().multi.take().ok_or(Error::DiscardWithoutMulti)?;
+        let client = self.client;
+        self.server.unwatch_all(client);
+        Ok(())
+    }
+
+    /// `WATCH key`: remembers the key for this client.
+    pub fn watch(&mut self, key: &[u8]) {
+        let db = self.db_index();
+        let client = self.client;
+        if self.client().watched.iter().any(|(d, k, _)| *d == db && k == key) {
+            return;
+        }
+        let expired = self.server.dbs[db].is_expired(key, self.now_ms);
+        self.client_mut().watched.push((db, key.to_vec(), expired));
+        self.server.watchers.entry((db, key.to_vec())).or_default().push(client);
     }
 
     /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct

@@ -458,6 +458,8 @@ fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let a = parse(args.next()?, "first")?;
     let b = parse(args.next()?, "second")?;
     if a != b {
+        ctx.server.touch_watched_in_db(a, Some(b));
+        ctx.server.touch_watched_in_db(b, Some(a));
         ctx.server.dbs.swap(a, b);
         ctx.signal_flushed(Some(a));
         ctx.signal_flushed(Some(b));

@@ -185,4 +185,6 @@ pub static TABLE: &[&CommandSpec] = &[
     &transaction::DISCARD,
     &transaction::EXEC,
     &transaction::MULTI,
+    &transaction::UNWATCH,
+    &transaction::WATCH,
 ];

@@ -34,6 +34,9 @@ fn flush_mode(mut args: Args) -> Result<()> {
 
 fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     flush_mode(args)?;
+    for db in 0..ctx.server.dbs.len() {
+        ctx.server.touch_watched_in_db(db, None);
+    }
     ctx.server.dbs.iter_mut().for_each(|db| db.clear());
     ctx.signal_flushed(None);
     // Always propagated, like Redis, even when nothing was there.
@@ -58,6 +61,8 @@ pub static FLUSHDB: CommandSpec = CommandSpec {
 
 fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     flush_mode(args)?;
+    let index = ctx.db_index();
+    ctx.server.touch_watched_in_db(index, None);
     ctx.db().clear();
     ctx.dirty += 1;
     let db = ctx.db_index();

@@ -2,7 +2,7 @@
 //! `processCommand`, because it must see every command before it runs.
 
 use crate::args::Args;
-use crate::command::{CommandSpec, Flag};
+use crate::command::{command, CommandSpec, Flag};
 use crate::error::Result;
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -43,8 +43,33 @@ pub static EXEC: CommandSpec = CommandSpec {
 };
 
 fn exec(ctx: &mut Ctx, _: Args) -> Result<Reply> {
-    let queued = ctx.take_transaction()?;
+    let Some(queued) = ctx.take_transaction()? else { return Ok(Reply::NilArray) };
     Ok(Reply::Array(queued.iter().map(|argv| ctx.run_queued(argv)).collect()))
+}
+
+command!(WATCH, "watch", -2, [NoScript, Loading, Stale, Fast, AllowBusy], (1, -1, 1), TRANSACTIONS, "2.2.0", "key [key ...]",
+    "Monitors changes to keys to determine the execution of a transaction.", watch);
+command!(UNWATCH, "unwatch", 1, [NoScript, Loading, Stale, Fast, AllowBusy], (0, 0, 0), TRANSACTIONS, "2.2.0", "",
+    "Forgets about watched keys of a transaction.", unwatch);
+
+fn watch(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.client().in_transaction() {
+        return Err(crate::error::Error::other("ERR WATCH inside MULTI is not allowed"));
+    }
+    // No point in watching when the transaction is already doomed.
+    if ctx.client().dirty_cas {
+        return Ok(Reply::ok());
+    }
+    for key in args.rest() {
+        ctx.watch(key);
+    }
+    Ok(Reply::ok())
+}
+
+fn unwatch(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let client = ctx.client;
+    ctx.server.unwatch_all(client);
+    Ok(Reply::ok())
 }
 
 /// `DISCARD`
