@@ -118,9 +118,10 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Bulk(b) => format!("{}\n", quote(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".to_string(),
         Reply::Boolean(b) => format!("({b})\n"),
-        Reply::Array(items) => {
+        Reply::Array(items) | Reply::Push(items) => {
             format_aggregate(items.iter().map(|r| (r, None)).collect(), ')', "(empty array)", prefix)
         }
+        Reply::Many(items) => items.iter().map(|r| format_tty(r, prefix)).collect(),
         Reply::Set(items) => format_aggregate(items.iter().map(|r| (r, None)).collect(), '~', "(empty set)", prefix),
         Reply::Map(pairs) => {
             format_aggregate(pairs.iter().map(|(k, v)| (k, Some(v))).collect(), '#', "(empty hash)", prefix)

@@ -23,6 +23,8 @@ pub enum Effect {
     ClientBlocked { client: ClientId, db: usize, keys: Vec<Vec<u8>>, deadline_ms: u64 },
     /// A parked client got its reply (`timed_out` when the deadline passed).
     ClientUnblocked { client: ClientId, timed_out: bool },
+    /// A message was published to `channel` and reached `receivers` subscriptions.
+    Published { channel: Vec<u8>, receivers: usize },
     /// Something changed inside the stream at `key`.
     Stream { db: usize, key: Vec<u8>, change: StreamEffect },
 }

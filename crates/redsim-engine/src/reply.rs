@@ -36,6 +36,12 @@ pub enum Reply {
     Double(f64),
     /// `#t`/`#f`: the integers 1 and 0 in RESP2.
     Boolean(bool),
+    /// An out-of-band message (`>` in RESP3, a plain array in RESP2): pub/sub deliveries and
+    /// subscription confirmations.
+    Push(Vec<Reply>),
+    /// Several replies to one command, one after the other (`SUBSCRIBE a b` confirms each
+    /// channel separately).
+    Many(Vec<Reply>),
 }
 
 impl Reply {
@@ -62,9 +68,10 @@ impl Reply {
             return self.clone();
         }
         match self {
-            Reply::Array(items) | Reply::Set(items) => {
+            Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
                 Reply::Array(items.iter().map(|r| r.as_seen_by(protocol)).collect())
             }
+            Reply::Many(items) => Reply::Many(items.iter().map(|r| r.as_seen_by(protocol)).collect()),
             Reply::Map(pairs) => {
                 Reply::Array(pairs.iter().flat_map(|(k, v)| [k.as_seen_by(protocol), v.as_seen_by(protocol)]).collect())
             }
@@ -121,6 +128,11 @@ impl Reply {
             }
             Reply::Boolean(b) if resp3 => line(out, b'#', if *b { b"t" } else { b"f" }),
             Reply::Boolean(b) => line(out, b':', if *b { b"1" } else { b"0" }),
+            Reply::Push(items) => {
+                number_line(out, if resp3 { b'>' } else { b'*' }, items.len() as i64);
+                items.iter().for_each(|r| r.encode_into(protocol, out));
+            }
+            Reply::Many(items) => items.iter().for_each(|r| r.encode_into(protocol, out)),
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct Client {
     pub watched: Vec<(usize, Vec<u8>, bool)>,
     /// A watched key was touched: the next `EXEC` fails (Redis's `CLIENT_DIRTY_CAS`).
     pub dirty_cas: bool,
+    /// Pub/sub subscriptions, in the order they were made.
+    pub channels: Vec<Vec<u8>>,
+    pub patterns: Vec<Vec<u8>>,
+    pub shard_channels: Vec<Vec<u8>>,
 }
 
 impl Client {
@@ -66,11 +70,24 @@ impl Client {
             multi: None,
             watched: Vec::new(),
             dirty_cas: false,
+            channels: Vec::new(),
+            patterns: Vec::new(),
+            shard_channels: Vec::new(),
         }
     }
 
     pub fn in_transaction(&self) -> bool {
         self.multi.is_some()
+    }
+
+    /// Channels plus patterns (Redis's `clientSubscriptionsCount`).
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// In RESP2 a subscribed client may only (un)subscribe, ping, quit or reset.
+    pub fn in_pubsub_mode(&self) -> bool {
+        self.subscriptions() + self.shard_channels.len() > 0
     }
 }
 
@@ -131,6 +148,10 @@ pub struct Server {
     rng: u64,
     /// Who watches each key: (db, key) -> clients.
     watchers: BTreeMap<(usize, Vec<u8>), Vec<ClientId>>,
+    /// Pub/sub subscribers per channel, pattern and shard channel, in subscription order.
+    pub pubsub_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub pubsub_patterns: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub pubsub_shard_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
 }
 
 /// How often `serverCron` runs the active expiry cycle (`hz 10`).
@@ -159,6 +180,9 @@ impl Server {
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
             watchers: BTreeMap::new(),
+            pubsub_channels: BTreeMap::new(),
+            pubsub_patterns: BTreeMap::new(),
+            pubsub_shard_channels: BTreeMap::new(),
         }
     }
 
@@ -186,7 +210,9 @@ impl Server {
         let keys: Vec<Vec<u8>> = self
             .watchers
             .keys()
-            .filter(|(d, k)| *d == db && (self.dbs[db].get(k).is_some() || other.is_some_and(|o| self.dbs[o].get(k).is_some())))
+            .filter(|(d, k)| {
+                *d == db && (self.dbs[db].get(k).is_some() || other.is_some_and(|o| self.dbs[o].get(k).is_some()))
+            })
             .map(|(_, k)| k.clone())
             .collect();
         for key in keys {
@@ -301,6 +327,10 @@ impl Server {
 
     pub fn disconnect(&mut self, client: ClientId) {
         self.unwatch_all(client);
+        for map in [&mut self.pubsub_channels, &mut self.pubsub_patterns, &mut self.pubsub_shard_channels] {
+            map.values_mut().for_each(|list| list.retain(|&c| c != client));
+            map.retain(|_, list| !list.is_empty());
+        }
         self.clients.remove(&client);
         self.blocked.remove(&client);
     }
@@ -371,6 +401,27 @@ impl Server {
                 return Some(Reply::Error(e.to_string()));
             }
         };
+        if let Some(c) = self.clients.get(&client) {
+            let allowed = matches!(
+                parent.unwrap_or(spec).name,
+                "subscribe"
+                    | "ssubscribe"
+                    | "unsubscribe"
+                    | "sunsubscribe"
+                    | "psubscribe"
+                    | "punsubscribe"
+                    | "ping"
+                    | "quit"
+                    | "reset"
+            );
+            if c.protocol == Protocol::Resp2 && c.in_pubsub_mode() && !allowed {
+                self.abort_transaction(client);
+                return Some(Reply::Error(format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    command::full_name(parent, spec)
+                )));
+            }
+        }
         let in_multi = self.clients.get(&client).is_some_and(|c| c.multi.is_some());
         if in_multi && !runs_inside_multi(parent.unwrap_or(spec)) {
             if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {

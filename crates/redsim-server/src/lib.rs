@@ -31,10 +31,21 @@ pub fn wall_clock_ms() -> u64 {
 /// How often blocked clients' timeouts are checked.
 const TICK: Duration = Duration::from_millis(5);
 
+/// What another thread posts to a connection.
+enum Mail {
+    /// The reply that ends the client's wait in a blocking command.
+    Unblocked(Vec<u8>),
+    /// A pub/sub message, written whenever it arrives.
+    Push(Vec<u8>),
+}
+
+/// How long an idle connection waits for input before looking at its mailbox.
+const IDLE_POLL: Duration = Duration::from_millis(10);
+
 struct Shared {
     engine: Mutex<Server>,
-    /// Where replies for parked clients are posted, by client id.
-    mailboxes: Mutex<HashMap<ClientId, Sender<Vec<u8>>>>,
+    /// Where replies for parked clients and pub/sub messages are posted, by client id.
+    mailboxes: Mutex<HashMap<ClientId, Sender<Mail>>>,
     stopping: AtomicBool,
 }
 
@@ -52,7 +63,12 @@ impl Shared {
         let mailboxes = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner());
         for (client, reply) in &outcome.woken {
             if let Some(mailbox) = mailboxes.get(client) {
-                let _ = mailbox.send(reply.encode(engine.protocol(*client)));
+                let bytes = reply.encode(engine.protocol(*client));
+                let unblocked = outcome
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, redsim_engine::Effect::ClientUnblocked { client: c, .. } if c == client));
+                let _ = mailbox.send(if unblocked { Mail::Unblocked(bytes) } else { Mail::Push(bytes) });
             }
         }
     }
@@ -111,11 +127,10 @@ pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     thread::Builder::new().name("tick".into()).spawn(move || {
         while !ticking.stopping.load(Ordering::SeqCst) {
             thread::sleep(TICK);
+            // Timeouts of blocked clients, and the active expiry cycle.
             let mut engine = ticking.engine();
-            if engine.next_deadline().is_some_and(|d| d <= wall_clock_ms()) {
-                let outcome = engine.tick(wall_clock_ms());
-                ticking.deliver(&engine, &outcome);
-            }
+            let outcome = engine.tick(wall_clock_ms());
+            ticking.deliver(&engine, &outcome);
         }
     })?;
     let accepting = Arc::clone(&shared);
@@ -147,12 +162,27 @@ fn serve_connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
     result
 }
 
-fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Receiver<Vec<u8>>) -> io::Result<()> {
+fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Receiver<Mail>) -> io::Result<()> {
     let mut input: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut chunk = vec![0u8; 16 * 1024];
     let mut output = Vec::with_capacity(16 * 1024);
+    stream.set_read_timeout(Some(IDLE_POLL))?;
     loop {
-        let n = stream.read(&mut chunk)?;
+        let n = match stream.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                // Idle: write any pub/sub messages that arrived meanwhile.
+                while let Ok(Mail::Push(bytes) | Mail::Unblocked(bytes)) = inbox.try_recv() {
+                    output.extend_from_slice(&bytes);
+                }
+                if !output.is_empty() {
+                    stream.write_all(&output)?;
+                    output.clear();
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if n == 0 {
             return Ok(());
         }
@@ -199,9 +229,17 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Rec
                 stream.write_all(&output)?;
                 output.clear();
             }
-            match inbox.recv() {
-                Ok(reply) => output.extend_from_slice(&reply),
-                Err(_) => return Ok(()),
+            // Parked: pub/sub messages (RESP3 clients may have both) are written as they come,
+            // until the reply that ends the wait.
+            loop {
+                match inbox.recv() {
+                    Ok(Mail::Unblocked(reply)) => {
+                        output.extend_from_slice(&reply);
+                        break;
+                    }
+                    Ok(Mail::Push(bytes)) => stream.write_all(&bytes)?,
+                    Err(_) => return Ok(()),
+                }
             }
         }
         input.drain(..used);

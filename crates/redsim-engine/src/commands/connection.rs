@@ -23,12 +23,17 @@ pub static PING: CommandSpec = CommandSpec {
     subcommands: &[],
 };
 
-fn ping(_: &mut Ctx, mut args: Args) -> Result<Reply> {
-    match args.remaining() {
-        0 => Ok(Reply::status("PONG")),
-        1 => args.next().map(Reply::bulk),
-        _ => Err(Error::WrongArity { name: "ping".into() }),
+fn ping(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if args.remaining() > 1 {
+        return Err(Error::WrongArity { name: "ping".into() });
     }
+    let message = args.next().ok();
+    // A subscribed RESP2 client gets its pong in the shape of a pub/sub message.
+    let client = ctx.client();
+    if client.protocol == crate::reply::Protocol::Resp2 && client.in_pubsub_mode() {
+        return Ok(Reply::Array(vec![Reply::bulk("pong"), Reply::bulk(message.unwrap_or_default())]));
+    }
+    Ok(message.map_or_else(|| Reply::status("PONG"), Reply::bulk))
 }
 
 /// `ECHO message`

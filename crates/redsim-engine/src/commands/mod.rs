@@ -5,6 +5,7 @@ mod connection;
 mod hash;
 mod keys;
 mod list;
+mod pubsub;
 mod server;
 mod set;
 mod stream;
@@ -83,6 +84,16 @@ pub static TABLE: &[&CommandSpec] = &[
     &set::SSCAN,
     &set::SUNION,
     &set::SUNIONSTORE,
+    // pub/sub
+    &pubsub::PSUBSCRIBE,
+    &pubsub::PUBLISH,
+    &pubsub::PUBSUB_CMD,
+    &pubsub::PUNSUBSCRIBE,
+    &pubsub::SPUBLISH,
+    &pubsub::SSUBSCRIBE,
+    &pubsub::SUBSCRIBE,
+    &pubsub::SUNSUBSCRIBE,
+    &pubsub::UNSUBSCRIBE,
     // keys
     &keys::COPY,
     &keys::DEL,

@@ -47,10 +47,30 @@ fn exec(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     Ok(Reply::Array(queued.iter().map(|argv| ctx.run_queued(argv)).collect()))
 }
 
-command!(WATCH, "watch", -2, [NoScript, Loading, Stale, Fast, AllowBusy], (1, -1, 1), TRANSACTIONS, "2.2.0", "key [key ...]",
-    "Monitors changes to keys to determine the execution of a transaction.", watch);
-command!(UNWATCH, "unwatch", 1, [NoScript, Loading, Stale, Fast, AllowBusy], (0, 0, 0), TRANSACTIONS, "2.2.0", "",
-    "Forgets about watched keys of a transaction.", unwatch);
+command!(
+    WATCH,
+    "watch",
+    -2,
+    [NoScript, Loading, Stale, Fast, AllowBusy],
+    (1, -1, 1),
+    TRANSACTIONS,
+    "2.2.0",
+    "key [key ...]",
+    "Monitors changes to keys to determine the execution of a transaction.",
+    watch
+);
+command!(
+    UNWATCH,
+    "unwatch",
+    1,
+    [NoScript, Loading, Stale, Fast, AllowBusy],
+    (0, 0, 0),
+    TRANSACTIONS,
+    "2.2.0",
+    "",
+    "Forgets about watched keys of a transaction.",
+    unwatch
+);
 
 fn watch(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if ctx.client().in_transaction() {
