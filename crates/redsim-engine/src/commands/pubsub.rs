@@ -27,11 +27,11 @@ impl Kind {
     }
 }
 
+/// Subscribers by channel (or pattern).
+type Table = std::collections::BTreeMap<Vec<u8>, Vec<ClientId>>;
+
 /// The client's list and the server's table for one kind of subscription.
-fn lists<'a>(
-    ctx: &'a mut Ctx,
-    kind: Kind,
-) -> (&'a mut Vec<Vec<u8>>, &'a mut std::collections::BTreeMap<Vec<u8>, Vec<ClientId>>) {
+fn lists<'a>(ctx: &'a mut Ctx, kind: Kind) -> (&'a mut Vec<Vec<u8>>, &'a mut Table) {
     let id = ctx.client;
     let server = &mut *ctx.server;
     let client = server.clients.get_mut(&id).expect("execute() registers the client");
