@@ -19,6 +19,14 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
                 if *lazily { "found expired on access" } else { "removed by the expiry cycle" }
             )),
             Effect::KeyDeleted { key, .. } => Some(format!("{} deleted", text(key))),
+            Effect::KeyWritten { key, .. } => Some(format!("{} written", text(key))),
+            Effect::ExpireSet { key, at_ms: Some(_), .. } => Some(format!("{} given a time to live", text(key))),
+            Effect::ExpireSet { key, at_ms: None, .. } => Some(format!("{} made persistent", text(key))),
+            Effect::Published { channel, receivers } => Some(format!(
+                "message published to {} ({receivers} {})",
+                text(channel),
+                if *receivers == 1 { "receiver" } else { "receivers" }
+            )),
             Effect::Flushed { db: None } => Some("every database flushed".into()),
             Effect::Flushed { db: Some(db) } => Some(format!("database {db} flushed")),
             Effect::ClientBlocked { keys, deadline_ms, .. } => Some(format!(
@@ -30,7 +38,13 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
             Effect::ClientUnblocked { timed_out: false, .. } => Some("a blocked client was served".into()),
             _ => None,
         })
-        .collect()
+        .fold(Vec::new(), |mut lines: Vec<String>, line| {
+            // One line per change: a key written twice by one command is one change.
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+            lines
+        })
 }
 
 fn describe_stream(key: &str, change: &StreamEffect) -> String {

@@ -186,7 +186,8 @@ impl AppState {
         self.session.now_ms() - redsim_sim::START_MS
     }
 
-    /// Adds the replies that blocked clients received during the last step to their transcripts.
+    /// Adds the replies that blocked clients and subscribers received during the last step to their
+    /// transcripts.
     fn record_woken(&mut self) {
         let Some(step) = self.session.steps().last() else { return };
         let world = self.session.world();
@@ -198,7 +199,12 @@ impl AppState {
                 Rc::new(TranscriptEntry {
                     step: self.session.steps().len(),
                     client: CLIENT_NAMES[*client].to_string(),
-                    prompt: format!("{} woke:", CLIENT_NAMES[*client]),
+                    // Pub/sub messages arrive as pushes; anything else ends a blocking wait.
+                    prompt: if matches!(reply, redsim_engine::Reply::Push(_)) {
+                        format!("{} received:", CLIENT_NAMES[*client])
+                    } else {
+                        format!("{} woke:", CLIENT_NAMES[*client])
+                    },
                     line: String::new(),
                     output: format_reply_for(reply, protocol),
                     is_error: reply.is_error(),

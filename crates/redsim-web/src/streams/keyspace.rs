@@ -1,5 +1,6 @@
 //! The keyspace browser: every key with its type, time to live (counting down in virtual time)
-//! and size. Selecting a stream shows its picture; selecting a string shows its value.
+//! and size. Selecting a stream shows its picture; selecting another key shows its value (the first
+//! elements of a collection).
 
 use yew::prelude::*;
 
@@ -41,7 +42,14 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                         let key = k.key.clone();
                         let on_select = props.on_select.clone();
                         let active = props.selected.as_ref() == Some(&k.key);
-                        let unit = if k.kind == "stream" { "entries" } else { "bytes" };
+                        let (one, many) = match k.kind {
+                            "stream" => ("entry", "entries"),
+                            "list" => ("element", "elements"),
+                            "hash" => ("field", "fields"),
+                            "set" | "zset" => ("member", "members"),
+                            _ => ("byte", "bytes"),
+                        };
+                        let unit = if k.size == 1 { one } else { many };
                         html! {
                             <tr data-key={k.key.clone()} data-type={k.kind} data-ttl-ms={k.ttl_ms.map(|t| t.to_string())}
                                 class={classes!(active.then_some("active"))}>

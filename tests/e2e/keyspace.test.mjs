@@ -1,0 +1,60 @@
+// The keyspace in a real browser: every data type answers as redis-cli prints it, the keyspace
+// browser lists each key with its type, and pub/sub messages reach the subscribed client.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, lastReply, openApp, run, startApp } from './helpers.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+test('hashes, lists, sets and sorted sets answer like redis-cli and show in the browser', async () => {
+  const { page, context, errors } = await openApp(app);
+  const cases = [
+    ['HSET user:1 name Ada lang en', '(integer) 2\n'],
+    ['HGETALL user:1', '1) "name"\n2) "Ada"\n3) "lang"\n4) "en"\n'],
+    ['RPUSH jobs a b c', '(integer) 3\n'],
+    ['LPOP jobs 2', '1) "a"\n2) "b"\n'],
+    ['SADD tags 3 1 2', '(integer) 3\n'],
+    ['SMEMBERS tags', '1) "1"\n2) "2"\n3) "3"\n'],
+    ['ZADD board 10 ann 30 bob 20 cy', '(integer) 3\n'],
+    ['ZREVRANGE board 0 1 WITHSCORES', '1) "bob"\n2) "30"\n3) "cy"\n4) "20"\n'],
+    ['INCR hits', '(integer) 1\n'],
+    ['EXPIRE hits 60', '(integer) 1\n'],
+    ['TTL hits', '(integer) 60\n'],
+  ];
+  for (const [line, reply] of cases) {
+    await run(page, line);
+    assert.equal(await lastReply(page), reply, line);
+  }
+  const types = { 'user:1': 'hash', jobs: 'list', tags: 'set', board: 'zset', hits: 'string' };
+  for (const [key, type] of Object.entries(types)) {
+    assert.equal(await page.locator(`[data-key="${key}"]`).getAttribute('data-type'), type, key);
+  }
+  assert.equal(await page.locator('[data-key="jobs"] td').last().textContent(), '1 element');
+  assert.equal(await page.locator('[data-key="board"] td').last().textContent(), '3 members');
+  await page.locator('[data-key="user:1"] button').click();
+  assert.equal(await page.getByLabel('Value of user:1').locator('code').textContent(), '"name"="Ada" "lang"="en"');
+  await page.screenshot({ path: join(SHOTS, 'keyspace-types.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a subscribed client receives what another client publishes', async () => {
+  const { page, context, errors } = await openApp(app);
+  const picker = page.getByRole('combobox', { name: 'Client' });
+  await picker.selectOption({ label: 'client-2' });
+  await run(page, 'SUBSCRIBE news');
+  assert.equal(await lastReply(page), '1) "subscribe"\n2) "news"\n3) (integer) 1\n');
+  await run(page, 'GET k');
+  assert.match(await lastReply(page), /Can't execute 'get'/);
+  await picker.selectOption({ label: 'client-1' });
+  await run(page, 'PUBLISH news "hello all"');
+  const received = page.locator('[role="log"] .entry[data-client="client-2"]').last();
+  await received.getByText('hello all').waitFor();
+  assert.match(await received.textContent(), /client-2 received:.*"message".*"news".*"hello all"/s);
+  await page.screenshot({ path: join(SHOTS, 'pubsub.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
