@@ -18,6 +18,8 @@ pub struct Db {
     keys: BTreeMap<Vec<u8>, Slot>,
     /// Absolute expiry time in virtual milliseconds, for keys that have one.
     expires: BTreeMap<Vec<u8>, u64>,
+    /// Strings changed in place (`APPEND`, `SETRANGE`): Redis keeps them `raw` whatever their size.
+    raw: std::collections::BTreeSet<Vec<u8>>,
 }
 
 impl Db {
@@ -66,6 +68,7 @@ impl Db {
             self.expires.remove(key);
         }
         let access_ms = self.keys.get(key).map_or(0, |s| s.access_ms);
+        self.forget_raw(key);
         self.keys.insert(key.to_vec(), Slot { value, access_ms });
     }
 
@@ -74,11 +77,13 @@ impl Db {
         if !keep_ttl {
             self.expires.remove(key);
         }
+        self.forget_raw(key);
         self.keys.insert(key.to_vec(), Slot { value, access_ms: now_ms });
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         self.expires.remove(key);
+        self.forget_raw(key);
         self.keys.remove(key).map(|s| s.value)
     }
 
@@ -95,7 +100,23 @@ impl Db {
         self.expires.remove(key).is_some()
     }
 
+    fn forget_raw(&mut self, key: &[u8]) {
+        if !self.raw.is_empty() {
+            self.raw.remove(key);
+        }
+    }
+
+    /// Marks the string at `key` as modified in place.
+    pub fn mark_raw(&mut self, key: &[u8]) {
+        self.raw.insert(key.to_vec());
+    }
+
+    pub fn is_raw(&self, key: &[u8]) -> bool {
+        self.raw.contains(key)
+    }
+
     pub fn clear(&mut self) {
+        self.raw.clear();
         self.keys.clear();
         self.expires.clear();
     }

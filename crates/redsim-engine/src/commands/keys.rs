@@ -668,7 +668,11 @@ fn object_value<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
 fn object_encoding(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let packed = ctx.version().at_least(7, 2);
-    Ok(object_value(ctx, key).map_or(Reply::Nil, |v| Reply::bulk(v.encoding(packed))))
+    let raw = ctx.db().is_raw(key);
+    Ok(object_value(ctx, key).map_or(Reply::Nil, |v| match v {
+        Value::String(_) if raw => Reply::bulk("raw"),
+        v => Reply::bulk(v.encoding(packed)),
+    }))
 }
 
 fn object_freq(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {

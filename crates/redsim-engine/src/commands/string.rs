@@ -625,6 +625,7 @@ fn append(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             s.extend_from_slice(value);
             let len = s.len();
             ctx.modified(key);
+            ctx.db().mark_raw(key);
             len
         }
         None => {
@@ -727,6 +728,7 @@ fn setrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             let mut s = vec![0; offset];
             s.extend_from_slice(value);
             ctx.store(key, Value::String(s), false);
+            ctx.db().mark_raw(key);
             Ok(Reply::Integer(needed as i64))
         }
         Some(s) => {
@@ -742,6 +744,7 @@ fn setrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             s[offset..needed].copy_from_slice(value);
             let len = s.len();
             ctx.modified(key);
+            ctx.db().mark_raw(key);
             Ok(Reply::Integer(len as i64))
         }
     }
