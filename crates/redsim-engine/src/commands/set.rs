@@ -358,10 +358,9 @@ fn sintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut i = 0;
     while i < options.len() {
         if options[i].eq_ignore_ascii_case(b"LIMIT") && i + 1 < options.len() {
-            limit = crate::args::parse_i64(&options[i + 1]).ok_or(Error::NotInteger)?;
-            if limit < 0 {
-                return Err(Error::other("ERR LIMIT can't be negative"));
-            }
+            limit = crate::args::parse_i64(&options[i + 1])
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Error::other("ERR LIMIT can't be negative"))?;
             i += 2;
         } else {
             return Err(Error::Syntax);

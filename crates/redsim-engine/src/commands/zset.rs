@@ -720,3 +720,303 @@ fn bzpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
     }
     super::list::block_or_nil(ctx, keys, Some(deadline))
 }
+
+/// The members and scores of a sorted set or a set (members score 1), for the set algebra.
+fn load_scored(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Members>> {
+    Ok(match ctx.lookup(key) {
+        None => None,
+        Some(Value::ZSet(z)) => Some(z.iter().map(|(m, s)| (m.clone(), s)).collect()),
+        Some(Value::Set(s)) => Some(s.members().into_iter().map(|m| (m, 1.0)).collect()),
+        Some(_) => return Err(Error::WrongType),
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+fn aggregate(a: f64, b: f64, how: Aggregate) -> f64 {
+    match how {
+        Aggregate::Sum => {
+            let s = a + b;
+            if s.is_nan() {
+                0.0
+            } else {
+                s
+            }
+        }
+        Aggregate::Min => a.min(b),
+        Aggregate::Max => a.max(b),
+    }
+}
+
+/// Redis's `zunionInterDiffGenericCommand`. `dest` is `Some` for the STORE forms.
+fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, name: &str) -> Result<Reply> {
+    let numkeys = parse_i64(&args[0]).ok_or(Error::NotInteger)?;
+    if numkeys < 1 {
+        return Err(Error::other(format!("ERR at least 1 input key is needed for '{name}' command")));
+    }
+    if numkeys as usize > args.len() - 1 {
+        return Err(Error::Syntax);
+    }
+    let keys = &args[1..=numkeys as usize];
+    let options = &args[1 + numkeys as usize..];
+    let mut weights = vec![1.0; keys.len()];
+    let (mut how, mut with_scores) = (Aggregate::Sum, false);
+    let mut i = 0;
+    while i < options.len() {
+        let opt = options[i].to_ascii_uppercase();
+        let left = options.len() - 1 - i;
+        if op != Op::Diff && opt == b"WEIGHTS" && left >= keys.len() {
+            for (w, arg) in weights.iter_mut().zip(&options[i + 1..=i + keys.len()]) {
+                *w = parse_double(arg).ok_or_else(|| Error::other("ERR weight value is not a float"))?;
+            }
+            i += keys.len();
+        } else if op != Op::Diff && opt == b"AGGREGATE" && left >= 1 {
+            how = match options[i + 1].to_ascii_uppercase().as_slice() {
+                b"SUM" => Aggregate::Sum,
+                b"MIN" => Aggregate::Min,
+                b"MAX" => Aggregate::Max,
+                _ => return Err(Error::Syntax),
+            };
+            i += 1;
+        } else if dest.is_none() && opt == b"WITHSCORES" {
+            with_scores = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let mut inputs = Vec::with_capacity(keys.len());
+    for key in keys {
+        inputs.push(load_scored(ctx, key)?);
+    }
+    let weigh = |s: f64, w: f64| {
+        let v = s * w;
+        if v.is_nan() {
+            0.0
+        } else {
+            v
+        }
+    };
+    let mut result = ZSet::new(0);
+    match op {
+        Op::Union => {
+            for (input, &w) in inputs.iter().zip(&weights) {
+                for (m, s) in input.iter().flatten() {
+                    let v = weigh(*s, w);
+                    let new = result.score(m).map_or(v, |cur| aggregate(cur, v, how));
+                    result.insert(m, new);
+                }
+            }
+        }
+        Op::Inter => {
+            if inputs.iter().all(Option::is_some) {
+                let first = inputs[0].as_ref().expect("checked");
+                'members: for (m, s) in first {
+                    let mut v = weigh(*s, weights[0]);
+                    for (input, &w) in inputs[1..].iter().zip(&weights[1..]) {
+                        match input.as_ref().expect("checked").iter().find(|(x, _)| x == m) {
+                            Some((_, s2)) => v = aggregate(v, weigh(*s2, w), how),
+                            None => continue 'members,
+                        }
+                    }
+                    result.insert(m, v);
+                }
+            }
+        }
+        Op::Diff => {
+            if let Some(first) = &inputs[0] {
+                for (m, s) in first {
+                    if !inputs[1..].iter().flatten().any(|other| other.iter().any(|(x, _)| x == m)) {
+                        result.insert(m, *s);
+                    }
+                }
+            }
+        }
+    }
+    result.packed = result.len() <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
+        && result.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+    match dest {
+        Some(dest) => {
+            let len = result.len();
+            if len == 0 {
+                ctx.delete(dest);
+            } else {
+                ctx.store(dest, Value::ZSet(Box::new(result)), false);
+            }
+            Ok(Reply::Integer(len as i64))
+        }
+        None => {
+            let items = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+            Ok(range_reply(ctx, items, with_scores))
+        }
+    }
+}
+
+command!(
+    ZUNIONSTORE,
+    "zunionstore",
+    -4,
+    [Write],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+    "Stores the union of multiple sorted sets in a key.",
+    |c, mut a| {
+        let dest = a.next()?.to_vec();
+        set_algebra(c, a.rest(), Some(&dest), Op::Union, "zunionstore")
+    }
+);
+command!(
+    ZINTERSTORE,
+    "zinterstore",
+    -4,
+    [Write],
+    (1, 1, 1),
+    ZSET,
+    "2.0.0",
+    "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+    "Stores the intersect of multiple sorted sets in a key.",
+    |c, mut a| {
+        let dest = a.next()?.to_vec();
+        set_algebra(c, a.rest(), Some(&dest), Op::Inter, "zinterstore")
+    }
+);
+command!(
+    ZDIFFSTORE,
+    "zdiffstore",
+    -4,
+    [Write],
+    (1, 1, 1),
+    ZSET,
+    "6.2.0",
+    "destination numkeys key [key ...]",
+    "Stores the difference of multiple sorted sets in a key.",
+    |c, mut a| {
+        let dest = a.next()?.to_vec();
+        set_algebra(c, a.rest(), Some(&dest), Op::Diff, "zdiffstore")
+    }
+);
+command!(
+    ZUNION,
+    "zunion",
+    -3,
+    [ReadOnly],
+    (0, 0, 0),
+    ZSET,
+    "6.2.0",
+    "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+    "Returns the union of multiple sorted sets.",
+    |c, mut a| set_algebra(c, a.rest(), None, Op::Union, "zunion")
+);
+command!(
+    ZINTER,
+    "zinter",
+    -3,
+    [ReadOnly],
+    (0, 0, 0),
+    ZSET,
+    "6.2.0",
+    "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+    "Returns the intersect of multiple sorted sets.",
+    |c, mut a| set_algebra(c, a.rest(), None, Op::Inter, "zinter")
+);
+command!(
+    ZDIFF,
+    "zdiff",
+    -3,
+    [ReadOnly],
+    (0, 0, 0),
+    ZSET,
+    "6.2.0",
+    "numkeys key [key ...] [WITHSCORES]",
+    "Returns the difference between multiple sorted sets.",
+    |c, mut a| set_algebra(c, a.rest(), None, Op::Diff, "zdiff")
+);
+
+command!(
+    ZRANGESTORE,
+    "zrangestore",
+    -5,
+    [Write],
+    (1, 2, 1),
+    ZSET,
+    "6.2.0",
+    "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
+    "Stores a range of members from sorted set in a key.",
+    zrangestore
+);
+
+fn zrangestore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (dest, src) = (args.next()?, args.next()?);
+    let (first, second) = (args.next()?, args.next()?);
+    let options = args.rest();
+    if options.iter().any(|o| o.eq_ignore_ascii_case(b"WITHSCORES")) {
+        return Err(Error::Syntax);
+    }
+    let (items, _) = zrange_generic(ctx, src, first, second, options, By::Rank, false, true)?;
+    let len = items.len();
+    if len == 0 {
+        ctx.delete(dest);
+    } else {
+        let mut z = ZSet::new(0);
+        for (m, s) in &items {
+            z.insert(m, *s);
+        }
+        z.packed = len <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
+            && z.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+        ctx.store(dest, Value::ZSet(Box::new(z)), false);
+    }
+    Ok(Reply::Integer(len as i64))
+}
+
+command!(
+    ZINTERCARD,
+    "zintercard",
+    -3,
+    [ReadOnly],
+    (0, 0, 0),
+    ZSET,
+    "7.0.0",
+    "numkeys key [key ...] [LIMIT limit]",
+    "Returns the number of members of the intersect of multiple sorted sets.",
+    zintercard
+);
+
+fn zintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    // Redis 7.0 runs it through the same parser as ZINTER, with its error texts.
+    let numkeys = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
+    if numkeys < 1 {
+        return Err(Error::other("ERR at least 1 input key is needed for 'zintercard' command"));
+    }
+    if numkeys as usize > args.remaining() {
+        return Err(Error::Syntax);
+    }
+    let rest = args.rest();
+    let (keys, options) = rest.split_at(numkeys as usize);
+    let mut limit = 0i64;
+    match options {
+        [] => {}
+        [opt, n] if opt.eq_ignore_ascii_case(b"LIMIT") => {
+            limit = parse_i64(n).filter(|n| *n >= 0).ok_or_else(|| Error::other("ERR LIMIT can't be negative"))?;
+        }
+        _ => return Err(Error::Syntax),
+    }
+    let mut argv = vec![numkeys.to_string().into_bytes()];
+    argv.extend(keys.iter().cloned());
+    let Reply::Array(members) = set_algebra(ctx, &argv, None, Op::Inter, "zintercard")? else { unreachable!() };
+    let n = members.len() as i64;
+    Ok(Reply::Integer(if limit > 0 { n.min(limit) } else { n }))
+}
