@@ -1020,3 +1020,110 @@ fn zintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let n = members.len() as i64;
     Ok(Reply::Integer(if limit > 0 { n.min(limit) } else { n }))
 }
+
+command!(ZMPOP, "zmpop", -4, [Write], (0, 0, 0), ZSET, "7.0.0", "numkeys key [key ...] <MIN | MAX> [COUNT count]",
+    "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.",
+    |c, a| zmpop(c, a, false));
+command!(BZMPOP, "bzmpop", -5, [Write, Blocking], (0, 0, 0), ZSET, "7.0.0",
+    "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
+    "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
+    |c, a| zmpop(c, a, true));
+
+fn zmpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
+    let deadline = if blocking { Some(super::list::parse_timeout(ctx, args.next()?)?) } else { None };
+    let numkeys = parse_i64(args.next()?)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::other("ERR numkeys should be greater than 0"))?;
+    if numkeys as usize >= args.remaining() {
+        return Err(Error::Syntax);
+    }
+    let rest = args.rest();
+    let (keys, options) = rest.split_at(numkeys as usize);
+    let max = match options[0].to_ascii_uppercase().as_slice() {
+        b"MIN" => false,
+        b"MAX" => true,
+        _ => return Err(Error::Syntax),
+    };
+    let count = match &options[1..] {
+        [] => 1,
+        [opt, n] if opt.eq_ignore_ascii_case(b"COUNT") => {
+            parse_i64(n).filter(|n| *n > 0).ok_or_else(|| Error::other("ERR count should be greater than 0"))? as usize
+        }
+        _ => return Err(Error::Syntax),
+    };
+    for key in keys {
+        if let Some(popped) = pop_members(ctx, key, count, max)? {
+            let items = popped.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), score_reply(s)])).collect();
+            return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(items)]));
+        }
+    }
+    super::list::block_or_nil(ctx, keys, deadline)
+}
+
+command!(
+    ZRANDMEMBER,
+    "zrandmember",
+    -2,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "6.2.0",
+    "key [count [WITHSCORES]]",
+    "Returns one or more random members from a sorted set.",
+    zrandmember
+);
+
+fn zrandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let count = match args.peek() {
+        None => None,
+        Some(_) => Some(args.next_i64()?),
+    };
+    let with_scores = match args.peek() {
+        None => false,
+        Some(opt) if opt.eq_ignore_ascii_case(b"WITHSCORES") && args.remaining() == 1 => true,
+        Some(_) => return Err(Error::Syntax),
+    };
+    let items: Members = match zset_at(ctx, key)? {
+        None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
+        Some(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),
+    };
+    let picks = super::set::random_picks(ctx, items.len(), count);
+    if count.is_none() {
+        return Ok(Reply::Bulk(items[picks[0]].0.clone()));
+    }
+    let chosen = picks.into_iter().map(|i| items[i].clone()).collect();
+    Ok(range_reply(ctx, chosen, with_scores))
+}
+
+command!(
+    ZSCAN,
+    "zscan",
+    -3,
+    [ReadOnly],
+    (1, 1, 1),
+    ZSET,
+    "2.8.0",
+    "key cursor [MATCH pattern] [COUNT count]",
+    "Iterates over members and scores of a sorted set.",
+    zscan
+);
+
+fn zscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let cursor = crate::args::parse_u64(args.next()?).ok_or_else(|| Error::other("ERR invalid cursor"))?;
+    let (pattern, count, _) = super::keys::parse_scan_options(&mut args, false)?;
+    let (items, small): (Members, bool) = match zset_at(ctx, key)? {
+        None => (Vec::new(), true),
+        Some(z) => (z.iter().map(|(m, s)| (m.clone(), s)).collect(), z.packed),
+    };
+    let (next, page) = super::set::scan_page(items, cursor, count, small);
+    let mut out = Vec::new();
+    for (m, s) in page {
+        if pattern.is_none_or(|p| crate::glob::matches(p, &m, false)) {
+            out.push(Reply::Bulk(m));
+            out.push(score_reply(s));
+        }
+    }
+    Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(out)]))
+}
