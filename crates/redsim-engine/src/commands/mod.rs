@@ -1,6 +1,7 @@
 //! One file per command family. Each command is a `CommandSpec` row (its table entry) plus a
 //! handler that parses the arguments and does the work.
 
+mod bitmap;
 mod connection;
 mod hash;
 mod keys;
@@ -19,6 +20,14 @@ pub(crate) use stream::subcommand_syntax_error;
 
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
+    // bitmaps
+    &bitmap::BITCOUNT,
+    &bitmap::BITFIELD,
+    &bitmap::BITFIELD_RO,
+    &bitmap::BITOP,
+    &bitmap::BITPOS,
+    &bitmap::GETBIT,
+    &bitmap::SETBIT,
     // connection
     &connection::CLIENT,
     &connection::ECHO,
