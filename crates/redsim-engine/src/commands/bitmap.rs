@@ -29,7 +29,7 @@ fn bit_offset(arg: &[u8], hash_ok: bool, width: i64) -> Result<u64> {
     };
     let n = parse_i64(digits).ok_or_else(bad)?;
     let n = n.checked_mul(mul).ok_or_else(bad)?;
-    if n < 0 || n >= MAX_BIT_OFFSET {
+    if !(0..MAX_BIT_OFFSET).contains(&n) {
         return Err(bad());
     }
     Ok(n as u64)
