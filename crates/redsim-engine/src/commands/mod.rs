@@ -4,6 +4,7 @@
 mod bitmap;
 mod connection;
 mod hash;
+mod hll;
 mod keys;
 mod list;
 mod pubsub;
@@ -52,6 +53,10 @@ pub static TABLE: &[&CommandSpec] = &[
     &hash::HSETNX,
     &hash::HSTRLEN,
     &hash::HVALS,
+    // HyperLogLog
+    &hll::PFADD,
+    &hll::PFCOUNT,
+    &hll::PFMERGE,
     // lists
     &list::BLMOVE,
     &list::BLMPOP,
