@@ -524,11 +524,26 @@ impl Server {
         let run = spec.run.expect("resolve() only returns runnable commands");
         let skip = if parent.is_some() { 2 } else { 1 };
         let deny_blocking = self.in_exec;
-        let mut ctx = Ctx { server: self, client, now_ms, out, dirty: 0, argv, deny_blocking, propagate_as: None };
+        let mut ctx = Ctx {
+            server: self,
+            client,
+            now_ms,
+            out,
+            dirty: 0,
+            argv,
+            deny_blocking,
+            propagate_as: None,
+            also_propagate: Vec::new(),
+            prevent_propagation: false,
+        };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
-        if dirty > 0 && spec.has(Flag::Write) && self.observe {
-            out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
+        let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
+        if self.observe {
+            out.propagate.extend(also);
+            if dirty > 0 && spec.has(Flag::Write) && !prevent {
+                out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
+            }
         }
         match result {
             Ok(reply) => Some(reply),
@@ -596,6 +611,11 @@ pub struct Ctx<'a> {
     /// What to send to replicas and the AOF instead of `argv`, when they must not redo the
     /// command's choices (a generated ID, an approximate trim).
     pub propagate_as: Option<Argv>,
+    /// Commands propagated besides (Redis's `alsoPropagate`), in order.
+    pub also_propagate: Vec<Argv>,
+    /// The command itself is not propagated (Redis's `preventCommandPropagation`): what it did
+    /// travels as `also_propagate`.
+    pub prevent_propagation: bool,
 }
 
 impl Ctx<'_> {

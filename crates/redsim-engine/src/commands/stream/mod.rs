@@ -83,3 +83,78 @@ pub(crate) fn help_reply(container: &str, lines: &[&str]) -> Reply {
     out.push(Reply::status("    Prints this help."));
     Reply::Array(out)
 }
+
+/// What replicas and the AOF receive for a group read or claim, built from its effects as Redis
+/// builds it (`streamPropagateXCLAIM`, `streamPropagateGroupID`, `streamPropagateConsumerCreation`):
+/// a new consumer as `XGROUP CREATECONSUMER`, each entry that became pending as `XCLAIM ... FORCE
+/// JUSTID LASTID`, a pending entry whose stream entry is gone as its removal, and the group's new
+/// position as `XGROUP SETID ... ENTRIESREAD`. `history`: deliveries from a consumer's own PEL,
+/// which Redis does not propagate.
+pub(crate) fn propagate_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[StreamEffect], history: bool) {
+    if !ctx.server.observe {
+        return;
+    }
+    ctx.prevent_propagation = true;
+    let Ok(Some(stream)) = lookup(ctx, key) else { return };
+    let mut out: Vec<crate::server::Argv> = Vec::new();
+    let mut moved: Option<(Vec<u8>, StreamId, i64)> = None;
+    let xclaim = |group: &[u8], consumer: &[u8], id: StreamId, lastid: StreamId, stream: &Stream| {
+        let pel = stream.groups.get(group).and_then(|g| g.pending.get(&id));
+        let (time, count) = pel.map_or((0, 0), |p| (p.delivery_time, p.delivery_count));
+        vec![
+            b"XCLAIM".to_vec(),
+            key.to_vec(),
+            group.to_vec(),
+            consumer.to_vec(),
+            b"0".to_vec(),
+            id.to_bytes(),
+            b"TIME".to_vec(),
+            time.to_string().into_bytes(),
+            b"RETRYCOUNT".to_vec(),
+            count.to_string().into_bytes(),
+            b"FORCE".to_vec(),
+            b"JUSTID".to_vec(),
+            b"LASTID".to_vec(),
+            lastid.to_bytes(),
+        ]
+    };
+    for change in changes {
+        match change {
+            StreamEffect::ConsumerCreated { group, consumer } => {
+                out.push(vec![
+                    b"XGROUP".to_vec(),
+                    b"CREATECONSUMER".to_vec(),
+                    key.to_vec(),
+                    group.clone(),
+                    consumer.clone(),
+                ]);
+            }
+            StreamEffect::Delivered { group, consumer, id, noack: false, .. } if !history => {
+                out.push(xclaim(group, consumer, *id, *id, stream));
+            }
+            StreamEffect::Claimed { group, to, id, .. } => {
+                let lastid = stream.groups.get(group).map_or(StreamId::MIN, |g| g.last_delivered_id);
+                out.push(xclaim(group, to, *id, lastid, stream));
+            }
+            StreamEffect::PendingDropped { group, id } => {
+                out.push(vec![b"XACK".to_vec(), key.to_vec(), group.clone(), id.to_bytes()]);
+            }
+            StreamEffect::GroupMoved { group, last_delivered_id, entries_read } => {
+                moved = Some((group.clone(), *last_delivered_id, *entries_read));
+            }
+            _ => {}
+        }
+    }
+    if let Some((group, last, entries_read)) = moved {
+        out.push(vec![
+            b"XGROUP".to_vec(),
+            b"SETID".to_vec(),
+            key.to_vec(),
+            group,
+            last.to_bytes(),
+            b"ENTRIESREAD".to_vec(),
+            entries_read.to_string().into_bytes(),
+        ]);
+    }
+    ctx.also_propagate.extend(out);
+}

@@ -324,3 +324,62 @@ fn trimming_with_acked_keeps_what_groups_need() {
     let old = replies(Version::V8_0, &["XADD s 1-0 f v", "XTRIM s MAXLEN 0 ACKED"]);
     assert_eq!(old[1], "(error) ERR syntax error");
 }
+
+/// Runs `lines` on a primary at the given times, replays everything it propagated on a replica,
+/// and returns (what was propagated, the primary, the replica).
+fn replicate(lines: &[(u64, &str)]) -> (Vec<String>, Server, Server) {
+    let mut primary = Server::new(Version::V7_0);
+    let mut replica = Server::new(Version::V7_0);
+    let (p, r) = (primary.connect(0), replica.connect(0));
+    let mut shown = Vec::new();
+    for (at, line) in lines {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        for cmd in primary.execute(*at, p, &argv).propagate {
+            shown.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+            let reply = replica.execute(*at, r, &cmd).reply.unwrap();
+            assert!(!reply.is_error(), "the replica refused {cmd:?}: {reply:?}");
+        }
+    }
+    (shown, primary, replica)
+}
+
+fn state(server: &mut Server, lines: &[&str]) -> Vec<String> {
+    let c = server.connect(0);
+    lines
+        .iter()
+        .map(|l| {
+            let argv = crate::cli::split_args(l.as_bytes()).unwrap();
+            crate::cli::format_reply(&server.execute(5_000, c, &argv).reply.unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn group_reads_and_claims_reach_replicas_as_redis_propagates_them() {
+    // Source: ../shared/REDIS-VERSIONS.md ("a group read travels as XCLAIM ... plus XGROUP SETID").
+    let (shown, mut primary, mut replica) = replicate(&[
+        (1_000, "XADD s 1-0 f v"),
+        (1_000, "XADD s 2-0 f v"),
+        (1_000, "XADD s 3-0 f v"),
+        (1_000, "XGROUP CREATE s g 0"),
+        (1_100, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"),
+        (1_200, "XREADGROUP GROUP g alice STREAMS s 0"),
+        (1_300, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
+        (1_400, "XDEL s 2-0"),
+        (2_000, "XCLAIM s g carol 0 1-0 2-0"),
+        (2_100, "XAUTOCLAIM s g dave 0 0"),
+    ]);
+    assert_eq!(shown[4], "XGROUP CREATECONSUMER s g alice");
+    assert_eq!(shown[5], "XCLAIM s g alice 0 1-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0");
+    assert_eq!(shown[6], "XCLAIM s g alice 0 2-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 2-0");
+    assert_eq!(shown[7], "XGROUP SETID s g 2-0 ENTRIESREAD 2");
+    // A read of the consumer's own history is not propagated; a NOACK read moves the group only.
+    assert_eq!(shown[8], "XGROUP CREATECONSUMER s g bob");
+    assert_eq!(shown[9], "XGROUP SETID s g 3-0 ENTRIESREAD 3");
+    let checks = ["XPENDING s g - + 10", "XINFO GROUPS s", "XLEN s"];
+    let on_primary = state(&mut primary, &checks);
+    let on_replica = state(&mut replica, &checks);
+    // Same pending entries, owners, delivery times and counts; same group positions and lag.
+    assert_eq!(on_primary, on_replica, "{shown:#?}");
+    assert!(on_primary[0].contains("dave") || on_primary[0].contains("carol"), "{}", on_primary[0]);
+}

@@ -262,6 +262,8 @@ fn read_group(
     if reply.is_some() {
         ctx.dirty += 1;
     }
+    let history = matches!(start, Some((_, true)));
+    super::propagate_group_changes(ctx, key, &effects, history);
     for change in effects {
         effect(ctx, key, change);
     }
