@@ -3,6 +3,7 @@
 
 mod bitmap;
 mod connection;
+mod geo;
 mod hash;
 mod hll;
 mod keys;
@@ -36,6 +37,11 @@ pub static TABLE: &[&CommandSpec] = &[
     &connection::PING,
     &connection::QUIT,
     &connection::SELECT,
+    // geo
+    &geo::GEOADD,
+    &geo::GEODIST,
+    &geo::GEOHASH,
+    &geo::GEOPOS,
     // hashes
     &hash::HDEL,
     &hash::HEXISTS,
