@@ -131,7 +131,7 @@ fn geoadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         i += 1;
     }
     let triples = &rest[i..];
-    if triples.is_empty() || triples.len() % 3 != 0 || (nx && xx) {
+    if triples.is_empty() || !triples.len().is_multiple_of(3) || (nx && xx) {
         return Err(Error::Syntax);
     }
     let mut argv = vec![b"zadd".to_vec(), key];
