@@ -36,6 +36,8 @@ pub struct Outcome {
     pub close: bool,
     /// Replies for other clients that this command woke (blocked reads served by a write).
     pub woken: Vec<(ClientId, Reply)>,
+    /// Other clients whose connections this command closed (`CLIENT KILL`).
+    pub killed: Vec<ClientId>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +58,8 @@ pub struct Client {
     pub channels: Vec<Vec<u8>>,
     pub patterns: Vec<Vec<u8>>,
     pub shard_channels: Vec<Vec<u8>>,
+    /// The last command (container and name), for `CLIENT LIST`.
+    pub last_command: Option<(Option<&'static str>, &'static str)>,
 }
 
 impl Client {
@@ -73,11 +77,17 @@ impl Client {
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),
+            last_command: None,
         }
     }
 
     pub fn in_transaction(&self) -> bool {
         self.multi.is_some()
+    }
+
+    /// Commands queued by `MULTI` so far.
+    pub fn queued_len(&self) -> usize {
+        self.multi.as_ref().map_or(0, |t| t.queued.len())
     }
 
     /// Channels plus patterns (Redis's `clientSubscriptionsCount`).
@@ -521,6 +531,9 @@ impl Server {
         out: &mut Outcome,
     ) -> Option<Reply> {
         self.stats.commands_processed += 1;
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.last_command = Some((parent.map(|p| p.name), spec.name));
+        }
         let run = spec.run.expect("resolve() only returns runnable commands");
         let skip = if parent.is_some() { 2 } else { 1 };
         let deny_blocking = self.in_exec;
@@ -696,6 +709,16 @@ impl Ctx<'_> {
         self.server.dbs[db].set_at(key, value, keep_ttl, self.now_ms);
         self.dirty += 1;
         self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+    }
+
+    /// Closes another client's connection (`CLIENT KILL`); the caller's own is closed after the reply.
+    pub fn kill_client(&mut self, id: ClientId) {
+        if id == self.client {
+            self.out.close = true;
+            return;
+        }
+        self.server.disconnect(id);
+        self.out.killed.push(id);
     }
 
     /// Records an in-place change to the value at `key` (Redis's `signalModifiedKey` plus

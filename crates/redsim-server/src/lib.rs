@@ -37,6 +37,8 @@ enum Mail {
     Unblocked(Vec<u8>),
     /// A pub/sub message, written whenever it arrives.
     Push(Vec<u8>),
+    /// `CLIENT KILL` from another connection: close this one.
+    Close,
 }
 
 /// How long an idle connection waits for input before looking at its mailbox.
@@ -57,10 +59,15 @@ impl Shared {
 
     /// Posts the replies a command (or a tick) produced for other, parked clients.
     fn deliver(&self, engine: &Server, outcome: &Outcome) {
-        if outcome.woken.is_empty() {
+        if outcome.woken.is_empty() && outcome.killed.is_empty() {
             return;
         }
         let mailboxes = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner());
+        for client in &outcome.killed {
+            if let Some(mailbox) = mailboxes.get(client) {
+                let _ = mailbox.send(Mail::Close);
+            }
+        }
         for (client, reply) in &outcome.woken {
             if let Some(mailbox) = mailboxes.get(client) {
                 let bytes = reply.encode(engine.protocol(*client));
@@ -172,8 +179,15 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Rec
             Ok(n) => n,
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 // Idle: write any pub/sub messages that arrived meanwhile.
-                while let Ok(Mail::Push(bytes) | Mail::Unblocked(bytes)) = inbox.try_recv() {
-                    output.extend_from_slice(&bytes);
+                loop {
+                    match inbox.try_recv() {
+                        Ok(Mail::Push(bytes) | Mail::Unblocked(bytes)) => output.extend_from_slice(&bytes),
+                        Ok(Mail::Close) => {
+                            stream.write_all(&output)?;
+                            return Ok(());
+                        }
+                        Err(_) => break,
+                    }
                 }
                 if !output.is_empty() {
                     stream.write_all(&output)?;
@@ -238,7 +252,7 @@ fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Rec
                         break;
                     }
                     Ok(Mail::Push(bytes)) => stream.write_all(&bytes)?,
-                    Err(_) => return Ok(()),
+                    Ok(Mail::Close) | Err(_) => return Ok(()),
                 }
             }
         }

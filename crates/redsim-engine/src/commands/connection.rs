@@ -184,7 +184,7 @@ pub static CLIENT: CommandSpec = CommandSpec {
     summary: "A container for client connection commands.",
     syntax: "<subcommand> [<arg> ...]",
     run: None,
-    subcommands: &[CLIENT_ID, CLIENT_SETNAME, CLIENT_GETNAME],
+    subcommands: &[CLIENT_ID, CLIENT_SETNAME, CLIENT_GETNAME, CLIENT_LIST, CLIENT_INFO, CLIENT_KILL],
 };
 
 /// `CLIENT ID`
@@ -236,3 +236,193 @@ const CLIENT_GETNAME: CommandSpec = CommandSpec {
     run: Some(|ctx, _| Ok(ctx.client().name.clone().map_or(Reply::Nil, Reply::Bulk))),
     subcommands: &[],
 };
+
+/// One line of `CLIENT LIST` / `CLIENT INFO`, with the fields Redis 7.0 prints. Connection
+/// details the simulator does not have (addresses, buffers, memory) get fixed, plausible values.
+fn client_line(ctx: &Ctx, id: crate::server::ClientId) -> String {
+    let c = &ctx.server.clients[&id];
+    let now = ctx.now_ms;
+    let (sub, psub, ssub) = (c.channels.len(), c.patterns.len(), c.shard_channels.len());
+    let mut flags = String::new();
+    if c.in_transaction() {
+        flags.push('x');
+    }
+    if ctx.server.is_blocked(id) {
+        flags.push('b');
+    }
+    if sub + psub + ssub > 0 {
+        flags.push('P');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let name = c.name.as_deref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+    let multi = if c.in_transaction() { c.queued_len() as i64 } else { -1 };
+    format!(
+        "id={id} addr=127.0.0.1:{port} laddr=127.0.0.1:6379 fd={fd} name={name} age={age} idle={idle} flags={flags} db={db} \
+         sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 \
+         oll=0 omem=0 tot-mem=1024 events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+        port = 50000 + id,
+        fd = 7 + id,
+        age = now.saturating_sub(c.created_ms) / 1000,
+        idle = now.saturating_sub(c.last_command_ms) / 1000,
+        db = c.db,
+        cmd = match c.last_command {
+            Some((Some(parent), name)) => format!("{parent}|{name}"),
+            Some((None, name)) => name.to_string(),
+            None => "NULL".to_string(),
+        },
+        resp = if c.protocol == Protocol::Resp3 { 3 } else { 2 },
+    )
+}
+
+const CLIENT_LIST: CommandSpec = CommandSpec {
+    name: "list",
+    arity: -2,
+    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: CONNECTION,
+    since: "2.4.0",
+    summary: "Lists open connections.",
+    syntax: "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
+    run: Some(client_list),
+    subcommands: &[],
+};
+
+fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mut ids: Option<Vec<crate::server::ClientId>> = None;
+    let mut kind: Option<Vec<u8>> = None;
+    while let Some(opt) = args.peek() {
+        args.next()?;
+        if opt.eq_ignore_ascii_case(b"TYPE") && args.peek().is_some() {
+            let t = args.next()?.to_ascii_lowercase();
+            if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+                return Err(Error::other(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&t))));
+            }
+            kind = Some(t);
+        } else if opt.eq_ignore_ascii_case(b"ID") && args.peek().is_some() {
+            let mut list = Vec::new();
+            for arg in args.rest() {
+                let id = crate::args::parse_i64(arg)
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::other("ERR Invalid client ID"))?;
+                list.push(id as u64);
+            }
+            ids = Some(list);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let mut text = String::new();
+    let all: Vec<crate::server::ClientId> = ctx.server.clients.keys().copied().collect();
+    for id in all {
+        let c = &ctx.server.clients[&id];
+        let pubsub = c.in_pubsub_mode();
+        let wanted_kind = match kind.as_deref() {
+            None => true,
+            Some(b"pubsub") => pubsub,
+            Some(b"normal") => !pubsub,
+            Some(_) => false,
+        };
+        if wanted_kind && ids.as_ref().is_none_or(|l| l.contains(&id)) {
+            text.push_str(&client_line(ctx, id));
+        }
+    }
+    Ok(Reply::Bulk(text.into_bytes()))
+}
+
+const CLIENT_INFO: CommandSpec = CommandSpec {
+    name: "info",
+    arity: 2,
+    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: CONNECTION,
+    since: "6.2.0",
+    summary: "Returns information about the connection.",
+    syntax: "",
+    run: Some(|ctx, _| Ok(Reply::Bulk(client_line(ctx, ctx.client).into_bytes()))),
+    subcommands: &[],
+};
+
+const CLIENT_KILL: CommandSpec = CommandSpec {
+    name: "kill",
+    arity: -3,
+    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: CONNECTION,
+    since: "2.4.0",
+    summary: "Terminates open connections.",
+    syntax: "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
+    run: Some(client_kill),
+    subcommands: &[],
+};
+
+/// `CLIENT KILL addr` (old form, `OK` or an error) or `CLIENT KILL <filter value> ...` (the
+/// number killed). The killed clients' connections are closed.
+fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let rest = args.rest();
+    let addr_of = |id: u64| format!("127.0.0.1:{}", 50000 + id).into_bytes();
+    let ids: Vec<u64> = ctx.server.clients.keys().copied().collect();
+    if rest.len() == 1 {
+        let Some(&id) = ids.iter().find(|&&id| addr_of(id) == rest[0]) else {
+            return Err(Error::other("ERR No such client"));
+        };
+        ctx.kill_client(id);
+        return Ok(Reply::ok());
+    }
+    if rest.len() % 2 == 1 {
+        return Err(Error::Syntax);
+    }
+    let (mut by_id, mut by_addr, mut by_type, mut skipme) = (None, None, None, true);
+    for pair in rest.chunks(2) {
+        let value = &pair[1];
+        match pair[0].to_ascii_uppercase().as_slice() {
+            b"ID" => {
+                by_id = Some(
+                    crate::args::parse_i64(value)
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| Error::other("ERR client-id should be greater than 0"))?
+                        as u64,
+                )
+            }
+            b"ADDR" => by_addr = Some(value.clone()),
+            b"TYPE" => {
+                let t = value.to_ascii_lowercase();
+                if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+                    return Err(Error::other(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(value))));
+                }
+                by_type = Some(t);
+            }
+            b"USER" => {}
+            b"LADDR" => {}
+            b"SKIPME" => {
+                skipme = match value.to_ascii_lowercase().as_slice() {
+                    b"yes" => true,
+                    b"no" => false,
+                    _ => return Err(Error::Syntax),
+                }
+            }
+            _ => return Err(Error::Syntax),
+        }
+    }
+    let me = ctx.client;
+    let victims: Vec<u64> = ids
+        .into_iter()
+        .filter(|&id| by_id.is_none_or(|want| want == id))
+        .filter(|&id| by_addr.as_ref().is_none_or(|a| *a == addr_of(id)))
+        .filter(|&id| {
+            let pubsub = ctx.server.clients[&id].in_pubsub_mode();
+            match by_type.as_deref() {
+                None => true,
+                Some(b"pubsub") => pubsub,
+                Some(b"normal") => !pubsub,
+                Some(_) => false,
+            }
+        })
+        .filter(|&id| !(skipme && id == me))
+        .collect();
+    for &id in &victims {
+        ctx.kill_client(id);
+    }
+    Ok(Reply::Integer(victims.len() as i64))
+}

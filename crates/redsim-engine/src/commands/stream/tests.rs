@@ -383,3 +383,29 @@ fn group_reads_and_claims_reach_replicas_as_redis_propagates_them() {
     assert_eq!(on_primary, on_replica, "{shown:#?}");
     assert!(on_primary[0].contains("dave") || on_primary[0].contains("carol"), "{}", on_primary[0]);
 }
+
+#[test]
+fn client_list_describes_each_connection_and_kill_closes_one() {
+    let mut server = Server::new(Version::V7_0);
+    let (a, b) = (server.connect(1_000), server.connect(1_000));
+    let run = |server: &mut Server, c, line: &str| {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        server.execute(5_000, c, &argv)
+    };
+    run(&mut server, a, "CLIENT SETNAME worker");
+    run(&mut server, b, "SUBSCRIBE news");
+    let Some(crate::Reply::Bulk(list)) = run(&mut server, a, "CLIENT LIST").reply else { panic!("a bulk reply") };
+    let list = String::from_utf8(list).unwrap();
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with(&format!("id={a} addr=127.0.0.1:")), "{}", lines[0]);
+    assert!(lines[0].contains(" name=worker age=4 idle=0 flags=N db=0 sub=0 "), "{}", lines[0]);
+    assert!(lines[0].contains(" cmd=client|list "), "{}", lines[0]);
+    assert!(lines[1].contains(" flags=P db=0 sub=1 psub=0 "), "{}", lines[1]);
+    let killed = run(&mut server, a, &format!("CLIENT KILL ID {b}"));
+    assert_eq!(killed.reply, Some(crate::Reply::Integer(1)));
+    assert_eq!(killed.killed, vec![b]);
+    assert!(server.client(b).is_none());
+    // A killed simulated client that runs a command again comes back as a fresh connection.
+    assert_eq!(run(&mut server, b, "PING").reply, Some(crate::Reply::status("PONG")));
+}
