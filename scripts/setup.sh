@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Redsim needs, idempotently: each step is skipped when its tool is already there.
-#   setup.sh app    — wasm target, Trunk, wasm-bindgen CLI (enough to build and serve the app)
+#   setup.sh app    — wasm target, Trunk, wasm-bindgen CLI, wasm-opt (enough to build and serve the app)
 #   setup.sh test   — the above, plus Chromium + ChromeDriver, redis-server, playwright-core
 # Versions come from ../shared/TOOLCHAIN.md: they are the ones known to install offline here.
 set -euo pipefail
@@ -29,6 +29,10 @@ install_app_tools() {
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
     # No --locked: one locked dependency version is missing from the registry mirror.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  if [ ! -x "$ROOT/tools/node_modules/.bin/wasm-opt" ]; then
+    log "installing binaryen's wasm-opt from npm (it shrinks the app's wasm)"
+    (cd "$ROOT/tools" && npm ci --no-audit --no-fund --silent)
   fi
 }
 
