@@ -125,6 +125,13 @@ pub struct Stats {
     pub commands_processed: u64,
     pub expired_keys: u64,
     pub connections_received: u64,
+    /// Reads that found their key, and reads that did not (`keyspace_hits`/`keyspace_misses`).
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    /// Changes since the last save (Redis's `server.dirty`, `rdb_changes_since_last_save`).
+    pub changes: u64,
+    /// Bytes a primary would have sent its replicas (`master_repl_offset`).
+    pub repl_offset: u64,
 }
 
 /// Settings a user can read and change with `CONFIG`.
@@ -548,15 +555,19 @@ impl Server {
             propagate_as: None,
             also_propagate: Vec::new(),
             prevent_propagation: false,
+            counts_hits: spec.has(Flag::ReadOnly),
         };
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
         let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
+        self.stats.changes += dirty;
         if self.observe {
+            let before = out.propagate.len();
             out.propagate.extend(also);
             if dirty > 0 && spec.has(Flag::Write) && !prevent {
                 out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
             }
+            self.stats.repl_offset += out.propagate[before..].iter().map(|argv| resp_len(argv)).sum::<u64>();
         }
         match result {
             Ok(reply) => Some(reply),
@@ -581,6 +592,13 @@ impl Server {
             tx.aborted = true;
         }
     }
+}
+
+/// The size of a command as RESP, which is what a replication offset counts.
+fn resp_len(argv: &[Vec<u8>]) -> u64 {
+    let header = format!("*{}\r\n", argv.len()).len();
+    let body: usize = argv.iter().map(|a| format!("${}\r\n", a.len()).len() + a.len() + 2).sum();
+    (header + body) as u64
 }
 
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
@@ -624,6 +642,8 @@ pub struct Ctx<'a> {
     /// What to send to replicas and the AOF instead of `argv`, when they must not redo the
     /// command's choices (a generated ID, an approximate trim).
     pub propagate_as: Option<Argv>,
+    /// Lookups count as keyspace hits and misses (read-only commands, as Redis's read lookups).
+    pub counts_hits: bool,
     /// Commands propagated besides (Redis's `alsoPropagate`), in order.
     pub also_propagate: Vec<Argv>,
     /// The command itself is not propagated (Redis's `preventCommandPropagation`): what it did
@@ -676,7 +696,15 @@ impl Ctx<'_> {
     pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
         let now = self.now_ms;
-        self.db().get_touch(key, now)
+        let index = self.db_index();
+        if self.counts_hits {
+            if self.server.dbs[index].get(key).is_some() {
+                self.server.stats.keyspace_hits += 1;
+            } else {
+                self.server.stats.keyspace_misses += 1;
+            }
+        }
+        self.server.dbs[index].get_touch(key, now)
     }
 
     /// Marks `key` as written, so clients blocked on it are served after this command.

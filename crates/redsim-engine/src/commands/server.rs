@@ -135,11 +135,37 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             ctx.server.blocked.len()
         ));
     }
+    if show("memory") {
+        let used: usize =
+            ctx.server.dbs.iter().map(|db| db.keys().map(|(k, v)| k.len() + value_bytes(v)).sum::<usize>()).sum();
+        sections.push(format!(
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n",
+            human_bytes(used)
+        ));
+    }
+    if show("persistence") {
+        sections.push(format!(
+            "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+            ctx.server.stats.changes
+        ));
+    }
     if show("stats") {
         let stats = &ctx.server.stats;
         sections.push(format!(
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\n",
-            stats.connections_received, stats.commands_processed, stats.expired_keys
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n",
+            stats.connections_received,
+            stats.commands_processed,
+            stats.expired_keys,
+            stats.keyspace_hits,
+            stats.keyspace_misses,
+            ctx.server.pubsub_channels.len(),
+            ctx.server.pubsub_patterns.len()
+        ));
+    }
+    if show("replication") {
+        sections.push(format!(
+            "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:{}\r\n",
+            ctx.server.stats.repl_offset
         ));
     }
     if show("keyspace") {
@@ -150,6 +176,33 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         sections.push(text);
     }
     Ok(Reply::Bulk(sections.join("\r\n").into_bytes()))
+}
+
+/// A rough size of a value in bytes, for `INFO memory` (not Redis's allocator accounting).
+fn value_bytes(value: &crate::value::Value) -> usize {
+    use crate::value::Value;
+    match value {
+        Value::String(s) => s.len() + 16,
+        Value::List(l) => l.iter().map(|e| e.len() + 11).sum::<usize>() + 32,
+        Value::Hash(h) => h.iter().map(|(f, v)| f.len() + v.len() + 4).sum::<usize>() + 32,
+        Value::Set(s) => s.members().iter().map(|m| m.len() + 8).sum::<usize>() + 32,
+        Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 24).sum::<usize>() + 32,
+        Value::Stream(s) => s.nodes.values().map(|n| n.bytes()).sum::<usize>() + 64,
+    }
+}
+
+/// Redis's `bytesToHuman`.
+fn human_bytes(n: usize) -> String {
+    let n = n as f64;
+    if n < 1024.0 {
+        format!("{n}B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.2}K", n / 1024.0)
+    } else if n < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", n / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
+    }
 }
 
 /// `COMMAND [subcommand]`: only `COUNT` so far.
@@ -194,7 +247,7 @@ pub static CONFIG: CommandSpec = CommandSpec {
     summary: "A container for server configuration commands.",
     syntax: "<subcommand> [<arg> ...]",
     run: None,
-    subcommands: &[CONFIG_GET, CONFIG_SET],
+    subcommands: &[CONFIG_GET, CONFIG_SET, CONFIG_RESETSTAT],
 };
 
 /// `CONFIG GET parameter [parameter ...]`
@@ -329,3 +382,27 @@ fn function_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.dirty += 1;
     Ok(Reply::ok())
 }
+
+/// `CONFIG RESETSTAT`
+const CONFIG_RESETSTAT: CommandSpec = CommandSpec {
+    name: "resetstat",
+    arity: 2,
+    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.0.0",
+    summary: "Resets the server's statistics.",
+    syntax: "",
+    run: Some(|ctx, _| {
+        let stats = &mut ctx.server.stats;
+        // The counters INFO stats shows start again; the replication offset and changes since
+        // the last save are not statistics and stay.
+        stats.commands_processed = 0;
+        stats.expired_keys = 0;
+        stats.connections_received = 0;
+        stats.keyspace_hits = 0;
+        stats.keyspace_misses = 0;
+        Ok(Reply::ok())
+    }),
+    subcommands: &[],
+};

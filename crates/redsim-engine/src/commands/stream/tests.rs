@@ -409,3 +409,27 @@ fn client_list_describes_each_connection_and_kill_closes_one() {
     // A killed simulated client that runs a command again comes back as a fresh connection.
     assert_eq!(run(&mut server, b, "PING").reply, Some(crate::Reply::status("PONG")));
 }
+
+#[test]
+fn info_counters_move_with_the_simulation() {
+    let mut server = Server::new(Version::LATEST);
+    let c = server.connect(0);
+    let mut run = |line: &str| {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        server.execute(1_000, c, &argv).reply.unwrap()
+    };
+    run("SET a 1");
+    run("GET a");
+    run("GET missing");
+    run("XADD s 1-0 f v");
+    let crate::Reply::Bulk(info) = run("INFO") else { panic!("INFO is a bulk string") };
+    let info = String::from_utf8(info).unwrap();
+    for line in ["keyspace_hits:1", "keyspace_misses:1", "rdb_changes_since_last_save:2", "role:master", "# Memory"] {
+        assert!(info.contains(line), "{line} missing in\n{info}");
+    }
+    // SET a 1 and XADD s 1-0 f v as RESP: 27 + 44 bytes.
+    assert!(info.contains("master_repl_offset:71"), "{info}");
+    run("CONFIG RESETSTAT");
+    let crate::Reply::Bulk(info) = run("INFO stats") else { panic!("INFO is a bulk string") };
+    assert!(String::from_utf8(info).unwrap().contains("keyspace_hits:0"));
+}
