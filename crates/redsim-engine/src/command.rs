@@ -80,6 +80,9 @@ impl CommandSpec {
 
     /// Whether the emulated Redis has this command (`since` is `major.minor.patch`).
     pub fn available_in(&self, version: crate::Version) -> bool {
+        if version == crate::Version::LATEST {
+            return true;
+        }
         let mut parts = self.since.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
         let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         version.at_least(major, minor)

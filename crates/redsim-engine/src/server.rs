@@ -697,14 +697,16 @@ impl Ctx<'_> {
         self.expire_if_needed(key);
         let now = self.now_ms;
         let index = self.db_index();
+        let server = &mut *self.server;
+        let value = server.dbs[index].get_touch(key, now);
         if self.counts_hits {
-            if self.server.dbs[index].get(key).is_some() {
-                self.server.stats.keyspace_hits += 1;
+            if value.is_some() {
+                server.stats.keyspace_hits += 1;
             } else {
-                self.server.stats.keyspace_misses += 1;
+                server.stats.keyspace_misses += 1;
             }
         }
-        self.server.dbs[index].get_touch(key, now)
+        value
     }
 
     /// Marks `key` as written, so clients blocked on it are served after this command.
