@@ -17,6 +17,7 @@ pub mod db;
 pub mod effect;
 pub mod error;
 pub mod glob;
+mod notify;
 pub mod reply;
 pub mod server;
 pub mod stream;

@@ -139,6 +139,8 @@ pub struct Stats {
 pub struct Config {
     pub version: Version,
     pub stream_node_limits: NodeLimits,
+    /// `notify-keyspace-events`, as Redis's flag characters (empty: off).
+    pub notify: crate::notify::Flags,
 }
 
 #[derive(Clone, Debug)]
@@ -183,7 +185,7 @@ const EXPIRE_MAX_LOOPS: usize = 16;
 impl Server {
     pub fn new(version: Version) -> Server {
         Server {
-            config: Config { version, stream_node_limits: NodeLimits::default() },
+            config: Config { version, stream_node_limits: NodeLimits::default(), notify: Default::default() },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
             stats: Stats::default(),
@@ -321,6 +323,7 @@ impl Server {
                 self.dbs[db].remove(key);
                 self.stats.expired_keys += 1;
                 expired += 1;
+                crate::notify::notify(self, out, crate::notify::EXPIRED, "expired", key, db);
                 out.effects.push(Effect::KeyExpired { db, key: key.clone(), lazily: false });
                 out.propagate.push(vec![b"DEL".to_vec(), key.clone()]);
                 self.ready_keys.push((db, key.clone()));
@@ -560,6 +563,10 @@ impl Server {
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
         let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
+        if dirty > 0 && spec.has(Flag::Write) && self.config.notify != 0 {
+            let db = self.clients.get(&client).map_or(0, |c| c.db);
+            crate::notify::command_events(self, out, parent, spec, argv, db);
+        }
         self.stats.changes += dirty;
         if self.observe {
             let before = out.propagate.len();
@@ -688,6 +695,7 @@ impl Ctx<'_> {
             self.server.dbs[db].remove(key);
             self.server.stats.expired_keys += 1;
             self.out.effects.push(Effect::KeyExpired { db, key: key.to_vec(), lazily: true });
+            crate::notify::notify(self.server, self.out, crate::notify::EXPIRED, "expired", key, db);
             self.out.propagate.push(vec![b"DEL".to_vec(), key.to_vec()]);
         }
     }
@@ -782,6 +790,7 @@ impl Ctx<'_> {
             self.signal_ready(key);
             self.dirty += 1;
             self.effect(Effect::KeyDeleted { db, key: key.to_vec() });
+            crate::notify::notify(self.server, self.out, crate::notify::GENERIC, "del", key, db);
         }
         removed
     }

@@ -280,7 +280,8 @@ const CONFIG_SET: CommandSpec = CommandSpec {
 
 /// The parameters the engine models, in the order Redis 7.0 lists them for a pattern (its own
 /// table order comes from a hash table, so only the listed cases can match it).
-const PARAMETERS: &[&str] = &["stream-node-max-entries", "stream-node-max-bytes", "save", "appendonly"];
+const PARAMETERS: &[&str] =
+    &["stream-node-max-entries", "stream-node-max-bytes", "save", "appendonly", "notify-keyspace-events"];
 
 fn parameter_value(ctx: &Ctx, name: &str) -> String {
     let limits = ctx.server.config.stream_node_limits;
@@ -290,6 +291,7 @@ fn parameter_value(ctx: &Ctx, name: &str) -> String {
         // The engine keeps nothing on disk (the simulator models persistence on its own).
         "save" => String::new(),
         "appendonly" => "no".to_string(),
+        "notify-keyspace-events" => crate::notify::to_text(ctx.server.config.notify),
         _ => unreachable!("only listed parameters are asked for"),
     }
 }
@@ -331,6 +333,10 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         match name.as_str() {
             "stream-node-max-bytes" => limits.max_bytes = in_range(value, i64::MAX)?,
             "stream-node-max-entries" => limits.max_entries = in_range(value, i64::MAX)?,
+            "notify-keyspace-events" => {
+                ctx.server.config.notify = crate::notify::parse(&pair[1])
+                    .ok_or_else(|| invalid("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))?;
+            }
             _ => {
                 return Err(Error::other(format!(
                     "ERR Unknown option or number of arguments for CONFIG SET - '{}'",

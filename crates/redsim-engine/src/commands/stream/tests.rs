@@ -433,3 +433,25 @@ fn info_counters_move_with_the_simulation() {
     let crate::Reply::Bulk(info) = run("INFO stats") else { panic!("INFO is a bulk string") };
     assert!(String::from_utf8(info).unwrap().contains("keyspace_hits:0"));
 }
+
+#[test]
+fn the_expiry_cycle_publishes_expired_events_in_virtual_time() {
+    let mut server = Server::new(Version::LATEST);
+    let (a, b) = (server.connect(0), server.connect(0));
+    let run = |server: &mut Server, c, at, line: &str| {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        server.execute(at, c, &argv)
+    };
+    run(&mut server, a, 0, "CONFIG SET notify-keyspace-events Ex");
+    run(&mut server, b, 0, "SUBSCRIBE __keyevent@0__:expired");
+    run(&mut server, a, 0, "SET session x PX 250");
+    server.tick(100);
+    assert!(server.tick(200).woken.is_empty(), "not yet");
+    let woken = server.tick(400).woken;
+    let expected = crate::Reply::Push(vec![
+        crate::Reply::bulk("message"),
+        crate::Reply::bulk("__keyevent@0__:expired"),
+        crate::Reply::bulk("session"),
+    ]);
+    assert_eq!(woken, vec![(b, expected)]);
+}

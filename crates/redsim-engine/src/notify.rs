@@ -1,0 +1,174 @@
+//! Keyspace notifications (`notify-keyspace-events`): changes published on
+//! `__keyspace@<db>__:<key>` (the event as message) and `__keyevent@<db>__:<event>` (the key).
+//!
+//! Expiry and deletion notify where they happen; other writes notify after the command with an
+//! event named after it (`set`, `lpush`, `hset`, `xadd`, ...), with Redis's renamings for the
+//! counter family (`incrby`, `decrby`) and `SETEX`-style commands (`set` then `expire`).
+
+use crate::command::CommandSpec;
+use crate::reply::Reply;
+use crate::server::{Outcome, Server};
+
+pub type Flags = u32;
+
+pub const KEYSPACE: Flags = 1 << 0;
+pub const KEYEVENT: Flags = 1 << 1;
+pub const GENERIC: Flags = 1 << 2;
+pub const STRING: Flags = 1 << 3;
+pub const LIST: Flags = 1 << 4;
+pub const SET: Flags = 1 << 5;
+pub const HASH: Flags = 1 << 6;
+pub const ZSET: Flags = 1 << 7;
+pub const EXPIRED: Flags = 1 << 8;
+pub const EVICTED: Flags = 1 << 9;
+pub const STREAM: Flags = 1 << 10;
+pub const KEY_MISS: Flags = 1 << 11;
+pub const MODULE: Flags = 1 << 12;
+pub const NEW: Flags = 1 << 13;
+/// `A`: every class except key-miss and new-key.
+pub const ALL: Flags = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+
+const LETTERS: [(char, Flags); 12] = [
+    ('g', GENERIC),
+    ('$', STRING),
+    ('l', LIST),
+    ('s', SET),
+    ('h', HASH),
+    ('z', ZSET),
+    ('x', EXPIRED),
+    ('e', EVICTED),
+    ('t', STREAM),
+    ('d', MODULE),
+    ('m', KEY_MISS),
+    ('n', NEW),
+];
+
+/// Redis's `keyspaceEventsStringToFlags`; `None` for an unknown character.
+pub fn parse(text: &[u8]) -> Option<Flags> {
+    let mut flags = 0;
+    for &c in text {
+        flags |= match c {
+            b'A' => ALL,
+            b'K' => KEYSPACE,
+            b'E' => KEYEVENT,
+            _ => LETTERS.iter().find(|(l, _)| *l as u8 == c)?.1,
+        };
+    }
+    Some(flags)
+}
+
+/// Redis's `keyspaceEventsFlagsToString`.
+pub fn to_text(flags: Flags) -> String {
+    let mut out = String::new();
+    if flags & ALL == ALL {
+        out.push('A');
+    } else {
+        for (l, f) in LETTERS.iter().take(10) {
+            if flags & f != 0 {
+                out.push(*l);
+            }
+        }
+    }
+    for (l, f) in [('K', KEYSPACE), ('E', KEYEVENT), ('m', KEY_MISS), ('n', NEW)] {
+        if flags & f != 0 {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// Redis's `notifyKeyspaceEvent`: publishes the event if its class is enabled.
+pub fn notify(server: &mut Server, out: &mut Outcome, class: Flags, event: &str, key: &[u8], db: usize) {
+    let flags = server.config.notify;
+    if flags & class == 0 {
+        return;
+    }
+    if flags & KEYSPACE != 0 {
+        let mut channel = format!("__keyspace@{db}__:").into_bytes();
+        channel.extend_from_slice(key);
+        publish(server, out, &channel, event.as_bytes());
+    }
+    if flags & KEYEVENT != 0 {
+        let channel = format!("__keyevent@{db}__:{event}").into_bytes();
+        publish(server, out, &channel, key);
+    }
+}
+
+/// Delivers a message to a channel's and matching patterns' subscribers.
+fn publish(server: &Server, out: &mut Outcome, channel: &[u8], message: &[u8]) {
+    for &id in server.pubsub_channels.get(channel).into_iter().flatten() {
+        out.woken.push((id, Reply::Push(vec![Reply::bulk("message"), Reply::bulk(channel), Reply::bulk(message)])));
+    }
+    for (pattern, ids) in &server.pubsub_patterns {
+        if crate::glob::matches(pattern, channel, false) {
+            for &id in ids {
+                out.woken.push((
+                    id,
+                    Reply::Push(vec![
+                        Reply::bulk("pmessage"),
+                        Reply::Bulk(pattern.clone()),
+                        Reply::bulk(channel),
+                        Reply::bulk(message),
+                    ]),
+                ));
+            }
+        }
+    }
+}
+
+/// The events a write command raises besides deletion and expiry.
+pub fn command_events(
+    server: &mut Server,
+    out: &mut Outcome,
+    parent: Option<&'static CommandSpec>,
+    spec: &'static CommandSpec,
+    argv: &[Vec<u8>],
+    db: usize,
+) {
+    let class = match parent.unwrap_or(spec).group {
+        "string" | "bitmap" | "hyperloglog" => STRING,
+        "list" => LIST,
+        "set" => SET,
+        "hash" => HASH,
+        "sorted-set" | "geo" => ZSET,
+        "stream" => STREAM,
+        "generic" => GENERIC,
+        _ => return,
+    };
+    let name = match parent {
+        Some(p) => format!("{}-{}", p.name, spec.name),
+        None => spec.name.to_string(),
+    };
+    let key_at = if parent.is_some() { 2 } else { 1 };
+    let Some(key) = argv.get(key_at) else { return };
+    let events: &[(&str, Flags)] = match name.as_str() {
+        "del" | "unlink" | "getdel" => &[],
+        "incr" | "incrby" => &[("incrby", STRING)],
+        "decr" | "decrby" => &[("decrby", STRING)],
+        "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],
+        "getset" | "setnx" | "msetnx" => &[("set", STRING)],
+        "pexpire" | "expireat" | "pexpireat" => &[("expire", GENERIC)],
+        "zincrby" => &[("zincr", ZSET)],
+        "geoadd" => &[("zadd", ZSET)],
+        "rename" | "renamenx" => {
+            notify(server, out, GENERIC, "rename_from", key, db);
+            if let Some(to) = argv.get(2) {
+                notify(server, out, GENERIC, "rename_to", to, db);
+            }
+            return;
+        }
+        "mset" => {
+            for pair in argv[1..].chunks(2) {
+                notify(server, out, STRING, "set", &pair[0], db);
+            }
+            return;
+        }
+        _ => {
+            notify(server, out, class, &name, key, db);
+            return;
+        }
+    };
+    for (event, class) in events {
+        notify(server, out, *class, event, key, db);
+    }
+}
