@@ -152,6 +152,17 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |step: usize| state.dispatch(AppAction::Seek(step)))
     };
+    let embed = *use_memo((), |_| keep::embedded());
+    let on_restart = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            // Back to the example as the page opened it.
+            state.dispatch(AppAction::Reset);
+            if let Some(action) = keep::startup_action() {
+                state.dispatch(action);
+            }
+        })
+    };
     let version = state.session.world().server.version().full();
     let world = state.shown_world();
     let streams = view::streams(&world, state.client);
@@ -165,7 +176,7 @@ pub fn app() -> Html {
     let transcript = state.transcript[first..upto].to_vec();
     let elapsed_ms = world.now_ms - redsim_sim::START_MS;
     html! {
-        <div class="app">
+        <div class={classes!("app", embed.then_some("embed"))}>
             <header class="topbar">
                 <h1 class="brand">{ "Redsim" }</h1>
                 <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
@@ -182,7 +193,14 @@ pub fn app() -> Html {
                     </select>
                 </label>
                 <Clock elapsed_ms={elapsed_ms} on_advance={on_advance} />
-                <SessionBar {on_share} {on_export} {on_import} {on_reset} />
+                if embed {
+                    <div class="session-bar" role="group" aria-label="Example">
+                        <button type="button" onclick={on_restart}>{ "Restart" }</button>
+                        <a class="open-full" href={keep::full_page_url()} target="_blank" rel="noopener">{ "Open in Redsim ↗" }</a>
+                    </div>
+                } else {
+                    <SessionBar {on_share} {on_export} {on_import} {on_reset} />
+                }
                 <Timeline shown={shown} total={state.step_count()} on_back={dispatcher(|| AppAction::StepBack)}
                     on_forward={dispatcher(|| AppAction::StepForward)} on_seek={on_seek}
                     playing={*playing} {on_play} />

@@ -29,11 +29,45 @@ pub fn startup_action() -> Option<AppAction> {
             ),
         });
     }
+    if embedded() {
+        return None;
+    }
     let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
     Some(AppAction::Load { text, source: "saved session" })
 }
 
+/// Embed mode (`?embed` in the address, for an `<iframe>` in documentation): the page opens the
+/// example in its link, never saves over the reader's own session, and offers to open it in full.
+pub fn embedded() -> bool {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "embed" || p.starts_with("embed=")))
+}
+
+/// The same page without `?embed`, keeping the example's link: where "Open in Redsim" goes.
+pub fn full_page_url() -> String {
+    let Some(location) = window().map(|w| w.location()) else { return String::new() };
+    let search: Vec<String> = location
+        .search()
+        .unwrap_or_default()
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && *p != "embed" && !p.starts_with("embed="))
+        .map(str::to_string)
+        .collect();
+    let query = if search.is_empty() { String::new() } else { format!("?{}", search.join("&")) };
+    format!(
+        "{}{}{query}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default(),
+        location.hash().unwrap_or_default()
+    )
+}
+
 pub fn autosave(state: &AppState) {
+    if embedded() {
+        return;
+    }
     if let Some(storage) = storage() {
         let _ = storage.set_item(STORAGE_KEY, &state.to_text());
     }
