@@ -141,6 +141,10 @@ command!(
 fn bitcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let rest = args.rest();
+    // The key comes first: a missing key is 0 whatever the range says.
+    if bytes_at(ctx, key)?.is_none() {
+        return Ok(Reply::Integer(0));
+    }
     let range = match rest {
         [] => None,
         [s, e] | [s, e, _] => {
@@ -185,6 +189,10 @@ fn bitpos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         _ => return Err(Error::other("ERR The bit argument must be 1 or 0.")),
     };
     let rest = args.rest();
+    // A missing key answers before the range is looked at.
+    if bytes_at(ctx, key)?.is_none() {
+        return Ok(Reply::Integer(if bit == 1 { -1 } else { 0 }));
+    }
     if rest.len() > 3 {
         return Err(Error::Syntax);
     }

@@ -58,6 +58,24 @@ pub(crate) fn decode(bits: u64) -> (f64, f64) {
     (lon, lat)
 }
 
+/// A score read back as geohash bits the way C's `(uint64_t)score` does on x86-64 (scores that
+/// `ZADD` put there need not be geohashes: `+inf` becomes 0, negative numbers wrap).
+fn score_bits(score: f64) -> u64 {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    let truncate = |v: f64| -> i64 {
+        if v.is_nan() || !(-TWO63..TWO63).contains(&v) {
+            i64::MIN
+        } else {
+            v as i64
+        }
+    };
+    if score < TWO63 {
+        truncate(score) as u64
+    } else {
+        (truncate(score - TWO63) as u64) ^ (1 << 63)
+    }
+}
+
 fn deg_rad(d: f64) -> f64 {
     d * (std::f64::consts::PI / 180.0)
 }
@@ -174,7 +192,7 @@ fn geopos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             .map(|m| match zset.as_ref().and_then(|z| z.score(m)) {
                 None => Reply::NilArray,
                 Some(score) => {
-                    let (lon, lat) = decode(score as u64);
+                    let (lon, lat) = decode(score_bits(score));
                     Reply::Array(vec![coordinate_reply(lon), coordinate_reply(lat)])
                 }
             })
@@ -205,7 +223,7 @@ fn geodist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     };
     let Some(zset) = zset_at(ctx, key)? else { return Ok(Reply::Nil) };
     let (Some(sa), Some(sb)) = (zset.score(a), zset.score(b)) else { return Ok(Reply::Nil) };
-    let ((lon1, lat1), (lon2, lat2)) = (decode(sa as u64), decode(sb as u64));
+    let ((lon1, lat1), (lon2, lat2)) = (decode(score_bits(sa)), decode(score_bits(sb)));
     Ok(Reply::bulk(format!("{:.4}", distance(lon1, lat1, lon2, lat2) / to_meters)))
 }
 
@@ -235,7 +253,7 @@ fn geohash(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             .map(|m| match zset.as_ref().and_then(|z| z.score(m)) {
                 None => Reply::Nil,
                 Some(score) => {
-                    let (lon, lat) = decode(score as u64);
+                    let (lon, lat) = decode(score_bits(score));
                     let bits = encode(lon, lat, -90.0, 90.0);
                     let text: Vec<u8> = (0..11)
                         .map(|i| if i == 10 { b'0' } else { ALPHABET[((bits >> (52 - (i + 1) * 5)) & 0x1f) as usize] })

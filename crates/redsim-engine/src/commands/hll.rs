@@ -25,6 +25,11 @@ fn not_hll() -> Error {
     Error::other("WRONGTYPE Key is not a valid HyperLogLog string value.")
 }
 
+/// A string with a good header but registers that do not add up (an `APPEND` to an HLL, say).
+fn corrupted() -> Error {
+    Error::other("INVALIDOBJ Corrupted HLL object detected")
+}
+
 /// Redis's `MurmurHash64A` with seed `0xadc83b19`.
 fn murmur64a(data: &[u8]) -> u64 {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
@@ -73,11 +78,19 @@ impl Hll {
         Hll { registers: vec![0; REGISTERS], dense: false, cached: Some(0) }
     }
 
-    /// Redis's `isHLLObjectOrReply` plus decoding.
-    fn decode(bytes: &[u8]) -> Option<Hll> {
+    /// Redis's `isHLLObjectOrReply` (a bad header is `WRONGTYPE`) plus decoding (bad registers are
+    /// `INVALIDOBJ`).
+    fn decode(bytes: &[u8]) -> Result<Hll> {
         if bytes.len() < HEADER || &bytes[..4] != b"HYLL" || bytes[4] > SPARSE {
-            return None;
+            return Err(not_hll());
         }
+        if bytes[4] == DENSE && bytes.len() != DENSE_SIZE {
+            return Err(not_hll());
+        }
+        Self::decode_body(bytes).ok_or_else(corrupted)
+    }
+
+    fn decode_body(bytes: &[u8]) -> Option<Hll> {
         let card = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
         let cached = (card >> 63 == 0).then_some(card);
         let mut registers = vec![0u8; REGISTERS];
@@ -245,7 +258,7 @@ fn tau(mut x: f64) -> f64 {
 fn load(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Hll>> {
     match ctx.lookup(key) {
         None => Ok(None),
-        Some(Value::String(s)) => Hll::decode(s).map(Some).ok_or_else(not_hll),
+        Some(Value::String(s)) => Hll::decode(s).map(Some),
         Some(_) => Err(Error::WrongType),
     }
 }

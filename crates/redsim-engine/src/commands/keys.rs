@@ -322,6 +322,7 @@ fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
         return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
     }
     let expire = ctx.db().expire_at(from);
+    let raw = ctx.db().is_raw(from);
     if ctx.lookup(to).is_some() {
         if nx {
             return Ok(Reply::Integer(0));
@@ -330,6 +331,9 @@ fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
     }
     ctx.delete(from);
     ctx.store(to, value, false);
+    if raw {
+        ctx.db().mark_raw(to);
+    }
     if let Some(at) = expire {
         ctx.set_expiry(to, Some(at));
     }
@@ -376,6 +380,7 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let Some(value) = ctx.lookup(from).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
     let expire = ctx.db().expire_at(from);
+    let raw = ctx.db().is_raw(from);
     let exists = in_db(ctx, dst_db, |ctx| ctx.lookup(to).is_some());
     if exists && !replace {
         return Ok(Reply::Integer(0));
@@ -385,6 +390,9 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             ctx.delete(to);
         }
         ctx.store(to, value, false);
+        if raw {
+            ctx.db().mark_raw(to);
+        }
         if let Some(at) = expire {
             ctx.set_expiry(to, Some(at));
         }
@@ -422,11 +430,15 @@ fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let Some(value) = ctx.lookup(key).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
     let expire = ctx.db().expire_at(key);
+    let raw = ctx.db().is_raw(key);
     if in_db(ctx, dst, |ctx| ctx.lookup(key).is_some()) {
         return Ok(Reply::Integer(0));
     }
     in_db(ctx, dst, |ctx| {
         ctx.store(key, value, false);
+        if raw {
+            ctx.db().mark_raw(key);
+        }
         if let Some(at) = expire {
             ctx.set_expiry(key, Some(at));
         }
