@@ -1,5 +1,6 @@
 //! Hash commands.
 
+use super::drop_if_empty;
 use super::keys::parse_scan_options;
 use super::string::{format_long_double, parse_long_double};
 use crate::args::{parse_i64, Args};
@@ -28,13 +29,6 @@ fn hash_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
         ctx.server.dbs[db].set_at(key, Value::Hash(Box::default()), false, now);
     }
     Ok(hash_at(ctx, key)?.expect("just created"))
-}
-
-/// Drops the key when its hash became empty.
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    if matches!(ctx.db().get(key), Some(Value::Hash(h)) if h.is_empty()) {
-        ctx.delete(key);
-    }
 }
 
 command!(

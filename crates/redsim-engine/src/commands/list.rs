@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use super::drop_if_empty;
 use crate::args::{parse_i64, Args};
 use crate::command::command;
 use crate::error::{BlockOn, Error, Result};
@@ -19,12 +20,6 @@ fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {
         None => Ok(None),
         Some(Value::List(l)) => Ok(Some(l)),
         Some(_) => Err(Error::WrongType),
-    }
-}
-
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    if matches!(ctx.db().get(key), Some(Value::List(l)) if l.is_empty()) {
-        ctx.delete(key);
     }
 }
 

@@ -20,6 +20,21 @@ use crate::command::CommandSpec;
 
 pub(crate) use stream::subcommand_syntax_error;
 
+use crate::server::Ctx;
+use crate::value::Value;
+
+/// Deletes `key` when a command left its list, hash, set or sorted set empty: Redis never keeps an
+/// empty collection (streams are the exception and stay).
+pub(crate) fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
+    let empty = match ctx.db().get(key) {
+        Some(v @ (Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_))) => v.is_empty(),
+        _ => false,
+    };
+    if empty {
+        ctx.delete(key);
+    }
+}
+
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
     // bitmaps

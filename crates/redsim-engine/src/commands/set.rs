@@ -1,5 +1,6 @@
 //! Set commands.
 
+use super::drop_if_empty;
 use super::keys::parse_scan_options;
 use crate::args::Args;
 use crate::command::command;
@@ -21,12 +22,6 @@ fn set_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>> {
 /// Whether the emulated Redis keeps small sets of strings in a listpack (7.2+).
 fn packed(ctx: &Ctx) -> bool {
     ctx.version().at_least(7, 2)
-}
-
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    if matches!(ctx.db().get(key), Some(Value::Set(s)) if s.is_empty()) {
-        ctx.delete(key);
-    }
 }
 
 /// Indexes for `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER`: one pick for no count, distinct picks

@@ -1,6 +1,7 @@
 //! Sorted-set commands: members ordered by (score, member), scores printed as Redis prints
 //! doubles.
 
+use super::drop_if_empty;
 use crate::args::{parse_i64, Args};
 use crate::command::command;
 use crate::error::{Error, Result};
@@ -18,12 +19,6 @@ fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
         None => Ok(None),
         Some(Value::ZSet(z)) => Ok(Some(z)),
         Some(_) => Err(Error::WrongType),
-    }
-}
-
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    if matches!(ctx.db().get(key), Some(Value::ZSet(z)) if z.is_empty()) {
-        ctx.delete(key);
     }
 }
 
@@ -864,6 +859,12 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
     }
 }
 
+/// The `STORE` forms: the destination first, then what `ZUNION`/`ZINTER`/`ZDIFF` take.
+fn store_form(ctx: &mut Ctx, mut args: Args, op: Op, name: &str) -> Result<Reply> {
+    let dest = args.next()?.to_vec();
+    set_algebra(ctx, args.rest(), Some(&dest), op, name)
+}
+
 command!(
     ZUNIONSTORE,
     "zunionstore",
@@ -874,10 +875,7 @@ command!(
     "2.0.0",
     "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
     "Stores the union of multiple sorted sets in a key.",
-    |c, mut a| {
-        let dest = a.next()?.to_vec();
-        set_algebra(c, a.rest(), Some(&dest), Op::Union, "zunionstore")
-    }
+    |c, a| store_form(c, a, Op::Union, "zunionstore")
 );
 command!(
     ZINTERSTORE,
@@ -889,10 +887,7 @@ command!(
     "2.0.0",
     "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
     "Stores the intersect of multiple sorted sets in a key.",
-    |c, mut a| {
-        let dest = a.next()?.to_vec();
-        set_algebra(c, a.rest(), Some(&dest), Op::Inter, "zinterstore")
-    }
+    |c, a| store_form(c, a, Op::Inter, "zinterstore")
 );
 command!(
     ZDIFFSTORE,
@@ -904,10 +899,7 @@ command!(
     "6.2.0",
     "destination numkeys key [key ...]",
     "Stores the difference of multiple sorted sets in a key.",
-    |c, mut a| {
-        let dest = a.next()?.to_vec();
-        set_algebra(c, a.rest(), Some(&dest), Op::Diff, "zdiffstore")
-    }
+    |c, a| store_form(c, a, Op::Diff, "zdiffstore")
 );
 command!(
     ZUNION,
