@@ -4,7 +4,6 @@
 //! the reply is written out. That is how Redis does it too (`addReplyMap` falls back to a flat array
 //! under RESP2), and it keeps every command free of protocol checks.
 
-use std::fmt::Write as _;
 
 /// Which RESP dialect a client negotiated with `HELLO`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -181,33 +180,8 @@ pub fn format_double(d: f64) -> String {
     format_g(d, 17)
 }
 
-/// C's `%.<precision>g`: the shorter of fixed and exponent notation, trailing zeros removed.
-pub fn format_g(d: f64, precision: usize) -> String {
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let precision = precision.max(1);
-    let sci = format!("{:.*e}", precision - 1, d);
-    let (mantissa, exp) = sci.split_once('e').expect("exponent notation has an 'e'");
-    let exp: i32 = exp.parse().expect("exponent is an integer");
-    if exp < -4 || exp >= precision as i32 {
-        let mantissa = trim_fraction(mantissa);
-        let mut s = String::new();
-        let _ = write!(s, "{}e{}{:02}", mantissa, if exp < 0 { '-' } else { '+' }, exp.abs());
-        s
-    } else {
-        let decimals = (precision as i32 - 1 - exp).max(0) as usize;
-        trim_fraction(&format!("{:.*}", decimals, d)).to_string()
-    }
-}
-
-fn trim_fraction(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+/// C's `%.<precision>g` (one implementation, shared with the scripts' Lua).
+pub use redsim_lua::format_g;
 
 #[cfg(test)]
 mod tests {

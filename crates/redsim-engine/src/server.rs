@@ -171,6 +171,10 @@ pub struct Server {
     pub pubsub_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
     pub pubsub_patterns: BTreeMap<Vec<u8>, Vec<ClientId>>,
     pub pubsub_shard_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    /// The script cache, function libraries and the scripts' random state.
+    pub scripts: crate::commands::scripting::Scripts,
+    /// True while a script's `redis.call` runs a command.
+    pub in_script: bool,
 }
 
 /// How often `serverCron` runs the active expiry cycle (`hz 10`).
@@ -202,6 +206,8 @@ impl Server {
             pubsub_channels: BTreeMap::new(),
             pubsub_patterns: BTreeMap::new(),
             pubsub_shard_channels: BTreeMap::new(),
+            scripts: Default::default(),
+            in_script: false,
         }
     }
 
@@ -838,6 +844,37 @@ impl Ctx<'_> {
         let expired = self.server.dbs[db].is_expired(key, self.now_ms);
         self.client_mut().watched.push((db, key.to_vec(), expired));
         self.server.watchers.entry((db, key.to_vec())).or_default().push(client);
+    }
+
+    /// Runs a command for a script's `redis.call` (Redis's `scriptCall`): the checks a script's
+    /// command passes, then the command as if inside `EXEC` (blocking commands answer at once).
+    /// The error is the error reply the script sees.
+    pub fn call_from_script(
+        &mut self,
+        argv: &[Vec<u8>],
+        read_only: bool,
+        denied: fn(Option<&CommandSpec>, &CommandSpec) -> bool,
+    ) -> std::result::Result<Reply, String> {
+        let (parent, spec) = match resolve(argv, self.server.version()) {
+            Ok(found) => found,
+            Err(Error::WrongArity { .. }) => {
+                return Err("ERR Wrong number of args calling Redis command from script".into())
+            }
+            Err(_) => return Err("ERR Unknown Redis command called from script".into()),
+        };
+        if denied(parent, spec) {
+            return Err("ERR This Redis command is not allowed from script".into());
+        }
+        if read_only && (spec.has(Flag::Write) || parent.is_some_and(|p| p.has(Flag::Write))) {
+            return Err("ERR Write commands are not allowed from read-only scripts.".into());
+        }
+        let (was_in_exec, was_in_script) = (self.server.in_exec, self.server.in_script);
+        self.server.in_exec = true;
+        self.server.in_script = true;
+        let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);
+        self.server.in_exec = was_in_exec;
+        self.server.in_script = was_in_script;
+        Ok(reply.unwrap_or(Reply::NilArray))
     }
 
     /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct

@@ -9,6 +9,7 @@ mod hll;
 mod keys;
 mod list;
 mod pubsub;
+pub(crate) mod scripting;
 mod server;
 mod set;
 mod stream;
@@ -153,13 +154,21 @@ pub static TABLE: &[&CommandSpec] = &[
     &keys::TTL,
     &keys::TYPE,
     &keys::UNLINK,
+    // scripting
+    &scripting::EVAL,
+    &scripting::EVALSHA,
+    &scripting::EVALSHA_RO,
+    &scripting::EVAL_RO,
+    &scripting::FCALL,
+    &scripting::FCALL_RO,
+    &scripting::FUNCTION,
+    &scripting::SCRIPT,
     // server
     &server::COMMAND,
     &server::CONFIG,
     &server::DBSIZE,
     &server::FLUSHALL,
     &server::FLUSHDB,
-    &server::FUNCTION,
     &server::INFO,
     &server::TIME,
     // streams

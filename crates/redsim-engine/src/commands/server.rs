@@ -349,46 +349,6 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// `FUNCTION <subcommand> [<arg> ...]`: only `FLUSH` until scripting exists (no functions can be
-/// loaded yet, so there is nothing else to list or call).
-pub static FUNCTION: CommandSpec = CommandSpec {
-    name: "function",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: "scripting",
-    since: "7.0.0",
-    summary: "A container for function commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[FUNCTION_FLUSH],
-};
-
-/// `FUNCTION FLUSH [ASYNC|SYNC]`
-const FUNCTION_FLUSH: CommandSpec = CommandSpec {
-    name: "flush",
-    arity: -2,
-    flags: &[Flag::Write, Flag::NoScript],
-    keys: (0, 0, 0),
-    group: "scripting",
-    since: "7.0.0",
-    summary: "Deletes all libraries and functions.",
-    syntax: "[ASYNC | SYNC]",
-    run: Some(function_flush),
-    subcommands: &[],
-};
-
-fn function_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    match args.remaining() {
-        0 => {}
-        1 if args.eat("ASYNC") || args.eat("SYNC") => {}
-        1 => return Err(Error::other("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")),
-        _ => return Err(crate::commands::subcommand_syntax_error("FUNCTION", &ctx.argv[1])),
-    }
-    ctx.dirty += 1;
-    Ok(Reply::ok())
-}
-
 /// `CONFIG RESETSTAT`
 const CONFIG_RESETSTAT: CommandSpec = CommandSpec {
     name: "resetstat",

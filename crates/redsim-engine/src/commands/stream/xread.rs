@@ -71,6 +71,13 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
     while !args.is_empty() {
         let more = args.remaining() - 1;
         if more > 0 && args.eat("BLOCK") {
+            if ctx.server.in_script {
+                // There is no sense in blocking inside a script (Redis's own comment).
+                return Err(Error::other(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&ctx.argv[0])
+                )));
+            }
             let ms =
                 parse_i64(args.next()?).ok_or_else(|| Error::other("ERR timeout is not an integer or out of range"))?;
             if ms < 0 {

@@ -1,0 +1,617 @@
+//! Scripting: `EVAL`/`EVALSHA` with the script cache, and functions (`FUNCTION LOAD`, `FCALL`).
+//! The Lua itself is `redsim-lua`; this file is the part Redis's `eval.c`, `function_lua.c` and
+//! `script_lua.c` play around it: the cache by SHA1, shebang flags, the checks a command from a
+//! script passes (`scriptCall`), the conversions between replies and Lua values, and error texts
+//! with `script: <sha>, on @user_script:<line>.`
+
+use crate::args::Args;
+use crate::command::{command, full_name, CommandSpec, Flag};
+use crate::error::{Error, Result};
+use crate::reply::{Protocol, Reply};
+use crate::server::Ctx;
+use crate::glob;
+use redsim_lua::{Failure, Host, Registered, Resp};
+use std::collections::BTreeMap;
+
+const SCRIPTING: &str = "scripting";
+
+/// Scripts and function libraries the server holds, and `math.random`'s state.
+#[derive(Clone, Debug)]
+pub struct Scripts {
+    /// `EVAL`'s cache: SHA1 (lower-case hex) to body.
+    pub bodies: BTreeMap<String, Vec<u8>>,
+    /// Function libraries by name.
+    pub libraries: BTreeMap<Vec<u8>, Library>,
+    pub rand48: u64,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Scripts { bodies: BTreeMap::new(), libraries: BTreeMap::new(), rand48: redsim_lua::RAND48_START }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Library {
+    pub code: Vec<u8>,
+    pub functions: Vec<Registered>,
+}
+
+/// Commands a script may not call (Redis 7.0's `noscript` flag).
+const NOSCRIPT: &[&str] = &[
+    "acl", "auth", "bgrewriteaof", "bgsave", "blmove", "blpop", "brpop", "brpoplpush", "bzpopmax", "bzpopmin",
+    "client", "config", "debug", "discard", "eval", "eval_ro", "evalsha", "evalsha_ro", "exec", "failover",
+    "fcall", "fcall_ro", "function", "hello", "latency", "module", "monitor", "multi", "psubscribe", "psync",
+    "punsubscribe", "quit", "replconf", "replicaof", "reset", "role", "save", "script", "shutdown", "slaveof",
+    "ssubscribe", "subscribe", "sunsubscribe", "sync", "unsubscribe", "unwatch", "wait", "watch",
+];
+
+/// What a running script reaches: the calling client's context.
+struct ScriptHost<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    read_only: bool,
+}
+
+impl Host for ScriptHost<'_, '_> {
+    fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
+        match self.ctx.call_from_script(&argv, self.read_only, is_noscript) {
+            Ok(reply) => reply_to_resp(reply),
+            Err(text) => Resp::Error(text.into_bytes()),
+        }
+    }
+
+    fn version(&self) -> (String, u32) {
+        let full = self.ctx.version().full();
+        let mut parts = full.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (full, (a << 16) | (b << 8) | c)
+    }
+
+    fn rand48_state(&mut self) -> &mut u64 {
+        &mut self.ctx.server.scripts.rand48
+    }
+}
+
+fn is_noscript(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
+    let top = parent.unwrap_or(spec).name;
+    // Of CLUSTER, only RESET; of COMMAND, OBJECT and the like, nothing.
+    NOSCRIPT.contains(&top) || full_name(parent, spec) == "cluster|reset"
+}
+
+/// A reply as a script sees it: RESP2 shapes (the script client speaks RESP2).
+fn reply_to_resp(reply: Reply) -> Resp {
+    match reply.as_seen_by(Protocol::Resp2) {
+        Reply::Status(s) => Resp::Status(s.into_bytes()),
+        Reply::Error(e) => Resp::Error(e.into_bytes()),
+        Reply::Integer(n) => Resp::Int(n),
+        Reply::Bulk(b) => Resp::Bulk(b),
+        Reply::Nil | Reply::NilArray => Resp::Nil,
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+            Resp::Array(items.into_iter().map(reply_to_resp).collect())
+        }
+        Reply::Map(pairs) => {
+            Resp::Array(pairs.into_iter().flat_map(|(k, v)| [reply_to_resp(k), reply_to_resp(v)]).collect())
+        }
+        Reply::Double(d) => Resp::Bulk(crate::reply::format_double(d).into_bytes()),
+        Reply::Boolean(b) => Resp::Int(b as i64),
+    }
+}
+
+/// A script's result as the caller's reply.
+fn resp_to_reply(r: Resp) -> Reply {
+    match r {
+        Resp::Status(s) => Reply::Status(String::from_utf8_lossy(&s).into_owned()),
+        Resp::Error(e) => Reply::Error(String::from_utf8_lossy(&e).into_owned()),
+        Resp::Int(n) => Reply::Integer(n),
+        Resp::Bulk(b) => Reply::Bulk(b),
+        Resp::Nil => Reply::Nil,
+        Resp::Array(items) => Reply::Array(items.into_iter().map(resp_to_reply).collect()),
+        Resp::Map(pairs) => Reply::Map(pairs.into_iter().map(|(k, v)| (resp_to_reply(k), resp_to_reply(v))).collect()),
+        Resp::Set(items) => Reply::Set(items.into_iter().map(resp_to_reply).collect()),
+        Resp::Double(d) => Reply::Double(d),
+        Resp::Bool(b) => Reply::Boolean(b),
+    }
+}
+
+/// `<message> script: <name>, on @<chunk>:<line>.`, newlines flattened as Redis does.
+fn failure_reply(f: Failure, name: &str, chunk: &str) -> Reply {
+    let msg = String::from_utf8_lossy(&f.message).replace(['\r', '\n'], " ");
+    match f.line {
+        Some(line) => Reply::Error(format!("{msg} script: {name}, on @{chunk}:{line}.")),
+        None => Reply::Error(format!("{msg} script: {name}")),
+    }
+}
+
+/// The flags of a `#!lua flags=...` first line; no shebang means Redis's old rules (may write).
+struct ShebangFlags {
+    no_writes: bool,
+}
+
+fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
+    if !body.starts_with(b"#!") {
+        return Ok(None);
+    }
+    let line_end = body.iter().position(|&c| c == b'\n').unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[..line_end]).into_owned();
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or("");
+    if engine != "#!lua" {
+        return Err(Error::other(format!("ERR Unexpected engine in script shebang: {engine}")));
+    }
+    let mut flags = ShebangFlags { no_writes: false };
+    for part in parts {
+        let Some(list) = part.strip_prefix("flags=") else {
+            return Err(Error::other(format!("ERR Unknown lua shebang option: {part}")));
+        };
+        for flag in list.split(',').filter(|f| !f.is_empty()) {
+            match flag {
+                "no-writes" => flags.no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => return Err(Error::other(format!("ERR Unexpected flag in script shebang: {other}"))),
+            }
+        }
+    }
+    Ok(Some(flags))
+}
+
+/// `numkeys key... arg...`, checked as Redis's `evalGetKeys` does.
+fn keys_and_args(args: &mut Args) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+    let numkeys = args.next_i64()?;
+    let rest = args.rest();
+    if numkeys > rest.len() as i64 {
+        return Err(Error::other("ERR Number of keys can't be greater than number of args"));
+    }
+    if numkeys < 0 {
+        return Err(Error::other("ERR Number of keys can't be negative"));
+    }
+    let (keys, argv) = rest.split_at(numkeys as usize);
+    Ok((keys.to_vec(), argv.to_vec()))
+}
+
+fn compile_script(body: &[u8]) -> Result<std::rc::Rc<redsim_lua::Proto>> {
+    redsim_lua::compile(body, "user_script")
+        .map_err(|msg| Error::other(format!("ERR Error compiling script (new function): {msg}")))
+}
+
+/// Runs a script as the calling client: the database it selects inside stays its own.
+fn run_script(ctx: &mut Ctx, read_only: bool, run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>) -> std::result::Result<Resp, Failure> {
+    let db = ctx.db_index();
+    let result = {
+        let mut host = ScriptHost { ctx, read_only };
+        run(&mut host)
+    };
+    ctx.client_mut().db = db;
+    result
+}
+
+fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -> Result<Reply> {
+    let first = args.next()?;
+    let (keys, argv) = keys_and_args(&mut args)?;
+    let (sha, body) = if by_sha {
+        let sha = String::from_utf8_lossy(first).to_ascii_lowercase();
+        match ctx.server.scripts.bodies.get(&sha) {
+            Some(body) => (sha, body.clone()),
+            None => return Err(Error::other("NOSCRIPT No matching script. Please use EVAL.")),
+        }
+    } else {
+        (redsim_lua::sha1::hex(first), first.to_vec())
+    };
+    let flags = shebang_flags(&body)?;
+    let proto = compile_script(&body)?;
+    ctx.server.scripts.bodies.entry(sha.clone()).or_insert(body);
+    let read_only = ro_command || flags.is_some_and(|f| f.no_writes);
+    let result = run_script(ctx, read_only, |host| redsim_lua::eval(host, proto, &keys, &argv));
+    Ok(match result {
+        Ok(resp) => resp_to_reply(resp),
+        Err(f) => failure_reply(f, &sha, "user_script"),
+    })
+}
+
+command!(EVAL, "eval", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "2.6.0",
+    "script numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script.", eval);
+
+fn eval(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    eval_generic(ctx, args, false, false)
+}
+
+command!(EVALSHA, "evalsha", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "2.6.0",
+    "sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script by SHA1 digest.", evalsha);
+
+fn evalsha(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    eval_generic(ctx, args, true, false)
+}
+
+command!(EVAL_RO, "eval_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
+    "script numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script.", eval_ro);
+
+fn eval_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    eval_generic(ctx, args, false, true)
+}
+
+command!(EVALSHA_RO, "evalsha_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
+    "sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script by SHA1 digest.", evalsha_ro);
+
+fn evalsha_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    eval_generic(ctx, args, true, true)
+}
+
+/// `SCRIPT <subcommand>`
+pub static SCRIPT: CommandSpec = CommandSpec {
+    name: "script",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: SCRIPTING,
+    since: "2.6.0",
+    summary: "A container for Lua scripts management commands.",
+    syntax: "<subcommand> [<arg> ...]",
+    run: None,
+    subcommands: &[SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD],
+};
+
+const SCRIPT_EXISTS: CommandSpec = sub("exists", -3, &[Flag::NoScript], "2.6.0", "sha1 [sha1 ...]",
+    "Determines whether server-side Lua scripts exist in the script cache.", script_exists);
+const SCRIPT_FLUSH: CommandSpec = sub("flush", -2, &[Flag::NoScript], "2.6.0", "[ASYNC | SYNC]",
+    "Removes all server-side Lua scripts from the script cache.", script_flush);
+const SCRIPT_HELP: CommandSpec = sub("help", 2, &[Flag::Loading, Flag::Stale], "5.0.0", "",
+    "Returns helpful text about the different subcommands.", script_help);
+const SCRIPT_KILL: CommandSpec = sub("kill", 2, &[Flag::NoScript, Flag::AllowBusy], "2.6.0", "",
+    "Terminates a server-side Lua script during execution.", script_kill);
+const SCRIPT_LOAD: CommandSpec = sub("load", 3, &[Flag::NoScript, Flag::Stale], "2.6.0", "script",
+    "Loads a server-side Lua script to the script cache.", script_load);
+
+const fn sub(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [Flag],
+    since: &'static str,
+    syntax: &'static str,
+    summary: &'static str,
+    run: crate::command::Handler,
+) -> CommandSpec {
+    CommandSpec { name, arity, flags, keys: (0, 0, 0), group: SCRIPTING, since, summary, syntax, run: Some(run), subcommands: &[] }
+}
+
+fn script_exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let shas = args.rest();
+    Ok(Reply::Array(
+        shas.iter()
+            .map(|sha| {
+                let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+                Reply::Integer(ctx.server.scripts.bodies.contains_key(&sha) as i64)
+            })
+            .collect(),
+    ))
+}
+
+/// `ASYNC`/`SYNC` after `SCRIPT FLUSH` or `FUNCTION FLUSH`.
+fn flush_mode(ctx: &Ctx, args: &mut Args, container: &str) -> Result<()> {
+    match args.remaining() {
+        0 => Ok(()),
+        1 if args.eat("ASYNC") || args.eat("SYNC") => Ok(()),
+        // Redis words the two differently.
+        1 if container == "SCRIPT" => Err(Error::other("ERR SCRIPT FLUSH only support SYNC|ASYNC option")),
+        1 => Err(Error::other(format!("ERR {container} FLUSH only supports SYNC|ASYNC option"))),
+        _ => Err(crate::commands::subcommand_syntax_error(container, &ctx.argv[1])),
+    }
+}
+
+fn script_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    flush_mode(ctx, &mut args, "SCRIPT")?;
+    ctx.server.scripts.bodies.clear();
+    Ok(Reply::ok())
+}
+
+fn script_kill(_: &mut Ctx, _: Args) -> Result<Reply> {
+    // Scripts run to completion inside one step: there is never one running to kill.
+    Err(Error::other("NOTBUSY No scripts in execution right now."))
+}
+
+fn script_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let body = args.next()?;
+    shebang_flags(body)?;
+    compile_script(body)?;
+    let sha = redsim_lua::sha1::hex(body);
+    ctx.server.scripts.bodies.entry(sha.clone()).or_insert_with(|| body.to_vec());
+    Ok(Reply::Bulk(sha.into_bytes()))
+}
+
+fn script_help(_: &mut Ctx, _: Args) -> Result<Reply> {
+    Ok(help(
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    ))
+}
+
+fn help(container: &str, lines: &[&str]) -> Reply {
+    crate::commands::stream::help_reply(container, lines)
+}
+
+// Functions.
+
+/// `FUNCTION <subcommand>`
+pub static FUNCTION: CommandSpec = CommandSpec {
+    name: "function",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: SCRIPTING,
+    since: "7.0.0",
+    summary: "A container for function commands.",
+    syntax: "<subcommand> [<arg> ...]",
+    run: None,
+    subcommands: &[FUNCTION_DELETE, FUNCTION_FLUSH, FUNCTION_HELP, FUNCTION_KILL, FUNCTION_LIST, FUNCTION_LOAD, FUNCTION_STATS],
+};
+
+const FUNCTION_DELETE: CommandSpec = sub("delete", 3, &[Flag::NoScript, Flag::Write], "7.0.0", "library-name",
+    "Deletes a library and its functions.", function_delete);
+const FUNCTION_FLUSH: CommandSpec = sub("flush", -2, &[Flag::NoScript, Flag::Write], "7.0.0", "[ASYNC | SYNC]",
+    "Deletes all libraries and functions.", function_flush);
+const FUNCTION_HELP: CommandSpec = sub("help", 2, &[Flag::Loading, Flag::Stale], "7.0.0", "",
+    "Returns helpful text about the different subcommands.", function_help);
+const FUNCTION_KILL: CommandSpec = sub("kill", 2, &[Flag::NoScript, Flag::AllowBusy], "7.0.0", "",
+    "Terminates a function during execution.", function_kill);
+const FUNCTION_LIST: CommandSpec = sub("list", -2, &[Flag::NoScript], "7.0.0",
+    "[LIBRARYNAME library-name-pattern] [WITHCODE]", "Returns information about all libraries.", function_list);
+const FUNCTION_LOAD: CommandSpec = sub("load", -3, &[Flag::NoScript, Flag::Write], "7.0.0", "[REPLACE] function-code",
+    "Creates a library.", function_load);
+const FUNCTION_STATS: CommandSpec = sub("stats", 2, &[Flag::NoScript, Flag::AllowBusy], "7.0.0", "",
+    "Returns information about a function during execution.", function_stats);
+
+fn function_delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let name = args.next()?;
+    if ctx.server.scripts.libraries.remove(name).is_none() {
+        return Err(Error::other("ERR Library not found"));
+    }
+    ctx.dirty += 1;
+    Ok(Reply::ok())
+}
+
+fn function_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    flush_mode(ctx, &mut args, "FUNCTION")?;
+    ctx.server.scripts.libraries.clear();
+    ctx.dirty += 1;
+    Ok(Reply::ok())
+}
+
+fn function_kill(_: &mut Ctx, _: Args) -> Result<Reply> {
+    Err(Error::other("NOTBUSY No scripts in execution right now."))
+}
+
+fn function_help(_: &mut Ctx, _: Args) -> Result<Reply> {
+    Ok(help(
+        "FUNCTION",
+        &[
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+        ],
+    ))
+}
+
+/// The `#!lua name=<library>` line a library must start with.
+fn library_name(code: &[u8]) -> Result<Vec<u8>> {
+    if !code.starts_with(b"#!") {
+        return Err(Error::other("ERR Missing library metadata"));
+    }
+    let line_end = code.iter().position(|&c| c == b'\n').unwrap_or(code.len());
+    let line = &code[2..line_end];
+    let mut parts = line.split(|&c| c == b' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or(b"");
+    let mut name = None;
+    for part in parts {
+        match part.strip_prefix(b"name=") {
+            Some(n) => name = Some(n.to_vec()),
+            None => {
+                return Err(Error::other(format!(
+                    "ERR Invalid metadata value given: {}",
+                    String::from_utf8_lossy(part)
+                )))
+            }
+        }
+    }
+    if !engine.eq_ignore_ascii_case(b"lua") {
+        return Err(Error::other(format!("ERR Engine '{}' not found", String::from_utf8_lossy(engine))));
+    }
+    let name = name.ok_or_else(|| Error::other("ERR Library name was not given"))?;
+    if name.is_empty() || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        return Err(Error::other(
+            "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
+    }
+    Ok(name)
+}
+
+fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mut replace = false;
+    while args.remaining() > 1 {
+        if args.eat("REPLACE") {
+            replace = true;
+        } else {
+            return Err(Error::other(format!(
+                "ERR Unknown option given: {}",
+                String::from_utf8_lossy(args.peek().unwrap_or_default())
+            )));
+        }
+    }
+    let code = args.next()?;
+    let name = library_name(code)?;
+    if !replace && ctx.server.scripts.libraries.contains_key(&name) {
+        return Err(Error::other(format!("ERR Library '{}' already exists", String::from_utf8_lossy(&name))));
+    }
+    let proto = redsim_lua::compile(code, "user_function")
+        .map_err(|msg| Error::other(format!("ERR Error compiling function: {msg}")))?;
+    let mut functions = Vec::new();
+    let loaded = run_script(ctx, false, |host| {
+        functions = redsim_lua::load_library(host, proto)?;
+        Ok(Resp::Nil)
+    });
+    if let Err(f) = loaded {
+        let msg = String::from_utf8_lossy(&f.message).into_owned();
+        return Err(Error::other(format!("ERR Error registering functions: {msg}")));
+    }
+    if functions.is_empty() {
+        return Err(Error::other("ERR No functions registered"));
+    }
+    for f in &functions {
+        let clash = ctx.server.scripts.libraries.iter().any(|(lib, l)| *lib != name && l.functions.iter().any(|g| g.name == f.name));
+        if clash {
+            return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
+        }
+    }
+    ctx.server.scripts.libraries.insert(name.clone(), Library { code: code.to_vec(), functions });
+    ctx.dirty += 1;
+    Ok(Reply::Bulk(name))
+}
+
+fn function_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mut with_code = false;
+    let mut pattern: Option<Vec<u8>> = None;
+    while !args.is_empty() {
+        if args.eat("WITHCODE") {
+            if with_code {
+                return Err(Error::other("ERR Unknown argument withcode"));
+            }
+            with_code = true;
+        } else if args.eat("LIBRARYNAME") {
+            if pattern.is_some() {
+                return Err(Error::other("ERR library name argument was already given"));
+            }
+            pattern = Some(args.next().map_err(|_| Error::other("ERR library name argument was not given"))?.to_vec());
+        } else {
+            return Err(Error::other(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(args.peek().unwrap_or_default())
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, lib) in &ctx.server.scripts.libraries {
+        if let Some(p) = &pattern {
+            if !glob::matches(p, name, false) {
+                continue;
+            }
+        }
+        let functions = lib
+            .functions
+            .iter()
+            .map(|f| {
+                Reply::Map(vec![
+                    (Reply::bulk("name"), Reply::Bulk(f.name.clone())),
+                    (Reply::bulk("description"), f.description.clone().map_or(Reply::Nil, Reply::Bulk)),
+                    (Reply::bulk("flags"), Reply::Set(f.flags.iter().map(|fl| Reply::Status(String::from_utf8_lossy(fl).into_owned())).collect())),
+                ])
+            })
+            .collect();
+        let mut fields = vec![
+            (Reply::bulk("library_name"), Reply::Bulk(name.clone())),
+            (Reply::bulk("engine"), Reply::bulk("LUA")),
+            (Reply::bulk("functions"), Reply::Array(functions)),
+        ];
+        if with_code {
+            fields.push((Reply::bulk("library_code"), Reply::Bulk(lib.code.clone())));
+        }
+        out.push(Reply::Map(fields));
+    }
+    Ok(Reply::Array(out))
+}
+
+fn function_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let libs = &ctx.server.scripts.libraries;
+    let functions: usize = libs.values().map(|l| l.functions.len()).sum();
+    Ok(Reply::Map(vec![
+        (Reply::bulk("running_script"), Reply::Nil),
+        (
+            Reply::bulk("engines"),
+            Reply::Map(vec![(
+                Reply::bulk("LUA"),
+                Reply::Map(vec![
+                    (Reply::bulk("libraries_count"), Reply::Integer(libs.len() as i64)),
+                    (Reply::bulk("functions_count"), Reply::Integer(functions as i64)),
+                ]),
+            )]),
+        ),
+    ]))
+}
+
+fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Reply> {
+    let name = args.next()?.to_vec();
+    let (keys, argv) = keys_and_args(&mut args)?;
+    let found = ctx.server.scripts.libraries.values().find_map(|lib| {
+        lib.functions.iter().find(|f| f.name == name).map(|f| (lib.code.clone(), f.flags.clone()))
+    });
+    let Some((code, flags)) = found else { return Err(Error::other("ERR Function not found")) };
+    let no_writes = flags.iter().any(|f| f == b"no-writes");
+    if ro_command && !no_writes {
+        return Err(Error::other("ERR Can not execute a script with write flag using *_ro command."));
+    }
+    let proto = redsim_lua::compile(&code, "user_function").expect("a loaded library compiles");
+    let result = run_script(ctx, no_writes, |host| redsim_lua::fcall(host, proto, &name, &keys, &argv));
+    Ok(match result {
+        Ok(resp) => resp_to_reply(resp),
+        Err(f) => failure_reply(f, &String::from_utf8_lossy(&name), "user_function"),
+    })
+}
+
+command!(FCALL, "fcall", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "7.0.0",
+    "function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a function.", fcall);
+
+fn fcall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    fcall_generic(ctx, args, false)
+}
+
+command!(FCALL_RO, "fcall_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
+    "function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a read-only function.", fcall_ro);
+
+fn fcall_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
+    fcall_generic(ctx, args, true)
+}

@@ -1,0 +1,625 @@
+//! A tree-walking evaluator for the parsed chunk. Every local lives in its own cell, so closures
+//! capture variables (a fresh one per loop iteration), as Lua's upvalues do.
+
+use crate::ast::*;
+use crate::value::{Cell, Closure, Func, SetError, TableRef, Value};
+use crate::Host;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A Lua error on its way up: the error value (`error(v)`), the line of the Lua code that raised
+/// it (what Redis's error handler reports), and whether `pcall` may stop it.
+#[derive(Debug, Clone)]
+pub struct LuaError {
+    pub value: Value,
+    pub line: u32,
+    /// The script ran out of its budget: nothing inside the script may catch this.
+    pub fatal: bool,
+}
+
+type R<T> = Result<T, LuaError>;
+
+enum Flow {
+    Normal,
+    Break,
+    Return(Vec<Value>),
+}
+
+struct Frame {
+    slots: Vec<Cell>,
+    varargs: Vec<Value>,
+    upvals: Rc<Closure>,
+}
+
+/// How deep Lua calls may nest. Each level costs about 2 KB of native stack in a release build
+/// (13 KB in a debug one), and a page's wasm stack is 1 MB, so the limit is well below Lua's.
+const MAX_DEPTH: usize = 100;
+
+pub struct Interp<'h> {
+    pub globals: TableRef,
+    pub string_lib: TableRef,
+    pub chunk: Rc<str>,
+    /// The line running now.
+    pub line: u32,
+    steps: u64,
+    step_limit: u64,
+    depth: usize,
+    pub host: &'h mut dyn Host,
+    /// Lines of the calls in progress, for `error(msg, 2)`.
+    call_lines: Vec<u32>,
+    /// The protocol `redis.setresp` chose for replies seen by the script.
+    pub resp: u8,
+    /// Whether the library function running now was called from Lua code (`error` adds a
+    /// position only then).
+    pub lua_caller: bool,
+    /// Functions a library registered while it loaded: name, callback, flags.
+    pub registered: Vec<(Vec<u8>, Value, Vec<Vec<u8>>)>,
+}
+
+fn cell(v: Value) -> Cell {
+    Rc::new(RefCell::new(v))
+}
+
+/// How Lua names the operand of a failed operation: `local 'x'`, `field 'y'`, ...
+fn describe(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Var(Var::Local(_), n) => Some(format!("local '{}'", String::from_utf8_lossy(n))),
+        Expr::Var(Var::Upval(_), n) => Some(format!("upvalue '{}'", String::from_utf8_lossy(n))),
+        Expr::Var(Var::Global(_), n) => Some(format!("global '{}'", String::from_utf8_lossy(n))),
+        Expr::Index(_, k, _) => match &**k {
+            Expr::Str(s) => Some(format!("field '{}'", String::from_utf8_lossy(s))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl<'h> Interp<'h> {
+    pub fn new(host: &'h mut dyn Host, chunk: &str, step_limit: u64) -> Interp<'h> {
+        let mut interp = Interp {
+            globals: Rc::new(RefCell::new(Default::default())),
+            string_lib: Rc::new(RefCell::new(Default::default())),
+            chunk: Rc::from(chunk),
+            line: 0,
+            steps: 0,
+            step_limit,
+            depth: 0,
+            host,
+            call_lines: Vec::new(),
+            resp: 2,
+            lua_caller: true,
+            registered: Vec::new(),
+        };
+        crate::stdlib::open(&mut interp);
+        interp
+    }
+
+    /// A runtime error at the running line: `chunk:line: message`.
+    pub fn error(&self, msg: impl AsRef<str>) -> LuaError {
+        LuaError {
+            value: Value::str(format!("{}:{}: {}", self.chunk, self.line, msg.as_ref())),
+            line: self.line,
+            fatal: false,
+        }
+    }
+
+    /// An error raised with a value of the script's own (`error(v)`), positioned at `level`.
+    pub fn raise(&self, value: Value, level: usize) -> LuaError {
+        let level = if !self.lua_caller && level == 1 { 0 } else { level };
+        let value = match (&value, level) {
+            (Value::Str(_) | Value::Num(_), 1) => {
+                let mut s = format!("{}:{}: ", self.chunk, self.line).into_bytes();
+                s.extend_from_slice(&value.to_bytes().expect("string or number"));
+                Value::str(s)
+            }
+            (Value::Str(_) | Value::Num(_), 2) if !self.call_lines.is_empty() => {
+                let line = self.call_lines[self.call_lines.len() - 1];
+                let mut s = format!("{}:{}: ", self.chunk, line).into_bytes();
+                s.extend_from_slice(&value.to_bytes().expect("string or number"));
+                Value::str(s)
+            }
+            _ => value,
+        };
+        LuaError { value, line: self.line, fatal: false }
+    }
+
+    fn type_error(&self, e: Option<&Expr>, v: &Value, op: &str) -> LuaError {
+        match e.and_then(describe) {
+            Some(d) => self.error(format!("attempt to {op} {d} (a {} value)", v.type_name())),
+            None => self.error(format!("attempt to {op} a {} value", v.type_name())),
+        }
+    }
+
+    /// Counts one unit of work against the script's budget.
+    pub fn step(&mut self) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.step_limit {
+            let value = crate::stdlib::error_table(b"Script killed by user with SCRIPT KILL...");
+            return Err(LuaError { value, line: self.line, fatal: true });
+        }
+        Ok(())
+    }
+
+    /// Runs the main function of a chunk.
+    pub fn run_main(&mut self, proto: Rc<Proto>, args: Vec<Value>) -> R<Vec<Value>> {
+        let closure = Rc::new(Closure { proto, upvals: Vec::new() });
+        self.call_closure(&closure, args)
+    }
+
+    pub fn make_closure(&self, proto: Rc<Proto>) -> Value {
+        Value::Func(Func::Lua(Rc::new(Closure { proto, upvals: Vec::new() })))
+    }
+
+    /// Calls any value as a function, from a library function (a C caller, for `error`'s position).
+    pub fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
+        self.lua_caller = false;
+        self.call_value(f, args)
+    }
+
+    fn call_value(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
+        match f {
+            Value::Func(Func::Native(_, nf)) => {
+                self.step()?;
+                nf(self, args)
+            }
+            Value::Func(Func::Lua(c)) => {
+                let c = c.clone();
+                self.call_closure(&c, args)
+            }
+            other => Err(self.error(format!("attempt to call a {} value", other.type_name()))),
+        }
+    }
+
+    fn call_closure(&mut self, c: &Rc<Closure>, mut args: Vec<Value>) -> R<Vec<Value>> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("stack overflow"));
+        }
+        self.step()?;
+        let p = &c.proto;
+        let mut slots: Vec<Cell> = (0..p.slots).map(|_| cell(Value::Nil)).collect();
+        let varargs = if p.vararg && args.len() > p.params.len() { args.split_off(p.params.len()) } else { Vec::new() };
+        let mut args = args.into_iter();
+        for &slot in &p.params {
+            slots[slot as usize] = cell(args.next().unwrap_or_default());
+        }
+        let mut frame = Frame { slots, varargs, upvals: c.clone() };
+        self.depth += 1;
+        self.call_lines.push(self.line);
+        let flow = self.exec_block(&mut frame, &p.body);
+        self.line = self.call_lines.pop().unwrap_or(0);
+        self.depth -= 1;
+        match flow? {
+            Flow::Return(values) => Ok(values),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn exec_block(&mut self, fr: &mut Frame, block: &[Stat]) -> R<Flow> {
+        for stat in block {
+            match self.exec(fr, stat)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec(&mut self, fr: &mut Frame, stat: &Stat) -> R<Flow> {
+        self.line = stat.line;
+        self.step()?;
+        match &stat.kind {
+            StatKind::Call(e) => {
+                self.eval_multi(fr, e)?;
+            }
+            StatKind::Local(slots, exprs) => {
+                let values = self.eval_list(fr, exprs, slots.len())?;
+                for (slot, v) in slots.iter().zip(values) {
+                    fr.slots[*slot as usize] = cell(v);
+                }
+            }
+            StatKind::LocalFunction(slot, proto) => {
+                // The name is in scope inside the body: make the cell first.
+                fr.slots[*slot as usize] = cell(Value::Nil);
+                let f = self.closure(fr, proto);
+                *fr.slots[*slot as usize].borrow_mut() = f;
+            }
+            StatKind::Assign(targets, exprs) => self.assign(fr, targets, exprs)?,
+            StatKind::Do(body) => return self.exec_block(fr, body),
+            StatKind::While(cond, body) => loop {
+                self.line = stat.line;
+                self.step()?;
+                if !self.eval(fr, cond)?.truthy() {
+                    break;
+                }
+                match self.exec_block(fr, body)? {
+                    Flow::Normal => {}
+                    Flow::Break => break,
+                    ret => return Ok(ret),
+                }
+            },
+            StatKind::Repeat(body, cond) => loop {
+                self.step()?;
+                match self.exec_block(fr, body)? {
+                    Flow::Normal => {}
+                    Flow::Break => break,
+                    ret => return Ok(ret),
+                }
+                if self.eval(fr, cond)?.truthy() {
+                    break;
+                }
+            },
+            StatKind::If(arms, otherwise) => {
+                for (cond, body) in arms {
+                    if self.eval(fr, cond)?.truthy() {
+                        return self.exec_block(fr, body);
+                    }
+                }
+                if let Some(body) = otherwise {
+                    return self.exec_block(fr, body);
+                }
+            }
+            StatKind::NumFor { var, start, limit, step, body } => {
+                let start = self.eval(fr, start)?.to_number().ok_or_else(|| self.error("'for' initial value must be a number"))?;
+                let limit = self.eval(fr, limit)?.to_number().ok_or_else(|| self.error("'for' limit must be a number"))?;
+                let step = match step {
+                    Some(e) => self.eval(fr, e)?.to_number().ok_or_else(|| self.error("'for' step must be a number"))?,
+                    None => 1.0,
+                };
+                let mut i = start;
+                while (step > 0.0 && i <= limit) || (step <= 0.0 && i >= limit) {
+                    self.step()?;
+                    fr.slots[*var as usize] = cell(Value::Num(i));
+                    match self.exec_block(fr, body)? {
+                        Flow::Normal => {}
+                        Flow::Break => break,
+                        ret => return Ok(ret),
+                    }
+                    i += step;
+                }
+            }
+            StatKind::GenFor { vars, exprs, body } => {
+                let init = self.eval_list(fr, exprs, 3)?;
+                let (f, s, mut control) = (init[0].clone(), init[1].clone(), init[2].clone());
+                loop {
+                    self.line = stat.line;
+                    let results = match &f {
+                        Value::Func(_) => self.call(&f, vec![s.clone(), control.clone()])?,
+                        other => return Err(self.error(format!("attempt to call a {} value", other.type_name()))),
+                    };
+                    let first = results.first().cloned().unwrap_or_default();
+                    if first.is_nil() {
+                        break;
+                    }
+                    control = first;
+                    let mut results = results.into_iter();
+                    for v in vars {
+                        fr.slots[*v as usize] = cell(results.next().unwrap_or_default());
+                    }
+                    match self.exec_block(fr, body)? {
+                        Flow::Normal => {}
+                        Flow::Break => break,
+                        ret => return Ok(ret),
+                    }
+                }
+            }
+            StatKind::Return(exprs) => {
+                // A tail call `return f(x)` is an ordinary call here.
+                let values = self.eval_all(fr, exprs)?;
+                return Ok(Flow::Return(values));
+            }
+            StatKind::Break => return Ok(Flow::Break),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn assign(&mut self, fr: &mut Frame, targets: &[Expr], exprs: &[Expr]) -> R<()> {
+        // Evaluate the tables and keys of the targets, then the values, then store.
+        let mut places = Vec::with_capacity(targets.len());
+        for t in targets {
+            places.push(match t {
+                Expr::Index(obj, key, line) => {
+                    let o = self.eval(fr, obj)?;
+                    let k = self.eval(fr, key)?;
+                    Some((o, k, *line))
+                }
+                _ => None,
+            });
+        }
+        let values = self.eval_list(fr, exprs, targets.len())?;
+        for ((t, place), v) in targets.iter().zip(places).zip(values) {
+            match (t, place) {
+                (Expr::Var(Var::Local(slot), _), _) => *fr.slots[*slot as usize].borrow_mut() = v,
+                (Expr::Var(Var::Upval(i), _), _) => *fr.upvals.upvals[*i as usize].borrow_mut() = v,
+                (Expr::Var(Var::Global(name), _), _) => {
+                    let g = self.globals.clone();
+                    self.set_index(&Value::Table(g), Value::Str(name.clone()), v, None)?;
+                }
+                (Expr::Index(obj, _, _), Some((o, k, line))) => {
+                    self.line = line;
+                    self.set_index(&o, k, v, Some(obj))?;
+                }
+                _ => unreachable!("the parser only makes variables and fields assignable"),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_index(&mut self, obj: &Value, key: Value, v: Value, e: Option<&Expr>) -> R<()> {
+        match obj {
+            Value::Table(t) => {
+                let mut t = t.borrow_mut();
+                if t.readonly {
+                    return Err(self.error("Attempt to modify a readonly table"));
+                }
+                t.set(key, v).map_err(|err| match err {
+                    SetError::NilKey => self.error("table index is nil"),
+                    SetError::NanKey => self.error("table index is NaN"),
+                })
+            }
+            other => Err(self.type_error(e, other, "index")),
+        }
+    }
+
+    pub fn index(&mut self, obj: &Value, key: &Value, e: Option<&Expr>) -> R<Value> {
+        let mut obj = obj.clone();
+        // `__index` chains are followed a bounded number of times, as Lua's MAXTAGLOOP.
+        for _ in 0..100 {
+            let handler = match &obj {
+                Value::Table(t) => {
+                    let t = t.borrow();
+                    let v = t.get(key);
+                    if !v.is_nil() {
+                        return Ok(v);
+                    }
+                    if t.strict {
+                        let name = key.to_bytes().map(|s| String::from_utf8_lossy(&s).into_owned()).unwrap_or_default();
+                        return Err(self.error(format!("Script attempted to access nonexistent global variable '{name}'")));
+                    }
+                    match &t.meta {
+                        Some(m) => m.borrow().get_str("__index"),
+                        None => return Ok(Value::Nil),
+                    }
+                }
+                Value::Str(_) => return Ok(self.string_lib.borrow().get(key)),
+                other => return Err(self.type_error(e, other, "index")),
+            };
+            match handler {
+                Value::Nil => return Ok(Value::Nil),
+                Value::Func(_) => {
+                    let r = self.call(&handler, vec![obj.clone(), key.clone()])?;
+                    return Ok(r.into_iter().next().unwrap_or_default());
+                }
+                next => obj = next,
+            }
+        }
+        Err(self.error("loop in gettable"))
+    }
+
+    fn closure(&mut self, fr: &Frame, proto: &Rc<Proto>) -> Value {
+        let upvals = proto
+            .upvals
+            .iter()
+            .map(|from| match from {
+                UpvalFrom::ParentLocal(slot) => fr.slots[*slot as usize].clone(),
+                UpvalFrom::ParentUpval(i) => fr.upvals.upvals[*i as usize].clone(),
+            })
+            .collect();
+        Value::Func(Func::Lua(Rc::new(Closure { proto: proto.clone(), upvals })))
+    }
+
+    /// Evaluates a list to exactly `want` values (the last expression expands or is cut).
+    fn eval_list(&mut self, fr: &mut Frame, exprs: &[Expr], want: usize) -> R<Vec<Value>> {
+        let mut values = self.eval_all(fr, exprs)?;
+        values.resize(want, Value::Nil);
+        Ok(values)
+    }
+
+    /// Evaluates a list with its last expression expanded to all its values.
+    fn eval_all(&mut self, fr: &mut Frame, exprs: &[Expr]) -> R<Vec<Value>> {
+        let mut values = Vec::with_capacity(exprs.len());
+        for (i, e) in exprs.iter().enumerate() {
+            if i + 1 == exprs.len() && e.is_multi() {
+                values.extend(self.eval_multi(fr, e)?);
+            } else {
+                values.push(self.eval(fr, e)?);
+            }
+        }
+        Ok(values)
+    }
+
+    fn eval_multi(&mut self, fr: &mut Frame, e: &Expr) -> R<Vec<Value>> {
+        match e {
+            Expr::Vararg => Ok(fr.varargs.clone()),
+            Expr::Call(f, args, line) => {
+                let fv = self.eval(fr, f)?;
+                let args = self.eval_all(fr, args)?;
+                self.line = *line;
+                if !matches!(fv, Value::Func(_)) {
+                    return Err(self.type_error(Some(f), &fv, "call"));
+                }
+                self.lua_caller = true;
+                self.call_value(&fv, args)
+            }
+            Expr::Method(obj, name, args, line) => {
+                let o = self.eval(fr, obj)?;
+                self.line = *line;
+                let fv = self.index(&o, &Value::Str(name.clone()), Some(obj))?;
+                let mut all = vec![o];
+                all.extend(self.eval_all(fr, args)?);
+                self.line = *line;
+                if !matches!(fv, Value::Func(_)) {
+                    let d = format!("method '{}'", String::from_utf8_lossy(name));
+                    return Err(self.error(format!("attempt to call {d} (a {} value)", fv.type_name())));
+                }
+                self.lua_caller = true;
+                self.call_value(&fv, all)
+            }
+            other => Ok(vec![self.eval(fr, other)?]),
+        }
+    }
+
+    fn eval(&mut self, fr: &mut Frame, e: &Expr) -> R<Value> {
+        Ok(match e {
+            Expr::Nil => Value::Nil,
+            Expr::True => Value::Bool(true),
+            Expr::False => Value::Bool(false),
+            Expr::Num(n) => Value::Num(*n),
+            Expr::Str(s) => Value::Str(s.clone()),
+            Expr::Vararg => fr.varargs.first().cloned().unwrap_or_default(),
+            Expr::Func(p) => self.closure(fr, p),
+            Expr::Paren(inner) => self.eval(fr, inner)?,
+            Expr::Var(Var::Local(slot), _) => fr.slots[*slot as usize].borrow().clone(),
+            Expr::Var(Var::Upval(i), _) => fr.upvals.upvals[*i as usize].borrow().clone(),
+            Expr::Var(Var::Global(name), _) => {
+                let g = Value::Table(self.globals.clone());
+                self.index(&g, &Value::Str(name.clone()), None)?
+            }
+            Expr::Index(obj, key, line) => {
+                let o = self.eval(fr, obj)?;
+                let k = self.eval(fr, key)?;
+                self.line = *line;
+                self.index(&o, &k, Some(obj))?
+            }
+            Expr::Call(..) | Expr::Method(..) => self.eval_multi(fr, e)?.into_iter().next().unwrap_or_default(),
+            Expr::Table(items) => self.table(fr, items)?,
+            Expr::And(a, b) => {
+                let l = self.eval(fr, a)?;
+                if l.truthy() {
+                    self.eval(fr, b)?
+                } else {
+                    l
+                }
+            }
+            Expr::Or(a, b) => {
+                let l = self.eval(fr, a)?;
+                if l.truthy() {
+                    l
+                } else {
+                    self.eval(fr, b)?
+                }
+            }
+            Expr::Not(a) => Value::Bool(!self.eval(fr, a)?.truthy()),
+            Expr::Neg(a, line) => {
+                let v = self.eval(fr, a)?;
+                self.line = *line;
+                match v.to_number() {
+                    Some(n) => Value::Num(-n),
+                    None => return Err(self.type_error(Some(a), &v, "perform arithmetic on")),
+                }
+            }
+            Expr::Len(a, line) => {
+                let v = self.eval(fr, a)?;
+                self.line = *line;
+                match &v {
+                    Value::Str(s) => Value::Num(s.len() as f64),
+                    Value::Table(t) => Value::Num(t.borrow().len() as f64),
+                    _ => return Err(self.type_error(Some(a), &v, "get length of")),
+                }
+            }
+            Expr::Bin(op, a, b, line) => {
+                let l = self.eval(fr, a)?;
+                let r = self.eval(fr, b)?;
+                self.line = *line;
+                self.binary(*op, l, r, a, b)?
+            }
+        })
+    }
+
+    fn table(&mut self, fr: &mut Frame, items: &[(Option<Expr>, Expr)]) -> R<Value> {
+        let t = Value::new_table();
+        let Value::Table(tr) = &t else { unreachable!() };
+        let mut n = 0usize;
+        for (i, (key, value)) in items.iter().enumerate() {
+            match key {
+                Some(k) => {
+                    let k = self.eval(fr, k)?;
+                    let v = self.eval(fr, value)?;
+                    self.set_index(&t, k, v, None)?;
+                }
+                None if i + 1 == items.len() && value.is_multi() => {
+                    for v in self.eval_multi(fr, value)? {
+                        n += 1;
+                        let _ = tr.borrow_mut().set(Value::Num(n as f64), v);
+                    }
+                }
+                None => {
+                    let v = self.eval(fr, value)?;
+                    n += 1;
+                    let _ = tr.borrow_mut().set(Value::Num(n as f64), v);
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn binary(&mut self, op: BinOp, l: Value, r: Value, a: &Expr, b: &Expr) -> R<Value> {
+        let arith = |f: fn(f64, f64) -> f64, this: &Self| -> R<Value> {
+            match (l.to_number(), r.to_number()) {
+                (Some(x), Some(y)) => Ok(Value::Num(f(x, y))),
+                (None, _) => Err(this.type_error(Some(a), &l, "perform arithmetic on")),
+                _ => Err(this.type_error(Some(b), &r, "perform arithmetic on")),
+            }
+        };
+        match op {
+            BinOp::Add => arith(|x, y| x + y, self),
+            BinOp::Sub => arith(|x, y| x - y, self),
+            BinOp::Mul => arith(|x, y| x * y, self),
+            BinOp::Div => arith(|x, y| x / y, self),
+            BinOp::Mod => arith(|x, y| x - (x / y).floor() * y, self),
+            BinOp::Pow => arith(f64::powf, self),
+            BinOp::Concat => match (l.to_bytes(), r.to_bytes()) {
+                (Some(x), Some(y)) => {
+                    let mut s = Vec::with_capacity(x.len() + y.len());
+                    s.extend_from_slice(&x);
+                    s.extend_from_slice(&y);
+                    self.check_size(s.len())?;
+                    Ok(Value::str(s))
+                }
+                (Some(_), None) => Err(self.type_error(Some(b), &r, "concatenate")),
+                _ => Err(self.type_error(Some(a), &l, "concatenate")),
+            },
+            BinOp::Eq => Ok(Value::Bool(l.raw_eq(&r))),
+            BinOp::Ne => Ok(Value::Bool(!l.raw_eq(&r))),
+            BinOp::Lt => self.less(&l, &r, false).map(Value::Bool),
+            BinOp::Le => self.less(&l, &r, true).map(Value::Bool),
+            BinOp::Gt => self.less(&r, &l, false).map(Value::Bool),
+            BinOp::Ge => self.less(&r, &l, true).map(Value::Bool),
+        }
+    }
+
+    pub fn less(&self, l: &Value, r: &Value, or_equal: bool) -> R<bool> {
+        match (l, r) {
+            (Value::Num(x), Value::Num(y)) => Ok(if or_equal { x <= y } else { x < y }),
+            (Value::Str(x), Value::Str(y)) => Ok(if or_equal { x <= y } else { x < y }),
+            _ if l.type_name() == r.type_name() => {
+                Err(self.error(format!("attempt to compare two {} values", l.type_name())))
+            }
+            _ => Err(self.error(format!("attempt to compare {} with {}", l.type_name(), r.type_name()))),
+        }
+    }
+
+    /// Strings the script builds are bounded, so a runaway `string.rep` or concatenation loop
+    /// fails like an allocation would instead of taking the page's memory.
+    pub fn check_size(&self, len: usize) -> R<()> {
+        if len > crate::MAX_STRING {
+            return Err(LuaError { value: Value::str("not enough memory"), line: self.line, fatal: false });
+        }
+        Ok(())
+    }
+
+    /// rand48's seeding, as Redis's `redisSrand48`.
+    pub fn srand48(&mut self, seed: i32) {
+        *self.host.rand48_state() = ((seed as u32 as u64) << 16) | 0x330E;
+    }
+
+    /// rand48's step, as Redis's `redisLrand48`: the high 31 bits of a 48-bit LCG.
+    pub fn rand48(&mut self) -> u64 {
+        let state = self.host.rand48_state();
+        *state = (state.wrapping_mul(0x5DEECE66D).wrapping_add(0xB)) & ((1u64 << 48) - 1);
+        *state >> 17
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+}
