@@ -88,6 +88,18 @@ const WORDS: &[&str] = &[
     "HELP",
     "stream-node-max-entries",
     "3",
+    // Scripts: bodies that call back into the engine with the fuzzer's own arguments.
+    "return redis.call(ARGV[1], KEYS[1], ARGV[2])",
+    "return {redis.pcall(ARGV[1], KEYS[1]), redis.pcall('xadd', KEYS[1], '*', 'f', ARGV[1] or 'v')}",
+    "local r = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 10) return r",
+    "return redis.call('select', 3)",
+    "#!lua flags=no-writes\nreturn redis.call(ARGV[1], KEYS[1])",
+    "#!lua name=lib\nredis.register_function('fn', function(k, a) return redis.call(a[1], k[1], a[2]) end)",
+    "fn",
+    "lib",
+    "REPLACE",
+    "WITHCODE",
+    "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
 ];
 
 fn random_arg(rng: &mut Rng) -> Vec<u8> {
@@ -103,6 +115,21 @@ fn random_command(rng: &mut Rng) -> Vec<Vec<u8>> {
     let commands = table();
     let spec = commands[rng.below(commands.len())];
     let mut argv = vec![spec.name.as_bytes().to_vec()];
+    if matches!(spec.name, "eval" | "eval_ro" | "fcall" | "fcall_ro") && rng.below(2) == 0 {
+        // Mostly well-formed: a script body or function name, a key count that fits, words.
+        let bodies: Vec<&str> = WORDS.iter().copied().filter(|w| w.contains("redis.") || *w == "fn").collect();
+        argv.push(bodies[rng.below(bodies.len())].as_bytes().to_vec());
+        let numkeys = rng.below(3);
+        argv.push(numkeys.to_string().into_bytes());
+        for _ in 0..numkeys + rng.below(3) {
+            argv.push(if rng.below(2) == 0 {
+                table()[rng.below(table().len())].name.as_bytes().to_vec()
+            } else {
+                random_arg(rng)
+            });
+        }
+        return argv;
+    }
     if !spec.subcommands.is_empty() && rng.below(10) > 0 {
         argv.push(spec.subcommands[rng.below(spec.subcommands.len())].name.as_bytes().to_vec());
     }

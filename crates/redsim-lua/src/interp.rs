@@ -35,6 +35,9 @@ struct Frame {
 /// (13 KB in a debug one), and a page's wasm stack is 1 MB, so the limit is well below Lua's.
 const MAX_DEPTH: usize = 100;
 
+/// What one table slot is charged, roughly what it takes in memory.
+const TABLE_SLOT_BYTES: usize = 48;
+
 pub struct Interp<'h> {
     pub globals: TableRef,
     pub string_lib: TableRef,
@@ -49,6 +52,8 @@ pub struct Interp<'h> {
     call_lines: Vec<u32>,
     /// The protocol `redis.setresp` chose for replies seen by the script.
     pub resp: u8,
+    /// Bytes charged so far (see `charge`).
+    allocated: usize,
     /// Whether the library function running now was called from Lua code (`error` adds a
     /// position only then).
     pub lua_caller: bool,
@@ -76,6 +81,7 @@ fn describe(e: &Expr) -> Option<String> {
 
 impl<'h> Interp<'h> {
     pub fn new(host: &'h mut dyn Host, chunk: &str, step_limit: u64) -> Interp<'h> {
+        debug_assert!(step_limit > 0);
         let mut interp = Interp {
             globals: Rc::new(RefCell::new(Default::default())),
             string_lib: Rc::new(RefCell::new(Default::default())),
@@ -88,6 +94,7 @@ impl<'h> Interp<'h> {
             call_lines: Vec::new(),
             resp: 2,
             lua_caller: true,
+            allocated: 0,
             registered: Vec::new(),
         };
         crate::stdlib::open(&mut interp);
@@ -351,10 +358,14 @@ impl<'h> Interp<'h> {
                 if t.readonly {
                     return Err(self.error("Attempt to modify a readonly table"));
                 }
+                let before = t.slots();
                 t.set(key, v).map_err(|err| match err {
                     SetError::NilKey => self.error("table index is nil"),
                     SetError::NanKey => self.error("table index is NaN"),
-                })
+                })?;
+                let grown = t.slots().saturating_sub(before);
+                drop(t);
+                self.charge(grown * TABLE_SLOT_BYTES)
             }
             other => Err(self.type_error(e, other, "index")),
         }
@@ -549,6 +560,7 @@ impl<'h> Interp<'h> {
                 }
             }
         }
+        self.charge((items.len() + 1) * TABLE_SLOT_BYTES)?;
         Ok(t)
     }
 
@@ -600,9 +612,25 @@ impl<'h> Interp<'h> {
 
     /// Strings the script builds are bounded, so a runaway `string.rep` or concatenation loop
     /// fails like an allocation would instead of taking the page's memory.
-    pub fn check_size(&self, len: usize) -> R<()> {
+    pub fn check_size(&mut self, len: usize) -> R<()> {
+        self.check_len(len)?;
+        self.charge(len)
+    }
+
+    /// Only the length limit, for a string still being built (charged once when done).
+    pub fn check_len(&self, len: usize) -> R<()> {
         if len > crate::MAX_STRING {
             return Err(LuaError { value: Value::str("not enough memory"), line: self.line, fatal: false });
+        }
+        Ok(())
+    }
+
+    /// Counts memory a script makes (strings it builds, table slots it adds) against one budget
+    /// for the whole run: generous for real scripts, and a bound on what a runaway loop can take.
+    pub fn charge(&mut self, bytes: usize) -> R<()> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > crate::MAX_ALLOCATED {
+            return Err(LuaError { value: Value::str("not enough memory"), line: self.line, fatal: true });
         }
         Ok(())
     }

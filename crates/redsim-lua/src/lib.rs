@@ -30,6 +30,9 @@ pub use value::Value;
 /// The longest string a script may build (Redis's own limit is 512 MB; a page has less).
 pub const MAX_STRING: usize = 64 << 20;
 
+/// What one script run may allocate in all (strings built, table slots added).
+pub const MAX_ALLOCATED: usize = 256 << 20;
+
 /// How much work one script may do before it is stopped (Redis would be `BUSY` by then).
 pub const STEP_LIMIT: u64 = 20_000_000;
 
@@ -100,7 +103,18 @@ fn failure(e: LuaError) -> Failure {
 
 /// Runs an `EVAL` script: `KEYS` and `ARGV` as globals, the first value returned as the reply.
 pub fn eval(host: &mut dyn Host, proto: Rc<Proto>, keys: &[Vec<u8>], argv: &[Vec<u8>]) -> Result<Resp, Failure> {
-    let mut interp = Interp::new(host, "user_script", STEP_LIMIT);
+    eval_with_limit(host, proto, keys, argv, STEP_LIMIT)
+}
+
+/// [`eval`] with a step budget of the caller's choosing.
+pub fn eval_with_limit(
+    host: &mut dyn Host,
+    proto: Rc<Proto>,
+    keys: &[Vec<u8>],
+    argv: &[Vec<u8>],
+    step_limit: u64,
+) -> Result<Resp, Failure> {
+    let mut interp = Interp::new(host, "user_script", step_limit);
     {
         let mut g = interp.globals.borrow_mut();
         let _ = g.set(Value::str("KEYS"), strings_table(keys));
@@ -447,3 +461,6 @@ mod tests {
         assert_eq!(c(&format!("return {}", vec!["1"; 10_000].join("+"))), "user_script:1: chunk has too many syntax levels");
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -794,7 +794,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
                     }
                 }
             }
-            interp.check_size(out.len())?;
+            interp.check_len(out.len())?;
             if e > pos {
                 pos = e;
             } else if pos < s.len() {
@@ -814,6 +814,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         }
     }
     out.extend_from_slice(&s[pos.min(s.len())..]);
+    interp.check_size(out.len())?;
     Ok(vec![Value::str(out), Value::Num(n as f64)])
 }
 
@@ -882,9 +883,10 @@ fn table_concat(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         if i < last {
             out.extend_from_slice(&sep);
         }
-        interp.check_size(out.len())?;
+        interp.check_len(out.len())?;
         i += 1;
     }
+    interp.check_size(out.len())?;
     Ok(vec![Value::str(out)])
 }
 
@@ -966,7 +968,7 @@ fn table_unpack(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         Some(v) if !v.is_nil() => check_int(interp, &args, 2, "unpack")?,
         _ => t.borrow().len() as i64,
     };
-    if last >= first && last - first >= 8000 {
+    if last >= first && last.saturating_sub(first) >= 8000 {
         return Err(interp.error("too many results to unpack"));
     }
     Ok((first..=last).map(|i| t.borrow().get(&Value::Num(i as f64))).collect())
@@ -1041,7 +1043,7 @@ fn math_random(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
             if l > u {
                 return Err(bad_arg(interp, 1, "random", "interval is empty"));
             }
-            (r * (u - l + 1) as f64).floor() + l as f64
+            (r * (u as f64 - l as f64 + 1.0)).floor() + l as f64
         }
         _ => return Err(interp.error("wrong number of arguments")),
     })])

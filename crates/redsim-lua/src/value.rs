@@ -240,6 +240,11 @@ impl Table {
         }
     }
 
+    /// How many slots the table holds (for the script's memory budget).
+    pub fn slots(&self) -> usize {
+        self.array.len() + self.entries.len()
+    }
+
     /// The border `#t` gives.
     pub fn len(&self) -> usize {
         if !self.array.is_empty() {
