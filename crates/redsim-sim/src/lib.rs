@@ -4,8 +4,10 @@
 //! What this crate must not do: read a clock or draw a random number of its own. Time moves only
 //! when an action moves it, so the same actions give the same steps, natively and in wasm.
 
+mod cluster;
 mod session;
 mod timeline;
 
+pub use cluster::*;
 pub use session::{Action, ClientInfo, Session, Step, World, START_MS};
 pub use timeline::Timeline;
