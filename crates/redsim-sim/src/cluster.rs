@@ -228,7 +228,7 @@ pub enum ActorKind {
     Consumer(Consumer),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Consumer {
     pub stream: Vec<u8>,
     pub group: Vec<u8>,
@@ -304,8 +304,19 @@ fn resp_len(argv: &[Vec<u8>]) -> u64 {
     (header + body) as u64
 }
 
+/// A command line as a user would type it: words quoted only when they need it.
 fn show(argv: &[Vec<u8>]) -> String {
-    argv.iter().map(|a| redsim_engine::cli::quote(a)).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|a| {
+            let plain = !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
+            if plain {
+                String::from_utf8_lossy(a).into_owned()
+            } else {
+                redsim_engine::cli::quote(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bulk_text(r: &Reply) -> Option<Vec<u8>> {
@@ -471,19 +482,32 @@ impl Cluster {
         self.ensure_connected(client);
         let name = argv[0].to_ascii_lowercase();
         // What the world answers itself: replication is not the engine's business.
-        match name.as_slice() {
-            b"role" => return Some(self.role_reply(node_i)),
-            b"wait" => return self.wait(client, argv),
-            b"replicaof" | b"slaveof" => return Some(self.replicaof(node_i, argv, events)),
+        let answered = match name.as_slice() {
+            b"role" => Some(Some(self.role_reply(node_i))),
+            b"wait" => Some(self.wait(client, argv)),
+            b"replicaof" | b"slaveof" => Some(Some(self.replicaof(node_i, argv, events))),
             b"bgsave" | b"save" => {
                 self.save_rdb(node_i, events);
-                return Some(if name == b"save" { Reply::ok() } else { Reply::status("Background saving started") });
+                Some(Some(if name == b"save" { Reply::ok() } else { Reply::status("Background saving started") }))
             }
             b"bgrewriteaof" => {
                 self.rewrite_aof(node_i, events);
-                return Some(Reply::status("Background append only file rewriting started"));
+                Some(Some(Reply::status("Background append only file rewriting started")))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(reply) = answered {
+            events.push(Event {
+                at_ms: self.now_ms,
+                kind: EventKind::Command,
+                text: format!(
+                    "{cname}@{}: {} → {}",
+                    self.nodes[node_i].name,
+                    show(argv),
+                    reply.as_ref().map_or("(waiting)".to_string(), short_reply)
+                ),
+            });
+            return reply;
         }
         let is_write = lookup(&argv[0]).is_some_and(|spec| spec.has(Flag::Write));
         if is_write && !self.nodes[node_i].is_primary() {
@@ -574,6 +598,12 @@ impl Cluster {
             let Some(client) = self.clients.iter().position(|c| c.node == node && c.id == id) else { continue };
             if let Some(actor) = self.actors.iter().position(|a| a.client == client && a.alive) {
                 self.actor_got(actor, reply, events);
+            } else {
+                events.push(Event {
+                    at_ms: self.now_ms,
+                    kind: EventKind::Command,
+                    text: format!("{} received: {}", self.clients[client].name, short_reply(&reply)),
+                });
             }
         }
     }
@@ -1460,7 +1490,7 @@ impl Cluster {
 }
 
 fn short_reply(r: &Reply) -> String {
-    let text = redsim_engine::cli::format_reply(r);
+    let text = redsim_engine::cli::format_reply_for(r, redsim_engine::Protocol::Resp2);
     let first = text.lines().next().unwrap_or("").to_string();
     let lines = text.lines().count();
     if lines > 1 {

@@ -5,6 +5,7 @@
 //! when an action moves it, so the same actions give the same steps, natively and in wasm.
 
 mod cluster;
+pub mod scenario;
 mod session;
 mod timeline;
 
