@@ -65,6 +65,9 @@ pub struct Timed {
     pub at_ms: u64,
     pub line: usize,
     pub action: Act,
+    /// Set for an action added while the run was going: it happens right after this many steps
+    /// (a time alone could let a replay take it before a world event at the same millisecond).
+    pub after_step: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -366,7 +369,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 }
                 let what = words.next("what happens")?;
                 let action = timed(&mut words, what, trimmed, indent, &nodes, &clients, &mut actors)?;
-                sc.timeline.push(Timed { at_ms, line: line_no, action });
+                sc.timeline.push(Timed { at_ms, line: line_no, action, after_step: None });
             }
             "end" => {
                 sc.end_ms = words.duration("the end time")?;
@@ -580,6 +583,8 @@ pub struct PlayStep {
 #[derive(Clone, Debug)]
 struct PlayState {
     cluster: Cluster,
+    /// Steps taken so far.
+    done: usize,
     next: usize,
     narration: Option<String>,
     finished: bool,
@@ -597,7 +602,7 @@ pub struct Player {
 
 impl Player {
     pub fn new(scenario: Scenario) -> Player {
-        let state = PlayState { cluster: build(&scenario), next: 0, narration: None, finished: false };
+        let state = PlayState { cluster: build(&scenario), done: 0, next: 0, narration: None, finished: false };
         Player {
             scenario: Rc::new(scenario),
             initial: Rc::new(state.clone()),
@@ -644,6 +649,19 @@ impl Player {
         }
     }
 
+    /// Does something the scenario did not plan, now (a presenter crashing a node from the
+    /// picture): it becomes the next scheduled action, so the run stays replayable.
+    pub fn intervene(&mut self, action: Act) {
+        let at_ms = self.state.cluster.now_ms.saturating_sub(START_MS);
+        let mut sc = (*self.scenario).clone();
+        let after_step = Some(self.state.done);
+        sc.timeline.insert(self.state.next, Timed { at_ms, line: 0, action, after_step });
+        sc.end_ms = sc.end_ms.max(at_ms);
+        self.scenario = Rc::new(sc);
+        self.state.finished = false;
+        self.step();
+    }
+
     /// Goes back to the state after `count` steps (forgetting the later ones is not needed:
     /// the run is deterministic, so stepping forward again gives the same steps).
     pub fn seek(&mut self, count: usize) {
@@ -665,11 +683,27 @@ impl Player {
 /// The next step of a run: the scheduled action or the world's own next event, whichever is
 /// first (scheduled actions first at equal times).
 fn advance(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
+    let step = advance_inner(sc, st);
+    if step.is_some() {
+        st.done += 1;
+    }
+    step
+}
+
+fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
     if st.finished {
         return None;
     }
     let end = START_MS + sc.end_ms;
-    let scheduled = sc.timeline.get(st.next).map(|t| START_MS + t.at_ms);
+    let scheduled = match sc.timeline.get(st.next) {
+        Some(t) => match t.after_step {
+            // Its moment has come: before anything else, whatever the clock says.
+            Some(k) if k == st.done => Some(0),
+            Some(_) => None,
+            None => Some(START_MS + t.at_ms),
+        },
+        None => None,
+    };
     let world = st.cluster.next_due().filter(|&t| t <= end);
     let take_scheduled = match (scheduled, world) {
         (Some(s), Some(w)) => s <= w,
@@ -832,6 +866,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_presenter_can_crash_a_node_mid_run_and_step_back_over_it() {
+        let sc = library().into_iter().find(|s| s.name == "failover").unwrap();
+        let mut p = Player::new(sc);
+        while p.cluster().now_ms < START_MS + 1500 {
+            p.step();
+        }
+        let before = p.steps().len();
+        p.intervene(Act::Crash("replica-2".into()));
+        assert!(!p.cluster().nodes[2].up);
+        p.run_to_end(100_000);
+        let total = p.steps().len();
+        let end: Vec<bool> = p.cluster().nodes.iter().map(|n| n.up).collect();
+        p.seek(before);
+        assert!(p.cluster().nodes[2].up);
+        p.run_to_end(100_000);
+        assert_eq!(p.steps().len(), total);
+        assert_eq!(p.cluster().nodes.iter().map(|n| n.up).collect::<Vec<_>>(), end);
     }
 
     #[test]

@@ -120,7 +120,11 @@ pub struct StreamSample {
 
 /// The numbers of every stream in `client`'s database.
 pub fn samples(world: &World, client: usize) -> Vec<StreamSample> {
-    let db = &world.server.dbs[selected_db(world, client)];
+    samples_in(&world.server.dbs[selected_db(world, client)])
+}
+
+/// The numbers of every stream of one database (of any node).
+pub fn samples_in(db: &redsim_engine::db::Db) -> Vec<StreamSample> {
     db.keys()
         .filter_map(|(key, value)| match value {
             Value::Stream(s) => Some(StreamSample {
@@ -165,9 +169,13 @@ fn preview(items: impl Iterator<Item = String>) -> String {
 
 /// Every live key in the database client number `client` has selected, in key order.
 pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
-    let db = &world.server.dbs[selected_db(world, client)];
+    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms)
+}
+
+/// Every key of one database (of any node) at `now_ms`.
+pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64) -> Vec<KeyView> {
     db.keys()
-        .filter(|(key, _)| !db.is_expired(key, world.now_ms))
+        .filter(|(key, _)| !db.is_expired(key, now_ms))
         .map(|(key, value)| {
             let (size, shown) = match value {
                 Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
@@ -188,7 +196,7 @@ pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
             KeyView {
                 key: text(key),
                 kind: value.type_name(),
-                ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(world.now_ms)),
+                ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
                 size,
                 value: shown,
             }
@@ -198,12 +206,15 @@ pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
 
 /// Every stream in the database that client number `client` has selected, by key.
 pub fn streams(world: &World, client: usize) -> Vec<StreamView> {
-    let db = selected_db(world, client);
-    world.server.dbs[db]
-        .keys()
-        .filter(|(key, _)| !world.server.dbs[db].is_expired(key, world.now_ms))
+    streams_in(&world.server.dbs[selected_db(world, client)], world.now_ms)
+}
+
+/// Every stream of one database (of any node) at `now_ms`.
+pub fn streams_in(db: &redsim_engine::db::Db, now_ms: u64) -> Vec<StreamView> {
+    db.keys()
+        .filter(|(key, _)| !db.is_expired(key, now_ms))
         .filter_map(|(key, value)| match value {
-            Value::Stream(stream) => Some(stream_view(&text(key), stream, world.now_ms)),
+            Value::Stream(stream) => Some(stream_view(&text(key), stream, now_ms)),
             _ => None,
         })
         .collect()
