@@ -163,6 +163,42 @@ pub fn app() -> Html {
             }
         })
     };
+    let scenario = use_state(crate::scenarios::from_location);
+    let on_scenario = {
+        let scenario = scenario.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let name = select.value();
+            let name = (!name.is_empty()).then_some(name);
+            crate::scenarios::set_location(name.as_deref());
+            scenario.set(name);
+        })
+    };
+    let scenario_picker = html! {
+        <label class="scenario-picker">
+            <span>{ "Scenario" }</span>
+            <select aria-label="Scenario" onchange={on_scenario}>
+                <option value="" selected={scenario.is_none()}>{ "Console (no scenario)" }</option>
+                { for crate::scenarios::titles().into_iter().map(|(name, title)| html! {
+                    <option value={name.clone()} selected={scenario.as_deref() == Some(name.as_str())}>{ title }</option>
+                }) }
+            </select>
+        </label>
+    };
+    if let Some(name) = (*scenario).clone() {
+        let key = name.clone();
+        return html! {
+            <div class={classes!("app", "scenario-mode", embed.then_some("embed"))}>
+                <header class="topbar">
+                    <h1 class="brand">{ "Redsim" }</h1>
+                    { scenario_picker }
+                </header>
+                <main class="panels scenario-panels">
+                    <crate::scenarios::ScenarioPanel {key} {name} />
+                </main>
+            </div>
+        };
+    }
     let version = state.session.world().server.version().full();
     let world = state.shown_world();
     let streams = view::streams(&world, state.client);
@@ -180,6 +216,7 @@ pub fn app() -> Html {
             <header class="topbar">
                 <h1 class="brand">{ "Redsim" }</h1>
                 <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
+                { scenario_picker }
                 <label class="client-picker">
                     <span>{ "Client" }</span>
                     <select aria-label="Client" onchange={on_client}>

@@ -11,6 +11,7 @@ pub mod completion;
 pub mod console;
 pub mod keep;
 pub mod saved;
+pub mod scenarios;
 pub mod state;
 pub mod streams;
 pub mod timeline;

@@ -12,6 +12,9 @@ pub struct TimelineProps {
     pub on_seek: Callback<usize>,
     pub playing: bool,
     pub on_play: Callback<bool>,
+    /// Whether Step forward can go on past the last step (a scenario computes its next one).
+    #[prop_or_default]
+    pub forward_enabled: Option<bool>,
 }
 
 #[function_component(Timeline)]
@@ -36,12 +39,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
             if props.playing {
                 <button type="button" aria-label="Pause" title="Pause" onclick={toggle}>{ "❚❚" }</button>
             } else {
-                <button type="button" aria-label="Play" title="Play the session from the shown step" disabled={props.total == 0} onclick={toggle}>{ "▷" }</button>
+                <button type="button" aria-label="Play" title="Play from the shown step" disabled={props.total == 0 && props.forward_enabled != Some(true)} onclick={toggle}>{ "▷" }</button>
             }
             <button type="button" aria-label="Step back" title="Step back" disabled={props.shown == 0} onclick={on_back}>{ "◀" }</button>
             <input type="range" aria-label="Step" min="0" max={props.total.to_string()} value={props.shown.to_string()}
                 oninput={on_seek} disabled={props.total == 0} />
-            <button type="button" aria-label="Step forward" title="Step forward" disabled={props.shown >= props.total} onclick={on_forward}>{ "▶" }</button>
+            <button type="button" aria-label="Step forward" title="Step forward" disabled={props.forward_enabled.map_or(props.shown >= props.total, |enabled| !enabled)} onclick={on_forward}>{ "▶" }</button>
             <output class="step-readout" aria-label="Shown step">{ format!("step {} / {}", props.shown, props.total) }</output>
         </div>
     }
