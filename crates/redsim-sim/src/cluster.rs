@@ -81,6 +81,8 @@ pub struct Node {
     epoch: u64,
     /// The engine client that applies the replication stream.
     link_client: ClientId,
+    /// How far the node is from the others (its replication link's latency).
+    pub latency_ms: u64,
 }
 
 impl Node {
@@ -98,6 +100,7 @@ impl Node {
             persistence: Persistence::default(),
             epoch: 0,
             link_client,
+            latency_ms: 0,
         }
     }
 
@@ -409,6 +412,7 @@ impl Cluster {
         node.role = Role::Replica { of: primary };
         node.server.dbs = self.nodes[primary].server.dbs.clone();
         node.offset = self.nodes[primary].offset;
+        node.latency_ms = latency_ms;
         self.nodes.push(node);
         let replica = self.nodes.len() - 1;
         self.links.push(Link { primary, replica, latency_ms, up: true });
@@ -1259,7 +1263,7 @@ impl Cluster {
 
     /// Makes `node` a replica of `primary` (`REPLICAOF host port`).
     fn repoint(&mut self, node: usize, primary: usize, events: &mut Vec<Event>) {
-        let latency = self.links.iter().find(|l| l.replica == node || l.primary == node).map_or(1, |l| l.latency_ms);
+        let latency = self.nodes[node].latency_ms.max(self.nodes[primary].latency_ms).max(1);
         self.links.retain(|l| l.replica != node);
         self.links.push(Link { primary, replica: node, latency_ms: latency, up: true });
         self.nodes[node].role = Role::Replica { of: primary };

@@ -140,7 +140,7 @@ impl ScenarioState {
             .map(|e| e.text.clone())
     }
 
-    /// The last events up to the step shown, oldest first.
+    /// The last events up to the step shown, newest first (the log reads from the top).
     pub fn log(&self) -> Vec<(u64, EventKind, String)> {
         let mut out: Vec<(u64, EventKind, String)> = self.player.steps()[..self.shown]
             .iter()
@@ -150,7 +150,7 @@ impl ScenarioState {
             .take(LOG_LINES)
             .map(|e| (e.at_ms - START_MS, e.kind.clone(), e.text.clone()))
             .collect();
-        out.reverse();
+        out.shrink_to_fit();
         out
     }
 
@@ -342,7 +342,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 <Topology state={state.clone()} selected={node} />
                 <div class="scenario-side">
                     if !c.lost.is_empty() {
-                        <div class="lost" aria-label="Lost writes">
+                        <div class="lost-writes" aria-label="Lost writes">
                             <h3>{ format!("Lost writes ({})", c.lost.len()) }</h3>
                             <ul>
                                 { for c.lost.iter().take(50).map(|l| html! {
