@@ -9,7 +9,7 @@
 //! What is tracked for the pictures: every node's role, offset and whether it is up; every write a
 //! primary acknowledged, so a failover or a restart can name the ones it loses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use redsim_engine::command::{lookup, Flag};
@@ -17,13 +17,58 @@ use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
 /// How many propagated commands a primary keeps for partial resynchronisation.
 const BACKLOG_LEN: usize = 10_000;
-/// How many acknowledged writes are kept for naming losses.
-const WRITES_KEPT: usize = 20_000;
+/// How many of the latest acknowledged writes are kept for naming losses (a loss is the last
+/// moments of writes; every snapshot of the world carries this list, so it stays short).
+const WRITES_KEPT: usize = 2_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Primary,
     Replica { of: usize },
+}
+
+/// An append-only list whose copies share everything but the last chunk, so a snapshot of a long
+/// AOF costs a pointer per thousand commands.
+#[derive(Clone, Debug)]
+pub struct SharedLog<T> {
+    chunks: Vec<Rc<Vec<T>>>,
+    len: usize,
+}
+
+const LOG_CHUNK: usize = 1024;
+
+impl<T: Clone> Default for SharedLog<T> {
+    fn default() -> Self {
+        SharedLog { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T: Clone> SharedLog<T> {
+    pub fn push(&mut self, item: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < LOG_CHUNK => Rc::make_mut(last).push(item),
+            _ => self.chunks.push(Rc::new(vec![item])),
+        }
+        self.len += 1;
+    }
+
+    pub fn extend(&mut self, items: impl IntoIterator<Item = T>) {
+        for item in items {
+            self.push(item);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
 }
 
 /// `appendfsync`.
@@ -51,9 +96,9 @@ pub struct Persistence {
     /// `appendonly yes` with this `appendfsync`.
     pub aof: Option<Fsync>,
     /// Commands on disk (fsynced).
-    pub aof_disk: Vec<Argv>,
+    pub aof_disk: SharedLog<Rc<Argv>>,
     /// Commands written but not yet fsynced: a crash loses them.
-    pub aof_buffer: Vec<Argv>,
+    pub aof_buffer: Vec<Rc<Argv>>,
     pub last_fsync_ms: u64,
     /// `save <seconds> 1`: an RDB snapshot this often while there are changes.
     pub save_every_ms: Option<u64>,
@@ -75,7 +120,7 @@ pub struct Node {
     /// The replication history this node's offset counts in (changes on promotion and restart).
     pub replid: u64,
     /// Recent propagated commands: `(offset after it, command)`.
-    backlog: Vec<(u64, Argv)>,
+    backlog: VecDeque<(u64, Rc<Argv>)>,
     pub persistence: Persistence,
     /// Bumped whenever the engine is replaced (restart): clients must connect again.
     epoch: u64,
@@ -96,7 +141,7 @@ impl Node {
             up: true,
             offset: 0,
             replid,
-            backlog: Vec::new(),
+            backlog: VecDeque::new(),
             persistence: Persistence::default(),
             epoch: 0,
             link_client,
@@ -126,7 +171,7 @@ struct InFlight {
     to: usize,
     replid: u64,
     offset_end: u64,
-    argv: Argv,
+    argv: Rc<Argv>,
 }
 
 /// Sentinel-style monitoring of one primary.
@@ -169,8 +214,8 @@ pub struct Write {
     pub replid: u64,
     pub offset_end: u64,
     /// The stream entry ID for `XADD`, else the key.
-    pub label: String,
-    pub client: String,
+    pub label: Rc<str>,
+    pub client: Rc<str>,
     pub at_ms: u64,
 }
 
@@ -286,7 +331,7 @@ pub struct Cluster {
     pub sentinel: Option<Sentinel>,
     pub clients: Vec<SimClient>,
     pub actors: Vec<Actor>,
-    pub writes: Vec<Write>,
+    pub writes: VecDeque<Write>,
     pub lost: Vec<Lost>,
     rng: u64,
     seq: u64,
@@ -378,7 +423,7 @@ impl Cluster {
             sentinel: None,
             clients: Vec::new(),
             actors: Vec::new(),
-            writes: Vec::new(),
+            writes: VecDeque::new(),
             lost: Vec::new(),
             rng: seed,
             seq: 0,
@@ -549,15 +594,16 @@ impl Cluster {
 
     fn record_write(&mut self, node: usize, offset_end: u64, label: String, client: String) {
         let replid = self.nodes[node].replid;
-        self.writes.push(Write { node, replid, offset_end, label, client, at_ms: self.now_ms });
+        self.writes.push_back(Write { node, replid, offset_end, label: label.into(), client: client.into(), at_ms: self.now_ms });
         if self.writes.len() > WRITES_KEPT {
-            self.writes.drain(..self.writes.len() - WRITES_KEPT);
+            self.writes.pop_front();
         }
     }
 
     /// Sends what a node propagated to its AOF and to its replicas.
     fn propagate(&mut self, from: usize, commands: Vec<Argv>) {
         for argv in commands {
+            let argv = Rc::new(argv);
             let node = &mut self.nodes[from];
             node.offset += resp_len(&argv);
             let offset_end = node.offset;
@@ -569,10 +615,9 @@ impl Cluster {
                     node.persistence.aof_buffer.push(argv.clone());
                 }
             }
-            node.backlog.push((offset_end, argv.clone()));
+            node.backlog.push_back((offset_end, argv.clone()));
             if node.backlog.len() > BACKLOG_LEN {
-                let excess = node.backlog.len() - BACKLOG_LEN;
-                node.backlog.drain(..excess);
+                node.backlog.pop_front();
             }
             let replid = node.replid;
             let up = node.up;
@@ -870,7 +915,7 @@ impl Cluster {
             if let Some(period) = period {
                 if !p.aof_buffer.is_empty() && now >= p.last_fsync_ms + period {
                     let count = p.aof_buffer.len();
-                    p.aof_disk.append(&mut p.aof_buffer);
+                    p.aof_disk.extend(p.aof_buffer.drain(..));
                     p.last_fsync_ms = now;
                     p.durable_offset = n.offset;
                     events.push(Event {
@@ -918,9 +963,9 @@ impl Cluster {
         if n.persistence.aof.is_none() {
             return;
         }
-        let mut disk = std::mem::take(&mut n.persistence.aof_disk);
-        disk.append(&mut n.persistence.aof_buffer);
-        let before = disk.len();
+        let before = n.persistence.aof_disk.len() + n.persistence.aof_buffer.len();
+        n.persistence.aof_disk = SharedLog::default();
+        n.persistence.aof_buffer.clear();
         // The rewrite starts from a snapshot of the data: keep it as a base the reload starts from.
         n.persistence.rdb = Some((n.offset, Rc::new(n.server.clone())));
         n.persistence.durable_offset = n.offset;
@@ -980,7 +1025,8 @@ impl Cluster {
         };
         let loader = server.connect(now);
         let rdb_offset = n.persistence.rdb.as_ref().map_or(0, |(o, _)| *o);
-        let replay = if n.persistence.aof.is_some() { n.persistence.aof_disk.clone() } else { Vec::new() };
+        let replay: Vec<Rc<Argv>> =
+            if n.persistence.aof.is_some() { n.persistence.aof_disk.iter().cloned().collect() } else { Vec::new() };
         // An AOF that was rewritten starts from the snapshot; what follows is replayed on top.
         for argv in &replay {
             server.execute(now, loader, argv);
@@ -1035,10 +1081,10 @@ impl Cluster {
 
     fn name_lost(&mut self, lost: &[Write], node: &str, why: &str, events: &mut Vec<Event>) {
         for w in lost {
-            self.lost.push(Lost { label: w.label.clone(), node: node.to_string(), at_ms: w.at_ms, why: why.to_string() });
+            self.lost.push(Lost { label: w.label.to_string(), node: node.to_string(), at_ms: w.at_ms, why: why.to_string() });
         }
         if !lost.is_empty() {
-            let labels: Vec<&str> = lost.iter().take(8).map(|w| w.label.as_str()).collect();
+            let labels: Vec<&str> = lost.iter().take(8).map(|w| &*w.label).collect();
             let more = if lost.len() > 8 { format!(" and {} more", lost.len() - 8) } else { String::new() };
             events.push(Event {
                 at_ms: self.now_ms,
@@ -1074,10 +1120,10 @@ impl Cluster {
     fn resync(&mut self, replica: usize, primary: usize, events: &mut Vec<Event>) {
         let (r_offset, r_replid) = (self.nodes[replica].offset, self.nodes[replica].replid);
         let p = &self.nodes[primary];
-        let start_ok = p.backlog.first().map_or(p.offset == r_offset, |(end, argv)| end - resp_len(argv) <= r_offset);
+        let start_ok = p.backlog.front().map_or(p.offset == r_offset, |(end, argv)| end - resp_len(argv) <= r_offset);
         if r_replid == p.replid && start_ok {
             let latency = self.link_between(primary, replica).map_or(0, |l| l.latency_ms);
-            let missed: Vec<(u64, Argv)> = p.backlog.iter().filter(|(end, _)| *end > r_offset).cloned().collect();
+            let missed: Vec<(u64, Rc<Argv>)> = p.backlog.iter().filter(|(end, _)| *end > r_offset).cloned().collect();
             let count = missed.len();
             let replid = p.replid;
             for (offset_end, argv) in missed {

@@ -4,25 +4,39 @@
 
 use std::rc::Rc;
 
-/// Steps between snapshots: replaying at most this many actions rebuilds any step.
+/// Steps between snapshots at first: replaying at most this many actions rebuilds any step.
 pub const SPACING: usize = 64;
+/// Snapshots kept at most: past this, every other one goes and the spacing doubles, so memory
+/// stays bounded however long the run (a million steps keep a few hundred snapshots).
+pub const MAX_SNAPSHOTS: usize = 512;
 
 #[derive(Clone, Debug)]
 pub struct Timeline<S> {
     /// `(steps done, state after them)`, in increasing order of steps.
     snapshots: Vec<(usize, Rc<S>)>,
+    spacing: usize,
 }
 
 impl<S: Clone> Timeline<S> {
     pub fn new() -> Timeline<S> {
-        Timeline { snapshots: Vec::new() }
+        Timeline { snapshots: Vec::new(), spacing: SPACING }
     }
 
     /// Called after each step with the number of steps done so far.
     pub fn record(&mut self, steps_done: usize, state: &S) {
-        if steps_done.is_multiple_of(SPACING) {
+        if steps_done.is_multiple_of(self.spacing) && self.snapshots.last().is_none_or(|(at, _)| *at < steps_done) {
             self.snapshots.push((steps_done, Rc::new(state.clone())));
+            if self.snapshots.len() > MAX_SNAPSHOTS {
+                self.spacing *= 2;
+                let spacing = self.spacing;
+                self.snapshots.retain(|(at, _)| at.is_multiple_of(spacing));
+            }
         }
+    }
+
+    /// Steps between snapshots now.
+    pub fn spacing(&self) -> usize {
+        self.spacing
     }
 
     /// The latest snapshot taken at or before `steps_done`.
@@ -66,5 +80,17 @@ mod tests {
         assert_eq!(t.nearest(199), Some((192, &192)));
         t.forget_after(100);
         assert_eq!(t.nearest(199), Some((64, &64)));
+    }
+
+    #[test]
+    fn long_runs_thin_their_snapshots() {
+        let mut t = Timeline::new();
+        for step in 1..=1_000_000 {
+            t.record(step, &step);
+        }
+        assert!(t.len() <= MAX_SNAPSHOTS);
+        assert!(t.spacing() <= 4096);
+        let (at, _) = t.nearest(999_999).unwrap();
+        assert!(999_999 - at < t.spacing());
     }
 }

@@ -9,6 +9,7 @@ pub mod node;
 mod rax;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use group::{Consumer, ConsumerGroup, PendingEntry, ENTRIES_READ_UNKNOWN};
 pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
@@ -111,7 +112,9 @@ pub struct Trimmed {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stream {
-    pub nodes: BTreeMap<StreamId, Node>,
+    /// Shared with copies of the stream until written (`Arc::make_mut`): a snapshot of a long
+    /// stream costs a pointer per node, and only the node written next is copied.
+    pub nodes: BTreeMap<StreamId, Arc<Node>>,
     pub length: u64,
     pub last_id: StreamId,
     /// Redis's `first_id`: the first live entry's ID as last recorded (0-0 when empty).
@@ -160,10 +163,10 @@ impl Stream {
         });
         let appended = if tail_has_room {
             let (&node, tail) = self.nodes.iter_mut().next_back().expect("checked above");
-            tail.push(id, fields);
+            Arc::make_mut(tail).push(id, fields);
             Appended { id, node, new_node: false }
         } else {
-            self.nodes.insert(id, Node::new(id, fields));
+            self.nodes.insert(id, Arc::new(Node::new(id, fields)));
             Appended { id, node: id, new_node: true }
         };
         self.length += 1;
@@ -177,7 +180,7 @@ impl Stream {
 
     /// The node that would hold `id` (the last node starting at or before it).
     fn node_for(&self, id: StreamId) -> Option<(&StreamId, &Node)> {
-        self.nodes.range(..=id).next_back()
+        self.nodes.range(..=id).next_back().map(|(k, n)| (k, &**n))
     }
 
     /// The live entry with this ID, decoded.
@@ -199,7 +202,7 @@ impl Stream {
         if freed {
             self.nodes.remove(&master);
         } else {
-            node.mark_deleted(meta);
+            Arc::make_mut(node).mark_deleted(meta);
         }
         self.length -= 1;
         Some(freed)
@@ -255,11 +258,11 @@ impl Stream {
     }
 
     fn first_live(&self) -> Option<(&Node, EntryMeta)> {
-        self.nodes.values().find_map(|n| n.metas().find(|m| !m.deleted).map(|m| (n, m)))
+        self.nodes.values().find_map(|n| n.metas().find(|m| !m.deleted).map(|m| (&**n, m)))
     }
 
     fn last_live(&self) -> Option<(&Node, EntryMeta)> {
-        self.nodes.values().rev().find_map(|n| n.metas().filter(|m| !m.deleted).last().map(|m| (n, m)))
+        self.nodes.values().rev().find_map(|n| n.metas().filter(|m| !m.deleted).last().map(|m| (&**n, m)))
     }
 
     pub fn first_entry(&self) -> Option<StreamEntry> {
@@ -272,7 +275,11 @@ impl Stream {
 
     /// The ID of the last live entry (Redis's `streamLastValidID`), without decoding it.
     pub fn last_live_id(&self) -> Option<StreamId> {
-        self.last_live().map(|(_, m)| m.id)
+        // A tail node with nothing deleted ends with a live entry: no need to walk it.
+        match self.nodes.values().next_back() {
+            Some(tail) if tail.deleted == 0 && tail.live > 0 => Some(tail.last_id()),
+            _ => self.last_live().map(|(_, m)| m.id),
+        }
     }
 
     /// Records the first live entry as Redis does after a deletion or trim.
@@ -322,7 +329,7 @@ impl Stream {
                 break;
             }
             let Stream { nodes, groups, length, .. } = self;
-            let node = nodes.get_mut(&master).expect("listed above");
+            let node = Arc::make_mut(nodes.get_mut(&master).expect("listed above"));
             let metas: Vec<EntryMeta> = node.metas().collect();
             let mut stopped = false;
             for meta in metas {
