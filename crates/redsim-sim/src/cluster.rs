@@ -533,6 +533,9 @@ impl Cluster {
         // What the world answers itself: replication is not the engine's business.
         let answered = match name.as_slice() {
             b"role" => Some(Some(self.role_reply(node_i))),
+            b"info" if argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"replication") => {
+                Some(Some(Reply::Bulk(self.info_replication(node_i).into_bytes())))
+            }
             b"wait" => Some(self.wait(client, argv)),
             b"replicaof" | b"slaveof" => Some(Some(self.replicaof(node_i, argv, events))),
             b"bgsave" | b"save" => {
@@ -686,6 +689,40 @@ impl Cluster {
                 ])
             }
         }
+    }
+
+    /// `INFO replication` as this node would write it.
+    fn info_replication(&self, node: usize) -> String {
+        let n = &self.nodes[node];
+        let mut out = String::from("# Replication\r\n");
+        match n.role {
+            Role::Primary => {
+                let replicas: Vec<&Link> = self.links.iter().filter(|l| l.primary == node).collect();
+                out.push_str(&format!("role:master\r\nconnected_slaves:{}\r\n", replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).count()));
+                for (i, l) in replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).enumerate() {
+                    let r = &self.nodes[l.replica];
+                    out.push_str(&format!("slave{i}:ip={},port=6379,state=online,offset={},lag=0\r\n", r.name, r.offset));
+                }
+            }
+            Role::Replica { of } => {
+                let p = &self.nodes[of];
+                let up = p.up && self.link_between(of, node).is_some_and(|l| l.up);
+                out.push_str(&format!(
+                    "role:slave\r\nmaster_host:{}\r\nmaster_port:6379\r\nmaster_link_status:{}\r\nslave_repl_offset:{}\r\nslave_read_only:1\r\nconnected_slaves:0\r\n",
+                    p.name,
+                    if up { "up" } else { "down" },
+                    n.offset
+                ));
+            }
+        }
+        out.push_str(&format!("master_replid:{:040x}\r\nmaster_repl_offset:{}\r\n", n.replid, n.offset));
+        let first = n.backlog.front().map_or(n.offset, |(end, argv)| end - resp_len(argv));
+        out.push_str(&format!(
+            "repl_backlog_active:1\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+            first + 1,
+            n.offset - first
+        ));
+        out
     }
 
     fn replicas_at(&self, primary: usize, offset: u64) -> usize {
@@ -1631,6 +1668,24 @@ mod tests {
         assert_eq!(c.nodes[0].role, Role::Replica { of: new_primary });
         let old = ids_in(&c, 0, "orders");
         assert!(lost.iter().all(|id| !old.contains(id)));
+    }
+
+    #[test]
+    fn info_replication_describes_each_side() {
+        let mut c = Cluster::new(Version::V7_0, START_MS, 1);
+        let p = c.add_primary("primary");
+        c.add_replica("replica-1", p, 40);
+        let a = c.add_client("a", p);
+        let b = c.add_client("b", 1);
+        c.command(a, &argv("SET k v"));
+        let Some(Reply::Bulk(text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("role:master\r\nconnected_slaves:1\r\nslave0:ip=replica-1,port=6379,state=online,offset=0,lag=0"), "{text}");
+        c.advance_to(START_MS + 100);
+        let Some(Reply::Bulk(text)) = c.command(b, &argv("INFO replication")).0 else { panic!() };
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("role:slave\r\nmaster_host:primary") && text.contains("master_link_status:up"), "{text}");
+        assert!(text.contains(&format!("slave_repl_offset:{}", c.nodes[0].offset)), "{text}");
     }
 
     #[test]

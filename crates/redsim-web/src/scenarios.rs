@@ -46,6 +46,8 @@ pub struct ScenarioState {
     earlier: Option<Rc<Cluster>>,
     /// The numbers of the primary's streams after each step (index 0: before the first).
     pub samples: Vec<Rc<[StreamSample]>>,
+    /// How far the furthest-behind replica is from its primary, in bytes, after each step.
+    pub gaps: Vec<u64>,
     pub speed: f64,
     /// The node whose data the pictures show (`None`: the primary).
     pub node: Option<usize>,
@@ -72,6 +74,16 @@ pub enum ScenarioAction {
     SelectNode(usize),
 }
 
+/// The largest distance, in replication bytes, between a primary and one of its replicas.
+pub fn offset_gap(c: &Cluster) -> u64 {
+    c.links
+        .iter()
+        .filter(|l| c.nodes[l.replica].up)
+        .map(|l| c.nodes[l.primary].offset.saturating_sub(c.nodes[l.replica].offset))
+        .max()
+        .unwrap_or(0)
+}
+
 fn sample(c: &Cluster) -> Rc<[StreamSample]> {
     let node = c.primary().unwrap_or(0);
     Rc::from(view::samples_in(&c.nodes[node].server.dbs[0]))
@@ -81,7 +93,8 @@ impl ScenarioState {
     pub fn new(scenario: Scenario) -> ScenarioState {
         let player = Player::new(scenario);
         let first = sample(player.cluster());
-        ScenarioState { player, shown: 0, earlier: None, samples: vec![first], speed: 1.0, node: None }
+        let gap = offset_gap(player.cluster());
+        ScenarioState { player, shown: 0, earlier: None, samples: vec![first], gaps: vec![gap], speed: 1.0, node: None }
     }
 
     pub fn total(&self) -> usize {
@@ -98,6 +111,7 @@ impl ScenarioState {
             return false;
         }
         self.samples.push(sample(self.player.cluster()));
+        self.gaps.push(offset_gap(self.player.cluster()));
         self.shown = self.total();
         true
     }
@@ -119,6 +133,7 @@ impl ScenarioState {
         if self.shown < self.total() {
             self.player.seek(self.shown);
             self.samples.truncate(self.shown + 1);
+            self.gaps.truncate(self.shown + 1);
             self.earlier = None;
         }
     }
@@ -127,6 +142,7 @@ impl ScenarioState {
         self.branch();
         self.player.intervene(act);
         self.samples.push(sample(self.player.cluster()));
+        self.gaps.push(offset_gap(self.player.cluster()));
         self.shown = self.total();
     }
 
@@ -360,8 +376,12 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     </ol>
                 </div>
             </div>
-            <StreamsPanel {keys} samples={samples} shown_step={state.shown} streams={streams} selected={None::<String>}
-                on_select={Callback::noop()} changes={changes} touched={Vec::<String>::new()} />
+            if keys.is_empty() {
+                <p class="quiet">{ format!("{} holds no keys yet.", c.nodes[node].name) }</p>
+            } else {
+                <StreamsPanel {keys} samples={samples} shown_step={state.shown} streams={streams} selected={None::<String>}
+                    on_select={Callback::noop()} changes={changes} touched={Vec::<String>::new()} />
+            }
         </section>
     }
 }
@@ -452,11 +472,45 @@ pub fn topology(props: &TopologyProps) -> Html {
                     }) }
                 </ul>
             }
+            if !c.links.is_empty() {
+                <GapChart gaps={state.gaps[..=state.shown.min(state.gaps.len() - 1)].to_vec()} />
+            }
             if let Some(s) = &c.sentinel {
                 <p class="sentinel">{ format!("Sentinel: {} sentinels, quorum {}, down-after {} ms; watching {}; failovers: {}",
                     s.sentinels, s.quorum, s.down_after_ms, c.nodes[s.primary].name, s.failovers) }</p>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct GapChartProps {
+    pub gaps: Vec<u64>,
+}
+
+/// The replicas' distance behind their primary over the steps so far, as a small line.
+#[function_component(GapChart)]
+pub fn gap_chart(props: &GapChartProps) -> Html {
+    const W: f64 = 400.0;
+    const H: f64 = 48.0;
+    let g = &props.gaps;
+    let stride = g.len().div_ceil(400).max(1);
+    let points: Vec<u64> = g.iter().step_by(stride).copied().chain(g.last().copied()).collect();
+    let max = points.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let n = (points.len().max(2) - 1) as f64;
+    let line: String = points
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{:.1},{:.1} ", i as f64 / n * W, H - *v as f64 / max * (H - 4.0) - 2.0))
+        .collect();
+    let now = g.last().copied().unwrap_or(0);
+    html! {
+        <figure class="gap-chart">
+            <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img" aria-label={format!("Replica offset gap over time, now {now} bytes")}>
+                <polyline points={line} fill="none" stroke="currentColor" stroke-width="1.5" />
+            </svg>
+            <figcaption>{ format!("Replica offset gap: {now} bytes now, {} at most", max as u64) }</figcaption>
+        </figure>
     }
 }
 
