@@ -264,3 +264,560 @@ fn geohash(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             .collect(),
     ))
 }
+
+// Searching: GEOSEARCH, GEOSEARCHSTORE, GEORADIUS[_RO], GEORADIUSBYMEMBER[_RO].
+//
+// Redis covers the search area with the geohash box of the centre at a precision chosen from the
+// radius, plus its 8 neighbours (some dropped when they cannot matter), reads each box as a score
+// range of the sorted set, keeps the points inside the shape, and sorts by distance when asked.
+// Without sorting, results come in that box order, which is why it is reproduced step by step.
+
+/// A geohash of `step` bits per coordinate (Redis's `GeoHashBits`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+struct Hash {
+    bits: u64,
+    step: u32,
+}
+
+impl Hash {
+    fn is_zero(self) -> bool {
+        self.bits == 0 && self.step == 0
+    }
+}
+
+/// `geohashEncode` at a given precision.
+fn encode_step(lon: f64, lat: f64, step: u32) -> Hash {
+    let cells = (1u64 << step) as f64;
+    let lat_offset = (lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * cells;
+    let lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * cells;
+    Hash { bits: spread(lat_offset as u32) | (spread(lon_offset as u32) << 1), step }
+}
+
+/// `geohashDecode`: the cell's `(lon_min, lon_max, lat_min, lat_max)`.
+fn cell(h: Hash) -> (f64, f64, f64, f64) {
+    let (ilat, ilon) = (f64::from(squash(h.bits)), f64::from(squash(h.bits >> 1)));
+    let cells = (1u64 << h.step) as f64;
+    let (lat_scale, lon_scale) = (LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN);
+    (
+        LONG_MIN + (ilon / cells) * lon_scale,
+        LONG_MIN + ((ilon + 1.0) / cells) * lon_scale,
+        LAT_MIN + (ilat / cells) * lat_scale,
+        LAT_MIN + ((ilat + 1.0) / cells) * lat_scale,
+    )
+}
+
+/// `geohash_move_x` / `geohash_move_y`: the neighbouring cell east/west (x, the odd bits) or
+/// north/south (y, the even bits), wrapping as the C does.
+fn shift(h: Hash, dx: i8, dy: i8) -> Hash {
+    let width = 64 - h.step * 2;
+    let mut bits = h.bits;
+    for (d, mask_self, mask_other) in [(dx, 0xaaaa_aaaa_aaaa_aaaau64, 0x5555_5555_5555_5555u64), (dy, 0x5555_5555_5555_5555, 0xaaaa_aaaa_aaaa_aaaa)] {
+        if d == 0 {
+            continue;
+        }
+        let mut v = bits & mask_self;
+        let other = bits & mask_other;
+        let zz = mask_other.checked_shr(width).unwrap_or(0);
+        if d > 0 {
+            v = v.wrapping_add(zz.wrapping_add(1));
+        } else {
+            v |= zz;
+            v = v.wrapping_sub(zz.wrapping_add(1));
+        }
+        v &= mask_self.checked_shr(width).unwrap_or(0);
+        bits = v | other;
+    }
+    Hash { bits, step: h.step }
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Radius, in the unit given.
+    Circle(f64),
+    /// Width and height, in the unit given.
+    Box(f64, f64),
+}
+
+struct Search {
+    lon: f64,
+    lat: f64,
+    shape: Shape,
+    /// Meters per unit.
+    conversion: f64,
+}
+
+/// `geohashEstimateStepsByRadius`.
+fn estimate_steps(mut range_meters: f64, lat: f64) -> u32 {
+    const MERCATOR_MAX: f64 = 20_037_726.37;
+    if range_meters == 0.0 {
+        return 26;
+    }
+    let mut step: i32 = 1;
+    while range_meters < MERCATOR_MAX {
+        range_meters *= 2.0;
+        step += 1;
+    }
+    step -= 2;
+    if !(-66.0..=66.0).contains(&lat) {
+        step -= 1;
+        if !(-80.0..=80.0).contains(&lat) {
+            step -= 1;
+        }
+    }
+    step.clamp(1, 26) as u32
+}
+
+fn rad_deg(r: f64) -> f64 {
+    r / (std::f64::consts::PI / 180.0)
+}
+
+/// `geohashCalculateAreasByShapeWGS84`: the centre box and its neighbours, in Redis's order
+/// (centre, N, S, E, W, NE, NW, SE, SW), zeroed where they are useless.
+fn areas(s: &Search) -> [Hash; 9] {
+    let (half_w, half_h, radius) = match s.shape {
+        Shape::Circle(r) => (r, r, r),
+        Shape::Box(w, h) => (w / 2.0, h / 2.0, ((w / 2.0) * (w / 2.0) + (h / 2.0) * (h / 2.0)).sqrt()),
+    };
+    let (height, width) = (s.conversion * half_h, s.conversion * half_w);
+    let lat_delta = rad_deg(height / EARTH_RADIUS_IN_METERS);
+    let lon_delta_top = rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(s.lat + lat_delta).cos());
+    let lon_delta_bottom = rad_deg(width / EARTH_RADIUS_IN_METERS / deg_rad(s.lat - lat_delta).cos());
+    let southern = s.lat < 0.0;
+    let min_lon = if southern { s.lon - lon_delta_bottom } else { s.lon - lon_delta_top };
+    let max_lon = if southern { s.lon + lon_delta_bottom } else { s.lon + lon_delta_top };
+    let (min_lat, max_lat) = (s.lat - lat_delta, s.lat + lat_delta);
+
+    let mut steps = estimate_steps(radius * s.conversion, s.lat);
+    let neighbours = |h: Hash| -> [Hash; 9] {
+        [
+            h,
+            shift(h, 0, 1),
+            shift(h, 0, -1),
+            shift(h, 1, 0),
+            shift(h, -1, 0),
+            shift(h, 1, 1),
+            shift(h, -1, 1),
+            shift(h, 1, -1),
+            shift(h, -1, -1),
+        ]
+    };
+    let mut hash = encode_step(s.lon, s.lat, steps);
+    let mut n = neighbours(hash);
+    let decrease = cell(n[1]).3 < max_lat || cell(n[2]).2 > min_lat || cell(n[3]).1 < max_lon || cell(n[4]).0 > min_lon;
+    if steps > 1 && decrease {
+        steps -= 1;
+        hash = encode_step(s.lon, s.lat, steps);
+        n = neighbours(hash);
+    }
+    if steps >= 2 {
+        let (lon_lo, lon_hi, lat_lo, lat_hi) = cell(hash);
+        let zero = Hash::default();
+        if lat_lo < min_lat {
+            n[2] = zero;
+            n[8] = zero;
+            n[7] = zero;
+        }
+        if lat_hi > max_lat {
+            n[1] = zero;
+            n[5] = zero;
+            n[6] = zero;
+        }
+        if lon_lo < min_lon {
+            n[4] = zero;
+            n[8] = zero;
+            n[6] = zero;
+        }
+        if lon_hi > max_lon {
+            n[3] = zero;
+            n[7] = zero;
+            n[5] = zero;
+        }
+    }
+    n
+}
+
+struct Found {
+    member: Vec<u8>,
+    score: f64,
+    lon: f64,
+    lat: f64,
+    /// In meters.
+    dist: f64,
+}
+
+/// `geoWithinShape`: the point's distance when it is inside the shape.
+fn within(s: &Search, score: f64) -> Option<(f64, f64, f64)> {
+    let (lon, lat) = decode(score_bits(score));
+    let dist = match s.shape {
+        Shape::Circle(r) => {
+            let d = distance(s.lon, s.lat, lon, lat);
+            (d <= r * s.conversion).then_some(d)?
+        }
+        Shape::Box(w, h) => {
+            let lat_distance = EARTH_RADIUS_IN_METERS * (deg_rad(s.lat) - deg_rad(lat)).abs();
+            if lat_distance > h * s.conversion / 2.0 {
+                return None;
+            }
+            if distance(lon, lat, s.lon, lat) > w * s.conversion / 2.0 {
+                return None;
+            }
+            distance(s.lon, s.lat, lon, lat)
+        }
+    };
+    Some((lon, lat, dist))
+}
+
+/// `membersOfAllNeighbors`: every point inside the shape, box by box; `limit` stops early (ANY).
+fn members_in(zset: &ZSet, s: &Search, limit: usize) -> Vec<Found> {
+    use crate::value::Score;
+    let boxes = areas(s);
+    let mut found = Vec::new();
+    let mut last: Option<usize> = None;
+    for (i, h) in boxes.iter().enumerate() {
+        if h.is_zero() {
+            continue;
+        }
+        if let Some(l) = last {
+            if l > 0 && boxes[l] == *h {
+                continue;
+            }
+        }
+        if limit > 0 && !found.is_empty() && found.len() >= limit {
+            break;
+        }
+        let min = (h.bits << (52 - h.step * 2)) as f64;
+        let max = ((h.bits + 1) << (52 - h.step * 2)) as f64;
+        for (score, member) in zset.order.range((Score(min), Vec::new())..) {
+            if score.0 >= max {
+                break;
+            }
+            if limit > 0 && !found.is_empty() && found.len() >= limit {
+                break;
+            }
+            if let Some((lon, lat, dist)) = within(s, score.0) {
+                found.push(Found { member: member.clone(), score: score.0, lon, lat, dist });
+            }
+        }
+        last = Some(i);
+    }
+    found
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// GEORADIUS (coordinates) or GEORADIUSBYMEMBER; `store` allowed unless `_RO`.
+    Radius { by_member: bool, store: bool },
+    Search { store: bool },
+}
+
+fn parse_double_or(arg: &[u8], msg: &str) -> Result<f64> {
+    super::zset::parse_double(arg).ok_or_else(|| Error::other(format!("ERR {msg}")))
+}
+
+fn lon_lat(args: &[Vec<u8>]) -> Result<(f64, f64)> {
+    let lon = super::zset::parse_double(&args[0]).ok_or(Error::NotFloat)?;
+    let lat = super::zset::parse_double(&args[1]).ok_or(Error::NotFloat)?;
+    if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
+        return Err(Error::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
+    }
+    Ok((lon, lat))
+}
+
+fn radius_and_unit(args: &[Vec<u8>]) -> Result<(f64, f64)> {
+    let r = parse_double_or(&args[0], "need numeric radius")?;
+    if r < 0.0 {
+        return Err(Error::other("ERR radius cannot be negative"));
+    }
+    Ok((r, unit(&args[1])?))
+}
+
+/// Redis's `georadiusGeneric`, for all six commands.
+fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> {
+    let name = String::from_utf8_lossy(&argv[0]).into_owned();
+    let (src_index, base) = match kind {
+        Kind::Radius { by_member: false, .. } => (1, 6),
+        Kind::Radius { by_member: true, .. } => (1, 5),
+        Kind::Search { store: false } => (1, 2),
+        Kind::Search { store: true } => (2, 3),
+    };
+    let src = argv[src_index].clone();
+    let mut store_key = match kind {
+        Kind::Search { store: true } => Some(argv[1].clone()),
+        _ => None,
+    };
+    let zset: Option<ZSet> = zset_at(ctx, &src)?.map(|z| z.clone());
+    let mut center: Option<(f64, f64)> = None;
+    let mut shape: Option<(Shape, f64)> = None;
+    match kind {
+        Kind::Radius { by_member: false, .. } => {
+            center = Some(lon_lat(&argv[2..4])?);
+            let (r, conversion) = radius_and_unit(&argv[4..6])?;
+            shape = Some((Shape::Circle(r), conversion));
+        }
+        Kind::Radius { by_member: true, .. } => {
+            if let Some(z) = &zset {
+                let score = z.score(&argv[2]).ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
+                center = Some(decode(score_bits(score)));
+                let (r, conversion) = radius_and_unit(&argv[3..5])?;
+                shape = Some((Shape::Circle(r), conversion));
+            }
+        }
+        Kind::Search { .. } => {}
+    }
+    let (mut withdist, mut withhash, mut withcoord, mut any) = (false, false, false, false);
+    let (mut frommember, mut fromloc, mut byradius, mut bybox) = (false, false, false, false);
+    let mut sort: Option<bool> = None; // Some(true) ascending
+    let mut count: i64 = 0;
+    let mut storedist = false;
+    let is_search = matches!(kind, Kind::Search { .. });
+    let radius_store = matches!(kind, Kind::Radius { store: true, .. });
+    let rest = &argv[base..];
+    let remaining = rest.len();
+    let mut i = 0;
+    while i < remaining {
+        let arg = rest[i].to_ascii_lowercase();
+        match arg.as_slice() {
+            b"withdist" => withdist = true,
+            b"withhash" => withhash = true,
+            b"withcoord" => withcoord = true,
+            b"any" => any = true,
+            b"asc" => sort = Some(true),
+            b"desc" => sort = Some(false),
+            b"count" if i + 1 < remaining => {
+                count = crate::args::parse_i64(&rest[i + 1]).ok_or(Error::NotInteger)?;
+                if count <= 0 {
+                    return Err(Error::other("ERR COUNT must be > 0"));
+                }
+                i += 1;
+            }
+            b"store" | b"storedist" if i + 1 < remaining && radius_store => {
+                store_key = Some(rest[i + 1].clone());
+                storedist = arg == b"storedist";
+                i += 1;
+            }
+            b"storedist" if matches!(kind, Kind::Search { store: true }) => storedist = true,
+            b"frommember" if i + 1 < remaining && is_search && !fromloc => {
+                if let Some(z) = &zset {
+                    let score =
+                        z.score(&rest[i + 1]).ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
+                    center = Some(decode(score_bits(score)));
+                }
+                frommember = true;
+                i += 1;
+            }
+            b"fromlonlat" if i + 2 < remaining && is_search && !frommember => {
+                center = Some(lon_lat(&rest[i + 1..i + 3])?);
+                fromloc = true;
+                i += 2;
+            }
+            b"byradius" if i + 2 < remaining && is_search && !bybox => {
+                let (r, conversion) = radius_and_unit(&rest[i + 1..i + 3])?;
+                shape = Some((Shape::Circle(r), conversion));
+                byradius = true;
+                i += 2;
+            }
+            b"bybox" if i + 3 < remaining && is_search && !byradius => {
+                let w = parse_double_or(&rest[i + 1], "need numeric width")?;
+                let h = parse_double_or(&rest[i + 2], "need numeric height")?;
+                if h < 0.0 || w < 0.0 {
+                    return Err(Error::other("ERR height or width cannot be negative"));
+                }
+                shape = Some((Shape::Box(w, h), unit(&rest[i + 3])?));
+                bybox = true;
+                i += 3;
+            }
+            _ => return Err(Error::Syntax),
+        }
+        i += 1;
+    }
+    if store_key.is_some() && (withdist || withhash || withcoord) {
+        let what = if matches!(kind, Kind::Search { store: true }) { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
+        return Err(Error::other(format!("ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")));
+    }
+    if is_search && !(frommember || fromloc) {
+        return Err(Error::other(format!("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name}")));
+    }
+    if is_search && !(byradius || bybox) {
+        return Err(Error::other(format!("ERR exactly one of BYRADIUS and BYBOX can be specified for {name}")));
+    }
+    if any && count == 0 {
+        return Err(Error::other("ERR the ANY argument requires COUNT argument"));
+    }
+    let Some(zset) = zset else {
+        return Ok(match store_key {
+            Some(dest) => {
+                ctx.delete(&dest);
+                Reply::Integer(0)
+            }
+            None => Reply::Array(Vec::new()),
+        });
+    };
+    let (Some((lon, lat)), Some((shape, conversion))) = (center, shape) else {
+        return Err(Error::Syntax);
+    };
+    if count != 0 && sort.is_none() && !any {
+        sort = Some(true);
+    }
+    let search = Search { lon, lat, shape, conversion };
+    let mut found = members_in(&zset, &search, if any { count as usize } else { 0 });
+    if found.is_empty() && store_key.is_none() {
+        return Ok(Reply::Array(Vec::new()));
+    }
+    // glibc's qsort is a merge sort here: equal distances keep their order.
+    match sort {
+        Some(true) => found.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap_or(std::cmp::Ordering::Equal)),
+        Some(false) => found.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap_or(std::cmp::Ordering::Equal)),
+        None => {}
+    }
+    let returned = if count == 0 { found.len() } else { found.len().min(count as usize) };
+    found.truncate(returned);
+    match store_key {
+        None => {
+            let options = usize::from(withdist) + usize::from(withhash) + usize::from(withcoord);
+            Ok(Reply::Array(
+                found
+                    .into_iter()
+                    .map(|f| {
+                        if options == 0 {
+                            return Reply::Bulk(f.member);
+                        }
+                        let mut item = vec![Reply::Bulk(f.member)];
+                        if withdist {
+                            item.push(Reply::bulk(format!("{:.4}", f.dist / conversion)));
+                        }
+                        if withhash {
+                            item.push(Reply::Integer(f.score as i64));
+                        }
+                        if withcoord {
+                            item.push(Reply::Array(vec![coordinate_reply(f.lon), coordinate_reply(f.lat)]));
+                        }
+                        Reply::Array(item)
+                    })
+                    .collect(),
+            ))
+        }
+        Some(dest) => {
+            if returned == 0 {
+                ctx.delete(&dest);
+            } else {
+                let mut z = ZSet::new(0);
+                for f in &found {
+                    z.insert(&f.member, if storedist { f.dist / conversion } else { f.score });
+                }
+                z.packed = returned <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
+                    && z.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+                ctx.store(&dest, Value::ZSet(Box::new(z)), false);
+                ctx.dirty += returned as u64;
+            }
+            Ok(Reply::Integer(returned as i64))
+        }
+    }
+}
+
+command!(
+    GEOSEARCH,
+    "geosearch",
+    -7,
+    [ReadOnly],
+    (1, 1, 1),
+    GEO,
+    "6.2.0",
+    "key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
+    "Queries a geospatial index for members inside an area of a box or a circle.",
+    geosearch
+);
+
+fn geosearch(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Search { store: false })
+}
+
+command!(
+    GEOSEARCHSTORE,
+    "geosearchstore",
+    -8,
+    [Write],
+    (1, 2, 1),
+    GEO,
+    "6.2.0",
+    "destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]",
+    "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.",
+    geosearchstore
+);
+
+fn geosearchstore(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Search { store: true })
+}
+
+command!(
+    GEORADIUS,
+    "georadius",
+    -6,
+    [Write],
+    (1, 1, 1),
+    GEO,
+    "3.2.0",
+    "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]",
+    "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.",
+    georadius
+);
+
+fn georadius(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Radius { by_member: false, store: true })
+}
+
+command!(
+    GEORADIUS_RO,
+    "georadius_ro",
+    -6,
+    [ReadOnly],
+    (1, 1, 1),
+    GEO,
+    "3.2.10",
+    "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
+    "Returns members from a geospatial index that are within a distance from a coordinate.",
+    georadius_ro
+);
+
+fn georadius_ro(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Radius { by_member: false, store: false })
+}
+
+command!(
+    GEORADIUSBYMEMBER,
+    "georadiusbymember",
+    -5,
+    [Write],
+    (1, 1, 1),
+    GEO,
+    "3.2.0",
+    "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]",
+    "Queries a geospatial index for members within a distance from a member, optionally stores the result.",
+    georadiusbymember
+);
+
+fn georadiusbymember(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Radius { by_member: true, store: true })
+}
+
+command!(
+    GEORADIUSBYMEMBER_RO,
+    "georadiusbymember_ro",
+    -5,
+    [ReadOnly],
+    (1, 1, 1),
+    GEO,
+    "3.2.10",
+    "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
+    "Returns members from a geospatial index that are within a distance from a member.",
+    georadiusbymember_ro
+);
+
+fn georadiusbymember_ro(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    search_generic(ctx, &argv, Kind::Radius { by_member: true, store: false })
+}

@@ -57,6 +57,12 @@ pub static TABLE: &[&CommandSpec] = &[
     &geo::GEOADD,
     &geo::GEODIST,
     &geo::GEOHASH,
+    &geo::GEORADIUS,
+    &geo::GEORADIUSBYMEMBER,
+    &geo::GEORADIUSBYMEMBER_RO,
+    &geo::GEORADIUS_RO,
+    &geo::GEOSEARCH,
+    &geo::GEOSEARCHSTORE,
     &geo::GEOPOS,
     // hashes
     &hash::HDEL,
