@@ -2,7 +2,8 @@
 //   node tests/e2e/perf.mjs            (after ./x build; run by scripts/bench-app.sh)
 // - first render: navigation start to the console's input being on screen;
 // - a command in a 10,000-step session: Enter to reply and pictures on screen;
-// - stepping back to the middle of that session.
+// - stepping back to the middle of that session;
+// - the scenario world: N messages through a 10-consumer group, and stepping back over that run.
 import { openApp, run, startApp } from './helpers.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -73,6 +74,15 @@ try {
   }
   console.log(`stepping back anywhere in that session: median ${median(seeks).toFixed(1)} ms of 5`);
   await context.close();
+
+  // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
+  const scenario = await openApp(app);
+  for (const n of (process.env.REDSIM_BENCH_MESSAGES ?? '20000,100000').split(',').map(Number)) {
+    const [steps, run, back, done] = await scenario.page.evaluate((n) => window.wasmBindings.bench_scenario(n), n);
+    console.log(`scenario, ${n} messages through 10 consumers (${done} acknowledged, ${steps} steps): ` +
+      `${(run / 1000).toFixed(2)} s in wasm; stepping back: at most ${back.toFixed(0)} ms`);
+  }
+  await scenario.context.close();
 } finally {
   await app.close();
 }

@@ -781,6 +781,38 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
     Some(PlayStep { at_ms: st.cluster.now_ms, events, line: Some(timed.line) })
 }
 
+/// The benchmark scenario: `messages` entries, one per ms, through a group of 10 consumers.
+pub fn throughput_scenario(messages: u64) -> String {
+    let mut text = format!(
+        "name: throughput\nnode redis\nclient admin on redis\nat 0s: admin XGROUP CREATE jobs workers $ MKSTREAM\n\
+         at 0s: producer p on redis writes jobs every 1ms count {messages} fields n {{i}}\n"
+    );
+    for i in 0..10 {
+        text.push_str(&format!("at 0s: consumer w{i} on redis reads jobs group workers count 50 block 1s process 0ms\n"));
+    }
+    text.push_str(&format!("end {}s\n", messages / 1000 + 2));
+    text
+}
+
+/// Runs the benchmark scenario and steps back over it; `now` reads a clock in ms (the engine has
+/// none). Returns `(steps, run ms, worst step-back ms, acknowledged)`.
+pub fn throughput(messages: u64, now: impl Fn() -> f64) -> (usize, f64, f64, u64) {
+    let mut player = Player::new(parse(&throughput_scenario(messages)).expect("a valid scenario"));
+    let start = now();
+    player.run_to_end(usize::MAX);
+    let run = now() - start;
+    let steps = player.steps().len();
+    let mut worst = 0f64;
+    for k in [steps / 3, steps / 2 - 1, steps - 2, 17] {
+        let mut p = player.clone();
+        let t = now();
+        p.seek(k);
+        worst = worst.max(now() - t);
+    }
+    let done = player.cluster().actors.iter().filter(|a| a.name.starts_with('w')).map(|a| a.done).sum();
+    (steps, run, worst, done)
+}
+
 /// The built-in library, in the order the picker shows it.
 pub const LIBRARY: &[&str] = &[
     include_str!("../scenarios/01-log-and-blocking-reads.scn"),

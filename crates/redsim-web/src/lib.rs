@@ -21,3 +21,12 @@ pub mod view;
 pub fn start() {
     yew::Renderer::<app::App>::new().render();
 }
+
+/// The scenario benchmark in the page (`scripts/bench-app.sh` calls it through
+/// `window.wasmBindings`): `[steps, run ms, worst step-back ms, acknowledged]`.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn bench_scenario(messages: u32) -> Vec<f64> {
+    let now = || js_sys::Date::now();
+    let (steps, run, back, done) = redsim_sim::scenario::throughput(u64::from(messages), now);
+    vec![steps as f64, run, back, done as f64]
+}
