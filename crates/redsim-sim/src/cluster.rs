@@ -256,7 +256,7 @@ pub struct Actor {
     pub kind: ActorKind,
     pub next_at_ms: u64,
     pub alive: bool,
-    /// Messages produced, or processed (acknowledged) by a consumer.
+    /// Messages produced, or processed successfully by a consumer.
     pub done: u64,
     pub failed: u64,
 }
@@ -291,6 +291,11 @@ pub struct Consumer {
     pub claim_min_idle_ms: Option<u64>,
     /// After this many deliveries an entry goes to this stream instead (`XADD` + `XACK`).
     pub dead_letter: Option<(Vec<u8>, u64)>,
+    /// Whether processed entries are acknowledged (`no-ack` leaves them all pending).
+    pub ack: bool,
+    /// A failed entry is acknowledged and scheduled again in this sorted set, due after the base
+    /// delay doubled per attempt; due entries go back into the stream (`XADD ... attempt n`).
+    pub retry: Option<(Vec<u8>, u64)>,
     state: ConsumerState,
 }
 
@@ -306,6 +311,8 @@ impl Consumer {
             poison: None,
             claim_min_idle_ms: None,
             dead_letter: None,
+            ack: true,
+            retry: None,
             state: ConsumerState::Idle,
         }
     }
@@ -1423,7 +1430,7 @@ impl Cluster {
         let ActorKind::Consumer(c) = self.actors[i].kind.clone() else { return };
         let client = self.actors[i].client;
         let name = self.actors[i].name.clone().into_bytes();
-        match c.state {
+        match c.state.clone() {
             ConsumerState::Processing(entries) => {
                 let mut acked = Vec::new();
                 for (id, body) in &entries {
@@ -1431,20 +1438,27 @@ impl Cluster {
                     let fails = poisoned || (c.fail_percent > 0 && splitmix(&mut self.rng) % 100 < c.fail_percent);
                     if fails {
                         self.actors[i].failed += 1;
+                        if self.schedule_retry(i, &c, id, body, events) {
+                            acked.push(id.clone());
+                        }
                     } else {
                         acked.push(id.clone());
+                        self.actors[i].done += 1;
                     }
+                }
+                if !c.ack {
+                    acked.clear();
                 }
                 if !acked.is_empty() {
                     let mut argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone()];
                     argv.extend(acked.iter().cloned());
                     self.run_for(client, &argv, events);
-                    self.actors[i].done += acked.len() as u64;
                 }
                 self.set_consumer_state(i, ConsumerState::Idle);
                 self.actors[i].next_at_ms = self.now_ms;
             }
             ConsumerState::Idle => {
+                self.requeue_due(i, &c, events);
                 if let Some(min_idle) = c.claim_min_idle_ms {
                     let argv = vec![
                         b"XAUTOCLAIM".to_vec(),
@@ -1530,6 +1544,78 @@ impl Cluster {
             }
         }
         keep
+    }
+
+    /// A failed entry goes to the retry set, due after the base delay doubled per attempt (or to
+    /// the dead-letter stream once the attempts run out). True when it was handed over (so the
+    /// entry itself can be acknowledged).
+    fn schedule_retry(&mut self, i: usize, c: &Consumer, id: &[u8], body: &[u8], events: &mut Vec<Event>) -> bool {
+        let Some((set, base)) = c.retry.clone() else { return false };
+        let client = self.actors[i].client;
+        // The attempt number travels in the entry as its first field pair: `attempt n ...`.
+        let text = String::from_utf8_lossy(body).into_owned();
+        let (attempt, rest) = match text.strip_prefix("attempt ").and_then(|t| t.split_once(' ')) {
+            Some((n, rest)) => (n.parse::<u64>().unwrap_or(0), rest.to_string()),
+            None => (0, text.clone()),
+        };
+        if let Some((dlq, max)) = &c.dead_letter {
+            if attempt + 1 >= *max {
+                let mut argv = vec![b"XADD".to_vec(), dlq.clone(), b"*".to_vec(), b"id".to_vec(), id.to_vec()];
+                argv.extend([b"body".to_vec(), rest.into_bytes()]);
+                self.run_for(client, &argv, events);
+                events.push(Event {
+                    at_ms: self.now_ms,
+                    kind: EventKind::Actor,
+                    text: format!("{}: {} failed {} times; moved to {}", self.actors[i].name, String::from_utf8_lossy(id), attempt + 1, String::from_utf8_lossy(dlq)),
+                });
+                return true;
+            }
+        }
+        let due = self.now_ms + base.saturating_mul(1 << attempt.min(20));
+        let member = format!("{}|{}", attempt + 1, rest);
+        let argv = vec![b"ZADD".to_vec(), set.clone(), due.to_string().into_bytes(), member.into_bytes()];
+        self.run_for(client, &argv, events);
+        events.push(Event {
+            at_ms: self.now_ms,
+            kind: EventKind::Actor,
+            text: format!(
+                "{}: {} failed; retry #{} due in {} ms",
+                self.actors[i].name,
+                String::from_utf8_lossy(id),
+                attempt + 1,
+                due - self.now_ms
+            ),
+        });
+        true
+    }
+
+    /// Puts the retries that are due back into the stream.
+    fn requeue_due(&mut self, i: usize, c: &Consumer, events: &mut Vec<Event>) {
+        let Some((set, _)) = c.retry.clone() else { return };
+        let client = self.actors[i].client;
+        let argv = vec![
+            b"ZRANGEBYSCORE".to_vec(),
+            set.clone(),
+            b"-inf".to_vec(),
+            self.now_ms.to_string().into_bytes(),
+            b"LIMIT".to_vec(),
+            b"0".to_vec(),
+            c.count.to_string().into_bytes(),
+        ];
+        let Some(Reply::Array(due)) = self.run_for(client, &argv, events) else { return };
+        for member in due.iter().filter_map(bulk_text) {
+            let text = String::from_utf8_lossy(&member).into_owned();
+            let Some((attempt, rest)) = text.split_once('|') else { continue };
+            let mut argv = vec![b"XADD".to_vec(), c.stream.clone(), b"*".to_vec(), b"attempt".to_vec(), attempt.as_bytes().to_vec()];
+            argv.extend(rest.split(' ').filter(|w| !w.is_empty()).map(|w| w.as_bytes().to_vec()));
+            if argv.len() % 2 == 0 {
+                // An odd number of words cannot be field/value pairs: keep the body as one value.
+                argv.truncate(5);
+                argv.extend([b"body".to_vec(), rest.as_bytes().to_vec()]);
+            }
+            self.run_for(client, &argv, events);
+            self.run_for(client, &[b"ZREM".to_vec(), set.clone(), member.clone()], events);
+        }
     }
 
     fn set_consumer_state(&mut self, i: usize, state: ConsumerState) {
@@ -1800,6 +1886,30 @@ mod tests {
         assert_eq!(c.command(admin, &argv("XLEN jobs:dead")).0, Some(Reply::Integer(1)));
         assert_eq!(c.actors[0].done, 2);
         assert!(c.actors[0].failed >= 3);
+    }
+
+    #[test]
+    fn failed_entries_come_back_after_a_growing_backoff() {
+        let mut c = Cluster::new(Version::V7_0, START_MS, 1);
+        let p = c.add_primary("primary");
+        let admin = c.add_client("admin", p);
+        c.command(admin, &argv("XGROUP CREATE jobs workers $ MKSTREAM"));
+        c.command(admin, &argv("XADD jobs * task flaky"));
+        let mut w = Consumer::new(b"jobs", b"workers");
+        w.poison = Some(b"flaky".to_vec());
+        w.retry = Some((b"jobs:retry".to_vec(), 100));
+        w.dead_letter = Some((b"jobs:dead".to_vec(), 4));
+        w.block_ms = 50;
+        c.add_actor("worker", p, ActorKind::Consumer(w));
+        let events = c.advance_to(START_MS + 3000);
+        let retries: Vec<&str> = events.iter().filter(|e| e.text.contains("due in")).map(|e| e.text.as_str()).collect();
+        assert_eq!(retries.len(), 3, "{retries:#?}");
+        assert!(retries[0].ends_with("retry #1 due in 100 ms") && retries[2].ends_with("retry #3 due in 400 ms"), "{retries:#?}");
+        assert_eq!(c.command(admin, &argv("XLEN jobs:dead")).0, Some(Reply::Integer(1)));
+        assert_eq!(c.command(admin, &argv("ZCARD jobs:retry")).0, Some(Reply::Integer(0)));
+        assert_eq!(c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(), Reply::Array(vec![
+            Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray
+        ]));
     }
 
     #[test]

@@ -505,6 +505,12 @@ fn timed(
                         }
                         "poison" => c.poison = Some(words.next("the text of poison messages")?.as_bytes().to_vec()),
                         "claim" => c.claim_min_idle_ms = Some(words.duration("a minimum idle time")?),
+                        "no-ack" => c.ack = false,
+                        "retry" => {
+                            let set = words.next("a sorted set for retries")?.as_bytes().to_vec();
+                            words.expect("backoff")?;
+                            c.retry = Some((set, words.duration("a backoff")?.max(1)));
+                        }
                         "dead-letter" => {
                             let dlq = words.next("a dead-letter stream")?.as_bytes().to_vec();
                             words.expect("after")?;
