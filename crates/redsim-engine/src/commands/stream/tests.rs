@@ -455,3 +455,94 @@ fn the_expiry_cycle_publishes_expired_events_in_virtual_time() {
     ]);
     assert_eq!(woken, vec![(b, expected)]);
 }
+
+/// Runs `(at_ms, line)` pairs on one client and returns the replies as redis-cli prints them.
+fn timed_replies(version: Version, lines: &[(u64, &str)]) -> Vec<String> {
+    let mut server = Server::new(version);
+    let c = server.connect(0);
+    lines
+        .iter()
+        .map(|(at, line)| {
+            let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+            let reply = server.execute(*at, c, &argv).reply.unwrap();
+            crate::cli::format_reply(&reply).trim_end().replace('\n', " | ")
+        })
+        .collect()
+}
+
+// XREADGROUP ... CLAIM (Redis 8.4). Sources: redis.io's XREADGROUP page ("The CLAIM option"),
+// redis/redis#14524 (idle time and delivery count are integers), and the behaviour fakeredis's
+// test_xreadgroup_claim.py checks against real Redis 8.4: claimed entries come first, longest idle
+// first, with the idle time and the delivery count before this delivery; new entries carry 0 and 0;
+// COUNT limits both together; an explicit ID ignores CLAIM; NOACK applies to new entries only.
+#[test]
+fn xreadgroup_claim_serves_idle_pending_entries_before_new_ones() {
+    let setup = [
+        (1, "XADD s 1-0 k v1"),
+        (1, "XADD s 2-0 k v2"),
+        (1, "XGROUP CREATE s g 0"),
+        (10, "XREADGROUP GROUP g alice STREAMS s >"),
+        (200, "XADD s 3-0 k v3"),
+        (200, "XADD s 4-0 k v4"),
+    ];
+    let mut lines = setup.to_vec();
+    lines.push((250, "XREADGROUP GROUP g bob CLAIM 100 STREAMS s >"));
+    lines.push((250, "XPENDING s g - + 10"));
+    let out = timed_replies(Version::LATEST, &lines);
+    assert_eq!(
+        out[6],
+        "1) 1) \"s\" |    2) 1) 1) \"1-0\" |          2) 1) \"k\" |             2) \"v1\" |          3) (integer) 240 |          4) (integer) 1 |       2) 1) \"2-0\" |          2) 1) \"k\" |             2) \"v2\" |          3) (integer) 240 |          4) (integer) 1 |       3) 1) \"3-0\" |          2) 1) \"k\" |             2) \"v3\" |          3) (integer) 0 |          4) (integer) 0 |       4) 1) \"4-0\" |          2) 1) \"k\" |             2) \"v4\" |          3) (integer) 0 |          4) (integer) 0"
+    );
+    // Ownership moved to bob, and the claimed entries were delivered a second time.
+    assert!(out[7].starts_with("1) 1) \"1-0\" |    2) \"bob\" |    3) (integer) 0 |    4) (integer) 2"), "{}", out[7]);
+
+    // COUNT limits claimed and new entries together; claimed ones take priority.
+    let mut lines = setup.to_vec();
+    lines.push((250, "XREADGROUP GROUP g alice COUNT 3 CLAIM 100 STREAMS s >"));
+    let out = timed_replies(Version::LATEST, &lines);
+    assert!(out[6].contains("\"2-0\"") && out[6].contains("\"3-0\"") && !out[6].contains("\"4-0\""), "{}", out[6]);
+
+    // Not idle long enough: only the new entries, still with the two extra fields.
+    let mut lines = setup.to_vec();
+    lines.push((250, "XREADGROUP GROUP g alice CLAIM 60000 STREAMS s >"));
+    let out = timed_replies(Version::LATEST, &lines);
+    assert!(out[6].starts_with("1) 1) \"s\" |    2) 1) 1) \"3-0\""), "{}", out[6]);
+    assert!(out[6].contains("3) (integer) 0 |          4) (integer) 0"), "{}", out[6]);
+
+    // An explicit ID reads the consumer's history and ignores CLAIM.
+    let mut lines = setup.to_vec();
+    lines.push((250, "XREADGROUP GROUP g alice CLAIM 100 STREAMS s 0"));
+    let out = timed_replies(Version::LATEST, &lines);
+    assert!(!out[6].contains("(integer)"), "{}", out[6]);
+
+    // NOACK leaves the claimed entries in the PEL and does not add the new ones.
+    let mut lines = setup.to_vec();
+    lines.push((250, "XREADGROUP GROUP g alice NOACK CLAIM 100 STREAMS s >"));
+    lines.push((250, "XPENDING s g"));
+    let out = timed_replies(Version::LATEST, &lines);
+    assert!(out[7].starts_with("1) (integer) 2 | 2) \"1-0\" | 3) \"2-0\""), "{}", out[7]);
+}
+
+#[test]
+fn xreadgroup_claim_errors_and_versions() {
+    let out = replies(Version::LATEST, &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM -1 STREAMS s >"]);
+    assert_eq!(out[2], "(error) ERR min-idle-time must be a positive integer");
+    // Before 8.4 CLAIM is not an option.
+    let out = replies(Version::V8_2, &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM 1 STREAMS s >"]);
+    assert_eq!(out[2], "(error) ERR syntax error");
+    // Nothing idle and nothing new: the reader blocks (or gets a null array without BLOCK).
+    let out = replies(Version::LATEST, &["XADD s 1-0 k v", "XGROUP CREATE s g $", "XREADGROUP GROUP g c CLAIM 10 STREAMS s >"]);
+    assert_eq!(out[2], "(nil)");
+}
+
+#[test]
+fn xreadgroup_claim_propagates_as_xclaim() {
+    let mut server = Server::new(Version::LATEST);
+    let c = server.connect(0);
+    for (at, line) in [(1, "XADD s 1-0 k v"), (1, "XGROUP CREATE s g 0"), (5, "XREADGROUP GROUP g a STREAMS s >")] {
+        server.execute(at, c, &crate::cli::split_args(line.as_bytes()).unwrap());
+    }
+    let out = server.execute(500, c, &crate::cli::split_args(b"XREADGROUP GROUP g b CLAIM 100 STREAMS s >").unwrap());
+    let shown: Vec<String> = out.propagate.iter().map(|argv| String::from_utf8_lossy(&argv.join(&b' ')).into_owned()).collect();
+    assert!(shown.iter().any(|l| l.starts_with("XCLAIM s g b 0 1-0 TIME 500 RETRYCOUNT 2 FORCE JUSTID LASTID")), "{shown:?}");
+}

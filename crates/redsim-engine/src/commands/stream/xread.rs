@@ -60,11 +60,14 @@ struct ReadRequest {
     ids: Vec<ReadFrom>,
     /// Index in argv of the first ID, for rewriting `$` when parking the client.
     ids_at: usize,
+    /// `CLAIM min-idle-time` (Redis 8.4): with `>`, pending entries idle this long are claimed
+    /// and served before new ones.
+    claim: Option<u64>,
 }
 
 fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
     let mut request =
-        ReadRequest { count: 0, block: None, group: None, noack: false, keys: vec![], ids: vec![], ids_at: 0 };
+        ReadRequest { count: 0, block: None, group: None, noack: false, keys: vec![], ids: vec![], ids_at: 0, claim: None };
     let name = if with_group { "xreadgroup" } else { "xread" };
     let total = args.remaining();
     let mut streams_at = None;
@@ -91,6 +94,12 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
         } else if more > 0 && args.eat("COUNT") {
             let count = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
             request.count = count.max(0) as usize;
+        } else if more > 0 && with_group && ctx.version().at_least(8, 4) && args.eat("CLAIM") {
+            // Redis 8.4 (redis.io XREADGROUP page, "The CLAIM option").
+            let ms = parse_i64(args.next()?)
+                .filter(|&ms| ms >= 0)
+                .ok_or_else(|| Error::other("ERR min-idle-time must be a positive integer"))?;
+            request.claim = Some(ms as u64);
         } else if more > 0 && args.eat("STREAMS") {
             streams_at = Some(total - args.remaining());
             break;
@@ -258,11 +267,37 @@ fn read_group(
     if created {
         effects.push(StreamEffect::ConsumerCreated { group: group.to_vec(), consumer: consumer.to_vec() });
     }
-    let reply = match start {
-        None => None,
-        Some((None, _)) => Some(Reply::Array(vec![])),
-        Some((Some(start), true)) => Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects)),
-        Some((Some(start), false)) => {
+    let reply = match (start, request.claim.filter(|_| matches!(from, ReadFrom::New))) {
+        (start, Some(min_idle)) => {
+            // Claimed entries first, then new ones, all with their idle time and delivery count.
+            let claimed = claim_idle(stream, group, consumer, min_idle, request.count, now_ms, &mut effects);
+            let left = if request.count == 0 { 0 } else { request.count.saturating_sub(claimed.len()) };
+            let new = match start {
+                Some((Some(start), false)) if request.count == 0 || left > 0 => {
+                    match deliver(stream, group, consumer, start, left, request.noack, now_ms, &mut effects) {
+                        Reply::Array(items) => items,
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            let with_meta = |r: Reply| match r {
+                Reply::Array(mut pair) => {
+                    pair.extend([Reply::Integer(0), Reply::Integer(0)]);
+                    Reply::Array(pair)
+                }
+                other => other,
+            };
+            let mut all = claimed;
+            all.extend(new.into_iter().map(with_meta));
+            (!all.is_empty()).then_some(Reply::Array(all))
+        }
+        (None, None) => None,
+        (Some((None, _)), None) => Some(Reply::Array(vec![])),
+        (Some((Some(start), true)), None) => {
+            Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects))
+        }
+        (Some((Some(start), false)), None) => {
             Some(deliver(stream, group, consumer, start, request.count, request.noack, now_ms, &mut effects))
         }
     };
@@ -275,6 +310,62 @@ fn read_group(
         effect(ctx, key, change);
     }
     Ok(reply)
+}
+
+/// `XREADGROUP ... CLAIM min-idle-time` (Redis 8.4): the group's pending entries idle at least
+/// `min_idle` ms, longest idle first, become this consumer's; each is served with the idle time it
+/// had and the delivery count it had before this delivery (integers, as redis/redis#14524 made
+/// them). Entries deleted from the stream leave the PEL, as `XAUTOCLAIM` does with them.
+fn claim_idle(
+    stream: &mut Stream,
+    group: &[u8],
+    consumer: &[u8],
+    min_idle: u64,
+    count: usize,
+    now_ms: u64,
+    effects: &mut Vec<StreamEffect>,
+) -> Vec<Reply> {
+    let cg = &stream.groups[group];
+    let mut idle: Vec<(u64, StreamId)> = cg
+        .pending
+        .iter()
+        .filter(|(_, p)| now_ms.saturating_sub(p.delivery_time) >= min_idle)
+        .map(|(id, p)| (p.delivery_time, *id))
+        .collect();
+    idle.sort_unstable();
+    let limit = if count == 0 { usize::MAX } else { count };
+    let mut out = Vec::new();
+    for (delivery_time, id) in idle {
+        if out.len() >= limit {
+            break;
+        }
+        let Some(entry) = stream.entry(id) else {
+            let cg = stream.groups.get_mut(group).expect("checked while parsing");
+            cg.remove_pending(id);
+            effects.push(StreamEffect::PendingDropped { group: group.to_vec(), id });
+            continue;
+        };
+        let cg = stream.groups.get_mut(group).expect("checked while parsing");
+        let before = cg.pending[&id].delivery_count;
+        let from = cg.assign_pending(id, consumer, now_ms, before + 1);
+        effects.push(StreamEffect::Claimed {
+            group: group.to_vec(),
+            from,
+            to: consumer.to_vec(),
+            id,
+            delivery_count: before + 1,
+        });
+        if let Some(c) = cg.consumers.get_mut(consumer) {
+            c.active_time = Some(now_ms);
+        }
+        let mut reply = match entry_reply(entry) {
+            Reply::Array(pair) => pair,
+            other => vec![other],
+        };
+        reply.extend([Reply::Integer(now_ms.saturating_sub(delivery_time) as i64), Reply::Integer(before as i64)]);
+        out.push(Reply::Array(reply));
+    }
+    out
 }
 
 /// Redis's `streamReplyWithRangeFromConsumerPEL`: the consumer's own pending entries from `start`.
