@@ -36,7 +36,7 @@ pub static XREADGROUP: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
-    syntax: "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]",
+    syntax: "GROUP group consumer [COUNT count] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]",
     run: Some(|ctx, args| read(ctx, args, true)),
     subcommands: &[],
 };
