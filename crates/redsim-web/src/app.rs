@@ -201,7 +201,22 @@ pub fn app() -> Html {
     }
     let version = state.session.world().server.version().full();
     let world = state.shown_world();
-    let streams = view::streams(&world, state.client);
+    let mut streams = view::streams(&world, state.client);
+    if let Some(window) = state.node_window {
+        // The selected stream paged back: draw that window of its nodes instead of the newest.
+        let key = state.selected_stream.clone().or_else(|| streams.last().map(|s| s.key.clone()));
+        if let Some(key) = key {
+            if let (Some(pos), Some(view)) =
+                (streams.iter().position(|s| s.key == key), view::stream_view_in(&world, state.client, &key, Some(window)))
+            {
+                streams[pos] = view;
+            }
+        }
+    }
+    let on_window = {
+        let state = state.clone();
+        Callback::from(move |w: Option<usize>| state.dispatch(AppAction::NodeWindow(w)))
+    };
     let keys = view::keys(&world, state.client);
     let effects = state.shown_effects();
     let (changes, touched) = (describe(effects), touched_ids(effects));
@@ -263,7 +278,7 @@ pub fn app() -> Html {
                     on_run={on_run}
                 />
                 <StreamsPanel {keys} samples={state.samples.clone()} shown_step={shown} streams={streams} selected={state.selected_stream.clone()}
-                    on_select={on_select_stream} changes={changes} touched={touched} />
+                    on_select={on_select_stream} changes={changes} touched={touched} {on_window} />
             </main>
         </div>
     }

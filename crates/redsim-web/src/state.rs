@@ -37,6 +37,8 @@ pub struct AppState {
     pub client: usize,
     /// The stream key the pictures show (the newest stream when unset or gone).
     pub selected_stream: Option<String>,
+    /// The first node drawn of the selected stream (`None`: the newest nodes).
+    pub node_window: Option<usize>,
     /// When stepping back: how many steps are shown. `None` follows the latest step.
     pub cursor: Option<usize>,
     /// A message for the user (a session that could not be opened, a link made).
@@ -53,6 +55,8 @@ pub enum AppAction {
     Run(String),
     SelectClient(usize),
     SelectStream(String),
+    /// Page the selected stream's nodes (`None` goes back to the newest).
+    NodeWindow(Option<usize>),
     /// Shows the state one step earlier (or later); typing there starts a new branch.
     StepBack,
     StepForward,
@@ -87,6 +91,7 @@ impl AppState {
             history: Vec::new(),
             client: 0,
             selected_stream: None,
+            node_window: None,
             cursor: None,
             notice: None,
             saved_lines: Vec::new(),
@@ -320,7 +325,11 @@ impl Reducible for AppState {
         match action {
             AppAction::Run(text) => text.lines().for_each(|line| next.run_line(line)),
             AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
-            AppAction::SelectStream(key) => next.selected_stream = Some(key),
+            AppAction::SelectStream(key) => {
+                next.selected_stream = Some(key);
+                next.node_window = None;
+            }
+            AppAction::NodeWindow(window) => next.node_window = window,
             AppAction::Advance(ms) => {
                 next.branch_here();
                 next.session.advance(ms);

@@ -68,6 +68,9 @@ pub struct StreamView {
     pub node_count: usize,
     /// Older nodes not drawn, and how many live entries they hold.
     pub hidden_nodes: usize,
+    /// Newer nodes not drawn (when paging back through a long stream), and their live entries.
+    pub newer_nodes: usize,
+    pub newer_entries: usize,
     pub hidden_entries: usize,
     pub nodes: Vec<NodeView>,
     pub groups: Vec<GroupView>,
@@ -221,15 +224,34 @@ pub fn streams_in(db: &redsim_engine::db::Db, now_ms: u64) -> Vec<StreamView> {
 }
 
 pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
+    stream_view_at(key, stream, now_ms, None)
+}
+
+/// The stream of `key` in `client`'s database, drawing the nodes from `window` (the index of the
+/// first node shown; `None` for the newest).
+pub fn stream_view_in(world: &World, client: usize, key: &str, window: Option<usize>) -> Option<StreamView> {
+    match world.server.dbs[selected_db(world, client)].get(key.as_bytes()) {
+        Some(Value::Stream(stream)) => Some(stream_view_at(key, stream, world.now_ms, window)),
+        _ => None,
+    }
+}
+
+/// A stream's picture with `NODES_SHOWN` nodes drawn from `window` (clamped; `None`: the newest), so
+/// a stream of any length draws as fast as a short one.
+pub fn stream_view_at(key: &str, stream: &Stream, now_ms: u64, window: Option<usize>) -> StreamView {
     let marks = |id: StreamId| -> Vec<String> {
         stream.groups.iter().filter(|(_, g)| g.last_delivered_id == id).map(|(n, _)| text(n)).collect()
     };
-    let shown_from = stream.nodes.len().saturating_sub(NODES_SHOWN);
+    let last_window = stream.nodes.len().saturating_sub(NODES_SHOWN);
+    let shown_from = window.unwrap_or(last_window).min(last_window);
+    let shown_to = (shown_from + NODES_SHOWN).min(stream.nodes.len());
     let hidden_entries = stream.nodes.values().take(shown_from).map(|n| n.live).sum();
+    let newer_entries = stream.nodes.values().skip(shown_to).map(|n| n.live).sum();
     let nodes = stream
         .nodes
         .iter()
         .skip(shown_from)
+        .take(NODES_SHOWN)
         .map(|(first, node)| NodeView {
             first_id: first.to_string(),
             live: node.live,
@@ -283,6 +305,8 @@ pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
         node_count: stream.nodes.len(),
         hidden_nodes: shown_from,
         hidden_entries,
+        newer_nodes: stream.nodes.len() - shown_to,
+        newer_entries,
         nodes,
         groups,
     }
@@ -400,6 +424,22 @@ mod tests {
         assert_eq!(ids(sorted_pel(&pel, PelOrder::IdleDescending)), ["2-0", "3-0", "1-0"]);
         assert_eq!(ids(sorted_pel(&pel, PelOrder::DeliveriesDescending)), ["2-0", "3-0", "1-0"]);
         assert_eq!(ids(sorted_pel(&pel, PelOrder::Id)), ["1-0", "2-0", "3-0"]);
+    }
+
+    #[test]
+    fn a_window_pages_back_through_a_long_stream() {
+        let mut state = AppState::default();
+        for i in 1..=2_000 {
+            state.session.command(0, redsim_engine::cli::split_args(format!("XADD s {i}-0 f v").as_bytes()).unwrap());
+        }
+        let w = state.session.world();
+        let s = stream_view_in(w, 0, "s", Some(0)).unwrap();
+        assert_eq!((s.hidden_nodes, s.newer_nodes, s.newer_entries), (0, 12, 1_200));
+        assert_eq!(s.nodes[0].first_id, "1-0");
+        let s = stream_view_in(w, 0, "s", Some(5)).unwrap();
+        assert_eq!((s.hidden_nodes, s.nodes.len(), s.newer_nodes), (5, NODES_SHOWN, 7));
+        let s = stream_view_in(w, 0, "s", Some(99)).unwrap();
+        assert_eq!((s.hidden_nodes, s.newer_nodes), (12, 0), "clamped to the newest window");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct StreamsPanelProps {
     pub on_select: Callback<String>,
     pub changes: Vec<String>,
     pub touched: Vec<String>,
+    /// Pages the shown stream's nodes (`None`: back to the newest).
+    #[prop_or_default]
+    pub on_window: Callback<Option<usize>>,
 }
 
 #[function_component(StreamsPanel)]
@@ -63,7 +66,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                 </div>
             }
             if let Some(stream) = shown {
-                <tape::StreamTape stream={stream.clone()} touched={props.touched.clone()} />
+                <tape::StreamTape stream={stream.clone()} touched={props.touched.clone()} on_window={props.on_window.clone()} />
                 <chart::Chart stream_key={stream.key.clone()} samples={props.samples.clone()} shown={props.shown_step} />
                 <groups::Groups stream={stream.clone()} touched={props.touched.clone()} />
             }

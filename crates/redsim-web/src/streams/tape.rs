@@ -9,11 +9,29 @@ use crate::view::{NodeView, StreamView};
 pub struct StreamTapeProps {
     pub stream: StreamView,
     pub touched: Vec<String>,
+    #[prop_or_default]
+    pub on_window: Callback<Option<usize>>,
 }
 
 #[function_component(StreamTape)]
 pub fn stream_tape(props: &StreamTapeProps) -> Html {
     let s = &props.stream;
+    let paged = s.node_count > crate::view::NODES_SHOWN;
+    let last_window = s.node_count.saturating_sub(crate::view::NODES_SHOWN);
+    let go = |to: Option<usize>| {
+        let on_window = props.on_window.clone();
+        Callback::from(move |_: MouseEvent| on_window.emit(to))
+    };
+    let on_slide = {
+        let on_window = props.on_window.clone();
+        Callback::from(move |e: InputEvent| {
+            let slider: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(first) = slider.value().parse::<usize>() {
+                on_window.emit(if first >= last_window { None } else { Some(first) });
+            }
+        })
+    };
+    let step = crate::view::NODES_SHOWN;
     html! {
         <article class="stream" data-stream={s.key.clone()} aria-label={format!("Stream {}", s.key)}>
             <header class="stream-head">
@@ -27,6 +45,17 @@ pub fn stream_tape(props: &StreamTapeProps) -> Html {
                     <div><dt>{ "nodes" }</dt><dd data-fact="nodes">{ s.node_count }</dd></div>
                 </dl>
             </header>
+            if paged {
+                <div class="node-pager" role="group" aria-label="Browse nodes">
+                    <button type="button" onclick={go(Some(0))} disabled={s.hidden_nodes == 0}>{ "⟨ Oldest" }</button>
+                    <button type="button" onclick={go(Some(s.hidden_nodes.saturating_sub(step)))} disabled={s.hidden_nodes == 0}>{ "◀ Older" }</button>
+                    <input type="range" aria-label="First node shown" min="0" max={last_window.to_string()}
+                        value={s.hidden_nodes.to_string()} oninput={on_slide} />
+                    <button type="button" onclick={go((s.hidden_nodes + step < last_window).then_some(s.hidden_nodes + step))} disabled={s.newer_nodes == 0}>{ "Newer ▶" }</button>
+                    <button type="button" onclick={go(None)} disabled={s.newer_nodes == 0}>{ "Newest ⟩" }</button>
+                    <output aria-label="Nodes shown">{ format!("nodes {}–{} of {}", s.hidden_nodes + 1, s.hidden_nodes + s.nodes.len(), s.node_count) }</output>
+                </div>
+            }
             <div class="tape" role="list" aria-label="Nodes">
                 if s.hidden_nodes > 0 {
                     <div class="node hidden-nodes" role="listitem">
@@ -34,6 +63,11 @@ pub fn stream_tape(props: &StreamTapeProps) -> Html {
                     </div>
                 }
                 { for s.nodes.iter().map(|n| node(n, &props.touched)) }
+                if s.newer_nodes > 0 {
+                    <div class="node hidden-nodes" role="listitem">
+                        { format!("{} newer node{} · {} entries", s.newer_nodes, if s.newer_nodes == 1 { "" } else { "s" }, s.newer_entries) }
+                    </div>
+                }
             </div>
         </article>
     }
