@@ -52,6 +52,9 @@ pub struct Interp<'h> {
     call_lines: Vec<u32>,
     /// The protocol `redis.setresp` chose for replies seen by the script.
     pub resp: u8,
+    /// Whether errors raised now get the running line as their position (false inside a library
+    /// function that another library function called).
+    from_lua: bool,
     /// Bytes charged so far (see `charge`).
     allocated: usize,
     /// Whether the library function running now was called from Lua code (`error` adds a
@@ -94,6 +97,7 @@ impl<'h> Interp<'h> {
             call_lines: Vec::new(),
             resp: 2,
             lua_caller: true,
+            from_lua: true,
             allocated: 0,
             registered: Vec::new(),
         };
@@ -103,11 +107,14 @@ impl<'h> Interp<'h> {
 
     /// A runtime error at the running line: `chunk:line: message`.
     pub fn error(&self, msg: impl AsRef<str>) -> LuaError {
-        LuaError {
-            value: Value::str(format!("{}:{}: {}", self.chunk, self.line, msg.as_ref())),
-            line: self.line,
-            fatal: false,
-        }
+        // luaL_error names the caller's line; a library function called by another (pcall) has
+        // no line to name.
+        let text = if self.from_lua {
+            format!("{}:{}: {}", self.chunk, self.line, msg.as_ref())
+        } else {
+            msg.as_ref().to_string()
+        };
+        LuaError { value: Value::str(text), line: self.line, fatal: false }
     }
 
     /// An error raised with a value of the script's own (`error(v)`), positioned at `level`.
@@ -160,7 +167,13 @@ impl<'h> Interp<'h> {
     /// Calls any value as a function, from a library function (a C caller, for `error`'s position).
     pub fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
         self.lua_caller = false;
-        self.call_value(f, args)
+        let was = self.from_lua;
+        if matches!(f, Value::Func(Func::Native(..))) {
+            self.from_lua = false;
+        }
+        let r = self.call_value(f, args);
+        self.from_lua = was;
+        r
     }
 
     fn call_value(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
@@ -190,11 +203,13 @@ impl<'h> Interp<'h> {
             slots[slot as usize] = cell(args.next().unwrap_or_default());
         }
         let mut frame = Frame { slots, varargs, upvals: c.clone() };
+        let was_from_lua = std::mem::replace(&mut self.from_lua, true);
         self.depth += 1;
         self.call_lines.push(self.line);
         let flow = self.exec_block(&mut frame, &p.body);
         self.line = self.call_lines.pop().unwrap_or(0);
         self.depth -= 1;
+        self.from_lua = was_from_lua;
         match flow? {
             Flow::Return(values) => Ok(values),
             _ => Ok(Vec::new()),

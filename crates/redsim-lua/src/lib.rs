@@ -5,7 +5,7 @@
 //! hundred kilobytes of wasm, and their errors are not worded as 5.1's; a script's replies and
 //! error texts are part of what Redsim must reproduce byte for byte. So this crate implements the
 //! part of Lua 5.1 that Redis scripts use: the whole grammar, closures, tables, the base, string
-//! (with patterns), table and math libraries, and the `redis` table, with lparser.c's and
+//! (with patterns), table and math libraries, `cjson`, and the `redis` table, with lparser.c's and
 //! ldebug.c's messages. Running is bounded: a step budget stands in for Redis's `SCRIPT KILL`, and
 //! strings, nesting and recursion have limits, so no script can hang or crash the page.
 //!
@@ -13,6 +13,7 @@
 //! a reply back.
 
 mod ast;
+mod cjson;
 mod interp;
 mod lex;
 mod parse;
@@ -237,7 +238,7 @@ pub fn lua_to_resp(v: &Value, resp: u8, depth: usize) -> Resp {
         Value::Bool(true) => Resp::Int(1),
         Value::Bool(false) | Value::Nil => Resp::Nil,
         Value::Num(n) => Resp::Int(if n.is_nan() { i64::MIN } else { *n as i64 }),
-        Value::Func(_) => Resp::Nil,
+        Value::Func(_) | Value::Null => Resp::Nil,
         Value::Table(t) => {
             let t = t.borrow();
             if let Value::Str(e) = t.get_str("err") {

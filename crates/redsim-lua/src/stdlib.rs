@@ -121,8 +121,10 @@ pub fn open(interp: &mut Interp<'_>) {
         let _ = r.set(Value::str("REDIS_VERSION"), Value::str(version));
         let _ = r.set(Value::str("REDIS_VERSION_NUM"), Value::Num(num as f64));
     }
+    let cjson = table_of(&[("encode", cjson_encode), ("decode", cjson_decode)]);
+    let _ = cjson.borrow_mut().set(Value::str("null"), Value::Null);
     let mut gm = g.borrow_mut();
-    for (name, lib) in [("string", &string), ("table", &table), ("math", &math), ("redis", &redis)] {
+    for (name, lib) in [("string", &string), ("table", &table), ("math", &math), ("redis", &redis), ("cjson", &cjson)] {
         lib.borrow_mut().readonly = true;
         let _ = gm.set(Value::str(name), Value::Table(lib.clone()));
     }
@@ -255,6 +257,7 @@ pub fn tostring(v: &Value) -> Vec<u8> {
         Value::Table(t) => format!("table: {:p}", Rc::as_ptr(t)).into_bytes(),
         Value::Func(Func::Lua(c)) => format!("function: {:p}", Rc::as_ptr(c)).into_bytes(),
         Value::Func(Func::Native(name, _)) => format!("function: builtin: {name}").into_bytes(),
+        Value::Null => b"userdata: (nil)".to_vec(),
     }
 }
 
@@ -1053,6 +1056,26 @@ fn math_randomseed(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     let seed = check_int(interp, &args, 0, "randomseed")?;
     interp.srand48(seed as i32);
     Ok(Vec::new())
+}
+
+// cjson.
+
+fn cjson_encode(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+    if args.len() != 1 {
+        return Err(interp.error("bad argument #1 to 'encode' (expected 1 argument)"));
+    }
+    let mut out = Vec::new();
+    crate::cjson::encode(interp, &args[0], &mut out, 0)?;
+    interp.check_size(out.len())?;
+    Ok(vec![Value::str(out)])
+}
+
+fn cjson_decode(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+    if args.len() != 1 {
+        return Err(interp.error("bad argument #1 to 'decode' (expected 1 argument)"));
+    }
+    let text = check_str(interp, &args, 0, "decode")?;
+    Ok(vec![crate::cjson::decode(interp, &text)?])
 }
 
 // The redis table.

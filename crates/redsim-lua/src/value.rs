@@ -20,6 +20,8 @@ pub enum Value {
     Str(Rc<[u8]>),
     Table(TableRef),
     Func(Func),
+    /// A light userdata holding NULL: `cjson.null`, the one userdata scripts meet.
+    Null,
 }
 
 #[derive(Clone)]
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Value {
             Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
             Value::Table(_) => write!(f, "table"),
             Value::Func(_) => write!(f, "function"),
+            Value::Null => write!(f, "userdata"),
         }
     }
 }
@@ -59,6 +62,7 @@ impl Value {
             Value::Str(_) => "string",
             Value::Table(_) => "table",
             Value::Func(_) => "function",
+            Value::Null => "userdata",
         }
     }
 
@@ -97,6 +101,7 @@ impl Value {
             (Value::Table(a), Value::Table(b)) => Rc::ptr_eq(a, b),
             (Value::Func(Func::Lua(a)), Value::Func(Func::Lua(b))) => Rc::ptr_eq(a, b),
             (Value::Func(Func::Native(a, _)), Value::Func(Func::Native(b, _))) => a == b,
+            (Value::Null, Value::Null) => true,
             _ => false,
         }
     }
@@ -136,6 +141,7 @@ fn key_of(v: &Value) -> Option<Key> {
         Value::Table(t) => Key::Ptr(Rc::as_ptr(t) as *const u8 as usize),
         Value::Func(Func::Lua(c)) => Key::Ptr(Rc::as_ptr(c) as *const u8 as usize),
         Value::Func(Func::Native(_, f)) => Key::Ptr(*f as usize),
+        Value::Null => Key::Ptr(0),
     })
 }
 
