@@ -54,7 +54,7 @@ const ATOMS: &[&str] = &[
     "redis.error_reply('e')", "redis.status_reply('ok')", "string.rep('ab', 3)", "math.huge", "tostring",
     "string.format('%d %s %5.2f', 3, 'x', 1.5)", "{}", "{1, 2, 3}", "{a = 1, [2] = 'b'}", "math.random(1, 10)",
     "string.gsub('aaa', 'a*', '%0-')", "select('#', 1, nil)", "type", "pairs", "unpack", "pcall", "error",
-    "cjson.encode(t)", "cjson.decode('[1,{\\"a\\":[null,2.5]}]')", "cjson.null", "cjson.decode",
+    "cjson.encode(t)", "cjson.decode('[1,{\"a\":[null,2.5]}]')", "cjson.null", "cjson.decode",
 ];
 const BINOPS: &[&str] = &["+", "-", "*", "/", "%", "^", "..", "==", "~=", "<", "<=", ">", ">=", "and", "or"];
 
