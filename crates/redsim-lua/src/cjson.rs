@@ -36,78 +36,103 @@ fn number(interp: &Interp<'_>, out: &mut Vec<u8>, n: f64) -> R<()> {
     Ok(())
 }
 
+/// What is left to write, innermost last: the encoder keeps its own stack, so a table nested a
+/// thousand deep (or one that contains itself) costs heap, not the page's stack.
+enum Work {
+    Value(Value, usize),
+    Key(Value),
+    Text(&'static [u8]),
+}
+
 pub fn encode(interp: &mut Interp<'_>, v: &Value, out: &mut Vec<u8>, depth: usize) -> R<()> {
-    interp.check_len(out.len())?;
-    match v {
-        Value::Nil | Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Num(n) => number(interp, out, *n)?,
-        Value::Str(s) => escape(out, s),
-        Value::Func(_) => return Err(interp.error("Cannot serialise function: type not supported")),
-        Value::Table(t) => {
-            if depth >= MAX_DEPTH {
-                return Err(interp.error(format!("Cannot serialise, excessive nesting ({})", depth + 1)));
+    let mut work = vec![Work::Value(v.clone(), depth)];
+    while let Some(w) = work.pop() {
+        interp.check_len(out.len())?;
+        interp.step()?;
+        let (v, depth) = match w {
+            Work::Text(t) => {
+                out.extend_from_slice(t);
+                continue;
             }
-            // Entries first, so no borrow of the table is held while encoding its values.
-            let mut entries = Vec::new();
-            {
-                let t = t.borrow();
-                let mut k = Value::Nil;
-                while let Some(Some((key, val))) = t.next(&k) {
-                    entries.push((key.clone(), val));
-                    k = key;
-                }
-            }
-            // lua-cjson's lua_array_length: positive integer keys only make an array, unless it
-            // is too sparse.
-            let mut max = 0f64;
-            let mut array = !entries.is_empty();
-            for (k, _) in &entries {
-                match k {
-                    Value::Num(n) if *n >= 1.0 && n.fract() == 0.0 => max = max.max(*n),
-                    _ => {
-                        array = false;
-                        break;
+            Work::Key(k) => {
+                match &k {
+                    Value::Str(s) => escape(out, s),
+                    Value::Num(n) => {
+                        out.push(b'"');
+                        number(interp, out, *n)?;
+                        out.push(b'"');
+                    }
+                    other => {
+                        return Err(interp.error(format!(
+                            "Cannot serialise {}: table key must be a number or string",
+                            other.type_name()
+                        )))
                     }
                 }
+                out.push(b':');
+                continue;
             }
-            if array && max > (entries.len() * 2) as f64 && max > 10.0 {
-                return Err(interp.error("Cannot serialise table: excessively sparse array"));
+            Work::Value(v, depth) => (v, depth),
+        };
+        match &v {
+            Value::Nil | Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Num(n) => number(interp, out, *n)?,
+            Value::Str(s) => {
+                interp.charge_steps((s.len() / 64) as u64)?;
+                escape(out, s)
             }
-            if array {
-                out.push(b'[');
-                for i in 1..=(max as usize) {
-                    if i > 1 {
-                        out.push(b',');
-                    }
-                    let item = t.borrow().get(&Value::Num(i as f64));
-                    encode(interp, &item, out, depth + 1)?;
+            Value::Func(_) => return Err(interp.error("Cannot serialise function: type not supported")),
+            Value::Table(t) => {
+                if depth >= MAX_DEPTH {
+                    return Err(interp.error(format!("Cannot serialise, excessive nesting ({})", depth + 1)));
                 }
-                out.push(b']');
-            } else {
-                out.push(b'{');
-                for (i, (k, val)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
+                let mut entries = Vec::new();
+                {
+                    let t = t.borrow();
+                    let mut k = Value::Nil;
+                    while let Some(Some((key, val))) = t.next(&k) {
+                        entries.push((key.clone(), val));
+                        k = key;
                     }
+                }
+                // lua-cjson's lua_array_length: positive integer keys only make an array, unless
+                // it is too sparse.
+                let mut max = 0f64;
+                let mut array = !entries.is_empty();
+                for (k, _) in &entries {
                     match k {
-                        Value::Str(s) => escape(out, s),
-                        Value::Num(n) => {
-                            out.push(b'"');
-                            number(interp, out, *n)?;
-                            out.push(b'"');
-                        }
-                        other => {
-                            return Err(interp.error(format!(
-                                "Cannot serialise {}: table key must be a number or string",
-                                other.type_name()
-                            )))
+                        Value::Num(n) if *n >= 1.0 && n.fract() == 0.0 => max = max.max(*n),
+                        _ => {
+                            array = false;
+                            break;
                         }
                     }
-                    out.push(b':');
-                    encode(interp, val, out, depth + 1)?;
                 }
-                out.push(b'}');
+                if array && max > (entries.len() * 2) as f64 && max > 10.0 {
+                    return Err(interp.error("Cannot serialise table: excessively sparse array"));
+                }
+                if array {
+                    out.push(b'[');
+                    work.push(Work::Text(b"]"));
+                    let t = t.borrow();
+                    for i in (1..=(max as usize)).rev() {
+                        work.push(Work::Value(t.get(&Value::Num(i as f64)), depth + 1));
+                        if i > 1 {
+                            work.push(Work::Text(b","));
+                        }
+                    }
+                } else {
+                    out.push(b'{');
+                    work.push(Work::Text(b"}"));
+                    for (i, (k, val)) in entries.into_iter().enumerate().rev() {
+                        work.push(Work::Value(val, depth + 1));
+                        work.push(Work::Key(k));
+                        if i > 0 {
+                            work.push(Work::Text(b","));
+                        }
+                    }
+                }
             }
         }
     }
@@ -271,63 +296,111 @@ fn parse_error(interp: &Interp<'_>, expected: &str, (tok, at): &(Tok, usize)) ->
     interp.error(format!("Expected {expected} but found {} at character {}", tok_name(tok), at + 1))
 }
 
-fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, tok: (Tok, usize), depth: usize) -> R<Value> {
-    match tok.0 {
-        Tok::Str(s) => Ok(Value::str(s)),
-        Tok::Num(n) => Ok(Value::Num(n)),
-        Tok::Bool(b) => Ok(Value::Bool(b)),
-        Tok::Null => Ok(Value::Null),
-        Tok::ObjBegin | Tok::ArrBegin => {
-            if depth >= MAX_DEPTH {
-                return Err(interp.error(format!(
-                    "Found too many nested data structures ({}) at character {}",
-                    depth + 1,
-                    tok.1 + 1
-                )));
-            }
-            let t = Value::new_table();
-            let array = tok.0 == Tok::ArrBegin;
-            let mut next = d.next();
-            let close = if array { Tok::ArrEnd } else { Tok::ObjEnd };
-            if next.0 == close {
-                return Ok(t);
-            }
-            let mut i = 1;
-            loop {
-                if array {
-                    let item = value(interp, d, next, depth + 1)?;
-                    interp.set_index(&t, Value::Num(i as f64), item, None)?;
-                    i += 1;
-                } else {
-                    let Tok::Str(key) = next.0.clone() else {
-                        return Err(parse_error(interp, "object key string", &next));
-                    };
-                    let colon = d.next();
-                    if colon.0 != Tok::Colon {
-                        return Err(parse_error(interp, "colon", &colon));
-                    }
-                    let v = d.next();
-                    let item = value(interp, d, v, depth + 1)?;
-                    interp.set_index(&t, Value::str(key), item, None)?;
-                }
-                let sep = d.next();
-                if sep.0 == close {
-                    return Ok(t);
-                }
-                if sep.0 != Tok::Comma {
-                    return Err(parse_error(interp, if array { "comma or array end" } else { "comma or object end" }, &sep));
-                }
-                next = d.next();
-            }
+/// An array or object being filled: the table, whether it is an array, its next index, and the
+/// key waiting for its value.
+struct Open {
+    table: Value,
+    array: bool,
+    next: usize,
+    key: Option<Vec<u8>>,
+}
+
+/// Reads one JSON value with its own stack of open containers (no recursion).
+fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R<Value> {
+    let mut open: Vec<Open> = Vec::new();
+    let mut tok = first;
+    loop {
+        interp.step()?;
+        if let Tok::Str(s) = &tok.0 {
+            interp.charge_steps((s.len() / 64) as u64)?;
         }
-        _ => Err(parse_error(interp, "value", &tok)),
+        // `tok` must start a value here.
+        let done = match tok.0 {
+            Tok::Str(s) => Value::str(s),
+            Tok::Num(n) => Value::Num(n),
+            Tok::Bool(b) => Value::Bool(b),
+            Tok::Null => Value::Null,
+            Tok::ObjBegin | Tok::ArrBegin => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(interp.error(format!(
+                        "Found too many nested data structures ({}) at character {}",
+                        open.len() + 1,
+                        tok.1 + 1
+                    )));
+                }
+                let array = tok.0 == Tok::ArrBegin;
+                let close = if array { Tok::ArrEnd } else { Tok::ObjEnd };
+                let next = d.next();
+                if next.0 == close {
+                    Value::new_table()
+                } else {
+                    open.push(Open { table: Value::new_table(), array, next: 1, key: None });
+                    if !array {
+                        let Tok::Str(key) = next.0.clone() else {
+                            return Err(parse_error(interp, "object key string", &next));
+                        };
+                        let colon = d.next();
+                        if colon.0 != Tok::Colon {
+                            return Err(parse_error(interp, "colon", &colon));
+                        }
+                        open.last_mut().expect("just pushed").key = Some(key);
+                        tok = d.next();
+                    } else {
+                        tok = next;
+                    }
+                    continue;
+                }
+            }
+            _ => return Err(parse_error(interp, "value", &tok)),
+        };
+        // A value is complete: put it in its container, then close containers as they end.
+        let mut value = done;
+        loop {
+            let Some(top) = open.last_mut() else { return Ok(value) };
+            if top.array {
+                let at = Value::Num(top.next as f64);
+                top.next += 1;
+                let table = top.table.clone();
+                interp.set_index(&table, at, value, None)?;
+            } else {
+                let key = top.key.take().expect("a key before its value");
+                let table = top.table.clone();
+                interp.set_index(&table, Value::str(key), value, None)?;
+            }
+            let top = open.last().expect("still open");
+            let close = if top.array { Tok::ArrEnd } else { Tok::ObjEnd };
+            let sep = d.next();
+            if sep.0 == close {
+                value = open.pop().expect("still open").table;
+                continue;
+            }
+            if sep.0 != Tok::Comma {
+                let expected = if top.array { "comma or array end" } else { "comma or object end" };
+                return Err(parse_error(interp, expected, &sep));
+            }
+            if top.array {
+                tok = d.next();
+            } else {
+                let next = d.next();
+                let Tok::Str(key) = next.0.clone() else {
+                    return Err(parse_error(interp, "object key string", &next));
+                };
+                let colon = d.next();
+                if colon.0 != Tok::Colon {
+                    return Err(parse_error(interp, "colon", &colon));
+                }
+                open.last_mut().expect("still open").key = Some(key);
+                tok = d.next();
+            }
+            break;
+        }
     }
 }
 
 pub fn decode(interp: &mut Interp<'_>, src: &[u8]) -> R<Value> {
     let mut d = Decoder { src, pos: 0 };
     let first = d.next();
-    let v = value(interp, &mut d, first, 0)?;
+    let v = value(interp, &mut d, first)?;
     let end = d.next();
     if end.0 != Tok::End {
         return Err(parse_error(interp, "the end", &end));

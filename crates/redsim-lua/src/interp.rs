@@ -629,7 +629,15 @@ impl<'h> Interp<'h> {
     /// fails like an allocation would instead of taking the page's memory.
     pub fn check_size(&mut self, len: usize) -> R<()> {
         self.check_len(len)?;
+        // Building a long string is work too: it counts against the step budget.
+        self.charge_steps((len / 64) as u64)?;
         self.charge(len)
+    }
+
+    /// Counts `n` units of work a library function does on large data against the budget.
+    pub fn charge_steps(&mut self, n: u64) -> R<()> {
+        self.steps = self.steps.saturating_add(n);
+        self.step()
     }
 
     /// Only the length limit, for a string still being built (charged once when done).

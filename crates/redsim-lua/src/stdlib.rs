@@ -408,11 +408,13 @@ fn str_sub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
 
 fn str_upper(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     let s = check_str(interp, &args, 0, "upper")?;
+    interp.check_size(s.len())?;
     Ok(vec![Value::str(s.to_ascii_uppercase())])
 }
 
 fn str_lower(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     let s = check_str(interp, &args, 0, "lower")?;
+    interp.check_size(s.len())?;
     Ok(vec![Value::str(s.to_ascii_lowercase())])
 }
 
@@ -428,6 +430,7 @@ fn str_rep(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
 
 fn str_reverse(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     let s = check_str(interp, &args, 0, "reverse")?;
+    interp.check_size(s.len())?;
     Ok(vec![Value::str(s.iter().rev().copied().collect::<Vec<u8>>())])
 }
 
@@ -633,6 +636,7 @@ fn str_format(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         argi += 1;
         out.extend_from_slice(pad(body, &flags, width).as_bytes());
     }
+    interp.check_size(out.len())?;
     Ok(vec![Value::str(out)])
 }
 
@@ -749,6 +753,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     let mut pos = 0;
     let mut n = 0i64;
     while n < max {
+        interp.step()?;
         m.reset();
         let found = m.do_match(pos, 0).map_err(|msg| interp.error(msg))?;
         if let Some(e) = found {
