@@ -245,6 +245,10 @@ fn keyspace_command(rng: &mut Rng) -> (String, bool) {
         0 => format!("SET {key} {}", rng.pick(&["v", "10", "-3", "abc", "3.5"])),
         1 => format!("GET {key}"),
         2 => format!("{} {key}", rng.pick(&["INCR", "DECR"])),
+        3 if rng.below(2) == 0 => format!(
+            "INCRBYFLOAT {key} {}",
+            rng.pick(&["0.1", "-5.6", "1e3", "1.1e-3", "3.14159265358979", "1e308", "-0.0", "2.5e-7", "7"])
+        ),
         3 => format!("INCRBY {key} {n}"),
         4 => format!("APPEND {key} x{small}"),
         5 => format!("GETRANGE {key} {n} {}", rng.below(8) as i64 - 2),

@@ -18,8 +18,10 @@ pub struct Db {
     keys: BTreeMap<Vec<u8>, Slot>,
     /// Absolute expiry time in virtual milliseconds, for keys that have one.
     expires: BTreeMap<Vec<u8>, u64>,
-    /// Strings changed in place (`APPEND`, `SETRANGE`): Redis keeps them `raw` whatever their size.
-    raw: std::collections::BTreeSet<Vec<u8>>,
+    /// Strings whose encoding is not the one their text implies: `raw` for strings changed in
+    /// place (`APPEND`, `SETRANGE`), whatever their size; `embstr` for `INCRBYFLOAT` results,
+    /// which Redis never turns into integers.
+    raw: BTreeMap<Vec<u8>, &'static str>,
 }
 
 impl Db {
@@ -108,11 +110,24 @@ impl Db {
 
     /// Marks the string at `key` as modified in place.
     pub fn mark_raw(&mut self, key: &[u8]) {
-        self.raw.insert(key.to_vec());
+        self.raw.insert(key.to_vec(), "raw");
     }
 
-    pub fn is_raw(&self, key: &[u8]) -> bool {
-        self.raw.contains(key)
+    /// Sets (or with `None`, clears) the encoding the string at `key` keeps whatever its text.
+    pub fn force_encoding(&mut self, key: &[u8], encoding: Option<&'static str>) {
+        match encoding {
+            Some(e) => {
+                self.raw.insert(key.to_vec(), e);
+            }
+            None => {
+                self.raw.remove(key);
+            }
+        }
+    }
+
+    /// The encoding the string at `key` keeps, when it is not the one its text implies.
+    pub fn forced_encoding(&self, key: &[u8]) -> Option<&'static str> {
+        self.raw.get(key).copied()
     }
 
     pub fn clear(&mut self) {

@@ -17,6 +17,7 @@ pub mod db;
 pub mod effect;
 pub mod error;
 pub mod glob;
+pub mod ld;
 mod notify;
 pub mod reply;
 pub mod server;

@@ -2,7 +2,7 @@
 
 use super::drop_if_empty;
 use super::keys::parse_scan_options;
-use super::string::{format_long_double, parse_long_double};
+use super::string::parse_ld;
 use crate::args::{parse_i64, Args};
 use crate::command::command;
 use crate::error::{Error, Result};
@@ -283,20 +283,20 @@ command!(
 
 fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
-    let by = parse_long_double(args.next()?).ok_or(Error::NotFloat)?;
+    let by = parse_ld(args.next()?).ok_or(Error::NotFloat)?;
     if !by.is_finite() {
         return Err(Error::other("ERR value is NaN or Infinity"));
     }
     let hash = hash_or_create(ctx, key)?;
     let current = match hash.get(field) {
-        None => 0.0,
-        Some(v) => parse_long_double(v).ok_or_else(|| Error::other("ERR hash value is not a float"))?,
+        None => crate::ld::LongDouble::ZERO,
+        Some(v) => parse_ld(v).ok_or_else(|| Error::other("ERR hash value is not a float"))?,
     };
-    let new = current + by;
+    let new = current.add(by);
     if !new.is_finite() {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
-    let text = format_long_double(new).into_bytes();
+    let text = new.human().into_bytes();
     hash.insert(field, text.clone());
     ctx.modified(key);
     ctx.propagate_as = Some(vec![b"HSET".to_vec(), key.to_vec(), field.to_vec(), text.clone()]);

@@ -322,7 +322,7 @@ fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
         return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
     }
     let expire = ctx.db().expire_at(from);
-    let raw = ctx.db().is_raw(from);
+    let raw = ctx.db().forced_encoding(from);
     if ctx.lookup(to).is_some() {
         if nx {
             return Ok(Reply::Integer(0));
@@ -331,8 +331,8 @@ fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
     }
     ctx.delete(from);
     ctx.store(to, value, false);
-    if raw {
-        ctx.db().mark_raw(to);
+    if raw.is_some() {
+        ctx.db().force_encoding(to, raw);
     }
     if let Some(at) = expire {
         ctx.set_expiry(to, Some(at));
@@ -380,7 +380,7 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let Some(value) = ctx.lookup(from).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
     let expire = ctx.db().expire_at(from);
-    let raw = ctx.db().is_raw(from);
+    let raw = ctx.db().forced_encoding(from);
     let exists = in_db(ctx, dst_db, |ctx| ctx.lookup(to).is_some());
     if exists && !replace {
         return Ok(Reply::Integer(0));
@@ -390,8 +390,8 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             ctx.delete(to);
         }
         ctx.store(to, value, false);
-        if raw {
-            ctx.db().mark_raw(to);
+        if raw.is_some() {
+            ctx.db().force_encoding(to, raw);
         }
         if let Some(at) = expire {
             ctx.set_expiry(to, Some(at));
@@ -430,14 +430,14 @@ fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let Some(value) = ctx.lookup(key).map(|v| v.clone()) else { return Ok(Reply::Integer(0)) };
     let expire = ctx.db().expire_at(key);
-    let raw = ctx.db().is_raw(key);
+    let raw = ctx.db().forced_encoding(key);
     if in_db(ctx, dst, |ctx| ctx.lookup(key).is_some()) {
         return Ok(Reply::Integer(0));
     }
     in_db(ctx, dst, |ctx| {
         ctx.store(key, value, false);
-        if raw {
-            ctx.db().mark_raw(key);
+        if raw.is_some() {
+            ctx.db().force_encoding(key, raw);
         }
         if let Some(at) = expire {
             ctx.set_expiry(key, Some(at));
@@ -680,9 +680,9 @@ fn object_value<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
 fn object_encoding(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let packed = ctx.version().at_least(7, 2);
-    let raw = ctx.db().is_raw(key);
+    let raw = ctx.db().forced_encoding(key);
     Ok(object_value(ctx, key).map_or(Reply::Nil, |v| match v {
-        Value::String(_) if raw => Reply::bulk("raw"),
+        Value::String(_) if raw.is_some() => Reply::bulk(raw.unwrap_or("raw")),
         v => Reply::bulk(v.encoding(packed)),
     }))
 }

@@ -1,5 +1,6 @@
 //! String commands.
 
+use crate::ld::LongDouble;
 use crate::args::{parse_i64, Args};
 use crate::command::{command, CommandSpec, Flag};
 use crate::effect::Effect;
@@ -533,15 +534,15 @@ command!(
 fn incrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let current = match string_at(ctx, key)? {
-        None => 0.0,
-        Some(s) => parse_long_double(s).ok_or(Error::NotFloat)?,
+        None => LongDouble::ZERO,
+        Some(s) => parse_ld(s).ok_or(Error::NotFloat)?,
     };
-    let by = parse_long_double(args.next()?).ok_or(Error::NotFloat)?;
-    let new = current + by;
+    let by = parse_ld(args.next()?).ok_or(Error::NotFloat)?;
+    let new = current.add(by);
     if !new.is_finite() {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
-    let text = format_long_double(new).into_bytes();
+    let text = new.human().into_bytes();
     match string_at(ctx, key)? {
         Some(s) => {
             *s = text.clone();
@@ -549,6 +550,8 @@ fn incrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         None => ctx.store(key, Value::String(text.clone()), false),
     }
+    // A new string object, never an integer (`createStringObjectFromLongDouble`).
+    ctx.db().force_encoding(key, Some(if text.len() <= 44 { "embstr" } else { "raw" }));
     // Replicas get the result, so float rounding cannot make them drift.
     ctx.propagate_as = Some(vec![b"SET".to_vec(), key.to_vec(), text.clone(), b"KEEPTTL".to_vec()]);
     Ok(Reply::Bulk(text))
@@ -578,28 +581,14 @@ pub(crate) fn parse_long_double(bytes: &[u8]) -> Option<f64> {
     (!value.is_nan()).then_some(value)
 }
 
-/// Redis's `ld2string(..., LD_STR_HUMAN)`: fixed notation, no exponent, trailing zeros
-/// removed. Redis computes in `long double`; printing the `f64` result with at most 15
-/// significant digits gives the same text for the usual inputs (0.1 + 0.2 prints `0.3`).
-pub(crate) fn format_long_double(value: f64) -> String {
-    if value == 0.0 {
-        return "0".into();
+/// Redis's `string2ld` in `long double` (80-bit, as on x86-64): what `strtold` accepts (decimal,
+/// hexadecimal, `inf`), without leading spaces, trailing bytes, NaN, or a result out of range.
+pub(crate) fn parse_ld(bytes: &[u8]) -> Option<crate::ld::LongDouble> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.len() >= 5120 || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
     }
-    let shortest = format!("{value}");
-    let significant = shortest.trim_start_matches('-').trim_start_matches(['0', '.']).replace('.', "");
-    let significant = significant.trim_end_matches('0').len();
-    if significant <= 15 {
-        return shortest;
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (14 - magnitude).max(0) as usize;
-    let fixed = format!("{value:.decimals$}");
-    let fixed = if fixed.contains('.') { fixed.trim_end_matches('0').trim_end_matches('.').to_string() } else { fixed };
-    if fixed == "-0" {
-        "0".into()
-    } else {
-        fixed
-    }
+    crate::ld::LongDouble::parse(text)
 }
 
 command!(

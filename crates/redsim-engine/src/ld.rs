@@ -1,0 +1,547 @@
+//! x87 `long double` (80-bit extended precision, a 64-bit mantissa), which Redis uses for
+//! `INCRBYFLOAT` and `HINCRBYFLOAT`: parsing as `strtold` does (correctly rounded), adding with
+//! one rounding, and printing as `ld2string(..., LD_STR_HUMAN)` does (`%.17Lf`, trailing zeros
+//! dropped). A small exact big-integer type does the decimal conversions.
+
+use std::cmp::Ordering;
+
+/// Little-endian 32-bit limbs, no trailing zero limbs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Big(Vec<u32>);
+
+impl Big {
+    fn from_u64(v: u64) -> Big {
+        let mut b = Big(vec![v as u32, (v >> 32) as u32]);
+        b.trim();
+        b
+    }
+
+    fn trim(&mut self) {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn bits(&self) -> usize {
+        match self.0.last() {
+            None => 0,
+            Some(&top) => (self.0.len() - 1) * 32 + (32 - top.leading_zeros() as usize),
+        }
+    }
+
+    fn bit(&self, i: usize) -> bool {
+        self.0.get(i / 32).is_some_and(|l| l >> (i % 32) & 1 == 1)
+    }
+
+    fn any_below(&self, n: usize) -> bool {
+        let (full, rest) = (n / 32, n % 32);
+        self.0.iter().take(full).any(|&l| l != 0) || (rest > 0 && self.0.get(full).is_some_and(|l| l & ((1 << rest) - 1) != 0))
+    }
+
+    fn mul_small(&mut self, m: u32) {
+        let mut carry = 0u64;
+        for l in &mut self.0 {
+            let v = *l as u64 * m as u64 + carry;
+            *l = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    fn add_small(&mut self, a: u32) {
+        let mut carry = a as u64;
+        for l in &mut self.0 {
+            if carry == 0 {
+                break;
+            }
+            let v = *l as u64 + carry;
+            *l = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    fn mul_pow10(&mut self, mut k: u32) {
+        while k >= 9 {
+            self.mul_small(1_000_000_000);
+            k -= 9;
+        }
+        self.mul_small(10u32.pow(k));
+    }
+
+    fn shl(&self, n: usize) -> Big {
+        if self.is_zero() {
+            return self.clone();
+        }
+        let (limbs, bits) = (n / 32, n % 32);
+        let mut out = vec![0u32; limbs];
+        let mut carry = 0u32;
+        for &l in &self.0 {
+            if bits == 0 {
+                out.push(l);
+            } else {
+                out.push((l << bits) | carry);
+                carry = l >> (32 - bits);
+            }
+        }
+        if carry > 0 {
+            out.push(carry);
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+
+    fn shr(&self, n: usize) -> Big {
+        let (limbs, bits) = (n / 32, n % 32);
+        if limbs >= self.0.len() {
+            return Big(Vec::new());
+        }
+        let src = &self.0[limbs..];
+        let mut out = Vec::with_capacity(src.len());
+        for i in 0..src.len() {
+            let lo = src[i] >> bits;
+            let hi = if bits > 0 { src.get(i + 1).map_or(0, |&h| h << (32 - bits)) } else { 0 };
+            out.push(lo | hi);
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+
+    /// The low `n` bits.
+    fn low(&self, n: usize) -> Big {
+        let (full, rest) = (n / 32, n % 32);
+        let mut out: Vec<u32> = self.0.iter().take(full).copied().collect();
+        if rest > 0 {
+            if let Some(&l) = self.0.get(full) {
+                out.push(l & ((1u32 << rest) - 1));
+            }
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+
+    /// Bits `from..from+64` as a u64.
+    fn bits_at(&self, from: usize) -> u64 {
+        let mut v = 0u64;
+        for i in 0..64 {
+            if self.bit(from + i) {
+                v |= 1 << i;
+            }
+        }
+        v
+    }
+
+    fn cmp_big(&self, o: &Big) -> Ordering {
+        self.0.len().cmp(&o.0.len()).then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
+    }
+
+    fn add(&self, o: &Big) -> Big {
+        let mut out = Vec::with_capacity(self.0.len().max(o.0.len()) + 1);
+        let mut carry = 0u64;
+        for i in 0..self.0.len().max(o.0.len()) {
+            let v = *self.0.get(i).unwrap_or(&0) as u64 + *o.0.get(i).unwrap_or(&0) as u64 + carry;
+            out.push(v as u32);
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            out.push(carry as u32);
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+
+    /// `self - o`, for `self >= o`.
+    fn sub(&self, o: &Big) -> Big {
+        let mut out = Vec::with_capacity(self.0.len());
+        let mut borrow = 0i64;
+        for i in 0..self.0.len() {
+            let mut v = self.0[i] as i64 - *o.0.get(i).unwrap_or(&0) as i64 - borrow;
+            borrow = 0;
+            if v < 0 {
+                v += 1 << 32;
+                borrow = 1;
+            }
+            out.push(v as u32);
+        }
+        let mut b = Big(out);
+        b.trim();
+        b
+    }
+
+    /// Divides in place by a small number; returns the remainder.
+    fn div_small(&mut self, d: u32) -> u32 {
+        let mut rem = 0u64;
+        for l in self.0.iter_mut().rev() {
+            let v = (rem << 32) | *l as u64;
+            *l = (v / d as u64) as u32;
+            rem = v % d as u64;
+        }
+        self.trim();
+        rem as u32
+    }
+
+    fn to_decimal(&self) -> String {
+        if self.is_zero() {
+            return "0".into();
+        }
+        let mut n = self.clone();
+        let mut chunks = Vec::new();
+        while !n.is_zero() {
+            chunks.push(n.div_small(1_000_000_000));
+        }
+        let mut s = chunks.pop().expect("non-zero").to_string();
+        for c in chunks.iter().rev() {
+            s.push_str(&format!("{c:09}"));
+        }
+        s
+    }
+}
+
+/// A finite x87 extended value: `mant × 2^(exp - 63)`, `mant` normalized (top bit set) unless
+/// the value is zero.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LongDouble {
+    Finite { neg: bool, exp: i32, mant: u64 },
+    Inf { neg: bool },
+}
+
+const MAX_EXP: i32 = 16383;
+const MIN_EXP: i32 = -16445;
+
+impl LongDouble {
+    pub const ZERO: LongDouble = LongDouble::Finite { neg: false, exp: 0, mant: 0 };
+
+    pub fn is_finite(self) -> bool {
+        matches!(self, LongDouble::Finite { .. })
+    }
+
+    /// Rounds `m × 2^e2` (with `sticky` set when nonzero bits were already dropped below it) to
+    /// 64 bits, nearest, ties to even.
+    fn round(neg: bool, m: &Big, e2: i64, sticky: bool) -> LongDouble {
+        let l = m.bits();
+        if l == 0 {
+            return LongDouble::Finite { neg, exp: 0, mant: 0 };
+        }
+        let mut exp = e2 + l as i64 - 1;
+        let mant = if l <= 64 {
+            m.bits_at(0) << (64 - l)
+        } else {
+            let drop = l - 64;
+            let top = m.bits_at(drop);
+            let guard = m.bit(drop - 1);
+            let rest = sticky || m.any_below(drop - 1);
+            let (mut mant, mut carried) = (top, false);
+            if guard && (rest || top & 1 == 1) {
+                let (v, overflow) = top.overflowing_add(1);
+                mant = v;
+                carried = overflow;
+            }
+            if carried {
+                mant = 1 << 63;
+                exp += 1;
+            }
+            mant
+        };
+        if exp > MAX_EXP as i64 {
+            return LongDouble::Inf { neg };
+        }
+        if exp < MIN_EXP as i64 {
+            return LongDouble::Finite { neg, exp: 0, mant: 0 };
+        }
+        LongDouble::Finite { neg, exp: exp as i32, mant }
+    }
+
+    /// `strtold` for what Redis's `string2ld` lets through: decimal notation, `inf`/`infinity`.
+    /// `None` on overflow, on a non-zero number that rounds to zero, and on malformed text.
+    pub fn parse(text: &str) -> Option<LongDouble> {
+        let (neg, body) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let lower = body.to_ascii_lowercase();
+        if lower == "inf" || lower == "infinity" {
+            return Some(LongDouble::Inf { neg });
+        }
+        if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            return LongDouble::parse_hex(neg, hex);
+        }
+        let b = body.as_bytes();
+        let mut digits = Big(Vec::new());
+        let mut exp10: i64 = 0;
+        let (mut i, mut seen) = (0, false);
+        let mut nonzero = false;
+        while i < b.len() && b[i].is_ascii_digit() {
+            digits.mul_small(10);
+            digits.add_small((b[i] - b'0') as u32);
+            nonzero |= b[i] != b'0';
+            seen = true;
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_digit() {
+                digits.mul_small(10);
+                digits.add_small((b[i] - b'0') as u32);
+                nonzero |= b[i] != b'0';
+                exp10 -= 1;
+                seen = true;
+                i += 1;
+            }
+        }
+        if !seen {
+            return None;
+        }
+        if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+            let mut j = i + 1;
+            let mut eneg = false;
+            if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+                eneg = b[j] == b'-';
+                j += 1;
+            }
+            let start = j;
+            let mut e: i64 = 0;
+            while j < b.len() && b[j].is_ascii_digit() {
+                e = (e * 10 + (b[j] - b'0') as i64).min(1_000_000);
+                j += 1;
+            }
+            if j > start {
+                exp10 += if eneg { -e } else { e };
+                i = j;
+            }
+        }
+        if i != b.len() {
+            return None;
+        }
+        if !nonzero {
+            return Some(LongDouble::Finite { neg, exp: 0, mant: 0 });
+        }
+        // Far out of range either way: no need to build the number.
+        let magnitude = digits.bits() as i64 + (exp10 as f64 * std::f64::consts::LOG2_10) as i64;
+        if magnitude > MAX_EXP as i64 + 4 {
+            return None;
+        }
+        if magnitude < MIN_EXP as i64 - 4 {
+            return None;
+        }
+        let value = if exp10 >= 0 {
+            let mut n = digits;
+            n.mul_pow10(exp10 as u32);
+            LongDouble::round(neg, &n, 0, false)
+        } else {
+            let mut den = Big::from_u64(1);
+            den.mul_pow10((-exp10) as u32);
+            let shift = (66 + den.bits()).saturating_sub(digits.bits());
+            let num = digits.shl(shift);
+            // Bitwise long division: the quotient and whether anything remains.
+            let mut q = Big(Vec::new());
+            let mut rem = Big(Vec::new());
+            for bit in (0..num.bits()).rev() {
+                rem = rem.shl(1);
+                if num.bit(bit) {
+                    rem.add_small(1);
+                }
+                q = q.shl(1);
+                if rem.cmp_big(&den) != Ordering::Less {
+                    rem = rem.sub(&den);
+                    q.add_small(1);
+                }
+            }
+            LongDouble::round(neg, &q, -(shift as i64), !rem.is_zero())
+        };
+        match value {
+            LongDouble::Inf { .. } => None,
+            LongDouble::Finite { mant: 0, .. } => None,
+            v => Some(v),
+        }
+    }
+
+    /// A hexadecimal float as `strtold` reads it (`0x1.8p3`): hex digits, an optional point, an
+    /// optional binary exponent.
+    fn parse_hex(neg: bool, text: &str) -> Option<LongDouble> {
+        let b = text.as_bytes();
+        let mut m = Big(Vec::new());
+        let (mut i, mut seen, mut exp2) = (0, false, 0i64);
+        while i < b.len() && b[i].is_ascii_hexdigit() {
+            m = m.shl(4);
+            m.add_small((b[i] as char).to_digit(16).expect("hex digit"));
+            seen = true;
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_hexdigit() {
+                m = m.shl(4);
+                m.add_small((b[i] as char).to_digit(16).expect("hex digit"));
+                exp2 -= 4;
+                seen = true;
+                i += 1;
+            }
+        }
+        if !seen {
+            return None;
+        }
+        if i < b.len() && (b[i] == b'p' || b[i] == b'P') {
+            let mut j = i + 1;
+            let mut eneg = false;
+            if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+                eneg = b[j] == b'-';
+                j += 1;
+            }
+            let start = j;
+            let mut e: i64 = 0;
+            while j < b.len() && b[j].is_ascii_digit() {
+                e = (e * 10 + (b[j] - b'0') as i64).min(1_000_000);
+                j += 1;
+            }
+            if j > start {
+                exp2 += if eneg { -e } else { e };
+                i = j;
+            }
+        }
+        if i != b.len() {
+            return None;
+        }
+        if m.is_zero() {
+            return Some(LongDouble::Finite { neg, exp: 0, mant: 0 });
+        }
+        match LongDouble::round(neg, &m, exp2, false) {
+            LongDouble::Inf { .. } | LongDouble::Finite { mant: 0, .. } => None,
+            v => Some(v),
+        }
+    }
+
+    pub fn add(self, other: LongDouble) -> LongDouble {
+        let (a, b) = match (self, other) {
+            (LongDouble::Inf { neg: x }, LongDouble::Inf { neg: y }) if x != y => {
+                return LongDouble::Inf { neg: false }; // NaN in C; callers reject both
+            }
+            (LongDouble::Inf { .. }, _) => return self,
+            (_, LongDouble::Inf { .. }) => return other,
+            (a, b) => (a, b),
+        };
+        let (LongDouble::Finite { neg: an, exp: ae, mant: am }, LongDouble::Finite { neg: bn, exp: be, mant: bm }) = (a, b)
+        else {
+            unreachable!("infinities handled above")
+        };
+        if am == 0 {
+            return if bm == 0 { LongDouble::Finite { neg: an && bn, exp: 0, mant: 0 } } else { b };
+        }
+        if bm == 0 {
+            return a;
+        }
+        // Exact sum on a common scale; a term far below the other only matters as a sticky bit.
+        let (mut ae, mut be) = (ae as i64, be as i64);
+        let (mut am, mut bm) = (am, bm);
+        if ae - be > 200 {
+            be = ae - 200;
+            bm = 1;
+        } else if be - ae > 200 {
+            ae = be - 200;
+            am = 1;
+        }
+        let base = ae.min(be) - 63;
+        let x = Big::from_u64(am).shl((ae - 63 - base) as usize);
+        let y = Big::from_u64(bm).shl((be - 63 - base) as usize);
+        if an == bn {
+            return LongDouble::round(an, &x.add(&y), base, false);
+        }
+        match x.cmp_big(&y) {
+            Ordering::Equal => LongDouble::ZERO,
+            Ordering::Greater => LongDouble::round(an, &x.sub(&y), base, false),
+            Ordering::Less => LongDouble::round(bn, &y.sub(&x), base, false),
+        }
+    }
+
+    /// `ld2string(..., LD_STR_HUMAN)`: `%.17Lf` with trailing zeros (and a bare point) removed.
+    pub fn human(self) -> String {
+        let (neg, exp, mant) = match self {
+            LongDouble::Inf { neg } => return if neg { "-inf" } else { "inf" }.into(),
+            LongDouble::Finite { neg, exp, mant } => (neg, exp, mant),
+        };
+        let m = Big::from_u64(mant);
+        let sh = exp as i64 - 63;
+        let (mut int, frac_digits) = if mant == 0 {
+            (Big(Vec::new()), Big(Vec::new()))
+        } else if sh >= 0 {
+            (m.shl(sh as usize), Big(Vec::new()))
+        } else {
+            let k = (-sh) as usize;
+            let int = m.shr(k);
+            let mut scaled = m.low(k);
+            scaled.mul_pow10(17);
+            let mut q = scaled.shr(k);
+            let rem = scaled.low(k);
+            let half = Big::from_u64(1).shl(k - 1);
+            match rem.cmp_big(&half) {
+                Ordering::Greater => q.add_small(1),
+                Ordering::Equal if q.bit(0) => q.add_small(1),
+                _ => {}
+            }
+            (int, q)
+        };
+        let mut frac = frac_digits.to_decimal();
+        if frac.len() > 17 {
+            // Rounding carried into the integer part.
+            int.add_small(1);
+            frac = "0".into();
+        }
+        let mut s = String::new();
+        if neg {
+            s.push('-');
+        }
+        s.push_str(&int.to_decimal());
+        s.push('.');
+        s.push_str(&format!("{:0>17}", frac));
+        let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+        if s == "-0" {
+            "0".into()
+        } else {
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LongDouble;
+
+    fn incr(a: &str, b: &str) -> String {
+        LongDouble::parse(a).unwrap().add(LongDouble::parse(b).unwrap()).human()
+    }
+
+    #[test]
+    fn sums_print_as_redis_prints_them() {
+        // Replies of Redis 7.0.15's INCRBYFLOAT on x86-64, where long double is 80-bit.
+        assert_eq!(incr("5.6", "1e3"), "1005.59999999999999998");
+        assert_eq!(incr("1005.59999999999999998", "1.1e-3"), "1005.60109999999999997");
+        assert_eq!(incr("0.1", "0.2"), "0.3");
+        assert_eq!(incr("0", "0.10000000000000001"), "0.10000000000000001");
+        assert_eq!(incr("10.5", "0.1"), "10.6");
+        assert!(incr("1e308", "1e308").starts_with("199999999999999999993371759311691291321120199694831134415594"));
+        assert_eq!(LongDouble::parse("1e-4940").unwrap().human(), "0");
+        assert!(!LongDouble::parse("1.18e4932").unwrap().add(LongDouble::parse("1.18e4932").unwrap()).is_finite());
+        assert_eq!(incr("-3", "3"), "0");
+        assert_eq!(incr("3.0e3", "200"), "3200");
+        assert_eq!(LongDouble::parse("1e5000"), None);
+        assert_eq!(LongDouble::parse("1e-5000"), None);
+        assert_eq!(LongDouble::parse("12abc"), None);
+        assert_eq!(incr("0x2", "-5.6"), "-3.6");
+        assert_eq!(incr("0x1.8p3", "0"), "12");
+        assert_eq!(LongDouble::parse("0x"), None);
+        assert_eq!(LongDouble::parse("0").unwrap().human(), "0");
+        assert_eq!(LongDouble::parse("-0.0").unwrap().human(), "0");
+    }
+}
