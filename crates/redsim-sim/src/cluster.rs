@@ -119,6 +119,10 @@ pub struct Node {
     pub offset: u64,
     /// The replication history this node's offset counts in (changes on promotion and restart).
     pub replid: u64,
+    /// After a promotion: the history it continues and the offset up to which it shares it
+    /// (Redis's `replid2` and `second_replid_offset`), so the old primary's other replicas can
+    /// continue from where they are instead of copying everything.
+    pub replid2: Option<(u64, u64)>,
     /// Recent propagated commands: `(offset after it, command)`.
     backlog: VecDeque<(u64, Rc<Argv>)>,
     pub persistence: Persistence,
@@ -141,6 +145,7 @@ impl Node {
             up: true,
             offset: 0,
             replid,
+            replid2: None,
             backlog: VecDeque::new(),
             persistence: Persistence::default(),
             epoch: 0,
@@ -927,6 +932,10 @@ impl Cluster {
             let outcome = self.nodes[f.to].server.execute(f.at_ms, id, &f.argv);
             let node = &mut self.nodes[f.to];
             node.offset = f.offset_end;
+            node.backlog.push_back((f.offset_end, f.argv.clone()));
+            if node.backlog.len() > BACKLOG_LEN {
+                node.backlog.pop_front();
+            }
             if let Some(policy) = node.persistence.aof {
                 if policy == Fsync::Always {
                     node.persistence.aof_disk.push(f.argv.clone());
@@ -1165,7 +1174,10 @@ impl Cluster {
         let (r_offset, r_replid) = (self.nodes[replica].offset, self.nodes[replica].replid);
         let p = &self.nodes[primary];
         let start_ok = p.backlog.front().map_or(p.offset == r_offset, |(end, argv)| end - resp_len(argv) <= r_offset);
-        if r_replid == p.replid && start_ok {
+        let same_history = r_replid == p.replid || p.replid2.is_some_and(|(id, upto)| id == r_replid && r_offset <= upto);
+        if same_history && start_ok && r_offset <= p.offset {
+            self.nodes[replica].replid = self.nodes[primary].replid;
+            let p = &self.nodes[primary];
             let latency = self.link_between(primary, replica).map_or(0, |l| l.latency_ms);
             let missed: Vec<(u64, Rc<Argv>)> = p.backlog.iter().filter(|(end, _)| *end > r_offset).cloned().collect();
             let count = missed.len();
@@ -1185,7 +1197,10 @@ impl Cluster {
             events.push(Event {
                 at_ms: self.now_ms,
                 kind: EventKind::Replicated,
-                text: format!("{} resumes replication from offset {r_offset} ({count} command(s) from the backlog)", self.nodes[replica].name),
+                text: format!(
+                    "{} continues from offset {r_offset}: a partial resynchronisation ({count} command(s) from {}'s backlog)",
+                    self.nodes[replica].name, self.nodes[primary].name
+                ),
             });
         } else {
             self.full_sync(replica, primary, events);
@@ -1322,8 +1337,8 @@ impl Cluster {
         }
         let n = &mut self.nodes[node];
         n.role = Role::Primary;
+        n.replid2 = Some((n.replid, n.offset));
         n.replid = new_replid;
-        n.backlog.clear();
         let (new_name, old_name) = (self.nodes[node].name.clone(), self.nodes[old].name.clone());
         events.push(Event {
             at_ms: self.now_ms,
@@ -1365,7 +1380,9 @@ impl Cluster {
             kind: EventKind::Failover,
             text: format!("{} now replicates {}", self.nodes[node].name, self.nodes[primary].name),
         });
-        self.full_sync(node, primary, events);
+        if self.nodes[node].up && self.nodes[primary].up {
+            self.resync(node, primary, events);
+        }
     }
 
     // Actors.
@@ -1737,7 +1754,17 @@ mod tests {
         c.crash(0);
         let events = c.advance_to(START_MS + 5000);
         assert!(events.iter().any(|e| e.kind == EventKind::Failover && e.text.contains("promoted")), "{events:#?}");
+        // The other replica shares the promoted one's history: it continues, it does not copy.
+        assert!(
+            events.iter().any(|e| e.text.contains("continues from offset") && e.text.contains("partial resynchronisation")),
+            "{events:#?}"
+        );
         let new_primary = c.primary().unwrap();
+        let other = 3 - new_primary;
+        c.actors[0].alive = false;
+        let mut settled = c.clone();
+        settled.advance_to(START_MS + 5500);
+        assert_eq!(ids_in(&settled, other, "orders"), ids_in(&settled, new_primary, "orders"));
         assert_ne!(new_primary, 0);
         let kept = ids_in(&c, new_primary, "orders");
         let lost: Vec<String> = c.lost.iter().map(|l| l.label.clone()).collect();
