@@ -65,7 +65,7 @@ test('Export writes a text file that Import reads back; a bad file changes nothi
   const file = join(dir, 'session.txt');
   await download.saveAs(file);
   const text = await readFile(file, 'utf8');
-  assert.match(text, /^redsim session 1\nredis 8\.2\n1> XADD s 1-0 f "a b"\n/);
+  assert.match(text, /^redsim session 1\nredis \d+\.\d+\n1> XADD s 1-0 f "a b"\n/);
   await page.getByRole('button', { name: 'Reset' }).click();
   await page.getByLabel('Import a session file').setInputFiles(file);
   await page.locator('[data-pel-id="1-0"]').waitFor();
