@@ -12,6 +12,7 @@ after(async () => { await app?.close(); });
 const NAMES = [
   'log-and-blocking-reads', 'consumer-group', 'consumer-crash', 'poison-message', 'trimming', 'failover',
   'aof-fsync', 'fan-out', 'cache-aside', 'rate-limiter-and-lock', 'llm-streaming', 'pubsub-vs-streams',
+  'read-and-claim',
 ];
 
 async function openScenario(name) {
@@ -31,7 +32,7 @@ test('the picker lists every scenario by title and opens the one chosen', async 
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
-  assert.equal(options.length, 13);
+  assert.equal(options.length, 14);
   assert.ok(options.includes('Primary failover with asynchronous replication: acknowledged writes are lost; WAIT helps'));
   await picker.selectOption('consumer-crash');
   await page.getByRole('heading', { name: /A consumer crashes mid-work/ }).waitFor();

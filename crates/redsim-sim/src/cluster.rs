@@ -298,6 +298,8 @@ pub struct Consumer {
     pub dead_letter: Option<(Vec<u8>, u64)>,
     /// Whether processed entries are acknowledged (`no-ack` leaves them all pending).
     pub ack: bool,
+    /// Redis 8.4's `XREADGROUP ... CLAIM min-idle`: the read itself takes over entries idle this long.
+    pub read_claim_ms: Option<u64>,
     /// A failed entry is acknowledged and scheduled again in this sorted set, due after the base
     /// delay doubled per attempt; due entries go back into the stream (`XADD ... attempt n`).
     pub retry: Option<(Vec<u8>, u64)>,
@@ -317,6 +319,7 @@ impl Consumer {
             claim_min_idle_ms: None,
             dead_letter: None,
             ack: true,
+            read_claim_ms: None,
             retry: None,
             state: ConsumerState::Idle,
         }
@@ -1501,7 +1504,7 @@ impl Cluster {
                         return;
                     }
                 }
-                let argv = vec![
+                let mut argv = vec![
                     b"XREADGROUP".to_vec(),
                     b"GROUP".to_vec(),
                     c.group.clone(),
@@ -1510,10 +1513,11 @@ impl Cluster {
                     c.count.to_string().into_bytes(),
                     b"BLOCK".to_vec(),
                     c.block_ms.to_string().into_bytes(),
-                    b"STREAMS".to_vec(),
-                    c.stream.clone(),
-                    b">".to_vec(),
                 ];
+                if let Some(ms) = c.read_claim_ms {
+                    argv.extend([b"CLAIM".to_vec(), ms.to_string().into_bytes()]);
+                }
+                argv.extend([b"STREAMS".to_vec(), c.stream.clone(), b">".to_vec()]);
                 match self.run_for(client, &argv, events) {
                     None => self.set_consumer_state(i, ConsumerState::Waiting),
                     Some(reply) => self.actor_got(i, reply, events),

@@ -506,6 +506,7 @@ fn timed(
                         "poison" => c.poison = Some(words.next("the text of poison messages")?.as_bytes().to_vec()),
                         "claim" => c.claim_min_idle_ms = Some(words.duration("a minimum idle time")?),
                         "no-ack" => c.ack = false,
+                        "read-claim" => c.read_claim_ms = Some(words.duration("a minimum idle time")?),
                         "retry" => {
                             let set = words.next("a sorted set for retries")?.as_bytes().to_vec();
                             words.expect("backoff")?;
@@ -833,6 +834,7 @@ pub const LIBRARY: &[&str] = &[
     include_str!("../scenarios/10-rate-limiter-and-lock.scn"),
     include_str!("../scenarios/11-llm-streaming.scn"),
     include_str!("../scenarios/12-pubsub-vs-streams.scn"),
+    include_str!("../scenarios/13-read-and-claim.scn"),
 ];
 
 /// The built-in scenarios, parsed.
@@ -890,7 +892,7 @@ mod tests {
     #[test]
     fn every_built_in_scenario_runs_to_its_end() {
         let scenarios = library();
-        assert_eq!(scenarios.len(), 12);
+        assert_eq!(scenarios.len(), 13);
         let mut names = std::collections::BTreeSet::new();
         for sc in scenarios {
             assert!(names.insert(sc.name.clone()), "{} twice", sc.name);
