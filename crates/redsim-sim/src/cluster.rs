@@ -266,6 +266,13 @@ pub struct Actor {
     pub failed: u64,
 }
 
+impl Actor {
+    /// Whether the actor is a consumer parked in a blocking read.
+    fn kind_waiting(&self) -> bool {
+        matches!(&self.kind, ActorKind::Consumer(c) if c.state == ConsumerState::Waiting)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum ActorKind {
     Producer {
@@ -1653,11 +1660,20 @@ impl Cluster {
     }
 
     /// A reply reached an actor (at once, or when its blocked read was served or timed out).
-    fn actor_got(&mut self, i: usize, reply: Reply, _events: &mut Vec<Event>) {
+    fn actor_got(&mut self, i: usize, reply: Reply, events: &mut Vec<Event>) {
         if !matches!(self.actors[i].kind, ActorKind::Consumer(_)) {
             return;
         }
         let entries = read_entries(&reply);
+        if self.actors[i].kind_waiting() && !entries.is_empty() {
+            let ids: Vec<String> = entries.iter().take(5).map(|(id, _)| String::from_utf8_lossy(id).into_owned()).collect();
+            let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
+            events.push(Event {
+                at_ms: self.now_ms,
+                kind: EventKind::Command,
+                text: format!("{} was woken with {}{more}", self.actors[i].name, ids.join(", ")),
+            });
+        }
         if entries.is_empty() {
             self.set_consumer_state(i, ConsumerState::Idle);
             // An error (the group is gone, the node is down) is retried after a pause.
