@@ -52,6 +52,8 @@ pub struct Interp<'h> {
     call_lines: Vec<u32>,
     /// The protocol `redis.setresp` chose for replies seen by the script.
     pub resp: u8,
+    /// Whether the library function running now was called as a method (`s:rep(n)`).
+    pub method_call: bool,
     /// Whether errors raised now get the running line as their position (false inside a library
     /// function that another library function called).
     from_lua: bool,
@@ -98,6 +100,7 @@ impl<'h> Interp<'h> {
             resp: 2,
             lua_caller: true,
             from_lua: true,
+            method_call: false,
             allocated: 0,
             registered: Vec::new(),
         };
@@ -167,6 +170,7 @@ impl<'h> Interp<'h> {
     /// Calls any value as a function, from a library function (a C caller, for `error`'s position).
     pub fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
         self.lua_caller = false;
+        self.method_call = false;
         let was = self.from_lua;
         if matches!(f, Value::Func(Func::Native(..))) {
             self.from_lua = false;
@@ -464,6 +468,7 @@ impl<'h> Interp<'h> {
                     return Err(self.type_error(Some(f), &fv, "call"));
                 }
                 self.lua_caller = true;
+                self.method_call = false;
                 self.call_value(&fv, args)
             }
             Expr::Method(obj, name, args, line) => {
@@ -478,7 +483,10 @@ impl<'h> Interp<'h> {
                     return Err(self.error(format!("attempt to call {d} (a {} value)", fv.type_name())));
                 }
                 self.lua_caller = true;
-                self.call_value(&fv, all)
+                self.method_call = true;
+                let r = self.call_value(&fv, all);
+                self.method_call = false;
+                r
             }
             other => Ok(vec![self.eval(fr, other)?]),
         }

@@ -455,7 +455,8 @@ mod tests {
         assert_eq!(c("function f()\n\nreturn 1"), "user_script:3: 'end' expected (to close 'function' at line 1) near '<eof>'");
         assert_eq!(c("local 1"), "user_script:1: '<name>' expected near '1'");
         assert_eq!(c("return 'abc"), "user_script:1: unfinished string near '<eof>'");
-        assert_eq!(c("x"), "user_script:1: syntax error near '<eof>'");
+        assert_eq!(c("x"), "user_script:1: '=' expected near '<eof>'");
+        assert_eq!(c("(x)"), "user_script:1: syntax error near '<eof>'");
         assert_eq!(c("return 1 2"), "user_script:1: '<eof>' expected near '2'");
         assert_eq!(c("break"), "user_script:1: no loop to break near '<eof>'");
         assert_eq!(c(&"(".repeat(10_000)), "user_script:1: chunk has too many syntax levels");

@@ -424,6 +424,9 @@ impl<'a> Parser<'a> {
             Ok(StatKind::Assign(targets, exprs))
         } else if matches!(first, Expr::Call(..) | Expr::Method(..)) {
             Ok(StatKind::Call(first))
+        } else if matches!(first, Expr::Var(..) | Expr::Index(..)) {
+            // Lua 5.1 takes anything assignable as the start of an assignment.
+            Err(self.error_near("'=' expected"))
         } else {
             Err(self.error_near("syntax error"))
         }

@@ -148,6 +148,13 @@ fn got(args: &[Value], i: usize) -> &'static str {
 }
 
 fn bad_arg(interp: &Interp<'_>, i: usize, fname: &str, msg: &str) -> LuaError {
+    // Called as a method (`s:rep(n)`), the object is not counted (luaL_argerror).
+    if interp.method_call {
+        if i == 0 {
+            return interp.error(format!("calling '{fname}' on bad self ({msg})"));
+        }
+        return interp.error(format!("bad argument #{} to '{}' ({})", i, fname, msg));
+    }
     interp.error(format!("bad argument #{} to '{}' ({})", i + 1, fname, msg))
 }
 
@@ -886,7 +893,9 @@ fn table_concat(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         let v = t.borrow().get(&Value::Num(i as f64));
         match v.to_bytes() {
             Some(s) => out.extend_from_slice(&s),
-            None => return Err(interp.error("invalid value (at index ".to_string() + &i.to_string() + ") in table for 'concat'")),
+            None => {
+                return Err(interp.error(format!("invalid value ({}) at index {i} in table for 'concat'", v.type_name())))
+            }
         }
         if i < last {
             out.extend_from_slice(&sep);
