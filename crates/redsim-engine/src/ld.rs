@@ -39,7 +39,8 @@ impl Big {
 
     fn any_below(&self, n: usize) -> bool {
         let (full, rest) = (n / 32, n % 32);
-        self.0.iter().take(full).any(|&l| l != 0) || (rest > 0 && self.0.get(full).is_some_and(|l| l & ((1 << rest) - 1) != 0))
+        self.0.iter().take(full).any(|&l| l != 0)
+            || (rest > 0 && self.0.get(full).is_some_and(|l| l & ((1 << rest) - 1) != 0))
     }
 
     fn mul_small(&mut self, m: u32) {
@@ -209,6 +210,27 @@ impl Big {
     }
 }
 
+/// An exponent part at `at` (`e-12` for decimal, `p+3` for hexadecimal: `marker` is the letter),
+/// as strtold reads it: its value (capped, so huge exponents stay huge) and where it ends. `None`
+/// when there is no complete exponent, which leaves the letter for the caller to reject.
+fn exponent(b: &[u8], at: usize, marker: u8) -> Option<(i64, usize)> {
+    if !b.get(at).is_some_and(|c| c.to_ascii_lowercase() == marker) {
+        return None;
+    }
+    let mut j = at + 1;
+    let neg = matches!(b.get(j), Some(b'-'));
+    if matches!(b.get(j), Some(b'+' | b'-')) {
+        j += 1;
+    }
+    let start = j;
+    let mut e: i64 = 0;
+    while j < b.len() && b[j].is_ascii_digit() {
+        e = (e * 10 + (b[j] - b'0') as i64).min(1_000_000);
+        j += 1;
+    }
+    (j > start).then_some((if neg { -e } else { e }, j))
+}
+
 /// A finite x87 extended value: `mant × 2^(exp - 63)`, `mant` normalized (top bit set) unless
 /// the value is zero.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -304,23 +326,9 @@ impl LongDouble {
         if !seen {
             return None;
         }
-        if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-            let mut j = i + 1;
-            let mut eneg = false;
-            if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-                eneg = b[j] == b'-';
-                j += 1;
-            }
-            let start = j;
-            let mut e: i64 = 0;
-            while j < b.len() && b[j].is_ascii_digit() {
-                e = (e * 10 + (b[j] - b'0') as i64).min(1_000_000);
-                j += 1;
-            }
-            if j > start {
-                exp10 += if eneg { -e } else { e };
-                i = j;
-            }
+        if let Some((e, end)) = exponent(b, i, b'e') {
+            exp10 += e;
+            i = end;
         }
         if i != b.len() {
             return None;
@@ -393,23 +401,9 @@ impl LongDouble {
         if !seen {
             return None;
         }
-        if i < b.len() && (b[i] == b'p' || b[i] == b'P') {
-            let mut j = i + 1;
-            let mut eneg = false;
-            if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-                eneg = b[j] == b'-';
-                j += 1;
-            }
-            let start = j;
-            let mut e: i64 = 0;
-            while j < b.len() && b[j].is_ascii_digit() {
-                e = (e * 10 + (b[j] - b'0') as i64).min(1_000_000);
-                j += 1;
-            }
-            if j > start {
-                exp2 += if eneg { -e } else { e };
-                i = j;
-            }
+        if let Some((e, end)) = exponent(b, i, b'p') {
+            exp2 += e;
+            i = end;
         }
         if i != b.len() {
             return None;
@@ -432,7 +426,8 @@ impl LongDouble {
             (_, LongDouble::Inf { .. }) => return other,
             (a, b) => (a, b),
         };
-        let (LongDouble::Finite { neg: an, exp: ae, mant: am }, LongDouble::Finite { neg: bn, exp: be, mant: bm }) = (a, b)
+        let (LongDouble::Finite { neg: an, exp: ae, mant: am }, LongDouble::Finite { neg: bn, exp: be, mant: bm }) =
+            (a, b)
         else {
             unreachable!("infinities handled above")
         };

@@ -157,6 +157,23 @@ impl Node {
     pub fn is_primary(&self) -> bool {
         self.role == Role::Primary
     }
+
+    /// What a node keeps of each command it executes or applies: its backlog (for replicas to
+    /// catch up from) and its AOF (on disk at once under `always`, else in the OS buffer).
+    fn record(&mut self, offset_end: u64, argv: &Rc<Argv>) {
+        self.backlog.push_back((offset_end, argv.clone()));
+        if self.backlog.len() > BACKLOG_LEN {
+            self.backlog.pop_front();
+        }
+        match self.persistence.aof {
+            Some(Fsync::Always) => {
+                self.persistence.aof_disk.push(argv.clone());
+                self.persistence.durable_offset = offset_end;
+            }
+            Some(_) => self.persistence.aof_buffer.push(argv.clone()),
+            None => {}
+        }
+    }
 }
 
 /// A replication link between a primary and a replica.
@@ -196,9 +213,13 @@ pub struct Sentinel {
 enum Watch {
     Up,
     /// The primary has not answered since this time.
-    Silent { since_ms: u64 },
+    Silent {
+        since_ms: u64,
+    },
     /// Objectively down; promote at this time.
-    FailingOver { promote_at_ms: u64 },
+    FailingOver {
+        promote_at_ms: u64,
+    },
 }
 
 /// A client of the world: a named connection to one node, moved by Sentinel after a failover.
@@ -378,7 +399,8 @@ fn resp_len(argv: &[Vec<u8>]) -> u64 {
 fn show(argv: &[Vec<u8>]) -> String {
     argv.iter()
         .map(|a| {
-            let plain = !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
+            let plain =
+                !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
             if plain {
                 String::from_utf8_lossy(a).into_owned()
             } else {
@@ -494,7 +516,15 @@ impl Cluster {
 
     pub fn add_actor(&mut self, name: &str, node: usize, kind: ActorKind) -> usize {
         let client = self.add_client(name, node);
-        self.actors.push(Actor { name: name.to_string(), client, kind, next_at_ms: self.now_ms, alive: true, done: 0, failed: 0 });
+        self.actors.push(Actor {
+            name: name.to_string(),
+            client,
+            kind,
+            next_at_ms: self.now_ms,
+            alive: true,
+            done: 0,
+            failed: 0,
+        });
         self.actors.len() - 1
     }
 
@@ -619,7 +649,14 @@ impl Cluster {
 
     fn record_write(&mut self, node: usize, offset_end: u64, label: String, client: String) {
         let replid = self.nodes[node].replid;
-        self.writes.push_back(Write { node, replid, offset_end, label: label.into(), client: client.into(), at_ms: self.now_ms });
+        self.writes.push_back(Write {
+            node,
+            replid,
+            offset_end,
+            label: label.into(),
+            client: client.into(),
+            at_ms: self.now_ms,
+        });
         if self.writes.len() > WRITES_KEPT {
             self.writes.pop_front();
         }
@@ -632,18 +669,7 @@ impl Cluster {
             let node = &mut self.nodes[from];
             node.offset += resp_len(&argv);
             let offset_end = node.offset;
-            if let Some(policy) = node.persistence.aof {
-                if policy == Fsync::Always {
-                    node.persistence.aof_disk.push(argv.clone());
-                    node.persistence.durable_offset = offset_end;
-                } else {
-                    node.persistence.aof_buffer.push(argv.clone());
-                }
-            }
-            node.backlog.push_back((offset_end, argv.clone()));
-            if node.backlog.len() > BACKLOG_LEN {
-                node.backlog.pop_front();
-            }
+            node.record(offset_end, &argv);
             let replid = node.replid;
             let up = node.up;
             let targets: Vec<(usize, u64)> = self
@@ -653,18 +679,16 @@ impl Cluster {
                 .map(|l| (l.replica, l.latency_ms))
                 .collect();
             for (to, latency) in targets {
-                self.seq += 1;
-                self.in_flight.push(InFlight {
-                    at_ms: self.now_ms + latency,
-                    seq: self.seq,
-                    from,
-                    to,
-                    replid,
-                    offset_end,
-                    argv: argv.clone(),
-                });
+                self.send(from, to, latency, replid, offset_end, argv.clone());
             }
         }
+    }
+
+    /// Puts a replication message on the link from `from` to `to`, arriving after `latency`.
+    fn send(&mut self, from: usize, to: usize, latency: u64, replid: u64, offset_end: u64, argv: Rc<Argv>) {
+        self.seq += 1;
+        let (at_ms, seq) = (self.now_ms + latency, self.seq);
+        self.in_flight.push(InFlight { at_ms, seq, from, to, replid, offset_end, argv });
     }
 
     fn route_woken(&mut self, node: usize, woken: Vec<(ClientId, Reply)>, events: &mut Vec<Event>) {
@@ -720,10 +744,16 @@ impl Cluster {
         match n.role {
             Role::Primary => {
                 let replicas: Vec<&Link> = self.links.iter().filter(|l| l.primary == node).collect();
-                out.push_str(&format!("role:master\r\nconnected_slaves:{}\r\n", replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).count()));
+                out.push_str(&format!(
+                    "role:master\r\nconnected_slaves:{}\r\n",
+                    replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).count()
+                ));
                 for (i, l) in replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).enumerate() {
                     let r = &self.nodes[l.replica];
-                    out.push_str(&format!("slave{i}:ip={},port=6379,state=online,offset={},lag=0\r\n", r.name, r.offset));
+                    out.push_str(&format!(
+                        "slave{i}:ip={},port=6379,state=online,offset={},lag=0\r\n",
+                        r.name, r.offset
+                    ));
                 }
             }
             Role::Replica { of } => {
@@ -942,18 +972,7 @@ impl Cluster {
             let outcome = self.nodes[f.to].server.execute(f.at_ms, id, &f.argv);
             let node = &mut self.nodes[f.to];
             node.offset = f.offset_end;
-            node.backlog.push_back((f.offset_end, f.argv.clone()));
-            if node.backlog.len() > BACKLOG_LEN {
-                node.backlog.pop_front();
-            }
-            if let Some(policy) = node.persistence.aof {
-                if policy == Fsync::Always {
-                    node.persistence.aof_disk.push(f.argv.clone());
-                    node.persistence.durable_offset = f.offset_end;
-                } else {
-                    node.persistence.aof_buffer.push(f.argv.clone());
-                }
-            }
+            node.record(f.offset_end, &f.argv);
             self.route_woken(f.to, outcome.woken, events);
             *applied.entry(f.to).or_default() += 1;
         }
@@ -961,7 +980,10 @@ impl Cluster {
             events.push(Event {
                 at_ms: now,
                 kind: EventKind::Replicated,
-                text: format!("{} applied {n} command(s) from the replication stream (offset {})", self.nodes[to].name, self.nodes[to].offset),
+                text: format!(
+                    "{} applied {n} command(s) from the replication stream (offset {})",
+                    self.nodes[to].name, self.nodes[to].offset
+                ),
             });
         }
     }
@@ -1016,7 +1038,11 @@ impl Cluster {
         if n.persistence.aof.is_none() {
             n.persistence.durable_offset = n.offset;
         }
-        events.push(Event { at_ms: now, kind: EventKind::Persistence, text: format!("{}: RDB snapshot written", n.name) });
+        events.push(Event {
+            at_ms: now,
+            kind: EventKind::Persistence,
+            text: format!("{}: RDB snapshot written", n.name),
+        });
     }
 
     /// `BGREWRITEAOF`: the AOF becomes the commands that rebuild the data as it is now.
@@ -1144,7 +1170,12 @@ impl Cluster {
 
     fn name_lost(&mut self, lost: &[Write], node: &str, why: &str, events: &mut Vec<Event>) {
         for w in lost {
-            self.lost.push(Lost { label: w.label.to_string(), node: node.to_string(), at_ms: w.at_ms, why: why.to_string() });
+            self.lost.push(Lost {
+                label: w.label.to_string(),
+                node: node.to_string(),
+                at_ms: w.at_ms,
+                why: why.to_string(),
+            });
         }
         if !lost.is_empty() {
             let labels: Vec<&str> = lost.iter().take(8).map(|w| &*w.label).collect();
@@ -1159,7 +1190,10 @@ impl Cluster {
 
     /// A replica takes a full copy of its primary's data.
     fn full_sync(&mut self, replica: usize, primary: usize, events: &mut Vec<Event>) {
-        if !self.nodes[primary].up || !self.nodes[replica].up || !self.link_between(primary, replica).is_some_and(|l| l.up) {
+        if !self.nodes[primary].up
+            || !self.nodes[replica].up
+            || !self.link_between(primary, replica).is_some_and(|l| l.up)
+        {
             return;
         }
         let dbs = self.nodes[primary].server.dbs.clone();
@@ -1174,7 +1208,10 @@ impl Cluster {
         events.push(Event {
             at_ms: self.now_ms,
             kind: EventKind::Replicated,
-            text: format!("{} took a full copy of {} (offset {offset})", self.nodes[replica].name, self.nodes[primary].name),
+            text: format!(
+                "{} took a full copy of {} (offset {offset})",
+                self.nodes[replica].name, self.nodes[primary].name
+            ),
         });
     }
 
@@ -1184,7 +1221,8 @@ impl Cluster {
         let (r_offset, r_replid) = (self.nodes[replica].offset, self.nodes[replica].replid);
         let p = &self.nodes[primary];
         let start_ok = p.backlog.front().map_or(p.offset == r_offset, |(end, argv)| end - resp_len(argv) <= r_offset);
-        let same_history = r_replid == p.replid || p.replid2.is_some_and(|(id, upto)| id == r_replid && r_offset <= upto);
+        let same_history =
+            r_replid == p.replid || p.replid2.is_some_and(|(id, upto)| id == r_replid && r_offset <= upto);
         if same_history && start_ok && r_offset <= p.offset {
             self.nodes[replica].replid = self.nodes[primary].replid;
             let p = &self.nodes[primary];
@@ -1193,16 +1231,7 @@ impl Cluster {
             let count = missed.len();
             let replid = p.replid;
             for (offset_end, argv) in missed {
-                self.seq += 1;
-                self.in_flight.push(InFlight {
-                    at_ms: self.now_ms + latency,
-                    seq: self.seq,
-                    from: primary,
-                    to: replica,
-                    replid,
-                    offset_end,
-                    argv,
-                });
+                self.send(primary, replica, latency, replid, offset_end, argv);
             }
             events.push(Event {
                 at_ms: self.now_ms,
@@ -1220,7 +1249,9 @@ impl Cluster {
     pub fn cut(&mut self, a: usize, b: usize) -> Vec<Event> {
         let now = self.now_ms;
         let mut changed = false;
-        for l in self.links.iter_mut().filter(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a)) {
+        for l in
+            self.links.iter_mut().filter(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a))
+        {
             changed |= l.up;
             l.up = false;
         }
@@ -1236,7 +1267,9 @@ impl Cluster {
 
     pub fn heal(&mut self, a: usize, b: usize) -> Vec<Event> {
         let mut events = Vec::new();
-        let Some(i) = self.links.iter().position(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a)) else {
+        let Some(i) =
+            self.links.iter().position(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a))
+        else {
             return events;
         };
         if self.links[i].up {
@@ -1415,7 +1448,8 @@ impl Cluster {
     }
 
     fn produce(&mut self, i: usize, events: &mut Vec<Event>) {
-        let ActorKind::Producer { stream, fields, every_ms, remaining, maxlen, produced } = self.actors[i].kind.clone() else {
+        let ActorKind::Producer { stream, fields, every_ms, remaining, maxlen, produced } = self.actors[i].kind.clone()
+        else {
             return;
         };
         if remaining == Some(0) {
@@ -1536,12 +1570,19 @@ impl Cluster {
 
     /// Entries delivered more times than the dead-letter limit go to the dead-letter stream and
     /// are acknowledged; the rest are returned for processing.
-    fn dead_letter(&mut self, i: usize, c: &Consumer, entries: Vec<(Vec<u8>, Vec<u8>)>, events: &mut Vec<Event>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn dead_letter(
+        &mut self,
+        i: usize,
+        c: &Consumer,
+        entries: Vec<(Vec<u8>, Vec<u8>)>,
+        events: &mut Vec<Event>,
+    ) -> Vec<(Vec<u8>, Vec<u8>)> {
         let Some((dlq, max)) = c.dead_letter.clone() else { return entries };
         let client = self.actors[i].client;
         let mut keep = Vec::new();
         for (id, body) in entries {
-            let argv = vec![b"XPENDING".to_vec(), c.stream.clone(), c.group.clone(), id.clone(), id.clone(), b"1".to_vec()];
+            let argv =
+                vec![b"XPENDING".to_vec(), c.stream.clone(), c.group.clone(), id.clone(), id.clone(), b"1".to_vec()];
             let deliveries = match self.run_for(client, &argv, events) {
                 Some(Reply::Array(rows)) => match rows.first() {
                     Some(Reply::Array(row)) => match row.get(3) {
@@ -1553,7 +1594,15 @@ impl Cluster {
                 _ => 0,
             };
             if deliveries > max {
-                let argv = vec![b"XADD".to_vec(), dlq.clone(), b"*".to_vec(), b"id".to_vec(), id.clone(), b"body".to_vec(), body];
+                let argv = vec![
+                    b"XADD".to_vec(),
+                    dlq.clone(),
+                    b"*".to_vec(),
+                    b"id".to_vec(),
+                    id.clone(),
+                    b"body".to_vec(),
+                    body,
+                ];
                 self.run_for(client, &argv, events);
                 let argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone(), id.clone()];
                 self.run_for(client, &argv, events);
@@ -1594,7 +1643,13 @@ impl Cluster {
                 events.push(Event {
                     at_ms: self.now_ms,
                     kind: EventKind::Actor,
-                    text: format!("{}: {} failed {} times; moved to {}", self.actors[i].name, String::from_utf8_lossy(id), attempt + 1, String::from_utf8_lossy(dlq)),
+                    text: format!(
+                        "{}: {} failed {} times; moved to {}",
+                        self.actors[i].name,
+                        String::from_utf8_lossy(id),
+                        attempt + 1,
+                        String::from_utf8_lossy(dlq)
+                    ),
                 });
                 return true;
             }
@@ -1634,7 +1689,13 @@ impl Cluster {
         for member in due.iter().filter_map(bulk_text) {
             let text = String::from_utf8_lossy(&member).into_owned();
             let Some((attempt, rest)) = text.split_once('|') else { continue };
-            let mut argv = vec![b"XADD".to_vec(), c.stream.clone(), b"*".to_vec(), b"attempt".to_vec(), attempt.as_bytes().to_vec()];
+            let mut argv = vec![
+                b"XADD".to_vec(),
+                c.stream.clone(),
+                b"*".to_vec(),
+                b"attempt".to_vec(),
+                attempt.as_bytes().to_vec(),
+            ];
             argv.extend(rest.split(' ').filter(|w| !w.is_empty()).map(|w| w.as_bytes().to_vec()));
             if argv.len() % 2 == 0 {
                 // An odd number of words cannot be field/value pairs: keep the body as one value.
@@ -1666,7 +1727,8 @@ impl Cluster {
         }
         let entries = read_entries(&reply);
         if self.actors[i].kind_waiting() && !entries.is_empty() {
-            let ids: Vec<String> = entries.iter().take(5).map(|(id, _)| String::from_utf8_lossy(id).into_owned()).collect();
+            let ids: Vec<String> =
+                entries.iter().take(5).map(|(id, _)| String::from_utf8_lossy(id).into_owned()).collect();
             let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
             events.push(Event {
                 at_ms: self.now_ms,
@@ -1735,7 +1797,9 @@ mod tests {
         let mut c = c.clone();
         let client = c.add_client("check", client_node);
         match c.command(client, &argv(&format!("XRANGE {key} - +"))).0 {
-            Some(Reply::Array(entries)) => entries_of(&entries).into_iter().map(|(id, _)| String::from_utf8(id).unwrap()).collect(),
+            Some(Reply::Array(entries)) => {
+                entries_of(&entries).into_iter().map(|(id, _)| String::from_utf8(id).unwrap()).collect()
+            }
             other => panic!("XRANGE answered {other:?}"),
         }
     }
@@ -1776,7 +1840,9 @@ mod tests {
         assert!(events.iter().any(|e| e.kind == EventKind::Failover && e.text.contains("promoted")), "{events:#?}");
         // The other replica shares the promoted one's history: it continues, it does not copy.
         assert!(
-            events.iter().any(|e| e.text.contains("continues from offset") && e.text.contains("partial resynchronisation")),
+            events
+                .iter()
+                .any(|e| e.text.contains("continues from offset") && e.text.contains("partial resynchronisation")),
             "{events:#?}"
         );
         let new_primary = c.primary().unwrap();
@@ -1813,7 +1879,12 @@ mod tests {
         c.command(a, &argv("SET k v"));
         let Some(Reply::Bulk(text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
         let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("role:master\r\nconnected_slaves:1\r\nslave0:ip=replica-1,port=6379,state=online,offset=0,lag=0"), "{text}");
+        assert!(
+            text.contains(
+                "role:master\r\nconnected_slaves:1\r\nslave0:ip=replica-1,port=6379,state=online,offset=0,lag=0"
+            ),
+            "{text}"
+        );
         c.advance_to(START_MS + 100);
         let Some(Reply::Bulk(text)) = c.command(b, &argv("INFO replication")).0 else { panic!() };
         let text = String::from_utf8(text).unwrap();
@@ -1907,9 +1978,10 @@ mod tests {
         rescuer.claim_min_idle_ms = Some(1000);
         c.add_actor("worker-2", p, ActorKind::Consumer(rescuer));
         c.advance_to(START_MS + 5000);
-        assert_eq!(c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(), Reply::Array(vec![
-            Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray
-        ]));
+        assert_eq!(
+            c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(),
+            Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray])
+        );
         let done: u64 = c.actors.iter().filter(|a| a.name.starts_with("worker")).map(|a| a.done).sum();
         assert_eq!(done, 30);
     }
@@ -1951,12 +2023,16 @@ mod tests {
         let events = c.advance_to(START_MS + 3000);
         let retries: Vec<&str> = events.iter().filter(|e| e.text.contains("due in")).map(|e| e.text.as_str()).collect();
         assert_eq!(retries.len(), 3, "{retries:#?}");
-        assert!(retries[0].ends_with("retry #1 due in 100 ms") && retries[2].ends_with("retry #3 due in 400 ms"), "{retries:#?}");
+        assert!(
+            retries[0].ends_with("retry #1 due in 100 ms") && retries[2].ends_with("retry #3 due in 400 ms"),
+            "{retries:#?}"
+        );
         assert_eq!(c.command(admin, &argv("XLEN jobs:dead")).0, Some(Reply::Integer(1)));
         assert_eq!(c.command(admin, &argv("ZCARD jobs:retry")).0, Some(Reply::Integer(0)));
-        assert_eq!(c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(), Reply::Array(vec![
-            Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray
-        ]));
+        assert_eq!(
+            c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(),
+            Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray])
+        );
     }
 
     #[test]
