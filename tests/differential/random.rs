@@ -319,7 +319,13 @@ fn keyspace_command(rng: &mut Rng) -> (String, bool) {
         _ if rng.below(2) == 0 => format!(
             "GEOSEARCH {key} {} {} {}{}",
             rng.pick(&["FROMMEMBER m1", "FROMLONLAT 0 0", "FROMLONLAT -3.5 12", &format!("FROMMEMBER {member}")]),
-            rng.pick(&["BYRADIUS 500 km", "BYRADIUS 3000 km", "BYBOX 1000 2000 km", "BYRADIUS 0 m", "BYBOX 20000 5000 km"]),
+            rng.pick(&[
+                "BYRADIUS 500 km",
+                "BYRADIUS 3000 km",
+                "BYBOX 1000 2000 km",
+                "BYRADIUS 0 m",
+                "BYBOX 20000 5000 km"
+            ]),
             rng.pick(&["", "ASC", "DESC", "COUNT 2", "COUNT 3 ANY", "COUNT 1 ANY DESC"]),
             rng.pick(&["", " WITHDIST", " WITHCOORD WITHHASH", " WITHDIST WITHCOORD"])
         ),

@@ -4,7 +4,6 @@
 //! the reply is written out. That is how Redis does it too (`addReplyMap` falls back to a flat array
 //! under RESP2), and it keeps every command free of protocol checks.
 
-
 /// Which RESP dialect a client negotiated with `HELLO`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Protocol {

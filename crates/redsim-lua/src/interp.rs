@@ -285,10 +285,16 @@ impl<'h> Interp<'h> {
                 }
             }
             StatKind::NumFor { var, start, limit, step, body } => {
-                let start = self.eval(fr, start)?.to_number().ok_or_else(|| self.error("'for' initial value must be a number"))?;
-                let limit = self.eval(fr, limit)?.to_number().ok_or_else(|| self.error("'for' limit must be a number"))?;
+                let start = self
+                    .eval(fr, start)?
+                    .to_number()
+                    .ok_or_else(|| self.error("'for' initial value must be a number"))?;
+                let limit =
+                    self.eval(fr, limit)?.to_number().ok_or_else(|| self.error("'for' limit must be a number"))?;
                 let step = match step {
-                    Some(e) => self.eval(fr, e)?.to_number().ok_or_else(|| self.error("'for' step must be a number"))?,
+                    Some(e) => {
+                        self.eval(fr, e)?.to_number().ok_or_else(|| self.error("'for' step must be a number"))?
+                    }
                     None => 1.0,
                 };
                 let mut i = start;
@@ -403,7 +409,9 @@ impl<'h> Interp<'h> {
                     }
                     if t.strict {
                         let name = key.to_bytes().map(|s| String::from_utf8_lossy(&s).into_owned()).unwrap_or_default();
-                        return Err(self.error(format!("Script attempted to access nonexistent global variable '{name}'")));
+                        return Err(
+                            self.error(format!("Script attempted to access nonexistent global variable '{name}'"))
+                        );
                     }
                     match &t.meta {
                         Some(m) => m.borrow().get_str("__index"),

@@ -342,7 +342,8 @@ mod tests {
     }
 
     fn run(src: &str) -> Result<Resp, Failure> {
-        let proto = compile(src.as_bytes(), "user_script").map_err(|e| Failure { message: e.into_bytes(), line: None })?;
+        let proto =
+            compile(src.as_bytes(), "user_script").map_err(|e| Failure { message: e.into_bytes(), line: None })?;
         eval(&mut Echo(RAND48_START), proto, &[b"k1".to_vec()], &[b"a1".to_vec(), b"7".to_vec()])
     }
 
@@ -370,7 +371,10 @@ mod tests {
         assert_eq!(ok("return true"), Resp::Int(1));
         assert_eq!(ok("return false"), Resp::Nil);
         assert_eq!(ok("return nil"), Resp::Nil);
-        assert_eq!(ok("return {1,2,{3,'x'},nil,5}"), Resp::Array(vec![Resp::Int(1), Resp::Int(2), Resp::Array(vec![Resp::Int(3), bulk("x")])]));
+        assert_eq!(
+            ok("return {1,2,{3,'x'},nil,5}"),
+            Resp::Array(vec![Resp::Int(1), Resp::Int(2), Resp::Array(vec![Resp::Int(3), bulk("x")])])
+        );
         assert_eq!(ok("return {ok='fine'}"), Resp::Status(b"fine".to_vec()));
         assert_eq!(ok("return redis.error_reply('no')"), Resp::Error(b"ERR no".to_vec()));
         assert_eq!(ok("return redis.error_reply('MY bad')"), Resp::Error(b"MY bad".to_vec()));
@@ -381,17 +385,32 @@ mod tests {
     fn the_language() {
         assert_eq!(ok("local t = {} for i = 1, 10 do t[#t+1] = i * i end return #t"), Resp::Int(10));
         assert_eq!(ok("local s = 0 for i = 10, 1, -2 do s = s + i end return s"), Resp::Int(30));
-        assert_eq!(ok("local function f(n) if n < 2 then return n end return f(n-1) + f(n-2) end return f(15)"), Resp::Int(610));
-        assert_eq!(ok("local fs = {} for i = 1, 3 do fs[i] = function() return i end end return fs[1]() + fs[3]()"), Resp::Int(4));
-        assert_eq!(ok("local t = {a=1, b=2, 3} local n = 0 for k, v in pairs(t) do n = n + v end return n"), Resp::Int(6));
+        assert_eq!(
+            ok("local function f(n) if n < 2 then return n end return f(n-1) + f(n-2) end return f(15)"),
+            Resp::Int(610)
+        );
+        assert_eq!(
+            ok("local fs = {} for i = 1, 3 do fs[i] = function() return i end end return fs[1]() + fs[3]()"),
+            Resp::Int(4)
+        );
+        assert_eq!(
+            ok("local t = {a=1, b=2, 3} local n = 0 for k, v in pairs(t) do n = n + v end return n"),
+            Resp::Int(6)
+        );
         assert_eq!(ok("local n = 0 for i, v in ipairs({5, 6, 7}) do n = n + i * v end return n"), Resp::Int(38));
         assert_eq!(ok("local function f(...) return select('#', ...) end return f(1, nil, 3)"), Resp::Int(3));
         assert_eq!(ok("local a, b = (function() return 1, 2 end)() return a + b"), Resp::Int(3));
         assert_eq!(ok("local i = 0 repeat local j = i i = i + 1 until j >= 4 return i"), Resp::Int(5));
         assert_eq!(ok("local i = 0 while true do i = i + 1 if i == 7 then break end end return i"), Resp::Int(7));
         assert_eq!(ok("return 7 % 3 + 2 ^ 3 + 7 / 2"), Resp::Int(12));
-        assert_eq!(ok("return tostring(10 / 4) .. ' ' .. tostring(1e15) .. ' ' .. tostring(2^63)"), bulk("2.5 1e+15 9.2233720368548e+18"));
-        assert_eq!(ok("local o = {n = 1} function o:inc(d) self.n = self.n + d return self end return o:inc(2):inc(3).n"), Resp::Int(6));
+        assert_eq!(
+            ok("return tostring(10 / 4) .. ' ' .. tostring(1e15) .. ' ' .. tostring(2^63)"),
+            bulk("2.5 1e+15 9.2233720368548e+18")
+        );
+        assert_eq!(
+            ok("local o = {n = 1} function o:inc(d) self.n = self.n + d return self end return o:inc(2):inc(3).n"),
+            Resp::Int(6)
+        );
         assert_eq!(ok("return #'abc' .. (nil == false and 'y' or 'n')"), bulk("3n"));
         assert_eq!(ok("local ok, e = pcall(error, {code = 5}) return e.code"), Resp::Int(5));
         assert_eq!(ok("return select(2, pcall(error, 'x'))"), bulk("x"));
@@ -400,23 +419,44 @@ mod tests {
 
     #[test]
     fn the_libraries() {
-        assert_eq!(ok("return string.format('%5.2f|%-3d|%s|%x|%q', 3.14159, 7, 'a', 255, 'a\"b')"), bulk(" 3.14|7  |a|ff|\"a\\\"b\""));
+        assert_eq!(
+            ok("return string.format('%5.2f|%-3d|%s|%x|%q', 3.14159, 7, 'a', 255, 'a\"b')"),
+            bulk(" 3.14|7  |a|ff|\"a\\\"b\"")
+        );
         assert_eq!(ok("return ('hello world'):gsub('o', '0')"), bulk("hell0 w0rld"));
         assert_eq!(ok("return string.match('key:123:x', '(%d+)')"), bulk("123"));
         assert_eq!(ok("return {string.find('a.b', '.', 1, true)}"), Resp::Array(vec![Resp::Int(2), Resp::Int(2)]));
-        assert_eq!(ok("local t = {} for w in string.gmatch('one two  three', '%a+') do t[#t+1] = w end return t"), Resp::Array(vec![bulk("one"), bulk("two"), bulk("three")]));
+        assert_eq!(
+            ok("local t = {} for w in string.gmatch('one two  three', '%a+') do t[#t+1] = w end return t"),
+            Resp::Array(vec![bulk("one"), bulk("two"), bulk("three")])
+        );
         assert_eq!(ok("return string.gsub('abc', '%w', '%0%0')"), bulk("aabbcc"));
-        assert_eq!(ok("return string.rep('ab', 3) .. string.upper('x') .. string.sub('hello', -3)"), bulk("abababXllo"));
+        assert_eq!(
+            ok("return string.rep('ab', 3) .. string.upper('x') .. string.sub('hello', -3)"),
+            bulk("abababXllo")
+        );
         assert_eq!(ok("local t = {3, 1, 2} table.sort(t) return table.concat(t, ',')"), bulk("1,2,3"));
-        assert_eq!(ok("local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) return t"), Resp::Array(vec![Resp::Int(3), Resp::Int(2), Resp::Int(1)]));
-        assert_eq!(ok("local t = {1, 2} table.insert(t, 1, 0) table.insert(t, 9) return {table.remove(t), unpack(t)}"), Resp::Array(vec![Resp::Int(9), Resp::Int(0), Resp::Int(1), Resp::Int(2)]));
-        assert_eq!(ok("return math.max(1, 5, 3) + math.floor(-1.5) + tonumber('0x10') + tonumber('z', 36)"), Resp::Int(54));
+        assert_eq!(
+            ok("local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) return t"),
+            Resp::Array(vec![Resp::Int(3), Resp::Int(2), Resp::Int(1)])
+        );
+        assert_eq!(
+            ok("local t = {1, 2} table.insert(t, 1, 0) table.insert(t, 9) return {table.remove(t), unpack(t)}"),
+            Resp::Array(vec![Resp::Int(9), Resp::Int(0), Resp::Int(1), Resp::Int(2)])
+        );
+        assert_eq!(
+            ok("return math.max(1, 5, 3) + math.floor(-1.5) + tonumber('0x10') + tonumber('z', 36)"),
+            Resp::Int(54)
+        );
         assert_eq!(ok("return redis.sha1hex('return 1')"), bulk("e0e1f9fabfc9d4800c877a703b823ac0578ff8db"));
     }
 
     #[test]
     fn redis_call_and_pcall() {
-        assert_eq!(ok("return redis.call('echo', 'a', 12, 1.5, 0.1)"), Resp::Array(vec![bulk("echo"), bulk("a"), bulk("12"), bulk("1.5"), bulk("0.10000000000000001")]));
+        assert_eq!(
+            ok("return redis.call('echo', 'a', 12, 1.5, 0.1)"),
+            Resp::Array(vec![bulk("echo"), bulk("a"), bulk("12"), bulk("1.5"), bulk("0.10000000000000001")])
+        );
         // Redis 7.0.15's first two draws after start.
         assert_eq!(ok("return {math.random(100), math.random(100)}"), Resp::Array(vec![Resp::Int(40), Resp::Int(85)]));
         assert_eq!(ok("return redis.call('status')"), Resp::Status(b"OK".to_vec()));
@@ -436,7 +476,10 @@ mod tests {
         assert_eq!(err("local t = {} t.x.y = 1"), "ERR user_script:1: attempt to index field 'x' (a nil value)");
         assert_eq!(err("\n\nerror('boom')"), "ERR user_script:3: boom");
         assert_eq!(err("error({err='MY bad'})"), "MY bad");
-        assert_eq!(err("local a = nil return a + 1"), "ERR user_script:1: attempt to perform arithmetic on local 'a' (a nil value)");
+        assert_eq!(
+            err("local a = nil return a + 1"),
+            "ERR user_script:1: attempt to perform arithmetic on local 'a' (a nil value)"
+        );
         assert_eq!(err("return 'a' .. {}"), "ERR user_script:1: attempt to concatenate a table value");
         assert_eq!(err("return 1 < 'x'"), "ERR user_script:1: attempt to compare number with string");
         assert_eq!(err("return redis.nope()"), "ERR user_script:1: attempt to call field 'nope' (a nil value)");
@@ -452,7 +495,10 @@ mod tests {
         assert_eq!(c("return 1 +"), "user_script:1: unexpected symbol near '<eof>'");
         assert_eq!(c("x ="), "user_script:1: unexpected symbol near '<eof>'");
         assert_eq!(c("if x then"), "user_script:1: 'end' expected near '<eof>'");
-        assert_eq!(c("function f()\n\nreturn 1"), "user_script:3: 'end' expected (to close 'function' at line 1) near '<eof>'");
+        assert_eq!(
+            c("function f()\n\nreturn 1"),
+            "user_script:3: 'end' expected (to close 'function' at line 1) near '<eof>'"
+        );
         assert_eq!(c("local 1"), "user_script:1: '<name>' expected near '1'");
         assert_eq!(c("return 'abc"), "user_script:1: unfinished string near '<eof>'");
         assert_eq!(c("x"), "user_script:1: '=' expected near '<eof>'");
@@ -460,7 +506,10 @@ mod tests {
         assert_eq!(c("return 1 2"), "user_script:1: '<eof>' expected near '2'");
         assert_eq!(c("break"), "user_script:1: no loop to break near '<eof>'");
         assert_eq!(c(&"(".repeat(10_000)), "user_script:1: chunk has too many syntax levels");
-        assert_eq!(c(&format!("return {}", vec!["1"; 10_000].join("+"))), "user_script:1: chunk has too many syntax levels");
+        assert_eq!(
+            c(&format!("return {}", vec!["1"; 10_000].join("+"))),
+            "user_script:1: chunk has too many syntax levels"
+        );
     }
 }
 

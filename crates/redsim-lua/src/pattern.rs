@@ -146,16 +146,14 @@ impl<'a> Matcher<'a> {
                 b'$' if p + 1 == self.pat.len() => {
                     return Ok((s == self.src.len()).then_some(s));
                 }
-                b'%' if self.pat.get(p + 1) == Some(&b'b') => {
-                    match self.match_balance(s, p + 2)? {
-                        Some(e) => {
-                            s = e;
-                            p += 4;
-                            continue;
-                        }
-                        None => return Ok(None),
+                b'%' if self.pat.get(p + 1) == Some(&b'b') => match self.match_balance(s, p + 2)? {
+                    Some(e) => {
+                        s = e;
+                        p += 4;
+                        continue;
                     }
-                }
+                    None => return Ok(None),
+                },
                 b'%' if self.pat.get(p + 1) == Some(&b'f') => {
                     p += 2;
                     if self.pat.get(p) != Some(&b'[') {
@@ -254,7 +252,8 @@ impl<'a> Matcher<'a> {
     }
 
     fn end_capture(&mut self, s: usize, p: usize) -> MResult<Option<usize>> {
-        let l = (0..self.level).rev().find(|&i| self.capture[i].1 == CAP_UNFINISHED).ok_or("invalid pattern capture")?;
+        let l =
+            (0..self.level).rev().find(|&i| self.capture[i].1 == CAP_UNFINISHED).ok_or("invalid pattern capture")?;
         self.capture[l].1 = (s - self.capture[l].0) as isize;
         let r = self.do_match(s, p)?;
         if r.is_none() {

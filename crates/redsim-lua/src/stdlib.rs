@@ -330,7 +330,13 @@ fn base_select(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     }
     let n = check_int(interp, &args, 0, "select")?;
     let count = args.len() as i64 - 1;
-    let start = if n < 0 { count + n } else if n == 0 { -1 } else { n - 1 };
+    let start = if n < 0 {
+        count + n
+    } else if n == 0 {
+        -1
+    } else {
+        n - 1
+    };
     if start < 0 {
         return Err(bad_arg(interp, 0, "select", "index out of range"));
     }
@@ -634,10 +640,7 @@ fn str_format(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
                 continue;
             }
             other => {
-                return Err(interp.error(format!(
-                    "invalid option '%{}' to 'format'",
-                    String::from_utf8_lossy(&[other])
-                )))
+                return Err(interp.error(format!("invalid option '%{}' to 'format'", String::from_utf8_lossy(&[other]))))
             }
         };
         argi += 1;
@@ -804,9 +807,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
                 match &v {
                     Value::Nil | Value::Bool(false) => out.extend_from_slice(&s[pos..e]),
                     Value::Str(_) | Value::Num(_) => out.extend_from_slice(&v.to_bytes().expect("string")),
-                    other => {
-                        return Err(interp.error(format!("invalid replacement value (a {})", other.type_name())))
-                    }
+                    other => return Err(interp.error(format!("invalid replacement value (a {})", other.type_name()))),
                 }
             }
             interp.check_len(out.len())?;
@@ -894,7 +895,9 @@ fn table_concat(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
         match v.to_bytes() {
             Some(s) => out.extend_from_slice(&s),
             None => {
-                return Err(interp.error(format!("invalid value ({}) at index {i} in table for 'concat'", v.type_name())))
+                return Err(
+                    interp.error(format!("invalid value ({}) at index {i} in table for 'concat'", v.type_name()))
+                )
             }
         }
         if i < last {
@@ -1238,7 +1241,8 @@ pub fn library_mode(interp: &mut Interp<'_>) {
         for name in ["call", "pcall", "setresp", "set_repl", "replicate_commands", "breakpoint", "debug"] {
             let _ = t.set(Value::str(name), Value::Nil);
         }
-        let _ = t.set(Value::str("register_function"), Value::Func(Func::Native("register_function", register_function)));
+        let _ =
+            t.set(Value::str("register_function"), Value::Func(Func::Native("register_function", register_function)));
         t.readonly = true;
         t.strict = true;
     }

@@ -5,7 +5,10 @@ use redsim_sim::scenario::{library, parse, Player};
 
 fn main() {
     let arg = std::env::args().nth(1).unwrap_or_else(|| {
-        eprintln!("usage: scenario <name|file.scn>; built-in: {}", library().iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "usage: scenario <name|file.scn>; built-in: {}",
+            library().iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")
+        );
         std::process::exit(2);
     });
     let scenario = match library().into_iter().find(|s| s.name == arg) {

@@ -72,7 +72,10 @@ pub struct Timed {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Act {
-    Command { client: String, argv: Argv },
+    Command {
+        client: String,
+        argv: Argv,
+    },
     Producer {
         name: String,
         node: String,
@@ -82,7 +85,11 @@ pub enum Act {
         fields: Vec<(Vec<u8>, Vec<u8>)>,
         maxlen: Option<(bool, u64)>,
     },
-    Consumer { name: String, node: String, consumer: Box<Consumer> },
+    Consumer {
+        name: String,
+        node: String,
+        consumer: Box<Consumer>,
+    },
     Say(String),
     Crash(String),
     Restart(String),
@@ -251,7 +258,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
         let indent = line.len() - trimmed.len();
         let err = |column: usize, message: String| ParseError { line: line_no, column, message };
         // `key: value` headers.
-        if let Some((key, value)) = trimmed.split_once(": ").filter(|(k, _)| matches!(*k, "name" | "title" | "seed" | "version")) {
+        if let Some((key, value)) =
+            trimmed.split_once(": ").filter(|(k, _)| matches!(*k, "name" | "title" | "seed" | "version"))
+        {
             let value = value.trim();
             let col = indent + key.len() + 3;
             match key {
@@ -262,7 +271,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                     sc.name = value.to_string();
                 }
                 "title" => sc.title = value.to_string(),
-                "seed" => sc.seed = value.parse().map_err(|_| err(col, format!("expected a whole number, got '{value}'")))?,
+                "seed" => {
+                    sc.seed = value.parse().map_err(|_| err(col, format!("expected a whole number, got '{value}'")))?
+                }
                 _ => sc.version = value.parse().map_err(|e: String| err(col, e))?,
             }
             continue;
@@ -314,7 +325,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                     }
                 }
                 if quorum == 0 || quorum > sentinels {
-                    return Err(words.error_here(format!("quorum {quorum} cannot be reached by {sentinels} sentinel(s)")));
+                    return Err(
+                        words.error_here(format!("quorum {quorum} cannot be reached by {sentinels} sentinel(s)"))
+                    );
                 }
                 sc.setup.push(Setup::Sentinel { primary, down_after_ms, quorum, sentinels });
             }
@@ -394,7 +407,11 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
     match end_line {
         None => sc.end_ms = last,
         Some(line) if sc.end_ms < last => {
-            return Err(ParseError { line, column: 5, message: format!("the scenario ends before its last step at {last} ms") });
+            return Err(ParseError {
+                line,
+                column: 5,
+                message: format!("the scenario ends before its last step at {last} ms"),
+            });
         }
         _ => {}
     }
@@ -427,7 +444,8 @@ fn timed(
 ) -> Result<Act, ParseError> {
     Ok(match what {
         "say" => {
-            let col = words.words.get(words.pos).map(|w| w.0).ok_or_else(|| words.error_here("expected what to say"))?;
+            let col =
+                words.words.get(words.pos).map(|w| w.0).ok_or_else(|| words.error_here("expected what to say"))?;
             Act::Say(line[col - 1 - indent..].trim().to_string())
         }
         "crash" | "restart" => {
@@ -498,10 +516,13 @@ fn timed(
                         "fail" => {
                             let at = words.pos;
                             let p = words.next("a percentage")?;
-                            c.fail_percent = p.strip_suffix('%').and_then(|n| n.parse().ok()).filter(|&n| n <= 100).ok_or_else(|| {
-                                words.pos = at;
-                                words.error_here(format!("expected a percentage such as 10%, got '{p}'"))
-                            })?;
+                            c.fail_percent =
+                                p.strip_suffix('%').and_then(|n| n.parse().ok()).filter(|&n| n <= 100).ok_or_else(
+                                    || {
+                                        words.pos = at;
+                                        words.error_here(format!("expected a percentage such as 10%, got '{p}'"))
+                                    },
+                                )?;
                         }
                         "poison" => c.poison = Some(words.next("the text of poison messages")?.as_bytes().to_vec()),
                         "claim" => c.claim_min_idle_ms = Some(words.duration("a minimum idle time")?),
@@ -536,8 +557,11 @@ fn timed(
             }
             let col = words.words.get(words.pos).map(|w| w.0).ok_or_else(|| words.error_here("expected a command"))?;
             let rest = &line[col - 1 - indent..];
-            let argv = redsim_engine::cli::split_args(rest.as_bytes())
-                .ok_or_else(|| ParseError { line: words.line_no, column: col, message: "Invalid argument(s): unbalanced quotes".into() })?;
+            let argv = redsim_engine::cli::split_args(rest.as_bytes()).ok_or_else(|| ParseError {
+                line: words.line_no,
+                column: col,
+                message: "Invalid argument(s): unbalanced quotes".into(),
+            })?;
             Act::Command { client: client.to_string(), argv }
         }
     })
@@ -721,7 +745,8 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
             let events = st.cluster.advance_to(end);
             return Some(PlayStep {
                 at_ms: st.cluster.now_ms,
-                events: [events, vec![Event { at_ms: end, kind: EventKind::Note, text: "the scenario ends".into() }]].concat(),
+                events: [events, vec![Event { at_ms: end, kind: EventKind::Note, text: "the scenario ends".into() }]]
+                    .concat(),
                 line: None,
             });
         }
@@ -795,7 +820,9 @@ pub fn throughput_scenario(messages: u64) -> String {
          at 0s: producer p on redis writes jobs every 1ms count {messages} fields n {{i}}\n"
     );
     for i in 0..10 {
-        text.push_str(&format!("at 0s: consumer w{i} on redis reads jobs group workers count 50 block 1s process 0ms\n"));
+        text.push_str(&format!(
+            "at 0s: consumer w{i} on redis reads jobs group workers count 50 block 1s process 0ms\n"
+        ));
     }
     text.push_str(&format!("end {}s\n", messages / 1000 + 2));
     text
@@ -874,17 +901,44 @@ mod tests {
     #[test]
     fn bad_files_are_reported_with_line_and_column() {
         assert_eq!(err("node p\n"), "line 1, column 1: the scenario needs a 'name: ...' line");
-        assert_eq!(err("name: x\nnode p\nnode r replica-of q\n"), "line 3, column 19: no node named 'q' (define it first)");
+        assert_eq!(
+            err("name: x\nnode p\nnode r replica-of q\n"),
+            "line 3, column 19: no node named 'q' (define it first)"
+        );
         assert_eq!(err("name: x\nnode p\n  client c on p extra\n"), "line 3, column 17: unexpected 'extra'");
-        assert_eq!(err("name: x\nnode p\nat soon: crash p\n"), "line 3, column 4: expected a time such as 500ms, 2s or 1m, got 'soon'");
+        assert_eq!(
+            err("name: x\nnode p\nat soon: crash p\n"),
+            "line 3, column 4: expected a time such as 500ms, 2s or 1m, got 'soon'"
+        );
         assert_eq!(err("name: x\nnode p\nat 1s crash p\n"), "line 3, column 7: expected ':' after the time");
-        assert_eq!(err("name: x\nnode p\nat 1s: nobody PING\n"), "line 3, column 8: 'nobody' is not a client (define it with 'client nobody on <node>') nor an action");
-        assert_eq!(err("name: x\nnode p\nclient c on p\nat 1s: c SET \"a b\n"), "line 4, column 10: Invalid argument(s): unbalanced quotes");
-        assert_eq!(err("name: x\nnode p\naof p sometimes\n"), "line 3, column 7: expected always, everysec or no, got 'sometimes'");
-        assert_eq!(err("name: x\nnode p\nsentinel p quorum 4 sentinels 3\n"), "line 3, column 32: quorum 4 cannot be reached by 3 sentinel(s)");
-        assert_eq!(err("name: x\nnode p\nat 2s: crash p\nend 1s\n"), "line 4, column 5: the scenario ends before its last step at 2000 ms");
-        assert_eq!(err("name: x\nnode p\nfly away\n"), "line 3, column 1: unknown statement 'fly' (expected node, sentinel, aof, save, client, at or end)");
-        assert_eq!(err("name: x\nnode p\nat 1s: consumer w on p reads s group g speed 3\n"), "line 3, column 40: unknown consumer option 'speed'");
+        assert_eq!(
+            err("name: x\nnode p\nat 1s: nobody PING\n"),
+            "line 3, column 8: 'nobody' is not a client (define it with 'client nobody on <node>') nor an action"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nclient c on p\nat 1s: c SET \"a b\n"),
+            "line 4, column 10: Invalid argument(s): unbalanced quotes"
+        );
+        assert_eq!(
+            err("name: x\nnode p\naof p sometimes\n"),
+            "line 3, column 7: expected always, everysec or no, got 'sometimes'"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nsentinel p quorum 4 sentinels 3\n"),
+            "line 3, column 32: quorum 4 cannot be reached by 3 sentinel(s)"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nat 2s: crash p\nend 1s\n"),
+            "line 4, column 5: the scenario ends before its last step at 2000 ms"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nfly away\n"),
+            "line 3, column 1: unknown statement 'fly' (expected node, sentinel, aof, save, client, at or end)"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nat 1s: consumer w on p reads s group g speed 3\n"),
+            "line 3, column 40: unknown consumer option 'speed'"
+        );
         assert_eq!(err("name: x y\n"), "line 1, column 7: a name is letters, digits and dashes");
         assert_eq!(err("name: x\nversion: 6.2\nnode p\n").split(':').next(), Some("line 2, column 10"));
     }

@@ -206,9 +206,10 @@ pub fn app() -> Html {
         // The selected stream paged back: draw that window of its nodes instead of the newest.
         let key = state.selected_stream.clone().or_else(|| streams.last().map(|s| s.key.clone()));
         if let Some(key) = key {
-            if let (Some(pos), Some(view)) =
-                (streams.iter().position(|s| s.key == key), view::stream_view_in(&world, state.client, &key, Some(window)))
-            {
+            if let (Some(pos), Some(view)) = (
+                streams.iter().position(|s| s.key == key),
+                view::stream_view_in(&world, state.client, &key, Some(window)),
+            ) {
                 streams[pos] = view;
             }
         }

@@ -255,7 +255,8 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 let state = state.clone();
                 let tick = wasm_bindgen::closure::Closure::once_into_js(move || state.dispatch(ScenarioAction::Tick));
                 timer = web_sys::window().and_then(|w| {
-                    w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), PLAY_TICK_MS as i32).ok()
+                    w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), PLAY_TICK_MS as i32)
+                        .ok()
                 });
             }
             move || {

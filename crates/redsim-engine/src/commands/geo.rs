@@ -311,7 +311,9 @@ fn cell(h: Hash) -> (f64, f64, f64, f64) {
 fn shift(h: Hash, dx: i8, dy: i8) -> Hash {
     let width = 64 - h.step * 2;
     let mut bits = h.bits;
-    for (d, mask_self, mask_other) in [(dx, 0xaaaa_aaaa_aaaa_aaaau64, 0x5555_5555_5555_5555u64), (dy, 0x5555_5555_5555_5555, 0xaaaa_aaaa_aaaa_aaaa)] {
+    for (d, mask_self, mask_other) in
+        [(dx, 0xaaaa_aaaa_aaaa_aaaau64, 0x5555_5555_5555_5555u64), (dy, 0x5555_5555_5555_5555, 0xaaaa_aaaa_aaaa_aaaa)]
+    {
         if d == 0 {
             continue;
         }
@@ -506,8 +508,13 @@ fn members_in(zset: &ZSet, s: &Search, limit: usize) -> Vec<Found> {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     /// GEORADIUS (coordinates) or GEORADIUSBYMEMBER; `store` allowed unless `_RO`.
-    Radius { by_member: bool, store: bool },
-    Search { store: bool },
+    Radius {
+        by_member: bool,
+        store: bool,
+    },
+    Search {
+        store: bool,
+    },
 }
 
 fn parse_double_or(arg: &[u8], msg: &str) -> Result<f64> {
@@ -556,7 +563,8 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
         }
         Kind::Radius { by_member: true, .. } => {
             if let Some(z) = &zset {
-                let score = z.score(&argv[2]).ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
+                let score =
+                    z.score(&argv[2]).ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
                 center = Some(decode(score_bits(score)));
                 let (r, conversion) = radius_and_unit(&argv[3..5])?;
                 shape = Some((Shape::Circle(r), conversion));
@@ -598,8 +606,9 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
             b"storedist" if matches!(kind, Kind::Search { store: true }) => storedist = true,
             b"frommember" if i + 1 < remaining && is_search && !fromloc => {
                 if let Some(z) = &zset {
-                    let score =
-                        z.score(&rest[i + 1]).ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
+                    let score = z
+                        .score(&rest[i + 1])
+                        .ok_or_else(|| Error::other("ERR could not decode requested zset member"))?;
                     center = Some(decode(score_bits(score)));
                 }
                 frommember = true;
@@ -631,8 +640,11 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
         i += 1;
     }
     if store_key.is_some() && (withdist || withhash || withcoord) {
-        let what = if matches!(kind, Kind::Search { store: true }) { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
-        return Err(Error::other(format!("ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")));
+        let what =
+            if matches!(kind, Kind::Search { store: true }) { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
+        return Err(Error::other(format!(
+            "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+        )));
     }
     if is_search && !(frommember || fromloc) {
         return Err(Error::other(format!("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name}")));

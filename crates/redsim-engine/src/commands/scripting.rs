@@ -7,9 +7,9 @@
 use crate::args::Args;
 use crate::command::{command, full_name, CommandSpec, Flag};
 use crate::error::{Error, Result};
+use crate::glob;
 use crate::reply::{Protocol, Reply};
 use crate::server::Ctx;
-use crate::glob;
 use redsim_lua::{Failure, Host, Registered, Resp};
 use std::collections::BTreeMap;
 
@@ -39,11 +39,54 @@ pub struct Library {
 
 /// Commands a script may not call (Redis 7.0's `noscript` flag).
 const NOSCRIPT: &[&str] = &[
-    "acl", "auth", "bgrewriteaof", "bgsave", "blmove", "blpop", "brpop", "brpoplpush", "bzpopmax", "bzpopmin",
-    "client", "config", "debug", "discard", "eval", "eval_ro", "evalsha", "evalsha_ro", "exec", "failover",
-    "fcall", "fcall_ro", "function", "hello", "latency", "module", "monitor", "multi", "psubscribe", "psync",
-    "punsubscribe", "quit", "replconf", "replicaof", "reset", "role", "save", "script", "shutdown", "slaveof",
-    "ssubscribe", "subscribe", "sunsubscribe", "sync", "unsubscribe", "unwatch", "wait", "watch",
+    "acl",
+    "auth",
+    "bgrewriteaof",
+    "bgsave",
+    "blmove",
+    "blpop",
+    "brpop",
+    "brpoplpush",
+    "bzpopmax",
+    "bzpopmin",
+    "client",
+    "config",
+    "debug",
+    "discard",
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "exec",
+    "failover",
+    "fcall",
+    "fcall_ro",
+    "function",
+    "hello",
+    "latency",
+    "module",
+    "monitor",
+    "multi",
+    "psubscribe",
+    "psync",
+    "punsubscribe",
+    "quit",
+    "replconf",
+    "replicaof",
+    "reset",
+    "role",
+    "save",
+    "script",
+    "shutdown",
+    "slaveof",
+    "ssubscribe",
+    "subscribe",
+    "sunsubscribe",
+    "sync",
+    "unsubscribe",
+    "unwatch",
+    "wait",
+    "watch",
 ];
 
 /// What a running script reaches: the calling client's context.
@@ -174,7 +217,11 @@ fn compile_script(body: &[u8]) -> Result<std::rc::Rc<redsim_lua::Proto>> {
 }
 
 /// Runs a script as the calling client: the database it selects inside stays its own.
-fn run_script(ctx: &mut Ctx, read_only: bool, run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>) -> std::result::Result<Resp, Failure> {
+fn run_script(
+    ctx: &mut Ctx,
+    read_only: bool,
+    run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>,
+) -> std::result::Result<Resp, Failure> {
     let db = ctx.db_index();
     let result = {
         let mut host = ScriptHost { ctx, read_only };
@@ -207,29 +254,69 @@ fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -
     })
 }
 
-command!(EVAL, "eval", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "2.6.0",
-    "script numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script.", eval);
+command!(
+    EVAL,
+    "eval",
+    -3,
+    [NoScript, Stale],
+    (0, 0, 0),
+    SCRIPTING,
+    "2.6.0",
+    "script numkeys [key [key ...]] [arg [arg ...]]",
+    "Executes a server-side Lua script.",
+    eval
+);
 
 fn eval(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, false, false)
 }
 
-command!(EVALSHA, "evalsha", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "2.6.0",
-    "sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script by SHA1 digest.", evalsha);
+command!(
+    EVALSHA,
+    "evalsha",
+    -3,
+    [NoScript, Stale],
+    (0, 0, 0),
+    SCRIPTING,
+    "2.6.0",
+    "sha1 numkeys [key [key ...]] [arg [arg ...]]",
+    "Executes a server-side Lua script by SHA1 digest.",
+    evalsha
+);
 
 fn evalsha(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, true, false)
 }
 
-command!(EVAL_RO, "eval_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
-    "script numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script.", eval_ro);
+command!(
+    EVAL_RO,
+    "eval_ro",
+    -3,
+    [NoScript, Stale, ReadOnly],
+    (0, 0, 0),
+    SCRIPTING,
+    "7.0.0",
+    "script numkeys [key [key ...]] [arg [arg ...]]",
+    "Executes a read-only server-side Lua script.",
+    eval_ro
+);
 
 fn eval_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, false, true)
 }
 
-command!(EVALSHA_RO, "evalsha_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
-    "sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script by SHA1 digest.", evalsha_ro);
+command!(
+    EVALSHA_RO,
+    "evalsha_ro",
+    -3,
+    [NoScript, Stale, ReadOnly],
+    (0, 0, 0),
+    SCRIPTING,
+    "7.0.0",
+    "sha1 numkeys [key [key ...]] [arg [arg ...]]",
+    "Executes a read-only server-side Lua script by SHA1 digest.",
+    evalsha_ro
+);
 
 fn evalsha_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, true, true)
@@ -249,16 +336,51 @@ pub static SCRIPT: CommandSpec = CommandSpec {
     subcommands: &[SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD],
 };
 
-const SCRIPT_EXISTS: CommandSpec = sub("exists", -3, &[Flag::NoScript], "2.6.0", "sha1 [sha1 ...]",
-    "Determines whether server-side Lua scripts exist in the script cache.", script_exists);
-const SCRIPT_FLUSH: CommandSpec = sub("flush", -2, &[Flag::NoScript], "2.6.0", "[ASYNC | SYNC]",
-    "Removes all server-side Lua scripts from the script cache.", script_flush);
-const SCRIPT_HELP: CommandSpec = sub("help", 2, &[Flag::Loading, Flag::Stale], "5.0.0", "",
-    "Returns helpful text about the different subcommands.", script_help);
-const SCRIPT_KILL: CommandSpec = sub("kill", 2, &[Flag::NoScript, Flag::AllowBusy], "2.6.0", "",
-    "Terminates a server-side Lua script during execution.", script_kill);
-const SCRIPT_LOAD: CommandSpec = sub("load", 3, &[Flag::NoScript, Flag::Stale], "2.6.0", "script",
-    "Loads a server-side Lua script to the script cache.", script_load);
+const SCRIPT_EXISTS: CommandSpec = sub(
+    "exists",
+    -3,
+    &[Flag::NoScript],
+    "2.6.0",
+    "sha1 [sha1 ...]",
+    "Determines whether server-side Lua scripts exist in the script cache.",
+    script_exists,
+);
+const SCRIPT_FLUSH: CommandSpec = sub(
+    "flush",
+    -2,
+    &[Flag::NoScript],
+    "2.6.0",
+    "[ASYNC | SYNC]",
+    "Removes all server-side Lua scripts from the script cache.",
+    script_flush,
+);
+const SCRIPT_HELP: CommandSpec = sub(
+    "help",
+    2,
+    &[Flag::Loading, Flag::Stale],
+    "5.0.0",
+    "",
+    "Returns helpful text about the different subcommands.",
+    script_help,
+);
+const SCRIPT_KILL: CommandSpec = sub(
+    "kill",
+    2,
+    &[Flag::NoScript, Flag::AllowBusy],
+    "2.6.0",
+    "",
+    "Terminates a server-side Lua script during execution.",
+    script_kill,
+);
+const SCRIPT_LOAD: CommandSpec = sub(
+    "load",
+    3,
+    &[Flag::NoScript, Flag::Stale],
+    "2.6.0",
+    "script",
+    "Loads a server-side Lua script to the script cache.",
+    script_load,
+);
 
 const fn sub(
     name: &'static str,
@@ -269,7 +391,18 @@ const fn sub(
     summary: &'static str,
     run: crate::command::Handler,
 ) -> CommandSpec {
-    CommandSpec { name, arity, flags, keys: (0, 0, 0), group: SCRIPTING, since, summary, syntax, run: Some(run), subcommands: &[] }
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys: (0, 0, 0),
+        group: SCRIPTING,
+        since,
+        summary,
+        syntax,
+        run: Some(run),
+        subcommands: &[],
+    }
 }
 
 fn script_exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
@@ -355,23 +488,80 @@ pub static FUNCTION: CommandSpec = CommandSpec {
     summary: "A container for function commands.",
     syntax: "<subcommand> [<arg> ...]",
     run: None,
-    subcommands: &[FUNCTION_DELETE, FUNCTION_FLUSH, FUNCTION_HELP, FUNCTION_KILL, FUNCTION_LIST, FUNCTION_LOAD, FUNCTION_STATS],
+    subcommands: &[
+        FUNCTION_DELETE,
+        FUNCTION_FLUSH,
+        FUNCTION_HELP,
+        FUNCTION_KILL,
+        FUNCTION_LIST,
+        FUNCTION_LOAD,
+        FUNCTION_STATS,
+    ],
 };
 
-const FUNCTION_DELETE: CommandSpec = sub("delete", 3, &[Flag::NoScript, Flag::Write], "7.0.0", "library-name",
-    "Deletes a library and its functions.", function_delete);
-const FUNCTION_FLUSH: CommandSpec = sub("flush", -2, &[Flag::NoScript, Flag::Write], "7.0.0", "[ASYNC | SYNC]",
-    "Deletes all libraries and functions.", function_flush);
-const FUNCTION_HELP: CommandSpec = sub("help", 2, &[Flag::Loading, Flag::Stale], "7.0.0", "",
-    "Returns helpful text about the different subcommands.", function_help);
-const FUNCTION_KILL: CommandSpec = sub("kill", 2, &[Flag::NoScript, Flag::AllowBusy], "7.0.0", "",
-    "Terminates a function during execution.", function_kill);
-const FUNCTION_LIST: CommandSpec = sub("list", -2, &[Flag::NoScript], "7.0.0",
-    "[LIBRARYNAME library-name-pattern] [WITHCODE]", "Returns information about all libraries.", function_list);
-const FUNCTION_LOAD: CommandSpec = sub("load", -3, &[Flag::NoScript, Flag::Write], "7.0.0", "[REPLACE] function-code",
-    "Creates a library.", function_load);
-const FUNCTION_STATS: CommandSpec = sub("stats", 2, &[Flag::NoScript, Flag::AllowBusy], "7.0.0", "",
-    "Returns information about a function during execution.", function_stats);
+const FUNCTION_DELETE: CommandSpec = sub(
+    "delete",
+    3,
+    &[Flag::NoScript, Flag::Write],
+    "7.0.0",
+    "library-name",
+    "Deletes a library and its functions.",
+    function_delete,
+);
+const FUNCTION_FLUSH: CommandSpec = sub(
+    "flush",
+    -2,
+    &[Flag::NoScript, Flag::Write],
+    "7.0.0",
+    "[ASYNC | SYNC]",
+    "Deletes all libraries and functions.",
+    function_flush,
+);
+const FUNCTION_HELP: CommandSpec = sub(
+    "help",
+    2,
+    &[Flag::Loading, Flag::Stale],
+    "7.0.0",
+    "",
+    "Returns helpful text about the different subcommands.",
+    function_help,
+);
+const FUNCTION_KILL: CommandSpec = sub(
+    "kill",
+    2,
+    &[Flag::NoScript, Flag::AllowBusy],
+    "7.0.0",
+    "",
+    "Terminates a function during execution.",
+    function_kill,
+);
+const FUNCTION_LIST: CommandSpec = sub(
+    "list",
+    -2,
+    &[Flag::NoScript],
+    "7.0.0",
+    "[LIBRARYNAME library-name-pattern] [WITHCODE]",
+    "Returns information about all libraries.",
+    function_list,
+);
+const FUNCTION_LOAD: CommandSpec = sub(
+    "load",
+    -3,
+    &[Flag::NoScript, Flag::Write],
+    "7.0.0",
+    "[REPLACE] function-code",
+    "Creates a library.",
+    function_load,
+);
+const FUNCTION_STATS: CommandSpec = sub(
+    "stats",
+    2,
+    &[Flag::NoScript, Flag::AllowBusy],
+    "7.0.0",
+    "",
+    "Returns information about a function during execution.",
+    function_stats,
+);
 
 fn function_delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let name = args.next()?;
@@ -503,7 +693,12 @@ fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR No functions registered"));
     }
     for f in &functions {
-        let clash = ctx.server.scripts.libraries.iter().any(|(lib, l)| *lib != name && l.functions.iter().any(|g| g.name == f.name));
+        let clash = ctx
+            .server
+            .scripts
+            .libraries
+            .iter()
+            .any(|(lib, l)| *lib != name && l.functions.iter().any(|g| g.name == f.name));
         if clash {
             return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
         }
@@ -548,7 +743,12 @@ fn function_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 Reply::Map(vec![
                     (Reply::bulk("name"), Reply::Bulk(f.name.clone())),
                     (Reply::bulk("description"), f.description.clone().map_or(Reply::Nil, Reply::Bulk)),
-                    (Reply::bulk("flags"), Reply::Set(f.flags.iter().map(|fl| Reply::Status(String::from_utf8_lossy(fl).into_owned())).collect())),
+                    (
+                        Reply::bulk("flags"),
+                        Reply::Set(
+                            f.flags.iter().map(|fl| Reply::Status(String::from_utf8_lossy(fl).into_owned())).collect(),
+                        ),
+                    ),
                 ])
             })
             .collect();
@@ -586,9 +786,12 @@ fn function_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Reply> {
     let name = args.next()?.to_vec();
     let (keys, argv) = keys_and_args(&mut args)?;
-    let found = ctx.server.scripts.libraries.values().find_map(|lib| {
-        lib.functions.iter().find(|f| f.name == name).map(|f| (lib.code.clone(), f.flags.clone()))
-    });
+    let found = ctx
+        .server
+        .scripts
+        .libraries
+        .values()
+        .find_map(|lib| lib.functions.iter().find(|f| f.name == name).map(|f| (lib.code.clone(), f.flags.clone())));
     let Some((code, flags)) = found else { return Err(Error::other("ERR Function not found")) };
     let no_writes = flags.iter().any(|f| f == b"no-writes");
     if ro_command && !no_writes {
@@ -602,15 +805,35 @@ fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Repl
     })
 }
 
-command!(FCALL, "fcall", -3, [NoScript, Stale], (0, 0, 0), SCRIPTING, "7.0.0",
-    "function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a function.", fcall);
+command!(
+    FCALL,
+    "fcall",
+    -3,
+    [NoScript, Stale],
+    (0, 0, 0),
+    SCRIPTING,
+    "7.0.0",
+    "function numkeys [key [key ...]] [arg [arg ...]]",
+    "Invokes a function.",
+    fcall
+);
 
 fn fcall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     fcall_generic(ctx, args, false)
 }
 
-command!(FCALL_RO, "fcall_ro", -3, [NoScript, Stale, ReadOnly], (0, 0, 0), SCRIPTING, "7.0.0",
-    "function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a read-only function.", fcall_ro);
+command!(
+    FCALL_RO,
+    "fcall_ro",
+    -3,
+    [NoScript, Stale, ReadOnly],
+    (0, 0, 0),
+    SCRIPTING,
+    "7.0.0",
+    "function numkeys [key [key ...]] [arg [arg ...]]",
+    "Invokes a read-only function.",
+    fcall_ro
+);
 
 fn fcall_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     fcall_generic(ctx, args, true)

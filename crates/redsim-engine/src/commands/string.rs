@@ -1,10 +1,10 @@
 //! String commands.
 
-use crate::ld::LongDouble;
 use crate::args::{parse_i64, Args};
 use crate::command::{command, CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::{Error, Result};
+use crate::ld::LongDouble;
 use crate::reply::Reply;
 use crate::server::Ctx;
 use crate::value::Value;

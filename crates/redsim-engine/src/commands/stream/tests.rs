@@ -525,13 +525,20 @@ fn xreadgroup_claim_serves_idle_pending_entries_before_new_ones() {
 
 #[test]
 fn xreadgroup_claim_errors_and_versions() {
-    let out = replies(Version::LATEST, &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM -1 STREAMS s >"]);
+    let out = replies(
+        Version::LATEST,
+        &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM -1 STREAMS s >"],
+    );
     assert_eq!(out[2], "(error) ERR min-idle-time must be a positive integer");
     // Before 8.4 CLAIM is not an option.
-    let out = replies(Version::V8_2, &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM 1 STREAMS s >"]);
+    let out =
+        replies(Version::V8_2, &["XADD s 1-0 k v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c CLAIM 1 STREAMS s >"]);
     assert_eq!(out[2], "(error) ERR syntax error");
     // Nothing idle and nothing new: the reader blocks (or gets a null array without BLOCK).
-    let out = replies(Version::LATEST, &["XADD s 1-0 k v", "XGROUP CREATE s g $", "XREADGROUP GROUP g c CLAIM 10 STREAMS s >"]);
+    let out = replies(
+        Version::LATEST,
+        &["XADD s 1-0 k v", "XGROUP CREATE s g $", "XREADGROUP GROUP g c CLAIM 10 STREAMS s >"],
+    );
     assert_eq!(out[2], "(nil)");
 }
 
@@ -543,6 +550,10 @@ fn xreadgroup_claim_propagates_as_xclaim() {
         server.execute(at, c, &crate::cli::split_args(line.as_bytes()).unwrap());
     }
     let out = server.execute(500, c, &crate::cli::split_args(b"XREADGROUP GROUP g b CLAIM 100 STREAMS s >").unwrap());
-    let shown: Vec<String> = out.propagate.iter().map(|argv| String::from_utf8_lossy(&argv.join(&b' ')).into_owned()).collect();
-    assert!(shown.iter().any(|l| l.starts_with("XCLAIM s g b 0 1-0 TIME 500 RETRYCOUNT 2 FORCE JUSTID LASTID")), "{shown:?}");
+    let shown: Vec<String> =
+        out.propagate.iter().map(|argv| String::from_utf8_lossy(&argv.join(&b' ')).into_owned()).collect();
+    assert!(
+        shown.iter().any(|l| l.starts_with("XCLAIM s g b 0 1-0 TIME 500 RETRYCOUNT 2 FORCE JUSTID LASTID")),
+        "{shown:?}"
+    );
 }

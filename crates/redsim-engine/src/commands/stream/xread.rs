@@ -66,8 +66,16 @@ struct ReadRequest {
 }
 
 fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
-    let mut request =
-        ReadRequest { count: 0, block: None, group: None, noack: false, keys: vec![], ids: vec![], ids_at: 0, claim: None };
+    let mut request = ReadRequest {
+        count: 0,
+        block: None,
+        group: None,
+        noack: false,
+        keys: vec![],
+        ids: vec![],
+        ids_at: 0,
+        claim: None,
+    };
     let name = if with_group { "xreadgroup" } else { "xread" };
     let total = args.remaining();
     let mut streams_at = None;
