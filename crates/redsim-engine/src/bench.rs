@@ -18,6 +18,7 @@ fn argv(parts: &[&str]) -> Vec<Vec<u8>> {
 fn xadd(ops: usize) -> usize {
     let mut server = Server::new(Version::LATEST);
     server.observe = false;
+    server.propagate = false;
     let c = server.connect(0);
     let cmd = argv(&["XADD", "s", "*", "f", "v"]);
     for i in 0..ops {
@@ -30,6 +31,7 @@ fn xadd(ops: usize) -> usize {
 fn xrange(ops: usize) -> usize {
     let mut server = Server::new(Version::LATEST);
     server.observe = false;
+    server.propagate = false;
     let c = server.connect(0);
     let add = argv(&["XADD", "s", "*", "f", "v"]);
     for i in 0..10_000 {
@@ -47,6 +49,7 @@ fn xrange(ops: usize) -> usize {
 fn readgroup_ack(ops: usize) -> usize {
     let mut server = Server::new(Version::LATEST);
     server.observe = false;
+    server.propagate = false;
     let c = server.connect(0);
     server.execute(0, c, &argv(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]));
     let read = argv(&["XREADGROUP", "GROUP", "g", "worker", "COUNT", "1", "STREAMS", "s", ">"]);
@@ -68,6 +71,7 @@ pub const WORKLOADS: &[Workload] = &[
 pub fn big_stream(entries: usize) -> Server {
     let mut server = Server::new(Version::LATEST);
     server.observe = false;
+    server.propagate = false;
     let c = server.connect(0);
     for i in 0..entries {
         let id = format!("{}-0", i + 1);

@@ -129,6 +129,59 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
     }
 }
 
+/// The first line `redis-cli` would print for a reply and how many lines it prints in all,
+/// without formatting (or converting) the rest: a cheap one-line summary of a long reply.
+pub fn reply_summary(reply: &Reply, protocol: Protocol) -> (String, usize) {
+    let mut first = String::new();
+    first_line(reply, protocol, &mut first);
+    (first, line_count(reply, protocol))
+}
+
+/// How many elements an aggregate shows, and its marker, as a client of `protocol` sees it.
+fn shown_len(reply: &Reply, protocol: Protocol) -> Option<(usize, char)> {
+    let resp2 = protocol == Protocol::Resp2;
+    match reply {
+        Reply::Array(v) | Reply::Push(v) => Some((v.len(), ')')),
+        Reply::Set(v) => Some((v.len(), if resp2 { ')' } else { '~' })),
+        Reply::Map(v) => Some(if resp2 { (v.len() * 2, ')') } else { (v.len(), '#') }),
+        _ => None,
+    }
+}
+
+fn first_line(reply: &Reply, protocol: Protocol, out: &mut String) {
+    let (first, value): (&Reply, Option<&Reply>) = match reply {
+        Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => (&v[0], None),
+        Reply::Map(v) if !v.is_empty() => (&v[0].0, (protocol == Protocol::Resp3).then_some(&v[0].1)),
+        Reply::Many(v) if !v.is_empty() => return first_line(&v[0], protocol, out),
+        other => {
+            out.push_str(format_tty(&other.as_seen_by(protocol), "").trim_end_matches('\n'));
+            return;
+        }
+    };
+    let (len, separator) = shown_len(reply, protocol).expect("an aggregate");
+    let width = len.to_string().len();
+    out.push_str(&format!("{:>width$}{separator} ", 1));
+    first_line(first, protocol, out);
+    if let Some(value) = value.filter(|_| line_count(first, protocol) == 1) {
+        out.push_str(" => ");
+        first_line(value, protocol, out);
+    }
+}
+
+fn line_count(reply: &Reply, protocol: Protocol) -> usize {
+    match reply {
+        Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => {
+            v.iter().map(|r| line_count(r, protocol)).sum()
+        }
+        Reply::Map(v) if !v.is_empty() => {
+            let joined = usize::from(protocol == Protocol::Resp3);
+            v.iter().map(|(k, val)| line_count(k, protocol) + line_count(val, protocol) - joined).sum()
+        }
+        Reply::Many(v) => v.iter().map(|r| line_count(r, protocol)).sum(),
+        _ => 1,
+    }
+}
+
 /// Numbered elements: `1) ...`, nested ones indented under their parent's number.
 fn format_aggregate(items: Vec<(&Reply, Option<&Reply>)>, separator: char, empty: &str, prefix: &str) -> String {
     if items.is_empty() {
@@ -178,6 +231,32 @@ mod tests {
     fn split(line: &str) -> Option<Vec<String>> {
         split_args(line.as_bytes())
             .map(|args| args.into_iter().map(|a| String::from_utf8_lossy(&a).into_owned()).collect())
+    }
+
+    #[test]
+    fn a_reply_summary_is_the_first_line_and_line_count_of_the_full_text() {
+        let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+        let entry = |id: &str| Reply::Array(vec![bulk(id), Reply::Array(vec![bulk("f"), bulk("v\nw")])]);
+        let many: Vec<Reply> = (0..12).map(|i| entry(&format!("{i}-0"))).collect();
+        let replies = [
+            Reply::Integer(3),
+            Reply::Nil,
+            Reply::Array(vec![]),
+            Reply::Array(vec![Reply::Array(vec![]), bulk("x")]),
+            Reply::Array(vec![Reply::Array(vec![bulk("s"), Reply::Array(many.clone())])]),
+            Reply::Array(many),
+            Reply::Map(vec![(bulk("a"), Reply::Array(vec![bulk("x"), bulk("y")])), (bulk("b"), Reply::Double(1.5))]),
+            Reply::Map(vec![(Reply::Array(vec![bulk("k1"), bulk("k2")]), Reply::Boolean(true))]),
+            Reply::Set(vec![bulk("m"), Reply::Map(vec![])]),
+            Reply::Many(vec![Reply::ok(), Reply::Integer(1)]),
+        ];
+        for reply in &replies {
+            for protocol in [Protocol::Resp2, Protocol::Resp3] {
+                let full = format_reply_for(reply, protocol);
+                let expected = (full.lines().next().unwrap_or("").to_string(), full.lines().count());
+                assert_eq!(reply_summary(reply, protocol), expected, "{reply:?} in {protocol:?}");
+            }
+        }
     }
 
     #[test]

@@ -150,9 +150,12 @@ pub struct Server {
     pub clients: BTreeMap<ClientId, Client>,
     pub stats: Stats,
     pub blocked: BTreeMap<ClientId, Blocked>,
-    /// Whether commands report effects and propagation. The simulator needs them; a RESP
-    /// server that only answers clients turns them off to save the allocations.
+    /// Whether commands report effects (for the app's pictures). A RESP server that only answers
+    /// clients turns them off to save the allocations, and so does the simulated world.
     pub observe: bool,
+    /// Whether writes build the replication stream (`Outcome::propagate`). Redis builds it only
+    /// once a replica or the AOF needs it; the simulator turns it off for a lone node.
+    pub propagate: bool,
     next_client_id: ClientId,
     next_block_order: u64,
     /// Keys written since blocked clients were last served: `(db, key)`.
@@ -195,6 +198,7 @@ impl Server {
             stats: Stats::default(),
             blocked: BTreeMap::new(),
             observe: true,
+            propagate: true,
             next_client_id: 1,
             next_block_order: 0,
             ready_keys: Vec::new(),
@@ -399,6 +403,11 @@ impl Server {
         self.clients.get(&client).map(|c| c.protocol).unwrap_or_default()
     }
 
+    /// Whether commands report what they propagate (see `propagate`).
+    pub fn propagating(&self) -> bool {
+        self.propagate
+    }
+
     /// Runs one command for `client` at virtual time `now_ms`.
     pub fn execute(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>]) -> Outcome {
         let mut out = Outcome::default();
@@ -574,7 +583,7 @@ impl Server {
             crate::notify::command_events(self, out, parent, spec, argv, db);
         }
         self.stats.changes += dirty;
-        if self.observe {
+        if self.propagating() {
             let before = out.propagate.len();
             out.propagate.extend(also);
             if dirty > 0 && spec.has(Flag::Write) && !prevent {
@@ -608,9 +617,12 @@ impl Server {
 }
 
 /// The size of a command as RESP, which is what a replication offset counts.
-fn resp_len(argv: &[Vec<u8>]) -> u64 {
-    let header = format!("*{}\r\n", argv.len()).len();
-    let body: usize = argv.iter().map(|a| format!("${}\r\n", a.len()).len() + a.len() + 2).sum();
+/// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it
+/// moves a replication offset.
+pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
+    let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let header = 3 + digits(argv.len());
+    let body: usize = argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum();
     (header + body) as u64
 }
 

@@ -118,6 +118,7 @@ impl Drop for Handle {
 fn quiet_engine(version: Version) -> Server {
     let mut engine = Server::new(version);
     engine.observe = false;
+    engine.propagate = false;
     engine
 }
 

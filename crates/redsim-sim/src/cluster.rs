@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use redsim_engine::command::{lookup, Flag};
+use redsim_engine::server::resp_len;
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
-/// How many propagated commands a primary keeps for partial resynchronisation.
-const BACKLOG_LEN: usize = 10_000;
+/// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
+/// default `repl-backlog-size`, 1 MB).
+const BACKLOG_BYTES: u64 = 1 << 20;
 /// How many of the latest acknowledged writes are kept for naming losses (a loss is the last
 /// moments of writes; every snapshot of the world carries this list, so it stays short).
 const WRITES_KEPT: usize = 2_000;
@@ -123,8 +125,10 @@ pub struct Node {
     /// (Redis's `replid2` and `second_replid_offset`), so the old primary's other replicas can
     /// continue from where they are instead of copying everything.
     pub replid2: Option<(u64, u64)>,
-    /// Recent propagated commands: `(offset after it, command)`.
+    /// Recent propagated commands: `(offset after it, command)`, at most `BACKLOG_BYTES` of them.
+    /// Like Redis, a node keeps one only once it takes part in replication.
     backlog: VecDeque<(u64, Rc<Argv>)>,
+    replicating: bool,
     pub persistence: Persistence,
     /// Bumped whenever the engine is replaced (restart): clients must connect again.
     epoch: u64,
@@ -137,6 +141,8 @@ pub struct Node {
 impl Node {
     fn new(name: &str, version: Version, now_ms: u64, replid: u64) -> Node {
         let mut server = Server::new(version);
+        // The world reads replies and the replication stream, not the effects for the pictures.
+        server.observe = false;
         let link_client = server.connect(now_ms);
         Node {
             name: name.to_string(),
@@ -147,6 +153,7 @@ impl Node {
             replid,
             replid2: None,
             backlog: VecDeque::new(),
+            replicating: false,
             persistence: Persistence::default(),
             epoch: 0,
             link_client,
@@ -161,9 +168,14 @@ impl Node {
     /// What a node keeps of each command it executes or applies: its backlog (for replicas to
     /// catch up from) and its AOF (on disk at once under `always`, else in the OS buffer).
     fn record(&mut self, offset_end: u64, argv: &Rc<Argv>) {
-        self.backlog.push_back((offset_end, argv.clone()));
-        if self.backlog.len() > BACKLOG_LEN {
-            self.backlog.pop_front();
+        if self.replicating {
+            self.backlog.push_back((offset_end, argv.clone()));
+            while let Some((end, first)) = self.backlog.front() {
+                if offset_end - (end - resp_len(first)) <= BACKLOG_BYTES {
+                    break;
+                }
+                self.backlog.pop_front();
+            }
         }
         match self.persistence.aof {
             Some(Fsync::Always) => {
@@ -304,6 +316,8 @@ pub enum ActorKind {
         remaining: Option<u64>,
         /// `MAXLEN [~] n` on every `XADD`.
         maxlen: Option<(bool, u64)>,
+        /// How many `XADD`s each tick sends at once (a pipelining producer).
+        batch: u64,
         produced: u64,
     },
     Consumer(Consumer),
@@ -379,6 +393,8 @@ pub struct Cluster {
     rng: u64,
     seq: u64,
     next_replid: u64,
+    /// Set while a batch runs: its commands add no line each to the log.
+    quiet: bool,
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -389,11 +405,6 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn resp_len(argv: &[Vec<u8>]) -> u64 {
-    let header = format!("*{}\r\n", argv.len()).len();
-    let body: usize = argv.iter().map(|a| format!("${}\r\n", a.len()).len() + a.len() + 2).sum();
-    (header + body) as u64
-}
 
 /// A command line as a user would type it: words quoted only when they need it.
 fn show(argv: &[Vec<u8>]) -> String {
@@ -472,6 +483,7 @@ impl Cluster {
             rng: seed,
             seq: 0,
             next_replid: 1,
+            quiet: false,
         }
     }
 
@@ -505,6 +517,8 @@ impl Cluster {
         self.nodes.push(node);
         let replica = self.nodes.len() - 1;
         self.links.push(Link { primary, replica, latency_ms, up: true });
+        self.nodes[primary].replicating = true;
+        self.nodes[replica].replicating = true;
         replica
     }
 
@@ -618,10 +632,17 @@ impl Cluster {
             return Some(Reply::Error("READONLY You can't write against a read only replica.".into()));
         }
         let id = self.clients[client].id;
-        let outcome = self.nodes[node_i].server.execute(self.now_ms, id, argv);
-        let before = self.nodes[node_i].offset;
+        let node = &mut self.nodes[node_i];
+        // Only replicas and the disk read the replication stream; a lone node skips building it.
+        let streaming = node.replicating || node.persistence.aof.is_some() || node.persistence.save_every_ms.is_some();
+        node.server.propagate = streaming;
+        let changes = node.server.stats.changes;
+        let outcome = node.server.execute(self.now_ms, id, argv);
+        let before = node.offset;
+        let changed = node.server.stats.changes > changes;
         self.propagate(node_i, outcome.propagate);
-        let after = self.nodes[node_i].offset;
+        // Without a stream the offset stays put; a write is still past what the disk holds.
+        let after = if streaming { self.nodes[node_i].offset } else { before + u64::from(changed) };
         if after > before {
             if let Some(reply) = &outcome.reply {
                 if !reply.is_error() {
@@ -633,16 +654,18 @@ impl Cluster {
                 }
             }
         }
-        events.push(Event {
-            at_ms: self.now_ms,
-            kind: EventKind::Command,
-            text: format!(
-                "{cname}@{}: {} → {}",
-                self.nodes[node_i].name,
-                show(argv),
-                outcome.reply.as_ref().map_or("(blocked)".to_string(), short_reply)
-            ),
-        });
+        if !self.quiet {
+            events.push(Event {
+                at_ms: self.now_ms,
+                kind: EventKind::Command,
+                text: format!(
+                    "{cname}@{}: {} → {}",
+                    self.nodes[node_i].name,
+                    show(argv),
+                    outcome.reply.as_ref().map_or("(blocked)".to_string(), short_reply)
+                ),
+            });
+        }
         self.route_woken(node_i, outcome.woken, events);
         outcome.reply
     }
@@ -1112,6 +1135,7 @@ impl Cluster {
             }
             None => Server::new(version),
         };
+        server.observe = false;
         let loader = server.connect(now);
         let rdb_offset = n.persistence.rdb.as_ref().map_or(0, |(o, _)| *o);
         let replay: Vec<Rc<Argv>> =
@@ -1414,6 +1438,8 @@ impl Cluster {
         let latency = self.nodes[node].latency_ms.max(self.nodes[primary].latency_ms).max(1);
         self.links.retain(|l| l.replica != node);
         self.links.push(Link { primary, replica: node, latency_ms: latency, up: true });
+        self.nodes[primary].replicating = true;
+        self.nodes[node].replicating = true;
         self.nodes[node].role = Role::Replica { of: primary };
         if let Some(l) = self.link_mut(node) {
             l.up = true;
@@ -1448,7 +1474,8 @@ impl Cluster {
     }
 
     fn produce(&mut self, i: usize, events: &mut Vec<Event>) {
-        let ActorKind::Producer { stream, fields, every_ms, remaining, maxlen, produced } = self.actors[i].kind.clone()
+        let ActorKind::Producer { stream, fields, every_ms, remaining, maxlen, batch, produced } =
+            self.actors[i].kind.clone()
         else {
             return;
         };
@@ -1456,32 +1483,65 @@ impl Cluster {
             self.actors[i].alive = false;
             return;
         }
-        let n = produced + 1;
-        let mut argv = vec![b"XADD".to_vec(), stream];
-        if let Some((approx, len)) = maxlen {
-            argv.push(b"MAXLEN".to_vec());
-            if approx {
-                argv.push(b"~".to_vec());
-            }
-            argv.push(len.to_string().into_bytes());
-        }
-        argv.push(b"*".to_vec());
-        for (f, v) in fields {
-            argv.push(f);
-            argv.push(String::from_utf8_lossy(&v).replace("{i}", &n.to_string()).into_bytes());
-        }
+        let sends = remaining.map_or(batch, |r| r.min(batch)).max(1);
         let client = self.actors[i].client;
-        let reply = self.run_for(client, &argv, events);
-        let a = &mut self.actors[i];
-        if reply.as_ref().is_some_and(|r| !r.is_error()) {
-            a.done += 1;
-        } else {
-            a.failed += 1;
+        // A batch is one step with one line in the log, not one line per XADD.
+        let mut sent = Vec::new();
+        let mut first_last: Option<(String, String)> = None;
+        let (mut done, mut failed) = (0, 0);
+        for k in 1..=sends {
+            let n = produced + k;
+            let mut argv = vec![b"XADD".to_vec(), stream.clone()];
+            if let Some((approx, len)) = maxlen {
+                argv.push(b"MAXLEN".to_vec());
+                if approx {
+                    argv.push(b"~".to_vec());
+                }
+                argv.push(len.to_string().into_bytes());
+            }
+            argv.push(b"*".to_vec());
+            let number = n.to_string();
+            for (f, v) in &fields {
+                argv.push(f.clone());
+                argv.push(if v.windows(3).any(|w| w == b"{i}") {
+                    String::from_utf8_lossy(v).replace("{i}", &number).into_bytes()
+                } else {
+                    v.clone()
+                });
+            }
+            self.quiet = k > 1;
+            let reply = self.run_for(client, &argv, &mut sent);
+            self.quiet = false;
+            match &reply {
+                Some(Reply::Bulk(id)) => {
+                    done += 1;
+                    let id = String::from_utf8_lossy(id).into_owned();
+                    match &mut first_last {
+                        None => first_last = Some((id.clone(), id)),
+                        Some((_, last)) => *last = id,
+                    }
+                }
+                _ => failed += 1,
+            }
         }
+        if sends == 1 {
+            events.append(&mut sent);
+        } else {
+            let mut commands = sent.iter().filter(|e| e.kind == EventKind::Command);
+            if let Some(first) = commands.next() {
+                let range = first_last.map_or(String::new(), |(a, b)| format!(", IDs {a} … {b}"));
+                let text = format!("{} (and {} more XADDs in one batch{range})", first.text, sends - 1);
+                events.push(Event { at_ms: first.at_ms, kind: EventKind::Command, text });
+            }
+            events.extend(sent.into_iter().filter(|e| e.kind != EventKind::Command));
+        }
+        let a = &mut self.actors[i];
+        a.done += done;
+        a.failed += failed;
         if let ActorKind::Producer { produced, remaining, .. } = &mut a.kind {
-            *produced = n;
+            *produced += sends;
             if let Some(r) = remaining {
-                *r -= 1;
+                *r -= sends;
             }
         }
         a.next_at_ms = self.now_ms + every_ms.max(1);
@@ -1762,9 +1822,7 @@ impl Cluster {
 }
 
 fn short_reply(r: &Reply) -> String {
-    let text = redsim_engine::cli::format_reply_for(r, redsim_engine::Protocol::Resp2);
-    let first = text.lines().next().unwrap_or("").to_string();
-    let lines = text.lines().count();
+    let (first, lines) = redsim_engine::cli::reply_summary(r, redsim_engine::Protocol::Resp2);
     if lines > 1 {
         format!("{first} … ({lines} lines)")
     } else {
@@ -1788,6 +1846,7 @@ mod tests {
             every_ms,
             remaining: count,
             maxlen: None,
+            batch: 1,
             produced: 0,
         }
     }

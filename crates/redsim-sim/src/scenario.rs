@@ -84,6 +84,7 @@ pub enum Act {
         count: Option<u64>,
         fields: Vec<(Vec<u8>, Vec<u8>)>,
         maxlen: Option<(bool, u64)>,
+        batch: u64,
     },
     Consumer {
         name: String,
@@ -491,6 +492,7 @@ fn timed(
                 words.expect("every")?;
                 let every_ms = words.duration("a period")?;
                 let count = if words.eat("count") { Some(words.number("a count")?) } else { None };
+                let batch = if words.eat("batch") { words.number("a batch size")?.max(1) } else { 1 };
                 words.expect("fields")?;
                 let fields = field_pairs(words)?;
                 let maxlen = if words.eat("maxlen") {
@@ -500,7 +502,7 @@ fn timed(
                     None
                 };
                 words.done()?;
-                Act::Producer { name, node, stream, every_ms, count, fields, maxlen }
+                Act::Producer { name, node, stream, every_ms, count, fields, maxlen, batch }
             } else {
                 words.expect("reads")?;
                 let stream = words.next("a stream key")?;
@@ -764,7 +766,7 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
             let i = c.client_index(client).expect("checked by the parser");
             events.extend(c.command(i, argv).1);
         }
-        Act::Producer { name, node, stream, every_ms, count, fields, maxlen } => {
+        Act::Producer { name, node, stream, every_ms, count, fields, maxlen, batch } => {
             let n = c.node_index(node).expect("checked by the parser");
             c.add_actor(
                 name,
@@ -775,6 +777,7 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
                     every_ms: *every_ms,
                     remaining: *count,
                     maxlen: *maxlen,
+                    batch: *batch,
                     produced: 0,
                 },
             );
@@ -815,16 +818,18 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
 
 /// The benchmark scenario: `messages` entries, one per ms, through a group of 10 consumers.
 pub fn throughput_scenario(messages: u64) -> String {
+    // 100,000 messages a second, sent 100 at a time as a pipelining producer would; ten
+    // consumers read up to 100 each.
     let mut text = format!(
         "name: throughput\nnode redis\nclient admin on redis\nat 0s: admin XGROUP CREATE jobs workers $ MKSTREAM\n\
-         at 0s: producer p on redis writes jobs every 1ms count {messages} fields n {{i}}\n"
+         at 0s: producer p on redis writes jobs every 1ms count {messages} batch 100 fields n {{i}}\n"
     );
     for i in 0..10 {
         text.push_str(&format!(
-            "at 0s: consumer w{i} on redis reads jobs group workers count 50 block 1s process 0ms\n"
+            "at 0s: consumer w{i} on redis reads jobs group workers count 100 block 1s process 0ms\n"
         ));
     }
-    text.push_str(&format!("end {}s\n", messages / 1000 + 2));
+    text.push_str(&format!("end {}s\n", messages / 100_000 + 2));
     text
 }
 
@@ -875,6 +880,32 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse(text).err().map(|e| e.to_string()).expect("an error")
+    }
+
+    #[test]
+    fn a_batching_producer_sends_many_xadds_in_one_step() {
+        let sc = parse(
+            "name: batch\nnode r\nclient c on r\nat 0s: producer p on r writes s every 10ms count 12 batch 5 fields n {i}\n\
+             end 1s\n",
+        )
+        .unwrap();
+        let mut player = Player::new(sc);
+        player.run_to_end(usize::MAX);
+        let batches: Vec<&Event> = player
+            .steps()
+            .iter()
+            .flat_map(|s| s.events.iter())
+            .filter(|e| e.kind == EventKind::Command && e.text.contains("XADD"))
+            .collect();
+        assert_eq!(batches.len(), 3, "{batches:?}");
+        assert!(batches[0].text.contains("and 4 more XADDs in one batch"), "{}", batches[0].text);
+        assert!(batches[2].text.contains("and 1 more XADDs in one batch"), "{}", batches[2].text);
+        let mut c = player.cluster().clone();
+        let client = c.client_index("c").unwrap();
+        let argv = |line: &str| redsim_engine::cli::split_args(line.as_bytes()).unwrap();
+        assert_eq!(c.command(client, &argv("XLEN s")).0, Some(redsim_engine::Reply::Integer(12)));
+        let last = c.command(client, &argv("XREVRANGE s + - COUNT 1")).0.unwrap();
+        assert!(format!("{last:?}").contains("[49, 50]"), "the 12th message says n 12: {last:?}");
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub(crate) fn help_reply(container: &str, lines: &[&str]) -> Reply {
 /// position as `XGROUP SETID ... ENTRIESREAD`. `history`: deliveries from a consumer's own PEL,
 /// which Redis does not propagate.
 pub(crate) fn propagate_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[StreamEffect], history: bool) {
-    if !ctx.server.observe {
+    if !ctx.server.propagating() {
         return;
     }
     ctx.prevent_propagation = true;

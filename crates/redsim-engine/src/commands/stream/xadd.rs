@@ -148,7 +148,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let rest = args.rest();
     // Only the simulator needs what is propagated; the RESP server skips the copy.
-    let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
+    let mut propagate = ctx.server.propagating().then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
     let options = parse_options(rest, true, limits.max_entries, ctx.version().at_least(8, 2))?;
     let fields = &rest[options.used.min(rest.len())..];
@@ -208,7 +208,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 
 fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
-    let mut propagate = ctx.server.observe.then(|| ctx.argv.to_vec());
+    let mut propagate = ctx.server.propagating().then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
     let options = parse_options(args.rest(), false, limits.max_entries, ctx.version().at_least(8, 2))?;
     let Some(stream) = lookup(ctx, &key)? else {
