@@ -141,6 +141,9 @@ pub struct Config {
     pub stream_node_limits: NodeLimits,
     /// `notify-keyspace-events`, as Redis's flag characters (empty: off).
     pub notify: crate::notify::Flags,
+    /// `stream-idmp-duration` and `stream-idmp-maxsize` (Redis 8.6): what a new stream starts with.
+    pub idmp_duration_s: u64,
+    pub idmp_maxsize: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -192,7 +195,13 @@ const EXPIRE_MAX_LOOPS: usize = 16;
 impl Server {
     pub fn new(version: Version) -> Server {
         Server {
-            config: Config { version, stream_node_limits: NodeLimits::default(), notify: Default::default() },
+            config: Config {
+                version,
+                stream_node_limits: NodeLimits::default(),
+                notify: Default::default(),
+                idmp_duration_s: crate::stream::idmp::DEFAULT_DURATION_S,
+                idmp_maxsize: crate::stream::idmp::DEFAULT_MAXSIZE,
+            },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
             stats: Stats::default(),
@@ -401,6 +410,12 @@ impl Server {
     /// The protocol `client` speaks, for encoding its replies.
     pub fn protocol(&self, client: ClientId) -> Protocol {
         self.clients.get(&client).map(|c| c.protocol).unwrap_or_default()
+    }
+
+    /// An empty stream with the configured defaults.
+    pub fn new_stream(&self) -> crate::stream::Stream {
+        let idmp = crate::stream::Idmp::new(self.config.idmp_duration_s, self.config.idmp_maxsize);
+        crate::stream::Stream { idmp, ..Default::default() }
     }
 
     /// Whether commands report what they propagate (see `propagate`).

@@ -405,7 +405,6 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-
 /// A command line as a user would type it: words quoted only when they need it.
 fn show(argv: &[Vec<u8>]) -> String {
     argv.iter()

@@ -185,6 +185,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &stream::xdel::XACKDEL,
     &stream::xdel::XDEL,
     &stream::xdel::XDELEX,
+    &stream::xcfgset::XCFGSET,
     &stream::xgroup::XGROUP,
     &stream::xinfo::XINFO,
     &stream::xrange::XLEN,

@@ -280,8 +280,20 @@ const CONFIG_SET: CommandSpec = CommandSpec {
 
 /// The parameters the engine models, in the order Redis 7.0 lists them for a pattern (its own
 /// table order comes from a hash table, so only the listed cases can match it).
-const PARAMETERS: &[&str] =
-    &["stream-node-max-entries", "stream-node-max-bytes", "save", "appendonly", "notify-keyspace-events"];
+const PARAMETERS: &[&str] = &[
+    "stream-node-max-entries",
+    "stream-node-max-bytes",
+    "save",
+    "appendonly",
+    "notify-keyspace-events",
+    "stream-idmp-duration",
+    "stream-idmp-maxsize",
+];
+
+/// Whether the emulated Redis has the parameter (the IDMP defaults came with 8.6).
+fn parameter_known(ctx: &Ctx, name: &str) -> bool {
+    !name.starts_with("stream-idmp-") || ctx.version().at_least(8, 6)
+}
 
 fn parameter_value(ctx: &Ctx, name: &str) -> String {
     let limits = ctx.server.config.stream_node_limits;
@@ -292,6 +304,8 @@ fn parameter_value(ctx: &Ctx, name: &str) -> String {
         "save" => String::new(),
         "appendonly" => "no".to_string(),
         "notify-keyspace-events" => crate::notify::to_text(ctx.server.config.notify),
+        "stream-idmp-duration" => ctx.server.config.idmp_duration_s.to_string(),
+        "stream-idmp-maxsize" => ctx.server.config.idmp_maxsize.to_string(),
         _ => unreachable!("only listed parameters are asked for"),
     }
 }
@@ -300,7 +314,9 @@ fn config_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut found: Vec<&str> = Vec::new();
     for pattern in args.rest() {
         let pattern = pattern.to_ascii_lowercase();
-        for name in PARAMETERS.iter().filter(|n| crate::glob::matches(&pattern, n.as_bytes(), true)) {
+        for name in
+            PARAMETERS.iter().filter(|n| parameter_known(ctx, n) && crate::glob::matches(&pattern, n.as_bytes(), true))
+        {
             if !found.contains(name) {
                 found.push(name);
             }
@@ -316,6 +332,7 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::WrongArity { name: "config|set".into() });
     }
     let mut limits = ctx.server.config.stream_node_limits;
+    let (mut idmp_duration, mut idmp_maxsize) = (ctx.server.config.idmp_duration_s, ctx.server.config.idmp_maxsize);
     for pair in rest.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = crate::args::parse_i64(&pair[1]);
@@ -330,7 +347,18 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             Some(_) => Err(invalid(&format!("argument must be between 0 and {max} inclusive"))),
             None => Err(invalid("argument couldn't be parsed into an integer")),
         };
+        let idmp_range = |v: Option<i64>, (low, high): (u64, u64)| match v {
+            Some(v) if (low as i64..=high as i64).contains(&v) => Ok(v as u64),
+            Some(_) => Err(invalid(&format!("argument must be between {low} and {high} inclusive"))),
+            None => Err(invalid("argument couldn't be parsed into an integer")),
+        };
         match name.as_str() {
+            "stream-idmp-duration" if parameter_known(ctx, &name) => {
+                idmp_duration = idmp_range(value, crate::stream::idmp::DURATION_RANGE)?;
+            }
+            "stream-idmp-maxsize" if parameter_known(ctx, &name) => {
+                idmp_maxsize = idmp_range(value, crate::stream::idmp::MAXSIZE_RANGE)?;
+            }
             "stream-node-max-bytes" => limits.max_bytes = in_range(value, i64::MAX)?,
             "stream-node-max-entries" => limits.max_entries = in_range(value, i64::MAX)?,
             "notify-keyspace-events" => {
@@ -346,6 +374,8 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     }
     ctx.server.config.stream_node_limits = limits;
+    ctx.server.config.idmp_duration_s = idmp_duration;
+    ctx.server.config.idmp_maxsize = idmp_maxsize;
     Ok(Reply::ok())
 }
 

@@ -4,6 +4,7 @@
 
 pub mod group;
 pub mod id;
+pub mod idmp;
 pub mod listpack;
 pub mod node;
 mod rax;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 pub use group::{Consumer, ConsumerGroup, PendingEntry, ENTRIES_READ_UNKNOWN};
 pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
+pub use idmp::Idmp;
 pub use node::{EntryMeta, Node, StreamEntry};
 
 /// Redis's `STREAM_LISTPACK_MAX_SIZE`.
@@ -122,6 +124,8 @@ pub struct Stream {
     pub max_deleted_entry_id: StreamId,
     pub entries_added: u64,
     pub groups: BTreeMap<Vec<u8>, ConsumerGroup>,
+    /// Idempotent producers' recent iids (Redis 8.6).
+    pub idmp: Idmp,
 }
 
 impl Stream {

@@ -3,6 +3,7 @@
 #[cfg(test)]
 mod tests;
 pub mod xadd;
+pub mod xcfgset;
 pub mod xclaim;
 pub mod xdel;
 pub mod xgroup;

@@ -557,3 +557,160 @@ fn xreadgroup_claim_propagates_as_xclaim() {
         "{shown:?}"
     );
 }
+
+// Idempotent producers (Redis 8.6). Sources: redis.io's "Idempotent message processing" and
+// XCFGSET pages, and the cases of Redis 8.6's tests/unit/type/stream.tcl ("XADD IDMP ...",
+// "XCFGSET ...", "XINFO STREAM ... iids-*"), whose replies these follow.
+#[test]
+fn xadd_idmp_answers_a_retry_with_the_first_entry() {
+    let out = timed_replies(
+        Version::LATEST,
+        &[
+            (1_000, "XADD s IDMP p1 payment-abc * amount 100"),
+            (1_001, "XADD s IDMP p1 payment-abc * amount 200"),
+            (1_002, "XADD s IDMP p2 payment-abc * amount 300"),
+            (1_003, "XLEN s"),
+            (1_004, "XRANGE s - +"),
+            (1_005, "XADD s IDMPAUTO p3 * a 1 b 2"),
+            (1_006, "XADD s IDMPAUTO p3 * b 2 a 1"),
+            (1_007, "XADD s IDMPAUTO p3 * b 2 a 9"),
+            (1_008, "XADD s NOMKSTREAM MAXLEN ~ 100 IDMP p1 x * f v"),
+            (1_009, "XADD missing NOMKSTREAM IDMP p1 x * f v"),
+        ],
+    );
+    assert_eq!(out[0], "\"1000-0\"");
+    assert_eq!(out[1], "\"1000-0\"", "a retry gets the entry it already added");
+    assert_eq!(out[2], "\"1002-0\"", "producers are separate");
+    assert_eq!(out[3], "(integer) 2");
+    assert!(out[4].contains("\"100\"") && !out[4].contains("\"200\""), "{}", out[4]);
+    assert_eq!(out[5], "\"1005-0\"");
+    assert_eq!(out[6], "\"1005-0\"", "IDMPAUTO ignores field order");
+    assert_eq!(out[7], "\"1007-0\"");
+    assert_eq!(out[8], "\"1008-0\"", "options in any order");
+    assert_eq!(out[9], "(nil)");
+}
+
+#[test]
+fn xadd_idmp_errors() {
+    let out = replies(
+        Version::LATEST,
+        &[
+            "XADD s IDMP p1 * f v",
+            "XADD s IDMP p1 iid1 1-1 f v",
+            "XADD s IDMP p1 iid1 IDMP p2 iid2 * f v",
+            "XADD s IDMPAUTO p1 IDMP p2 iid2 * f v",
+            "XADD s IDMP \"\" iid1 * f v",
+            "XADD s IDMP p1 \"\" * f v",
+            "XADD s IDMPAUTO \"\" * f v",
+            "XADD s IDMPAUTO p1 1-1 f v",
+            "EXISTS s",
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            "(error) ERR Invalid stream ID specified as stream command argument",
+            "(error) ERR IDMP/IDMPAUTO can be used only with auto-generated IDs",
+            "(error) ERR IDMP/IDMPAUTO specified multiple times",
+            "(error) ERR IDMP/IDMPAUTO specified multiple times",
+            "(error) ERR IDMP requires a non-empty producer ID",
+            "(error) ERR IDMP requires a non-empty idempotent ID",
+            "(error) ERR IDMPAUTO requires a non-empty producer ID",
+            "(error) ERR IDMP/IDMPAUTO can be used only with auto-generated IDs",
+            "(integer) 0",
+        ]
+    );
+    // Before 8.6 IDMP is read where the ID goes.
+    let out = replies(Version::V8_4, &["XADD s IDMP p1 iid1 * f v", "XCFGSET s IDMP-DURATION 5"]);
+    assert_eq!(out[0], "(error) ERR Invalid stream ID specified as stream command argument");
+    assert!(out[1].starts_with("(error) ERR unknown command 'XCFGSET'"), "{}", out[1]);
+}
+
+#[test]
+fn idmp_maxsize_duration_and_xcfgset() {
+    let mut lines: Vec<(u64, String)> =
+        vec![(0, "XADD s IDMP p1 init * f init".into()), (0, "XCFGSET s IDMP-MAXSIZE 3 IDMP-DURATION 60".into())];
+    for i in 1..=4 {
+        lines.push((i, format!("XADD s IDMP p1 req-{i} * f v{i}")));
+    }
+    lines.push((10, "XADD s IDMP p1 req-1 * f again".into()));
+    lines.push((11, "XADD s IDMP p1 req-4 * f again".into()));
+    lines.push((12, "XINFO STREAM s".into()));
+    lines.push((61_000, "XADD s IDMP p1 req-4 * f later".into()));
+    let lines: Vec<(u64, &str)> = lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
+    let out = timed_replies(Version::LATEST, &lines);
+    assert_eq!(out[1], "OK");
+    assert_eq!(out[6], "\"10-0\"", "req-1 was evicted by the fourth iid");
+    assert_eq!(out[7], "\"4-0\"", "req-4 is remembered");
+    let info = &out[8];
+    for expected in [
+        "7# \"recorded-first-entry-id\" => \"0-1\" |  8# \"idmp-duration\" => (integer) 60",
+        "9# \"idmp-maxsize\" => (integer) 3",
+        "10# \"pids-tracked\" => (integer) 1",
+        "11# \"iids-tracked\" => (integer) 3",
+        "12# \"iids-added\" => (integer) 6",
+        "13# \"iids-duplicates\" => (integer) 1 | 14# \"groups\"",
+    ] {
+        assert!(info.contains(expected), "{expected} in {info}");
+    }
+    assert_eq!(out[9], "\"61000-0\"", "a minute later req-4 is forgotten");
+
+    let out = replies(
+        Version::LATEST,
+        &[
+            "XCFGSET s IDMP-DURATION 5",
+            "XADD s IDMP p1 a * f v",
+            "XCFGSET s",
+            "XCFGSET s IDMP-DURATION",
+            "XCFGSET s IDMP-DURATION 000",
+            "XCFGSET s IDMP-DURATION 86401",
+            "XCFGSET s IDMP-MAXSIZE 0",
+            "XCFGSET s INVALID",
+            "XCFGSET s IDMP-MAXSIZE INVALID IDMP-DURATION",
+            "XCFGSET s IDMP-DURATION 100",
+            "XADD s IDMP p1 a * f v",
+            "XCFGSET s IDMP-DURATION 50",
+            "XADD s IDMP p1 a * f v",
+            "SET str x",
+            "XCFGSET str IDMP-DURATION 5",
+            "CONFIG GET stream-idmp-*",
+            "CONFIG SET stream-idmp-duration 86401",
+            "CONFIG SET stream-idmp-maxsize 7",
+            "XADD t * f v",
+            "XINFO STREAM t",
+        ],
+    );
+    assert_eq!(out[0], "(error) ERR no such key");
+    assert_eq!(out[2], "(error) ERR At least one parameter (IDMP-DURATION or IDMP-MAXSIZE) is required");
+    assert_eq!(out[3], "(error) ERR syntax error");
+    assert_eq!(out[4], "(error) ERR value is not an integer or out of range");
+    assert_eq!(out[5], "(error) ERR IDMP-DURATION must be between 1 and 86400");
+    assert_eq!(out[6], "(error) ERR IDMP-MAXSIZE must be between 1 and 10000");
+    assert_eq!(out[7], "(error) ERR syntax error");
+    assert_eq!(out[8], "(error) ERR value is not an integer or out of range");
+    assert_eq!(out[9], "OK");
+    assert_eq!(out[10], out[1], "the same value keeps the iids");
+    assert_ne!(out[12], out[1], "a new value forgets them");
+    assert_eq!(out[14], "(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+    assert_eq!(out[15], "1# \"stream-idmp-duration\" => \"100\" | 2# \"stream-idmp-maxsize\" => \"100\"");
+    assert!(out[16].contains("argument must be between 1 and 86400 inclusive"), "{}", out[16]);
+    assert!(out[19].contains("\"idmp-maxsize\" => (integer) 7"), "new streams take the default: {}", out[19]);
+    // 8.4 has none of it.
+    let out = replies(Version::V8_4, &["XADD t * f v", "XINFO STREAM t", "CONFIG GET stream-idmp-*"]);
+    assert!(!out[1].contains("idmp"), "{}", out[1]);
+    assert_eq!(out[2], "(empty hash)");
+}
+
+#[test]
+fn idmp_retries_are_not_propagated_and_adds_lose_their_idmp_words() {
+    let mut server = Server::new(Version::LATEST);
+    let c = server.connect(0);
+    let mut sent = Vec::new();
+    for line in ["XADD s IDMP p1 a MAXLEN ~ 10 * f v", "XADD s IDMP p1 a * f v", "XADD s IDMPAUTO p2 * f v"] {
+        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+        for cmd in server.execute(5, c, &argv).propagate {
+            sent.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+        }
+    }
+    assert_eq!(sent, ["XADD s MAXLEN = 1 5-0 f v", "XADD s 5-1 f v"]);
+}

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
 use crate::stream::{
-    parse_id, AppendError, DeletePolicy, IdSyntax, ParsedId, Stream, StreamId, TrimSpec, TrimStrategy, Trimmed,
+    idmp, parse_id, AppendError, DeletePolicy, IdSyntax, ParsedId, Stream, StreamId, TrimSpec, TrimStrategy, Trimmed,
 };
 use crate::value::Value;
 
@@ -21,7 +21,7 @@ pub static XADD: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Appends a new message to a stream. Creates the key if it doesn't exist.",
-    syntax: "key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
+    syntax: "key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [IDMPAUTO pid | IDMP pid iid] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
     run: Some(xadd),
     subcommands: &[],
 };
@@ -51,13 +51,30 @@ struct AddTrimOptions {
     /// Positions (after the key) of the `~` and of the trim threshold, for propagation.
     approx_at: Option<usize>,
     threshold_at: usize,
+    /// `IDMP pid iid` or `IDMPAUTO pid` (`None` iid) (Redis 8.6), and where those arguments are.
+    idmp: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    idmp_args: Vec<usize>,
 }
 
-/// `policies`: the emulated Redis knows `KEEPREF|DELREF|ACKED` (8.2).
-fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64, policies: bool) -> Result<AddTrimOptions> {
+/// `policies`: the emulated Redis knows `KEEPREF|DELREF|ACKED` (8.2); `idmp`: `IDMP|IDMPAUTO` (8.6).
+fn parse_options(
+    rest: &[Vec<u8>],
+    xadd: bool,
+    node_max_entries: i64,
+    policies: bool,
+    idmp: bool,
+) -> Result<AddTrimOptions> {
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
-    let mut options =
-        AddTrimOptions { trim: None, id: None, nomkstream: false, used: rest.len(), approx_at: None, threshold_at: 0 };
+    let mut options = AddTrimOptions {
+        trim: None,
+        id: None,
+        nomkstream: false,
+        used: rest.len(),
+        approx_at: None,
+        threshold_at: 0,
+        idmp: None,
+        idmp_args: Vec::new(),
+    };
     let mut strategy: Option<TrimStrategy> = None;
     let mut approx = false;
     let mut limit: i64 = 0;
@@ -105,6 +122,29 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64, policies: 
             j += 1;
         } else if xadd && is(opt, "NOMKSTREAM") {
             options.nomkstream = true;
+        } else if xadd && idmp && ((is(opt, "IDMP") && more >= 2) || (is(opt, "IDMPAUTO") && more >= 1)) {
+            if options.idmp.is_some() {
+                return Err(Error::other("ERR IDMP/IDMPAUTO specified multiple times"));
+            }
+            let auto = is(opt, "IDMPAUTO");
+            let pid = rest[j + 1].clone();
+            if pid.is_empty() {
+                let which = if auto { "IDMPAUTO" } else { "IDMP" };
+                return Err(Error::other(format!("ERR {which} requires a non-empty producer ID")));
+            }
+            options.idmp_args.extend(j..=j + 1);
+            j += 1;
+            let iid = if auto {
+                None
+            } else {
+                j += 1;
+                options.idmp_args.push(j);
+                if rest[j].is_empty() {
+                    return Err(Error::other("ERR IDMP requires a non-empty idempotent ID"));
+                }
+                Some(rest[j].clone())
+            };
+            options.idmp = Some((pid, iid));
         } else if let Some(p) = DeletePolicy::parse(opt).filter(|_| policies) {
             if policy.is_some() {
                 return Err(Error::Syntax);
@@ -114,6 +154,9 @@ fn parse_options(rest: &[Vec<u8>], xadd: bool, node_max_entries: i64, policies: 
             let syntax = IdSyntax { allow_auto_seq: true, ..IdSyntax::STRICT };
             options.id = Some(parse_id(opt, syntax)?);
             options.used = j + 1;
+            if options.idmp.is_some() {
+                return Err(Error::other("ERR IDMP/IDMPAUTO can be used only with auto-generated IDs"));
+            }
             break;
         } else {
             return Err(Error::Syntax);
@@ -150,7 +193,8 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     // Only the simulator needs what is propagated; the RESP server skips the copy.
     let mut propagate = ctx.server.propagating().then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
-    let options = parse_options(rest, true, limits.max_entries, ctx.version().at_least(8, 2))?;
+    let version = ctx.version();
+    let options = parse_options(rest, true, limits.max_entries, version.at_least(8, 2), version.at_least(8, 6))?;
     let fields = &rest[options.used.min(rest.len())..];
     if options.used >= rest.len() || fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(Error::WrongArity { name: "xadd".into() });
@@ -162,13 +206,19 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Some(_) => false,
         None if options.nomkstream => return Ok(Reply::Nil),
         None => {
-            ctx.store(&key, Value::Stream(Box::default()), false);
+            ctx.store(&key, Value::Stream(Box::new(ctx.server.new_stream())), false);
             true
         }
     };
     let now_ms = ctx.now_ms;
-    let version = ctx.version();
     let stream = lookup(ctx, &key)?.expect("exists or was just created");
+    // An idempotent producer's retry answers the entry it already added, and changes nothing else.
+    let idmp = options.idmp.clone().map(|(pid, iid)| (pid, iid.unwrap_or_else(|| idmp::auto_iid(fields))));
+    if let Some((pid, iid)) = &idmp {
+        if let Some(id) = stream.idmp.seen(pid, iid, now_ms) {
+            return Ok(id_reply(id));
+        }
+    }
     if stream.last_id == StreamId::MAX {
         return Err(Error::other("ERR The stream has exhausted the last possible ID, unable to add more items"));
     }
@@ -185,6 +235,9 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         Err(AppendError::TooLarge) => return Err(Error::other("ERR Elements are too large to be stored")),
     };
+    if let Some((pid, iid)) = idmp {
+        stream.idmp.record(&pid, iid, appended.id, now_ms);
+    }
     let trimmed = options.trim.map(|spec| stream.trim(spec));
     if let Some(propagate) = propagate.as_mut() {
         if let Some(spec) = options.trim {
@@ -192,6 +245,10 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         if !options.id.is_some_and(|p| p.seq_given) {
             propagate[2 + options.used - 1] = appended.id.to_bytes();
+        }
+        // Replicas get the entry with its ID; the IDMP words (valid only with `*`) are dropped.
+        for &at in options.idmp_args.iter().rev() {
+            propagate.remove(2 + at);
         }
     }
     ctx.propagate_as = propagate;
@@ -210,7 +267,7 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let mut propagate = ctx.server.propagating().then(|| ctx.argv.to_vec());
     let limits = ctx.server.config.stream_node_limits;
-    let options = parse_options(args.rest(), false, limits.max_entries, ctx.version().at_least(8, 2))?;
+    let options = parse_options(args.rest(), false, limits.max_entries, ctx.version().at_least(8, 2), false)?;
     let Some(stream) = lookup(ctx, &key)? else {
         return Ok(Reply::Integer(0));
     };

@@ -176,7 +176,7 @@ fn xgroup(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             let last_id = lookup(ctx, &key)?.map_or(StreamId::MIN, |s| s.last_id);
             let id = if id_arg == b"$" { last_id } else { parse_id(&id_arg, IdSyntax::STRICT)?.id };
             if !exists {
-                ctx.store(&key, Value::Stream(Box::default()), false);
+                ctx.store(&key, Value::Stream(Box::new(ctx.server.new_stream())), false);
             }
             let stream = lookup(ctx, &key)?.expect("exists or was just created");
             if stream.groups.contains_key(&group) {

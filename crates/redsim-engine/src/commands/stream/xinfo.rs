@@ -158,6 +158,8 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
     let typed_sub = ctx.argv[1].clone();
     let with_active_time = ctx.version().at_least(7, 2);
+    let with_idmp = ctx.version().at_least(8, 6);
+    let now_ms = ctx.now_ms;
     let stream = the_stream(ctx, &key)?;
     let options = args.rest();
     let full_count = match options {
@@ -178,6 +180,17 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         field("entries-added", Reply::Integer(stream.entries_added as i64)),
         field("recorded-first-entry-id", id_reply(stream.first_id)),
     ];
+    if with_idmp {
+        let (pids, iids) = stream.idmp.tracked(now_ms);
+        fields.extend([
+            field("idmp-duration", Reply::Integer(stream.idmp.duration_s as i64)),
+            field("idmp-maxsize", Reply::Integer(stream.idmp.maxsize as i64)),
+            field("pids-tracked", Reply::Integer(pids as i64)),
+            field("iids-tracked", Reply::Integer(iids as i64)),
+            field("iids-added", Reply::Integer(stream.idmp.added as i64)),
+            field("iids-duplicates", Reply::Integer(stream.idmp.duplicates as i64)),
+        ]);
+    }
     let Some(count) = full_count else {
         fields.push(field("groups", Reply::Integer(stream.groups.len() as i64)));
         fields.push(field("first-entry", stream.first_entry().map_or(Reply::Nil, entry_reply)));
