@@ -102,4 +102,12 @@ pub enum StreamEffect {
         group: Vec<u8>,
         id: StreamId,
     },
+    /// `XNACK` (Redis 8.8) handed a pending entry back to the group: it stays pending, owned by
+    /// nobody (`from` is empty when no consumer had it), with this delivery count.
+    Released {
+        group: Vec<u8>,
+        from: Vec<u8>,
+        id: StreamId,
+        delivery_count: u64,
+    },
 }

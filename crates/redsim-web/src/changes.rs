@@ -91,6 +91,12 @@ fn describe_stream(key: &str, change: &StreamEffect) -> String {
         }
         StreamEffect::Claimed { from: None, to, id, .. } => format!("{key}: {id} claimed by {} (FORCE)", text(to)),
         StreamEffect::PendingDropped { id, .. } => format!("{key}: pending {id} dropped: the entry no longer exists"),
+        StreamEffect::Released { from, id, delivery_count, .. } if from.is_empty() => {
+            format!("{key}: {id} made pending for nobody (delivery count {delivery_count}), free to claim")
+        }
+        StreamEffect::Released { from, id, delivery_count, .. } => {
+            format!("{key}: {id} handed back by {} (delivery count {delivery_count}), free to claim", text(from))
+        }
     }
 }
 
@@ -101,7 +107,8 @@ pub fn touched_ids(effects: &[Effect]) -> Vec<String> {
         .filter_map(|e| match e {
             Effect::Stream { change: StreamEffect::Added { id, .. }, .. }
             | Effect::Stream { change: StreamEffect::Delivered { id, .. }, .. }
-            | Effect::Stream { change: StreamEffect::Claimed { id, .. }, .. } => Some(id.to_string()),
+            | Effect::Stream { change: StreamEffect::Claimed { id, .. }, .. }
+            | Effect::Stream { change: StreamEffect::Released { id, .. }, .. } => Some(id.to_string()),
             _ => None,
         })
         .collect()

@@ -270,7 +270,8 @@ pub fn stream_view_at(key: &str, stream: &Stream, now_ms: u64, window: Option<us
         .collect();
     let pending = |id: &StreamId, p: &redsim_engine::stream::PendingEntry| PendingView {
         id: id.to_string(),
-        consumer: text(&p.consumer),
+        // Handed back by XNACK: pending, owned by no consumer.
+        consumer: if p.released { "(nobody)".to_string() } else { text(&p.consumer) },
         idle_ms: now_ms.saturating_sub(p.delivery_time),
         delivery_count: p.delivery_count,
         poison: p.delivery_count >= POISON_DELIVERIES,

@@ -186,6 +186,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &stream::xdel::XDEL,
     &stream::xdel::XDELEX,
     &stream::xcfgset::XCFGSET,
+    &stream::xnack::XNACK,
     &stream::xgroup::XGROUP,
     &stream::xinfo::XINFO,
     &stream::xrange::XLEN,

@@ -15,6 +15,20 @@ pub struct PendingEntry {
     /// Virtual ms of the last delivery (or what `XCLAIM ... TIME/IDLE` set).
     pub delivery_time: u64,
     pub delivery_count: u64,
+    /// Handed back by `XNACK` (Redis 8.8): owned by no consumer and claimable at once, whatever
+    /// the minimum idle time asked for.
+    pub released: bool,
+}
+
+impl PendingEntry {
+    /// How long the entry has been idle, for claiming: a released entry counts as idle forever.
+    pub fn idle_for_claim(&self, now_ms: u64) -> u64 {
+        if self.released {
+            u64::MAX
+        } else {
+            now_ms.saturating_sub(self.delivery_time)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,11 +98,42 @@ impl ConsumerGroup {
                 }
             }
         }
-        self.pending.insert(id, PendingEntry { consumer: consumer.to_vec(), delivery_time, delivery_count });
+        self.pending
+            .insert(id, PendingEntry { consumer: consumer.to_vec(), delivery_time, delivery_count, released: false });
         if let Some(c) = self.consumers.get_mut(consumer) {
             c.pending.insert(id);
         }
         previous
+    }
+
+    /// `XNACK`: the entry leaves its consumer and stays pending, owned by nobody, with this delivery
+    /// count. Returns the consumer that had it (empty if none). With `create`, an entry that was
+    /// not pending becomes a released one.
+    pub fn release(
+        &mut self,
+        id: StreamId,
+        delivery_count: impl Fn(u64) -> u64,
+        create: Option<u64>,
+    ) -> Option<Vec<u8>> {
+        if !self.pending.contains_key(&id) {
+            let now_ms = create?;
+            let entry = PendingEntry {
+                consumer: Vec::new(),
+                delivery_time: now_ms,
+                delivery_count: delivery_count(0),
+                released: true,
+            };
+            self.pending.insert(id, entry);
+            return Some(Vec::new());
+        }
+        let entry = self.pending.get_mut(&id).expect("checked above");
+        let owner = std::mem::take(&mut entry.consumer);
+        entry.delivery_count = delivery_count(entry.delivery_count);
+        entry.released = true;
+        if let Some(c) = self.consumers.get_mut(&owner) {
+            c.pending.remove(&id);
+        }
+        Some(owner)
     }
 
     /// Deletes a consumer and its pending entries; returns how many it had.

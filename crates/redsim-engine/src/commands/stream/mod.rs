@@ -8,6 +8,7 @@ pub mod xclaim;
 pub mod xdel;
 pub mod xgroup;
 pub mod xinfo;
+pub mod xnack;
 pub mod xpending;
 pub mod xrange;
 pub mod xread;

@@ -714,3 +714,90 @@ fn idmp_retries_are_not_propagated_and_adds_lose_their_idmp_words() {
     }
     assert_eq!(sent, ["XADD s MAXLEN = 1 5-0 f v", "XADD s 5-1 f v"]);
 }
+
+// XNACK (Redis 8.8). Source: redis.io's XNACK page: SILENT takes one off the delivery count,
+// FAIL keeps it, FATAL sets it to the highest count, RETRYCOUNT sets it outright, FORCE makes an
+// entry pending that was not, the reply counts the entries released, and released entries can be
+// taken at once by another consumer without waiting for an idle time.
+#[test]
+fn xnack_hands_entries_back_for_anyone_to_claim() {
+    let setup = [
+        (0, "XADD s 1-0 k v1"),
+        (0, "XADD s 2-0 k v2"),
+        (0, "XADD s 3-0 k v3"),
+        (0, "XADD s 4-0 k v4"),
+        (0, "XGROUP CREATE s g 0"),
+        (10, "XREADGROUP GROUP g alice COUNT 3 STREAMS s >"),
+    ];
+    let mut lines = setup.to_vec();
+    lines.extend([
+        (20, "XNACK s g SILENT IDS 1 1-0"),
+        (20, "XNACK s g FAIL IDS 2 2-0 9-0"),
+        (20, "XNACK s g FATAL IDS 1 3-0"),
+        (30, "XPENDING s g - + 10"),
+        (30, "XPENDING s g"),
+        (30, "XINFO CONSUMERS s g"),
+        (40, "XCLAIM s g bob 60000 1-0 2-0 JUSTID"),
+        (40, "XAUTOCLAIM s g carol 60000 0 COUNT 1 JUSTID"),
+        (50, "XNACK s g FAIL IDS 1 4-0 RETRYCOUNT 5"),
+        (50, "XNACK s g SILENT IDS 1 4-0 RETRYCOUNT 7 FORCE"),
+        (50, "XPENDING s g - + 10"),
+    ]);
+    let out = timed_replies(Version::LATEST, &lines);
+    assert_eq!(&out[6..9], ["(integer) 1", "(integer) 1", "(integer) 1"]);
+    assert_eq!(
+        out[9],
+        "1) 1) \"1-0\" |    2) \"\" |    3) (integer) -1 |    4) (integer) 0 | \
+         2) 1) \"2-0\" |    2) \"\" |    3) (integer) -1 |    4) (integer) 1 | \
+         3) 1) \"3-0\" |    2) \"\" |    3) (integer) -1 |    4) (integer) 9223372036854775807"
+    );
+    assert_eq!(out[10], "1) (integer) 3 | 2) \"1-0\" | 3) \"3-0\" | 4) (empty array)");
+    assert!(out[11].contains("\"pending\" => (integer) 0"), "{}", out[11]);
+    assert_eq!(out[12], "1) \"1-0\" | 2) \"2-0\"", "claimed at once despite a minute's min-idle");
+    assert_eq!(out[13], "1) \"0-0\" | 2) 1) \"3-0\" | 3) (empty array)");
+    assert_eq!(out[14], "(integer) 0", "4-0 was never delivered");
+    assert_eq!(out[15], "(integer) 1", "FORCE makes it pending");
+    assert!(out[16].ends_with("4) 1) \"4-0\" |    2) \"\" |    3) (integer) -1 |    4) (integer) 7"), "{}", out[16]);
+
+    // XREADGROUP ... CLAIM takes released entries first.
+    let mut lines = setup.to_vec();
+    lines.extend([(20, "XNACK s g FAIL IDS 1 3-0"), (25, "XREADGROUP GROUP g bob COUNT 1 CLAIM 1000 STREAMS s >")]);
+    let out = timed_replies(Version::LATEST, &lines);
+    assert!(out[7].contains("\"3-0\""), "{}", out[7]);
+}
+
+#[test]
+fn xnack_errors_and_versions() {
+    let out = replies(
+        Version::LATEST,
+        &[
+            "XNACK s g FAIL IDS 1 1-0",
+            "XADD s 1-0 k v",
+            "XNACK s g FAIL IDS 1 1-0",
+            "XGROUP CREATE s g 0",
+            "XNACK s g MAYBE IDS 1 1-0",
+            "XNACK s g FAIL ID 1 1-0",
+            "XNACK s g FAIL IDS 0 1-0",
+            "XNACK s g FAIL IDS 3 1-0 2-0",
+            "XNACK s g FAIL IDS 1 nope",
+            "XNACK s g FAIL IDS 1 1-0 RETRYCOUNT x",
+            "XNACK s g FAIL IDS 1 1-0 LATER",
+            "XNACK s g FAIL IDS 1",
+            "SET str x",
+            "XNACK str g FAIL IDS 1 1-0",
+        ],
+    );
+    assert_eq!(out[0], "(error) NOGROUP No such key 's' or consumer group 'g'");
+    assert_eq!(out[2], "(error) NOGROUP No such key 's' or consumer group 'g'");
+    assert_eq!(out[4], "(error) ERR syntax error");
+    assert_eq!(out[5], "(error) ERR syntax error");
+    assert_eq!(out[6], "(error) ERR Number of IDs must be a positive integer");
+    assert_eq!(out[7], "(error) ERR The `numids` parameter must match the number of arguments");
+    assert_eq!(out[8], "(error) ERR Invalid stream ID specified as stream command argument");
+    assert_eq!(out[9], "(error) ERR value is not an integer or out of range");
+    assert_eq!(out[10], "(error) ERR syntax error");
+    assert_eq!(out[11], "(error) ERR wrong number of arguments for 'xnack' command");
+    assert_eq!(out[13], "(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+    let out = replies(Version::V8_6, &["XNACK s g FAIL IDS 1 1-0"]);
+    assert!(out[0].starts_with("(error) ERR unknown command 'XNACK'"), "{}", out[0]);
+}

@@ -152,14 +152,14 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             continue;
         }
         let pending = match cg.pending.get(&id) {
-            Some(p) => Some((p.delivery_time, false)),
-            None if force => Some((now_ms, true)),
+            Some(p) => Some((p.idle_for_claim(now_ms), false)),
+            None if force => Some((0, true)),
             None => None,
         };
-        let Some((last_delivery, forced)) = pending else {
+        let Some((idle, forced)) = pending else {
             continue;
         };
-        if !forced && min_idle > 0 && (now - last_delivery as i64) < min_idle {
+        if !forced && min_idle > 0 && idle < min_idle as u64 {
             continue;
         }
         claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
@@ -220,8 +220,9 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut cursor = start;
     let mut next = None;
     loop {
-        let candidate = stream.groups[&group].pending.range(cursor..).next().map(|(id, p)| (*id, p.delivery_time));
-        let Some((id, last_delivery)) = candidate else {
+        let candidate =
+            stream.groups[&group].pending.range(cursor..).next().map(|(id, p)| (*id, p.idle_for_claim(now_ms)));
+        let Some((id, idle)) = candidate else {
             break;
         };
         if attempts == 0 || count == 0 {
@@ -242,7 +243,7 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             deleted.push(id_reply(id));
             dirty += 1;
             count -= 1;
-        } else if min_idle == 0 || (now_ms as i64 - last_delivery as i64) >= min_idle {
+        } else if min_idle == 0 || idle >= min_idle as u64 {
             claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
             let previous = stream.groups[&group].pending[&id].delivery_count;
             let delivery_count = if justid { previous } else { previous + 1 };

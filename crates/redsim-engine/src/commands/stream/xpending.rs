@@ -122,14 +122,15 @@ fn xpending(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         let pending = &cg.pending[&id];
         let idle = now_ms as i64 - pending.delivery_time as i64;
-        if min_idle != 0 && idle < min_idle {
+        if min_idle != 0 && idle < min_idle && !pending.released {
             continue;
         }
         count -= 1;
         out.push(Reply::Array(vec![
             id_reply(id),
             Reply::bulk(&pending.consumer),
-            Reply::Integer(idle.max(0)),
+            // An entry handed back by XNACK has no owner and no idle time.
+            Reply::Integer(if pending.released { -1 } else { idle.max(0) }),
             Reply::Integer(pending.delivery_count as i64),
         ]));
     }

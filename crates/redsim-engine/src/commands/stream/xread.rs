@@ -334,16 +334,17 @@ fn claim_idle(
     effects: &mut Vec<StreamEffect>,
 ) -> Vec<Reply> {
     let cg = &stream.groups[group];
-    let mut idle: Vec<(u64, StreamId)> = cg
+    // Entries handed back by XNACK come first, then the longest idle.
+    let mut idle: Vec<(bool, u64, StreamId)> = cg
         .pending
         .iter()
-        .filter(|(_, p)| now_ms.saturating_sub(p.delivery_time) >= min_idle)
-        .map(|(id, p)| (p.delivery_time, *id))
+        .filter(|(_, p)| p.idle_for_claim(now_ms) >= min_idle)
+        .map(|(id, p)| (!p.released, p.delivery_time, *id))
         .collect();
     idle.sort_unstable();
     let limit = if count == 0 { usize::MAX } else { count };
     let mut out = Vec::new();
-    for (delivery_time, id) in idle {
+    for (_, delivery_time, id) in idle {
         if out.len() >= limit {
             break;
         }
