@@ -19,7 +19,7 @@ const AUTOSAVE_DELAY_MS: i32 = 300;
 const PLAY_STEP_MS: i32 = 700;
 
 /// Transcript lines the console draws at most.
-const CONSOLE_LINES: usize = 300;
+const CONSOLE_LINES: usize = 120;
 
 #[function_component(App)]
 pub fn app() -> Html {

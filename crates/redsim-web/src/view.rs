@@ -7,7 +7,7 @@ use redsim_engine::value::Value;
 use redsim_sim::World;
 
 /// Most nodes drawn for one stream: the newest ones (older nodes are summarised).
-pub const NODES_SHOWN: usize = 8;
+pub const NODES_SHOWN: usize = 4;
 
 /// Deliveries at which a pending entry is flagged as a possible poison message.
 pub const POISON_DELIVERIES: u64 = 3;
@@ -434,13 +434,14 @@ mod tests {
             state.session.command(0, redsim_engine::cli::split_args(format!("XADD s {i}-0 f v").as_bytes()).unwrap());
         }
         let w = state.session.world();
+        let rest = 20 - NODES_SHOWN;
         let s = stream_view_in(w, 0, "s", Some(0)).unwrap();
-        assert_eq!((s.hidden_nodes, s.newer_nodes, s.newer_entries), (0, 12, 1_200));
+        assert_eq!((s.hidden_nodes, s.newer_nodes, s.newer_entries), (0, rest, rest * 100));
         assert_eq!(s.nodes[0].first_id, "1-0");
         let s = stream_view_in(w, 0, "s", Some(5)).unwrap();
-        assert_eq!((s.hidden_nodes, s.nodes.len(), s.newer_nodes), (5, NODES_SHOWN, 7));
+        assert_eq!((s.hidden_nodes, s.nodes.len(), s.newer_nodes), (5, NODES_SHOWN, rest - 5));
         let s = stream_view_in(w, 0, "s", Some(99)).unwrap();
-        assert_eq!((s.hidden_nodes, s.newer_nodes), (12, 0), "clamped to the newest window");
+        assert_eq!((s.hidden_nodes, s.newer_nodes), (rest, 0), "clamped to the newest window");
     }
 
     #[test]
@@ -452,6 +453,6 @@ mod tests {
         let s = &streams(state.session.world(), 0)[0];
         assert_eq!(s.node_count, 20);
         assert_eq!(s.nodes.len(), NODES_SHOWN);
-        assert_eq!((s.hidden_nodes, s.hidden_entries), (12, 1_200));
+        assert_eq!((s.hidden_nodes, s.hidden_entries), (20 - NODES_SHOWN, (20 - NODES_SHOWN) * 100));
     }
 }
