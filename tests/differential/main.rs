@@ -220,3 +220,40 @@ fn scripts_match_redis_byte_for_byte() {
     println!("{} scripts compared", files.len());
     assert!(failures.is_empty(), "{} replies differ from Redis:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The bulk strings of a flat RESP array reply.
+fn bulk_strings(reply: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(reply);
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    lines.iter().skip(1).filter(|l| !l.starts_with('$') && !l.is_empty()).map(|l| l.to_string()).collect()
+}
+
+/// `ACL CAT <category>` names the same commands in Redis and in Redsim, for every command
+/// Redsim has (Redis has more: cluster, modules, latency and the like).
+#[test]
+fn acl_categories_match_redis_for_the_commands_redsim_has() {
+    let redis = RedisServer::start().expect("the reference redis-server must start");
+    let mut c = Connection::open(redis.addr).expect("connect");
+    let ours: std::collections::BTreeSet<&str> = redsim_engine::acl::registry()
+        .iter()
+        .filter(|e| e.available_in(Version::V7_0))
+        .map(|e| e.fullname.as_str())
+        .collect();
+    let mut differences = Vec::new();
+    for category in redsim_engine::acl::CATEGORIES {
+        let reply = c.command(&[b"ACL".as_slice(), b"CAT", category.as_bytes()]).expect("ACL CAT");
+        let theirs: std::collections::BTreeSet<String> =
+            bulk_strings(&reply).into_iter().filter(|n| ours.contains(n.as_str())).collect();
+        let mine: std::collections::BTreeSet<String> = redsim_engine::acl::commands_in(category, Version::V7_0)
+            .expect("a category")
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let missing: Vec<_> = theirs.difference(&mine).collect();
+        let extra: Vec<_> = mine.difference(&theirs).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            differences.push(format!("@{category}: missing {missing:?}, extra {extra:?}"));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}

@@ -8,6 +8,7 @@
 //! randomness, and no hash-map iteration order reaching a reply. It builds for native targets and
 //! for `wasm32-unknown-unknown` alike.
 
+pub mod acl;
 pub mod args;
 pub mod bench;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod ld;
 mod notify;
 pub mod reply;
 pub mod server;
+pub mod sha256;
 pub mod stream;
 #[cfg(test)]
 mod testing;

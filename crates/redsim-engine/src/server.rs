@@ -60,6 +60,9 @@ pub struct Client {
     pub shard_channels: Vec<Vec<u8>>,
     /// The last command (container and name), for `CLIENT LIST`.
     pub last_command: Option<(Option<&'static str>, &'static str)>,
+    /// The ACL user the connection runs as, and whether it has authenticated.
+    pub user: Vec<u8>,
+    pub authenticated: bool,
 }
 
 impl Client {
@@ -78,6 +81,8 @@ impl Client {
             patterns: Vec::new(),
             shard_channels: Vec::new(),
             last_command: None,
+            user: b"default".to_vec(),
+            authenticated: true,
         }
     }
 
@@ -181,7 +186,31 @@ pub struct Server {
     pub scripts: crate::commands::scripting::Scripts,
     /// True while a script's `redis.call` runs a command.
     pub in_script: bool,
+    /// ACL users by name (`default` always exists).
+    pub users: BTreeMap<Vec<u8>, crate::acl::User>,
+    /// `ACL LOG`, newest first.
+    pub acl_log: std::collections::VecDeque<AclLogEntry>,
+    next_acl_log_id: u64,
 }
+
+/// One `ACL LOG` entry: a refusal, counted again when it recurs within a minute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AclLogEntry {
+    pub id: u64,
+    pub count: u64,
+    /// `command`, `key`, `channel` or `auth`.
+    pub reason: &'static str,
+    /// `toplevel`, `multi` or `lua`.
+    pub context: &'static str,
+    pub object: Vec<u8>,
+    pub username: Vec<u8>,
+    pub created_ms: u64,
+    pub updated_ms: u64,
+    pub client_info: String,
+}
+
+/// `acllog-max-len`.
+const ACL_LOG_MAX: usize = 128;
 
 /// How often `serverCron` runs the active expiry cycle (`hz 10`).
 const CRON_PERIOD_MS: u64 = 100;
@@ -221,6 +250,9 @@ impl Server {
             pubsub_shard_channels: BTreeMap::new(),
             scripts: Default::default(),
             in_script: false,
+            users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
+            acl_log: Default::default(),
+            next_acl_log_id: 0,
         }
     }
 
@@ -360,8 +392,119 @@ impl Server {
         let id = self.next_client_id;
         self.next_client_id += 1;
         self.stats.connections_received += 1;
-        self.clients.insert(id, Client::new(id, now_ms));
+        let mut client = Client::new(id, now_ms);
+        client.authenticated = !self.auth_required_by_default();
+        self.clients.insert(id, client);
         id
+    }
+
+    /// Redis's `addACLLogEntry`: a refusal joins a like one from the last minute among the ten
+    /// newest, or becomes a new entry.
+    #[allow(clippy::too_many_arguments)]
+    pub fn log_acl_denial(
+        &mut self,
+        client: ClientId,
+        reason: &'static str,
+        context: &'static str,
+        object: &[u8],
+        username: Option<&[u8]>,
+        now_ms: u64,
+    ) {
+        let Some(c) = self.clients.get(&client) else { return };
+        let username = username.map_or_else(|| c.user.clone(), <[u8]>::to_vec);
+        let client_info = crate::commands::connection::client_line(self, client, now_ms).trim_end().to_string();
+        let same = self.acl_log.iter().take(10).position(|e| {
+            e.reason == reason
+                && e.context == context
+                && e.object == object
+                && e.username == username
+                && e.updated_ms.abs_diff(now_ms) <= 60_000
+        });
+        if let Some(at) = same {
+            let mut entry = self.acl_log.remove(at).expect("found above");
+            entry.count += 1;
+            entry.updated_ms = now_ms;
+            entry.client_info = client_info;
+            self.acl_log.push_front(entry);
+            return;
+        }
+        let id = self.next_acl_log_id;
+        self.next_acl_log_id += 1;
+        self.acl_log.push_front(AclLogEntry {
+            id,
+            count: 1,
+            reason,
+            context,
+            object: object.to_vec(),
+            username,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            client_info,
+        });
+        self.acl_log.truncate(ACL_LOG_MAX);
+    }
+
+    /// Whether a new connection must `AUTH` first: the default user has a password or is off.
+    fn auth_required_by_default(&self) -> bool {
+        self.users.get(b"default".as_slice()).is_none_or(|u| !u.nopass || !u.enabled)
+    }
+
+    /// Writes an `ACL LOG` entry for a command refused by the user's permissions.
+    fn log_refusal(
+        &mut self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+        now_ms: u64,
+    ) {
+        let Some(c) = self.clients.get(&client) else { return };
+        let Some(user) = self.users.get(&c.user) else { return };
+        let Some(Err(denied)) = crate::acl::id_of(parent, spec).map(|id| user.check(id, argv)) else { return };
+        let context = if c.multi.is_some() { "multi" } else { "toplevel" };
+        let (reason, object) = match denied {
+            crate::acl::Denied::Command => ("command", command::full_name(parent, spec).into_bytes()),
+            crate::acl::Denied::Key(at) => ("key", argv[at].clone()),
+            crate::acl::Denied::Channel(at) => ("channel", argv[at].clone()),
+        };
+        self.log_acl_denial(client, reason, context, &object, None, now_ms);
+    }
+
+    /// Redis's NOAUTH and NOPERM checks, before a command runs or is queued.
+    fn access_denied(
+        &self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Option<String> {
+        let c = self.clients.get(&client)?;
+        let no_auth = parent.is_none() && matches!(spec.name, "auth" | "hello");
+        if !c.authenticated && self.auth_required_by_default() && !no_auth {
+            return Some("NOAUTH Authentication required.".into());
+        }
+        let user = self.users.get(&c.user)?;
+        let id = crate::acl::id_of(parent, spec)?;
+        let denied = user.check(id, argv).err()?;
+        let newer = self.version().at_least(7, 2);
+        Some(match (denied, newer) {
+            (crate::acl::Denied::Command, false) => {
+                format!("NOPERM this user has no permissions to run the '{}' command", command::full_name(parent, spec))
+            }
+            (crate::acl::Denied::Command, true) => format!(
+                "NOPERM User {} has no permissions to run the '{}' command",
+                String::from_utf8_lossy(&c.user),
+                command::full_name(parent, spec)
+            ),
+            (crate::acl::Denied::Key(_), false) => {
+                "NOPERM this user has no permissions to access one of the keys used as arguments".into()
+            }
+            (crate::acl::Denied::Key(_), true) => "NOPERM No permissions to access a key".into(),
+            (crate::acl::Denied::Channel(_), false) => {
+                "NOPERM this user has no permissions to access one of the channels used as arguments".into()
+            }
+            (crate::acl::Denied::Channel(_), true) => "NOPERM No permissions to access a channel".into(),
+        })
     }
 
     pub fn disconnect(&mut self, client: ClientId) {
@@ -433,7 +576,9 @@ impl Server {
             // An id the server never handed out: treat it as a fresh connection under that id.
             self.next_client_id = self.next_client_id.max(client + 1);
             self.stats.connections_received += 1;
-            self.clients.insert(client, Client::new(client, now_ms));
+            let mut fresh = Client::new(client, now_ms);
+            fresh.authenticated = !self.auth_required_by_default();
+            self.clients.insert(client, fresh);
         }
         if let Some(c) = self.clients.get_mut(&client) {
             c.last_command_ms = now_ms;
@@ -451,6 +596,19 @@ impl Server {
                 return Some(Reply::Error(e.to_string()));
             }
         };
+        if let Some(error) = self.access_denied(client, parent, spec, argv) {
+            self.log_refusal(client, parent, spec, argv, now_ms);
+            // A refused EXEC discards the transaction, saying why (Redis's `execCommandAbort`).
+            if parent.is_none() && spec.name == "exec" {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.multi = None;
+                }
+                self.unwatch_all(client);
+                return Some(Reply::Error(format!("EXECABORT Transaction discarded because of: {error}")));
+            }
+            self.abort_transaction(client);
+            return Some(Reply::Error(error));
+        }
         if let Some(c) = self.clients.get(&client) {
             let allowed = matches!(
                 parent.unwrap_or(spec).name,
@@ -631,7 +789,6 @@ impl Server {
     }
 }
 
-/// The size of a command as RESP, which is what a replication offset counts.
 /// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it
 /// moves a replication offset.
 pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
@@ -643,7 +800,10 @@ pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
 
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
 /// and checks the arity.
-fn resolve(argv: &[Vec<u8>], version: Version) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
+pub(crate) fn resolve(
+    argv: &[Vec<u8>],
+    version: Version,
+) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
     let unknown = || Error::UnknownCommand { name: argv[0].clone(), args: argv[1..].to_vec() };
     let top = command::lookup(&argv[0]).filter(|c| c.available_in(version)).ok_or_else(unknown)?;
     let (parent, spec) = if top.subcommands.is_empty() || argv.len() == 1 {
@@ -895,6 +1055,18 @@ impl Ctx<'_> {
         if read_only && (spec.has(Flag::Write) || parent.is_some_and(|p| p.has(Flag::Write))) {
             return Err("ERR Write commands are not allowed from read-only scripts.".into());
         }
+        if let Some(denied) = self.acl_refusal(parent, spec, argv) {
+            return Err(match denied {
+                crate::acl::Denied::Command => "ERR The user executing the script can't run this command or subcommand",
+                crate::acl::Denied::Key(_) => {
+                    "ERR The user executing the script can't access at least one of the keys mentioned in the command"
+                }
+                crate::acl::Denied::Channel(_) => {
+                    "ERR The user executing the script can't publish to the channel mentioned in the command"
+                }
+            }
+            .into());
+        }
         let (was_in_exec, was_in_script) = (self.server.in_exec, self.server.in_script);
         self.server.in_exec = true;
         self.server.in_script = true;
@@ -904,11 +1076,35 @@ impl Ctx<'_> {
         Ok(reply.unwrap_or(Reply::NilArray))
     }
 
+    /// What the calling client's user may not do with this command, if anything.
+    fn acl_refusal(
+        &self,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Option<crate::acl::Denied> {
+        let user = self.server.clients.get(&self.client).and_then(|c| self.server.users.get(&c.user))?;
+        user.check(crate::acl::id_of(parent, spec)?, argv).err()
+    }
+
     /// Runs a queued command inside `EXEC`, with the same effects and propagation as a direct
     /// call; blocking commands answer at once as if they timed out.
     pub fn run_queued(&mut self, argv: &[Vec<u8>]) -> Reply {
         match resolve(argv, self.server.version()) {
             Ok((parent, spec)) => {
+                // The rules may have changed since the command was queued.
+                if let Some(denied) = self.acl_refusal(parent, spec, argv) {
+                    let reason = match denied {
+                        crate::acl::Denied::Command => "no permission to execute the command or subcommand",
+                        crate::acl::Denied::Key(_) => "no permission to touch the specified keys",
+                        crate::acl::Denied::Channel(_) => {
+                            "no permission to access one of the channels used as arguments"
+                        }
+                    };
+                    return Reply::Error(format!(
+                        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {reason}"
+                    ));
+                }
                 self.server.in_exec = true;
                 let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);
                 self.server.in_exec = false;

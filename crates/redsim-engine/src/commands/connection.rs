@@ -122,14 +122,11 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         };
     }
     let mut name = None;
+    let mut auth = None;
     while let Some(option) = args.peek() {
         args.next()?;
         if option.eq_ignore_ascii_case(b"AUTH") && args.remaining() >= 2 {
-            let (user, _password) = (args.next()?, args.next()?);
-            // No ACL users yet: only `default` exists, and it has `nopass`.
-            if user != b"default" {
-                return Err(Error::other("WRONGPASS invalid username-password pair or user is disabled."));
-            }
+            auth = Some((args.next()?.to_vec(), args.next()?.to_vec()));
         } else if option.eq_ignore_ascii_case(b"SETNAME") && !args.is_empty() {
             name = Some(valid_client_name(args.next()?)?);
         } else {
@@ -138,6 +135,18 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 String::from_utf8_lossy(option)
             )));
         }
+    }
+    // Redis's `helloCommand`: AUTH first, then the NOAUTH check, then the protocol and name.
+    if let Some((user, password)) = auth {
+        super::acl::authenticate(ctx, &user, &password)?;
+    }
+    if !ctx.client().authenticated
+        && ctx.server.users.get(b"default".as_slice()).is_none_or(|u| !u.nopass || !u.enabled)
+    {
+        let proto = if ctx.version().at_least(7, 2) { "<proto> " } else { "" };
+        return Err(Error::other(format!(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO {proto}AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+        )));
     }
     let version = ctx.version().full();
     let client = ctx.client_mut();
@@ -239,15 +248,14 @@ const CLIENT_GETNAME: CommandSpec = CommandSpec {
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`, with the fields Redis 7.0 prints. Connection
 /// details the simulator does not have (addresses, buffers, memory) get fixed, plausible values.
-fn client_line(ctx: &Ctx, id: crate::server::ClientId) -> String {
-    let c = &ctx.server.clients[&id];
-    let now = ctx.now_ms;
+pub(crate) fn client_line(server: &crate::server::Server, id: crate::server::ClientId, now: u64) -> String {
+    let c = &server.clients[&id];
     let (sub, psub, ssub) = (c.channels.len(), c.patterns.len(), c.shard_channels.len());
     let mut flags = String::new();
     if c.in_transaction() {
         flags.push('x');
     }
-    if ctx.server.is_blocked(id) {
+    if server.is_blocked(id) {
         flags.push('b');
     }
     if sub + psub + ssub > 0 {
@@ -261,7 +269,8 @@ fn client_line(ctx: &Ctx, id: crate::server::ClientId) -> String {
     format!(
         "id={id} addr=127.0.0.1:{port} laddr=127.0.0.1:6379 fd={fd} name={name} age={age} idle={idle} flags={flags} db={db} \
          sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 \
-         oll=0 omem=0 tot-mem=1024 events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+         oll=0 omem=0 tot-mem=1024 events=r cmd={cmd} user={user} redir=-1 resp={resp}\n",
+        user = String::from_utf8_lossy(&c.user),
         port = 50000 + id,
         fd = 7 + id,
         age = now.saturating_sub(c.created_ms) / 1000,
@@ -325,7 +334,7 @@ fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             Some(_) => false,
         };
         if wanted_kind && ids.as_ref().is_none_or(|l| l.contains(&id)) {
-            text.push_str(&client_line(ctx, id));
+            text.push_str(&client_line(ctx.server, id, ctx.now_ms));
         }
     }
     Ok(Reply::Bulk(text.into_bytes()))
@@ -340,7 +349,7 @@ const CLIENT_INFO: CommandSpec = CommandSpec {
     since: "6.2.0",
     summary: "Returns information about the connection.",
     syntax: "",
-    run: Some(|ctx, _| Ok(Reply::Bulk(client_line(ctx, ctx.client).into_bytes()))),
+    run: Some(|ctx, _| Ok(Reply::Bulk(client_line(ctx.server, ctx.client, ctx.now_ms).into_bytes()))),
     subcommands: &[],
 };
 

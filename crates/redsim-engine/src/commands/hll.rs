@@ -355,7 +355,7 @@ command!(
     PFMERGE,
     "pfmerge",
     -2,
-    [Write, Fast],
+    [Write],
     (1, -1, 1),
     HLL,
     "2.8.9",

@@ -1,8 +1,9 @@
 //! One file per command family. Each command is a `CommandSpec` row (its table entry) plus a
 //! handler that parses the arguments and does the work.
 
+mod acl;
 mod bitmap;
-mod connection;
+pub(crate) mod connection;
 mod geo;
 mod hash;
 mod hll;
@@ -49,6 +50,8 @@ pub static TABLE: &[&CommandSpec] = &[
     // connection
     &connection::CLIENT,
     &connection::ECHO,
+    &acl::ACL,
+    &acl::AUTH,
     &connection::HELLO,
     &connection::PING,
     &connection::QUIT,

@@ -595,7 +595,7 @@ command!(
     APPEND,
     "append",
     3,
-    [Write],
+    [Write, Fast],
     (1, 1, 1),
     STRING,
     "2.0.0",
