@@ -572,8 +572,7 @@ impl Selector {
                 "psubscribe" => (1, argv.len().saturating_sub(1), true),
                 _ => (0, 0, false),
             };
-            for at in first..first + count {
-                let channel = &argv[at];
+            for (at, channel) in argv.iter().enumerate().skip(first).take(count) {
                 let allowed = self.channels.iter().any(|p| {
                     if literal {
                         p == channel
