@@ -9,7 +9,7 @@ use crate::args::parse_i64;
 use crate::stream::Stream;
 
 /// Redis's defaults for when a small encoding turns into a table.
-pub const HASH_MAX_LISTPACK_ENTRIES: usize = 128;
+pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
 pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
 pub const SET_MAX_INTSET_ENTRIES: usize = 512;
 pub const SET_MAX_LISTPACK_ENTRIES: usize = 128;
@@ -87,7 +87,7 @@ impl Value {
     }
 }
 
-/// A hash: a listpack (insertion order) until it grows past 128 fields or a 64-byte field or
+/// A hash: a listpack (insertion order) until it grows past 512 fields or a 64-byte field or
 /// value, then a table (shown in field order; Redis's own order there is its hash table's).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Hash {
