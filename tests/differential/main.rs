@@ -257,3 +257,43 @@ fn acl_categories_match_redis_for_the_commands_redsim_has() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// `MEMORY USAGE` of values Redis sizes by sampling (tables, skiplists, many list nodes,
+/// streams): Redsim's estimate beside Redis's, printed, and within 15% of it.
+#[test]
+fn memory_usage_is_close_to_redis_for_sampled_values() {
+    let pair = Pair::start();
+    let mut redis = Connection::open(pair.redis.addr).expect("connect to redis-server");
+    let mut redsim = Connection::open(pair.redsim.addr()).expect("connect to redsim-server");
+    let mut lines: Vec<String> = Vec::new();
+    for i in 0..1000 {
+        lines.push(format!("HSET bighash field:{i} value-{}", i * 7));
+        lines.push(format!("ZADD bigzset {i} member:{i}"));
+        lines.push(format!("SADD bigset member:{i}"));
+        lines.push(format!("RPUSH biglist {}", "x".repeat(40 + i % 30)));
+        lines.push(format!("XADD bigstream {}-1 name alice n {i}", i + 1));
+    }
+    lines.push("HSET widehash f ".to_string() + &"y".repeat(100));
+    for line in &lines {
+        let argv = redsim_engine::cli::split_args(line.as_bytes()).unwrap();
+        redis.command(&argv).expect("redis");
+        redsim.command(&argv).expect("redsim");
+    }
+    let mut report = Vec::new();
+    let mut far = Vec::new();
+    for key in ["bighash", "bigzset", "bigset", "biglist", "bigstream", "widehash"] {
+        for samples in ["5", "0"] {
+            let argv = [b"MEMORY".as_slice(), b"USAGE", key.as_bytes(), b"SAMPLES", samples.as_bytes()];
+            let number = |reply: Vec<u8>| integer(reply.split(|&b| b == b'\n').next().unwrap()).unwrap_or(0);
+            let theirs = number(redis.command(&argv).expect("redis"));
+            let ours = number(redsim.command(&argv).expect("redsim"));
+            let ratio = ours as f64 / theirs as f64;
+            report.push(format!("{key} SAMPLES {samples}: redis {theirs}, redsim {ours}, ratio {ratio:.3}"));
+            if !(0.85..=1.15).contains(&ratio) {
+                far.push(key);
+            }
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(far.is_empty(), "more than 15% away from Redis: {far:?}\n{}", report.join("\n"));
+}

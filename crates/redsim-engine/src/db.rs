@@ -6,11 +6,50 @@ use std::collections::BTreeMap;
 
 use crate::value::Value;
 
-/// A value and when it was last read or written (Redis's LRU clock, for `OBJECT IDLETIME`).
+/// A value and how it has been used: when it was last read or written (Redis's LRU clock, for
+/// `OBJECT IDLETIME`) and its logarithmic access counter with the minute it was last decayed
+/// (Redis's LFU fields, for `OBJECT FREQ` and the LFU eviction policies).
 #[derive(Clone, Debug)]
 struct Slot {
     value: Value,
     access_ms: u64,
+    lfu: u8,
+    lfu_minutes: u64,
+    /// Redis keeps one field, LRU or LFU as the policy says when it is written: LFU data
+    /// written under an LRU policy is not there (reads as 0 once an LFU policy is chosen).
+    lfu_written: bool,
+}
+
+/// Redis's `LFU_INIT_VAL`: a new key's counter, so it is not evicted at once.
+const LFU_INIT_VAL: u8 = 5;
+
+impl Slot {
+    fn new(value: Value, now_ms: u64, lfu_mode: bool) -> Slot {
+        Slot { value, access_ms: now_ms, lfu: LFU_INIT_VAL, lfu_minutes: now_ms / 60_000, lfu_written: lfu_mode }
+    }
+}
+
+/// The LFU settings (`lfu-log-factor`, `lfu-decay-time`).
+#[derive(Clone, Copy, Debug)]
+pub struct LfuConfig {
+    pub log_factor: i64,
+    pub decay_minutes: i64,
+}
+
+impl Default for LfuConfig {
+    fn default() -> Self {
+        LfuConfig { log_factor: 10, decay_minutes: 1 }
+    }
+}
+
+/// Redis's `LFUDecrAndReturn`: the counter after one decrement per decay period elapsed.
+fn lfu_decayed(slot: &Slot, now_ms: u64, cfg: LfuConfig) -> u8 {
+    if !slot.lfu_written {
+        return 0;
+    }
+    let elapsed = (now_ms / 60_000).saturating_sub(slot.lfu_minutes);
+    let periods = if cfg.decay_minutes > 0 { elapsed / cfg.decay_minutes as u64 } else { 0 };
+    slot.lfu.saturating_sub(periods.min(255) as u8)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -22,6 +61,9 @@ pub struct Db {
     /// place (`APPEND`, `SETRANGE`), whatever their size; `embstr` for `INCRBYFLOAT` results,
     /// which Redis never turns into integers.
     raw: BTreeMap<Vec<u8>, &'static str>,
+    pub lfu: LfuConfig,
+    /// An LFU `maxmemory-policy` is in force: accesses count frequency, not recency.
+    pub lfu_mode: bool,
 }
 
 impl Db {
@@ -51,12 +93,39 @@ impl Db {
         self.keys.get_mut(key).map(|s| &mut s.value)
     }
 
-    /// The value, marking it used at `now_ms`.
+    /// The value, marking it used at `now_ms` (its LRU time and its LFU counter: Redis's
+    /// `updateLFU`, with the chance to count drawn from the key and the time, not a generator).
     pub fn get_touch(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
+        let (cfg, lfu_mode) = (self.lfu, self.lfu_mode);
         self.keys.get_mut(key).map(|s| {
             s.access_ms = now_ms;
+            if !lfu_mode {
+                s.lfu_written = false;
+                return &mut s.value;
+            }
+            let mut counter = lfu_decayed(s, now_ms, cfg);
+            if counter < 255 {
+                let base = f64::from(counter.saturating_sub(LFU_INIT_VAL));
+                let p = 1.0 / (base * cfg.log_factor as f64 + 1.0);
+                let mut h: u64 = now_ms ^ 0x9E37_79B9_7F4A_7C15 ^ u64::from(counter);
+                for &b in key {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                }
+                let r = (h >> 11) as f64 / (1u64 << 53) as f64;
+                if r < p {
+                    counter += 1;
+                }
+            }
+            s.lfu = counter;
+            s.lfu_minutes = now_ms / 60_000;
+            s.lfu_written = true;
             &mut s.value
         })
+    }
+
+    /// The key's LFU counter after decay (`OBJECT FREQ`).
+    pub fn lfu_counter(&self, key: &[u8], now_ms: u64) -> Option<u8> {
+        self.keys.get(key).map(|s| lfu_decayed(s, now_ms, self.lfu))
     }
 
     /// When the key was last used (virtual ms).
@@ -69,9 +138,12 @@ impl Db {
         if !keep_ttl {
             self.expires.remove(key);
         }
-        let access_ms = self.keys.get(key).map_or(0, |s| s.access_ms);
+        let (access_ms, lfu, lfu_minutes, lfu_written) = self
+            .keys
+            .get(key)
+            .map_or((0, LFU_INIT_VAL, 0, self.lfu_mode), |s| (s.access_ms, s.lfu, s.lfu_minutes, s.lfu_written));
         self.forget_raw(key);
-        self.keys.insert(key.to_vec(), Slot { value, access_ms });
+        self.keys.insert(key.to_vec(), Slot { value, access_ms, lfu, lfu_minutes, lfu_written });
     }
 
     /// Stores `value` used at `now_ms`.
@@ -80,7 +152,7 @@ impl Db {
             self.expires.remove(key);
         }
         self.forget_raw(key);
-        self.keys.insert(key.to_vec(), Slot { value, access_ms: now_ms });
+        self.keys.insert(key.to_vec(), Slot::new(value, now_ms, self.lfu_mode));
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {

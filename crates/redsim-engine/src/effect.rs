@@ -12,6 +12,8 @@ pub enum Effect {
     KeyDeleted { db: usize, key: Vec<u8> },
     /// A key's time to live ran out. `lazily` is true when an access found it expired.
     KeyExpired { db: usize, key: Vec<u8>, lazily: bool },
+    /// A key was removed to keep memory under `maxmemory`, by this `maxmemory-policy`.
+    KeyEvicted { db: usize, key: Vec<u8>, policy: &'static str },
     /// A key's expiry was set (`at_ms`) or removed (`None`).
     ExpireSet { db: usize, key: Vec<u8>, at_ms: Option<u64> },
     /// Every key of one database (`Some(db)`) or of all of them was removed.

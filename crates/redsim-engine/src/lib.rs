@@ -19,6 +19,7 @@ pub mod effect;
 pub mod error;
 pub mod glob;
 pub mod ld;
+pub mod memory;
 mod notify;
 pub mod reply;
 pub mod server;

@@ -129,6 +129,8 @@ pub struct Blocked {
 pub struct Stats {
     pub commands_processed: u64,
     pub expired_keys: u64,
+    /// Keys removed to stay under `maxmemory`.
+    pub evicted_keys: u64,
     pub connections_received: u64,
     /// Reads that found their key, and reads that did not (`keyspace_hits`/`keyspace_misses`).
     pub keyspace_hits: u64,
@@ -149,7 +151,28 @@ pub struct Config {
     /// `stream-idmp-duration` and `stream-idmp-maxsize` (Redis 8.6): what a new stream starts with.
     pub idmp_duration_s: u64,
     pub idmp_maxsize: u64,
+    /// `maxmemory` in bytes (0: no limit), `maxmemory-policy` and `maxmemory-samples`.
+    pub maxmemory: u64,
+    pub maxmemory_policy: &'static str,
+    pub maxmemory_samples: usize,
 }
+
+/// The `maxmemory-policy` values Redis accepts.
+pub const EVICTION_POLICIES: [&str; 8] = [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+/// `used_memory` of a Redis 7.0 that has just started, before any key.
+pub const STARTUP_MEMORY: usize = 876_160;
+/// Redis's `EVPOOL_SIZE`: the best eviction candidates kept between samples.
+const EVICTION_POOL: usize = 16;
 
 #[derive(Clone, Debug)]
 pub struct Server {
@@ -191,6 +214,10 @@ pub struct Server {
     /// `ACL LOG`, newest first.
     pub acl_log: std::collections::VecDeque<AclLogEntry>,
     next_acl_log_id: u64,
+    /// Redis's eviction pool: `(score, db, key)`, best candidate last.
+    eviction_pool: Vec<(u64, usize, Vec<u8>)>,
+    /// Where the random eviction policies look next (Redis's `next_db`).
+    eviction_next_db: usize,
 }
 
 /// One `ACL LOG` entry: a refusal, counted again when it recurs within a minute.
@@ -230,6 +257,9 @@ impl Server {
                 notify: Default::default(),
                 idmp_duration_s: crate::stream::idmp::DEFAULT_DURATION_S,
                 idmp_maxsize: crate::stream::idmp::DEFAULT_MAXSIZE,
+                maxmemory: 0,
+                maxmemory_policy: "noeviction",
+                maxmemory_samples: 5,
             },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
@@ -253,6 +283,8 @@ impl Server {
             users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
             acl_log: Default::default(),
             next_acl_log_id: 0,
+            eviction_pool: Vec::new(),
+            eviction_next_db: 0,
         }
     }
 
@@ -444,6 +476,131 @@ impl Server {
         self.acl_log.truncate(ACL_LOG_MAX);
     }
 
+    /// What `OBJECT ENCODING` says of the value at `key` in `db`.
+    pub fn encoding_of(&self, db: usize, key: &[u8], value: &Value) -> &'static str {
+        match (value, self.dbs[db].forced_encoding(key)) {
+            (Value::String(_), Some(forced)) => forced,
+            (v, _) => v.encoding(self.version().at_least(7, 2)),
+        }
+    }
+
+    /// `MEMORY USAGE` of one key.
+    pub fn key_memory(&self, db: usize, key: &[u8], samples: usize) -> Option<usize> {
+        let value = self.dbs[db].get(key)?;
+        let encoding = self.encoding_of(db, key, value);
+        Some(crate::memory::usage(key, value, encoding, samples, self.version().at_least(7, 2)))
+    }
+
+    /// The keys' memory, as `MEMORY USAGE` counts it, plus the expiry table's entries.
+    pub fn dataset_memory(&self) -> usize {
+        let samples = crate::memory::DEFAULT_SAMPLES;
+        self.dbs
+            .iter()
+            .enumerate()
+            .map(|(db, d)| {
+                d.keys().map(|(k, _)| self.key_memory(db, k, samples).unwrap_or(0)).sum::<usize>()
+                    + 24 * d.expires_len()
+            })
+            .sum()
+    }
+
+    /// `used_memory`: what Redis uses at start plus the dataset.
+    pub fn used_memory(&self) -> usize {
+        STARTUP_MEMORY + self.dataset_memory()
+    }
+
+    pub fn lfu_policy(&self) -> bool {
+        self.config.maxmemory_policy.ends_with("-lfu")
+    }
+
+    /// Redis's `performEvictions`: removes keys by the policy until memory is under `maxmemory`.
+    /// False when it is still over (nothing left to evict, or `noeviction`).
+    fn perform_evictions(&mut self, now_ms: u64, out: &mut Outcome) -> bool {
+        if self.config.maxmemory == 0 {
+            return true;
+        }
+        loop {
+            if self.used_memory() as u64 <= self.config.maxmemory {
+                return true;
+            }
+            let Some((db, key)) = self.eviction_candidate(now_ms) else { return false };
+            self.touch_watched(db, &key, false);
+            self.dbs[db].remove(&key);
+            self.stats.evicted_keys += 1;
+            crate::notify::notify(self, out, crate::notify::EVICTED, "evicted", &key, db);
+            out.effects.push(Effect::KeyEvicted { db, key: key.clone(), policy: self.config.maxmemory_policy });
+            out.propagate.push(vec![b"DEL".to_vec(), key.clone()]);
+            self.ready_keys.push((db, key));
+        }
+    }
+
+    /// The next key to evict under the policy, if any (Redis's sampling approximation).
+    fn eviction_candidate(&mut self, now_ms: u64) -> Option<(usize, Vec<u8>)> {
+        let policy = self.config.maxmemory_policy;
+        if policy == "noeviction" {
+            return None;
+        }
+        let volatile = policy.starts_with("volatile");
+        let pool_of = |d: &Db| if volatile { d.expires_len() } else { d.len() };
+        if policy.ends_with("-random") {
+            for _ in 0..self.dbs.len() {
+                let db = self.eviction_next_db % self.dbs.len();
+                self.eviction_next_db += 1;
+                let n = pool_of(&self.dbs[db]);
+                if n == 0 {
+                    continue;
+                }
+                let pick = (self.random() % n as u64) as usize;
+                let key = if volatile {
+                    self.dbs[db].expires().nth(pick).map(|(k, _)| k.clone())
+                } else {
+                    self.dbs[db].nth_key(pick).cloned()
+                };
+                return key.map(|k| (db, k));
+            }
+            return None;
+        }
+        // Sample each database into the pool, then take its best candidate that still exists.
+        let samples = self.config.maxmemory_samples.max(1);
+        for db in 0..self.dbs.len() {
+            let n = pool_of(&self.dbs[db]);
+            if n == 0 {
+                continue;
+            }
+            for _ in 0..samples.min(n) {
+                let pick = (self.random() % n as u64) as usize;
+                let key = if volatile {
+                    self.dbs[db].expires().nth(pick).map(|(k, _)| k.clone())
+                } else {
+                    self.dbs[db].nth_key(pick).cloned()
+                };
+                let Some(key) = key else { continue };
+                let score = if policy.ends_with("-lru") {
+                    now_ms.saturating_sub(self.dbs[db].access_ms(&key).unwrap_or(now_ms))
+                } else if policy.ends_with("-lfu") {
+                    255 - u64::from(self.dbs[db].lfu_counter(&key, now_ms).unwrap_or(0))
+                } else {
+                    u64::MAX - self.dbs[db].expire_at(&key).unwrap_or(u64::MAX)
+                };
+                if self.eviction_pool.iter().any(|(_, d, k)| *d == db && *k == key) {
+                    continue;
+                }
+                let at = self.eviction_pool.partition_point(|(s, _, _)| *s <= score);
+                self.eviction_pool.insert(at, (score, db, key));
+                if self.eviction_pool.len() > EVICTION_POOL {
+                    self.eviction_pool.remove(0);
+                }
+            }
+        }
+        while let Some((_, db, key)) = self.eviction_pool.pop() {
+            let live = if volatile { self.dbs[db].expire_at(&key).is_some() } else { self.dbs[db].get(&key).is_some() };
+            if live {
+                return Some((db, key));
+            }
+        }
+        None
+    }
+
     /// Whether a new connection must `AUTH` first: the default user has a password or is off.
     fn auth_required_by_default(&self) -> bool {
         self.users.get(b"default".as_slice()).is_none_or(|u| !u.nopass || !u.enabled)
@@ -608,6 +765,15 @@ impl Server {
             }
             self.abort_transaction(client);
             return Some(Reply::Error(error));
+        }
+        // Redis's `processCommand`: with a memory limit, evict first; a command that may add
+        // data is refused if memory is still over the limit.
+        if self.config.maxmemory > 0 && !self.in_script {
+            let enough = self.perform_evictions(now_ms, out);
+            if !enough && denies_oom(parent, spec) {
+                self.abort_transaction(client);
+                return Some(Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into()));
+            }
         }
         if let Some(c) = self.clients.get(&client) {
             let allowed = matches!(
@@ -787,6 +953,70 @@ impl Server {
             tx.aborted = true;
         }
     }
+}
+
+/// Commands Redis flags `denyoom`: they may add data, so a full server refuses them.
+fn denies_oom(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
+    const DENYOOM: &[&str] = &[
+        "append",
+        "bitfield",
+        "bitop",
+        "blmove",
+        "brpoplpush",
+        "copy",
+        "decr",
+        "decrby",
+        "eval",
+        "evalsha",
+        "fcall",
+        "geoadd",
+        "georadius",
+        "georadiusbymember",
+        "geosearchstore",
+        "getex",
+        "getset",
+        "hincrby",
+        "hincrbyfloat",
+        "hmset",
+        "hset",
+        "hsetnx",
+        "incr",
+        "incrby",
+        "incrbyfloat",
+        "linsert",
+        "lmove",
+        "lpush",
+        "lpushx",
+        "lset",
+        "mset",
+        "msetnx",
+        "pfadd",
+        "pfmerge",
+        "psetex",
+        "restore",
+        "rpoplpush",
+        "rpush",
+        "rpushx",
+        "sadd",
+        "sdiffstore",
+        "set",
+        "setbit",
+        "setex",
+        "setnx",
+        "setrange",
+        "sinterstore",
+        "sort",
+        "sunionstore",
+        "xadd",
+        "zadd",
+        "zdiffstore",
+        "zincrby",
+        "zinterstore",
+        "zrangestore",
+        "zunionstore",
+    ];
+    let name = command::full_name(parent, spec);
+    DENYOOM.contains(&name.as_str()) || name == "xgroup|create" || name == "xgroup|createconsumer"
 }
 
 /// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it

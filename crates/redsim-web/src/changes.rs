@@ -19,6 +19,9 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
                 if *lazily { "found expired on access" } else { "removed by the expiry cycle" }
             )),
             Effect::KeyDeleted { key, .. } => Some(format!("{} deleted", text(key))),
+            Effect::KeyEvicted { key, policy, .. } => {
+                Some(format!("{} evicted to stay under maxmemory ({policy})", text(key)))
+            }
             Effect::KeyWritten { key, .. } => Some(format!("{} written", text(key))),
             Effect::ExpireSet { key, at_ms: Some(_), .. } => Some(format!("{} given a time to live", text(key))),
             Effect::ExpireSet { key, at_ms: None, .. } => Some(format!("{} made persistent", text(key))),

@@ -692,6 +692,10 @@ fn object_freq(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if object_value(ctx, key).is_none() {
         return Ok(Reply::Nil);
     }
+    if ctx.server.lfu_policy() {
+        let now = ctx.now_ms;
+        return Ok(Reply::Integer(i64::from(ctx.db().lfu_counter(key, now).unwrap_or(0))));
+    }
     Err(Error::other(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
     ))
@@ -701,6 +705,11 @@ fn object_idletime(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     if object_value(ctx, key).is_none() {
         return Ok(Reply::Nil);
+    }
+    if ctx.server.lfu_policy() {
+        return Err(Error::other(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
     }
     let since = ctx.db().access_ms(key).unwrap_or(0);
     Ok(Reply::Integer((ctx.now_ms.saturating_sub(since) / 1000) as i64))

@@ -179,6 +179,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::FLUSHALL,
     &server::FLUSHDB,
     &server::INFO,
+    &server::MEMORY,
     &server::TIME,
     // streams
     &stream::xadd::XADD,

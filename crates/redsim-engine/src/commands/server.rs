@@ -136,11 +136,15 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         ));
     }
     if show("memory") {
-        let used: usize =
-            ctx.server.dbs.iter().map(|db| db.keys().map(|(k, v)| k.len() + value_bytes(v)).sum::<usize>()).sum();
+        let used = ctx.server.used_memory();
+        let dataset = used - crate::server::STARTUP_MEMORY;
+        let max = ctx.server.config.maxmemory as usize;
         sections.push(format!(
-            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n",
-            human_bytes(used)
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{dataset}\r\nmaxmemory:{max}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
+            human_bytes(used),
+            crate::server::STARTUP_MEMORY,
+            human_bytes(max),
+            ctx.server.config.maxmemory_policy
         ));
     }
     if show("persistence") {
@@ -152,10 +156,11 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if show("stats") {
         let stats = &ctx.server.stats;
         sections.push(format!(
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n",
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n",
             stats.connections_received,
             stats.commands_processed,
             stats.expired_keys,
+            stats.evicted_keys,
             stats.keyspace_hits,
             stats.keyspace_misses,
             ctx.server.pubsub_channels.len(),
@@ -179,18 +184,6 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// A rough size of a value in bytes, for `INFO memory` (not Redis's allocator accounting).
-fn value_bytes(value: &crate::value::Value) -> usize {
-    use crate::value::Value;
-    match value {
-        Value::String(s) => s.len() + 16,
-        Value::List(l) => l.iter().map(|e| e.len() + 11).sum::<usize>() + 32,
-        Value::Hash(h) => h.iter().map(|(f, v)| f.len() + v.len() + 4).sum::<usize>() + 32,
-        Value::Set(s) => s.members().iter().map(|m| m.len() + 8).sum::<usize>() + 32,
-        Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 24).sum::<usize>() + 32,
-        Value::Stream(s) => s.nodes.values().map(|n| n.bytes()).sum::<usize>() + 64,
-    }
-}
-
 /// Redis's `bytesToHuman`.
 fn human_bytes(n: usize) -> String {
     let n = n as f64;
@@ -288,7 +281,28 @@ const PARAMETERS: &[&str] = &[
     "notify-keyspace-events",
     "stream-idmp-duration",
     "stream-idmp-maxsize",
+    "maxmemory",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "lfu-log-factor",
+    "lfu-decay-time",
 ];
+
+/// Redis's `memtoull`: bytes, or a number with `k`, `kb`, `m`, `mb`, `g` or `gb`.
+fn memory_value(text: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(text).to_ascii_lowercase();
+    let units: [(&str, u64); 6] =
+        [("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000)];
+    let (digits, mul) = units
+        .iter()
+        .find(|(u, _)| text.ends_with(u))
+        .map_or((text.as_str(), 1), |(u, m)| (&text[..text.len() - u.len()], *m));
+    let digits = digits.strip_suffix('b').unwrap_or(digits);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(mul)
+}
 
 /// Whether the emulated Redis has the parameter (the IDMP defaults came with 8.6).
 fn parameter_known(ctx: &Ctx, name: &str) -> bool {
@@ -304,6 +318,11 @@ fn parameter_value(ctx: &Ctx, name: &str) -> String {
         "save" => String::new(),
         "appendonly" => "no".to_string(),
         "notify-keyspace-events" => crate::notify::to_text(ctx.server.config.notify),
+        "maxmemory" => ctx.server.config.maxmemory.to_string(),
+        "maxmemory-policy" => ctx.server.config.maxmemory_policy.to_string(),
+        "maxmemory-samples" => ctx.server.config.maxmemory_samples.to_string(),
+        "lfu-log-factor" => ctx.server.dbs[0].lfu.log_factor.to_string(),
+        "lfu-decay-time" => ctx.server.dbs[0].lfu.decay_minutes.to_string(),
         "stream-idmp-duration" => ctx.server.config.idmp_duration_s.to_string(),
         "stream-idmp-maxsize" => ctx.server.config.idmp_maxsize.to_string(),
         _ => unreachable!("only listed parameters are asked for"),
@@ -333,6 +352,9 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let mut limits = ctx.server.config.stream_node_limits;
     let (mut idmp_duration, mut idmp_maxsize) = (ctx.server.config.idmp_duration_s, ctx.server.config.idmp_maxsize);
+    let mut memory =
+        (ctx.server.config.maxmemory, ctx.server.config.maxmemory_policy, ctx.server.config.maxmemory_samples);
+    let mut lfu = ctx.server.dbs[0].lfu;
     for pair in rest.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = crate::args::parse_i64(&pair[1]);
@@ -352,7 +374,28 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             Some(_) => Err(invalid(&format!("argument must be between {low} and {high} inclusive"))),
             None => Err(invalid("argument couldn't be parsed into an integer")),
         };
+        let int_max = |v: Option<i64>, low: i64| match v {
+            Some(v) if (low..=i64::from(i32::MAX)).contains(&v) => Ok(v),
+            Some(_) => Err(invalid(&format!("argument must be between {low} and 2147483647 inclusive"))),
+            None => Err(invalid("argument couldn't be parsed into an integer")),
+        };
         match name.as_str() {
+            "maxmemory" => {
+                memory.0 = memory_value(&pair[1]).ok_or_else(|| invalid("argument must be a memory value"))?
+            }
+            "maxmemory-policy" => {
+                let wanted = String::from_utf8_lossy(&pair[1]).to_ascii_lowercase();
+                memory.1 =
+                    crate::server::EVICTION_POLICIES.iter().copied().find(|p| *p == wanted).ok_or_else(|| {
+                        invalid(&format!(
+                            "argument(s) must be one of the following: {}",
+                            crate::server::EVICTION_POLICIES.join(", ")
+                        ))
+                    })?;
+            }
+            "maxmemory-samples" => memory.2 = int_max(value, 1)? as usize,
+            "lfu-log-factor" => lfu.log_factor = int_max(value, 0)?,
+            "lfu-decay-time" => lfu.decay_minutes = int_max(value, 0)?,
             "stream-idmp-duration" if parameter_known(ctx, &name) => {
                 idmp_duration = idmp_range(value, crate::stream::idmp::DURATION_RANGE)?;
             }
@@ -376,6 +419,12 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.server.config.stream_node_limits = limits;
     ctx.server.config.idmp_duration_s = idmp_duration;
     ctx.server.config.idmp_maxsize = idmp_maxsize;
+    (ctx.server.config.maxmemory, ctx.server.config.maxmemory_policy, ctx.server.config.maxmemory_samples) = memory;
+    let lfu_mode = ctx.server.lfu_policy();
+    for db in &mut ctx.server.dbs {
+        db.lfu = lfu;
+        db.lfu_mode = lfu_mode;
+    }
     Ok(Reply::ok())
 }
 
@@ -402,3 +451,156 @@ const CONFIG_RESETSTAT: CommandSpec = CommandSpec {
     }),
     subcommands: &[],
 };
+
+/// `MEMORY <subcommand>`
+pub static MEMORY: CommandSpec = CommandSpec {
+    name: "memory",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "4.0.0",
+    summary: "A container for memory diagnostics commands.",
+    syntax: "<subcommand> [<arg> ...]",
+    run: None,
+    subcommands: &[
+        memory_sub("doctor", 2, &[], "Outputs a memory problems report.", |ctx, _| {
+            let text = if ctx.server.used_memory() < 5 * 1024 * 1024 {
+                "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."
+            } else {
+                "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."
+            };
+            Ok(Reply::bulk(text))
+        }),
+        memory_sub(
+            "help",
+            2,
+            &[Flag::Loading, Flag::Stale],
+            "Returns helpful text about the different subcommands.",
+            |_, _| {
+                Ok(crate::commands::stream::help_reply(
+                    "MEMORY",
+                    &[
+                        "DOCTOR",
+                        "    Return memory problems reports.",
+                        "MALLOC-STATS",
+                        "    Return internal statistics report from the memory allocator.",
+                        "PURGE",
+                        "    Attempt to purge dirty pages for reclamation by the allocator.",
+                        "STATS",
+                        "    Return information about the memory usage of the server.",
+                        "USAGE <key> [SAMPLES <count>]",
+                        "    Return memory in bytes used by <key> and its value. Nested values are",
+                        "    sampled up to <count> times (default: 5, 0 means sample all).",
+                    ],
+                ))
+            },
+        ),
+        memory_sub("malloc-stats", 2, &[], "Returns the allocator statistics.", |_, _| {
+            Ok(Reply::bulk("Stats not supported for the current allocator"))
+        }),
+        memory_sub("purge", 2, &[], "Asks the allocator to release memory.", |_, _| Ok(Reply::ok())),
+        memory_sub("stats", 2, &[], "Returns details about memory usage.", memory_stats),
+        CommandSpec {
+            name: "usage",
+            arity: -3,
+            flags: &[Flag::ReadOnly],
+            keys: (2, 2, 1),
+            group: SERVER,
+            since: "4.0.0",
+            summary: "Estimates the memory usage of a key.",
+            syntax: "key [SAMPLES count]",
+            run: Some(memory_usage),
+            subcommands: &[],
+        },
+    ],
+};
+
+const fn memory_sub(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [Flag],
+    summary: &'static str,
+    run: crate::command::Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys: (0, 0, 0),
+        group: SERVER,
+        since: "4.0.0",
+        summary,
+        syntax: "",
+        run: Some(run),
+        subcommands: &[],
+    }
+}
+
+fn memory_usage(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?.to_vec();
+    let mut samples = crate::memory::DEFAULT_SAMPLES;
+    let rest = args.rest();
+    let mut j = 0;
+    while j < rest.len() {
+        if rest[j].eq_ignore_ascii_case(b"SAMPLES") && j + 1 < rest.len() {
+            let n = crate::args::parse_i64(&rest[j + 1]).ok_or(Error::NotInteger)?;
+            if n < 0 {
+                return Err(Error::Syntax);
+            }
+            samples = n as usize;
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let db = ctx.db_index();
+    Ok(ctx.server.key_memory(db, &key, samples).map_or(Reply::Nil, |n| Reply::Integer(n as i64)))
+}
+
+fn memory_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let server = &*ctx.server;
+    let used = server.used_memory();
+    let startup = crate::server::STARTUP_MEMORY;
+    let dataset = used - startup;
+    let keys: usize = server.dbs.iter().map(|d| d.len()).sum();
+    let int = |n: usize| Reply::Integer(n as i64);
+    let mut fields = vec![
+        (Reply::bulk("peak.allocated"), int(used)),
+        (Reply::bulk("total.allocated"), int(used)),
+        (Reply::bulk("startup.allocated"), int(startup)),
+        (Reply::bulk("replication.backlog"), int(0)),
+        (Reply::bulk("clients.slaves"), int(0)),
+        (Reply::bulk("clients.normal"), int(0)),
+        (Reply::bulk("cluster.links"), int(0)),
+        (Reply::bulk("aof.buffer"), int(0)),
+        (Reply::bulk("lua.caches"), int(0)),
+        (Reply::bulk("functions.caches"), int(0)),
+    ];
+    for (i, d) in server.dbs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let slots = |n: usize| if n == 0 { 0 } else { n.next_power_of_two().max(4) };
+        fields.push((
+            Reply::bulk(format!("db.{i}")),
+            Reply::Map(vec![
+                (Reply::bulk("overhead.hashtable.main"), int(56 + 8 * slots(d.len()) + 24 * d.len())),
+                (
+                    Reply::bulk("overhead.hashtable.expires"),
+                    int(56 + 8 * slots(d.expires_len()) + 24 * d.expires_len()),
+                ),
+                (Reply::bulk("overhead.hashtable.slot-to-keys"), int(0)),
+            ]),
+        ));
+    }
+    let pct =
+        |part: usize, whole: usize| Reply::Double(if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 });
+    fields.extend([
+        (Reply::bulk("overhead.total"), int(startup)),
+        (Reply::bulk("keys.count"), int(keys)),
+        (Reply::bulk("keys.bytes-per-key"), int(if keys == 0 { 0 } else { dataset / keys })),
+        (Reply::bulk("dataset.bytes"), int(dataset)),
+        (Reply::bulk("dataset.percentage"), pct(dataset, used - startup.min(used) + 1)),
+        (Reply::bulk("peak.percentage"), Reply::Double(100.0)),
+        (Reply::bulk("fragmentation"), Reply::Double(1.0)),
+    ]);
+    Ok(Reply::Map(fields))
+}

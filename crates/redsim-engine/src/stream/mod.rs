@@ -17,6 +17,11 @@ pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
 pub use idmp::Idmp;
 pub use node::{EntryMeta, Node, StreamEntry};
 
+/// Nodes of Redis's radix tree holding these 16-byte keys (in increasing order).
+pub fn rax_node_count(keys: impl Iterator<Item = [u8; 16]>) -> usize {
+    rax::node_count(keys)
+}
+
 /// Redis's `STREAM_LISTPACK_MAX_SIZE`.
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
 
