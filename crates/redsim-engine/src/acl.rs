@@ -641,9 +641,13 @@ pub fn command_keys(e: &Entry, argv: &[Vec<u8>]) -> Vec<(usize, u8)> {
     };
     let argc = argv.len() as i64;
     let mut out = Vec::new();
+    // A `numkeys` larger than the arguments there are names no key (Redis's keynum spec).
     let numkeys_at = |at: usize| -> Vec<usize> {
         let n = argv.get(at).and_then(|a| crate::args::parse_i64(a)).unwrap_or(0).max(0) as usize;
-        (at + 1..at + 1 + n).filter(|&i| i < argv.len()).collect()
+        if at + 1 + n > argv.len() {
+            return Vec::new();
+        }
+        (at + 1..at + 1 + n).collect()
     };
     let movable: Option<Vec<usize>> = match e.fullname.as_str() {
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => Some(numkeys_at(2)),

@@ -956,7 +956,7 @@ impl Server {
 }
 
 /// Commands Redis flags `denyoom`: they may add data, so a full server refuses them.
-fn denies_oom(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
+pub(crate) fn denies_oom(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
     const DENYOOM: &[&str] = &[
         "append",
         "bitfield",

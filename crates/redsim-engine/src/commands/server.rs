@@ -198,7 +198,7 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-/// `COMMAND [subcommand]`: only `COUNT` so far.
+/// `COMMAND [subcommand]`: with no subcommand, `COMMAND INFO` of every command.
 pub static COMMAND: CommandSpec = CommandSpec {
     name: "command",
     arity: -1,
@@ -208,26 +208,336 @@ pub static COMMAND: CommandSpec = CommandSpec {
     since: "2.8.13",
     summary: "Returns detailed information about all commands.",
     syntax: "[subcommand]",
-    run: None,
-    subcommands: &[COMMAND_COUNT],
-};
-
-/// `COMMAND COUNT`
-const COMMAND_COUNT: CommandSpec = CommandSpec {
-    name: "count",
-    arity: 2,
-    flags: &[Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.8.13",
-    summary: "Returns a count of commands.",
-    syntax: "",
     run: Some(|ctx, _| {
         let version = ctx.version();
-        Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
+        Ok(Reply::Array(command::table().iter().filter(|c| c.available_in(version)).map(|c| command_info(c, None, version)).collect()))
     }),
-    subcommands: &[],
+    subcommands: &[COMMAND_COUNT, COMMAND_DOCS, COMMAND_GETKEYS, COMMAND_GETKEYSANDFLAGS, COMMAND_HELP, COMMAND_INFO, COMMAND_LIST],
 };
+
+const fn command_sub(
+    name: &'static str,
+    arity: i32,
+    since: &'static str,
+    syntax: &'static str,
+    summary: &'static str,
+    run: crate::command::Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags: &[Flag::Loading, Flag::Stale],
+        keys: (0, 0, 0),
+        group: SERVER,
+        since,
+        summary,
+        syntax,
+        run: Some(run),
+        subcommands: &[],
+    }
+}
+
+/// `COMMAND COUNT`
+const COMMAND_COUNT: CommandSpec = command_sub("count", 2, "2.8.13", "", "Returns a count of commands.", |ctx, _| {
+    let version = ctx.version();
+    Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
+});
+
+const COMMAND_DOCS: CommandSpec =
+    command_sub("docs", -2, "7.0.0", "[command-name [command-name ...]]", "Returns documentary information about one, multiple or all commands.", command_docs);
+const COMMAND_GETKEYS: CommandSpec =
+    command_sub("getkeys", -4, "2.8.13", "command [arg [arg ...]]", "Extracts the key names from an arbitrary command.", |ctx, mut args| {
+        let found = keys_of(ctx, args.rest().to_vec())?;
+        Ok(Reply::Array(found.into_iter().map(|(k, _)| Reply::bulk(k)).collect()))
+    });
+const COMMAND_GETKEYSANDFLAGS: CommandSpec = command_sub(
+    "getkeysandflags",
+    -4,
+    "7.0.0",
+    "command [arg [arg ...]]",
+    "Extracts the key names and access flags for an arbitrary command.",
+    |ctx, mut args| {
+        let found = keys_of(ctx, args.rest().to_vec())?;
+        Ok(Reply::Array(
+            found
+                .into_iter()
+                .map(|(k, flags)| Reply::Array(vec![Reply::bulk(k), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())]))
+                .collect(),
+        ))
+    },
+);
+const COMMAND_HELP: CommandSpec = command_sub("help", 2, "5.0.0", "", "Returns helpful text about the different subcommands.", |_, _| {
+    Ok(crate::commands::stream::help_reply(
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+            "    Return a list of all commands in this Redis server.",
+        ],
+    ))
+});
+const COMMAND_INFO: CommandSpec =
+    command_sub("info", -2, "2.8.13", "[command-name [command-name ...]]", "Returns information about one, multiple or all commands.", |ctx, mut args| {
+        let version = ctx.version();
+        let names = args.rest();
+        if names.is_empty() {
+            return Ok(Reply::Array(
+                command::table().iter().filter(|c| c.available_in(version)).map(|c| command_info(c, None, version)).collect(),
+            ));
+        }
+        Ok(Reply::Array(
+            names
+                .iter()
+                .map(|n| find_command(n, version).map_or(Reply::Nil, |(parent, spec)| command_info(spec, parent, version)))
+                .collect(),
+        ))
+    });
+const COMMAND_LIST: CommandSpec = command_sub(
+    "list",
+    -2,
+    "7.0.0",
+    "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
+    "Returns a list of command names.",
+    command_list,
+);
+
+/// A command or `container|subcommand` by name.
+fn find_command(name: &[u8], version: crate::Version) -> Option<(Option<&'static CommandSpec>, &'static CommandSpec)> {
+    let text = String::from_utf8_lossy(name);
+    let (top, sub) = match text.split_once('|') {
+        Some((t, s)) => (t.to_string(), Some(s.to_string())),
+        None => (text.to_string(), None),
+    };
+    let top = command::lookup(top.as_bytes()).filter(|c| c.available_in(version))?;
+    match sub {
+        None => Some((None, top)),
+        Some(sub) => top.subcommand(sub.as_bytes()).map(|s| (Some(top), s)),
+    }
+}
+
+fn command_flags(spec: &CommandSpec, parent: Option<&CommandSpec>, movable: bool) -> Vec<&'static str> {
+    let mut flags: Vec<&'static str> = Vec::new();
+    let has = |f: Flag| spec.has(f);
+    if has(Flag::Write) {
+        flags.push("write");
+    }
+    if has(Flag::ReadOnly) {
+        flags.push("readonly");
+    }
+    if crate::server::denies_oom(parent, spec) {
+        flags.push("denyoom");
+    }
+    if has(Flag::Admin) {
+        flags.push("admin");
+    }
+    if spec.group == "pubsub" && spec.run.is_some() {
+        flags.push("pubsub");
+    }
+    if has(Flag::NoScript) {
+        flags.push("noscript");
+    }
+    if has(Flag::Blocking) {
+        flags.push("blocking");
+    }
+    if has(Flag::Loading) {
+        flags.push("loading");
+    }
+    if has(Flag::Stale) {
+        flags.push("stale");
+    }
+    if has(Flag::Fast) {
+        flags.push("fast");
+    }
+    if parent.is_none() && matches!(spec.name, "auth" | "hello") {
+        flags.push("no_auth");
+    }
+    if has(Flag::NoMulti) {
+        flags.push("no_multi");
+    }
+    if movable {
+        flags.push("movablekeys");
+    }
+    if has(Flag::AllowBusy) {
+        flags.push("allow_busy");
+    }
+    flags
+}
+
+/// Commands whose keys are not all at fixed positions.
+fn movable_keys(name: &str) -> bool {
+    matches!(
+        name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" | "zunion" | "zinter" | "zdiff" | "sintercard"
+            | "zintercard" | "lmpop" | "zmpop" | "blmpop" | "bzmpop" | "zunionstore" | "zinterstore" | "zdiffstore"
+            | "xread" | "xreadgroup" | "sort" | "sort_ro" | "georadius" | "georadiusbymember"
+    )
+}
+
+/// One `COMMAND INFO` entry: name, arity, flags, first/last/step, ACL categories, tips, key
+/// specs, subcommands.
+fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>, version: crate::Version) -> Reply {
+    let full = command::full_name(parent, spec);
+    let categories = crate::acl::id_of(parent, spec).map_or(0, |id| crate::acl::registry()[id].categories);
+    let cats = crate::acl::CATEGORIES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| categories & (1 << i) != 0)
+        .map(|(_, c)| Reply::status(&format!("@{c}")))
+        .collect();
+    let (first, last, step) = spec.keys;
+    let mut key_specs = Vec::new();
+    if first > 0 {
+        let flags: &[&str] = if spec.has(Flag::ReadOnly) {
+            &["RO", "access"]
+        } else {
+            &["RW", "access", "update"]
+        };
+        let lastkey = if last < 0 { i64::from(last) } else { i64::from(last - first) };
+        key_specs.push(Reply::Map(vec![
+            (Reply::bulk("flags"), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())),
+            (
+                Reply::bulk("begin_search"),
+                Reply::Map(vec![
+                    (Reply::bulk("type"), Reply::bulk("index")),
+                    (Reply::bulk("spec"), Reply::Map(vec![(Reply::bulk("index"), Reply::Integer(i64::from(first)))])),
+                ]),
+            ),
+            (
+                Reply::bulk("find_keys"),
+                Reply::Map(vec![
+                    (Reply::bulk("type"), Reply::bulk("range")),
+                    (
+                        Reply::bulk("spec"),
+                        Reply::Map(vec![
+                            (Reply::bulk("lastkey"), Reply::Integer(lastkey)),
+                            (Reply::bulk("keystep"), Reply::Integer(i64::from(step))),
+                            (Reply::bulk("limit"), Reply::Integer(0)),
+                        ]),
+                    ),
+                ]),
+            ),
+        ]));
+    }
+    let subs = spec.subcommands.iter().filter(|s| s.available_in(version)).map(|s| command_info(s, Some(spec), version)).collect();
+    Reply::Array(vec![
+        Reply::bulk(full.clone()),
+        Reply::Integer(i64::from(spec.arity)),
+        Reply::Set(command_flags(spec, parent, movable_keys(&full)).iter().map(|f| Reply::status(f)).collect()),
+        Reply::Integer(i64::from(first)),
+        Reply::Integer(i64::from(last)),
+        Reply::Integer(i64::from(step)),
+        Reply::Set(cats),
+        Reply::Set(vec![]),
+        Reply::Array(key_specs),
+        Reply::Array(subs),
+    ])
+}
+
+fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let version = ctx.version();
+    fn doc(spec: &'static CommandSpec, version: crate::Version) -> Reply {
+        let mut fields = vec![
+            (Reply::bulk("summary"), Reply::bulk(spec.summary)),
+            (Reply::bulk("since"), Reply::bulk(spec.since)),
+            (Reply::bulk("group"), Reply::bulk(spec.group)),
+        ];
+        let subs: Vec<(Reply, Reply)> = spec
+            .subcommands
+            .iter()
+            .filter(|s| s.available_in(version))
+            .map(|s| (Reply::bulk(format!("{}|{}", spec.name, s.name)), doc(s, version)))
+            .collect();
+        if !subs.is_empty() {
+            fields.push((Reply::bulk("subcommands"), Reply::Map(subs)));
+        }
+        Reply::Map(fields)
+    }
+    let names = args.rest();
+    let entries: Vec<(Reply, Reply)> = if names.is_empty() {
+        command::table().iter().filter(|c| c.available_in(version)).map(|c| (Reply::bulk(c.name), doc(c, version))).collect()
+    } else {
+        names
+            .iter()
+            .filter_map(|n| find_command(n, version))
+            .map(|(parent, spec)| (Reply::bulk(command::full_name(parent, spec)), doc(spec, version)))
+            .collect()
+    };
+    Ok(Reply::Map(entries))
+}
+
+/// The keys of a full command line, with Redsim's reading of their access (`COMMAND GETKEYS`).
+fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'static str>)>> {
+    let version = ctx.version();
+    let (parent, spec) = match crate::server::resolve(&argv, version) {
+        Ok(found) => found,
+        Err(Error::WrongArity { .. }) => return Err(Error::other("ERR Invalid number of arguments specified for command")),
+        Err(_) => return Err(Error::other("ERR Invalid command specified")),
+    };
+    let Some(id) = crate::acl::id_of(parent, spec) else { return Err(Error::other("ERR Invalid command specified")) };
+    let entry = &crate::acl::registry()[id];
+    let found = crate::acl::command_keys(entry, &argv);
+    if found.is_empty() && spec.keys.0 <= 0 && !movable_keys(&entry.fullname) {
+        return Err(Error::other("ERR The command has no key arguments"));
+    }
+    Ok(found
+        .into_iter()
+        .map(|(at, access)| {
+            let flags = match access {
+                crate::acl::READ => vec!["RO", "access"],
+                crate::acl::WRITE => vec!["OW", "update"],
+                _ => vec!["RW", "access", "update"],
+            };
+            (argv[at].clone(), flags)
+        })
+        .collect())
+}
+
+fn command_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let version = ctx.version();
+    let rest = args.rest();
+    let filter: Option<(String, Vec<u8>)> = match rest {
+        [] => None,
+        [by, kind, value] if by.eq_ignore_ascii_case(b"FILTERBY") => {
+            let kind = String::from_utf8_lossy(kind).to_ascii_uppercase();
+            if !matches!(kind.as_str(), "MODULE" | "ACLCAT" | "PATTERN") {
+                return Err(Error::Syntax);
+            }
+            Some((kind, value.clone()))
+        }
+        _ => return Err(Error::Syntax),
+    };
+    let names = crate::acl::registry()
+        .iter()
+        .filter(|e| e.available_in(version))
+        .filter(|e| match &filter {
+            None => true,
+            Some((kind, value)) => match kind.as_str() {
+                "MODULE" => false,
+                "ACLCAT" => crate::acl::category_flag(&String::from_utf8_lossy(value)).is_some_and(|f| e.categories & f != 0),
+                _ => crate::glob::matches(value, e.fullname.as_bytes(), true),
+            },
+        })
+        .map(|e| Reply::bulk(e.fullname.as_str()))
+        .collect();
+    Ok(Reply::Array(names))
+}
 
 /// `CONFIG <subcommand> [<arg> ...]`
 pub static CONFIG: CommandSpec = CommandSpec {
