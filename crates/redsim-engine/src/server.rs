@@ -155,6 +155,9 @@ pub struct Config {
     pub maxmemory: u64,
     pub maxmemory_policy: &'static str,
     pub maxmemory_samples: usize,
+    /// `slowlog-log-slower-than` (µs; -1: off) and `slowlog-max-len`.
+    pub slowlog_slower_than: i64,
+    pub slowlog_max_len: u64,
 }
 
 /// The `maxmemory-policy` values Redis accepts.
@@ -214,6 +217,9 @@ pub struct Server {
     /// `ACL LOG`, newest first.
     pub acl_log: std::collections::VecDeque<AclLogEntry>,
     next_acl_log_id: u64,
+    /// `SLOWLOG`, newest first.
+    pub slowlog: std::collections::VecDeque<SlowlogEntry>,
+    pub slowlog_next_id: u64,
     /// Redis's eviction pool: `(score, db, key)`, best candidate last.
     eviction_pool: Vec<(u64, usize, Vec<u8>)>,
     /// Where the random eviction policies look next (Redis's `next_db`).
@@ -234,6 +240,17 @@ pub struct AclLogEntry {
     pub created_ms: u64,
     pub updated_ms: u64,
     pub client_info: String,
+}
+
+/// One `SLOWLOG GET` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlowlogEntry {
+    pub id: u64,
+    pub time_s: u64,
+    pub duration_us: i64,
+    pub args: Vec<Vec<u8>>,
+    pub addr: String,
+    pub name: Vec<u8>,
 }
 
 /// `acllog-max-len`.
@@ -260,6 +277,8 @@ impl Server {
                 maxmemory: 0,
                 maxmemory_policy: "noeviction",
                 maxmemory_samples: 5,
+                slowlog_slower_than: 10_000,
+                slowlog_max_len: 128,
             },
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
@@ -285,6 +304,8 @@ impl Server {
             next_acl_log_id: 0,
             eviction_pool: Vec::new(),
             eviction_next_db: 0,
+            slowlog: Default::default(),
+            slowlog_next_id: 0,
         }
     }
 
@@ -930,14 +951,83 @@ impl Server {
             }
             self.stats.repl_offset += out.propagate[before..].iter().map(|argv| resp_len(argv)).sum::<u64>();
         }
-        match result {
+        let reply = match result {
             Ok(reply) => Some(reply),
             Err(Error::Block(on)) => {
                 self.park(client, on, out);
                 None
             }
             Err(e) => Some(Reply::Error(e.to_string())),
+        };
+        if !self.in_script && !(parent.is_none() && matches!(spec.name, "exec")) {
+            self.slowlog_push(now_ms, client, parent, spec, argv, reply.as_ref());
         }
+        reply
+    }
+
+    /// Redis's `slowlogPushEntryIfNeeded`, with a command's duration taken from a cost model:
+    /// Redsim runs in virtual time, so a command costs 1 µs plus 1 µs per argument and per
+    /// element of its reply.
+    fn slowlog_push(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+        reply: Option<&Reply>,
+    ) {
+        let threshold = self.config.slowlog_slower_than;
+        if threshold < 0 {
+            return;
+        }
+        fn weight(r: &Reply) -> i64 {
+            match r {
+                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => {
+                    1 + v.iter().map(weight).sum::<i64>()
+                }
+                Reply::Map(v) => 1 + v.iter().map(|(k, x)| weight(k) + weight(x)).sum::<i64>(),
+                _ => 1,
+            }
+        }
+        let duration = 1 + argv.len() as i64 + reply.map_or(0, weight);
+        if duration < threshold {
+            return;
+        }
+        // Arguments that carry secrets are not kept (Redis's `redactClientCommandArgument`).
+        let full = command::full_name(parent, spec);
+        let redacted = |i: usize| match full.as_str() {
+            "auth" => i >= 1,
+            "acl|setuser" => i >= 2,
+            "hello" => {
+                argv.iter().position(|a| a.eq_ignore_ascii_case(b"AUTH")).is_some_and(|at| i > at && i <= at + 2)
+            }
+            _ => false,
+        };
+        const MAX_ARGC: usize = 32;
+        const MAX_STRING: usize = 128;
+        let shown = argv.len().min(MAX_ARGC);
+        let mut args: Vec<Vec<u8>> = Vec::with_capacity(shown);
+        for (i, arg) in argv.iter().enumerate().take(shown) {
+            if shown != argv.len() && i == shown - 1 {
+                args.push(format!("... ({} more arguments)", argv.len() - shown + 1).into_bytes());
+            } else if redacted(i) {
+                args.push(b"(redacted)".to_vec());
+            } else if arg.len() > MAX_STRING {
+                let mut a = arg[..MAX_STRING].to_vec();
+                a.extend_from_slice(format!("... ({} more bytes)", arg.len() - MAX_STRING).as_bytes());
+                args.push(a);
+            } else {
+                args.push(arg.clone());
+            }
+        }
+        let (addr, name) = self.clients.get(&client).map_or((String::new(), Vec::new()), |c| {
+            (format!("127.0.0.1:{}", 50000 + c.id), c.name.clone().unwrap_or_default())
+        });
+        let id = self.slowlog_next_id;
+        self.slowlog_next_id += 1;
+        self.slowlog.push_front(SlowlogEntry { id, time_s: now_ms / 1000, duration_us: duration, args, addr, name });
+        self.slowlog.truncate(self.config.slowlog_max_len as usize);
     }
 
     fn park(&mut self, client: ClientId, on: crate::error::BlockOn, out: &mut Outcome) {

@@ -180,6 +180,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::FLUSHDB,
     &server::INFO,
     &server::MEMORY,
+    &server::SLOWLOG,
     &server::TIME,
     // streams
     &stream::xadd::XADD,

@@ -210,9 +210,23 @@ pub static COMMAND: CommandSpec = CommandSpec {
     syntax: "[subcommand]",
     run: Some(|ctx, _| {
         let version = ctx.version();
-        Ok(Reply::Array(command::table().iter().filter(|c| c.available_in(version)).map(|c| command_info(c, None, version)).collect()))
+        Ok(Reply::Array(
+            command::table()
+                .iter()
+                .filter(|c| c.available_in(version))
+                .map(|c| command_info(c, None, version))
+                .collect(),
+        ))
     }),
-    subcommands: &[COMMAND_COUNT, COMMAND_DOCS, COMMAND_GETKEYS, COMMAND_GETKEYSANDFLAGS, COMMAND_HELP, COMMAND_INFO, COMMAND_LIST],
+    subcommands: &[
+        COMMAND_COUNT,
+        COMMAND_DOCS,
+        COMMAND_GETKEYS,
+        COMMAND_GETKEYSANDFLAGS,
+        COMMAND_HELP,
+        COMMAND_INFO,
+        COMMAND_LIST,
+    ],
 };
 
 const fn command_sub(
@@ -243,13 +257,25 @@ const COMMAND_COUNT: CommandSpec = command_sub("count", 2, "2.8.13", "", "Return
     Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
 });
 
-const COMMAND_DOCS: CommandSpec =
-    command_sub("docs", -2, "7.0.0", "[command-name [command-name ...]]", "Returns documentary information about one, multiple or all commands.", command_docs);
-const COMMAND_GETKEYS: CommandSpec =
-    command_sub("getkeys", -4, "2.8.13", "command [arg [arg ...]]", "Extracts the key names from an arbitrary command.", |ctx, mut args| {
+const COMMAND_DOCS: CommandSpec = command_sub(
+    "docs",
+    -2,
+    "7.0.0",
+    "[command-name [command-name ...]]",
+    "Returns documentary information about one, multiple or all commands.",
+    command_docs,
+);
+const COMMAND_GETKEYS: CommandSpec = command_sub(
+    "getkeys",
+    -4,
+    "2.8.13",
+    "command [arg [arg ...]]",
+    "Extracts the key names from an arbitrary command.",
+    |ctx, mut args| {
         let found = keys_of(ctx, args.rest().to_vec())?;
         Ok(Reply::Array(found.into_iter().map(|(k, _)| Reply::bulk(k)).collect()))
-    });
+    },
+);
 const COMMAND_GETKEYSANDFLAGS: CommandSpec = command_sub(
     "getkeysandflags",
     -4,
@@ -261,54 +287,69 @@ const COMMAND_GETKEYSANDFLAGS: CommandSpec = command_sub(
         Ok(Reply::Array(
             found
                 .into_iter()
-                .map(|(k, flags)| Reply::Array(vec![Reply::bulk(k), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())]))
+                .map(|(k, flags)| {
+                    Reply::Array(vec![Reply::bulk(k), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())])
+                })
                 .collect(),
         ))
     },
 );
-const COMMAND_HELP: CommandSpec = command_sub("help", 2, "5.0.0", "", "Returns helpful text about the different subcommands.", |_, _| {
-    Ok(crate::commands::stream::help_reply(
-        "COMMAND",
-        &[
-            "(no subcommand)",
-            "    Return details about all Redis commands.",
-            "COUNT",
-            "    Return the total number of commands in this Redis server.",
-            "LIST",
-            "    Return a list of all commands in this Redis server.",
-            "INFO [<command-name> ...]",
-            "    Return details about multiple Redis commands.",
-            "    If no command names are given, documentation details for all",
-            "    commands are returned.",
-            "DOCS [<command-name> ...]",
-            "    Return documentation details about multiple Redis commands.",
-            "    If no command names are given, documentation details for all",
-            "    commands are returned.",
-            "GETKEYS <full-command>",
-            "    Return the keys from a full Redis command.",
-            "GETKEYSANDFLAGS <full-command>",
-            "    Return the keys and the access flags from a full Redis command.",
-            "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
-            "    Return a list of all commands in this Redis server.",
-        ],
-    ))
-});
-const COMMAND_INFO: CommandSpec =
-    command_sub("info", -2, "2.8.13", "[command-name [command-name ...]]", "Returns information about one, multiple or all commands.", |ctx, mut args| {
+const COMMAND_HELP: CommandSpec =
+    command_sub("help", 2, "5.0.0", "", "Returns helpful text about the different subcommands.", |_, _| {
+        Ok(crate::commands::stream::help_reply(
+            "COMMAND",
+            &[
+                "(no subcommand)",
+                "    Return details about all Redis commands.",
+                "COUNT",
+                "    Return the total number of commands in this Redis server.",
+                "LIST",
+                "    Return a list of all commands in this Redis server.",
+                "INFO [<command-name> ...]",
+                "    Return details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+                "DOCS [<command-name> ...]",
+                "    Return documentation details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+                "GETKEYS <full-command>",
+                "    Return the keys from a full Redis command.",
+                "GETKEYSANDFLAGS <full-command>",
+                "    Return the keys and the access flags from a full Redis command.",
+                "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+                "    Return a list of all commands in this Redis server.",
+            ],
+        ))
+    });
+const COMMAND_INFO: CommandSpec = command_sub(
+    "info",
+    -2,
+    "2.8.13",
+    "[command-name [command-name ...]]",
+    "Returns information about one, multiple or all commands.",
+    |ctx, mut args| {
         let version = ctx.version();
         let names = args.rest();
         if names.is_empty() {
             return Ok(Reply::Array(
-                command::table().iter().filter(|c| c.available_in(version)).map(|c| command_info(c, None, version)).collect(),
+                command::table()
+                    .iter()
+                    .filter(|c| c.available_in(version))
+                    .map(|c| command_info(c, None, version))
+                    .collect(),
             ));
         }
         Ok(Reply::Array(
             names
                 .iter()
-                .map(|n| find_command(n, version).map_or(Reply::Nil, |(parent, spec)| command_info(spec, parent, version)))
+                .map(|n| {
+                    find_command(n, version).map_or(Reply::Nil, |(parent, spec)| command_info(spec, parent, version))
+                })
                 .collect(),
         ))
-    });
+    },
+);
 const COMMAND_LIST: CommandSpec = command_sub(
     "list",
     -2,
@@ -384,9 +425,30 @@ fn command_flags(spec: &CommandSpec, parent: Option<&CommandSpec>, movable: bool
 fn movable_keys(name: &str) -> bool {
     matches!(
         name,
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" | "zunion" | "zinter" | "zdiff" | "sintercard"
-            | "zintercard" | "lmpop" | "zmpop" | "blmpop" | "bzmpop" | "zunionstore" | "zinterstore" | "zdiffstore"
-            | "xread" | "xreadgroup" | "sort" | "sort_ro" | "georadius" | "georadiusbymember"
+        "eval"
+            | "evalsha"
+            | "eval_ro"
+            | "evalsha_ro"
+            | "fcall"
+            | "fcall_ro"
+            | "zunion"
+            | "zinter"
+            | "zdiff"
+            | "sintercard"
+            | "zintercard"
+            | "lmpop"
+            | "zmpop"
+            | "blmpop"
+            | "bzmpop"
+            | "zunionstore"
+            | "zinterstore"
+            | "zdiffstore"
+            | "xread"
+            | "xreadgroup"
+            | "sort"
+            | "sort_ro"
+            | "georadius"
+            | "georadiusbymember"
     )
 }
 
@@ -404,11 +466,7 @@ fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>
     let (first, last, step) = spec.keys;
     let mut key_specs = Vec::new();
     if first > 0 {
-        let flags: &[&str] = if spec.has(Flag::ReadOnly) {
-            &["RO", "access"]
-        } else {
-            &["RW", "access", "update"]
-        };
+        let flags: &[&str] = if spec.has(Flag::ReadOnly) { &["RO", "access"] } else { &["RW", "access", "update"] };
         let lastkey = if last < 0 { i64::from(last) } else { i64::from(last - first) };
         key_specs.push(Reply::Map(vec![
             (Reply::bulk("flags"), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())),
@@ -435,7 +493,12 @@ fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>
             ),
         ]));
     }
-    let subs = spec.subcommands.iter().filter(|s| s.available_in(version)).map(|s| command_info(s, Some(spec), version)).collect();
+    let subs = spec
+        .subcommands
+        .iter()
+        .filter(|s| s.available_in(version))
+        .map(|s| command_info(s, Some(spec), version))
+        .collect();
     Reply::Array(vec![
         Reply::bulk(full.clone()),
         Reply::Integer(i64::from(spec.arity)),
@@ -471,7 +534,11 @@ fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let names = args.rest();
     let entries: Vec<(Reply, Reply)> = if names.is_empty() {
-        command::table().iter().filter(|c| c.available_in(version)).map(|c| (Reply::bulk(c.name), doc(c, version))).collect()
+        command::table()
+            .iter()
+            .filter(|c| c.available_in(version))
+            .map(|c| (Reply::bulk(c.name), doc(c, version)))
+            .collect()
     } else {
         names
             .iter()
@@ -487,7 +554,9 @@ fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'stat
     let version = ctx.version();
     let (parent, spec) = match crate::server::resolve(&argv, version) {
         Ok(found) => found,
-        Err(Error::WrongArity { .. }) => return Err(Error::other("ERR Invalid number of arguments specified for command")),
+        Err(Error::WrongArity { .. }) => {
+            return Err(Error::other("ERR Invalid number of arguments specified for command"))
+        }
         Err(_) => return Err(Error::other("ERR Invalid command specified")),
     };
     let Some(id) = crate::acl::id_of(parent, spec) else { return Err(Error::other("ERR Invalid command specified")) };
@@ -530,7 +599,9 @@ fn command_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             None => true,
             Some((kind, value)) => match kind.as_str() {
                 "MODULE" => false,
-                "ACLCAT" => crate::acl::category_flag(&String::from_utf8_lossy(value)).is_some_and(|f| e.categories & f != 0),
+                "ACLCAT" => {
+                    crate::acl::category_flag(&String::from_utf8_lossy(value)).is_some_and(|f| e.categories & f != 0)
+                }
                 _ => crate::glob::matches(value, e.fullname.as_bytes(), true),
             },
         })
@@ -596,6 +667,8 @@ const PARAMETERS: &[&str] = &[
     "maxmemory-samples",
     "lfu-log-factor",
     "lfu-decay-time",
+    "slowlog-log-slower-than",
+    "slowlog-max-len",
 ];
 
 /// Redis's `memtoull`: bytes, or a number with `k`, `kb`, `m`, `mb`, `g` or `gb`.
@@ -628,6 +701,8 @@ fn parameter_value(ctx: &Ctx, name: &str) -> String {
         "save" => String::new(),
         "appendonly" => "no".to_string(),
         "notify-keyspace-events" => crate::notify::to_text(ctx.server.config.notify),
+        "slowlog-log-slower-than" => ctx.server.config.slowlog_slower_than.to_string(),
+        "slowlog-max-len" => ctx.server.config.slowlog_max_len.to_string(),
         "maxmemory" => ctx.server.config.maxmemory.to_string(),
         "maxmemory-policy" => ctx.server.config.maxmemory_policy.to_string(),
         "maxmemory-samples" => ctx.server.config.maxmemory_samples.to_string(),
@@ -665,6 +740,7 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut memory =
         (ctx.server.config.maxmemory, ctx.server.config.maxmemory_policy, ctx.server.config.maxmemory_samples);
     let mut lfu = ctx.server.dbs[0].lfu;
+    let mut slowlog = (ctx.server.config.slowlog_slower_than, ctx.server.config.slowlog_max_len);
     for pair in rest.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = crate::args::parse_i64(&pair[1]);
@@ -690,6 +766,14 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             None => Err(invalid("argument couldn't be parsed into an integer")),
         };
         match name.as_str() {
+            "slowlog-log-slower-than" => {
+                slowlog.0 = match value {
+                    Some(v) if v >= -1 => v,
+                    Some(_) => return Err(invalid("argument must be between -1 and 9223372036854775807 inclusive")),
+                    None => return Err(invalid("argument couldn't be parsed into an integer")),
+                }
+            }
+            "slowlog-max-len" => slowlog.1 = in_range(value, i64::MAX)? as u64,
             "maxmemory" => {
                 memory.0 = memory_value(&pair[1]).ok_or_else(|| invalid("argument must be a memory value"))?
             }
@@ -730,6 +814,8 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.server.config.idmp_duration_s = idmp_duration;
     ctx.server.config.idmp_maxsize = idmp_maxsize;
     (ctx.server.config.maxmemory, ctx.server.config.maxmemory_policy, ctx.server.config.maxmemory_samples) = memory;
+    (ctx.server.config.slowlog_slower_than, ctx.server.config.slowlog_max_len) = slowlog;
+    ctx.server.slowlog.truncate(slowlog.1 as usize);
     let lfu_mode = ctx.server.lfu_policy();
     for db in &mut ctx.server.dbs {
         db.lfu = lfu;
@@ -913,4 +999,114 @@ fn memory_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
         (Reply::bulk("fragmentation"), Reply::Double(1.0)),
     ]);
     Ok(Reply::Map(fields))
+}
+
+/// `SLOWLOG <subcommand>`
+pub static SLOWLOG: CommandSpec = CommandSpec {
+    name: "slowlog",
+    arity: -2,
+    flags: &[],
+    keys: (0, 0, 0),
+    group: SERVER,
+    since: "2.2.12",
+    summary: "A container for slow log commands.",
+    syntax: "<subcommand> [<arg> ...]",
+    run: None,
+    subcommands: &[
+        CommandSpec {
+            name: "get",
+            arity: -2,
+            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
+            keys: (0, 0, 0),
+            group: SERVER,
+            since: "2.2.12",
+            summary: "Returns the slow log's entries.",
+            syntax: "[count]",
+            run: Some(slowlog_get),
+            subcommands: &[],
+        },
+        CommandSpec {
+            name: "help",
+            arity: 2,
+            flags: &[Flag::Loading, Flag::Stale],
+            keys: (0, 0, 0),
+            group: SERVER,
+            since: "6.2.0",
+            summary: "Show helpful text about the different subcommands",
+            syntax: "",
+            run: Some(|_, _| {
+                Ok(crate::commands::stream::help_reply(
+                    "SLOWLOG",
+                    &[
+                        "GET [<count>]",
+                        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                        "    Entries are made of:",
+                        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                        "    client name",
+                        "LEN",
+                        "    Return the length of the slowlog.",
+                        "RESET",
+                        "    Reset the slowlog.",
+                    ],
+                ))
+            }),
+            subcommands: &[],
+        },
+        CommandSpec {
+            name: "len",
+            arity: 2,
+            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
+            keys: (0, 0, 0),
+            group: SERVER,
+            since: "2.2.12",
+            summary: "Returns the number of entries in the slow log.",
+            syntax: "",
+            run: Some(|ctx, _| Ok(Reply::Integer(ctx.server.slowlog.len() as i64))),
+            subcommands: &[],
+        },
+        CommandSpec {
+            name: "reset",
+            arity: 2,
+            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
+            keys: (0, 0, 0),
+            group: SERVER,
+            since: "2.2.12",
+            summary: "Clears all entries from the slow log.",
+            syntax: "",
+            run: Some(|ctx, _| {
+                ctx.server.slowlog.clear();
+                Ok(Reply::ok())
+            }),
+            subcommands: &[],
+        },
+    ],
+};
+
+fn slowlog_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let count = match args.rest() {
+        [] => 10,
+        [n] => match crate::args::parse_i64(n) {
+            Some(-1) => usize::MAX,
+            Some(n) if n >= 0 => n as usize,
+            _ => return Err(Error::other("ERR count should be greater than or equal to -1")),
+        },
+        _ => return Err(crate::commands::stream::subcommand_syntax_error("SLOWLOG", &ctx.argv[1])),
+    };
+    Ok(Reply::Array(
+        ctx.server
+            .slowlog
+            .iter()
+            .take(count)
+            .map(|e| {
+                Reply::Array(vec![
+                    Reply::Integer(e.id as i64),
+                    Reply::Integer(e.time_s as i64),
+                    Reply::Integer(e.duration_us),
+                    Reply::Array(e.args.iter().map(|a| Reply::bulk(a.clone())).collect()),
+                    Reply::bulk(e.addr.clone()),
+                    Reply::bulk(e.name.clone()),
+                ])
+            })
+            .collect(),
+    ))
 }
