@@ -58,6 +58,8 @@ const WORDS: &[&str] = &[
     "IDMPAUTO",
     "IDMP-DURATION",
     "IDMP-MAXSIZE",
+    "MAXCOUNT",
+    "MAXSIZE",
     "IDS",
     "SILENT",
     "FAIL",

@@ -20,11 +20,12 @@ impl Version {
     pub const V8_2: Version = Version { major: 8, minor: 2 };
     pub const V8_4: Version = Version { major: 8, minor: 4 };
     pub const V8_6: Version = Version { major: 8, minor: 6 };
+    pub const V8_8: Version = Version { major: 8, minor: 8 };
     /// The newest Redis the engine follows (from redis.io's command pages): the app's default.
-    pub const LATEST: Version = Version { major: 8, minor: 8 };
+    pub const LATEST: Version = Version { major: 8, minor: 10 };
     /// Every profile the engine accepts, oldest first.
-    pub const ALL: [Version; 8] =
-        [Self::V7_0, Self::V7_2, Self::V7_4, Self::V8_0, Self::V8_2, Self::V8_4, Self::V8_6, Self::LATEST];
+    pub const ALL: [Version; 9] =
+        [Self::V7_0, Self::V7_2, Self::V7_4, Self::V8_0, Self::V8_2, Self::V8_4, Self::V8_6, Self::V8_8, Self::LATEST];
 
     pub fn at_least(self, major: u8, minor: u8) -> bool {
         self >= Version { major, minor }

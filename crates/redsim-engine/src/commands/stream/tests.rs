@@ -801,3 +801,49 @@ fn xnack_errors_and_versions() {
     let out = replies(Version::V8_6, &["XNACK s g FAIL IDS 1 1-0"]);
     assert!(out[0].starts_with("(error) ERR unknown command 'XNACK'"), "{}", out[0]);
 }
+
+// MAXCOUNT and MAXSIZE (Redis 8.10). Sources: redis/redis#15282 and redis.io's XREAD page ("The
+// MAXCOUNT and MAXSIZE options"): caps on the whole reply across the streams, served in the
+// caller's order; once full, the remaining streams are not read; MAXSIZE is a soft cap on the
+// reply's bytes that still lets a first, oversized entry through; MAXCOUNT may not be below COUNT.
+#[test]
+fn maxcount_and_maxsize_cap_the_whole_reply() {
+    let mut lines = vec![];
+    for s in ["s1", "s2", "s3"] {
+        for i in 1..=3 {
+            lines.push(format!("XADD {s} {i}-0 f {}", "v".repeat(i * 10)));
+        }
+    }
+    lines.extend([
+        "XREAD COUNT 2 MAXCOUNT 3 STREAMS s1 s2 s3 0 0 0".to_string(),
+        "XREAD MAXSIZE 1 STREAMS s1 s2 0 0".to_string(),
+        "XREAD MAXSIZE 100 STREAMS s1 s2 0 0".to_string(),
+        "XREAD COUNT 3 MAXCOUNT 2 STREAMS s1 0".to_string(),
+        "XREAD MAXCOUNT 0 STREAMS s1 0".to_string(),
+        "XREAD MAXSIZE -1 STREAMS s1 0".to_string(),
+        "XGROUP CREATE s1 g 0".to_string(),
+        "XREADGROUP GROUP g c MAXCOUNT 2 STREAMS s1 >".to_string(),
+        "XREADGROUP GROUP g c STREAMS s1 >".to_string(),
+        "XREADGROUP GROUP g c MAXCOUNT 1 STREAMS s1 0".to_string(),
+    ]);
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let out = replies(Version::LATEST, &lines);
+    let ids = |reply: &str| {
+        reply.matches("\"1-0\"").count() + reply.matches("\"2-0\"").count() + reply.matches("\"3-0\"").count()
+    };
+    let first = &out[9];
+    assert_eq!(ids(first), 3, "{first}");
+    assert!(first.contains("\"s1\"") && first.contains("\"s2\"") && !first.contains("\"s3\""), "{first}");
+    assert_eq!(ids(&out[10]), 1, "one oversized first entry still goes: {}", out[10]);
+    assert!(!out[10].contains("\"s2\""), "{}", out[10]);
+    assert!(ids(&out[11]) >= 2 && ids(&out[11]) < 6, "{}", out[11]);
+    assert_eq!(out[12], "(error) ERR MAXCOUNT must be greater than or equal to COUNT");
+    assert_eq!(out[13], "(error) ERR MAXCOUNT must be a positive integer");
+    assert_eq!(out[14], "(error) ERR MAXSIZE must be a positive integer");
+    assert_eq!(ids(&out[16]), 2, "{}", out[16]);
+    assert_eq!(ids(&out[17]), 1, "the entry MAXCOUNT held back is still new: {}", out[17]);
+    assert_eq!(ids(&out[18]), 1, "history reads are capped too: {}", out[18]);
+    // Before 8.10 the words are syntax errors.
+    let out = replies(Version::V8_8, &["XADD s 1-0 f v", "XREAD MAXCOUNT 1 STREAMS s 0"]);
+    assert_eq!(out[1], "(error) ERR syntax error");
+}

@@ -22,7 +22,7 @@ pub static XREAD: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.",
-    syntax: "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]",
+    syntax: "[COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]",
     run: Some(|ctx, args| read(ctx, args, false)),
     subcommands: &[],
 };
@@ -36,7 +36,7 @@ pub static XREADGROUP: CommandSpec = CommandSpec {
     group: STREAM,
     since: "5.0.0",
     summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
-    syntax: "GROUP group consumer [COUNT count] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]",
+    syntax: "GROUP group consumer [COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]",
     run: Some(|ctx, args| read(ctx, args, true)),
     subcommands: &[],
 };
@@ -50,6 +50,7 @@ enum ReadFrom {
     New,
 }
 
+#[derive(Clone)]
 struct ReadRequest {
     count: usize,
     /// Absolute virtual-ms deadline; `Some(0)` blocks forever; `None` does not block.
@@ -63,6 +64,69 @@ struct ReadRequest {
     /// `CLAIM min-idle-time` (Redis 8.4): with `>`, pending entries idle this long are claimed
     /// and served before new ones.
     claim: Option<u64>,
+    /// `MAXCOUNT` and `MAXSIZE` (Redis 8.10): caps on the whole reply, across the streams.
+    max_count: Option<usize>,
+    max_size: Option<usize>,
+}
+
+/// What is left of `MAXCOUNT` and `MAXSIZE` while streams are served in the caller's order.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    entries: Option<usize>,
+    bytes: Option<usize>,
+    /// Nothing served yet: the first entry always goes, however big (so a reader progresses).
+    first: bool,
+}
+
+impl Budget {
+    fn exhausted(&self) -> bool {
+        self.entries == Some(0) || (!self.first && self.bytes == Some(0))
+    }
+
+    /// How many of these entries (their reply sizes, in order) fit, with `count` as the
+    /// stream's own cap (0: none).
+    fn fits(&self, sizes: impl Iterator<Item = usize>, count: usize) -> usize {
+        let mut n = 0;
+        let mut used = 0usize;
+        let cap = match (count, self.entries) {
+            (0, None) => usize::MAX,
+            (0, Some(e)) => e,
+            (c, None) => c,
+            (c, Some(e)) => c.min(e),
+        };
+        for size in sizes {
+            if n >= cap {
+                break;
+            }
+            if let Some(bytes) = self.bytes {
+                let first = self.first && n == 0;
+                if !first && used + size > bytes {
+                    break;
+                }
+            }
+            used += size;
+            n += 1;
+        }
+        n
+    }
+
+    fn spend(&mut self, entries: &[Reply], protocol: Protocol) {
+        if let Some(e) = self.entries.as_mut() {
+            *e = e.saturating_sub(entries.len());
+        }
+        if let Some(b) = self.bytes.as_mut() {
+            let used: usize = entries.iter().map(|r| r.encode(protocol).len()).sum();
+            *b = b.saturating_sub(used);
+        }
+        if !entries.is_empty() {
+            self.first = false;
+        }
+    }
+}
+
+/// The reply bytes of an entry as `XREAD` sends it.
+fn entry_size(entry: crate::stream::StreamEntry, protocol: Protocol) -> usize {
+    entry_reply(entry).encode(protocol).len()
 }
 
 fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
@@ -75,6 +139,8 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
         ids: vec![],
         ids_at: 0,
         claim: None,
+        max_count: None,
+        max_size: None,
     };
     let name = if with_group { "xreadgroup" } else { "xread" };
     let total = args.remaining();
@@ -102,6 +168,20 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
         } else if more > 0 && args.eat("COUNT") {
             let count = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
             request.count = count.max(0) as usize;
+        } else if more > 0 && ctx.version().at_least(8, 10) && args.eat("MAXCOUNT") {
+            // Redis 8.10 (redis/redis#15282): a cap on the entries of the whole reply.
+            let n = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
+            if n <= 0 {
+                return Err(Error::other("ERR MAXCOUNT must be a positive integer"));
+            }
+            request.max_count = Some(n as usize);
+        } else if more > 0 && ctx.version().at_least(8, 10) && args.eat("MAXSIZE") {
+            // Redis 8.10: a soft cap on the reply's bytes.
+            let n = parse_i64(args.next()?).ok_or(Error::NotInteger)?;
+            if n <= 0 {
+                return Err(Error::other("ERR MAXSIZE must be a positive integer"));
+            }
+            request.max_size = Some(n as usize);
         } else if more > 0 && with_group && ctx.version().at_least(8, 4) && args.eat("CLAIM") {
             // Redis 8.4 (redis.io XREADGROUP page, "The CLAIM option").
             let ms = parse_i64(args.next()?)
@@ -130,6 +210,9 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
         }
     }
     let streams_at = streams_at.ok_or(Error::Syntax)?;
+    if request.max_count.is_some_and(|m| request.count > 0 && m < request.count) {
+        return Err(Error::other("ERR MAXCOUNT must be greater than or equal to COUNT"));
+    }
     let rest = args.rest();
     if !rest.len().is_multiple_of(2) {
         return Err(Error::other(if ctx.version().at_least(8, 0) {
@@ -186,13 +269,22 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
 
 fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
     let request = parse(ctx, &mut args, with_group)?;
+    let protocol = ctx.client().protocol;
+    let mut budget = Budget { entries: request.max_count, bytes: request.max_size, first: true };
     let mut served: Vec<(Vec<u8>, Reply)> = Vec::new();
     for (key, &from) in request.keys.iter().zip(&request.ids) {
+        // Once the reply is full, the remaining streams are not read.
+        if budget.exhausted() {
+            break;
+        }
         let entries = match &request.group {
-            Some((group, consumer)) => read_group(ctx, key, group, consumer, from, &request)?,
-            None => read_plain(ctx, key, from, request.count)?,
+            Some((group, consumer)) => read_group(ctx, key, group, consumer, from, &request, budget)?,
+            None => read_plain(ctx, key, from, request.count, budget, protocol)?,
         };
         if let Some(entries) = entries {
+            if let Reply::Array(items) = &entries {
+                budget.spend(items, protocol);
+            }
             served.push((key.clone(), entries));
         }
     }
@@ -224,7 +316,14 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
     }
 }
 
-fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result<Option<Reply>> {
+fn read_plain(
+    ctx: &mut Ctx,
+    key: &[u8],
+    from: ReadFrom,
+    count: usize,
+    budget: Budget,
+    protocol: Protocol,
+) -> Result<Option<Reply>> {
     let Some(stream) = lookup(ctx, key)? else {
         return Ok(None);
     };
@@ -235,7 +334,18 @@ fn read_plain(ctx: &mut Ctx, key: &[u8], from: ReadFrom, count: usize) -> Result
         ReadFrom::After(gt) if last > gt => gt.next().expect("below the last entry"),
         _ => return Ok(None),
     };
-    let limit = if count == 0 { usize::MAX } else { count };
+    let limit = if budget.entries.is_none() && budget.bytes.is_none() {
+        if count == 0 {
+            usize::MAX
+        } else {
+            count
+        }
+    } else {
+        budget.fits(stream.range(start, StreamId::MAX, false).map(|e| entry_size(e, protocol)), count)
+    };
+    if limit == 0 {
+        return Ok(None);
+    }
     let mut out = Vec::new();
     stream.for_each_in_range(start, StreamId::MAX, limit, |node, meta| out.push(node_entry_reply(node, meta)));
     Ok(Some(Reply::Array(out)))
@@ -249,8 +359,10 @@ fn read_group(
     consumer: &[u8],
     from: ReadFrom,
     request: &ReadRequest,
+    budget: Budget,
 ) -> Result<Option<Reply>> {
     let now_ms = ctx.now_ms;
+    let protocol = ctx.client().protocol;
     let creates_consumer_always = ctx.version().at_least(7, 4);
     let stream = lookup(ctx, key)?.expect("checked while parsing");
     let cg = stream.groups.get(group).expect("checked while parsing");
@@ -275,38 +387,65 @@ fn read_group(
     if created {
         effects.push(StreamEffect::ConsumerCreated { group: group.to_vec(), consumer: consumer.to_vec() });
     }
-    let reply = match (start, request.claim.filter(|_| matches!(from, ReadFrom::New))) {
-        (start, Some(min_idle)) => {
-            // Claimed entries first, then new ones, all with their idle time and delivery count.
-            let claimed = claim_idle(stream, group, consumer, min_idle, request.count, now_ms, &mut effects);
-            let left = if request.count == 0 { 0 } else { request.count.saturating_sub(claimed.len()) };
-            let new = match start {
-                Some((Some(start), false)) if request.count == 0 || left > 0 => {
-                    match deliver(stream, group, consumer, start, left, request.noack, now_ms, &mut effects) {
-                        Reply::Array(items) => items,
-                        _ => Vec::new(),
+    // MAXCOUNT and MAXSIZE narrow this stream's COUNT to what still fits in the reply.
+    let limited = budget.entries.is_some() || budget.bytes.is_some();
+    let count = match start {
+        Some((Some(first), _)) if limited => {
+            let sizes: Vec<usize> = match from {
+                ReadFrom::New => stream.range(first, StreamId::MAX, false).map(|e| entry_size(e, protocol)).collect(),
+                ReadFrom::After(_) => {
+                    let pel: Vec<StreamId> = stream.groups[group]
+                        .consumers
+                        .get(consumer)
+                        .map_or(Vec::new(), |c| c.pending.range(first..).copied().collect());
+                    pel.iter().map(|id| stream.entry(*id).map_or(8, |e| entry_size(e, protocol))).collect()
+                }
+            };
+            budget.fits(sizes.into_iter(), request.count)
+        }
+        _ if limited => {
+            budget.entries.map_or(request.count, |e| if request.count == 0 { e } else { e.min(request.count) })
+        }
+        _ => request.count,
+    };
+    let nothing_fits = limited && count == 0 && start.is_some_and(|(first, _)| first.is_some());
+    let request = &ReadRequest { count, ..request.clone() };
+    let reply = if nothing_fits {
+        None
+    } else {
+        match (start, request.claim.filter(|_| matches!(from, ReadFrom::New))) {
+            (start, Some(min_idle)) => {
+                // Claimed entries first, then new ones, all with their idle time and delivery count.
+                let claimed = claim_idle(stream, group, consumer, min_idle, request.count, now_ms, &mut effects);
+                let left = if request.count == 0 { 0 } else { request.count.saturating_sub(claimed.len()) };
+                let new = match start {
+                    Some((Some(start), false)) if request.count == 0 || left > 0 => {
+                        match deliver(stream, group, consumer, start, left, request.noack, now_ms, &mut effects) {
+                            Reply::Array(items) => items,
+                            _ => Vec::new(),
+                        }
                     }
-                }
-                _ => Vec::new(),
-            };
-            let with_meta = |r: Reply| match r {
-                Reply::Array(mut pair) => {
-                    pair.extend([Reply::Integer(0), Reply::Integer(0)]);
-                    Reply::Array(pair)
-                }
-                other => other,
-            };
-            let mut all = claimed;
-            all.extend(new.into_iter().map(with_meta));
-            (!all.is_empty()).then_some(Reply::Array(all))
-        }
-        (None, None) => None,
-        (Some((None, _)), None) => Some(Reply::Array(vec![])),
-        (Some((Some(start), true)), None) => {
-            Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects))
-        }
-        (Some((Some(start), false)), None) => {
-            Some(deliver(stream, group, consumer, start, request.count, request.noack, now_ms, &mut effects))
+                    _ => Vec::new(),
+                };
+                let with_meta = |r: Reply| match r {
+                    Reply::Array(mut pair) => {
+                        pair.extend([Reply::Integer(0), Reply::Integer(0)]);
+                        Reply::Array(pair)
+                    }
+                    other => other,
+                };
+                let mut all = claimed;
+                all.extend(new.into_iter().map(with_meta));
+                (!all.is_empty()).then_some(Reply::Array(all))
+            }
+            (None, None) => None,
+            (Some((None, _)), None) => Some(Reply::Array(vec![])),
+            (Some((Some(start), true)), None) => {
+                Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects))
+            }
+            (Some((Some(start), false)), None) => {
+                Some(deliver(stream, group, consumer, start, request.count, request.noack, now_ms, &mut effects))
+            }
         }
     };
     if reply.is_some() {
