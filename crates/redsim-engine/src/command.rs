@@ -64,6 +64,32 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// A command without subcommands and without keys (most subcommands of a container).
+    #[allow(clippy::too_many_arguments)]
+    pub const fn leaf(
+        name: &'static str,
+        arity: i32,
+        flags: &'static [Flag],
+        group: &'static str,
+        since: &'static str,
+        syntax: &'static str,
+        summary: &'static str,
+        run: Handler,
+    ) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            keys: (0, 0, 0),
+            group,
+            since,
+            summary,
+            syntax,
+            run: Some(run),
+            subcommands: &[],
+        }
+    }
+
     pub fn has(&self, flag: Flag) -> bool {
         self.flags.contains(&flag)
     }

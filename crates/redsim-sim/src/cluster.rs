@@ -614,16 +614,7 @@ impl Cluster {
             _ => None,
         };
         if let Some(reply) = answered {
-            events.push(Event {
-                at_ms: self.now_ms,
-                kind: EventKind::Command,
-                text: format!(
-                    "{cname}@{}: {} → {}",
-                    self.nodes[node_i].name,
-                    show(argv),
-                    reply.as_ref().map_or("(waiting)".to_string(), short_reply)
-                ),
-            });
+            events.push(self.command_event(&cname, node_i, argv, reply.as_ref(), "(waiting)"));
             return reply;
         }
         let is_write = lookup(&argv[0]).is_some_and(|spec| spec.has(Flag::Write));
@@ -654,19 +645,31 @@ impl Cluster {
             }
         }
         if !self.quiet {
-            events.push(Event {
-                at_ms: self.now_ms,
-                kind: EventKind::Command,
-                text: format!(
-                    "{cname}@{}: {} → {}",
-                    self.nodes[node_i].name,
-                    show(argv),
-                    outcome.reply.as_ref().map_or("(blocked)".to_string(), short_reply)
-                ),
-            });
+            events.push(self.command_event(&cname, node_i, argv, outcome.reply.as_ref(), "(blocked)"));
         }
         self.route_woken(node_i, outcome.woken, events);
         outcome.reply
+    }
+
+    /// The log line of a command: who sent it where, and what came back (`pending` if nothing yet).
+    fn command_event(
+        &self,
+        client: &str,
+        node: usize,
+        argv: &[Vec<u8>],
+        reply: Option<&Reply>,
+        pending: &str,
+    ) -> Event {
+        Event {
+            at_ms: self.now_ms,
+            kind: EventKind::Command,
+            text: format!(
+                "{client}@{}: {} → {}",
+                self.nodes[node].name,
+                show(argv),
+                reply.map_or(pending.to_string(), short_reply)
+            ),
+        }
     }
 
     fn record_write(&mut self, node: usize, offset_end: u64, label: String, client: String) {

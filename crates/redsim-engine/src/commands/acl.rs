@@ -128,18 +128,7 @@ const fn sub(
     summary: &'static str,
     run: crate::command::Handler,
 ) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags: if admin { ADMIN } else { PLAIN },
-        keys: (0, 0, 0),
-        group: SERVER,
-        since: "6.0.0",
-        summary,
-        syntax,
-        run: Some(run),
-        subcommands: &[],
-    }
+    CommandSpec::leaf(name, arity, if admin { ADMIN } else { PLAIN }, SERVER, "6.0.0", syntax, summary, run)
 }
 
 const HELP: CommandSpec = CommandSpec {

@@ -237,18 +237,7 @@ const fn command_sub(
     summary: &'static str,
     run: crate::command::Handler,
 ) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags: &[Flag::Loading, Flag::Stale],
-        keys: (0, 0, 0),
-        group: SERVER,
-        since,
-        summary,
-        syntax,
-        run: Some(run),
-        subcommands: &[],
-    }
+    CommandSpec::leaf(name, arity, &[Flag::Loading, Flag::Stale], SERVER, since, syntax, summary, run)
 }
 
 /// `COMMAND COUNT`
@@ -919,18 +908,7 @@ const fn memory_sub(
     summary: &'static str,
     run: crate::command::Handler,
 ) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (0, 0, 0),
-        group: SERVER,
-        since: "4.0.0",
-        summary,
-        syntax: "",
-        run: Some(run),
-        subcommands: &[],
-    }
+    CommandSpec::leaf(name, arity, flags, SERVER, "4.0.0", "", summary, run)
 }
 
 fn memory_usage(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
