@@ -842,14 +842,14 @@ impl Server {
                 .collect();
             waiting.sort_unstable();
             for (_, client) in waiting {
-                let Some(blocked) = self.blocked.get(&client).cloned() else {
+                // Out of the table while it runs again (a re-run that finds nothing parks anew).
+                let Some(blocked) = self.blocked.remove(&client) else {
                     continue;
                 };
                 let reply = match self.wake_error_7_0(&blocked) {
                     Some(error) => Some(Reply::Error(error)),
                     None => {
                         let (parent, spec) = resolve(&blocked.argv, self.version()).expect("it ran before");
-                        self.blocked.remove(&client);
                         let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
                         if reply.is_none() {
                             // Still nothing to serve: keep the original place in line and deadline.
@@ -981,19 +981,31 @@ impl Server {
         if threshold < 0 {
             return;
         }
-        fn weight(r: &Reply) -> i64 {
-            match r {
-                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => {
-                    1 + v.iter().map(weight).sum::<i64>()
+        /// The reply's element count, or any number of at least `cap` once it gets there: only
+        /// whether the threshold is reached matters for most commands, and a big reply need not
+        /// be walked to the end to know.
+        fn weight(r: &Reply, cap: i64) -> i64 {
+            let mut total = 1;
+            let mut add = |x: &Reply| {
+                if total < cap {
+                    total += weight(x, cap - total);
                 }
-                Reply::Map(v) => 1 + v.iter().map(|(k, x)| weight(k) + weight(x)).sum::<i64>(),
-                _ => 1,
+            };
+            match r {
+                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => v.iter().for_each(add),
+                Reply::Map(v) => v.iter().for_each(|(k, x)| {
+                    add(k);
+                    add(x);
+                }),
+                _ => {}
             }
+            total
         }
-        let duration = 1 + argv.len() as i64 + reply.map_or(0, weight);
-        if duration < threshold {
+        let base = 1 + argv.len() as i64;
+        if base + reply.map_or(0, |r| weight(r, (threshold - base).max(1))) < threshold {
             return;
         }
+        let duration = base + reply.map_or(0, |r| weight(r, i64::MAX));
         // Arguments that carry secrets are not kept (Redis's `redactClientCommandArgument`).
         let full = command::full_name(parent, spec);
         let redacted = |i: usize| match full.as_str() {

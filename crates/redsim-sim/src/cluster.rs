@@ -237,7 +237,7 @@ enum Watch {
 /// A client of the world: a named connection to one node, moved by Sentinel after a failover.
 #[derive(Clone, Debug)]
 pub struct SimClient {
-    pub name: String,
+    pub name: Rc<str>,
     pub node: usize,
     id: ClientId,
     epoch: u64,
@@ -406,19 +406,38 @@ fn splitmix(state: &mut u64) -> u64 {
 }
 
 /// A command line as a user would type it: words quoted only when they need it.
+/// Writes `template` into `out` with each `{i}` replaced by `n`.
+fn fill_template(out: &mut Vec<u8>, template: &[u8], n: u64) {
+    use std::io::Write;
+    let mut rest = template;
+    while let Some(at) = rest.windows(3).position(|w| w == b"{i}") {
+        out.extend_from_slice(&rest[..at]);
+        let _ = write!(out, "{n}");
+        rest = &rest[at + 3..];
+    }
+    out.extend_from_slice(rest);
+}
+
+/// A command line as the log shows it: plain words as they are, others quoted as redis-cli
+/// would, and a long line (an `XACK` of a hundred IDs) cut after its first arguments.
 fn show(argv: &[Vec<u8>]) -> String {
-    argv.iter()
-        .map(|a| {
-            let plain =
-                !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
-            if plain {
-                String::from_utf8_lossy(a).into_owned()
-            } else {
-                redsim_engine::cli::quote(a)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    const SHOWN: usize = 12;
+    let mut out = String::new();
+    for (i, a) in argv.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i == SHOWN && argv.len() > SHOWN + 1 {
+            out.push_str(&format!("… ({} more)", argv.len() - SHOWN));
+            break;
+        }
+        let plain = !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
+        match std::str::from_utf8(a) {
+            Ok(text) if plain => out.push_str(text),
+            _ => out.push_str(&redsim_engine::cli::quote(a)),
+        }
+    }
+    out
 }
 
 fn bulk_text(r: &Reply) -> Option<Vec<u8>> {
@@ -433,36 +452,46 @@ fn bulk_text(r: &Reply) -> Option<Vec<u8>> {
 /// `(id, all field and value bytes)`; deleted entries have no body.
 fn read_entries(r: &Reply) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
-    let streams = match r {
-        Reply::Array(s) => s.clone(),
-        Reply::Map(pairs) => pairs.iter().map(|(k, v)| Reply::Array(vec![k.clone(), v.clone()])).collect(),
-        _ => return out,
-    };
-    for s in &streams {
-        if let Reply::Array(kv) = s {
-            if let Some(Reply::Array(entries)) = kv.get(1) {
-                out.extend(entries_of(entries));
-            }
+    let mut add = |entries: Option<&Reply>| {
+        if let Some(Reply::Array(entries)) = entries {
+            out.extend(entries_of(entries));
         }
+    };
+    match r {
+        Reply::Array(streams) => streams.iter().for_each(|s| {
+            if let Reply::Array(kv) = s {
+                add(kv.get(1));
+            }
+        }),
+        Reply::Map(pairs) => pairs.iter().for_each(|(_, entries)| add(Some(entries))),
+        _ => {}
     }
     out
 }
 
 fn entries_of(entries: &[Reply]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    entries
-        .iter()
-        .filter_map(|e| match e {
-            Reply::Array(pair) => {
-                let id = bulk_text(pair.first()?)?;
-                let body = match pair.get(1) {
-                    Some(Reply::Array(fields)) => fields.iter().filter_map(bulk_text).collect::<Vec<_>>().join(&b' '),
-                    _ => Vec::new(),
-                };
-                Some((id, body))
+    entries.iter().filter_map(entry_of).collect()
+}
+
+/// `(id, the fields and values joined by spaces)` of one entry of a stream reply.
+fn entry_of(entry: &Reply) -> Option<(Vec<u8>, Vec<u8>)> {
+    let Reply::Array(pair) = entry else { return None };
+    let id = bulk_text(pair.first()?)?;
+    let mut body = Vec::new();
+    if let Some(Reply::Array(fields)) = pair.get(1) {
+        for field in fields {
+            let text: &[u8] = match field {
+                Reply::Bulk(b) => b,
+                Reply::Status(s) => s.as_bytes(),
+                _ => continue,
+            };
+            if !body.is_empty() {
+                body.push(b' ');
             }
-            _ => None,
-        })
-        .collect()
+            body.extend_from_slice(text);
+        }
+    }
+    Some((id, body))
 }
 
 impl Cluster {
@@ -496,7 +525,7 @@ impl Cluster {
     }
 
     pub fn client_index(&self, name: &str) -> Option<usize> {
-        self.clients.iter().position(|c| c.name == name)
+        self.clients.iter().position(|c| &*c.name == name)
     }
 
     /// Adds a primary.
@@ -523,7 +552,7 @@ impl Cluster {
 
     pub fn add_client(&mut self, name: &str, node: usize) -> usize {
         let id = self.nodes[node].server.connect(self.now_ms);
-        self.clients.push(SimClient { name: name.to_string(), node, id, epoch: self.nodes[node].epoch, waiting: None });
+        self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch, waiting: None });
         self.clients.len() - 1
     }
 
@@ -594,9 +623,18 @@ impl Cluster {
             return Some(Reply::Error(format!("Could not connect to Redis at {}:6379: Connection refused", node.name)));
         }
         self.ensure_connected(client);
-        let name = argv[0].to_ascii_lowercase();
+        // The command's name in lower case, without allocating (the names below are short).
+        let mut lower = [0u8; 12];
+        let name: &[u8] = match lower.get_mut(..argv[0].len()) {
+            Some(buf) => {
+                buf.copy_from_slice(&argv[0]);
+                buf.make_ascii_lowercase();
+                buf
+            }
+            None => b"",
+        };
         // What the world answers itself: replication is not the engine's business.
-        let answered = match name.as_slice() {
+        let answered = match name {
             b"role" => Some(Some(self.role_reply(node_i))),
             b"info" if argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"replication") => {
                 Some(Some(Reply::Bulk(self.info_replication(node_i).into_bytes())))
@@ -636,9 +674,9 @@ impl Cluster {
         if after > before {
             if let Some(reply) = &outcome.reply {
                 if !reply.is_error() {
-                    let label = match (name.as_slice(), reply) {
-                        (b"xadd", Reply::Bulk(id)) => String::from_utf8_lossy(id).into_owned(),
-                        _ => argv.get(1).map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
+                    let label = match (name, reply) {
+                        (b"xadd", Reply::Bulk(id)) => String::from_utf8_lossy(id),
+                        _ => argv.get(1).map(|k| String::from_utf8_lossy(k)).unwrap_or_default(),
                     };
                     self.record_write(node_i, after, label, cname.clone());
                 }
@@ -672,16 +710,9 @@ impl Cluster {
         }
     }
 
-    fn record_write(&mut self, node: usize, offset_end: u64, label: String, client: String) {
+    fn record_write(&mut self, node: usize, offset_end: u64, label: std::borrow::Cow<'_, str>, client: Rc<str>) {
         let replid = self.nodes[node].replid;
-        self.writes.push_back(Write {
-            node,
-            replid,
-            offset_end,
-            label: label.into(),
-            client: client.into(),
-            at_ms: self.now_ms,
-        });
+        self.writes.push_back(Write { node, replid, offset_end, label: label.into(), client, at_ms: self.now_ms });
         if self.writes.len() > WRITES_KEPT {
             self.writes.pop_front();
         }
@@ -1468,9 +1499,10 @@ impl Cluster {
             if matches!(&a.kind, ActorKind::Consumer(c) if c.state == ConsumerState::Waiting) {
                 continue;
             }
-            match self.actors[i].kind.clone() {
-                ActorKind::Producer { .. } => self.produce(i, events),
-                ActorKind::Consumer(_) => self.consume(i, events),
+            if matches!(self.actors[i].kind, ActorKind::Producer { .. }) {
+                self.produce(i, events);
+            } else {
+                self.consume(i, events);
             }
         }
     }
@@ -1489,35 +1521,38 @@ impl Cluster {
         let client = self.actors[i].client;
         // A batch is one step with one line in the log, not one line per XADD.
         let mut sent = Vec::new();
-        let mut first_last: Option<(String, String)> = None;
+        let mut first_last: Option<(Vec<u8>, Vec<u8>)> = None;
         let (mut done, mut failed) = (0, 0);
+        // One command line, reused: only the values with `{i}` change from one XADD to the next.
+        let mut argv = vec![b"XADD".to_vec(), stream];
+        if let Some((approx, len)) = maxlen {
+            argv.push(b"MAXLEN".to_vec());
+            if approx {
+                argv.push(b"~".to_vec());
+            }
+            argv.push(len.to_string().into_bytes());
+        }
+        argv.push(b"*".to_vec());
+        let values_at = argv.len() + 1;
+        for (f, v) in &fields {
+            argv.push(f.clone());
+            argv.push(v.clone());
+        }
+        let templated: Vec<usize> =
+            (0..fields.len()).filter(|&j| fields[j].1.windows(3).any(|w| w == b"{i}")).collect();
         for k in 1..=sends {
             let n = produced + k;
-            let mut argv = vec![b"XADD".to_vec(), stream.clone()];
-            if let Some((approx, len)) = maxlen {
-                argv.push(b"MAXLEN".to_vec());
-                if approx {
-                    argv.push(b"~".to_vec());
-                }
-                argv.push(len.to_string().into_bytes());
-            }
-            argv.push(b"*".to_vec());
-            let number = n.to_string();
-            for (f, v) in &fields {
-                argv.push(f.clone());
-                argv.push(if v.windows(3).any(|w| w == b"{i}") {
-                    String::from_utf8_lossy(v).replace("{i}", &number).into_bytes()
-                } else {
-                    v.clone()
-                });
+            for &j in &templated {
+                let value = &mut argv[values_at + 2 * j];
+                value.clear();
+                fill_template(value, &fields[j].1, n);
             }
             self.quiet = k > 1;
             let reply = self.run_for(client, &argv, &mut sent);
             self.quiet = false;
-            match &reply {
+            match reply {
                 Some(Reply::Bulk(id)) => {
                     done += 1;
-                    let id = String::from_utf8_lossy(id).into_owned();
                     match &mut first_last {
                         None => first_last = Some((id.clone(), id)),
                         Some((_, last)) => *last = id,
@@ -1531,7 +1566,9 @@ impl Cluster {
         } else {
             let mut commands = sent.iter().filter(|e| e.kind == EventKind::Command);
             if let Some(first) = commands.next() {
-                let range = first_last.map_or(String::new(), |(a, b)| format!(", IDs {a} … {b}"));
+                let range = first_last.map_or(String::new(), |(a, b)| {
+                    format!(", IDs {} … {}", String::from_utf8_lossy(&a), String::from_utf8_lossy(&b))
+                });
                 let text = format!("{} (and {} more XADDs in one batch{range})", first.text, sends - 1);
                 events.push(Event { at_ms: first.at_ms, kind: EventKind::Command, text });
             }
@@ -1550,10 +1587,12 @@ impl Cluster {
     }
 
     fn consume(&mut self, i: usize, events: &mut Vec<Event>) {
-        let ActorKind::Consumer(c) = self.actors[i].kind.clone() else { return };
+        // The state moves out (the entries being processed are not copied); each arm sets the next.
+        let ActorKind::Consumer(c) = &mut self.actors[i].kind else { return };
+        let state = std::mem::replace(&mut c.state, ConsumerState::Idle);
+        let c = c.clone();
         let client = self.actors[i].client;
-        let name = self.actors[i].name.clone().into_bytes();
-        match c.state.clone() {
+        match state {
             ConsumerState::Processing(entries) => {
                 let mut acked = Vec::new();
                 for (id, body) in &entries {
@@ -1587,7 +1626,7 @@ impl Cluster {
                         b"XAUTOCLAIM".to_vec(),
                         c.stream.clone(),
                         c.group.clone(),
-                        name.clone(),
+                        self.actors[i].name.clone().into_bytes(),
                         min_idle.to_string().into_bytes(),
                         b"0-0".to_vec(),
                         b"COUNT".to_vec(),
@@ -1611,7 +1650,7 @@ impl Cluster {
                     b"XREADGROUP".to_vec(),
                     b"GROUP".to_vec(),
                     c.group.clone(),
-                    name,
+                    self.actors[i].name.clone().into_bytes(),
                     b"COUNT".to_vec(),
                     c.count.to_string().into_bytes(),
                     b"BLOCK".to_vec(),
@@ -1626,7 +1665,7 @@ impl Cluster {
                     Some(reply) => self.actor_got(i, reply, events),
                 }
             }
-            ConsumerState::Waiting => {}
+            ConsumerState::Waiting => self.set_consumer_state(i, ConsumerState::Waiting),
         }
     }
 

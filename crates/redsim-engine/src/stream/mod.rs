@@ -137,7 +137,7 @@ impl Stream {
     /// Appends an entry. `requested` is the ID given to XADD (`None` for `*`).
     pub fn append(
         &mut self,
-        fields: Vec<(Vec<u8>, Vec<u8>)>,
+        fields: &[Vec<u8>],
         requested: Option<ParsedId>,
         now_ms: u64,
         limits: NodeLimits,
@@ -157,7 +157,7 @@ impl Stream {
         if requested.is_some() && id <= self.last_id {
             return Err(AppendError::IdTooSmall);
         }
-        let total_len: usize = fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        let total_len: usize = fields.iter().map(Vec::len).sum();
         if total_len > LISTPACK_MAX_SIZE {
             return Err(AppendError::TooLarge);
         }
@@ -437,7 +437,7 @@ mod tests {
 
     fn add(s: &mut Stream, ms: u64) -> Appended {
         let id = ParsedId { id: StreamId::new(ms, 0), seq_given: true };
-        s.append(vec![(b"f".to_vec(), b"v".to_vec())], Some(id), 0, NodeLimits::default()).unwrap()
+        s.append(&[b"f".to_vec(), b"v".to_vec()], Some(id), 0, NodeLimits::default()).unwrap()
     }
 
     #[test]

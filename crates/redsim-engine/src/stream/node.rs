@@ -83,8 +83,9 @@ fn get_bytes<'a>(data: &'a [u8], at: &mut usize) -> &'a [u8] {
 
 impl Node {
     /// A node holding one entry, whose field names become the master fields.
-    pub fn new(id: StreamId, fields: Vec<(Vec<u8>, Vec<u8>)>) -> Node {
-        let master_fields: Vec<Box<[u8]>> = fields.iter().map(|(f, _)| f.clone().into_boxed_slice()).collect();
+    /// A node whose first (master) entry is `fields`: field, value, field, value, ...
+    pub fn new(id: StreamId, fields: &[Vec<u8>]) -> Node {
+        let master_fields: Vec<Box<[u8]>> = fields.iter().step_by(2).map(|f| f.as_slice().into()).collect();
         let body_bytes = int_size(master_fields.len() as i64)
             + master_fields.iter().map(|f| str_size(f)).sum::<usize>()
             + int_size(0);
@@ -105,20 +106,22 @@ impl Node {
     }
 
     /// Appends an entry; the caller has checked that it belongs at the end of this node.
-    pub fn push(&mut self, id: StreamId, fields: Vec<(Vec<u8>, Vec<u8>)>) {
-        let same_fields = fields.len() == self.master_fields.len()
-            && fields.iter().zip(&self.master_fields).all(|((f, _), m)| f.as_slice() == &**m);
+    /// Appends an entry; `fields` is field, value, field, value, ...
+    pub fn push(&mut self, id: StreamId, fields: &[Vec<u8>]) {
+        let n = fields.len() / 2;
+        let names = || fields.iter().step_by(2);
+        let values = || fields.iter().skip(1).step_by(2);
+        let same_fields = n == self.master_fields.len() && names().zip(&self.master_fields).all(|(f, m)| f[..] == **m);
         let flags = if same_fields { FLAG_SAME_FIELDS } else { 0 };
         let (ms_delta, seq_delta) = (id.ms.wrapping_sub(self.master_id.ms), id.seq.wrapping_sub(self.master_id.seq));
-        let n = fields.len();
         // The size Redis's listpack grows by.
         let mut lp_bytes = int_size(i64::from(flags)) + int_size(ms_delta as i64) + int_size(seq_delta as i64);
         let mut lp_count = n + 3;
         if !same_fields {
-            lp_bytes += int_size(n as i64) + fields.iter().map(|(f, _)| str_size(f)).sum::<usize>();
+            lp_bytes += int_size(n as i64) + names().map(|f| str_size(f)).sum::<usize>();
             lp_count += n + 1;
         }
-        lp_bytes += fields.iter().map(|(_, v)| str_size(v)).sum::<usize>();
+        lp_bytes += values().map(|v| str_size(v)).sum::<usize>();
         lp_bytes += int_size(lp_count as i64);
         self.body_bytes += lp_bytes;
         // Our own packed form.
@@ -128,11 +131,11 @@ impl Node {
         if !same_fields {
             put_varint(&mut self.data, n as u64);
         }
-        for (f, v) in &fields {
+        for pair in fields.chunks_exact(2) {
             if !same_fields {
-                put_bytes(&mut self.data, f);
+                put_bytes(&mut self.data, &pair[0]);
             }
-            put_bytes(&mut self.data, v);
+            put_bytes(&mut self.data, &pair[1]);
         }
         self.live += 1;
         self.last_id = id;
@@ -258,17 +261,17 @@ impl Iterator for Metas<'_> {
 mod tests {
     use super::*;
 
-    fn fv(f: &str, v: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-        vec![(f.as_bytes().to_vec(), v.as_bytes().to_vec())]
+    fn fv(f: &str, v: &str) -> Vec<Vec<u8>> {
+        vec![f.as_bytes().to_vec(), v.as_bytes().to_vec()]
     }
 
     #[test]
     fn byte_accounting_follows_the_listpack_layout() {
         // master: count 1, deleted 0, numfields 1, "f", terminator 0 = 2+2+2+3+2, plus 7 overhead.
-        let mut node = Node::new(StreamId::new(1, 0), fv("f", "v"));
+        let mut node = Node::new(StreamId::new(1, 0), &fv("f", "v"));
         // entry: flags, ms-diff, seq-diff, "v", lp-count = 2+2+2+3+2
         assert_eq!(node.bytes(), 7 + 11 + 11);
-        node.push(StreamId::new(1, 1), fv("g", "v"));
+        node.push(StreamId::new(1, 1), &fv("g", "v"));
         // not same fields: + numfields (2) + "g" (3)
         assert_eq!(node.bytes(), 7 + 11 + 11 + 16);
         let first = node.find(StreamId::new(1, 0)).unwrap();
@@ -281,17 +284,15 @@ mod tests {
     #[test]
     fn entries_decode_as_they_went_in() {
         let big = "x".repeat(300);
-        let mut node = Node::new(
-            StreamId::new(5, 0),
-            vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), big.clone().into_bytes())],
-        );
-        node.push(StreamId::new(1 << 40, 7), fv("other", ""));
-        node.push(StreamId::new(1 << 40, 8), vec![(b"a".to_vec(), b"2".to_vec()), (b"b".to_vec(), b"\x00".to_vec())]);
+        let mut node =
+            Node::new(StreamId::new(5, 0), &[b"a".to_vec(), b"1".to_vec(), b"b".to_vec(), big.clone().into_bytes()]);
+        node.push(StreamId::new(1 << 40, 7), &fv("other", ""));
+        node.push(StreamId::new(1 << 40, 8), &[b"a".to_vec(), b"2".to_vec(), b"b".to_vec(), b"\x00".to_vec()]);
         let all: Vec<StreamEntry> = node.all_entries().collect();
         assert_eq!(all.len(), 3);
         assert_eq!(all[0].fields[1].1, big.as_bytes());
         assert_eq!(all[1].id, StreamId::new(1 << 40, 7));
-        assert_eq!(all[1].fields, fv("other", ""));
+        assert_eq!(all[1].fields, vec![(b"other".to_vec(), Vec::new())]);
         assert_eq!(all[2].fields[1], (b"b".to_vec(), b"\x00".to_vec()));
         assert_eq!(node.find(StreamId::new(1 << 40, 8)).map(|m| m.id), Some(StreamId::new(1 << 40, 8)));
         assert_eq!(node.find(StreamId::new(6, 0)), None);

@@ -222,8 +222,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if stream.last_id == StreamId::MAX {
         return Err(Error::other("ERR The stream has exhausted the last possible ID, unable to add more items"));
     }
-    let pairs = fields.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
-    let appended = match stream.append(pairs, options.id, now_ms, limits) {
+    let appended = match stream.append(fields, options.id, now_ms, limits) {
         Ok(appended) => appended,
         Err(AppendError::SequenceExhausted) if !version.at_least(7, 2) => {
             return Err(Error::other("ERR Elements are too large to be stored"));

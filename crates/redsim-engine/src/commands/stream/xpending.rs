@@ -36,7 +36,13 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Ok(Reply::Integer(0));
     }
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
+    let observe = ctx.server.observe;
     let cg = lookup(ctx, &key)?.and_then(|s| s.groups.get_mut(&group)).expect("checked above");
+    if !observe {
+        let count = ids.into_iter().filter(|&id| cg.remove_pending(id).is_some()).count();
+        ctx.dirty += count as u64;
+        return Ok(Reply::Integer(count as i64));
+    }
     let acked: Vec<_> = ids.into_iter().filter_map(|id| cg.remove_pending(id).map(|p| (id, p.consumer))).collect();
     ctx.dirty += acked.len() as u64;
     let count = acked.len() as i64;

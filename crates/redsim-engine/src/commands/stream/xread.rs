@@ -364,6 +364,8 @@ fn read_group(
     let now_ms = ctx.now_ms;
     let protocol = ctx.client().protocol;
     let creates_consumer_always = ctx.version().at_least(7, 4);
+    // What deliveries did is only needed by the pictures and by replication.
+    let record = ctx.server.observe || ctx.server.propagating();
     let stream = lookup(ctx, key)?.expect("checked while parsing");
     let cg = stream.groups.get(group).expect("checked while parsing");
     let start = match from {
@@ -409,18 +411,27 @@ fn read_group(
         _ => request.count,
     };
     let nothing_fits = limited && count == 0 && start.is_some_and(|(first, _)| first.is_some());
-    let request = &ReadRequest { count, ..request.clone() };
+    let (noack, claim) = (request.noack, request.claim);
     let reply = if nothing_fits {
         None
     } else {
-        match (start, request.claim.filter(|_| matches!(from, ReadFrom::New))) {
+        match (start, claim.filter(|_| matches!(from, ReadFrom::New))) {
             (start, Some(min_idle)) => {
                 // Claimed entries first, then new ones, all with their idle time and delivery count.
-                let claimed = claim_idle(stream, group, consumer, min_idle, request.count, now_ms, &mut effects);
-                let left = if request.count == 0 { 0 } else { request.count.saturating_sub(claimed.len()) };
+                let claimed = claim_idle(stream, group, consumer, min_idle, count, now_ms, &mut effects);
+                let left = if count == 0 { 0 } else { count.saturating_sub(claimed.len()) };
                 let new = match start {
-                    Some((Some(start), false)) if request.count == 0 || left > 0 => {
-                        match deliver(stream, group, consumer, start, left, request.noack, now_ms, &mut effects) {
+                    Some((Some(start), false)) if count == 0 || left > 0 => {
+                        match deliver(
+                            stream,
+                            group,
+                            consumer,
+                            start,
+                            left,
+                            noack,
+                            now_ms,
+                            record.then_some(&mut effects),
+                        ) {
                             Reply::Array(items) => items,
                             _ => Vec::new(),
                         }
@@ -441,10 +452,10 @@ fn read_group(
             (None, None) => None,
             (Some((None, _)), None) => Some(Reply::Array(vec![])),
             (Some((Some(start), true)), None) => {
-                Some(history(stream, group, consumer, start, request.count, now_ms, &mut effects))
+                Some(history(stream, group, consumer, start, count, now_ms, &mut effects))
             }
             (Some((Some(start), false)), None) => {
-                Some(deliver(stream, group, consumer, start, request.count, request.noack, now_ms, &mut effects))
+                Some(deliver(stream, group, consumer, start, count, noack, now_ms, record.then_some(&mut effects)))
             }
         }
     };
@@ -566,11 +577,13 @@ fn deliver(
     count: usize,
     noack: bool,
     now_ms: u64,
-    effects: &mut Vec<StreamEffect>,
+    mut effects: Option<&mut Vec<StreamEffect>>,
 ) -> Reply {
     let limit = if count == 0 { usize::MAX } else { count };
-    let entries: Vec<(StreamId, Reply)> =
-        stream.range(start, StreamId::MAX, false).take(limit).map(|e| (e.id, entry_reply(e))).collect();
+    let mut entries: Vec<(StreamId, Reply)> = Vec::new();
+    stream.for_each_in_range(start, StreamId::MAX, limit, |node, meta| {
+        entries.push((meta.id, node_entry_reply(node, meta)));
+    });
     let mut out = Vec::with_capacity(entries.len());
     for (id, reply) in entries {
         let entries_read = {
@@ -595,32 +608,38 @@ fn deliver(
         if !noack {
             let previous = cg.assign_pending(id, consumer, now_ms, 1);
             if let Some(from) = previous.filter(|p| p.as_slice() != consumer) {
-                effects.push(StreamEffect::Claimed {
-                    group: group.to_vec(),
-                    from: Some(from),
-                    to: consumer.to_vec(),
-                    id,
-                    delivery_count: 1,
-                });
+                if let Some(effects) = effects.as_deref_mut() {
+                    effects.push(StreamEffect::Claimed {
+                        group: group.to_vec(),
+                        from: Some(from),
+                        to: consumer.to_vec(),
+                        id,
+                        delivery_count: 1,
+                    });
+                }
             }
         }
         if let Some(c) = cg.consumers.get_mut(consumer) {
             c.active_time = Some(now_ms);
         }
-        effects.push(StreamEffect::Delivered {
-            group: group.to_vec(),
-            consumer: consumer.to_vec(),
-            id,
-            delivery_count: 1,
-            noack,
-        });
+        if let Some(effects) = effects.as_deref_mut() {
+            effects.push(StreamEffect::Delivered {
+                group: group.to_vec(),
+                consumer: consumer.to_vec(),
+                id,
+                delivery_count: 1,
+                noack,
+            });
+        }
         out.push(reply);
     }
     let cg = &stream.groups[group];
-    effects.push(StreamEffect::GroupMoved {
-        group: group.to_vec(),
-        last_delivered_id: cg.last_delivered_id,
-        entries_read: cg.entries_read,
-    });
+    if let Some(effects) = effects {
+        effects.push(StreamEffect::GroupMoved {
+            group: group.to_vec(),
+            last_delivered_id: cg.last_delivered_id,
+            entries_read: cg.entries_read,
+        });
+    }
     Reply::Array(out)
 }
