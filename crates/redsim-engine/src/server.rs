@@ -196,6 +196,9 @@ pub struct Server {
     ready_keys: Vec<(usize, Vec<u8>)>,
     /// True while `EXEC` runs its queue: blocking commands then answer at once.
     in_exec: bool,
+    /// A blocked client's command is running again after a write: if it parks again, it keeps
+    /// the place it had, so the command need not build a new one.
+    pub(crate) rerunning: bool,
     /// Virtual time of the last `serverCron` run of the active expiry cycle (0: not yet).
     last_cron_ms: u64,
     /// Where each database's active expiry scan goes on from (Redis's `expires_cursor`).
@@ -290,6 +293,7 @@ impl Server {
             next_block_order: 0,
             ready_keys: Vec::new(),
             in_exec: false,
+            rerunning: false,
             last_cron_ms: 0,
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
@@ -850,12 +854,13 @@ impl Server {
                     Some(error) => Some(Reply::Error(error)),
                     None => {
                         let (parent, spec) = resolve(&blocked.argv, self.version()).expect("it ran before");
+                        self.rerunning = true;
                         let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
+                        self.rerunning = false;
                         if reply.is_none() {
-                            // Still nothing to serve: keep the original place in line and deadline.
-                            let renewed = self.blocked.get_mut(&client).expect("just parked again");
-                            renewed.order = blocked.order;
-                            renewed.deadline_ms = blocked.deadline_ms;
+                            // Still nothing to serve: the client stays as it was, with its place
+                            // in line, deadline and command line.
+                            self.blocked.insert(client, blocked);
                             out.effects
                                 .retain(|e| !matches!(e, Effect::ClientBlocked { client: c, .. } if *c == client));
                         }

@@ -1594,26 +1594,22 @@ impl Cluster {
         let client = self.actors[i].client;
         match state {
             ConsumerState::Processing(entries) => {
-                let mut acked = Vec::new();
-                for (id, body) in &entries {
+                // The XACK line is built as entries are processed, each ID moved into it.
+                let mut argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone()];
+                for (id, body) in entries {
                     let poisoned = c.poison.as_ref().is_some_and(|p| body.windows(p.len()).any(|w| w == &p[..]));
                     let fails = poisoned || (c.fail_percent > 0 && splitmix(&mut self.rng) % 100 < c.fail_percent);
                     if fails {
                         self.actors[i].failed += 1;
-                        if self.schedule_retry(i, &c, id, body, events) {
-                            acked.push(id.clone());
+                        if self.schedule_retry(i, &c, &id, &body, events) {
+                            argv.push(id);
                         }
                     } else {
-                        acked.push(id.clone());
+                        argv.push(id);
                         self.actors[i].done += 1;
                     }
                 }
-                if !c.ack {
-                    acked.clear();
-                }
-                if !acked.is_empty() {
-                    let mut argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone()];
-                    argv.extend(acked.iter().cloned());
+                if c.ack && argv.len() > 3 {
                     self.run_for(client, &argv, events);
                 }
                 self.set_consumer_state(i, ConsumerState::Idle);

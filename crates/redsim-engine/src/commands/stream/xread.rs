@@ -296,6 +296,10 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
         });
     }
     match request.block {
+        Some(deadline_ms) if !ctx.deny_blocking && ctx.server.rerunning => {
+            // A woken reader that found nothing: the server keeps it blocked as it was.
+            Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv: Vec::new() }))
+        }
         Some(deadline_ms) if !ctx.deny_blocking => {
             // Park with `$` and `+` replaced by the IDs they meant now, so a re-run after a write
             // serves only what arrived since.
