@@ -126,12 +126,18 @@ pub fn table() -> &'static [&'static CommandSpec] {
 
 /// Finds a top-level command by name, ignoring case.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    // Every command line goes through here: a binary search over the names, sorted once, instead
-    // of a scan of the whole table.
-    static BY_NAME: std::sync::OnceLock<Vec<&'static CommandSpec>> = std::sync::OnceLock::new();
+    // Every command line goes through here: a binary search over the names, sorted once, that
+    // compares the first eight bytes as one integer and the rest only when those are equal.
+    fn prefix(name: &[u8]) -> u64 {
+        let mut head = [0u8; 8];
+        let n = name.len().min(8);
+        head[..n].copy_from_slice(&name[..n]);
+        u64::from_be_bytes(head)
+    }
+    static BY_NAME: std::sync::OnceLock<Vec<(u64, &'static CommandSpec)>> = std::sync::OnceLock::new();
     let sorted = BY_NAME.get_or_init(|| {
-        let mut all = table().to_vec();
-        all.sort_unstable_by_key(|c| c.name);
+        let mut all: Vec<_> = table().iter().map(|c| (prefix(c.name.as_bytes()), *c)).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(b.1.name)));
         all
     });
     let mut buf = [0u8; 32];
@@ -139,7 +145,8 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
     let lower = &*lower;
-    sorted.binary_search_by(|c| c.name.as_bytes().cmp(lower)).ok().map(|i| sorted[i])
+    let key = prefix(lower);
+    sorted.binary_search_by(|(p, c)| p.cmp(&key).then_with(|| c.name.as_bytes().cmp(lower))).ok().map(|i| sorted[i].1)
 }
 
 /// The full name Redis uses in errors: `get`, or `xgroup|create` for a subcommand.
