@@ -3,6 +3,7 @@
 // - first render: navigation start to the console's input being on screen;
 // - a command in a 10,000-step session: Enter to reply and pictures on screen;
 // - stepping back to the middle of that session;
+// - a command with a 100,000-entry stream on screen;
 // - the scenario world: N messages through a 10-consumer group, and stepping back over that run.
 import { openApp, run, startApp } from './helpers.mjs';
 
@@ -12,6 +13,32 @@ function sessionText(steps) {
   const lines = ['redsim session 1', 'redis 8.2', '1> XGROUP CREATE big g $ MKSTREAM'];
   for (let i = 1; i < steps; i++) lines.push(`1> XADD big ${i}-0 n ${i}`);
   return lines.join('\n') + '\n';
+}
+
+/// Runs seven commands in the page, each timed from Enter until its line and the pictures are in
+/// the DOM (resolved by the DOM change itself, not by a frame-granular poll).
+async function timeCommands(page, line) {
+  const times = [];
+  for (let i = 0; i < 7; i++) {
+    await page.getByRole('textbox', { name: 'Command' }).fill(line(i));
+    times.push(await page.evaluate(async (line) => {
+      const input = document.querySelector('input[aria-label="Command"]');
+      const last = () => [...document.querySelectorAll('[role="log"] .entry .typed')].pop()?.textContent;
+      const done = new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (last() === line) {
+            observer.disconnect();
+            resolve(performance.now());
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+      const t0 = performance.now();
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      return (await done) - t0;
+    }, line(i)));
+  }
+  return times;
 }
 
 const app = await startApp();
@@ -32,30 +59,7 @@ try {
   await page.locator('[data-fact="length"]').getByText('9999').waitFor({ timeout: 120_000 });
   console.log(`opening a 10,000-step session from a link: ${Date.now() - loadStart} ms after first render`);
 
-  const commands = [];
-  for (let i = 0; i < 7; i++) {
-    const input = page.getByRole('textbox', { name: 'Command' });
-    await input.fill(`XADD big ${20_000 + i}-0 n x`);
-    const ms = await page.evaluate(async (line) => {
-      const input = document.querySelector('input[aria-label="Command"]');
-      const last = () => [...document.querySelectorAll('[role="log"] .entry .typed')].pop()?.textContent;
-      // Resolved by the DOM change itself, so the figure is the time until the reply and the
-      // pictures are in the page (what must fit in a frame), not a frame-granular poll.
-      const done = new Promise((resolve) => {
-        const observer = new MutationObserver(() => {
-          if (last() === line) {
-            observer.disconnect();
-            resolve(performance.now());
-          }
-        });
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-      });
-      const t0 = performance.now();
-      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-      return (await done) - t0;
-    }, `XADD big ${20_000 + i}-0 n x`);
-    commands.push(ms);
-  }
+  const commands = await timeCommands(page, (i) => `XADD big ${20_000 + i}-0 n x`);
   console.log(`a command in a 10,000-step session (Enter to reply and pictures in the DOM): median ${median(commands).toFixed(1)} ms of 7`);
 
   const seeks = [];
@@ -74,6 +78,19 @@ try {
   }
   console.log(`stepping back anywhere in that session: median ${median(seeks).toFixed(1)} ms of 5`);
   await context.close();
+
+  // A 100,000-entry stream, made in one step by a script, then commands with it on screen.
+  const script = "for i=1,100000 do redis.call('XADD','huge',i..'-0','n',i) end return 1";
+  const hugeText = `redsim session 1\nredis 8.2\n1> EVAL "${script}" 0\n`;
+  const huge = await openApp(app, {
+    hash: '#session=' + Buffer.from(hugeText).toString('base64url'),
+    viewport: { width: 1400, height: 900 },
+  });
+  await huge.page.locator('[data-fact="length"]').getByText('100000').waitFor({ timeout: 120_000 });
+  const onHuge = await timeCommands(huge.page, (i) => `XADD huge ${200_000 + i}-0 n x`);
+  await huge.page.locator('[data-fact="length"]').getByText('100007').waitFor();
+  console.log(`a command beside a 100,000-entry stream (Enter to reply and pictures in the DOM): median ${median(onHuge).toFixed(1)} ms of 7`);
+  await huge.context.close();
 
   // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
   const scenario = await openApp(app);
