@@ -110,3 +110,25 @@ test('a long stream pages through all its nodes, drawing only a window of them',
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('one step that adds 100,000 entries: the changes are counted, the stream is paged', async () => {
+  // A script makes the whole stream in one step, so that step has 100,000 effects to show.
+  const script = "for i=1,100000 do redis.call('XADD','huge',i..'-0','n',i) end return 1";
+  const text = `redsim session 1\nredis 8.2\n1> EVAL "${script}" 0\n`;
+  const hash = '#session=' + Buffer.from(text).toString('base64url');
+  const { page, context, errors } = await openApp(app, { hash, viewport: { width: 1400, height: 900 } });
+  await page.locator('[data-fact="length"]').getByText('100000').waitFor();
+  const changes = page.getByLabel('What changed').locator('li');
+  assert.equal(await changes.count(), 51);
+  // 100,000 entries added, and the key created by the first of them.
+  assert.deepEqual(await changes.first().textContent(), 'huge written');
+  assert.equal(await changes.last().textContent(), '… and 99951 more changes');
+  assert.equal(await page.locator('[data-node]').count(), 4, 'only a window of nodes is drawn');
+  assert.equal(await page.locator('[data-node="99901-0"]').count(), 1, 'the newest node is shown first');
+  await run(page, 'XADD huge 100001-0 n x');
+  assert.equal(await lastReply(page), '"100001-0"\n');
+  assert.equal(await changes.count(), 1);
+  await page.screenshot({ path: join(SHOTS, 'streams-huge-step.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -381,7 +381,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 <p class="quiet">{ format!("{} holds no keys yet.", c.nodes[node].name) }</p>
             } else {
                 <StreamsPanel {keys} samples={samples} shown_step={state.shown} streams={streams} selected={None::<String>}
-                    on_select={Callback::noop()} changes={changes} touched={Vec::<String>::new()} />
+                    on_select={Callback::noop()} changes={changes} touched={crate::changes::Touched::default()} />
             }
         </section>
     }

@@ -8,7 +8,7 @@ use crate::view::{sorted_pel, GroupView, PelOrder, StreamView, POISON_DELIVERIES
 #[derive(Properties, PartialEq)]
 pub struct GroupsProps {
     pub stream: StreamView,
-    pub touched: Vec<String>,
+    pub touched: crate::changes::Touched,
 }
 
 #[function_component(Groups)]
@@ -26,7 +26,7 @@ pub fn groups(props: &GroupsProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct GroupCardProps {
     group: GroupView,
-    touched: Vec<String>,
+    touched: crate::changes::Touched,
 }
 
 fn or_nil(v: Option<i64>) -> String {

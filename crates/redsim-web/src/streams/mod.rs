@@ -20,7 +20,7 @@ pub struct StreamsPanelProps {
     pub selected: Option<String>,
     pub on_select: Callback<String>,
     pub changes: Vec<String>,
-    pub touched: Vec<String>,
+    pub touched: crate::changes::Touched,
     /// Pages the shown stream's nodes (`None`: back to the newest).
     #[prop_or_default]
     pub on_window: Callback<Option<usize>>,

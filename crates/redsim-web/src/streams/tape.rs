@@ -8,7 +8,7 @@ use crate::view::{NodeView, StreamView};
 #[derive(Properties, PartialEq)]
 pub struct StreamTapeProps {
     pub stream: StreamView,
-    pub touched: Vec<String>,
+    pub touched: crate::changes::Touched,
     #[prop_or_default]
     pub on_window: Callback<Option<usize>>,
 }
@@ -73,7 +73,7 @@ pub fn stream_tape(props: &StreamTapeProps) -> Html {
     }
 }
 
-fn node(n: &NodeView, touched: &[String]) -> Html {
+fn node(n: &NodeView, touched: &crate::changes::Touched) -> Html {
     html! {
         <div class="node" role="listitem" data-node={n.first_id.clone()}
             title={format!("node {} · {} bytes as a listpack", n.first_id, n.bytes)}>
