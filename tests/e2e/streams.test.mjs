@@ -128,6 +128,12 @@ test('one step that adds 100,000 entries: the changes are counted, the stream is
   await run(page, 'XADD huge 100001-0 n x');
   assert.equal(await lastReply(page), '"100001-0"\n');
   assert.equal(await changes.count(), 1);
+  // redis-cli would print 300,003 lines; the console shows the first thousand and counts the rest.
+  await run(page, 'XRANGE huge - +');
+  const reply = await lastReply(page);
+  assert.equal(reply.split('\n').length - 1, 1001);
+  assert.ok(reply.startsWith('     1) 1) "1-0"\n'), reply.slice(0, 40));
+  assert.ok(reply.endsWith('… 299003 more lines not shown (the console shows the first 1000 lines of a reply)\n'), reply.slice(-120));
   await page.screenshot({ path: join(SHOTS, 'streams-huge-step.png') });
   assert.deepEqual(errors, []);
   await context.close();

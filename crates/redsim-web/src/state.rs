@@ -211,7 +211,7 @@ impl AppState {
                         format!("{} woke:", CLIENT_NAMES[*client])
                     },
                     line: String::new(),
-                    output: format_reply_for(reply, protocol),
+                    output: console_output(format_reply_for(reply, protocol)),
                     is_error: reply.is_error(),
                 })
             })
@@ -290,7 +290,7 @@ impl AppState {
         self.record_lines();
         let protocol = self.session.world().server.protocol(id);
         let (output, is_error) = match reply {
-            Some(reply) => (format_reply_for(&reply, protocol), reply.is_error()),
+            Some(reply) => (console_output(format_reply_for(&reply, protocol)), reply.is_error()),
             None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
         let step = self.step_count();
@@ -365,6 +365,25 @@ impl Reducible for AppState {
             AppAction::ClearTranscript => next.transcript.clear(),
         }
         this
+    }
+}
+
+/// How many lines of one reply the console shows: redis-cli prints `XRANGE` of 100,000 entries
+/// whole, but its 300,000 lines in the page would make every later command slow to draw.
+pub const MAX_REPLY_LINES: usize = 1000;
+
+/// A formatted reply as the console shows it: whole, or its first `MAX_REPLY_LINES` lines and a
+/// line saying how many more there are.
+pub fn console_output(full: String) -> String {
+    match full.match_indices('\n').nth(MAX_REPLY_LINES - 1) {
+        Some((at, _)) if at + 1 < full.len() => {
+            let hidden = full[at + 1..].matches('\n').count();
+            format!(
+                "{}… {hidden} more lines not shown (the console shows the first {MAX_REPLY_LINES} lines of a reply)\n",
+                &full[..=at]
+            )
+        }
+        _ => full,
     }
 }
 
@@ -538,5 +557,21 @@ mod tests {
         let state = state.reduce(AppAction::Advance(1000)).reduce(AppAction::Run("GET k".into()));
         assert_eq!(state.transcript.last().unwrap().output, "(nil)\n");
         assert_eq!(state.elapsed_ms(), 2000);
+    }
+}
+
+#[cfg(test)]
+mod long_replies {
+    use super::*;
+
+    #[test]
+    fn a_reply_over_the_limit_shows_its_first_lines_and_counts_the_rest() {
+        let full: String = (1..=1500).map(|i| format!("{i}) \"x\"\n")).collect();
+        let shown = console_output(full.clone());
+        assert_eq!(shown.lines().count(), MAX_REPLY_LINES + 1);
+        assert!(shown.starts_with("1) \"x\"\n2) "));
+        assert!(shown.ends_with("… 500 more lines not shown (the console shows the first 1000 lines of a reply)\n"));
+        let exact: String = full.lines().take(MAX_REPLY_LINES).map(|l| format!("{l}\n")).collect();
+        assert_eq!(console_output(exact.clone()), exact);
     }
 }
