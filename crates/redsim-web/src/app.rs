@@ -218,7 +218,7 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |w: Option<usize>| state.dispatch(AppAction::NodeWindow(w)))
     };
-    let keys = view::keys(&world, state.client);
+    let keys = view::keys(&world, state.client, state.selected_stream.as_deref());
     let effects = state.shown_effects();
     let (changes, touched) = (describe(effects), touched_ids(effects));
     let shown = state.shown_step();

@@ -9,7 +9,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// How many sentences the strip spells out; the rest of a big step (a script that added 100,000
 /// entries) is counted, not written.
-pub const SHOWN_CHANGES: usize = 50;
+pub const SHOWN_CHANGES: usize = 12;
 
 /// One line per effect a learner would want spelled out, the first `SHOWN_CHANGES` of them, then
 /// how many more effects the step had.

@@ -302,7 +302,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     let node = state.node.filter(|&n| n < c.nodes.len()).or(primary).unwrap_or(0);
     let db = &c.nodes[node].server.dbs[0];
     let streams = view::streams_in(db, c.now_ms);
-    let keys = view::keys_in(db, c.now_ms);
+    let keys = view::keys_in(db, c.now_ms, None);
     let changes: Vec<String> = if state.shown == 0 {
         Vec::new()
     } else {
@@ -377,7 +377,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     </ol>
                 </div>
             </div>
-            if keys.is_empty() {
+            if keys.total == 0 {
                 <p class="quiet">{ format!("{} holds no keys yet.", c.nodes[node].name) }</p>
             } else {
                 <StreamsPanel {keys} samples={samples} shown_step={state.shown} streams={streams} selected={None::<String>}

@@ -170,41 +170,58 @@ fn preview(items: impl Iterator<Item = String>) -> String {
     parts.join(" ")
 }
 
-/// Every live key in the database client number `client` has selected, in key order.
-pub fn keys(world: &World, client: usize) -> Vec<KeyView> {
-    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms)
+/// How many keys the keyspace browser lists (a script can make 100,000 of them).
+pub const LISTED_KEYS: usize = 200;
+
+/// The keys of the database client number `client` has selected, in key order: the first
+/// `LISTED_KEYS`, plus `selected` if it is further on.
+pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
+    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms, selected)
 }
 
-/// Every key of one database (of any node) at `now_ms`.
-pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64) -> Vec<KeyView> {
-    db.keys()
-        .filter(|(key, _)| !db.is_expired(key, now_ms))
-        .map(|(key, value)| {
-            let (size, shown) = match value {
-                Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
-                Value::Stream(s) => (s.length, None),
-                Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
-                Value::Hash(h) => {
-                    (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
-                }
-                Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
-                Value::ZSet(z) => (
-                    z.len() as u64,
-                    Some(preview(
-                        z.iter()
-                            .map(|(m, score)| format!("{}:{}", quoted(m), redsim_engine::reply::format_double(score))),
-                    )),
-                ),
-            };
-            KeyView {
-                key: text(key),
-                kind: value.type_name(),
-                ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
-                size,
-                value: shown,
-            }
-        })
-        .collect()
+/// What the keyspace browser lists of a database, and how many live keys it has.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeysView {
+    pub listed: Vec<KeyView>,
+    pub total: usize,
+}
+
+/// The keys of one database (of any node) at `now_ms`, as `keys` lists them.
+pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64, selected: Option<&str>) -> KeysView {
+    let live = || db.keys().filter(|(key, _)| !db.is_expired(key, now_ms));
+    let mut listed: Vec<KeyView> =
+        live().take(LISTED_KEYS).map(|(key, value)| key_view(db, key, value, now_ms)).collect();
+    if let Some(key) = selected.filter(|k| !listed.iter().any(|v| &v.key == k)) {
+        if let Some((key, value)) = live().find(|(k, _)| text(k) == key) {
+            listed.push(key_view(db, key, value, now_ms));
+        }
+    }
+    KeysView { listed, total: live().count() }
+}
+
+fn key_view(db: &redsim_engine::db::Db, key: &[u8], value: &Value, now_ms: u64) -> KeyView {
+    let (size, shown) = match value {
+        Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
+        Value::Stream(s) => (s.length, None),
+        Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
+        Value::Hash(h) => {
+            (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
+        }
+        Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
+        Value::ZSet(z) => (
+            z.len() as u64,
+            Some(preview(
+                z.iter().map(|(m, score)| format!("{}:{}", quoted(m), redsim_engine::reply::format_double(score))),
+            )),
+        ),
+    };
+    KeyView {
+        key: text(key),
+        kind: value.type_name(),
+        ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
+        size,
+        value: shown,
+    }
 }
 
 /// Every stream in the database that client number `client` has selected, by key.
@@ -392,12 +409,26 @@ mod tests {
         let mut state =
             state_after(&["SET greeting \"hi there\" PX 5000", "XADD s 1-0 f v", "XADD s 2-0 f v", "SET gone x PX 10"]);
         state.session.advance(1000);
-        let keys = keys(state.session.world(), 0);
+        let view = keys(state.session.world(), 0, None);
+        assert_eq!(view.total, 2);
+        let keys = view.listed;
         let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
         assert_eq!(names, ["greeting", "s"], "an expired key is not listed even before it is removed");
         assert_eq!((keys[0].kind, keys[0].ttl_ms, keys[0].size), ("string", Some(4000), 8));
         assert_eq!(keys[0].value.as_deref(), Some("\"hi there\""));
         assert_eq!((keys[1].kind, keys[1].ttl_ms, keys[1].size), ("stream", None, 2));
+    }
+
+    #[test]
+    fn many_keys_list_the_first_ones_and_the_selected_one() {
+        let state = state_after(&["EVAL \"for i=1,1000 do redis.call('SET',string.format('k%04d',i),i) end\" 0"]);
+        let view = keys(state.session.world(), 0, Some("k0900"));
+        assert_eq!(view.total, 1000);
+        assert_eq!(view.listed.len(), LISTED_KEYS + 1);
+        assert_eq!(view.listed[0].key, "k0001");
+        assert_eq!(view.listed[LISTED_KEYS - 1].key, format!("k{LISTED_KEYS:04}"));
+        assert_eq!(view.listed[LISTED_KEYS].key, "k0900", "the selected key is listed too");
+        assert_eq!(keys(state.session.world(), 0, Some("k0002")).listed.len(), LISTED_KEYS);
     }
 
     #[test]

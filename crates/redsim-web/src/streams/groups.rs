@@ -23,6 +23,11 @@ pub fn groups(props: &GroupsProps) -> Html {
     }
 }
 
+/// Pending entries drawn in one consumer's lane, and rows in the PEL table: a group with 100,000
+/// pending entries draws these and counts the rest.
+const LANE_CHIPS: usize = 50;
+const PEL_ROWS: usize = 200;
+
 #[derive(Properties, PartialEq)]
 struct GroupCardProps {
     group: GroupView,
@@ -61,12 +66,15 @@ fn group_card(props: &GroupCardProps) -> Html {
                         <span class="lane-name">{ &c.name }<small>{ format!(" idle {} ms", c.idle_ms) }</small></span>
                         <ol class="lane-entries">
                             if c.pending.is_empty() { <li class="quiet">{ "nothing pending" }</li> }
-                            { for c.pending.iter().map(|p| html! {
+                            { for c.pending.iter().take(LANE_CHIPS).map(|p| html! {
                                 <li class={classes!("pending-chip", p.poison.then_some("poison"), props.touched.contains(&p.id).then_some("fresh"))}
                                     title={format!("{} · delivered {} time(s) · idle {} ms", p.id, p.delivery_count, p.idle_ms)}>
                                     { &p.id }<small>{ format!(" ×{}", p.delivery_count) }</small>
                                 </li>
                             }) }
+                            if c.pending.len() > LANE_CHIPS {
+                                <li class="quiet more">{ format!("+{} more", c.pending.len() - LANE_CHIPS) }</li>
+                            }
                         </ol>
                     </div>
                 }) }
@@ -84,7 +92,7 @@ fn group_card(props: &GroupCardProps) -> Html {
                         <thead><tr><th scope="col">{ "ID" }</th><th scope="col">{ "consumer" }</th>
                             <th scope="col">{ "idle ms" }</th><th scope="col">{ "deliveries" }</th></tr></thead>
                         <tbody>
-                            { for sorted_pel(&g.pel, *order).iter().map(|p| html! {
+                            { for sorted_pel(&g.pel, *order).iter().take(PEL_ROWS).map(|p| html! {
                                 <tr class={classes!(p.poison.then_some("poison"))} data-pel-id={p.id.clone()}
                                     data-consumer={p.consumer.clone()} data-delivery-count={p.delivery_count.to_string()}>
                                     <td>{ &p.id }</td><td>{ &p.consumer }</td><td>{ p.idle_ms }</td>
@@ -93,6 +101,11 @@ fn group_card(props: &GroupCardProps) -> Html {
                                     </td>
                                 </tr>
                             }) }
+                            if g.pel.len() > PEL_ROWS {
+                                <tr class="more"><td colspan="4" class="quiet">
+                                    { format!("… {} more pending entries (the table lists the first {PEL_ROWS} in this order)", g.pel.len() - PEL_ROWS) }
+                                </td></tr>
+                            }
                         </tbody>
                     </table>
                 </div>

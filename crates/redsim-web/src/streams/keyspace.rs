@@ -4,11 +4,11 @@
 
 use yew::prelude::*;
 
-use crate::view::KeyView;
+use crate::view::KeysView;
 
 #[derive(Properties, PartialEq)]
 pub struct KeyspaceProps {
-    pub keys: Vec<KeyView>,
+    pub keys: KeysView,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
 }
@@ -23,22 +23,22 @@ fn ttl(ms: Option<u64>) -> String {
 
 #[function_component(Keyspace)]
 pub fn keyspace(props: &KeyspaceProps) -> Html {
-    if props.keys.is_empty() {
+    if props.keys.total == 0 {
         return html! {};
     }
     let selected_string = props
         .selected
         .as_ref()
-        .and_then(|k| props.keys.iter().find(|v| &v.key == k))
+        .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
         .and_then(|k| k.value.clone().map(|v| (k.key.clone(), v)));
     html! {
         <section class="keyspace" aria-label="Keyspace">
             <table>
-                <caption>{ format!("Keys ({})", props.keys.len()) }</caption>
+                <caption>{ format!("Keys ({})", props.keys.total) }</caption>
                 <thead><tr><th scope="col">{ "key" }</th><th scope="col">{ "type" }</th>
                     <th scope="col">{ "TTL" }</th><th scope="col">{ "size" }</th></tr></thead>
                 <tbody>
-                    { for props.keys.iter().map(|k| {
+                    { for props.keys.listed.iter().map(|k| {
                         let key = k.key.clone();
                         let on_select = props.on_select.clone();
                         let active = props.selected.as_ref() == Some(&k.key);
@@ -61,6 +61,12 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                             </tr>
                         }
                     }) }
+                    if props.keys.total > props.keys.listed.len() {
+                        <tr class="more"><td colspan="4" class="quiet">
+                            { format!("… {} more keys (the first {} are listed; SCAN or KEYS with a pattern finds the others)",
+                                props.keys.total - props.keys.listed.len(), crate::view::LISTED_KEYS) }
+                        </td></tr>
+                    }
                 </tbody>
             </table>
             if let Some((key, value)) = selected_string {

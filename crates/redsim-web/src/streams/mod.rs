@@ -8,11 +8,11 @@ mod tape;
 
 use yew::prelude::*;
 
-use crate::view::{KeyView, StreamView};
+use crate::view::StreamView;
 
 #[derive(Properties, PartialEq)]
 pub struct StreamsPanelProps {
-    pub keys: Vec<KeyView>,
+    pub keys: crate::view::KeysView,
     /// Each step's stream numbers, for the chart.
     pub samples: Vec<std::rc::Rc<[crate::view::StreamSample]>>,
     pub shown_step: usize,
