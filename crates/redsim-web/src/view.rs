@@ -40,11 +40,18 @@ pub struct PendingView {
     pub poison: bool,
 }
 
+/// Pending entries drawn in one consumer's lane, and rows in the PEL table: a group with 100,000
+/// pending entries draws these and counts the rest.
+pub const LANE_CHIPS: usize = 50;
+pub const PEL_ROWS: usize = 200;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsumerView {
     pub name: String,
     pub idle_ms: u64,
+    /// The consumer's first `LANE_CHIPS` pending entries, by ID.
     pub pending: Vec<PendingView>,
+    pub pending_total: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +61,10 @@ pub struct GroupView {
     pub entries_read: Option<i64>,
     pub lag: Option<i64>,
     pub consumers: Vec<ConsumerView>,
+    /// By ID, the pending entries that are among the first `PEL_ROWS` in some order of the table
+    /// (by ID, by idle time, by deliveries): `sorted_pel` of these begins as it would of all.
     pub pel: Vec<PendingView>,
+    pub pel_total: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -307,10 +317,12 @@ pub fn stream_view_at(key: &str, stream: &Stream, now_ms: u64, window: Option<us
                 .map(|c| ConsumerView {
                     name: text(&c.name),
                     idle_ms: now_ms.saturating_sub(c.seen_time),
-                    pending: c.pending.iter().map(|id| pending(id, &g.pending[id])).collect(),
+                    pending: c.pending.iter().take(LANE_CHIPS).map(|id| pending(id, &g.pending[id])).collect(),
+                    pending_total: c.pending.len(),
                 })
                 .collect(),
-            pel: g.pending.iter().map(|(id, p)| pending(id, p)).collect(),
+            pel: table_rows(&g.pending, now_ms).into_iter().map(|id| pending(&id, &g.pending[&id])).collect(),
+            pel_total: g.pending.len(),
         })
         .collect();
     StreamView {
@@ -328,6 +340,27 @@ pub fn stream_view_at(key: &str, stream: &Stream, now_ms: u64, window: Option<us
         nodes,
         groups,
     }
+}
+
+/// The IDs of the PEL table's candidate rows, in ID order: the first `PEL_ROWS` by ID, by idle
+/// time and by delivery count (ties by ID, as the table's stable sort breaks them).
+fn table_rows(
+    pel: &std::collections::BTreeMap<StreamId, redsim_engine::stream::PendingEntry>,
+    now_ms: u64,
+) -> std::collections::BTreeSet<StreamId> {
+    use std::cmp::Reverse;
+    let mut rows: std::collections::BTreeSet<StreamId> = pel.keys().take(PEL_ROWS).copied().collect();
+    if pel.len() <= PEL_ROWS {
+        return rows;
+    }
+    let mut top = |key: &dyn Fn(&redsim_engine::stream::PendingEntry) -> u64| {
+        let mut ranked: Vec<(Reverse<u64>, StreamId)> = pel.iter().map(|(id, p)| (Reverse(key(p)), *id)).collect();
+        ranked.select_nth_unstable(PEL_ROWS - 1);
+        rows.extend(ranked[..PEL_ROWS].iter().map(|&(_, id)| id));
+    };
+    top(&|p| now_ms.saturating_sub(p.delivery_time));
+    top(&|p| p.delivery_count);
+    rows
 }
 
 /// How the PEL table is ordered.
@@ -417,6 +450,50 @@ mod tests {
         assert_eq!((keys[0].kind, keys[0].ttl_ms, keys[0].size), ("string", Some(4000), 8));
         assert_eq!(keys[0].value.as_deref(), Some("\"hi there\""));
         assert_eq!((keys[1].kind, keys[1].ttl_ms, keys[1].size), ("stream", None, 2));
+    }
+
+    #[test]
+    fn a_big_pel_keeps_what_each_order_of_the_table_shows_first() {
+        // 600 pending entries: read in three batches at different times (so idle times differ),
+        // and some claimed again (so delivery counts differ), with ties in both.
+        let mut state = state_after(&[
+            "EVAL \"for i=1,600 do redis.call('XADD','s',i..'-0','n',i) end\" 0",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g a COUNT 250 STREAMS s >",
+        ]);
+        state.session.advance(500);
+        state.run_line("XREADGROUP GROUP g b COUNT 250 STREAMS s >");
+        state.session.advance(500);
+        state.run_line("XREADGROUP GROUP g a STREAMS s >");
+        for i in (7..600).step_by(13) {
+            state.run_line(&format!("XCLAIM s g b 0 {i}-0"));
+        }
+        state.session.advance(250);
+        let world = state.session.world();
+        let view = stream_view_in(world, 0, "s", None).expect("a stream");
+        let g = &view.groups[0];
+        assert_eq!(g.pel_total, 600);
+        assert!(g.pel.len() < 600 && g.pel.len() >= PEL_ROWS);
+        let all: Vec<PendingView> = match world.server.dbs[0].get(b"s") {
+            Some(Value::Stream(stream)) => stream.groups[&b"g".to_vec()]
+                .pending
+                .iter()
+                .map(|(id, p)| PendingView {
+                    id: id.to_string(),
+                    consumer: text(&p.consumer),
+                    idle_ms: world.now_ms.saturating_sub(p.delivery_time),
+                    delivery_count: p.delivery_count,
+                    poison: p.delivery_count >= POISON_DELIVERIES,
+                })
+                .collect(),
+            _ => unreachable!(),
+        };
+        for order in [PelOrder::Id, PelOrder::IdleDescending, PelOrder::DeliveriesDescending] {
+            assert_eq!(sorted_pel(&g.pel, order)[..PEL_ROWS], sorted_pel(&all, order)[..PEL_ROWS], "{order:?}");
+        }
+        let a = g.consumers.iter().find(|c| c.name == "a").expect("consumer a");
+        let claimed_from_a = (7..600).step_by(13).filter(|&i| i <= 250 || i > 500).count();
+        assert_eq!((a.pending.len(), a.pending_total), (LANE_CHIPS, 350 - claimed_from_a));
     }
 
     #[test]

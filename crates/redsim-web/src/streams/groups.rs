@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::view::{sorted_pel, GroupView, PelOrder, StreamView, POISON_DELIVERIES};
+use crate::view::{sorted_pel, GroupView, PelOrder, StreamView, LANE_CHIPS, PEL_ROWS, POISON_DELIVERIES};
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsProps {
@@ -22,11 +22,6 @@ pub fn groups(props: &GroupsProps) -> Html {
         </div>
     }
 }
-
-/// Pending entries drawn in one consumer's lane, and rows in the PEL table: a group with 100,000
-/// pending entries draws these and counts the rest.
-const LANE_CHIPS: usize = 50;
-const PEL_ROWS: usize = 200;
 
 #[derive(Properties, PartialEq)]
 struct GroupCardProps {
@@ -72,8 +67,8 @@ fn group_card(props: &GroupCardProps) -> Html {
                                     { &p.id }<small>{ format!(" ×{}", p.delivery_count) }</small>
                                 </li>
                             }) }
-                            if c.pending.len() > LANE_CHIPS {
-                                <li class="quiet more">{ format!("+{} more", c.pending.len() - LANE_CHIPS) }</li>
+                            if c.pending_total > LANE_CHIPS {
+                                <li class="quiet more">{ format!("+{} more", c.pending_total - LANE_CHIPS) }</li>
                             }
                         </ol>
                     </div>
@@ -82,7 +77,7 @@ fn group_card(props: &GroupCardProps) -> Html {
             if !g.pel.is_empty() {
                 <div class="pel">
                     <div class="pel-tools">
-                        <span>{ format!("PEL · {} pending", g.pel.len()) }</span>
+                        <span>{ format!("PEL · {} pending", g.pel_total) }</span>
                         { sort_button("by ID", PelOrder::Id) }
                         { sort_button("by idle", PelOrder::IdleDescending) }
                         { sort_button("by deliveries", PelOrder::DeliveriesDescending) }
@@ -101,9 +96,9 @@ fn group_card(props: &GroupCardProps) -> Html {
                                     </td>
                                 </tr>
                             }) }
-                            if g.pel.len() > PEL_ROWS {
+                            if g.pel_total > PEL_ROWS {
                                 <tr class="more"><td colspan="4" class="quiet">
-                                    { format!("… {} more pending entries (the table lists the first {PEL_ROWS} in this order)", g.pel.len() - PEL_ROWS) }
+                                    { format!("… {} more pending entries (the table lists the first {PEL_ROWS} in this order)", g.pel_total - PEL_ROWS) }
                                 </td></tr>
                             }
                         </tbody>
