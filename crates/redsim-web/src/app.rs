@@ -201,7 +201,7 @@ pub fn app() -> Html {
     }
     let version = state.session.world().server.version().full();
     let world = state.shown_world();
-    let mut streams = view::streams(&world, state.client);
+    let (mut streams, stream_total) = view::streams_for_panel(&world, state.client, state.selected_stream.as_deref());
     if let Some(window) = state.node_window {
         // The selected stream paged back: draw that window of its nodes instead of the newest.
         let key = state.selected_stream.clone().or_else(|| streams.last().map(|s| s.key.clone()));
@@ -278,7 +278,7 @@ pub fn app() -> Html {
                     prompt={state.prompt()}
                     on_run={on_run}
                 />
-                <StreamsPanel {keys} samples={state.samples.clone()} shown_step={shown} streams={streams} selected={state.selected_stream.clone()}
+                <StreamsPanel {keys} samples={state.samples.clone()} shown_step={shown} streams={streams} {stream_total} selected={state.selected_stream.clone()}
                     on_select={on_select_stream} changes={changes} touched={touched} {on_window} />
             </main>
         </div>

@@ -250,6 +250,59 @@ pub fn streams_in(db: &redsim_engine::db::Db, now_ms: u64) -> Vec<StreamView> {
         .collect()
 }
 
+/// How many streams get a tab (a script can make thousands of them).
+pub const STREAM_TABS: usize = 20;
+
+/// The streams the panel needs, by key: the first `STREAM_TABS` and the shown one (`selected`
+/// if it is a stream, else the last), only the shown one drawn in full; and how many streams the
+/// database has.
+pub fn streams_for_panel(world: &World, client: usize, selected: Option<&str>) -> (Vec<StreamView>, usize) {
+    let db = &world.server.dbs[selected_db(world, client)];
+    let now_ms = world.now_ms;
+    let all: Vec<(&[u8], &Stream)> = db
+        .keys()
+        .filter(|(key, _)| !db.is_expired(key, now_ms))
+        .filter_map(|(key, value)| match value {
+            Value::Stream(stream) => Some((key.as_slice(), &**stream)),
+            _ => None,
+        })
+        .collect();
+    let shown =
+        selected.and_then(|k| all.iter().position(|(key, _)| *key == k.as_bytes())).or(all.len().checked_sub(1));
+    let views =
+        all.iter()
+            .enumerate()
+            .filter(|&(i, _)| i < STREAM_TABS || Some(i) == shown)
+            .map(|(i, &(key, stream))| {
+                if Some(i) == shown {
+                    stream_view(&text(key), stream, now_ms)
+                } else {
+                    stream_tab(&text(key), stream)
+                }
+            })
+            .collect();
+    (views, all.len())
+}
+
+/// A stream as its tab needs it: its numbers, no nodes or groups drawn.
+fn stream_tab(key: &str, stream: &Stream) -> StreamView {
+    StreamView {
+        key: key.to_string(),
+        length: stream.length,
+        last_generated_id: stream.last_id.to_string(),
+        max_deleted_entry_id: stream.max_deleted_entry_id.to_string(),
+        first_entry_id: None,
+        entries_added: stream.entries_added,
+        node_count: stream.nodes.len(),
+        hidden_nodes: 0,
+        hidden_entries: 0,
+        newer_nodes: 0,
+        newer_entries: 0,
+        nodes: Vec::new(),
+        groups: Vec::new(),
+    }
+}
+
 pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
     stream_view_at(key, stream, now_ms, None)
 }
@@ -494,6 +547,21 @@ mod tests {
         let a = g.consumers.iter().find(|c| c.name == "a").expect("consumer a");
         let claimed_from_a = (7..600).step_by(13).filter(|&i| i <= 250 || i > 500).count();
         assert_eq!((a.pending.len(), a.pending_total), (LANE_CHIPS, 350 - claimed_from_a));
+    }
+
+    #[test]
+    fn many_streams_draw_only_the_shown_one() {
+        let state =
+            state_after(&["EVAL \"for i=1,30 do redis.call('XADD',string.format('s%02d',i),'1-0','n',i) end\" 0"]);
+        let world = state.session.world();
+        let (views, total) = streams_for_panel(world, 0, None);
+        assert_eq!((views.len(), total), (STREAM_TABS + 1, 30));
+        assert_eq!(views[0].key, "s01");
+        assert!(views[0].nodes.is_empty(), "a tab only");
+        assert_eq!((views[STREAM_TABS].key.as_str(), views[STREAM_TABS].nodes.len()), ("s30", 1), "the last, in full");
+        let (views, _) = streams_for_panel(world, 0, Some("s05"));
+        assert_eq!(views.len(), STREAM_TABS);
+        assert_eq!(views.iter().filter(|v| !v.nodes.is_empty()).map(|v| v.key.as_str()).collect::<Vec<_>>(), ["s05"]);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct StreamsPanelProps {
     pub samples: Vec<std::rc::Rc<[crate::view::StreamSample]>>,
     pub shown_step: usize,
     pub streams: Vec<StreamView>,
+    /// How many streams the database has (`streams` may list only some of them).
+    #[prop_or_default]
+    pub stream_total: usize,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
     pub changes: Vec<String>,
@@ -63,6 +66,9 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                                 onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &s.key }</button>
                         }
                     }) }
+                    if props.stream_total > props.streams.len() {
+                        <span class="quiet more">{ format!("… {} more streams (select one in the keyspace browser)", props.stream_total - props.streams.len()) }</span>
+                    }
                 </div>
             }
             if let Some(stream) = shown {
