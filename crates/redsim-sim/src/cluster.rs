@@ -405,7 +405,6 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A command line as a user would type it: words quoted only when they need it.
 /// Writes `template` into `out` with each `{i}` replaced by `n`.
 fn fill_template(out: &mut Vec<u8>, template: &[u8], n: u64) {
     use std::io::Write;
@@ -479,13 +478,13 @@ fn entry_of(entry: &Reply) -> Option<(Vec<u8>, Vec<u8>)> {
     let id = bulk_text(pair.first()?)?;
     let mut body = Vec::new();
     if let Some(Reply::Array(fields)) = pair.get(1) {
-        for field in fields {
-            let text: &[u8] = match field {
-                Reply::Bulk(b) => b,
-                Reply::Status(s) => s.as_bytes(),
-                _ => continue,
-            };
-            if !body.is_empty() {
+        let texts = fields.iter().filter_map(|field| match field {
+            Reply::Bulk(b) => Some(b.as_slice()),
+            Reply::Status(s) => Some(s.as_bytes()),
+            _ => None,
+        });
+        for (i, text) in texts.enumerate() {
+            if i > 0 {
                 body.push(b' ');
             }
             body.extend_from_slice(text);

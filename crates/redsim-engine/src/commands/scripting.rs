@@ -391,18 +391,7 @@ const fn sub(
     summary: &'static str,
     run: crate::command::Handler,
 ) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (0, 0, 0),
-        group: SCRIPTING,
-        since,
-        summary,
-        syntax,
-        run: Some(run),
-        subcommands: &[],
-    }
+    CommandSpec::leaf(name, arity, flags, SCRIPTING, since, syntax, summary, run)
 }
 
 fn script_exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
