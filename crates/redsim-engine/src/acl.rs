@@ -196,7 +196,23 @@ pub fn find(name: &[u8], version: Version) -> Option<usize> {
 
 /// The bit of a command as it was resolved.
 pub fn id_of(parent: Option<&CommandSpec>, spec: &CommandSpec) -> Option<usize> {
-    registry().iter().position(|e| std::ptr::eq(e.spec, spec) && e.parent.map(|p| p.name) == parent.map(|p| p.name))
+    // Every command passes the ACL check: a binary search by the spec's address (and the
+    // parent's name, for a subcommand), sorted once, instead of a scan of the registry.
+    type Key = (usize, &'static str);
+    static BY_SPEC: OnceLock<Vec<(Key, usize)>> = OnceLock::new();
+    let sorted = BY_SPEC.get_or_init(|| {
+        let mut all: Vec<(Key, usize)> = registry()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.spec as *const CommandSpec as usize, e.parent.map_or("", |p| p.name)), i))
+            .collect();
+        all.sort_unstable();
+        all
+    });
+    let key: Key = (spec as *const CommandSpec as usize, parent.map_or("", |p| p.name));
+    // The first entry with this key is the one the registry lists first.
+    let at = sorted.partition_point(|(k, _)| *k < key);
+    sorted.get(at).filter(|(k, _)| *k == key).map(|&(_, i)| i)
 }
 
 /// `ACL CAT <category>`: the commands in it, in table order.

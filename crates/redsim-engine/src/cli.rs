@@ -153,14 +153,27 @@ fn first_line(reply: &Reply, protocol: Protocol, out: &mut String) {
         Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => (&v[0], None),
         Reply::Map(v) if !v.is_empty() => (&v[0].0, (protocol == Protocol::Resp3).then_some(&v[0].1)),
         Reply::Many(v) if !v.is_empty() => return first_line(&v[0], protocol, out),
+        // The common leaves straight into `out` (a summary is made for every command a
+        // simulated client sends).
+        Reply::Integer(n) => {
+            use std::fmt::Write;
+            let _ = write!(out, "(integer) {n}");
+            return;
+        }
+        Reply::Bulk(b) => return quote_into(b, out),
+        Reply::Status(s) => return out.push_str(s),
         other => {
             out.push_str(format_tty(&other.as_seen_by(protocol), "").trim_end_matches('\n'));
             return;
         }
     };
     let (len, separator) = shown_len(reply, protocol).expect("an aggregate");
-    let width = len.to_string().len();
-    out.push_str(&format!("{:>width$}{separator} ", 1));
+    for _ in 1..len.to_string().len() {
+        out.push(' ');
+    }
+    out.push('1');
+    out.push(separator);
+    out.push(' ');
     first_line(first, protocol, out);
     if let Some(value) = value.filter(|_| line_count(first, protocol) == 1) {
         out.push_str(" => ");
@@ -169,10 +182,13 @@ fn first_line(reply: &Reply, protocol: Protocol, out: &mut String) {
 }
 
 fn line_count(reply: &Reply, protocol: Protocol) -> usize {
+    // A leaf is one line: counted here rather than by a call per element.
+    let lines = |r: &Reply| match r {
+        Reply::Array(_) | Reply::Push(_) | Reply::Set(_) | Reply::Map(_) | Reply::Many(_) => line_count(r, protocol),
+        _ => 1,
+    };
     match reply {
-        Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => {
-            v.iter().map(|r| line_count(r, protocol)).sum()
-        }
+        Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => v.iter().map(lines).sum(),
         Reply::Map(v) if !v.is_empty() => {
             let joined = usize::from(protocol == Protocol::Resp3);
             v.iter().map(|(k, val)| line_count(k, protocol) + line_count(val, protocol) - joined).sum()
@@ -206,6 +222,12 @@ fn format_aggregate(items: Vec<(&Reply, Option<&Reply>)>, separator: char, empty
 /// Redis's `sdscatrepr`: a double-quoted string with C escapes for what is not printable.
 pub fn quote(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
+    quote_into(bytes, &mut out);
+    out
+}
+
+/// [`quote`], appended to `out`.
+pub fn quote_into(bytes: &[u8], out: &mut String) {
     out.push('"');
     for &b in bytes {
         match b {
@@ -221,7 +243,6 @@ pub fn quote(bytes: &[u8]) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]

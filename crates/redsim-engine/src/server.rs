@@ -861,8 +861,6 @@ impl Server {
                             // Still nothing to serve: the client stays as it was, with its place
                             // in line, deadline and command line.
                             self.blocked.insert(client, blocked);
-                            out.effects
-                                .retain(|e| !matches!(e, Effect::ClientBlocked { client: c, .. } if *c == client));
                         }
                         reply
                     }
@@ -880,11 +878,13 @@ impl Server {
     /// their type (a key that became something else leaves them blocked); stream reads run again
     /// whatever happened.
     fn serves(&self, blocked: &Blocked, key: &[u8]) -> bool {
-        let name = blocked.argv[0].to_ascii_lowercase();
-        let wanted = match name.as_slice() {
-            b"blpop" | b"brpop" | b"blmove" | b"brpoplpush" | b"blmpop" => "list",
-            b"bzpopmin" | b"bzpopmax" | b"bzmpop" => "zset",
-            _ => return true,
+        let is_any = |names: &[&str]| names.iter().any(|n| blocked.argv[0].eq_ignore_ascii_case(n.as_bytes()));
+        let wanted = if is_any(&["blpop", "brpop", "blmove", "brpoplpush", "blmpop"]) {
+            "list"
+        } else if is_any(&["bzpopmin", "bzpopmax", "bzmpop"]) {
+            "zset"
+        } else {
+            return true;
         };
         self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted)
     }
@@ -958,8 +958,11 @@ impl Server {
         }
         let reply = match result {
             Ok(reply) => Some(reply),
+            // A re-run that would block again is put back as it was by `serve_blocked`.
             Err(Error::Block(on)) => {
-                self.park(client, on, out);
+                if !self.rerunning {
+                    self.park(client, on, out);
+                }
                 None
             }
             Err(e) => Some(Reply::Error(e.to_string())),
@@ -991,9 +994,15 @@ impl Server {
         /// be walked to the end to know.
         fn weight(r: &Reply, cap: i64) -> i64 {
             let mut total = 1;
+            // A leaf weighs 1, counted here rather than by a call per element.
             let mut add = |x: &Reply| {
                 if total < cap {
-                    total += weight(x, cap - total);
+                    total += match x {
+                        Reply::Array(_) | Reply::Set(_) | Reply::Push(_) | Reply::Many(_) | Reply::Map(_) => {
+                            weight(x, cap - total)
+                        }
+                        _ => 1,
+                    };
                 }
             };
             match r {
@@ -1252,7 +1261,9 @@ impl Ctx<'_> {
         let db = self.db_index();
         self.server.touch_watched(db, key, false);
         let ready = &mut self.server.ready_keys;
-        if !self.server.blocked.is_empty() && !ready.iter().any(|(d, k)| *d == db && k == key) {
+        // Only a key some client waits on becomes ready (Redis looks in `db->blocking_keys`).
+        let awaited = || self.server.blocked.values().any(|b| b.db == db && b.keys.iter().any(|k| k == key));
+        if !self.server.blocked.is_empty() && !ready.iter().any(|(d, k)| *d == db && k == key) && awaited() {
             ready.push((db, key.to_vec()));
         }
     }

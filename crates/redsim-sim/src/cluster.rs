@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use redsim_engine::command::{lookup, Flag};
 use redsim_engine::server::resp_len;
+use redsim_engine::stream::{parse_id, IdSyntax, StreamId};
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
 /// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
@@ -252,9 +253,27 @@ pub struct Write {
     pub replid: u64,
     pub offset_end: u64,
     /// The stream entry ID for `XADD`, else the key.
-    pub label: Rc<str>,
+    pub label: WriteLabel,
     pub client: Rc<str>,
     pub at_ms: u64,
+}
+
+/// What names a write in the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteLabel {
+    /// The entry an `XADD` added.
+    Entry(StreamId),
+    /// The key any other write changed.
+    Key(Rc<str>),
+}
+
+impl std::fmt::Display for WriteLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteLabel::Entry(id) => id.fmt(f),
+            WriteLabel::Key(key) => f.write_str(key),
+        }
+    }
 }
 
 /// A write that was acknowledged and then lost.
@@ -373,8 +392,8 @@ enum ConsumerState {
     Idle,
     /// Blocked in `XREADGROUP`.
     Waiting,
-    /// Working on these entries (ID, body) until `next_at_ms`.
-    Processing(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Working on these entries until `next_at_ms`.
+    Processing(Vec<Delivered>),
 }
 
 /// The world.
@@ -419,9 +438,8 @@ fn fill_template(out: &mut Vec<u8>, template: &[u8], n: u64) {
 
 /// A command line as the log shows it: plain words as they are, others quoted as redis-cli
 /// would, and a long line (an `XACK` of a hundred IDs) cut after its first arguments.
-fn show(argv: &[Vec<u8>]) -> String {
+fn show_into(argv: &[Vec<u8>], out: &mut String) {
     const SHOWN: usize = 12;
-    let mut out = String::new();
     for (i, a) in argv.iter().enumerate() {
         if i > 0 {
             out.push(' ');
@@ -433,10 +451,9 @@ fn show(argv: &[Vec<u8>]) -> String {
         let plain = !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\' && c != b'\'');
         match std::str::from_utf8(a) {
             Ok(text) if plain => out.push_str(text),
-            _ => out.push_str(&redsim_engine::cli::quote(a)),
+            _ => redsim_engine::cli::quote_into(a, out),
         }
     }
-    out
 }
 
 fn bulk_text(r: &Reply) -> Option<Vec<u8>> {
@@ -447,38 +464,19 @@ fn bulk_text(r: &Reply) -> Option<Vec<u8>> {
     }
 }
 
-/// The entries of a stream read reply (`XREADGROUP`: `[[key, [[id, [f, v, ...]], ...]]]`):
-/// `(id, all field and value bytes)`; deleted entries have no body.
-fn read_entries(r: &Reply) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut add = |entries: Option<&Reply>| {
-        if let Some(Reply::Array(entries)) = entries {
-            out.extend(entries_of(entries));
-        }
-    };
-    match r {
-        Reply::Array(streams) => streams.iter().for_each(|s| {
-            if let Reply::Array(kv) = s {
-                add(kv.get(1));
-            }
-        }),
-        Reply::Map(pairs) => pairs.iter().for_each(|(_, entries)| add(Some(entries))),
-        _ => {}
-    }
-    out
+/// An entry a consumer got: its ID and its fields and values, moved out of the reply (a
+/// deleted entry has none).
+#[derive(Clone, Debug, PartialEq)]
+struct Delivered {
+    id: Vec<u8>,
+    fields: Vec<Reply>,
 }
 
-fn entries_of(entries: &[Reply]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    entries.iter().filter_map(entry_of).collect()
-}
-
-/// `(id, the fields and values joined by spaces)` of one entry of a stream reply.
-fn entry_of(entry: &Reply) -> Option<(Vec<u8>, Vec<u8>)> {
-    let Reply::Array(pair) = entry else { return None };
-    let id = bulk_text(pair.first()?)?;
-    let mut body = Vec::new();
-    if let Some(Reply::Array(fields)) = pair.get(1) {
-        let texts = fields.iter().filter_map(|field| match field {
+impl Delivered {
+    /// The fields and values joined by spaces (built only when a consumer needs the text).
+    fn body(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        let texts = self.fields.iter().filter_map(|field| match field {
             Reply::Bulk(b) => Some(b.as_slice()),
             Reply::Status(s) => Some(s.as_bytes()),
             _ => None,
@@ -489,8 +487,49 @@ fn entry_of(entry: &Reply) -> Option<(Vec<u8>, Vec<u8>)> {
             }
             body.extend_from_slice(text);
         }
+        body
     }
-    Some((id, body))
+}
+
+/// The entries of a stream read reply (`XREADGROUP`: `[[key, [[id, [f, v, ...]], ...]]]`), taken
+/// apart without copying.
+fn read_entries(r: Reply) -> Vec<Delivered> {
+    let mut out = Vec::new();
+    let mut add = |entries: Option<Reply>| {
+        if let Some(Reply::Array(entries)) = entries {
+            out.extend(entries_of(entries));
+        }
+    };
+    match r {
+        Reply::Array(streams) => streams.into_iter().for_each(|s| {
+            if let Reply::Array(kv) = s {
+                add(kv.into_iter().nth(1));
+            }
+        }),
+        Reply::Map(pairs) => pairs.into_iter().for_each(|(_, entries)| add(Some(entries))),
+        _ => {}
+    }
+    out
+}
+
+fn entries_of(entries: Vec<Reply>) -> Vec<Delivered> {
+    entries.into_iter().filter_map(entry_of).collect()
+}
+
+/// One entry of a stream reply: `[id, [f, v, ...]]`.
+fn entry_of(entry: Reply) -> Option<Delivered> {
+    let Reply::Array(pair) = entry else { return None };
+    let mut pair = pair.into_iter();
+    let id = match pair.next()? {
+        Reply::Bulk(b) => b,
+        Reply::Status(s) => s.into_bytes(),
+        _ => return None,
+    };
+    let fields = match pair.next() {
+        Some(Reply::Array(fields)) => fields,
+        _ => Vec::new(),
+    };
+    Some(Delivered { id, fields })
 }
 
 impl Cluster {
@@ -673,9 +712,16 @@ impl Cluster {
         if after > before {
             if let Some(reply) = &outcome.reply {
                 if !reply.is_error() {
-                    let label = match (name, reply) {
-                        (b"xadd", Reply::Bulk(id)) => String::from_utf8_lossy(id),
-                        _ => argv.get(1).map(|k| String::from_utf8_lossy(k)).unwrap_or_default(),
+                    // An ID is kept as two numbers: no text is made for the many writes never shown.
+                    let entry = match (name, reply) {
+                        (b"xadd", Reply::Bulk(id)) => parse_id(id, IdSyntax::STRICT).ok(),
+                        _ => None,
+                    };
+                    let label = match entry {
+                        Some(parsed) => WriteLabel::Entry(parsed.id),
+                        None => {
+                            WriteLabel::Key(argv.get(1).map(|k| String::from_utf8_lossy(k)).unwrap_or_default().into())
+                        }
                     };
                     self.record_write(node_i, after, label, cname.clone());
                 }
@@ -697,21 +743,24 @@ impl Cluster {
         reply: Option<&Reply>,
         pending: &str,
     ) -> Event {
-        Event {
-            at_ms: self.now_ms,
-            kind: EventKind::Command,
-            text: format!(
-                "{client}@{}: {} → {}",
-                self.nodes[node].name,
-                show(argv),
-                reply.map_or(pending.to_string(), short_reply)
-            ),
+        // One string, written in place: the log gets a line for most commands of a run.
+        let mut text = String::with_capacity(96);
+        text.push_str(client);
+        text.push('@');
+        text.push_str(&self.nodes[node].name);
+        text.push_str(": ");
+        show_into(argv, &mut text);
+        text.push_str(" → ");
+        match reply {
+            Some(reply) => short_reply_into(reply, &mut text),
+            None => text.push_str(pending),
         }
+        Event { at_ms: self.now_ms, kind: EventKind::Command, text }
     }
 
-    fn record_write(&mut self, node: usize, offset_end: u64, label: std::borrow::Cow<'_, str>, client: Rc<str>) {
+    fn record_write(&mut self, node: usize, offset_end: u64, label: WriteLabel, client: Rc<str>) {
         let replid = self.nodes[node].replid;
-        self.writes.push_back(Write { node, replid, offset_end, label: label.into(), client, at_ms: self.now_ms });
+        self.writes.push_back(Write { node, replid, offset_end, label, client, at_ms: self.now_ms });
         if self.writes.len() > WRITES_KEPT {
             self.writes.pop_front();
         }
@@ -1234,7 +1283,7 @@ impl Cluster {
             });
         }
         if !lost.is_empty() {
-            let labels: Vec<&str> = lost.iter().take(8).map(|w| &*w.label).collect();
+            let labels: Vec<String> = lost.iter().take(8).map(|w| w.label.to_string()).collect();
             let more = if lost.len() > 8 { format!(" and {} more", lost.len() - 8) } else { String::new() };
             events.push(Event {
                 at_ms: self.now_ms,
@@ -1594,17 +1643,19 @@ impl Cluster {
         match state {
             ConsumerState::Processing(entries) => {
                 // The XACK line is built as entries are processed, each ID moved into it.
-                let mut argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone()];
-                for (id, body) in entries {
-                    let poisoned = c.poison.as_ref().is_some_and(|p| body.windows(p.len()).any(|w| w == &p[..]));
+                let mut argv = Vec::with_capacity(3 + entries.len());
+                argv.extend([b"XACK".to_vec(), c.stream.clone(), c.group.clone()]);
+                for entry in entries {
+                    let poisoned =
+                        c.poison.as_ref().is_some_and(|p| entry.body().windows(p.len()).any(|w| w == &p[..]));
                     let fails = poisoned || (c.fail_percent > 0 && splitmix(&mut self.rng) % 100 < c.fail_percent);
                     if fails {
                         self.actors[i].failed += 1;
-                        if self.schedule_retry(i, &c, &id, &body, events) {
-                            argv.push(id);
+                        if self.schedule_retry(i, &c, &entry.id, &entry.body(), events) {
+                            argv.push(entry.id);
                         }
                     } else {
-                        argv.push(id);
+                        argv.push(entry.id);
                         self.actors[i].done += 1;
                     }
                 }
@@ -1628,8 +1679,8 @@ impl Cluster {
                         c.count.to_string().into_bytes(),
                     ];
                     let reply = self.run_for(client, &argv, events);
-                    let claimed = match &reply {
-                        Some(Reply::Array(parts)) => match parts.get(1) {
+                    let claimed = match reply {
+                        Some(Reply::Array(parts)) => match parts.into_iter().nth(1) {
                             Some(Reply::Array(entries)) => entries_of(entries),
                             _ => Vec::new(),
                         },
@@ -1670,13 +1721,14 @@ impl Cluster {
         &mut self,
         i: usize,
         c: &Consumer,
-        entries: Vec<(Vec<u8>, Vec<u8>)>,
+        entries: Vec<Delivered>,
         events: &mut Vec<Event>,
-    ) -> Vec<(Vec<u8>, Vec<u8>)> {
+    ) -> Vec<Delivered> {
         let Some((dlq, max)) = c.dead_letter.clone() else { return entries };
         let client = self.actors[i].client;
         let mut keep = Vec::new();
-        for (id, body) in entries {
+        for entry in entries {
+            let id = &entry.id;
             let argv =
                 vec![b"XPENDING".to_vec(), c.stream.clone(), c.group.clone(), id.clone(), id.clone(), b"1".to_vec()];
             let deliveries = match self.run_for(client, &argv, events) {
@@ -1697,7 +1749,7 @@ impl Cluster {
                     b"id".to_vec(),
                     id.clone(),
                     b"body".to_vec(),
-                    body,
+                    entry.body(),
                 ];
                 self.run_for(client, &argv, events);
                 let argv = vec![b"XACK".to_vec(), c.stream.clone(), c.group.clone(), id.clone()];
@@ -1713,7 +1765,7 @@ impl Cluster {
                     ),
                 });
             } else {
-                keep.push((id, body));
+                keep.push(entry);
             }
         }
         keep
@@ -1809,7 +1861,7 @@ impl Cluster {
         }
     }
 
-    fn start_processing(&mut self, i: usize, entries: Vec<(Vec<u8>, Vec<u8>)>) {
+    fn start_processing(&mut self, i: usize, entries: Vec<Delivered>) {
         let ActorKind::Consumer(c) = &self.actors[i].kind else { return };
         let until = self.now_ms + c.process_ms * entries.len() as u64;
         self.set_consumer_state(i, ConsumerState::Processing(entries));
@@ -1821,10 +1873,11 @@ impl Cluster {
         if !matches!(self.actors[i].kind, ActorKind::Consumer(_)) {
             return;
         }
-        let entries = read_entries(&reply);
+        let error = reply.is_error();
+        let entries = read_entries(reply);
         if self.actors[i].kind_waiting() && !entries.is_empty() {
             let ids: Vec<String> =
-                entries.iter().take(5).map(|(id, _)| String::from_utf8_lossy(id).into_owned()).collect();
+                entries.iter().take(5).map(|e| String::from_utf8_lossy(&e.id).into_owned()).collect();
             let more = if entries.len() > 5 { format!(" and {} more", entries.len() - 5) } else { String::new() };
             events.push(Event {
                 at_ms: self.now_ms,
@@ -1835,7 +1888,7 @@ impl Cluster {
         if entries.is_empty() {
             self.set_consumer_state(i, ConsumerState::Idle);
             // An error (the group is gone, the node is down) is retried after a pause.
-            self.actors[i].next_at_ms = self.now_ms + if reply.is_error() { 1000 } else { 0 };
+            self.actors[i].next_at_ms = self.now_ms + if error { 1000 } else { 0 };
         } else {
             self.start_processing(i, entries);
         }
@@ -1858,11 +1911,18 @@ impl Cluster {
 }
 
 fn short_reply(r: &Reply) -> String {
+    let mut out = String::new();
+    short_reply_into(r, &mut out);
+    out
+}
+
+/// [`short_reply`], appended to `out`.
+fn short_reply_into(r: &Reply, out: &mut String) {
+    use std::fmt::Write;
     let (first, lines) = redsim_engine::cli::reply_summary(r, redsim_engine::Protocol::Resp2);
+    out.push_str(&first);
     if lines > 1 {
-        format!("{first} … ({lines} lines)")
-    } else {
-        first
+        let _ = write!(out, " … ({lines} lines)");
     }
 }
 
@@ -1893,7 +1953,7 @@ mod tests {
         let client = c.add_client("check", client_node);
         match c.command(client, &argv(&format!("XRANGE {key} - +"))).0 {
             Some(Reply::Array(entries)) => {
-                entries_of(&entries).into_iter().map(|(id, _)| String::from_utf8(id).unwrap()).collect()
+                entries_of(entries).into_iter().map(|e| String::from_utf8(e.id).unwrap()).collect()
             }
             other => panic!("XRANGE answered {other:?}"),
         }

@@ -2,8 +2,14 @@
 //! entries list (`streamNACK`s).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::id::StreamId;
+
+/// The owner of a released entry: no consumer (an empty name).
+fn nobody() -> Arc<[u8]> {
+    Arc::from(&b""[..])
+}
 
 /// Redis's `SCG_INVALID_ENTRIES_READ`: the group's read counter is unknown.
 pub const ENTRIES_READ_UNKNOWN: i64 = -1;
@@ -11,7 +17,8 @@ pub const ENTRIES_READ_UNKNOWN: i64 = -1;
 /// An entry delivered to a consumer and not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingEntry {
-    pub consumer: Vec<u8>,
+    /// Shared with the consumer's own record: a pending entry costs no copy of the name.
+    pub consumer: Arc<[u8]>,
     /// Virtual ms of the last delivery (or what `XCLAIM ... TIME/IDLE` set).
     pub delivery_time: u64,
     pub delivery_count: u64,
@@ -33,7 +40,7 @@ impl PendingEntry {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Consumer {
-    pub name: Vec<u8>,
+    pub name: Arc<[u8]>,
     /// Last time the consumer tried to read or claim (Redis's `seen_time`).
     pub seen_time: u64,
     /// Last time it actually got something (Redis 7.2's `active_time`); `None` if never.
@@ -44,7 +51,7 @@ pub struct Consumer {
 
 impl Consumer {
     pub fn new(name: &[u8], now_ms: u64) -> Consumer {
-        Consumer { name: name.to_vec(), seen_time: now_ms, active_time: None, pending: BTreeSet::new() }
+        Consumer { name: name.into(), seen_time: now_ms, active_time: None, pending: BTreeSet::new() }
     }
 }
 
@@ -75,7 +82,7 @@ impl ConsumerGroup {
     /// Removes a pending entry from the group and from its consumer.
     pub fn remove_pending(&mut self, id: StreamId) -> Option<PendingEntry> {
         let entry = self.pending.remove(&id)?;
-        if let Some(consumer) = self.consumers.get_mut(&entry.consumer) {
+        if let Some(consumer) = self.consumers.get_mut(&*entry.consumer) {
             consumer.pending.remove(&id);
         }
         Some(entry)
@@ -89,21 +96,29 @@ impl ConsumerGroup {
         consumer: &[u8],
         delivery_time: u64,
         delivery_count: u64,
-    ) -> Option<Vec<u8>> {
-        let previous = self.pending.get(&id).map(|p| p.consumer.clone());
-        if let Some(prev) = &previous {
-            if prev.as_slice() != consumer {
-                if let Some(c) = self.consumers.get_mut(prev) {
-                    c.pending.remove(&id);
-                }
+    ) -> Option<Arc<[u8]>> {
+        let name = match self.consumers.get_mut(consumer) {
+            Some(c) => {
+                c.pending.insert(id);
+                c.name.clone()
+            }
+            None => consumer.into(),
+        };
+        let entry = PendingEntry { consumer: name, delivery_time, delivery_count, released: false };
+        // One search of the PEL: a new entry (the usual case) is inserted where the search ended.
+        let previous = match self.pending.entry(id) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(entry);
+                return None;
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => slot.insert(entry).consumer,
+        };
+        if *previous != *consumer {
+            if let Some(c) = self.consumers.get_mut(&*previous) {
+                c.pending.remove(&id);
             }
         }
-        self.pending
-            .insert(id, PendingEntry { consumer: consumer.to_vec(), delivery_time, delivery_count, released: false });
-        if let Some(c) = self.consumers.get_mut(consumer) {
-            c.pending.insert(id);
-        }
-        previous
+        Some(previous)
     }
 
     /// `XNACK`: the entry leaves its consumer and stays pending, owned by nobody, with this delivery
@@ -114,23 +129,23 @@ impl ConsumerGroup {
         id: StreamId,
         delivery_count: impl Fn(u64) -> u64,
         create: Option<u64>,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<Arc<[u8]>> {
         if !self.pending.contains_key(&id) {
             let now_ms = create?;
             let entry = PendingEntry {
-                consumer: Vec::new(),
+                consumer: nobody(),
                 delivery_time: now_ms,
                 delivery_count: delivery_count(0),
                 released: true,
             };
             self.pending.insert(id, entry);
-            return Some(Vec::new());
+            return Some(nobody());
         }
         let entry = self.pending.get_mut(&id).expect("checked above");
-        let owner = std::mem::take(&mut entry.consumer);
+        let owner = std::mem::replace(&mut entry.consumer, nobody());
         entry.delivery_count = delivery_count(entry.delivery_count);
         entry.released = true;
-        if let Some(c) = self.consumers.get_mut(&owner) {
+        if let Some(c) = self.consumers.get_mut(&*owner) {
             c.pending.remove(&id);
         }
         Some(owner)

@@ -65,18 +65,52 @@ impl fmt::Display for StreamId {
     }
 }
 
+/// `00`, `01`, ... `99`: two digits per division (an ID has some 16 digits).
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
 fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[at] = b'0' + v as u8;
     }
     out.extend_from_slice(&digits[at..]);
+}
+
+/// Up to 19 decimal digits and nothing else (so no overflow): the common `<ms>-<seq>` halves.
+fn plain_digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
 }
 
 pub fn invalid_id() -> Error {
@@ -114,6 +148,12 @@ pub struct ParsedId {
 pub fn parse_id(arg: &[u8], syntax: IdSyntax) -> Result<ParsedId> {
     if arg.len() > 127 {
         return Err(invalid_id());
+    }
+    // `<ms>-<seq>` in plain digits, as replies write IDs, reads the same by the rules below.
+    if let Some(dash) = arg.iter().position(|&b| b == b'-') {
+        if let (Some(ms), Some(seq)) = (plain_digits(&arg[..dash]), plain_digits(&arg[dash + 1..])) {
+            return Ok(ParsedId { id: StreamId::new(ms, seq), seq_given: true });
+        }
     }
     let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
     if syntax.strict && (arg == b"-" || arg == b"+") {
@@ -205,6 +245,24 @@ mod tests {
             StreamId::new(1526919030474, 55).to_bytes(),
             StreamId::new(1526919030474, 55).to_string().into_bytes()
         );
+    }
+
+    #[test]
+    fn every_digit_count_prints_and_parses_back() {
+        let mut v = 1u64;
+        for _ in 0..20 {
+            for n in [v - 1, v, v.saturating_add(1), v.saturating_mul(9)] {
+                let id = StreamId::new(n, n / 3);
+                assert_eq!(id.to_bytes(), id.to_string().into_bytes());
+                assert_eq!(parse_id(&id.to_bytes(), IdSyntax::STRICT).map(|p| p.id), Ok(id));
+            }
+            v = v.saturating_mul(10);
+        }
+        // The digits-only shortcut agrees with Redis's rules where they are unusual.
+        assert_eq!(lenient("007-0010"), Some(StreamId::new(7, 10)));
+        assert_eq!(lenient("9999999999999999999-1"), Some(StreamId::new(9_999_999_999_999_999_999, 1)));
+        assert_eq!(lenient("18446744073709551615-0"), Some(StreamId::new(u64::MAX, 0)));
+        assert_eq!(lenient("18446744073709551616-0"), None);
     }
 
     #[test]

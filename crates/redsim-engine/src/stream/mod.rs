@@ -105,7 +105,10 @@ fn referenced(groups: &BTreeMap<Vec<u8>, ConsumerGroup>, id: StreamId) -> bool {
 /// Redis's `streamCleanupEntryCGroupRefs`: drops `id` from every group's pending entries list.
 /// Returns the groups (and consumers) that had it.
 fn drop_refs(groups: &mut BTreeMap<Vec<u8>, ConsumerGroup>, id: StreamId) -> Vec<(Vec<u8>, Vec<u8>)> {
-    groups.iter_mut().filter_map(|(name, g)| g.remove_pending(id).map(|p| (name.clone(), p.consumer))).collect()
+    groups
+        .iter_mut()
+        .filter_map(|(name, g)| g.remove_pending(id).map(|p| (name.clone(), p.consumer.to_vec())))
+        .collect()
 }
 
 /// What a trim removed, for effects.

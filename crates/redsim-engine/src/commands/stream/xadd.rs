@@ -188,7 +188,7 @@ fn parse_options(
 }
 
 fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let key = args.next()?.to_vec();
+    let key = args.next()?;
     let rest = args.rest();
     // Only the simulator needs what is propagated; the RESP server skips the copy.
     let mut propagate = ctx.server.propagating().then(|| ctx.argv.to_vec());

@@ -53,7 +53,7 @@ fn claim(
 ) -> u64 {
     let cg = stream.groups.get_mut(group).expect("checked by the caller");
     let count = delivery_count.unwrap_or_else(|| cg.pending.get(&id).map_or(1, |p| p.delivery_count));
-    let from = cg.assign_pending(id, consumer, delivery_time, count);
+    let from = cg.assign_pending(id, consumer, delivery_time, count).map(|f| f.to_vec());
     effects.push(StreamEffect::Claimed {
         group: group.to_vec(),
         from,

@@ -275,7 +275,7 @@ fn xackdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     after_deletes(stream, &deleted);
     ctx.dirty += (acked.len() + deleted.len() + dropped.len()) as u64;
     for (id, consumer) in acked {
-        effect(ctx, &key, StreamEffect::Acked { group: group.clone(), consumer, id });
+        effect(ctx, &key, StreamEffect::Acked { group: group.clone(), consumer: consumer.to_vec(), id });
     }
     for (group, id) in dropped {
         effect(ctx, &key, StreamEffect::PendingDropped { group, id });

@@ -90,7 +90,7 @@ fn xnack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.dirty += released.len() as u64;
     let count = released.len() as i64;
     for (from, id, delivery_count) in released {
-        effect(ctx, &key, StreamEffect::Released { group: group.clone(), from, id, delivery_count });
+        effect(ctx, &key, StreamEffect::Released { group: group.clone(), from: from.to_vec(), id, delivery_count });
     }
     Ok(Reply::Integer(count))
 }

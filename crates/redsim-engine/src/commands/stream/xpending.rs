@@ -29,15 +29,15 @@ pub static XACK: CommandSpec = CommandSpec {
 };
 
 fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let key = args.next()?.to_vec();
-    let group = args.next()?.to_vec();
+    let key = args.next()?;
+    let group = args.next()?;
     // The group is looked up first: no key or no group answers 0 even for malformed IDs.
-    if !lookup(ctx, &key)?.is_some_and(|s| s.groups.contains_key(&group)) {
+    if !lookup(ctx, key)?.is_some_and(|s| s.groups.contains_key(group)) {
         return Ok(Reply::Integer(0));
     }
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
     let observe = ctx.server.observe;
-    let cg = lookup(ctx, &key)?.and_then(|s| s.groups.get_mut(&group)).expect("checked above");
+    let cg = lookup(ctx, key)?.and_then(|s| s.groups.get_mut(group)).expect("checked above");
     if !observe {
         let count = ids.into_iter().filter(|&id| cg.remove_pending(id).is_some()).count();
         ctx.dirty += count as u64;
@@ -47,7 +47,7 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.dirty += acked.len() as u64;
     let count = acked.len() as i64;
     for (id, consumer) in acked {
-        effect(ctx, &key, StreamEffect::Acked { group: group.clone(), consumer, id });
+        effect(ctx, key, StreamEffect::Acked { group: group.to_vec(), consumer: consumer.to_vec(), id });
     }
     Ok(Reply::Integer(count))
 }

@@ -51,13 +51,14 @@ enum ReadFrom {
 }
 
 #[derive(Clone)]
-struct ReadRequest {
+struct ReadRequest<'a> {
     count: usize,
     /// Absolute virtual-ms deadline; `Some(0)` blocks forever; `None` does not block.
     block: Option<u64>,
-    group: Option<(Vec<u8>, Vec<u8>)>,
+    /// Group and consumer, borrowed from the command line (as are the keys).
+    group: Option<(&'a [u8], &'a [u8])>,
     noack: bool,
-    keys: Vec<Vec<u8>>,
+    keys: &'a [Vec<u8>],
     ids: Vec<ReadFrom>,
     /// Index in argv of the first ID, for rewriting `$` when parking the client.
     ids_at: usize,
@@ -129,13 +130,13 @@ fn entry_size(entry: crate::stream::StreamEntry, protocol: Protocol) -> usize {
     entry_reply(entry).encode(protocol).len()
 }
 
-fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest> {
+fn parse<'a>(ctx: &mut Ctx, args: &mut Args<'a>, with_group: bool) -> Result<ReadRequest<'a>> {
     let mut request = ReadRequest {
         count: 0,
         block: None,
         group: None,
         noack: false,
-        keys: vec![],
+        keys: &[],
         ids: vec![],
         ids_at: 0,
         claim: None,
@@ -197,7 +198,7 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
                     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
                 ));
             }
-            request.group = Some((args.next_owned()?, args.next_owned()?));
+            request.group = Some((args.next()?, args.next()?));
         } else if args.eat("NOACK") {
             if !with_group {
                 return Err(Error::other(
@@ -229,12 +230,12 @@ fn parse(ctx: &mut Ctx, args: &mut Args, with_group: bool) -> Result<ReadRequest
         return Err(Error::other("ERR Missing GROUP option for XREADGROUP"));
     }
     let half = rest.len() / 2;
-    request.keys = rest[..half].to_vec();
+    request.keys = &rest[..half];
     request.ids_at = 1 + streams_at + half;
     let plus_reads_last = ctx.version().at_least(7, 4);
     for (key, id) in rest[..half].iter().zip(&rest[half..]) {
         let stream = lookup(ctx, key)?;
-        if let Some((group, _)) = &request.group {
+        if let Some((group, _)) = request.group {
             if !stream.is_some_and(|s| s.groups.contains_key(group)) {
                 return Err(Error::other(format!(
                     "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
@@ -298,7 +299,7 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
     match request.block {
         Some(deadline_ms) if !ctx.deny_blocking && ctx.server.rerunning => {
             // A woken reader that found nothing: the server keeps it blocked as it was.
-            Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv: Vec::new() }))
+            Err(Error::Block(BlockOn { keys: Vec::new(), deadline_ms, argv: Vec::new() }))
         }
         Some(deadline_ms) if !ctx.deny_blocking => {
             // Park with `$` and `+` replaced by the IDs they meant now, so a re-run after a write
@@ -314,7 +315,7 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
                 // (XREAD_BLOCKED_DEFAULT_COUNT); 7.2 and later run the command as it was given.
                 argv.splice(1..1, [b"COUNT".to_vec(), b"1000".to_vec()]);
             }
-            Err(Error::Block(BlockOn { keys: request.keys, deadline_ms, argv }))
+            Err(Error::Block(BlockOn { keys: request.keys.to_vec(), deadline_ms, argv }))
         }
         _ => Ok(Reply::NilArray),
     }
@@ -510,7 +511,7 @@ fn claim_idle(
         };
         let cg = stream.groups.get_mut(group).expect("checked while parsing");
         let before = cg.pending[&id].delivery_count;
-        let from = cg.assign_pending(id, consumer, now_ms, before + 1);
+        let from = cg.assign_pending(id, consumer, now_ms, before + 1).map(|f| f.to_vec());
         effects.push(StreamEffect::Claimed {
             group: group.to_vec(),
             from,
@@ -584,47 +585,41 @@ fn deliver(
     mut effects: Option<&mut Vec<StreamEffect>>,
 ) -> Reply {
     let limit = if count == 0 { usize::MAX } else { count };
-    let mut entries: Vec<(StreamId, Reply)> = Vec::new();
+    let mut entries: Vec<(StreamId, Reply)> = Vec::with_capacity(limit.min(stream.length as usize).min(1024));
     stream.for_each_in_range(start, StreamId::MAX, limit, |node, meta| {
         entries.push((meta.id, node_entry_reply(node, meta)));
     });
     let mut out = Vec::with_capacity(entries.len());
+    // The groups leave the stream while the entries are handed out (a move, not a copy): the
+    // group is looked up once, and the stream's counters stay readable beside it.
+    let mut groups = std::mem::take(&mut stream.groups);
+    let cg = groups.get_mut(group).expect("checked while parsing");
+    let delivered_any = !entries.is_empty();
     for (id, reply) in entries {
-        let entries_read = {
-            let cg = &stream.groups[group];
-            if id > cg.last_delivered_id {
+        if id > cg.last_delivered_id {
+            cg.entries_read =
                 if cg.entries_read != ENTRIES_READ_UNKNOWN && !stream.range_has_tombstones(id, StreamId::MAX) {
-                    Some(cg.entries_read + 1)
+                    cg.entries_read + 1
                 } else if stream.entries_added > 0 {
-                    Some(stream.estimate_entries_read(id))
+                    stream.estimate_entries_read(id)
                 } else {
-                    Some(cg.entries_read)
-                }
-            } else {
-                None
-            }
-        };
-        let cg = stream.groups.get_mut(group).expect("checked while parsing");
-        if let Some(read) = entries_read {
-            cg.entries_read = read;
+                    cg.entries_read
+                };
             cg.last_delivered_id = id;
         }
         if !noack {
             let previous = cg.assign_pending(id, consumer, now_ms, 1);
-            if let Some(from) = previous.filter(|p| p.as_slice() != consumer) {
+            if let Some(from) = previous.filter(|p| **p != *consumer) {
                 if let Some(effects) = effects.as_deref_mut() {
                     effects.push(StreamEffect::Claimed {
                         group: group.to_vec(),
-                        from: Some(from),
+                        from: Some(from.to_vec()),
                         to: consumer.to_vec(),
                         id,
                         delivery_count: 1,
                     });
                 }
             }
-        }
-        if let Some(c) = cg.consumers.get_mut(consumer) {
-            c.active_time = Some(now_ms);
         }
         if let Some(effects) = effects.as_deref_mut() {
             effects.push(StreamEffect::Delivered {
@@ -637,7 +632,11 @@ fn deliver(
         }
         out.push(reply);
     }
-    let cg = &stream.groups[group];
+    if delivered_any {
+        if let Some(c) = cg.consumers.get_mut(consumer) {
+            c.active_time = Some(now_ms);
+        }
+    }
     if let Some(effects) = effects {
         effects.push(StreamEffect::GroupMoved {
             group: group.to_vec(),
@@ -645,5 +644,6 @@ fn deliver(
             entries_read: cg.entries_read,
         });
     }
+    stream.groups = groups;
     Reply::Array(out)
 }
