@@ -754,16 +754,17 @@ impl Server {
         if argv.is_empty() {
             return out;
         }
-        if !self.clients.contains_key(&client) {
-            // An id the server never handed out: treat it as a fresh connection under that id.
-            self.next_client_id = self.next_client_id.max(client + 1);
-            self.stats.connections_received += 1;
-            let mut fresh = Client::new(client, now_ms);
-            fresh.authenticated = !self.auth_required_by_default();
-            self.clients.insert(client, fresh);
-        }
-        if let Some(c) = self.clients.get_mut(&client) {
-            c.last_command_ms = now_ms;
+        match self.clients.get_mut(&client) {
+            Some(c) => c.last_command_ms = now_ms,
+            None => {
+                // An id the server never handed out: treat it as a fresh connection under that id.
+                self.next_client_id = self.next_client_id.max(client + 1);
+                self.stats.connections_received += 1;
+                let mut fresh = Client::new(client, now_ms);
+                fresh.authenticated = !self.auth_required_by_default();
+                fresh.last_command_ms = now_ms;
+                self.clients.insert(client, fresh);
+            }
         }
         out.reply = self.process(now_ms, client, argv, &mut out);
         self.serve_blocked(now_ms, &mut out);
@@ -800,7 +801,9 @@ impl Server {
                 return Some(Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into()));
             }
         }
-        if let Some(c) = self.clients.get(&client) {
+        let c = self.clients.get(&client);
+        let in_multi = c.is_some_and(|c| c.multi.is_some());
+        if let Some(c) = c {
             let allowed = matches!(
                 parent.unwrap_or(spec).name,
                 "subscribe"
@@ -821,7 +824,6 @@ impl Server {
                 )));
             }
         }
-        let in_multi = self.clients.get(&client).is_some_and(|c| c.multi.is_some());
         if in_multi && !runs_inside_multi(parent.unwrap_or(spec)) {
             if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
                 tx.queued.push(argv.to_vec());

@@ -426,11 +426,22 @@ fn splitmix(state: &mut u64) -> u64 {
 
 /// Writes `template` into `out` with each `{i}` replaced by `n`.
 fn fill_template(out: &mut Vec<u8>, template: &[u8], n: u64) {
-    use std::io::Write;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut v = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let number = &digits[at..];
     let mut rest = template;
     while let Some(at) = rest.windows(3).position(|w| w == b"{i}") {
         out.extend_from_slice(&rest[..at]);
-        let _ = write!(out, "{n}");
+        out.extend_from_slice(number);
         rest = &rest[at + 3..];
     }
     out.extend_from_slice(rest);
@@ -693,8 +704,8 @@ impl Cluster {
             events.push(self.command_event(&cname, node_i, argv, reply.as_ref(), "(waiting)"));
             return reply;
         }
-        let is_write = lookup(&argv[0]).is_some_and(|spec| spec.has(Flag::Write));
-        if is_write && !self.nodes[node_i].is_primary() {
+        let is_write = || lookup(&argv[0]).is_some_and(|spec| spec.has(Flag::Write));
+        if !self.nodes[node_i].is_primary() && is_write() {
             return Some(Reply::Error("READONLY You can't write against a read only replica.".into()));
         }
         let id = self.clients[client].id;

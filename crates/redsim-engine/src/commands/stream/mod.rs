@@ -31,6 +31,17 @@ pub(crate) fn lookup<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut 
     }
 }
 
+/// The stream at `key` when this command has just looked it up (or stored it): no second
+/// expiry check, access time or keyspace hit.
+pub(crate) fn lookup_again<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>> {
+    let db = ctx.db_index();
+    match ctx.server.dbs[db].get_mut(key) {
+        None => Ok(None),
+        Some(Value::Stream(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
 /// Records a stream change for the views.
 pub(crate) fn effect(ctx: &mut Ctx, key: &[u8], change: StreamEffect) {
     if !ctx.server.observe {

@@ -1,6 +1,6 @@
 //! XADD and XTRIM, which share Redis's option parser (`streamParseAddOrTrimArgsOrReply`).
 
-use super::{effect, id_reply, lookup, STREAM};
+use super::{effect, id_reply, lookup, lookup_again, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -211,7 +211,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     };
     let now_ms = ctx.now_ms;
-    let stream = lookup(ctx, &key)?.expect("exists or was just created");
+    let stream = lookup_again(ctx, key)?.expect("exists or was just created");
     // An idempotent producer's retry answers the entry it already added, and changes nothing else.
     let idmp = options.idmp.clone().map(|(pid, iid)| (pid, iid.unwrap_or_else(|| idmp::auto_iid(fields))));
     if let Some((pid, iid)) = &idmp {

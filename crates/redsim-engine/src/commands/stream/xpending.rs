@@ -1,7 +1,7 @@
 //! XACK and XPENDING: acknowledging and inspecting the pending entries list.
 
 use super::{
-    effect, id_reply, lookup, no_such_key_or_group,
+    effect, id_reply, lookup, lookup_again, no_such_key_or_group,
     xrange::{interval_end, interval_start},
     STREAM,
 };
@@ -37,7 +37,7 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
     let observe = ctx.server.observe;
-    let cg = lookup(ctx, key)?.and_then(|s| s.groups.get_mut(group)).expect("checked above");
+    let cg = lookup_again(ctx, key)?.and_then(|s| s.groups.get_mut(group)).expect("checked above");
     if !observe {
         let count = ids.into_iter().filter(|&id| cg.remove_pending(id).is_some()).count();
         ctx.dirty += count as u64;

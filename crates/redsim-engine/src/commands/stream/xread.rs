@@ -233,10 +233,13 @@ fn parse<'a>(ctx: &mut Ctx, args: &mut Args<'a>, with_group: bool) -> Result<Rea
     request.keys = &rest[..half];
     request.ids_at = 1 + streams_at + half;
     let plus_reads_last = ctx.version().at_least(7, 4);
+    // XREAD counts a keyspace hit per lookup, so it looks each key up again below; XREADGROUP
+    // counts none and keeps the first lookup.
+    let recount = ctx.counts_hits;
     for (key, id) in rest[..half].iter().zip(&rest[half..]) {
         let stream = lookup(ctx, key)?;
         if let Some((group, _)) = request.group {
-            if !stream.is_some_and(|s| s.groups.contains_key(group)) {
+            if !stream.as_ref().is_some_and(|s| s.groups.contains_key(group)) {
                 return Err(Error::other(format!(
                     "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
                     c_str(key),
@@ -244,7 +247,7 @@ fn parse<'a>(ctx: &mut Ctx, args: &mut Args<'a>, with_group: bool) -> Result<Rea
                 )));
             }
         }
-        let stream = lookup(ctx, key)?;
+        let stream = if recount { lookup(ctx, key)? } else { stream };
         let from = match id.as_slice() {
             b"$" | b"+" if with_group && (id == b"$" || plus_reads_last) => {
                 return Err(Error::other("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."));
