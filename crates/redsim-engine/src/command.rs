@@ -126,6 +126,22 @@ pub fn table() -> &'static [&'static CommandSpec] {
 
 /// Finds a top-level command by name, ignoring case.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    // Clients mostly send the same command again (a producer's XADDs): the last one found is
+    // tried first.
+    thread_local! {
+        static LAST: std::cell::Cell<Option<&'static CommandSpec>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some(last) = LAST.with(|l| l.get()).filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
+        return Some(last);
+    }
+    let found = search(name);
+    if found.is_some() {
+        LAST.with(|l| l.set(found));
+    }
+    found
+}
+
+fn search(name: &[u8]) -> Option<&'static CommandSpec> {
     // Every command line goes through here: a binary search over the names, sorted once, that
     // compares the first eight bytes as one integer and the rest only when those are equal.
     fn prefix(name: &[u8]) -> u64 {

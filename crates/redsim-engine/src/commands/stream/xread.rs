@@ -4,7 +4,7 @@
 //! the client (`Error::Block`) with its `$` IDs resolved, so that re-running the same command
 //! after a write serves exactly what arrived since.
 
-use super::{c_str, effect, entry_reply, id_reply, lookup, node_entry_reply, STREAM};
+use super::{c_str, effect, entry_reply, id_reply, lookup, lookup_again, node_entry_reply, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -374,7 +374,7 @@ fn read_group(
     let creates_consumer_always = ctx.version().at_least(7, 4);
     // What deliveries did is only needed by the pictures and by replication.
     let record = ctx.server.observe || ctx.server.propagating();
-    let stream = lookup(ctx, key)?.expect("checked while parsing");
+    let stream = lookup_again(ctx, key)?.expect("checked while parsing");
     let cg = stream.groups.get(group).expect("checked while parsing");
     let start = match from {
         ReadFrom::After(gt) => Some((gt.next(), true)),
