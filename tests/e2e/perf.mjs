@@ -41,8 +41,28 @@ async function timeCommands(page, line) {
   return times;
 }
 
+// `REDSIM_BENCH_ONLY=scenario` runs only the scenario world (each size `REDSIM_BENCH_RUNS` times,
+// default 1), for comparing builds.
+const scenarioOnly = process.env.REDSIM_BENCH_ONLY === 'scenario';
 const app = await startApp();
 try {
+  if (!scenarioOnly) await appBenchmarks();
+  // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
+  const scenario = await openApp(app);
+  const runs = Number(process.env.REDSIM_BENCH_RUNS ?? 1);
+  for (const n of (process.env.REDSIM_BENCH_MESSAGES ?? '20000,100000').split(',').map(Number)) {
+    for (let r = 0; r < runs; r++) {
+      const [steps, run, back, done] = await scenario.page.evaluate((n) => window.wasmBindings.bench_scenario(n), n);
+      console.log(`scenario, ${n} messages through 10 consumers (${done} acknowledged, ${steps} steps): ` +
+        `${(run / 1000).toFixed(2)} s in wasm; stepping back: at most ${back.toFixed(0)} ms`);
+    }
+  }
+  await scenario.context.close();
+} finally {
+  await app.close();
+}
+
+async function appBenchmarks() {
   // Measured in the page: navigation start until the frame after the console's input is in the
   // DOM (Playwright's own polling would add up to a hundred milliseconds of its latency).
   const renders = [];
@@ -107,15 +127,4 @@ try {
   await huge.page.locator('[data-fact="length"]').getByText('100007').waitFor();
   console.log(`a command beside a 100,000-entry stream (Enter to reply and pictures in the DOM): median ${median(onHuge).toFixed(1)} ms of 7`);
   await huge.context.close();
-
-  // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
-  const scenario = await openApp(app);
-  for (const n of (process.env.REDSIM_BENCH_MESSAGES ?? '20000,100000').split(',').map(Number)) {
-    const [steps, run, back, done] = await scenario.page.evaluate((n) => window.wasmBindings.bench_scenario(n), n);
-    console.log(`scenario, ${n} messages through 10 consumers (${done} acknowledged, ${steps} steps): ` +
-      `${(run / 1000).toFixed(2)} s in wasm; stepping back: at most ${back.toFixed(0)} ms`);
-  }
-  await scenario.context.close();
-} finally {
-  await app.close();
 }

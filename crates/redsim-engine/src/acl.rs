@@ -210,9 +210,20 @@ pub fn id_of(parent: Option<&CommandSpec>, spec: &CommandSpec) -> Option<usize> 
         all
     });
     let key: Key = (spec as *const CommandSpec as usize, parent.map_or("", |p| p.name));
+    // A client mostly sends the same command again: the last answer is tried first.
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(Key, usize)>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some((_, i)) = LAST.with(|l| l.get()).filter(|(k, _)| *k == key) {
+        return Some(i);
+    }
     // The first entry with this key is the one the registry lists first.
     let at = sorted.partition_point(|(k, _)| *k < key);
-    sorted.get(at).filter(|(k, _)| *k == key).map(|&(_, i)| i)
+    let found = sorted.get(at).filter(|(k, _)| *k == key).map(|&(_, i)| i);
+    if let Some(i) = found {
+        LAST.with(|l| l.set(Some((key, i))));
+    }
+    found
 }
 
 /// `ACL CAT <category>`: the commands in it, in table order.

@@ -995,24 +995,30 @@ impl Server {
         /// whether the threshold is reached matters for most commands, and a big reply need not
         /// be walked to the end to know.
         fn weight(r: &Reply, cap: i64) -> i64 {
-            let mut total = 1;
             // A leaf weighs 1, counted here rather than by a call per element.
-            let mut add = |x: &Reply| {
-                if total < cap {
-                    total += match x {
+            fn add(total: &mut i64, x: &Reply, cap: i64) {
+                if *total < cap {
+                    *total += match x {
                         Reply::Array(_) | Reply::Set(_) | Reply::Push(_) | Reply::Many(_) | Reply::Map(_) => {
-                            weight(x, cap - total)
+                            weight(x, cap - *total)
                         }
                         _ => 1,
                     };
                 }
-            };
+            }
+            let mut total = 1;
             match r {
-                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => v.iter().for_each(add),
-                Reply::Map(v) => v.iter().for_each(|(k, x)| {
-                    add(k);
-                    add(x);
-                }),
+                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => {
+                    for x in v {
+                        add(&mut total, x, cap);
+                    }
+                }
+                Reply::Map(v) => {
+                    for (k, x) in v {
+                        add(&mut total, k, cap);
+                        add(&mut total, x, cap);
+                    }
+                }
                 _ => {}
             }
             total

@@ -88,6 +88,54 @@ impl ConsumerGroup {
         Some(entry)
     }
 
+    /// Removes pending entries (`XACK`), each from the group and from its consumer, looking a
+    /// consumer up once for a run of its entries; `removed` sees each entry that was pending.
+    pub fn remove_pending_many(&mut self, ids: &[StreamId], mut removed: impl FnMut(StreamId, &PendingEntry)) {
+        let ConsumerGroup { pending, consumers, .. } = self;
+        let mut owner: Option<(Arc<[u8]>, Option<&mut Consumer>)> = None;
+        for &id in ids {
+            let Some(entry) = pending.remove(&id) else { continue };
+            if !owner.as_ref().is_some_and(|(name, _)| **name == *entry.consumer) {
+                owner = Some((entry.consumer.clone(), consumers.get_mut(&*entry.consumer)));
+            }
+            if let Some((_, Some(consumer))) = owner.as_mut() {
+                consumer.pending.remove(&id);
+            }
+            removed(id, &entry);
+        }
+    }
+
+    /// First deliveries of `ids` to `consumer` (which must exist), as `assign_pending(id,
+    /// consumer, now_ms, 1)` for each in turn, with the consumer looked up once. Returns the
+    /// entries that were pending already, with the consumer that had them.
+    pub fn assign_new(&mut self, consumer: &[u8], ids: &[StreamId], now_ms: u64) -> Vec<(StreamId, Arc<[u8]>)> {
+        let ConsumerGroup { pending, consumers, .. } = self;
+        let Some(c) = consumers.get_mut(consumer) else {
+            return ids
+                .iter()
+                .filter_map(|&id| self.assign_pending(id, consumer, now_ms, 1).map(|p| (id, p)))
+                .collect();
+        };
+        let mut previous = Vec::new();
+        for &id in ids {
+            c.pending.insert(id);
+            let entry =
+                PendingEntry { consumer: c.name.clone(), delivery_time: now_ms, delivery_count: 1, released: false };
+            if let Some(old) = pending.insert(id, entry) {
+                previous.push((id, old.consumer));
+            }
+        }
+        // An entry another consumer had leaves that consumer's list.
+        for (id, owner) in &previous {
+            if **owner != *consumer {
+                if let Some(other) = consumers.get_mut(&**owner) {
+                    other.pending.remove(id);
+                }
+            }
+        }
+        previous
+    }
+
     /// Gives pending entry `id` to `consumer` (which must exist), creating it if needed, and
     /// returns the previous owner.
     pub fn assign_pending(

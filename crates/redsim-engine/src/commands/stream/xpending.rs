@@ -38,18 +38,19 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
     let observe = ctx.server.observe;
     let cg = lookup_again(ctx, key)?.and_then(|s| s.groups.get_mut(group)).expect("checked above");
-    if !observe {
-        let count = ids.into_iter().filter(|&id| cg.remove_pending(id).is_some()).count();
-        ctx.dirty += count as u64;
-        return Ok(Reply::Integer(count as i64));
-    }
-    let acked: Vec<_> = ids.into_iter().filter_map(|id| cg.remove_pending(id).map(|p| (id, p.consumer))).collect();
-    ctx.dirty += acked.len() as u64;
-    let count = acked.len() as i64;
+    let mut acked = Vec::new();
+    let mut count = 0;
+    cg.remove_pending_many(&ids, |id, entry| {
+        count += 1;
+        if observe {
+            acked.push((id, entry.consumer.to_vec()));
+        }
+    });
+    ctx.dirty += count;
     for (id, consumer) in acked {
-        effect(ctx, key, StreamEffect::Acked { group: group.to_vec(), consumer: consumer.to_vec(), id });
+        effect(ctx, key, StreamEffect::Acked { group: group.to_vec(), consumer, id });
     }
-    Ok(Reply::Integer(count))
+    Ok(Reply::Integer(count as i64))
 }
 
 /// `XPENDING key group [[IDLE min-idle-time] start end count [consumer]]`

@@ -585,20 +585,20 @@ fn deliver(
     count: usize,
     noack: bool,
     now_ms: u64,
-    mut effects: Option<&mut Vec<StreamEffect>>,
+    effects: Option<&mut Vec<StreamEffect>>,
 ) -> Reply {
     let limit = if count == 0 { usize::MAX } else { count };
-    let mut entries: Vec<(StreamId, Reply)> = Vec::with_capacity(limit.min(stream.length as usize).min(1024));
+    let capacity = limit.min(stream.length as usize).min(1024);
+    let (mut ids, mut out) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
     stream.for_each_in_range(start, StreamId::MAX, limit, |node, meta| {
-        entries.push((meta.id, node_entry_reply(node, meta)));
+        ids.push(meta.id);
+        out.push(node_entry_reply(node, meta));
     });
-    let mut out = Vec::with_capacity(entries.len());
     // The groups leave the stream while the entries are handed out (a move, not a copy): the
     // group is looked up once, and the stream's counters stay readable beside it.
     let mut groups = std::mem::take(&mut stream.groups);
     let cg = groups.get_mut(group).expect("checked while parsing");
-    let delivered_any = !entries.is_empty();
-    for (id, reply) in entries {
+    for &id in &ids {
         if id > cg.last_delivered_id {
             cg.entries_read =
                 if cg.entries_read != ENTRIES_READ_UNKNOWN && !stream.range_has_tombstones(id, StreamId::MAX) {
@@ -610,10 +610,18 @@ fn deliver(
                 };
             cg.last_delivered_id = id;
         }
-        if !noack {
-            let previous = cg.assign_pending(id, consumer, now_ms, 1);
-            if let Some(from) = previous.filter(|p| **p != *consumer) {
-                if let Some(effects) = effects.as_deref_mut() {
+    }
+    let previous = if noack { Vec::new() } else { cg.assign_new(consumer, &ids, now_ms) };
+    if !ids.is_empty() {
+        if let Some(c) = cg.consumers.get_mut(consumer) {
+            c.active_time = Some(now_ms);
+        }
+    }
+    if let Some(effects) = effects {
+        let mut previous = previous.into_iter().peekable();
+        for &id in &ids {
+            if let Some((_, from)) = previous.next_if(|(p, _)| *p == id) {
+                if *from != *consumer {
                     effects.push(StreamEffect::Claimed {
                         group: group.to_vec(),
                         from: Some(from.to_vec()),
@@ -623,8 +631,6 @@ fn deliver(
                     });
                 }
             }
-        }
-        if let Some(effects) = effects.as_deref_mut() {
             effects.push(StreamEffect::Delivered {
                 group: group.to_vec(),
                 consumer: consumer.to_vec(),
@@ -633,14 +639,6 @@ fn deliver(
                 noack,
             });
         }
-        out.push(reply);
-    }
-    if delivered_any {
-        if let Some(c) = cg.consumers.get_mut(consumer) {
-            c.active_time = Some(now_ms);
-        }
-    }
-    if let Some(effects) = effects {
         effects.push(StreamEffect::GroupMoved {
             group: group.to_vec(),
             last_delivered_id: cg.last_delivered_id,
