@@ -14,7 +14,6 @@ use std::rc::Rc;
 
 use redsim_engine::command::{lookup, Flag};
 use redsim_engine::server::resp_len;
-use redsim_engine::stream::{parse_id, IdSyntax, StreamId};
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
 /// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
@@ -258,11 +257,14 @@ pub struct Write {
     pub at_ms: u64,
 }
 
+/// The longest stream ID: `18446744073709551615-18446744073709551615`.
+const ID_MAX: usize = 41;
+
 /// What names a write in the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WriteLabel {
-    /// The entry an `XADD` added.
-    Entry(StreamId),
+    /// The ID of the entry an `XADD` added, as the reply wrote it.
+    Entry { bytes: [u8; ID_MAX], len: u8 },
     /// The key any other write changed.
     Key(Rc<str>),
 }
@@ -270,7 +272,7 @@ pub enum WriteLabel {
 impl std::fmt::Display for WriteLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WriteLabel::Entry(id) => id.fmt(f),
+            WriteLabel::Entry { bytes, len } => f.write_str(&String::from_utf8_lossy(&bytes[..*len as usize])),
             WriteLabel::Key(key) => f.write_str(key),
         }
     }
@@ -723,14 +725,15 @@ impl Cluster {
         if after > before {
             if let Some(reply) = &outcome.reply {
                 if !reply.is_error() {
-                    // An ID is kept as two numbers: no text is made for the many writes never shown.
-                    let entry = match (name, reply) {
-                        (b"xadd", Reply::Bulk(id)) => parse_id(id, IdSyntax::STRICT).ok(),
-                        _ => None,
-                    };
-                    let label = match entry {
-                        Some(parsed) => WriteLabel::Entry(parsed.id),
-                        None => {
+                    // An ID is copied as it is, into the record itself: no allocation and no parsing
+                    // for the many writes that are never shown.
+                    let label = match (name, reply) {
+                        (b"xadd", Reply::Bulk(id)) if id.len() <= ID_MAX => {
+                            let mut bytes = [0u8; ID_MAX];
+                            bytes[..id.len()].copy_from_slice(id);
+                            WriteLabel::Entry { bytes, len: id.len() as u8 }
+                        }
+                        _ => {
                             WriteLabel::Key(argv.get(1).map(|k| String::from_utf8_lossy(k)).unwrap_or_default().into())
                         }
                     };

@@ -386,11 +386,13 @@ fn read_group(
     let mut effects = Vec::new();
     let created = if start.is_some() || creates_consumer_always {
         let cg = stream.groups.get_mut(group).expect("checked while parsing");
-        let created = cg.ensure_consumer(consumer, now_ms);
-        if let Some(c) = cg.consumers.get_mut(consumer) {
-            c.seen_time = now_ms;
+        match cg.consumers.get_mut(consumer) {
+            Some(c) => {
+                c.seen_time = now_ms;
+                false
+            }
+            None => cg.ensure_consumer(consumer, now_ms),
         }
-        created
     } else {
         false
     };
