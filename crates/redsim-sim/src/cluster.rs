@@ -1774,7 +1774,7 @@ impl Cluster {
                     text: format!(
                         "{}: {} was delivered {deliveries} times; moved to {}",
                         self.actors[i].name,
-                        String::from_utf8_lossy(&id),
+                        String::from_utf8_lossy(id),
                         String::from_utf8_lossy(&dlq)
                     ),
                 });

@@ -95,7 +95,7 @@ impl ConsumerGroup {
         let mut owner: Option<(Arc<[u8]>, Option<&mut Consumer>)> = None;
         for &id in ids {
             let Some(entry) = pending.remove(&id) else { continue };
-            if !owner.as_ref().is_some_and(|(name, _)| **name == *entry.consumer) {
+            if owner.as_ref().is_none_or(|(name, _)| **name != *entry.consumer) {
                 owner = Some((entry.consumer.clone(), consumers.get_mut(&*entry.consumer)));
             }
             if let Some((_, Some(consumer))) = owner.as_mut() {
@@ -206,5 +206,55 @@ impl ConsumerGroup {
             self.pending.remove(id);
         }
         Some(consumer.pending.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(ms: u64) -> StreamId {
+        StreamId::new(ms, 0)
+    }
+
+    /// A group where `b` holds 2 and 4, `a` holds 1, and `c` exists with nothing.
+    fn group() -> ConsumerGroup {
+        let mut g = ConsumerGroup::new(StreamId::MIN, 0);
+        for name in [&b"a"[..], b"b", b"c"] {
+            g.ensure_consumer(name, 0);
+        }
+        g.assign_pending(id(1), b"a", 5, 1);
+        g.assign_pending(id(2), b"b", 5, 3);
+        g.assign_pending(id(4), b"b", 5, 1);
+        g
+    }
+
+    #[test]
+    fn handing_out_at_once_ends_as_one_by_one() {
+        let ids = [id(2), id(3), id(4), id(5)];
+        let mut batch = group();
+        let previous = batch.assign_new(b"c", &ids, 9);
+        let mut single = group();
+        let expected: Vec<(StreamId, Arc<[u8]>)> =
+            ids.iter().filter_map(|&i| single.assign_pending(i, b"c", 9, 1).map(|p| (i, p))).collect();
+        assert_eq!(batch, single);
+        assert_eq!(previous, expected);
+        assert_eq!(batch.consumers[&b"b"[..]].pending.len(), 0);
+        assert_eq!(batch.consumers[&b"c"[..]].pending.len(), 4);
+    }
+
+    #[test]
+    fn acknowledging_at_once_ends_as_one_by_one() {
+        // Mixed owners, a repeat and an ID that is not pending.
+        let ids = [id(2), id(1), id(1), id(9), id(4)];
+        let mut batch = group();
+        let mut seen = Vec::new();
+        batch.remove_pending_many(&ids, |i, p| seen.push((i, p.consumer.clone())));
+        let mut single = group();
+        let expected: Vec<(StreamId, Arc<[u8]>)> =
+            ids.iter().filter_map(|&i| single.remove_pending(i).map(|p| (i, p.consumer))).collect();
+        assert_eq!(batch, single);
+        assert_eq!(seen, expected);
+        assert!(batch.pending.is_empty());
     }
 }

@@ -202,11 +202,11 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if let Some(ParsedId { id: StreamId::MIN, seq_given: true }) = options.id {
         return Err(Error::other("ERR The ID specified in XADD must be greater than 0-0"));
     }
-    let created = match lookup(ctx, &key)? {
+    let created = match lookup(ctx, key)? {
         Some(_) => false,
         None if options.nomkstream => return Ok(Reply::Nil),
         None => {
-            ctx.store(&key, Value::Stream(Box::new(ctx.server.new_stream())), false);
+            ctx.store(key, Value::Stream(Box::new(ctx.server.new_stream())), false);
             true
         }
     };
@@ -254,10 +254,10 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if !created {
         ctx.dirty += 1;
     }
-    ctx.signal_ready(&key);
-    effect(ctx, &key, StreamEffect::Added { id: appended.id, node: appended.node, new_node: appended.new_node });
+    ctx.signal_ready(key);
+    effect(ctx, key, StreamEffect::Added { id: appended.id, node: appended.node, new_node: appended.new_node });
     if let Some(trimmed) = trimmed {
-        trim_effects(ctx, &key, trimmed);
+        trim_effects(ctx, key, trimmed);
     }
     Ok(id_reply(appended.id))
 }
