@@ -143,22 +143,11 @@ fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
 
 /// `<kind><n>\r\n` without allocating: replies are mostly these lines.
 fn number_line(out: &mut Vec<u8>, kind: u8, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut v = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
     out.push(kind);
     if n < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&digits[at..]);
+    crate::stream::id::push_decimal(out, n.unsigned_abs());
     out.extend_from_slice(b"\r\n");
 }
 

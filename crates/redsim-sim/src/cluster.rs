@@ -428,22 +428,10 @@ fn splitmix(state: &mut u64) -> u64 {
 
 /// Writes `template` into `out` with each `{i}` replaced by `n`.
 fn fill_template(out: &mut Vec<u8>, template: &[u8], n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut v = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let number = &digits[at..];
     let mut rest = template;
     while let Some(at) = rest.windows(3).position(|w| w == b"{i}") {
         out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(number);
+        redsim_engine::stream::id::push_decimal(out, n);
         rest = &rest[at + 3..];
     }
     out.extend_from_slice(rest);
@@ -1944,6 +1932,20 @@ fn short_reply_into(r: &Reply, out: &mut String) {
 mod tests {
     use super::*;
     use crate::START_MS;
+
+    #[test]
+    fn templates_put_the_message_number_at_each_mark() {
+        let fill = |template: &str, n: u64| {
+            let mut out = b"old".to_vec();
+            out.clear();
+            fill_template(&mut out, template.as_bytes(), n);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(fill("job-{i}:{i}", 1207), "job-1207:1207");
+        assert_eq!(fill("{i}", 0), "0");
+        assert_eq!(fill("plain", 5), "plain");
+        assert_eq!(fill("{i", u64::MAX), "{i");
+    }
 
     fn argv(line: &str) -> Argv {
         redsim_engine::cli::split_args(line.as_bytes()).expect("a valid line")

@@ -77,7 +77,8 @@ const DIGIT_PAIRS: [u8; 200] = {
     pairs
 };
 
-fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` in decimal, without going through `fmt` (IDs, RESP lengths and integers).
+pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     // Eight digits at a time in 32 bits (wasm divides 64-bit numbers by constants slowly).
