@@ -1,5 +1,6 @@
 //! Stream IDs (`<ms>-<seq>`) and the ways Redis parses them.
 
+use std::cell::Cell;
 use std::fmt;
 
 use crate::error::{Error, Result};
@@ -52,7 +53,7 @@ impl StreamId {
     /// `<ms>-<seq>` as bytes, without going through `fmt` (replies make one per entry).
     pub fn to_bytes(self) -> Vec<u8> {
         let mut out = Vec::with_capacity(24);
-        push_decimal(&mut out, self.ms);
+        push_ms(&mut out, self.ms);
         out.push(b'-');
         push_decimal(&mut out, self.seq);
         out
@@ -108,6 +109,28 @@ pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
         digits[at] = b'0' + v as u8;
     }
     out.extend_from_slice(&digits[at..]);
+}
+
+thread_local! {
+    /// The millisecond part written last and its digits: IDs written one after another mostly
+    /// share it (a stream gets many entries per millisecond), and it is the long, 64-bit half.
+    static LAST_MS: Cell<(u64, [u8; 20], u8)> = const { Cell::new((u64::MAX, [0; 20], 0)) };
+}
+
+/// `push_decimal` for an ID's millisecond part, remembering the last one written.
+fn push_ms(out: &mut Vec<u8>, ms: u64) {
+    let (last, digits, len) = LAST_MS.get();
+    // Nothing is remembered while `len` is 0.
+    if last == ms && len > 0 {
+        out.extend_from_slice(&digits[..len as usize]);
+        return;
+    }
+    let start = out.len();
+    push_decimal(out, ms);
+    let written = &out[start..];
+    let mut digits = [0u8; 20];
+    digits[..written.len()].copy_from_slice(written);
+    LAST_MS.set((ms, digits, written.len() as u8));
 }
 
 /// Up to 19 decimal digits and nothing else (so no overflow): the common `<ms>-<seq>` halves.
@@ -276,6 +299,16 @@ mod tests {
         assert_eq!(lenient("9999999999999999999-1"), Some(StreamId::new(9_999_999_999_999_999_999, 1)));
         assert_eq!(lenient("18446744073709551615-0"), Some(StreamId::new(u64::MAX, 0)));
         assert_eq!(lenient("18446744073709551616-0"), None);
+    }
+
+    #[test]
+    fn the_remembered_millisecond_part_never_leaks_into_another_id() {
+        for ms in [u64::MAX, u64::MAX, 0, 0, 5, 1526919030474, 1526919030474, 5, u64::MAX, 10, 1] {
+            for seq in [0, 1, u64::MAX] {
+                let id = StreamId::new(ms, seq);
+                assert_eq!(id.to_bytes(), id.to_string().into_bytes());
+            }
+        }
     }
 
     #[test]

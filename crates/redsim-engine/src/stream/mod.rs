@@ -7,6 +7,7 @@ pub mod id;
 pub mod idmp;
 pub mod listpack;
 pub mod node;
+pub mod nodes;
 mod rax;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ pub use group::{Consumer, ConsumerGroup, PendingEntry, ENTRIES_READ_UNKNOWN};
 pub use id::{parse_id, IdSyntax, ParsedId, StreamId};
 pub use idmp::Idmp;
 pub use node::{EntryMeta, Node, StreamEntry};
+pub use nodes::Nodes;
 
 /// Nodes of Redis's radix tree holding these 16-byte keys (in increasing order).
 pub fn rax_node_count(keys: impl Iterator<Item = [u8; 16]>) -> usize {
@@ -124,7 +126,7 @@ pub struct Trimmed {
 pub struct Stream {
     /// Shared with copies of the stream until written (`Arc::make_mut`): a snapshot of a long
     /// stream costs a pointer per node, and only the node written next is copied.
-    pub nodes: BTreeMap<StreamId, Arc<Node>>,
+    pub nodes: Nodes,
     pub length: u64,
     pub last_id: StreamId,
     /// Redis's `first_id`: the first live entry's ID as last recorded (0-0 when empty).
@@ -174,7 +176,7 @@ impl Stream {
             by_bytes && by_count
         });
         let appended = if tail_has_room {
-            let (&node, tail) = self.nodes.iter_mut().next_back().expect("checked above");
+            let (node, tail) = self.nodes.last_mut().expect("checked above");
             Arc::make_mut(tail).push(id, fields);
             Appended { id, node, new_node: false }
         } else {
@@ -192,7 +194,7 @@ impl Stream {
 
     /// The node that would hold `id` (the last node starting at or before it).
     fn node_for(&self, id: StreamId) -> Option<(&StreamId, &Node)> {
-        self.nodes.range(..=id).next_back().map(|(k, n)| (k, &**n))
+        self.nodes.floor(id).map(|(k, n)| (k, &**n))
     }
 
     /// The live entry with this ID, decoded.
@@ -208,11 +210,11 @@ impl Stream {
     /// Flags the entry as deleted (freeing its node when it was the last live one). Returns
     /// `Some(node_freed)` when an entry was deleted.
     pub fn delete(&mut self, id: StreamId) -> Option<bool> {
-        let (&master, node) = self.nodes.range_mut(..=id).next_back()?;
+        let (master, node) = self.nodes.floor_mut(id)?;
         let meta = node.find(id).filter(|m| !m.deleted)?;
         let freed = node.live == 1;
         if freed {
-            self.nodes.remove(&master);
+            self.nodes.remove(master);
         } else {
             Arc::make_mut(node).mark_deleted(meta);
         }
@@ -227,7 +229,7 @@ impl Stream {
         }
         let first_node = self.node_for(start).map_or(StreamId::MIN, |(k, _)| *k);
         let in_range = move |m: &EntryMeta| !m.deleted && m.id >= start && m.id <= end;
-        let nodes = self.nodes.range(first_node..=end).map(|(_, n)| n);
+        let nodes = self.nodes.range(first_node, end).map(|(_, n)| n);
         if rev {
             Box::new(nodes.rev().flat_map(move |n| {
                 let metas: Vec<EntryMeta> = n.metas().filter(in_range).collect();
@@ -252,7 +254,7 @@ impl Stream {
         }
         let first_node = self.node_for(start).map_or(StreamId::MIN, |(k, _)| *k);
         let mut left = limit;
-        for node in self.nodes.range(first_node..=end).map(|(_, n)| n) {
+        for node in self.nodes.range(first_node, end).map(|(_, n)| n) {
             for meta in node.metas() {
                 if meta.id > end {
                     return;
@@ -314,14 +316,17 @@ impl Stream {
     /// 8.2) look at each entry of a node that may go, and `ACKED` keeps the ones a group needs.
     pub fn trim(&mut self, spec: TrimSpec) -> Trimmed {
         let mut trimmed = Trimmed::default();
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Node by node from the first, looking each next one up (not listing them all first: a
+        // MAXLEN on every XADD of a long stream usually stops at the first node).
+        let mut next = self.nodes.keys().next().copied();
+        while let Some(master) = next {
+            next = self.nodes.key_after(master);
             if let TrimStrategy::MaxLen(max) = spec.strategy {
                 if self.length <= max {
                     break;
                 }
             }
-            let node = &self.nodes[&master];
+            let node = &self.nodes[master];
             let live = node.live as u64;
             if spec.limit > 0 && trimmed.ids.len() as i64 + live as i64 > spec.limit {
                 break;
@@ -331,7 +336,7 @@ impl Stream {
                 TrimStrategy::MinId(min) => node.last_id() < min,
             };
             if remove_node && spec.policy == DeletePolicy::KeepRef {
-                let node = self.nodes.remove(&master).expect("listed above");
+                let node = self.nodes.remove(master).expect("listed above");
                 trimmed.ids.extend(node.metas().filter(|m| !m.deleted).map(|m| m.id));
                 trimmed.nodes_removed.push(master);
                 self.length -= live;
@@ -341,7 +346,7 @@ impl Stream {
                 break;
             }
             let Stream { nodes, groups, length, .. } = self;
-            let node = Arc::make_mut(nodes.get_mut(&master).expect("listed above"));
+            let node = Arc::make_mut(nodes.get_mut(master).expect("listed above"));
             let metas: Vec<EntryMeta> = node.metas().collect();
             let mut stopped = false;
             for meta in metas {
@@ -366,7 +371,7 @@ impl Stream {
                 }
             }
             if node.live == 0 {
-                nodes.remove(&master);
+                nodes.remove(master);
                 trimmed.nodes_removed.push(master);
             }
             if stopped || !remove_node {
@@ -467,7 +472,7 @@ mod tests {
             policy: DeletePolicy::KeepRef,
         });
         assert_eq!(exact.ids.len(), 30);
-        assert_eq!(s.nodes[&StreamId::new(201, 0)].deleted, 30);
+        assert_eq!(s.nodes[StreamId::new(201, 0)].deleted, 30);
         assert_eq!(s.first_id, StreamId::new(231, 0));
     }
 
