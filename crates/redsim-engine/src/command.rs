@@ -126,17 +126,18 @@ pub fn table() -> &'static [&'static CommandSpec] {
 
 /// Finds a top-level command by name, ignoring case.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    // Clients mostly send the same command again (a producer's XADDs): the last one found is
-    // tried first.
+    // Clients mostly send the few commands they sent last (a producer's XADDs, a consumer's
+    // XREADGROUP and XACK): the last four found are tried first.
     thread_local! {
-        static LAST: std::cell::Cell<Option<&'static CommandSpec>> = const { std::cell::Cell::new(None) };
+        static RECENT: std::cell::Cell<[Option<&'static CommandSpec>; 4]> = const { std::cell::Cell::new([None; 4]) };
     }
-    if let Some(last) = LAST.with(|l| l.get()).filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
-        return Some(last);
+    let recent = RECENT.get();
+    if let Some(hit) = recent.iter().flatten().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
+        return Some(hit);
     }
     let found = search(name);
     if found.is_some() {
-        LAST.with(|l| l.set(found));
+        RECENT.set([found, recent[0], recent[1], recent[2]]);
     }
     found
 }
