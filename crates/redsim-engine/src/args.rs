@@ -87,11 +87,23 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
         return None;
     }
     let mut magnitude: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
+    if digits.len() <= 19 {
+        // Nineteen digits cannot overflow 64 bits: no checked multiply (which wasm does with a
+        // 128-bit multiplication call).
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            magnitude = magnitude * 10 + u64::from(d);
         }
-        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    } else {
+        for &b in digits {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        }
     }
     if negative {
         if magnitude > i64::MAX as u64 + 1 {
@@ -124,6 +136,24 @@ mod tests {
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         for bad in [&b""[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"9223372036854775808", b"1.0", b"-"] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        // Around the 19-digit shortcut and the 64-bit limits, as Rust's own parser answers.
+        for text in [
+            "999999999999999999",
+            "1000000000000000000",
+            "9999999999999999999",
+            "-9999999999999999999",
+            "10000000000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "-99999999999999999999",
+            "1234567890123456789",
+            "-1234567890123456789",
+            "12345678901234567x9",
+        ] {
+            assert_eq!(parse_i64(text.as_bytes()), text.parse::<i64>().ok(), "{text}");
         }
     }
 

@@ -1,8 +1,8 @@
 //! A stream's nodes in the order of their first IDs (Redis keeps them in a radix tree keyed by
-//! that ID). They sit in one sorted double-ended vector: appending, trimming from the front and
-//! finding the node of an ID (a binary search) are as cheap as in a tree, and a copy of the whole
-//! stream, which every snapshot of a simulated run takes, is one allocation and a reference count
-//! per node instead of a tree of allocations.
+//! that ID). They sit in shared chunks of up to `CHUNK` in order: appending, trimming from the
+//! front and finding the node of an ID (two binary searches) stay cheap, and a copy of the whole
+//! stream, which every snapshot of a simulated run takes, copies one pointer per chunk. (Copying
+//! a pointer per node touched every node's reference count, one cache miss each.)
 
 use std::collections::VecDeque;
 use std::ops::Index;
@@ -11,100 +11,158 @@ use std::sync::Arc;
 use super::id::StreamId;
 use super::node::Node;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Nodes per chunk; a chunk that grows past it in the middle is split in two.
+const CHUNK: usize = 64;
+
+type Chunk = Vec<(StreamId, Arc<Node>)>;
+
+#[derive(Clone, Debug, Default)]
 pub struct Nodes {
-    list: VecDeque<(StreamId, Arc<Node>)>,
+    /// Never an empty chunk.
+    chunks: VecDeque<Arc<Chunk>>,
+    len: usize,
+}
+
+impl PartialEq for Nodes {
+    fn eq(&self, other: &Nodes) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
 }
 
 impl Nodes {
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.len == 0
     }
 
     /// `(first ID, node)` in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&StreamId, &Arc<Node>)> + ExactSizeIterator {
-        self.list.iter().map(|(k, n)| (k, n))
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&StreamId, &Arc<Node>)> {
+        self.chunks.iter().flat_map(|c| c.iter().map(|(k, n)| (k, n)))
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &StreamId> + ExactSizeIterator {
-        self.list.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &StreamId> {
+        self.iter().map(|(k, _)| k)
     }
 
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Arc<Node>> + ExactSizeIterator {
-        self.list.iter().map(|(_, n)| n)
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Arc<Node>> {
+        self.iter().map(|(_, n)| n)
     }
 
     /// The tail node, for writing.
     pub fn last_mut(&mut self) -> Option<(StreamId, &mut Arc<Node>)> {
-        self.list.back_mut().map(|(k, n)| (*k, n))
+        let chunk = Arc::make_mut(self.chunks.back_mut()?);
+        chunk.last_mut().map(|(k, n)| (*k, n))
     }
 
-    /// Where the last node starting at or before `id` is.
-    fn floor_index(&self, id: StreamId) -> Option<usize> {
-        self.list.partition_point(|(k, _)| *k <= id).checked_sub(1)
+    /// Where the last node starting at or before `id` is: `(chunk, index in it)`.
+    fn floor_at(&self, id: StreamId) -> Option<(usize, usize)> {
+        let c = self.chunks.partition_point(|c| c[0].0 <= id).checked_sub(1)?;
+        let i = self.chunks[c].partition_point(|(k, _)| *k <= id) - 1;
+        Some((c, i))
+    }
+
+    /// The first position whose ID is not below `id` (or, with `above`, is above it):
+    /// `(chunk, index in it)`, or `(number of chunks, 0)` past the end.
+    fn bound(&self, id: StreamId, above: bool) -> (usize, usize) {
+        let past = |k: &StreamId| if above { *k <= id } else { *k < id };
+        let c = self.chunks.partition_point(|c| past(&c[c.len() - 1].0));
+        match self.chunks.get(c) {
+            Some(chunk) => (c, chunk.partition_point(|(k, _)| past(k))),
+            None => (c, 0),
+        }
     }
 
     /// The node that would hold `id`: the last one starting at or before it.
     pub fn floor(&self, id: StreamId) -> Option<(&StreamId, &Arc<Node>)> {
-        self.floor_index(id).map(|i| {
-            let (k, n) = &self.list[i];
+        self.floor_at(id).map(|(c, i)| {
+            let (k, n) = &self.chunks[c][i];
             (k, n)
         })
     }
 
     pub fn floor_mut(&mut self, id: StreamId) -> Option<(StreamId, &mut Arc<Node>)> {
-        self.floor_index(id).map(|i| {
-            let (k, n) = &mut self.list[i];
-            (*k, n)
-        })
+        let (c, i) = self.floor_at(id)?;
+        let (k, n) = &mut Arc::make_mut(&mut self.chunks[c])[i];
+        Some((*k, n))
     }
 
     /// The nodes starting at IDs from `from` to `to`, both included.
-    pub fn range(
-        &self,
-        from: StreamId,
-        to: StreamId,
-    ) -> impl DoubleEndedIterator<Item = (&StreamId, &Arc<Node>)> + ExactSizeIterator {
-        let start = self.list.partition_point(|(k, _)| *k < from);
-        let end = self.list.partition_point(|(k, _)| *k <= to).max(start);
-        self.list.range(start..end).map(|(k, n)| (k, n))
+    pub fn range(&self, from: StreamId, to: StreamId) -> impl DoubleEndedIterator<Item = (&StreamId, &Arc<Node>)> {
+        let (sc, si) = self.bound(from, false);
+        let (ec, ei) = self.bound(to, true);
+        // Chunks `sc..=ec` (the last one only if it exists), cut at both ends.
+        let chunks = if from > to || self.chunks.is_empty() { 0..0 } else { sc..ec.min(self.chunks.len() - 1) + 1 };
+        chunks.flat_map(move |c| {
+            let chunk = &self.chunks[c];
+            let lo = if c == sc { si } else { 0 };
+            let hi = if c == ec { ei } else { chunk.len() };
+            chunk[lo.min(hi)..hi].iter().map(|(k, n)| (k, n))
+        })
     }
 
     /// The first ID of the node after the one starting at `id`.
     pub fn key_after(&self, id: StreamId) -> Option<StreamId> {
-        self.list.get(self.list.partition_point(|(k, _)| *k <= id)).map(|(k, _)| *k)
+        let (c, i) = self.bound(id, true);
+        self.chunks.get(c).map(|chunk| chunk[i].0)
     }
 
-    fn position(&self, id: StreamId) -> Result<usize, usize> {
-        self.list.binary_search_by(|(k, _)| k.cmp(&id))
+    /// Where the node starting at `id` is.
+    fn position(&self, id: StreamId) -> Option<(usize, usize)> {
+        self.floor_at(id).filter(|&(c, i)| self.chunks[c][i].0 == id)
     }
 
     /// Adds a node (in place of one starting at the same ID). Appending is the common case.
     pub fn insert(&mut self, id: StreamId, node: Arc<Node>) {
-        match self.list.back() {
-            Some((last, _)) if *last >= id => match self.position(id) {
-                Ok(i) => self.list[i].1 = node,
-                Err(i) => self.list.insert(i, (id, node)),
-            },
-            _ => self.list.push_back((id, node)),
+        let appends = self.chunks.back().is_none_or(|c| c[c.len() - 1].0 < id);
+        if appends {
+            match self.chunks.back_mut() {
+                Some(last) if last.len() < CHUNK => Arc::make_mut(last).push((id, node)),
+                _ => {
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    chunk.push((id, node));
+                    self.chunks.push_back(Arc::new(chunk));
+                }
+            }
+            self.len += 1;
+            return;
+        }
+        // Into the chunk of the node before it (the first chunk if there is none).
+        let c = self.floor_at(id).map_or(0, |(c, _)| c);
+        let chunk = Arc::make_mut(&mut self.chunks[c]);
+        match chunk.binary_search_by(|(k, _)| k.cmp(&id)) {
+            Ok(i) => chunk[i].1 = node,
+            Err(i) => {
+                chunk.insert(i, (id, node));
+                self.len += 1;
+                if chunk.len() > CHUNK {
+                    let upper = chunk.split_off(chunk.len() / 2);
+                    self.chunks.insert(c + 1, Arc::new(upper));
+                }
+            }
         }
     }
 
     pub fn remove(&mut self, id: StreamId) -> Option<Arc<Node>> {
-        let i = self.position(id).ok()?;
-        self.list.remove(i).map(|(_, n)| n)
+        let (c, i) = self.position(id)?;
+        let chunk = Arc::make_mut(&mut self.chunks[c]);
+        let (_, node) = chunk.remove(i);
+        if chunk.is_empty() {
+            self.chunks.remove(c);
+        }
+        self.len -= 1;
+        Some(node)
     }
 
     pub fn get(&self, id: StreamId) -> Option<&Arc<Node>> {
-        self.position(id).ok().map(|i| &self.list[i].1)
+        self.position(id).map(|(c, i)| &self.chunks[c][i].1)
     }
 
     pub fn get_mut(&mut self, id: StreamId) -> Option<&mut Arc<Node>> {
-        self.position(id).ok().map(|i| &mut self.list[i].1)
+        let (c, i) = self.position(id)?;
+        Some(&mut Arc::make_mut(&mut self.chunks[c])[i].1)
     }
 }
 
@@ -149,7 +207,72 @@ mod tests {
     }
 
     #[test]
+    fn answers_as_a_sorted_map_through_many_random_changes() {
+        use std::collections::BTreeMap;
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % n
+        };
+        let mut nodes = Nodes::default();
+        let mut model: BTreeMap<StreamId, Arc<Node>> = BTreeMap::new();
+        let mut copies = Vec::new();
+        for round in 0..6000u64 {
+            // Mostly appends, some inserts anywhere, removals from the front and anywhere.
+            let id = StreamId::new(
+                match next(4) {
+                    0 => next(3000),
+                    _ => round,
+                },
+                0,
+            );
+            match next(10) {
+                0..=5 => {
+                    let (_, n) = node(id.ms);
+                    nodes.insert(id, n.clone());
+                    model.insert(id, n);
+                }
+                6 => {
+                    let first = model.keys().next().copied();
+                    if let Some(first) = first {
+                        assert_eq!(nodes.remove(first).is_some(), model.remove(&first).is_some());
+                    }
+                }
+                _ => assert_eq!(nodes.remove(id).is_some(), model.remove(&id).is_some()),
+            }
+            if round % 500 == 0 {
+                copies.push((nodes.clone(), model.clone()));
+            }
+            let probe = StreamId::new(next(3100), next(2));
+            let other = StreamId::new(next(3100), next(2));
+            assert_eq!(nodes.len(), model.len());
+            assert_eq!(nodes.floor(probe).map(|(k, _)| *k), model.range(..=probe).next_back().map(|(k, _)| *k));
+            assert_eq!(nodes.key_after(probe), model.range(probe..).find(|(k, _)| **k > probe).map(|(k, _)| *k));
+            assert_eq!(nodes.get(probe).is_some(), model.contains_key(&probe));
+            let got: Vec<StreamId> = nodes.range(probe, other).map(|(k, _)| *k).collect();
+            let want: Vec<StreamId> =
+                if probe > other { Vec::new() } else { model.range(probe..=other).map(|(k, _)| *k).collect() };
+            assert_eq!(got, want);
+            let back: Vec<StreamId> = nodes.range(probe, other).rev().map(|(k, _)| *k).collect();
+            assert_eq!(back, want.iter().rev().copied().collect::<Vec<_>>());
+        }
+        assert!(nodes.iter().map(|(k, _)| *k).eq(model.keys().copied()));
+        assert!(nodes.iter().rev().map(|(k, _)| *k).eq(model.keys().rev().copied()));
+        // Copies taken along the way did not change with the later writes.
+        for (copy, model) in copies {
+            assert!(copy.iter().map(|(k, _)| *k).eq(model.keys().copied()));
+        }
+    }
+
+    #[test]
     fn floor_range_and_next_as_a_sorted_map_answers() {
+        let mut empty = Nodes::default();
+        assert_eq!(empty.range(StreamId::MIN, StreamId::MAX).count(), 0);
+        assert!(empty.floor(StreamId::MAX).is_none() && empty.key_after(StreamId::MIN).is_none());
+        assert!(empty.last_mut().is_none() && empty.remove(StreamId::MIN).is_none());
         let mut nodes = Nodes::default();
         for ms in [10, 20, 30] {
             let (id, n) = node(ms);
