@@ -414,6 +414,8 @@ pub struct Cluster {
     rng: u64,
     seq: u64,
     next_replid: u64,
+    /// Commands the nodes have run so far: how much work replaying the world from here costs.
+    pub work: u64,
     /// Set while a batch runs: its commands add no line each to the log.
     quiet: bool,
 }
@@ -550,6 +552,7 @@ impl Cluster {
             rng: seed,
             seq: 0,
             next_replid: 1,
+            work: 0,
             quiet: false,
         }
     }
@@ -705,6 +708,7 @@ impl Cluster {
         node.server.propagate = streaming;
         let changes = node.server.stats.changes;
         let outcome = node.server.execute(self.now_ms, id, argv);
+        self.work += 1;
         let before = node.offset;
         let changed = node.server.stats.changes > changes;
         self.propagate(node_i, outcome.propagate);
@@ -1076,6 +1080,7 @@ impl Cluster {
             }
             let id = to.link_client;
             let outcome = self.nodes[f.to].server.execute(f.at_ms, id, &f.argv);
+            self.work += 1;
             let node = &mut self.nodes[f.to];
             node.offset = f.offset_end;
             node.record(f.offset_end, &f.argv);
@@ -1227,6 +1232,7 @@ impl Cluster {
         for argv in &replay {
             server.execute(now, loader, argv);
         }
+        self.work += replay.len() as u64;
         server.disconnect(loader);
         let link_client = server.connect(now);
         let durable = n.persistence.durable_offset.max(if n.persistence.aof.is_some() { 0 } else { rdb_offset });

@@ -623,6 +623,12 @@ struct PlayState {
     finished: bool,
 }
 
+/// A run is snapshotted every this many steps, or after this many commands run by its nodes when
+/// steps are heavy (a producer's batch of 100 `XADD`s is one step): stepping back replays at most
+/// that much, a few milliseconds, and long runs do not copy their world too often.
+const SNAPSHOT_STEPS: usize = 256;
+const SNAPSHOT_WORK: u64 = 20_000;
+
 /// Runs a scenario step by step; any earlier step can be shown again.
 #[derive(Clone, Debug)]
 pub struct Player {
@@ -641,7 +647,7 @@ impl Player {
             initial: Rc::new(state.clone()),
             state,
             steps: Vec::new(),
-            timeline: Timeline::new(),
+            timeline: Timeline::spaced(SNAPSHOT_STEPS, SNAPSHOT_WORK),
         }
     }
 
@@ -666,7 +672,7 @@ impl Player {
         match advance(&self.scenario, &mut self.state) {
             Some(step) => {
                 self.steps.push(Rc::new(step));
-                self.timeline.record(self.steps.len(), &self.state);
+                self.timeline.record(self.steps.len(), self.state.cluster.work, &self.state);
                 true
             }
             None => false,

@@ -121,7 +121,7 @@ impl Session {
     pub fn act(&mut self, action: Action) -> &Step {
         let step = self.world.apply(&action);
         self.steps.push(Rc::new(step));
-        self.timeline.record(self.steps.len(), &self.world);
+        self.timeline.record(self.steps.len(), 0, &self.world);
         self.steps.last().expect("just pushed")
     }
 
