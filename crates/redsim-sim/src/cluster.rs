@@ -304,7 +304,10 @@ pub enum EventKind {
     Persistence,
     Actor,
     Lost,
+    /// A `say` line: the narration from this step on.
     Note,
+    /// The scenario reached its `end` time.
+    End,
 }
 
 /// A producer or a consumer that issues commands by itself.

@@ -705,17 +705,26 @@ impl Player {
     /// the run is deterministic, so stepping forward again gives the same steps).
     pub fn seek(&mut self, count: usize) {
         let count = count.min(self.steps.len());
-        let (from, state) = match self.timeline.nearest(count) {
+        self.state = self.state_after(count);
+        self.steps.truncate(count);
+        self.timeline.forget_after(count);
+    }
+
+    /// The world after `count` steps (at most the steps taken), rebuilt from the nearest snapshot;
+    /// the player stays where it is.
+    pub fn world_after(&self, count: usize) -> Cluster {
+        self.state_after(count.min(self.steps.len())).cluster
+    }
+
+    fn state_after(&self, count: usize) -> PlayState {
+        let (from, mut state) = match self.timeline.nearest(count) {
             Some((at, s)) => (at, s.clone()),
             None => (0, (*self.initial).clone()),
         };
-        let mut state = state;
         for _ in from..count {
             advance(&self.scenario, &mut state);
         }
-        self.state = state;
-        self.steps.truncate(count);
-        self.timeline.forget_after(count);
+        state
     }
 }
 
@@ -753,7 +762,7 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
             let events = st.cluster.advance_to(end);
             return Some(PlayStep {
                 at_ms: st.cluster.now_ms,
-                events: [events, vec![Event { at_ms: end, kind: EventKind::Note, text: "the scenario ends".into() }]]
+                events: [events, vec![Event { at_ms: end, kind: EventKind::End, text: "the scenario ends".into() }]]
                     .concat(),
                 line: None,
             });

@@ -2,10 +2,9 @@
 //! a text file to export and import. The text itself is `saved`'s; this is the browser plumbing.
 
 use wasm_bindgen::{JsCast, JsValue};
-use yew::prelude::*;
 
+use crate::console::{AppAction, AppState};
 use crate::saved::{from_base64url, to_base64url};
-use crate::state::{AppAction, AppState};
 
 const STORAGE_KEY: &str = "redsim.session";
 const LINK_PREFIX: &str = "#session=";
@@ -102,42 +101,4 @@ pub fn export(state: &AppState) -> Result<(), JsValue> {
     link.click();
     web_sys::Url::revoke_object_url(&url)?;
     Ok(())
-}
-
-#[derive(Properties, PartialEq)]
-pub struct SessionBarProps {
-    pub on_share: Callback<()>,
-    pub on_export: Callback<()>,
-    pub on_import: Callback<String>,
-    pub on_reset: Callback<()>,
-}
-
-/// Share, Export, Import and Reset.
-#[function_component(SessionBar)]
-pub fn session_bar(props: &SessionBarProps) -> Html {
-    let on_file = {
-        let on_import = props.on_import.clone();
-        Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            input.set_value("");
-            let on_import = on_import.clone();
-            yew::platform::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-                on_import.emit(text.ok().and_then(|t| t.as_string()).unwrap_or_default());
-            });
-        })
-    };
-    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
-    html! {
-        <div class="session-bar" role="group" aria-label="Session">
-            <button type="button" onclick={click(&props.on_share)}>{ "Share" }</button>
-            <button type="button" onclick={click(&props.on_export)}>{ "Export" }</button>
-            <label class="import">
-                <span>{ "Import" }</span>
-                <input type="file" accept=".txt,text/plain" aria-label="Import a session file" onchange={on_file} />
-            </label>
-            <button type="button" onclick={click(&props.on_reset)}>{ "Reset" }</button>
-        </div>
-    }
 }

@@ -1,18 +1,23 @@
 //! Redsim's app: a console that behaves like `redis-cli`, over the engine running in the page.
 //!
 //! The app draws; it never decides what Redis would do. Every reply and every change comes from
-//! `redsim_sim::Session`, and the text a user sees is produced by `state` (plain Rust, tested
-//! natively) so components only lay it out.
+//! `redsim_sim::Session` (the console) or `redsim_sim::scenario::Player` (a scenario), each held in
+//! a `store::Store` whose model is plain Rust, tested natively; `view` turns engine and world state
+//! into the plain data that components lay out.
+//!
+//! `app` picks the console app (`console/`) or the scenario player (`scenario/`); `streams/` draws
+//! the pictures both show; `hooks` has the timers and listeners, `keep` and `saved` keep sessions.
 
 pub mod app;
 pub mod changes;
 pub mod clock;
 pub mod completion;
 pub mod console;
+pub mod hooks;
 pub mod keep;
 pub mod saved;
-pub mod scenarios;
-pub mod state;
+pub mod scenario;
+pub mod store;
 pub mod streams;
 pub mod timeline;
 pub mod view;

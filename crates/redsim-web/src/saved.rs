@@ -16,7 +16,7 @@ use redsim_engine::cli::{quote, split_args};
 use redsim_engine::Version;
 use redsim_sim::Action;
 
-use crate::state::CLIENT_NAMES;
+use crate::console::CLIENT_NAMES;
 
 const HEADER: &str = "redsim session 1";
 

@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use redsim_web::app::App;
-use redsim_web::console::{Console, ConsoleProps};
-use redsim_web::state::TranscriptEntry;
+use redsim_web::console::{Console, ConsoleProps, TranscriptEntry};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlInputElement, KeyboardEvent, KeyboardEventInit};

@@ -2,9 +2,15 @@
 //! engine. Components draw these structs and nothing else, so everything shown is tested here,
 //! natively.
 
+mod keys;
+mod topology;
+
 use redsim_engine::stream::{Stream, StreamId, ENTRIES_READ_UNKNOWN};
 use redsim_engine::value::Value;
 use redsim_sim::World;
+
+pub use keys::{keys, keys_in, KeyView, KeysView, LISTED_KEYS};
+pub use topology::*;
 
 /// Most nodes drawn for one stream: the newest ones (older nodes are summarised).
 pub const NODES_SHOWN: usize = 4;
@@ -87,7 +93,7 @@ pub struct StreamView {
 }
 
 /// Bytes shown as text: printable ASCII as is, anything else escaped like redis-cli does.
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     let quoted = redsim_engine::cli::quote(bytes);
     quoted[1..quoted.len() - 1].to_string()
 }
@@ -101,21 +107,7 @@ fn summary(fields: &[(Vec<u8>, Vec<u8>)]) -> String {
     }
 }
 
-/// One key as the keyspace browser lists it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyView {
-    pub key: String,
-    /// What `TYPE` answers.
-    pub kind: &'static str,
-    /// Milliseconds left before it expires, in virtual time.
-    pub ttl_ms: Option<u64>,
-    /// Length for a stream (entries) or a string (bytes).
-    pub size: u64,
-    /// A string's value as redis-cli would print it.
-    pub value: Option<String>,
-}
-
-fn selected_db(world: &World, client: usize) -> usize {
+pub(crate) fn selected_db(world: &World, client: usize) -> usize {
     world.clients.get(client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db)
 }
 
@@ -163,75 +155,6 @@ pub fn waiting(world: &World, client: usize) -> Option<String> {
         let left = blocked.deadline_ms.saturating_sub(world.now_ms);
         format!("waiting on {keys}, {:.1} s left", left as f64 / 1000.0)
     })
-}
-
-fn quoted(bytes: &[u8]) -> String {
-    redsim_engine::cli::quote(bytes)
-}
-
-/// The first few elements of a collection, as the keyspace browser shows them.
-fn preview(items: impl Iterator<Item = String>) -> String {
-    const SHOWN: usize = 8;
-    let mut items = items.peekable();
-    let mut parts: Vec<String> = items.by_ref().take(SHOWN).collect();
-    if items.peek().is_some() {
-        parts.push("…".to_string());
-    }
-    parts.join(" ")
-}
-
-/// How many keys the keyspace browser lists (a script can make 100,000 of them).
-pub const LISTED_KEYS: usize = 200;
-
-/// The keys of the database client number `client` has selected, in key order: the first
-/// `LISTED_KEYS`, plus `selected` if it is further on.
-pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
-    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms, selected)
-}
-
-/// What the keyspace browser lists of a database, and how many live keys it has.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KeysView {
-    pub listed: Vec<KeyView>,
-    pub total: usize,
-}
-
-/// The keys of one database (of any node) at `now_ms`, as `keys` lists them.
-pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64, selected: Option<&str>) -> KeysView {
-    let live = || db.keys().filter(|(key, _)| !db.is_expired(key, now_ms));
-    let mut listed: Vec<KeyView> =
-        live().take(LISTED_KEYS).map(|(key, value)| key_view(db, key, value, now_ms)).collect();
-    if let Some(key) = selected.filter(|k| !listed.iter().any(|v| &v.key == k)) {
-        if let Some((key, value)) = live().find(|(k, _)| text(k) == key) {
-            listed.push(key_view(db, key, value, now_ms));
-        }
-    }
-    KeysView { listed, total: live().count() }
-}
-
-fn key_view(db: &redsim_engine::db::Db, key: &[u8], value: &Value, now_ms: u64) -> KeyView {
-    let (size, shown) = match value {
-        Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
-        Value::Stream(s) => (s.length, None),
-        Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
-        Value::Hash(h) => {
-            (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
-        }
-        Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
-        Value::ZSet(z) => (
-            z.len() as u64,
-            Some(preview(
-                z.iter().map(|(m, score)| format!("{}:{}", quoted(m), redsim_engine::reply::format_double(score))),
-            )),
-        ),
-    };
-    KeyView {
-        key: text(key),
-        kind: value.type_name(),
-        ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
-        size,
-        value: shown,
-    }
 }
 
 /// Every stream in the database that client number `client` has selected, by key.
@@ -282,6 +205,34 @@ pub fn streams_for_panel(world: &World, client: usize, selected: Option<&str>) -
             })
             .collect();
     (views, all.len())
+}
+
+/// What the pictures panel draws of one database: its keys and its streams.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pictures {
+    pub keys: KeysView,
+    /// The streams with a tab; only the shown one has its nodes and groups.
+    pub streams: Vec<StreamView>,
+    /// How many streams the database has.
+    pub stream_total: usize,
+}
+
+/// The console's pictures: the database `client` has selected, the `selected` stream (or the
+/// newest) drawn from its node `window` (`None`: the newest nodes).
+pub fn console_pictures(world: &World, client: usize, selected: Option<&str>, window: Option<usize>) -> Pictures {
+    let (mut streams, stream_total) = streams_for_panel(world, client, selected);
+    if let Some(window) = window {
+        // The shown stream paged back: draw that window of its nodes instead of the newest.
+        let key = selected.map(str::to_string).or_else(|| streams.last().map(|s| s.key.clone()));
+        if let Some(key) = key {
+            if let (Some(pos), Some(view)) =
+                (streams.iter().position(|s| s.key == key), stream_view_in(world, client, &key, Some(window)))
+            {
+                streams[pos] = view;
+            }
+        }
+    }
+    Pictures { keys: keys(world, client, selected), streams, stream_total }
 }
 
 /// A stream as its tab needs it: its numbers, no nodes or groups drawn.
@@ -438,7 +389,7 @@ pub fn sorted_pel(pel: &[PendingView], order: PelOrder) -> Vec<PendingView> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::AppState;
+    use crate::console::AppState;
 
     fn state_after(lines: &[&str]) -> AppState {
         let mut state = AppState::default();

@@ -1,12 +1,13 @@
-//! The console: a transcript that reads like a redis-cli session, and one input line.
-//! Enter runs the line, Up and Down walk the history; pasted text with several lines runs each.
+//! The console itself: a transcript that reads like a redis-cli session, and one input line.
+//! Enter runs the line, Up and Down walk the history, Tab completes; pasted text with several lines
+//! runs each.
 
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::state::TranscriptEntry;
+use super::state::TranscriptEntry;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {

@@ -1,12 +1,13 @@
-//! The app's state and the one reducer that changes it. Plain Rust: no DOM, so native tests reach
-//! every rule the console follows.
+//! The console session and the one place that changes it (`Model::apply`). Plain Rust: no DOM, so
+//! native tests reach every rule the console follows.
 
 use std::rc::Rc;
 
 use redsim_engine::cli::{format_reply_for, split_args, INVALID_ARGUMENTS};
 use redsim_engine::Version;
 use redsim_sim::{Session, World};
-use yew::Reducible;
+
+use crate::store::Model;
 
 /// The clients a new session starts with; the user picks which one types.
 pub const CLIENT_NAMES: [&str; 3] = ["client-1", "client-2", "client-3"];
@@ -43,6 +44,9 @@ pub struct AppState {
     pub cursor: Option<usize>,
     /// A message for the user (a session that could not be opened, a link made).
     pub notice: Option<String>,
+    /// Play is replaying the steps after the shown one. Only while a past step is shown: it stops
+    /// on reaching the latest.
+    pub playing: bool,
     /// Each step's line of the saved text, encoded once when the step is taken: saving after
     /// every step then costs a concatenation, not re-encoding the whole session.
     saved_lines: Vec<Rc<str>>,
@@ -62,6 +66,10 @@ pub enum AppAction {
     StepForward,
     /// Shows the state after this many steps.
     Seek(usize),
+    /// Play (from the shown step; from the first when the latest is shown) or pause.
+    Play(bool),
+    /// Play's next step.
+    PlayTick,
     /// Replaces the session with one saved as text; if it cannot be read, says why and keeps
     /// the current one.
     Load {
@@ -94,6 +102,7 @@ impl AppState {
             node_window: None,
             cursor: None,
             notice: None,
+            playing: false,
             saved_lines: Vec::new(),
             samples: Vec::new(),
         }
@@ -101,7 +110,7 @@ impl AppState {
 
     /// The session as text (see `saved`): what autosave, Export and Share keep.
     pub fn to_text(&self) -> String {
-        crate::saved::assemble(self.session.world().server.version(), self.saved_lines.iter().map(|l| &**l))
+        crate::saved::assemble(self.version(), self.saved_lines.iter().map(|l| &**l))
     }
 
     /// Records what the steps taken since the last call need later: their line of the saved
@@ -135,6 +144,11 @@ impl AppState {
         }
         state.client = 0;
         Ok(state)
+    }
+
+    /// The Redis version the session behaves like.
+    pub fn version(&self) -> Version {
+        self.session.world().server.version()
     }
 
     /// Steps taken in the session.
@@ -225,37 +239,17 @@ impl AppState {
             return;
         }
         self.branch_here();
+        let prompt = self.prompt();
         if self.session.world().is_blocked(self.client) {
             // Like a redis-cli waiting on BLOCK: this client can type again once it is answered.
-            let client = CLIENT_NAMES[self.client].to_string();
-            let output = format!("{client} is blocked; pick another client or move the clock forward\n");
-            self.transcript.push(Rc::new(TranscriptEntry {
-                step: self.step_count(),
-                client,
-                prompt: self.prompt(),
-                line: line.to_string(),
-                output,
-                is_error: true,
-            }));
+            let output =
+                format!("{} is blocked; pick another client or move the clock forward\n", CLIENT_NAMES[self.client]);
+            self.print(prompt, line, output, true);
             return;
         }
         self.remember(line);
-        let prompt = self.prompt();
-        let client = CLIENT_NAMES[self.client].to_string();
         let argv = match split_args(line.as_bytes()) {
-            None => {
-                let step = self.step_count();
-                let output = format!("{INVALID_ARGUMENTS}\n");
-                self.transcript.push(Rc::new(TranscriptEntry {
-                    step,
-                    client,
-                    prompt,
-                    line: line.to_string(),
-                    output,
-                    is_error: true,
-                }));
-                return;
-            }
+            None => return self.print(prompt, line, format!("{INVALID_ARGUMENTS}\n"), true),
             Some(argv) if argv.is_empty() => return,
             Some(argv) => argv,
         };
@@ -267,16 +261,7 @@ impl AppState {
                 None if topic.is_empty() => ("To get help about a command, type: HELP <command>\n".into(), false),
                 None => (format!("No help for '{topic}'\n"), true),
             };
-            let step = self.step_count();
-            self.transcript.push(Rc::new(TranscriptEntry {
-                step,
-                client,
-                prompt,
-                line: line.to_string(),
-                output,
-                is_error,
-            }));
-            return;
+            return self.print(prompt, line, output, is_error);
         }
         self.run_argv(line, argv);
     }
@@ -284,7 +269,6 @@ impl AppState {
     /// Sends a command for the current client and prints its reply as `line`.
     fn run_argv(&mut self, line: &str, argv: Vec<Vec<u8>>) {
         let prompt = self.prompt();
-        let client = CLIENT_NAMES[self.client].to_string();
         let id = self.session.clients()[self.client].id;
         let reply = self.session.command(self.client, argv).reply.clone();
         self.record_lines();
@@ -293,16 +277,21 @@ impl AppState {
             Some(reply) => (console_output(format_reply_for(&reply, protocol)), reply.is_error()),
             None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
-        let step = self.step_count();
+        self.print(prompt, line, output, is_error);
+        self.record_woken();
+    }
+
+    /// Adds what the current client typed at `prompt`, and what the console answered, to the
+    /// transcript at the current step.
+    fn print(&mut self, prompt: String, line: &str, output: String, is_error: bool) {
         self.transcript.push(Rc::new(TranscriptEntry {
-            step,
-            client,
+            step: self.step_count(),
+            client: CLIENT_NAMES[self.client].to_string(),
             prompt,
             line: line.to_string(),
             output,
             is_error,
         }));
-        self.record_woken();
     }
 
     fn remember(&mut self, line: &str) {
@@ -315,56 +304,61 @@ impl AppState {
     }
 }
 
-impl Reducible for AppState {
+impl Model for AppState {
     type Action = AppAction;
 
-    fn reduce(self: Rc<Self>, action: AppAction) -> Rc<Self> {
-        let mut this = self;
-        // Clones only when a view still holds the previous state.
-        let next = Rc::make_mut(&mut this);
+    fn apply(&mut self, action: AppAction) {
         match action {
-            AppAction::Run(text) => text.lines().for_each(|line| next.run_line(line)),
-            AppAction::SelectClient(i) => next.client = i.min(CLIENT_NAMES.len() - 1),
+            AppAction::Run(text) => text.lines().for_each(|line| self.run_line(line)),
+            AppAction::SelectClient(i) => self.client = i.min(CLIENT_NAMES.len() - 1),
             AppAction::SelectStream(key) => {
-                next.selected_stream = Some(key);
-                next.node_window = None;
+                self.selected_stream = Some(key);
+                self.node_window = None;
             }
-            AppAction::NodeWindow(window) => next.node_window = window,
+            AppAction::NodeWindow(window) => self.node_window = window,
             AppAction::Advance(ms) => {
-                next.branch_here();
-                next.session.advance(ms);
-                next.record_lines();
-                next.record_woken();
+                self.branch_here();
+                self.session.advance(ms);
+                self.record_lines();
+                self.record_woken();
             }
             AppAction::StepBack => {
-                let shown = next.shown_step();
-                next.seek(shown.saturating_sub(1));
+                let shown = self.shown_step();
+                self.seek(shown.saturating_sub(1));
             }
-            AppAction::StepForward => {
-                let shown = next.shown_step();
-                next.seek(shown + 1);
+            AppAction::StepForward | AppAction::PlayTick => {
+                let shown = self.shown_step();
+                self.seek(shown + 1);
             }
-            AppAction::Seek(step) => next.seek(step),
+            AppAction::Seek(step) => self.seek(step),
+            AppAction::Play(play) => {
+                // Playing from the latest step starts over from the beginning.
+                if play && self.cursor.is_none() {
+                    self.seek(0);
+                }
+                self.playing = play;
+            }
             AppAction::Load { text, source } => match AppState::from_text(&text) {
                 Ok(mut loaded) => {
-                    loaded.history = std::mem::take(&mut next.history);
-                    *next = loaded;
+                    loaded.history = std::mem::take(&mut self.history);
+                    *self = loaded;
                 }
                 Err(e) => {
-                    next.notice =
+                    self.notice =
                         Some(format!("The {source} could not be opened: {e}. Your current session is unchanged."));
                 }
             },
             AppAction::Reset => {
-                let version = next.session.world().server.version();
-                let history = std::mem::take(&mut next.history);
-                *next = AppState { history, ..AppState::new(version) };
+                let version = self.version();
+                let history = std::mem::take(&mut self.history);
+                *self = AppState { history, ..AppState::new(version) };
             }
-            AppAction::Notify(text) => next.notice = Some(text),
-            AppAction::DismissNotice => next.notice = None,
-            AppAction::ClearTranscript => next.transcript.clear(),
+            AppAction::Notify(text) => self.notice = Some(text),
+            AppAction::DismissNotice => self.notice = None,
+            AppAction::ClearTranscript => self.transcript.clear(),
         }
-        this
+        // Play shows earlier steps one after another; at the latest there is nothing left to play.
+        self.playing &= self.cursor.is_some();
     }
 }
 
@@ -390,6 +384,18 @@ pub fn console_output(full: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The state after an action, as the app's store would hold it.
+    trait Reduce {
+        fn reduce(self, action: AppAction) -> AppState;
+    }
+
+    impl Reduce for AppState {
+        fn reduce(mut self, action: AppAction) -> AppState {
+            self.apply(action);
+            self
+        }
+    }
 
     #[test]
     fn console_prints_like_redis_cli() {
@@ -445,13 +451,13 @@ mod tests {
         let mut state = AppState::default();
         state.run_line("SELECT 3");
         assert_eq!(state.prompt(), "127.0.0.1:6379[3]>");
-        let state = Rc::new(state).reduce(AppAction::SelectClient(1));
+        let state = state.reduce(AppAction::SelectClient(1));
         assert_eq!(state.prompt(), "127.0.0.1:6379>");
     }
 
     #[test]
     fn pasted_lines_run_in_order_and_history_skips_repeats() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state = state.reduce(AppAction::Run("SET a 1\nGET a\nGET a\n".into()));
         assert_eq!(state.transcript.len(), 3);
         assert_eq!(state.transcript[2].output, "\"1\"\n");
@@ -460,7 +466,7 @@ mod tests {
 
     #[test]
     fn a_blocked_client_gets_its_reply_when_another_writes() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state = state.reduce(AppAction::Run("XREAD BLOCK 0 STREAMS s $".into()));
         assert_eq!(state.transcript[0].output, "(blocked: waiting for data or its timeout)\n");
         let state = state.reduce(AppAction::Run("PING".into()));
@@ -473,7 +479,7 @@ mod tests {
 
     #[test]
     fn stepping_back_shows_earlier_states_and_typing_there_branches() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state = state.reduce(AppAction::Run("XADD s 1-0 f v\nXADD s 2-0 f v\nXADD s 3-0 f v".into()));
         let len = |state: &AppState| crate::view::streams(&state.shown_world(), 0).first().map_or(0, |s| s.length);
         assert_eq!(len(&state), 3);
@@ -495,8 +501,22 @@ mod tests {
     }
 
     #[test]
+    fn play_replays_from_the_first_step_and_stops_at_the_latest() {
+        let state = AppState::default().reduce(AppAction::Run("SET a 1\nSET b 2".into()));
+        let state = state.reduce(AppAction::Play(true));
+        assert_eq!((state.shown_step(), state.playing), (0, true), "from the latest, Play starts over");
+        let state = state.reduce(AppAction::PlayTick);
+        assert_eq!((state.shown_step(), state.playing), (1, true));
+        let state = state.reduce(AppAction::PlayTick);
+        assert_eq!((state.cursor, state.playing), (None, false), "at the latest step Play stops");
+        let state =
+            state.reduce(AppAction::Seek(1)).reduce(AppAction::Play(true)).reduce(AppAction::Run("GET a".into()));
+        assert!(!state.playing, "typing at a past step branches there, and nothing is left to play");
+    }
+
+    #[test]
     fn sessions_save_as_text_and_load_back_exactly() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state =
             state.reduce(AppAction::Run("XADD s 1-0 f \"a b\"\nXGROUP CREATE s g 0\nHELP XADD\nbad \"quote".into()));
         let state = state.reduce(AppAction::Advance(1500)).reduce(AppAction::SelectClient(1));
@@ -521,7 +541,7 @@ mod tests {
 
     #[test]
     fn a_session_that_cannot_be_read_leaves_the_current_one_alone() {
-        let state = Rc::new(AppState::default()).reduce(AppAction::Run("SET k v".into()));
+        let state = AppState::default().reduce(AppAction::Run("SET k v".into()));
         let state = state
             .reduce(AppAction::Load { text: "redsim session 1\nredis 8.2\n7> GET k\n".into(), source: "shared link" });
         assert_eq!(state.step_count(), 1);
@@ -533,7 +553,7 @@ mod tests {
 
     #[test]
     fn every_step_records_stream_numbers_for_the_charts() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state = state.reduce(AppAction::Run(
             "XADD s 1-0 f v\nXADD s 2-0 f v\nXGROUP CREATE s g 0\nXREADGROUP GROUP g c COUNT 1 STREAMS s >".into(),
         ));
@@ -548,7 +568,7 @@ mod tests {
 
     #[test]
     fn time_moves_only_when_asked() {
-        let state = Rc::new(AppState::default());
+        let state = AppState::default();
         let state = state.reduce(AppAction::Run("SET k v PX 1500".into()));
         assert_eq!(state.elapsed_ms(), 0);
         let state = state.reduce(AppAction::Advance(1000));

@@ -1,0 +1,138 @@
+//! The console's header: the Redis version, the scenario and client pickers, the clock, the
+//! session tools (or, embedded, Restart and Open in Redsim) and the timeline.
+
+use yew::prelude::*;
+
+use super::{AppAction, ConsoleHandle, CLIENT_NAMES};
+use crate::clock::Clock;
+use crate::hooks::{field_value, make_callback};
+use crate::keep;
+use crate::timeline::Timeline;
+use crate::view;
+
+#[derive(Properties, PartialEq)]
+pub struct ConsoleHeaderProps {
+    pub embed: bool,
+    pub picker: Html,
+}
+
+#[function_component(ConsoleHeader)]
+pub fn console_header(props: &ConsoleHeaderProps) -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let model = store.get();
+    let version = model.version().full();
+    let world = model.shown_world();
+    let elapsed_ms = world.now_ms - redsim_sim::START_MS;
+    html! {
+        <header class="topbar">
+            <h1 class="brand">{ "Redsim" }</h1>
+            <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
+            { props.picker.clone() }
+            <ClientPicker />
+            <Clock {elapsed_ms} on_advance={make_callback(&store, AppAction::Advance)} />
+            if props.embed {
+                <EmbedBar />
+            } else {
+                <SessionBar />
+            }
+            <Timeline shown={model.shown_step()} total={model.step_count()}
+                on_back={make_callback(&store, |_| AppAction::StepBack)}
+                on_forward={make_callback(&store, |_| AppAction::StepForward)}
+                on_seek={make_callback(&store, AppAction::Seek)}
+                playing={model.playing} on_play={make_callback(&store, AppAction::Play)} />
+        </header>
+    }
+}
+
+/// Which client runs the next line; a blocked one says what it waits for.
+#[function_component(ClientPicker)]
+fn client_picker() -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let model = store.get();
+    let world = model.shown_world();
+    let onchange = make_callback(&store, |e: Event| field_value(&e).parse().ok().map(AppAction::SelectClient));
+    html! {
+        <label class="client-picker">
+            <span>{ "Client" }</span>
+            <select aria-label="Client" {onchange}>
+                { for CLIENT_NAMES.iter().enumerate().map(|(i, name)| {
+                    let label = match view::waiting(&world, i) {
+                        Some(wait) => format!("{name} ({wait})"),
+                        None => name.to_string(),
+                    };
+                    html! { <option value={i.to_string()} selected={i == model.client}>{ label }</option> }
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// Share, Export, Import and Reset.
+#[function_component(SessionBar)]
+fn session_bar() -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let on_share = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            let message = match keep::share(&store.get()) {
+                Ok(_) => "The address bar now holds a link to this session: copy it to share.".to_string(),
+                Err(_) => "This browser did not let Redsim change the address bar.".to_string(),
+            };
+            store.dispatch(AppAction::Notify(message));
+        })
+    };
+    let on_export = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            if keep::export(&store.get()).is_err() {
+                store.dispatch(AppAction::Notify("This browser did not allow the download.".into()));
+            }
+        })
+    };
+    let on_file = {
+        let dispatcher = store.dispatcher();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            let dispatcher = dispatcher.clone();
+            yew::platform::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                let text = text.ok().and_then(|t| t.as_string()).unwrap_or_default();
+                dispatcher.dispatch(AppAction::Load { text, source: "imported file" });
+            });
+        })
+    };
+    html! {
+        <div class="session-bar" role="group" aria-label="Session">
+            <button type="button" onclick={on_share}>{ "Share" }</button>
+            <button type="button" onclick={on_export}>{ "Export" }</button>
+            <label class="import">
+                <span>{ "Import" }</span>
+                <input type="file" accept=".txt,text/plain" aria-label="Import a session file" onchange={on_file} />
+            </label>
+            <button type="button" onclick={make_callback(&store, |_| AppAction::Reset)}>{ "Reset" }</button>
+        </div>
+    }
+}
+
+/// Embedded: back to the example as the page opened it, or open it in a full page.
+#[function_component(EmbedBar)]
+fn embed_bar() -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let on_restart = {
+        let dispatcher = store.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(AppAction::Reset);
+            if let Some(action) = keep::startup_action() {
+                dispatcher.dispatch(action);
+            }
+        })
+    };
+    html! {
+        <div class="session-bar" role="group" aria-label="Example">
+            <button type="button" onclick={on_restart}>{ "Restart" }</button>
+            <a class="open-full" href={keep::full_page_url()} target="_blank" rel="noopener">{ "Open in Redsim ↗" }</a>
+        </div>
+    }
+}

@@ -1,0 +1,94 @@
+//! The scenario player: a scenario run step by step, with a topology of nodes and links that a
+//! presenter can click (crash, restart, cut, heal), transport controls, narration, the writes named
+//! as lost, and the stream pictures of the node chosen.
+//!
+//! `ScenarioApp` owns the store (`state::ScenarioModel` in a `Store`) and hands its handle down in a
+//! context, as the console app does.
+
+pub mod state;
+mod topology;
+mod view;
+
+use redsim_sim::scenario::Scenario;
+use yew::prelude::*;
+
+use crate::hooks::{make_callback, use_interval};
+use crate::store::Store;
+use crate::streams::StreamsPanel;
+pub use state::{find, titles, ScenarioAction, ScenarioModel, PLAY_TICK_MS, SPEEDS};
+
+/// The player's store, as components find it in their context.
+pub type ScenarioHandle = UseReducerHandle<Store<ScenarioModel>>;
+
+#[derive(Properties, PartialEq)]
+pub struct ScenarioAppProps {
+    /// The scenario to play (the app keys this component by it, so a new one starts afresh).
+    pub scenario: Scenario,
+    #[prop_or_default]
+    pub embed: bool,
+    /// The scenario picker, drawn in the header.
+    #[prop_or_default]
+    pub picker: Html,
+}
+
+#[function_component(ScenarioApp)]
+pub fn scenario_app(props: &ScenarioAppProps) -> Html {
+    let scenario = props.scenario.clone();
+    let store = use_reducer(move || Store::new(ScenarioModel::new(scenario)));
+    let playing = store.get().playing;
+    {
+        let dispatcher = store.dispatcher();
+        use_interval(playing.then_some(PLAY_TICK_MS), move || dispatcher.dispatch(ScenarioAction::Tick));
+    }
+    html! {
+        <ContextProvider<ScenarioHandle> context={store}>
+            <div class={classes!("app", "scenario-mode", props.embed.then_some("embed"))}>
+                <header class="topbar">
+                    <h1 class="brand">{ "Redsim" }</h1>
+                    { props.picker.clone() }
+                </header>
+                <main class="panels scenario-panels">
+                    <ScenarioPanel />
+                </main>
+            </div>
+        </ContextProvider<ScenarioHandle>>
+    }
+}
+
+/// Title and narration, transport, markers, the topology beside the lost writes and the event
+/// log, then the pictures of the node chosen.
+#[function_component(ScenarioPanel)]
+pub fn scenario_panel() -> Html {
+    let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
+    let model = store.get();
+    let c = model.cluster();
+    let node = model.shown_node();
+    let pictures = crate::view::node_pictures(c, node);
+    let topology = crate::view::topology(c);
+    let samples = model.samples[..=model.shown.min(model.samples.len() - 1)].to_vec();
+    let gaps = model.gaps[..=model.shown.min(model.gaps.len() - 1)].to_vec();
+    html! {
+        <section class="scenario" aria-label="Scenario">
+            <div class="scenario-head">
+                <h2>{ &model.player.scenario.title }</h2>
+                <p class="narration" role="status" aria-live="polite" aria-label="Narration">
+                    { model.narration().unwrap_or_else(|| "Press Play or Step to start.".into()) }
+                </p>
+            </div>
+            <view::Transport />
+            <view::Markers />
+            <div class="scenario-body">
+                <topology::Topology topology={topology.clone()} selected={node} {gaps}
+                    on_act={make_callback(&store, |act| act)} />
+                <view::SidePanel lost={topology.lost} lost_total={topology.lost_total} />
+            </div>
+            if pictures.keys.total == 0 {
+                <p class="quiet">{ format!("{} holds no keys yet.", topology.nodes.get(node).map_or("", |n| n.name.as_str())) }</p>
+            } else {
+                <StreamsPanel keys={pictures.keys} {samples} shown_step={model.shown} streams={pictures.streams}
+                    selected={None::<String>} on_select={Callback::noop()} changes={model.changes()}
+                    touched={crate::changes::Touched::default()} />
+            }
+        </section>
+    }
+}

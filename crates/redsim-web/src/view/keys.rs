@@ -1,0 +1,90 @@
+//! The keyspace browser's data: every live key with its type, time to live and size, and a
+//! preview of its value as redis-cli would print it.
+
+use redsim_engine::value::Value;
+use redsim_sim::World;
+
+use super::{selected_db, text};
+
+/// One key as the keyspace browser lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyView {
+    pub key: String,
+    /// What `TYPE` answers.
+    pub kind: &'static str,
+    /// Milliseconds left before it expires, in virtual time.
+    pub ttl_ms: Option<u64>,
+    /// Length for a stream (entries) or a string (bytes).
+    pub size: u64,
+    /// A string's value as redis-cli would print it.
+    pub value: Option<String>,
+}
+
+fn quoted(bytes: &[u8]) -> String {
+    redsim_engine::cli::quote(bytes)
+}
+
+/// The first few elements of a collection, as the keyspace browser shows them.
+fn preview(items: impl Iterator<Item = String>) -> String {
+    const SHOWN: usize = 8;
+    let mut items = items.peekable();
+    let mut parts: Vec<String> = items.by_ref().take(SHOWN).collect();
+    if items.peek().is_some() {
+        parts.push("…".to_string());
+    }
+    parts.join(" ")
+}
+
+/// How many keys the keyspace browser lists (a script can make 100,000 of them).
+pub const LISTED_KEYS: usize = 200;
+
+/// The keys of the database client number `client` has selected, in key order: the first
+/// `LISTED_KEYS`, plus `selected` if it is further on.
+pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
+    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms, selected)
+}
+
+/// What the keyspace browser lists of a database, and how many live keys it has.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeysView {
+    pub listed: Vec<KeyView>,
+    pub total: usize,
+}
+
+/// The keys of one database (of any node) at `now_ms`, as `keys` lists them.
+pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64, selected: Option<&str>) -> KeysView {
+    let live = || db.keys().filter(|(key, _)| !db.is_expired(key, now_ms));
+    let mut listed: Vec<KeyView> =
+        live().take(LISTED_KEYS).map(|(key, value)| key_view(db, key, value, now_ms)).collect();
+    if let Some(key) = selected.filter(|k| !listed.iter().any(|v| &v.key == k)) {
+        if let Some((key, value)) = live().find(|(k, _)| text(k) == key) {
+            listed.push(key_view(db, key, value, now_ms));
+        }
+    }
+    KeysView { listed, total: live().count() }
+}
+
+fn key_view(db: &redsim_engine::db::Db, key: &[u8], value: &Value, now_ms: u64) -> KeyView {
+    let (size, shown) = match value {
+        Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
+        Value::Stream(s) => (s.length, None),
+        Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
+        Value::Hash(h) => {
+            (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
+        }
+        Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
+        Value::ZSet(z) => (
+            z.len() as u64,
+            Some(preview(
+                z.iter().map(|(m, score)| format!("{}:{}", quoted(m), redsim_engine::reply::format_double(score))),
+            )),
+        ),
+    };
+    KeyView {
+        key: text(key),
+        kind: value.type_name(),
+        ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
+        size,
+        value: shown,
+    }
+}
