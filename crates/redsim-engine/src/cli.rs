@@ -109,6 +109,62 @@ pub fn format_reply_for(reply: &Reply, protocol: Protocol) -> String {
     format_tty(&reply.as_seen_by(protocol), "")
 }
 
+/// Formats a reply as `redis-cli --raw` prints it (Redis 7.0's `cliFormatReplyRaw` and the
+/// newline after it): strings as their bytes, integers bare, no numbering, one element per line,
+/// a map's pairs as `key value`, nil as an empty line.
+pub fn format_reply_raw_for(reply: &Reply, protocol: Protocol) -> String {
+    let reply = reply.as_seen_by(protocol);
+    let mut out = String::new();
+    match &reply {
+        // One reply after another, each as redis-cli prints it.
+        Reply::Many(items) => items.iter().for_each(|r| {
+            format_raw(r, &mut out);
+            out.push('\n');
+        }),
+        other => {
+            format_raw(other, &mut out);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn format_raw(reply: &Reply, out: &mut String) {
+    let join = |items: &mut dyn Iterator<Item = &Reply>, out: &mut String| {
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            format_raw(item, out);
+        }
+    };
+    match reply {
+        Reply::Nil | Reply::NilArray => {}
+        Reply::Error(e) => {
+            out.push_str(e);
+            out.push('\n');
+        }
+        Reply::Status(s) => out.push_str(s),
+        Reply::Bulk(b) => out.push_str(&String::from_utf8_lossy(b)),
+        Reply::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        Reply::Integer(n) => out.push_str(&n.to_string()),
+        Reply::Double(d) => out.push_str(&crate::reply::format_double(*d)),
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+            join(&mut items.iter(), out)
+        }
+        Reply::Map(pairs) => {
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw(k, out);
+                out.push(' ');
+                format_raw(v, out);
+            }
+        }
+    }
+}
+
 fn format_tty(reply: &Reply, prefix: &str) -> String {
     match reply {
         Reply::Error(e) => format!("(error) {e}\n"),

@@ -47,13 +47,13 @@ pub struct World {
 }
 
 impl World {
-    fn new(version: Version, client_names: &[&str]) -> World {
+    fn new(version: Version, client_names: &[&str], start_ms: u64) -> World {
         let mut server = Server::new(version);
         let clients = client_names
             .iter()
-            .map(|name| ClientInfo { name: name.to_string(), id: server.connect(START_MS) })
+            .map(|name| ClientInfo { name: name.to_string(), id: server.connect(start_ms) })
             .collect();
-        World { server, now_ms: START_MS, clients }
+        World { server, now_ms: start_ms, clients }
     }
 
     /// Applies one action; the only place the world changes.
@@ -82,6 +82,13 @@ impl World {
     pub fn is_blocked(&self, client: usize) -> bool {
         self.clients.get(client).is_some_and(|c| self.server.is_blocked(c.id))
     }
+
+    /// When a blocked client's wait times out (absolute virtual ms); `None` when it is not
+    /// blocked or waits with no timeout.
+    pub fn block_deadline_ms(&self, client: usize) -> Option<u64> {
+        let id = self.clients.get(client)?.id;
+        self.server.blocked.get(&id).map(|b| b.deadline_ms).filter(|&at| at != 0)
+    }
 }
 
 /// A learner's session: a world, and the timeline of every step taken in it.
@@ -97,7 +104,13 @@ pub struct Session {
 impl Session {
     /// A session with the given clients connected, emulating `version`.
     pub fn new(version: Version, client_names: &[&str]) -> Session {
-        let world = World::new(version, client_names);
+        Session::starting_at(version, client_names, START_MS)
+    }
+
+    /// A session whose virtual clock starts at `start_ms` instead of `START_MS` (a documentation
+    /// page's transcript replayed at the times its IDs show).
+    pub fn starting_at(version: Version, client_names: &[&str], start_ms: u64) -> Session {
+        let world = World::new(version, client_names, start_ms);
         Session { initial: world.clone(), timeline: Timeline::new(), world, steps: Vec::new() }
     }
 
@@ -133,6 +146,15 @@ impl Session {
     /// Moves the virtual clock forward.
     pub fn advance(&mut self, ms: u64) -> &Step {
         self.act(Action::Advance { ms })
+    }
+
+    /// What redis-cli alone does with a blocking command: wait. If client number `client` is
+    /// blocked with a timeout, the clock moves on to it (nobody else writes, so nothing else can
+    /// wake it) and the step of that clock move is returned, with the client's reply in its
+    /// `woken`; `None` when it is not blocked or waits with no timeout.
+    pub fn wait_out(&mut self, client: usize) -> Option<&Step> {
+        let deadline = self.world.block_deadline_ms(client)?;
+        Some(self.advance(deadline.saturating_sub(self.world.now_ms)))
     }
 
     /// The world as it was after the first `count` steps (0 = before any), rebuilt from the
@@ -207,6 +229,21 @@ mod tests {
         session.command(0, argv("XREAD BLOCK 1000 STREAMS s $"));
         assert!(session.advance(999).woken.is_empty());
         assert_eq!(session.advance(1).woken, [(0, Reply::NilArray)]);
+    }
+
+    #[test]
+    fn a_lone_client_waits_out_its_timeout_as_redis_cli_does() {
+        let mut session = Session::new(Version::LATEST, &["c"]);
+        session.command(0, argv("XREAD BLOCK 1500 STREAMS s $"));
+        let waited = session.wait_out(0).expect("blocked with a timeout").clone();
+        assert_eq!(
+            (waited.action.clone(), waited.woken.clone()),
+            (Action::Advance { ms: 1500 }, vec![(0, Reply::NilArray)])
+        );
+        assert!(session.wait_out(0).is_none(), "no longer blocked");
+        session.command(0, argv("XREAD BLOCK 0 STREAMS s $"));
+        assert!(session.wait_out(0).is_none(), "no timeout to wait for");
+        assert!(session.world().is_blocked(0));
     }
 
     #[test]
