@@ -1,5 +1,7 @@
-// Serves a folder (the built app in dist/) over HTTP on 127.0.0.1, with the right MIME types for
-// wasm. Used by `./x serve` and by the end-to-end tests.
+// Serves a folder (the built app in dist/) over HTTP on 127.0.0.1, as a static host such as GitHub
+// Pages would: the right MIME types for wasm, CORS headers (so embed.js works from another
+// origin), and the precompressed .br or .gz beside a file when the browser accepts it.
+// Used by `./x serve` and by the end-to-end tests.
 //   node scripts/serve.mjs [dir] [port]     (port 0 picks a free one)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -15,7 +17,20 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.json': 'application/json',
+  '.scn': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
 };
+
+/** The precompressed copy to send, if the browser takes it and it is there. */
+async function encoded(file, accept) {
+  for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+    if (accept.includes(encoding) && (await stat(file + suffix).catch(() => null))?.isFile()) {
+      return { encoding, path: file + suffix };
+    }
+  }
+  return { encoding: null, path: file };
+}
 
 /** Starts serving `dir`; resolves to the Node server once it listens. */
 export function serve(dir, port = 0, host = '127.0.0.1') {
@@ -29,11 +44,18 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
         return;
       }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      const { encoding, path: sent } = await encoded(file, String(req.headers['accept-encoding'] ?? ''));
+      const body = await readFile(sent);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+        'access-control-allow-origin': '*',
+        vary: 'accept-encoding',
+        ...(encoding ? { 'content-encoding': encoding } : {}),
+      });
       res.end(body);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('not found');
     }
   });
   return new Promise((ok, fail) => {

@@ -884,6 +884,11 @@ pub const LIBRARY: &[&str] = &[
     include_str!("../scenarios/13-read-and-claim.scn"),
 ];
 
+/// The text of the built-in scenario called `name`.
+pub fn source(name: &str) -> Option<&'static str> {
+    LIBRARY.iter().copied().find(|text| parse(text).is_ok_and(|s| s.name == name))
+}
+
 /// The built-in scenarios, parsed.
 pub fn library() -> Vec<Scenario> {
     LIBRARY.iter().map(|text| parse(text).expect("built-in scenarios parse")).collect()

@@ -126,6 +126,11 @@ impl Session {
         self.world.now_ms
     }
 
+    /// Where the session's virtual clock started.
+    pub fn start_ms(&self) -> u64 {
+        self.initial.now_ms
+    }
+
     pub fn clients(&self) -> &[ClientInfo] {
         &self.world.clients
     }

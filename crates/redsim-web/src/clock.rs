@@ -17,6 +17,17 @@ pub fn format_elapsed(ms: u64) -> String {
     format!("{h:02}:{m:02}:{s:02}.{milli:03}")
 }
 
+/// A span of virtual time in words: `250 ms`, `1.5 s`, `2 min 5 s`.
+pub fn format_duration(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        1_000..=59_999 => format!("{} s", ms as f64 / 1000.0),
+        _ if ms % 60_000 == 0 => format!("{} min", ms / 60_000),
+        _ => format!("{} min {}", ms / 60_000, format_duration(ms % 60_000)),
+    }
+}
+
 #[function_component(Clock)]
 pub fn clock(props: &ClockProps) -> Html {
     html! {
@@ -43,5 +54,11 @@ mod tests {
     fn elapsed_format() {
         assert_eq!(format_elapsed(0), "00:00:00.000");
         assert_eq!(format_elapsed(3_723_004), "01:02:03.004");
+    }
+
+    #[test]
+    fn durations_in_words() {
+        let words: Vec<String> = [250, 1000, 1500, 60_000, 125_000, 61_500].into_iter().map(format_duration).collect();
+        assert_eq!(words, ["250 ms", "1 s", "1.5 s", "1 min", "2 min 5 s", "1 min 1.5 s"]);
     }
 }

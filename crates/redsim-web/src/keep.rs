@@ -1,13 +1,19 @@
-//! Keeping and sharing sessions in the browser: autosave to local storage, a `#session=` link,
-//! a text file to export and import. The text itself is `saved`'s; this is the browser plumbing.
+//! Keeping and sharing in the browser: autosave to local storage, links in the address bar (the
+//! grammar is `links`'), the clipboard, a text file to export and import. The session's text is
+//! `saved`'s; this is the browser plumbing.
 
+use redsim_engine::Version;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
-use crate::console::{AppAction, AppState};
-use crate::saved::{from_base64url, to_base64url};
+use crate::console::AppState;
+use crate::links::{self, Kind};
 
-const STORAGE_KEY: &str = "redsim.session";
-const LINK_PREFIX: &str = "#session=";
+const SESSION_KEY: &str = "redsim.session";
+/// The session a reader had when they opened someone's link: kept so they can go back to it.
+const BEFORE_LINK_KEY: &str = "redsim.session.before-link";
+/// The scenario being written in the editor.
+const DRAFT_KEY: &str = "redsim.scenario-draft";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -17,22 +23,18 @@ fn storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
-/// What to open when the page loads: a shared link wins over the saved session.
-pub fn startup_action() -> Option<AppAction> {
-    let hash = window()?.location().hash().ok().unwrap_or_default();
-    if let Some(encoded) = hash.strip_prefix(LINK_PREFIX) {
-        return Some(match from_base64url(encoded).and_then(|b| String::from_utf8(b).ok()) {
-            Some(text) => AppAction::Load { text, source: "shared link" },
-            None => AppAction::Notify(
-                "The shared link could not be opened: it is cut or changed. Your current session is unchanged.".into(),
-            ),
-        });
-    }
-    if embedded() {
-        return None;
-    }
-    let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
-    Some(AppAction::Load { text, source: "saved session" })
+fn read(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Writes `value` under `key`; an error when storage is full, blocked or absent.
+fn write(key: &str, value: &str) -> Result<(), ()> {
+    storage().ok_or(())?.set_item(key, value).map_err(|_| ())
+}
+
+/// The session saved in this browser, if any.
+pub fn saved_session() -> Option<String> {
+    read(SESSION_KEY)
 }
 
 /// Embed mode (`?embed` in the address, for an `<iframe>` in documentation): the page opens the
@@ -55,36 +57,95 @@ pub fn full_page_url() -> String {
         .map(str::to_string)
         .collect();
     let query = if search.is_empty() { String::new() } else { format!("?{}", search.join("&")) };
-    format!(
-        "{}{}{query}{}",
-        location.origin().unwrap_or_default(),
-        location.pathname().unwrap_or_default(),
-        location.hash().unwrap_or_default()
-    )
+    format!("{}{query}{}", page_url(), location.hash().unwrap_or_default())
 }
 
-pub fn autosave(state: &AppState) {
+/// The page's address without query or fragment.
+fn page_url() -> String {
+    let Some(location) = window().map(|w| w.location()) else { return String::new() };
+    format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default())
+}
+
+/// Saves the session in this browser (never in embed mode). An error means the browser refused:
+/// storage is full or blocked.
+pub fn autosave(state: &AppState) -> Result<(), ()> {
     if embedded() {
-        return;
+        return Ok(());
     }
-    if let Some(storage) = storage() {
-        let _ = storage.set_item(STORAGE_KEY, &state.to_text());
+    write(SESSION_KEY, &state.to_text())
+}
+
+/// Before a link replaces what the reader had: keeps their session aside (`previous_session`).
+/// True when there was one worth keeping.
+pub fn keep_before_link() -> bool {
+    if embedded() {
+        return false;
+    }
+    match saved_session() {
+        Some(text) if text.lines().count() > 2 => write(BEFORE_LINK_KEY, &text).is_ok(),
+        _ => false,
     }
 }
 
-/// Puts the session in the address bar as a link.
-pub fn share(state: &AppState) -> Result<String, JsValue> {
-    let window = window().ok_or(JsValue::NULL)?;
-    let location = window.location();
-    let url = format!(
-        "{}{}{}{LINK_PREFIX}{}",
-        location.origin()?,
-        location.pathname()?,
-        location.search()?,
-        to_base64url(state.to_text().as_bytes())
-    );
-    window.history()?.replace_state_with_url(&JsValue::NULL, "", Some(&url))?;
-    Ok(url)
+/// The session the reader had before they opened a link.
+pub fn previous_session() -> Option<String> {
+    read(BEFORE_LINK_KEY)
+}
+
+pub fn scenario_draft() -> Option<String> {
+    read(DRAFT_KEY)
+}
+
+pub fn save_scenario_draft(text: &str) -> Result<(), ()> {
+    write(DRAFT_KEY, text)
+}
+
+/// What a link to a console session carries, taken from it before any waiting.
+pub struct SessionLink {
+    /// The session as redis-cli lines, when it is only that (`AppState::as_commands`).
+    commands: Option<String>,
+    /// The whole session's text.
+    text: String,
+    version: Version,
+}
+
+impl SessionLink {
+    pub fn of(state: &AppState) -> SessionLink {
+        SessionLink { commands: state.as_commands(), text: state.to_text(), version: state.version() }
+    }
+
+    /// Readable commands when the session is only client 1 typing with the clock untouched, and
+    /// short; else the whole session compressed.
+    pub async fn fragment(self) -> String {
+        match self.commands {
+            Some(lines) => links::commands_fragment(&lines, Some(self.version)).await,
+            None => links::compressed_fragment(Kind::Session, &self.text, None).await,
+        }
+    }
+}
+
+/// Puts `fragment` in the address bar (no reload, no hashchange) and on the clipboard. Says
+/// which of the two worked.
+pub async fn publish(fragment: &str) -> Result<String, String> {
+    let url =
+        format!("{}{}#{fragment}", page_url(), window().and_then(|w| w.location().search().ok()).unwrap_or_default());
+    let history = window().and_then(|w| w.history().ok());
+    let in_address = history.is_some_and(|h| h.replace_state_with_url(&JsValue::NULL, "", Some(&url)).is_ok());
+    let copied = match window().map(|w| w.navigator().clipboard()) {
+        Some(clipboard) => JsFuture::from(clipboard.write_text(&url)).await.is_ok(),
+        None => false,
+    };
+    match (copied, in_address) {
+        (true, _) => Ok("Link copied to the clipboard (it is in the address bar too).".into()),
+        (false, true) => Ok("The address bar now holds the link: copy it from there to share.".into()),
+        (false, false) => Err("This browser let Redsim neither copy the link nor put it in the address bar.".into()),
+    }
+}
+
+/// A link to the full app at `app_url` that runs these redis-cli lines.
+pub async fn app_link_for_commands(app_url: &str, lines: &str, version: Version) -> String {
+    let version = (version != Version::LATEST).then_some(version);
+    format!("{app_url}#{}", links::commands_fragment(lines, version).await)
 }
 
 /// Offers the session as a downloaded text file.

@@ -13,19 +13,16 @@ pub mod changes;
 pub mod clock;
 pub mod completion;
 pub mod console;
+pub mod embed;
 pub mod hooks;
 pub mod keep;
+pub mod links;
 pub mod saved;
 pub mod scenario;
 pub mod store;
 pub mod streams;
 pub mod timeline;
 pub mod view;
-
-/// Mounts the app on the page's `<body>`.
-pub fn start() {
-    yew::Renderer::<app::App>::new().render();
-}
 
 /// The scenario benchmark in the page (`scripts/bench-app.sh` calls it through
 /// `window.wasmBindings`): `[steps, run ms, worst step-back ms, acknowledged]`.

@@ -22,7 +22,7 @@ pub fn console_header(props: &ConsoleHeaderProps) -> Html {
     let model = store.get();
     let version = model.version().full();
     let world = model.shown_world();
-    let elapsed_ms = world.now_ms - redsim_sim::START_MS;
+    let elapsed_ms = world.now_ms - model.session.start_ms();
     html! {
         <header class="topbar">
             <h1 class="brand">{ "Redsim" }</h1>
@@ -74,11 +74,12 @@ fn session_bar() -> Html {
     let on_share = {
         let store = store.clone();
         Callback::from(move |_: MouseEvent| {
-            let message = match keep::share(&store.get()) {
-                Ok(_) => "The address bar now holds a link to this session: copy it to share.".to_string(),
-                Err(_) => "This browser did not let Redsim change the address bar.".to_string(),
-            };
-            store.dispatch(AppAction::Notify(message));
+            let link = keep::SessionLink::of(&store.get());
+            let dispatcher = store.dispatcher();
+            yew::platform::spawn_local(async move {
+                let message = keep::publish(&link.fragment().await).await.unwrap_or_else(|e| e);
+                dispatcher.dispatch(AppAction::Notify(message));
+            });
         })
     };
     let on_export = {
@@ -120,18 +121,9 @@ fn session_bar() -> Html {
 #[function_component(EmbedBar)]
 fn embed_bar() -> Html {
     let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
-    let on_restart = {
-        let dispatcher = store.dispatcher();
-        Callback::from(move |_: MouseEvent| {
-            dispatcher.dispatch(AppAction::Reset);
-            if let Some(action) = keep::startup_action() {
-                dispatcher.dispatch(action);
-            }
-        })
-    };
     html! {
         <div class="session-bar" role="group" aria-label="Example">
-            <button type="button" onclick={on_restart}>{ "Restart" }</button>
+            <button type="button" onclick={make_callback(&store, |_: MouseEvent| AppAction::Restart)}>{ "Restart" }</button>
             <a class="open-full" href={keep::full_page_url()} target="_blank" rel="noopener">{ "Open in Redsim ↗" }</a>
         </div>
     }

@@ -25,6 +25,9 @@ pub struct TranscriptEntry {
     pub line: String,
     pub output: String,
     pub is_error: bool,
+    /// For a command of a documentation page's transcript: the reply the page shows, when it is
+    /// not this one.
+    pub page_differs: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +47,10 @@ pub struct AppState {
     pub cursor: Option<usize>,
     /// A message for the user (a session that could not be opened, a link made).
     pub notice: Option<String>,
+    /// What a link opened, for Restart.
+    pub opened: Option<Open>,
+    /// The reader's own session was kept aside when a link replaced it: offer to go back to it.
+    pub kept_before_link: bool,
     /// Play is replaying the steps after the shown one. Only while a past step is shown: it stops
     /// on reaching the latest.
     pub playing: bool,
@@ -52,11 +59,32 @@ pub struct AppState {
     saved_lines: Vec<Rc<str>>,
     /// Each step's stream numbers (index = step - 1), recorded as steps are taken, for the charts.
     pub samples: Vec<Rc<[crate::view::StreamSample]>>,
+    /// An example's lone connection: a command that blocks waits out its timeout, as redis-cli
+    /// alone would (nobody else can write).
+    pub lone: bool,
+    /// How replies print: as redis-cli on a terminal, or `--raw`.
+    pub output: redsim_docs::Output,
+}
+
+/// What a link (or an embedding page) opens in the console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Open {
+    /// A whole session's text (`saved`).
+    Session(String),
+    /// Redis-cli lines (`#` and `//` lines are comments) run in a fresh session of `version`.
+    Commands { text: String, version: Version },
 }
 
 pub enum AppAction {
     /// Runs what was typed or pasted: each non-empty line in order.
     Run(String),
+    /// Opens a link's session or commands in place of the current session; if it cannot be read,
+    /// says why and keeps the current one. `Restart` goes back to it.
+    Open(Open),
+    /// Back to what the last `Open` opened (or to an empty session).
+    Restart,
+    /// Whether the reader's own session was kept aside when a link replaced it.
+    KeptBeforeLink(bool),
     SelectClient(usize),
     SelectStream(String),
     /// Page the selected stream's nodes (`None` goes back to the newest).
@@ -93,8 +121,13 @@ impl Default for AppState {
 
 impl AppState {
     pub fn new(version: Version) -> AppState {
+        AppState::starting_at(version, redsim_sim::START_MS)
+    }
+
+    /// A session whose clock starts at `start_ms` (an example replayed on its page's clock).
+    pub fn starting_at(version: Version, start_ms: u64) -> AppState {
         AppState {
-            session: Session::new(version, &CLIENT_NAMES),
+            session: Session::starting_at(version, &CLIENT_NAMES, start_ms),
             transcript: Vec::new(),
             history: Vec::new(),
             client: 0,
@@ -102,9 +135,13 @@ impl AppState {
             node_window: None,
             cursor: None,
             notice: None,
+            opened: None,
+            kept_before_link: false,
             playing: false,
             saved_lines: Vec::new(),
             samples: Vec::new(),
+            lone: false,
+            output: redsim_docs::Output::Tty,
         }
     }
 
@@ -149,6 +186,30 @@ impl AppState {
     /// The Redis version the session behaves like.
     pub fn version(&self) -> Version {
         self.session.world().server.version()
+    }
+
+    /// The session as redis-cli lines, when that is all it is: client 1 typing, the clock never
+    /// moved (what a readable `#commands=` link can carry).
+    pub fn as_commands(&self) -> Option<String> {
+        let lines: Option<Vec<String>> = self
+            .session
+            .steps()
+            .iter()
+            .map(|s| match &s.action {
+                redsim_sim::Action::Command { client: 0, argv } => Some(crate::saved::display_line(argv)),
+                _ => None,
+            })
+            .collect();
+        lines.map(|l| l.join("\n"))
+    }
+
+    /// A fresh session of `version` that has run these redis-cli lines.
+    pub fn from_commands(text: &str, version: Version) -> AppState {
+        let mut state = AppState::new(version);
+        for command in redsim_docs::parse(text).commands {
+            state.run_line(&command.text);
+        }
+        state
     }
 
     /// Steps taken in the session.
@@ -202,7 +263,7 @@ impl AppState {
 
     /// Virtual time since the session started, in milliseconds.
     pub fn elapsed_ms(&self) -> u64 {
-        self.session.now_ms() - redsim_sim::START_MS
+        self.session.now_ms() - self.session.start_ms()
     }
 
     /// Adds the replies that blocked clients and subscribers received during the last step to their
@@ -227,6 +288,7 @@ impl AppState {
                     line: String::new(),
                     output: console_output(format_reply_for(reply, protocol)),
                     is_error: reply.is_error(),
+                    page_differs: None,
                 })
             })
             .collect();
@@ -270,15 +332,34 @@ impl AppState {
     fn run_argv(&mut self, line: &str, argv: Vec<Vec<u8>>) {
         let prompt = self.prompt();
         let id = self.session.clients()[self.client].id;
-        let reply = self.session.command(self.client, argv).reply.clone();
+        let mut reply = self.session.command(self.client, argv).reply.clone();
         self.record_lines();
+        let mut waited_ms = None;
+        if reply.is_none() && self.lone {
+            let before = self.session.now_ms();
+            let client = self.client;
+            let woken =
+                self.session.wait_out(client).map(|step| step.woken.iter().find(|(c, _)| *c == client).cloned());
+            if let Some(woken) = woken {
+                reply = woken.map(|(_, r)| r);
+                waited_ms = Some(self.session.now_ms() - before);
+                self.record_lines();
+            }
+        }
         let protocol = self.session.world().server.protocol(id);
-        let (output, is_error) = match reply {
-            Some(reply) => (console_output(format_reply_for(&reply, protocol)), reply.is_error()),
+        let (mut output, is_error) = match reply {
+            Some(reply) => (console_output(redsim_docs::run::format(&reply, protocol, self.output)), reply.is_error()),
+            None if self.lone => (redsim_docs::run::BLOCKED_FOREVER.to_string(), false),
             None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
+        if let Some(ms) = waited_ms {
+            output
+                .push_str(&format!("(answered after waiting {} of virtual time)\n", crate::clock::format_duration(ms)));
+        }
         self.print(prompt, line, output, is_error);
-        self.record_woken();
+        if waited_ms.is_none() {
+            self.record_woken();
+        }
     }
 
     /// Adds what the current client typed at `prompt`, and what the console answered, to the
@@ -291,7 +372,22 @@ impl AppState {
             line: line.to_string(),
             output,
             is_error,
+            page_differs: None,
         }));
+    }
+
+    /// Replaces the session with `loaded`, or says why it could not be read and keeps this one.
+    fn load(&mut self, loaded: Result<AppState, String>, source: &str) {
+        match loaded {
+            Ok(mut loaded) => {
+                loaded.history = std::mem::take(&mut self.history);
+                *self = loaded;
+            }
+            Err(e) => {
+                self.notice =
+                    Some(format!("The {source} could not be opened: {e}. Your current session is unchanged."));
+            }
+        }
     }
 
     fn remember(&mut self, line: &str) {
@@ -338,16 +434,23 @@ impl Model for AppState {
                 }
                 self.playing = play;
             }
-            AppAction::Load { text, source } => match AppState::from_text(&text) {
-                Ok(mut loaded) => {
-                    loaded.history = std::mem::take(&mut self.history);
-                    *self = loaded;
+            AppAction::Load { text, source } => self.load(AppState::from_text(&text), source),
+            AppAction::Open(open) => {
+                let loaded = match &open {
+                    Open::Session(text) => AppState::from_text(text),
+                    Open::Commands { text, version } => Ok(AppState::from_commands(text, *version)),
+                };
+                let kept = self.kept_before_link;
+                self.load(loaded.map(|s| AppState { opened: Some(open), kept_before_link: kept, ..s }), "shared link");
+            }
+            AppAction::KeptBeforeLink(kept) => self.kept_before_link = kept,
+            AppAction::Restart => {
+                let opened = self.opened.clone();
+                self.apply(AppAction::Reset);
+                if let Some(open) = opened {
+                    self.apply(AppAction::Open(open));
                 }
-                Err(e) => {
-                    self.notice =
-                        Some(format!("The {source} could not be opened: {e}. Your current session is unchanged."));
-                }
-            },
+            }
             AppAction::Reset => {
                 let version = self.version();
                 let history = std::mem::take(&mut self.history);

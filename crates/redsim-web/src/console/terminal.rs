@@ -203,10 +203,17 @@ pub fn console(props: &ConsoleProps) -> Html {
 
 fn entry_view(entry: &TranscriptEntry) -> Html {
     let class = if entry.is_error { "entry error" } else { "entry" };
+    let differs = entry.page_differs.is_some();
     html! {
         <div class={class} data-client={entry.client.clone()}>
             <div class="entry-line"><span class="prompt">{ &entry.prompt }</span>{ " " }<span class="typed">{ &entry.line }</span></div>
-            <pre class="reply">{ &entry.output }</pre>
+            <pre class="reply" data-mismatch={differs.then_some("true")}>{ &entry.output }</pre>
+            if let Some(page) = &entry.page_differs {
+                <div class="page-differs" role="note">
+                    <span>{ "⚠ Not what the page shows. The page shows:" }</span>
+                    <pre>{ page }</pre>
+                </div>
+            }
         </div>
     }
 }

@@ -5,6 +5,8 @@
 //! `ScenarioApp` owns the store (`state::ScenarioModel` in a `Store`) and hands its handle down in a
 //! context, as the console app does.
 
+mod editor;
+mod element;
 pub mod state;
 mod topology;
 mod view;
@@ -15,6 +17,8 @@ use yew::prelude::*;
 use crate::hooks::{make_callback, use_interval};
 use crate::store::Store;
 use crate::streams::StreamsPanel;
+pub use editor::Editor;
+pub use element::{ElementProps, ScenarioElement};
 pub use state::{find, titles, ScenarioAction, ScenarioModel, PLAY_TICK_MS, SPEEDS};
 
 /// The player's store, as components find it in their context.
@@ -29,6 +33,15 @@ pub struct ScenarioAppProps {
     /// The scenario picker, drawn in the header.
     #[prop_or_default]
     pub picker: Html,
+    /// Opens the scenario's text in the editor ("Edit a copy").
+    #[prop_or_default]
+    pub on_edit: Option<Callback<()>>,
+    /// In a `<redsim-scenario>` element: the player alone, no page header.
+    #[prop_or_default]
+    pub bare: bool,
+    /// The full app with this scenario, for "Open in Redsim".
+    #[prop_or_default]
+    pub open_url: Option<String>,
 }
 
 #[function_component(ScenarioApp)]
@@ -40,12 +53,31 @@ pub fn scenario_app(props: &ScenarioAppProps) -> Html {
         let dispatcher = store.dispatcher();
         use_interval(playing.then_some(PLAY_TICK_MS), move || dispatcher.dispatch(ScenarioAction::Tick));
     }
+    let actions = html! {
+        <div class="scenario-actions">
+            if let Some(on_edit) = &props.on_edit {
+                <button type="button" class="edit-copy" onclick={on_edit.reform(|_: MouseEvent| ())}
+                    title="Open this scenario's text in the editor">{ "Edit a copy" }</button>
+            }
+            if let Some(url) = &props.open_url {
+                <a class="open-full" href={url.clone()} target="_blank" rel="noopener">{ "Open in Redsim ↗" }</a>
+            }
+        </div>
+    };
+    if props.bare {
+        return html! {
+            <ContextProvider<ScenarioHandle> context={store}>
+                <div class="scenario-mode bare">{ actions }<ScenarioPanel /></div>
+            </ContextProvider<ScenarioHandle>>
+        };
+    }
     html! {
         <ContextProvider<ScenarioHandle> context={store}>
             <div class={classes!("app", "scenario-mode", props.embed.then_some("embed"))}>
                 <header class="topbar">
                     <h1 class="brand">{ "Redsim" }</h1>
                     { props.picker.clone() }
+                    { actions }
                 </header>
                 <main class="panels scenario-panels">
                     <ScenarioPanel />

@@ -27,6 +27,12 @@ pub struct StreamsPanelProps {
     /// Pages the shown stream's nodes (`None`: back to the newest).
     #[prop_or_default]
     pub on_window: Callback<Option<usize>>,
+    /// Whether to draw the keyspace browser, and the stream pictures (an embedded example may
+    /// ask for one of them only).
+    #[prop_or(true)]
+    pub show_keys: bool,
+    #[prop_or(true)]
+    pub show_streams: bool,
 }
 
 #[function_component(StreamsPanel)]
@@ -45,8 +51,10 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                     <ul>{ for props.changes.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
                 }
             </div>
-            <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()} />
-            if props.streams.is_empty() {
+            if props.show_keys {
+                <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()} />
+            }
+            if props.show_streams && props.streams.is_empty() {
                 <div class="empty-state">
                     <h2>{ "No streams yet" }</h2>
                     <p>{ "Try " }<code>{ "XADD orders * item book qty 1" }</code>{ ", then " }
@@ -54,7 +62,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                        <code>{ "XREADGROUP GROUP shipping alice STREAMS orders >" }</code>{ "." }</p>
                 </div>
             }
-            if props.streams.len() > 1 {
+            if props.show_streams && props.streams.len() > 1 {
                 <div class="stream-tabs" role="tablist" aria-label="Stream keys">
                     { for props.streams.iter().map(|s| {
                         let key = s.key.clone();
@@ -71,7 +79,7 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                     }
                 </div>
             }
-            if let Some(stream) = shown {
+            if let Some(stream) = shown.filter(|_| props.show_streams) {
                 <tape::StreamTape stream={stream.clone()} touched={props.touched.clone()} on_window={props.on_window.clone()} />
                 <chart::Chart stream_key={stream.key.clone()} samples={props.samples.clone()} shown={props.shown_step} />
                 <groups::Groups stream={stream.clone()} touched={props.touched.clone()} />

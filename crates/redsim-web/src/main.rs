@@ -1,3 +1,0 @@
-fn main() {
-    redsim_web::start();
-}
