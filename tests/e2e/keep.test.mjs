@@ -34,27 +34,50 @@ test('a reload brings the session back; Reset starts over', async () => {
   await context.close();
 });
 
-test('Share puts the session in a link that opens it elsewhere; a damaged link is refused', async () => {
-  const first = await openApp(app);
+test('Share copies a link that opens the session elsewhere; short ones stay readable; old and damaged links', async () => {
+  const first = await openApp(app, { permissions: ['clipboard-read', 'clipboard-write'] });
   await build(first.page);
   await first.page.getByRole('button', { name: 'Share' }).click();
-  await first.page.getByRole('alert').getByText('holds a link').waitFor();
+  await first.page.getByRole('alert').getByText('Link copied to the clipboard').waitFor();
   const link = first.page.url();
-  assert.match(link, /#session=[A-Za-z0-9_-]+$/);
+  assert.match(link, /#session\.z=[A-Za-z0-9_-]+$/, 'a session with a clock move travels whole, compressed');
+  assert.equal(await first.page.evaluate(() => navigator.clipboard.readText()), link);
   await first.context.close();
 
   const second = await openApp(app, { hash: link.slice(link.indexOf('#')) });
   await second.page.locator('[data-pel-id="1-0"]').waitFor();
   assert.equal(await second.page.locator('[data-group="g"]').getAttribute('data-entries-read'), '1');
+  assert.equal((await second.page.getByLabel('Virtual time').textContent()).trim(), '00:00:01.000');
   await second.context.close();
 
-  const broken = await openApp(app, { hash: link.slice(link.indexOf('#'), -7) + '*' });
-  await broken.page.getByRole('alert').getByText('shared link could not be opened').waitFor();
-  await run(broken.page, 'PING');
-  assert.equal(await lastReply(broken.page), 'PONG\n', 'the page keeps working');
-  await broken.page.screenshot({ path: join(SHOTS, 'broken-link.png') });
-  assert.deepEqual(broken.errors, []);
-  await broken.context.close();
+  // Only client 1 typing, the clock untouched: a readable link.
+  const short = await openApp(app, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await run(short.page, 'XADD s 1-0 a 1');
+  await short.page.getByRole('button', { name: 'Share' }).click();
+  await short.page.getByRole('alert').getByText('Link copied').waitFor();
+  assert.equal(new URL(short.page.url()).hash, '#commands=XADD%20s%201-0%20a%201');
+  await short.context.close();
+
+  // A link made before links were compressed still opens.
+  const text = 'redsim session 1\nredis 8.2\n1> XADD s 1-0 f v\n+500ms\n';
+  const old = await openApp(app, { hash: `#session=${Buffer.from(text).toString('base64url')}` });
+  await old.page.locator('[data-entry-id="1-0"]').waitFor();
+  await old.context.close();
+
+  for (const [hash, why] of [
+    [link.slice(link.indexOf('#'), -7) + '*', 'its data is cut or changed'],
+    [link.slice(link.indexOf('#'), -12), 'its compressed data is cut or changed'],
+    ['#commands=XADD%2', 'a %-escape in it is cut or changed'],
+    ['#version=6.2&commands=PING', "unknown Redis version '6.2'"],
+  ]) {
+    const broken = await openApp(app, { hash });
+    await broken.page.getByRole('alert').getByText(`link could not be opened: ${why}`).waitFor();
+    await run(broken.page, 'PING');
+    assert.equal(await lastReply(broken.page), 'PONG\n', 'the page keeps working');
+    if (why.startsWith('its data')) await broken.page.screenshot({ path: join(SHOTS, 'broken-link.png') });
+    assert.deepEqual(broken.errors, []);
+    await broken.context.close();
+  }
 });
 
 test('Export writes a text file that Import reads back; a bad file changes nothing', async () => {

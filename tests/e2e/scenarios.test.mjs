@@ -32,7 +32,8 @@ test('the picker lists every scenario by title and opens the one chosen', async 
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
-  assert.equal(options.length, 14);
+  assert.equal(options.length, 15);
+  assert.equal(options.at(-1), 'Write a scenario…');
   assert.ok(options.includes('Primary failover with asynchronous replication: acknowledged writes are lost; WAIT helps'));
   await picker.selectOption('consumer-crash');
   await page.getByRole('heading', { name: /A consumer crashes mid-work/ }).waitFor();

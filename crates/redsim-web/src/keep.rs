@@ -12,6 +12,8 @@ use crate::links::{self, Kind};
 const SESSION_KEY: &str = "redsim.session";
 /// The session a reader had when they opened someone's link: kept so they can go back to it.
 const BEFORE_LINK_KEY: &str = "redsim.session.before-link";
+/// "1" when the saved session came from someone's link (not the reader's own).
+const FROM_LINK_KEY: &str = "redsim.session.from-link";
 /// The scenario being written in the editor.
 const DRAFT_KEY: &str = "redsim.scenario-draft";
 
@@ -72,18 +74,24 @@ pub fn autosave(state: &AppState) -> Result<(), ()> {
     if embedded() {
         return Ok(());
     }
-    write(SESSION_KEY, &state.to_text())
+    write(SESSION_KEY, &state.to_text())?;
+    write(FROM_LINK_KEY, if state.from_link { "1" } else { "" })
 }
 
-/// Before a link replaces what the reader had: keeps their session aside (`previous_session`).
-/// True when there was one worth keeping.
+/// Whether the saved session came from a link (the reader's own is kept aside).
+pub fn saved_from_link() -> bool {
+    read(FROM_LINK_KEY).as_deref() == Some("1")
+}
+
+/// Before a link replaces what the reader had: keeps their own session aside (`previous_session`),
+/// unless what they had came from a link itself. True when a session of theirs is kept.
 pub fn keep_before_link() -> bool {
     if embedded() {
         return false;
     }
     match saved_session() {
-        Some(text) if text.lines().count() > 2 => write(BEFORE_LINK_KEY, &text).is_ok(),
-        _ => false,
+        Some(text) if !saved_from_link() && text.lines().count() > 2 => write(BEFORE_LINK_KEY, &text).is_ok(),
+        _ => saved_from_link() && previous_session().is_some(),
     }
 }
 

@@ -70,6 +70,11 @@ pub fn console_app(props: &ConsoleAppProps) -> Html {
             let load_saved = |dispatcher: &UseReducerDispatcher<Store<AppState>>| {
                 if let Some(text) = saved() {
                     dispatcher.dispatch(AppAction::Load { text, source: "saved session" });
+                    // A session from a link, with the reader's own kept aside: the way back stays.
+                    if keep::saved_from_link() {
+                        dispatcher.dispatch(AppAction::FromLink(true));
+                        dispatcher.dispatch(AppAction::KeptBeforeLink(keep::previous_session().is_some()));
+                    }
                 }
             };
             match opening.clone() {
@@ -110,6 +115,17 @@ pub fn console_app(props: &ConsoleAppProps) -> Html {
         let hiding = store.clone();
         use_window_event("pagehide", move |_| {
             let _ = keep::autosave(&hiding.get());
+        });
+        // And when the console gives way to a scenario, unless it never opened anything yet.
+        let leaving = store.clone();
+        let opened = use_mut_ref(|| false);
+        *opened.borrow_mut() = !pending;
+        use_effect_with((), move |_| {
+            move || {
+                if *opened.borrow() {
+                    let _ = keep::autosave(&leaving.get());
+                }
+            }
         });
     }
     {

@@ -49,6 +49,9 @@ pub struct AppState {
     pub notice: Option<String>,
     /// What a link opened, for Restart.
     pub opened: Option<Open>,
+    /// The session came from someone's link, not from the reader's own typing (so it is not kept
+    /// aside when another link replaces it).
+    pub from_link: bool,
     /// The reader's own session was kept aside when a link replaced it: offer to go back to it.
     pub kept_before_link: bool,
     /// Play is replaying the steps after the shown one. Only while a past step is shown: it stops
@@ -85,6 +88,8 @@ pub enum AppAction {
     Restart,
     /// Whether the reader's own session was kept aside when a link replaced it.
     KeptBeforeLink(bool),
+    /// Whether the session came from a link.
+    FromLink(bool),
     SelectClient(usize),
     SelectStream(String),
     /// Page the selected stream's nodes (`None` goes back to the newest).
@@ -136,6 +141,7 @@ impl AppState {
             cursor: None,
             notice: None,
             opened: None,
+            from_link: false,
             kept_before_link: false,
             playing: false,
             saved_lines: Vec::new(),
@@ -441,9 +447,12 @@ impl Model for AppState {
                     Open::Commands { text, version } => Ok(AppState::from_commands(text, *version)),
                 };
                 let kept = self.kept_before_link;
-                self.load(loaded.map(|s| AppState { opened: Some(open), kept_before_link: kept, ..s }), "shared link");
+                let loaded =
+                    loaded.map(|s| AppState { opened: Some(open), from_link: true, kept_before_link: kept, ..s });
+                self.load(loaded, "shared link");
             }
             AppAction::KeptBeforeLink(kept) => self.kept_before_link = kept,
+            AppAction::FromLink(from_link) => self.from_link = from_link,
             AppAction::Restart => {
                 let opened = self.opened.clone();
                 self.apply(AppAction::Reset);

@@ -5,12 +5,8 @@
 use redsim_sim::scenario::{parse, ParseError, Scenario};
 use yew::prelude::*;
 
-use crate::hooks::use_timeout;
 use crate::keep;
 use crate::links::{self, Kind};
-
-/// How long after the last keystroke the draft is saved.
-const DRAFT_DELAY_MS: u32 = 400;
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -32,18 +28,14 @@ pub fn editor(props: &EditorProps) -> Html {
     let area = use_node_ref();
     let gutter = use_node_ref();
     let parsed = use_memo((*text).clone(), |t| parse(t));
-    {
-        let (draft, message) = ((*text).clone(), message.clone());
-        use_timeout(draft.clone(), Some(DRAFT_DELAY_MS), move || {
-            if keep::save_scenario_draft(&draft).is_err() {
-                message.set(Some("This browser did not let Redsim keep the draft (storage full or blocked).".into()));
-            }
-        });
-    }
     let oninput = {
-        let text = text.clone();
+        let (text, message) = (text.clone(), message.clone());
         Callback::from(move |e: InputEvent| {
             let field: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            // Kept at every change (a few kilobytes): nothing typed is lost to a reload.
+            if keep::save_scenario_draft(&field.value()).is_err() {
+                message.set(Some("This browser did not let Redsim keep the draft (storage full or blocked).".into()));
+            }
             text.set(field.value());
         })
     };
