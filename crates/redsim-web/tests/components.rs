@@ -53,6 +53,7 @@ async fn console_shows_entries_with_prompt_and_error_style() {
                 line: "GET k".into(),
                 output: "\"v\"\n".into(),
                 is_error: false,
+                page_differs: None,
             }),
             std::rc::Rc::new(TranscriptEntry {
                 step: 2,
@@ -61,6 +62,7 @@ async fn console_shows_entries_with_prompt_and_error_style() {
                 line: "NOPE".into(),
                 output: "(error) ERR unknown command 'NOPE', with args beginning with: \n".into(),
                 is_error: true,
+                page_differs: None,
             }),
         ],
         history: vec![],
@@ -145,4 +147,47 @@ async fn step_back_and_forward_move_the_pictures() {
     button("Step forward").click();
     settle().await;
     assert_eq!(entries(&root), 2);
+}
+
+#[wasm_bindgen_test]
+async fn links_compress_with_the_browser_and_read_back() {
+    use redsim_web::links::{compressed_fragment, parse, text_of, Kind, Payload};
+    let text: String = (0..300).map(|i| format!("1> XADD orders {i}-0 item book qty {i}\n")).collect();
+    let fragment = compressed_fragment(Kind::Session, &text, None).await;
+    assert!(fragment.starts_with("session.z="), "{fragment}");
+    assert!(fragment.len() * 4 < text.len(), "{} bytes for {}", fragment.len(), text.len());
+    let link = parse(&fragment).unwrap().unwrap();
+    assert_eq!(text_of(&link.payload).await.as_deref(), Ok(text.as_str()));
+    let cut = Payload::Deflated(match link.payload {
+        Payload::Deflated(bytes) => bytes[..bytes.len() / 2].to_vec(),
+        Payload::Text(_) => unreachable!(),
+    });
+    assert_eq!(text_of(&cut).await, Err("its compressed data is cut or changed".to_string()));
+    assert_eq!(text_of(&Payload::Deflated(vec![0xff; 8])).await, Err("its compressed data is cut or changed".to_string()));
+}
+
+#[wasm_bindgen_test]
+async fn an_example_runs_its_transcript_and_marks_the_stale_reply() {
+    use redsim_web::embed::example::{ExampleApp, ExampleAppProps};
+    let root = fresh_root();
+    let props = ExampleAppProps {
+        text: "redis> SET k v\nOK\nredis> GET k\n\"w\"\n".into(),
+        version: redsim_engine::Version::V7_0,
+        output: Default::default(),
+        pictures: Default::default(),
+        autorun: false,
+        label: Some("Strings".into()),
+        open_url: None,
+        notice: None,
+    };
+    yew::Renderer::<ExampleApp>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert_eq!(root.query_selector_all(".example-lines li").unwrap().length(), 2);
+    let run: web_sys::HtmlElement = root.query_selector("button.run").unwrap().unwrap().dyn_into().unwrap();
+    run.click();
+    settle().await;
+    let marked = root.query_selector_all("[data-mismatch]").unwrap();
+    assert_eq!(marked.length(), 1);
+    assert_eq!(marked.get(0).unwrap().text_content().unwrap(), "\"v\"\n");
+    assert!(transcript_text(&root).contains("The page shows:"));
 }
