@@ -26,12 +26,16 @@ const NEAR = '300px';
 
 let loading;
 
-/** The engine's module, fetched and compiled once for the whole page. */
+/** The engine's module, fetched and compiled once for the whole page: the wasm is fetched while
+ * its JavaScript glue is (one round trip, not two), and compiled as it streams in. */
 export function load() {
-  loading ??= import(GLUE.href).then(async (glue) => {
-    await glue.default({ module_or_path: WASM });
-    return glue;
-  });
+  loading ??= (() => {
+    const wasm = fetch(WASM);
+    return import(GLUE.href).then(async (glue) => {
+      await glue.default({ module_or_path: wasm });
+      return glue;
+    });
+  })();
   return loading;
 }
 

@@ -105,36 +105,47 @@ pub fn parse(text: &str) -> Example {
     Example { commands, transcript: true }
 }
 
-/// A Markdown fence's info string: ```` ```redis ````, ```` ```redis-cli ````, or Redis Insight's
-/// ```` ```redis:[results=single;mode=raw] Label ````.
+/// A Markdown fence's info string: ```` ```redis ````, ```` ```redis-cli ````, Redis Insight's
+/// ```` ```redis:[results=single;mode=raw] Label ````, or attributes as words:
+/// ```` ```redis version=7.0 pictures=streams autorun Label ````.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Info {
     pub lang: String,
     /// `key=value` pairs from `[...]`, in order.
     pub params: Vec<(String, String)>,
-    /// The words after the language: Redis Insight's button label.
+    /// The other words after the language: Redis Insight's button label.
     pub label: Option<String>,
 }
 
+/// Words of an info string that are flags, not part of a label.
+const FLAGS: &[&str] = &["autorun"];
+
 impl Info {
     pub fn parse(info: &str) -> Info {
-        let info = info.trim();
-        let (head, label) = match info.find(char::is_whitespace) {
-            Some(at) => (&info[..at], Some(info[at..].trim().to_string()).filter(|l| !l.is_empty())),
-            None => (info, None),
-        };
-        let (lang, params) = match head.split_once(':') {
+        let mut words = info.split_whitespace();
+        let head = words.next().unwrap_or("");
+        let (lang, bracketed) = match head.split_once(':') {
             Some((lang, params)) => (lang, params.trim_start_matches('[').trim_end_matches(']')),
             None => (head, ""),
         };
-        let params = params
-            .split(';')
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
-                None => (p.trim().to_string(), String::new()),
-            })
-            .collect();
+        let pair = |p: &str| match p.split_once('=') {
+            Some((k, v)) => (k.trim().to_string(), v.trim().trim_matches('"').to_string()),
+            None => (p.trim().to_string(), String::new()),
+        };
+        let mut params: Vec<(String, String)> =
+            bracketed.split(';').filter(|p| !p.trim().is_empty()).map(pair).collect();
+        let mut label = Vec::new();
+        for word in words {
+            let is_attribute = word
+                .split_once('=')
+                .is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            if is_attribute || FLAGS.contains(&word) {
+                params.push(pair(word));
+            } else {
+                label.push(word);
+            }
+        }
+        let label = (!label.is_empty()).then(|| label.join(" "));
         Info { lang: lang.to_ascii_lowercase(), params, label }
     }
 
@@ -204,5 +215,15 @@ mod tests {
         let i = Info::parse("Redis");
         assert!(i.is_redis() && i.params.is_empty() && i.label.is_none());
         assert!(!Info::parse("bash").is_redis());
+        let i = Info::parse("redis version=7.0 pictures=\"streams\" autorun A group");
+        assert_eq!(
+            i.params,
+            [
+                ("version".into(), "7.0".into()),
+                ("pictures".into(), "streams".into()),
+                ("autorun".into(), String::new())
+            ]
+        );
+        assert_eq!(i.label.as_deref(), Some("A group"));
     }
 }

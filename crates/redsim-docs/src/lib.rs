@@ -8,11 +8,13 @@
 //! What this crate must not do: read a clock or the network. It reads the files it is given.
 
 pub mod example;
+pub mod html;
 pub mod markdown;
 pub mod run;
 pub mod shape;
 
 pub use example::{parse, Command, Example, Info};
+pub use html::example_element;
 pub use markdown::{blocks, Block, Source};
 pub use run::{check_markdown, page_start_ms, page_times, run, Finding, Output, Ran, Report, Runner, Scope};
 pub use shape::same_reply;

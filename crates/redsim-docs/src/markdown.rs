@@ -20,6 +20,8 @@ pub enum Source {
 pub struct Block {
     /// 1-based line of the opening fence or shortcode.
     pub line: usize,
+    /// 1-based line of the closing fence or shortcode (the last line for a fence left open).
+    pub end: usize,
     pub source: Source,
     /// The lines inside, without the fence's indentation.
     pub text: String,
@@ -62,7 +64,7 @@ pub fn blocks(markdown: &str) -> Vec<Block> {
                 End::Shortcode(ends) => ends.iter().any(|e| trimmed.trim_end() == *e),
             };
             if closes {
-                let o = open.take().map(finish);
+                let o = open.take().map(|o| finish(o, i + 1));
                 found.extend(o.flatten());
             } else {
                 // Inside a list item a fence is indented; its lines are too.
@@ -89,7 +91,8 @@ pub fn blocks(markdown: &str) -> Vec<Block> {
         }
     }
     // A fence left open runs to the end of the file, as CommonMark says.
-    found.extend(open.and_then(finish));
+    let last = markdown.lines().count();
+    found.extend(open.and_then(|o| finish(o, last)));
     found
 }
 
@@ -106,7 +109,7 @@ fn shortcode(line: &str) -> Option<(Source, &'static [&'static str])> {
 
 /// Keeps a block if it is a Redis example: a Redis fence or shortcode, or a transcript with a
 /// prompt that names Redis (`redis>`, `127.0.0.1:6379>`) in any other fence.
-fn finish(o: Open) -> Option<Block> {
+fn finish(o: Open, end: usize) -> Option<Block> {
     let text: String = o.lines.iter().map(|l| format!("{l}\n")).collect();
     let first = o.lines.iter().map(|l| l.trim()).find(|l| !l.is_empty());
     let keep = match &o.source {
@@ -116,7 +119,7 @@ fn finish(o: Open) -> Option<Block> {
         // A clients-example holds the redis-cli version of a step: a transcript.
         Source::ClientsExample => o.lines.iter().any(|l| after_prompt(l).is_some()),
     };
-    keep.then_some(Block { line: o.line, source: o.source, text })
+    keep.then_some(Block { line: o.line, end, source: o.source, text })
 }
 
 #[cfg(test)]
@@ -161,8 +164,8 @@ XLEN s
    ~~~
 ";
         let found = blocks(md);
-        let lines: Vec<usize> = found.iter().map(|b| b.line).collect();
-        assert_eq!(lines, [3, 11, 20, 24, 31]);
+        let lines: Vec<(usize, usize)> = found.iter().map(|b| (b.line, b.end)).collect();
+        assert_eq!(lines, [(3, 5), (11, 14), (20, 22), (24, 27), (31, 33)]);
         assert!(matches!(&found[0].source, Source::Fence(info) if info.label.as_deref() == Some("Add one")));
         assert_eq!(found[0].text, "XADD s * a 1\n");
         assert_eq!(found[1].text, "127.0.0.1:6379> PING\nPONG\n");

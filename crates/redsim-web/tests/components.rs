@@ -163,7 +163,10 @@ async fn links_compress_with_the_browser_and_read_back() {
         Payload::Text(_) => unreachable!(),
     });
     assert_eq!(text_of(&cut).await, Err("its compressed data is cut or changed".to_string()));
-    assert_eq!(text_of(&Payload::Deflated(vec![0xff; 8])).await, Err("its compressed data is cut or changed".to_string()));
+    assert_eq!(
+        text_of(&Payload::Deflated(vec![0xff; 8])).await,
+        Err("its compressed data is cut or changed".to_string())
+    );
 }
 
 #[wasm_bindgen_test]
