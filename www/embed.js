@@ -7,9 +7,10 @@
 //   XREADGROUP GROUP shipping alice COUNT 1 STREAMS orders >
 //   </redsim-example>
 //
-// With `data-upgrade` on the script tag, existing code blocks become examples too: Redis Insight
-// fences (`<pre><code class="language-redis...">`) and redis-cli transcripts (`redis>` or
-// `127.0.0.1:6379>` prompts, replies after them: a reply that differs from the page is marked).
+// With `data-upgrade` on the script tag (or `embed.js?upgrade`), existing code blocks become
+// examples too: Redis fences (`language-redis` on the code, the pre or their wrapper, Redis
+// Insight's `language-redis:[mode=raw]`) and redis-cli transcripts (`redis>` or `127.0.0.1:6379>`
+// prompts, replies after them: a reply that differs from the page is marked).
 //
 // Every element on a page shares one download and one compiled module, fetched when the first
 // element nears the viewport; each element is its own Redis. scripts/postbuild.mjs makes
@@ -199,39 +200,55 @@ if (!customElements.get('redsim-scenario')) customElements.define('redsim-scenar
 const NAMED_PROMPT = /^\s*(redis( [^\s>]+)?|[\w.-]+:\d+(\[\d+\])?)>\s*\S/;
 
 /** `language-redis`, `language-redis-cli`, or Redis Insight's `language-redis:[k=v;k=v]`: its parameters. */
-function redisFence(code) {
-  for (const name of code.classList) {
+function redisClass(element) {
+  for (const name of element?.classList ?? []) {
     const m = name.match(/^(?:language|lang)-redis(?:-cli)?(?::\[([^\]]*)\])?$/i);
     if (m) return Object.fromEntries((m[1] ?? '').split(';').filter(Boolean).map((p) => p.split('=')));
   }
   return null;
 }
 
+/** A code block's language as site generators mark it: on the `<code>` (markdown-it, marked, Hugo),
+ * on the `<pre>` (Prism), or on a wrapper around both (MkDocs with Pygments, VitePress). Returns the
+ * parameters and the outermost element that belongs to the block. */
+function redisBlock(pre) {
+  const code = pre.querySelector(':scope > code');
+  for (const [element, outer] of [[code, pre], [pre, pre], [pre.parentElement, pre.parentElement]]) {
+    const params = redisClass(element);
+    if (params) return { params, outer: outer.tagName === 'DIV' && outer.querySelectorAll('pre').length === 1 ? outer : pre };
+  }
+  return null;
+}
+
 function upgrade(root, defaults) {
   for (const pre of root.querySelectorAll('pre')) {
-    if (pre.closest('redsim-example, redsim-scenario, [data-redsim-skip]')) continue;
+    if (!pre.isConnected || pre.closest('redsim-example, redsim-scenario, [data-redsim-skip]')) continue;
+    const block = redisBlock(pre);
     const code = pre.querySelector(':scope > code');
-    const params = code ? redisFence(code) : null;
     const text = (code ?? pre).textContent;
     const first = text.split('\n').find((l) => l.trim() && !/^\s*(#|\/\/|\$ )/.test(l)) ?? '';
-    if (!params && !NAMED_PROMPT.test(first)) continue;
+    if (!block && !NAMED_PROMPT.test(first)) continue;
     const example = document.createElement('redsim-example');
     for (const [name, value] of Object.entries(defaults)) if (value != null) example.setAttribute(name, value);
-    if (params?.mode) example.setAttribute('mode', params.mode);
-    if (params?.version) example.setAttribute('version', params.version);
+    if (block?.params.mode) example.setAttribute('mode', block.params.mode);
+    if (block?.params.version) example.setAttribute('version', block.params.version);
     example.textContent = text;
-    pre.replaceWith(example);
+    (block?.outer ?? pre).replaceWith(example);
   }
 }
 
+// Opt in with `data-upgrade` (and `data-version`, `data-pictures`, `data-theme` for the examples
+// made) on the script tag, or with the same words in its address, for site generators that write
+// the tag themselves: `embed.js?upgrade&version=7.0`.
 const me = [...document.querySelectorAll('script[type="module"][src]')].find(
   (s) => new URL(s.src, document.baseURI).href === import.meta.url,
 );
-if (me?.hasAttribute('data-upgrade')) {
+const query = new URL(import.meta.url).searchParams;
+if (me?.hasAttribute('data-upgrade') || query.has('upgrade')) {
   const defaults = {
-    version: me.dataset.version,
-    pictures: me.dataset.pictures,
-    theme: me.dataset.theme,
+    version: me?.dataset.version ?? query.get('version'),
+    pictures: me?.dataset.pictures ?? query.get('pictures'),
+    theme: me?.dataset.theme ?? query.get('theme'),
   };
   const go = () => upgrade(document, defaults);
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go);
