@@ -22,9 +22,12 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+const SUFFIX = { br: '.br', gzip: '.gz' };
+
 /** The precompressed copy to send, if the browser takes it and it is there. */
-async function encoded(file, accept) {
-  for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+async function encoded(file, accept, encodings) {
+  for (const encoding of encodings) {
+    const suffix = SUFFIX[encoding];
     if (accept.includes(encoding) && (await stat(file + suffix).catch(() => null))?.isFile()) {
       return { encoding, path: file + suffix };
     }
@@ -32,8 +35,9 @@ async function encoded(file, accept) {
   return { encoding: null, path: file };
 }
 
-/** Starts serving `dir`; resolves to the Node server once it listens. */
-export function serve(dir, port = 0, host = '127.0.0.1') {
+/** Starts serving `dir`; resolves to the Node server once it listens. `encodings` are the
+ * precompressed forms it may send, in order of preference (GitHub Pages, say, only gzips). */
+export function serve(dir, port = 0, host = '127.0.0.1', encodings = ['br', 'gzip']) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     try {
@@ -44,7 +48,7 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
         return;
       }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
-      const { encoding, path: sent } = await encoded(file, String(req.headers['accept-encoding'] ?? ''));
+      const { encoding, path: sent } = await encoded(file, String(req.headers['accept-encoding'] ?? ''), encodings);
       const body = await readFile(sent);
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
