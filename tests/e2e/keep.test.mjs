@@ -99,3 +99,25 @@ test('Export writes a text file that Import reads back; a bad file changes nothi
   assert.equal(await page.locator('[data-pel-id="1-0"]').count(), 1, 'the current session is unchanged');
   await context.close();
 });
+
+test('a browser that refuses to save says so once, and the session goes on', async () => {
+  const context = await app.browser.newContext();
+  // Storage full: every write throws, as a browser's quota error does.
+  await context.addInitScript(() => {
+    Storage.prototype.setItem = () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.url);
+  await page.getByRole('textbox', { name: 'Command' }).waitFor();
+  await run(page, 'SET a 1');
+  await page.getByRole('alert').getByText('did not let Redsim save the session').waitFor();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await run(page, 'SET b 2');
+  await page.waitForTimeout(600);
+  assert.equal(await page.getByRole('alert').count(), 0, 'said once, not at every step');
+  assert.equal(await lastReply(page), 'OK\n');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -180,7 +180,7 @@ pub fn example_app(props: &ExampleAppProps) -> Html {
     let mismatches = model.console.transcript.iter().filter(|e| e.page_differs.is_some()).count();
     html! {
         <section class="redsim-example" aria-label={label.clone()}>
-            <div class="example-bar" role="toolbar" aria-label="Example controls">
+            <div class="example-bar" role="group" aria-label="Example controls">
                 if let Some(title) = &props.label {
                     <strong class="example-title">{ title }</strong>
                 }

@@ -90,7 +90,7 @@ pub fn editor(props: &EditorProps) -> Html {
             </header>
             <main class="panels editor-panels">
                 <section class="editor" aria-label="Scenario editor">
-                    <div class="editor-bar" role="toolbar" aria-label="Scenario">
+                    <div class="editor-bar" role="group" aria-label="Scenario">
                         <h2>{ "Write a scenario" }</h2>
                         <button type="button" class="run" onclick={on_run} disabled={error.is_some()}
                             title="Run it in the player">{ "Run" }</button>
