@@ -14,6 +14,7 @@
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
 
+mod cli;
 mod fuzz;
 mod protocol;
 mod random;

@@ -233,7 +233,9 @@ fn first_line(reply: &Reply, protocol: Protocol, out: &mut String) {
     first_line(first, protocol, out);
     if let Some(value) = value.filter(|_| line_count(first, protocol) == 1) {
         out.push_str(" => ");
-        first_line(value, protocol, out);
+        if !is_multiline(value) {
+            first_line(value, protocol, out);
+        }
     }
 }
 
@@ -245,12 +247,26 @@ fn line_count(reply: &Reply, protocol: Protocol) -> usize {
     };
     match reply {
         Reply::Array(v) | Reply::Push(v) | Reply::Set(v) if !v.is_empty() => v.iter().map(lines).sum(),
-        Reply::Map(v) if !v.is_empty() => {
-            let joined = usize::from(protocol == Protocol::Resp3);
-            v.iter().map(|(k, val)| line_count(k, protocol) + line_count(val, protocol) - joined).sum()
-        }
+        Reply::Map(v) if !v.is_empty() => v
+            .iter()
+            .map(|(k, val)| {
+                // In RESP3 a value goes on its key's line, unless it takes lines of its own.
+                let joined = usize::from(protocol == Protocol::Resp3 && !is_multiline(val));
+                line_count(k, protocol) + line_count(val, protocol) - joined
+            })
+            .sum(),
         Reply::Many(v) => v.iter().map(|r| line_count(r, protocol)).sum(),
         _ => 1,
+    }
+}
+
+/// Whether redis-cli prints a map's value on lines of its own (`cliIsMultilineValueTTY`): an
+/// aggregate of several elements, or of one that is itself multiline.
+fn is_multiline(reply: &Reply) -> bool {
+    match reply {
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => v.len() > 1 || v.first().is_some_and(is_multiline),
+        Reply::Map(pairs) => pairs.len() > 1 || pairs.first().is_some_and(|(_, v)| is_multiline(v)),
+        _ => false,
     }
 }
 
@@ -269,6 +285,11 @@ fn format_aggregate(items: Vec<(&Reply, Option<&Reply>)>, separator: char, empty
         if let Some(value) = value {
             out.pop();
             out.push_str(" => ");
+            // redis-cli breaks the line before a value of several lines, so it lines up.
+            if is_multiline(value) {
+                out.push('\n');
+                out.push_str(&child_prefix);
+            }
             out.push_str(&format_tty(value, &child_prefix));
         }
     }
