@@ -16,6 +16,14 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+install_test_rust() {
+  # `./x test unit` checks formatting and lints.
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    log "adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+}
+
 install_app_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
@@ -57,6 +65,6 @@ install_test_tools() {
 
 case "${1:-app}" in
   app) install_app_tools ;;
-  test) install_app_tools; install_test_tools ;;
+  test) install_app_tools; install_test_rust; install_test_tools ;;
   *) echo "usage: setup.sh app|test" >&2; exit 2 ;;
 esac

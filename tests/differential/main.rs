@@ -14,6 +14,8 @@
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod fuzz;
 mod protocol;

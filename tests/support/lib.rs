@@ -2,6 +2,8 @@
 //! loopback port (stopped when dropped, also when a test fails), and a raw RESP connection that
 //! returns replies as the exact bytes the server sent.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -12,6 +12,8 @@
 //! The book is handled as plain JSON (`serde_json::Value`): any chapter object found anywhere in it
 //! (`sections` in mdBook 0.4, `items` in 0.5) has its `content` rewritten, and nothing else changes.
 
+#![forbid(unsafe_code)]
+
 use redsim_docs::markdown::{blocks, Source};
 use serde_json::Value;
 

@@ -1,5 +1,7 @@
 //! `mdbook-redsim`: mdBook runs it as the `redsim` preprocessor (see the library's docs).
 
+#![forbid(unsafe_code)]
+
 use std::io::{Read, Write};
 use std::process::ExitCode;
 

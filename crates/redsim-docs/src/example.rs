@@ -70,7 +70,7 @@ pub fn has_named_prompt(line: &str) -> bool {
 pub fn parse(text: &str) -> Example {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let first = lines.iter().find(|l| !l.trim().is_empty() && !is_comment(l) && !l.trim_start().starts_with("$ "));
-    if !first.is_some_and(|l| after_prompt(l).is_some()) {
+    if first.is_none_or(|l| after_prompt(l).is_none()) {
         let commands = lines
             .iter()
             .enumerate()

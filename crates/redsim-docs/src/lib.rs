@@ -7,6 +7,8 @@
 //!
 //! What this crate must not do: read a clock or the network. It reads the files it is given.
 
+#![forbid(unsafe_code)]
+
 pub mod example;
 pub mod html;
 pub mod markdown;

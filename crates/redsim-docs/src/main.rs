@@ -4,6 +4,8 @@
 //! (a tutorial whose steps build on each other). Exits 1 when a reply differs, 2 when a file cannot
 //! be read or the command line is wrong.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use redsim_docs::Scope;

@@ -9,86 +9,19 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::command::{self, CommandSpec, Flag};
+use crate::command::{self, Category, CommandSpec, Flag};
 use crate::Version;
 
-/// Redis's categories, in its order (`ACL CAT`, and the order `ACL LIST` tries them in).
-pub const CATEGORIES: [&str; 21] = [
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
-
-fn cat(name: &str) -> u32 {
-    1 << CATEGORIES.iter().position(|c| *c == name).expect("a known category")
-}
-
-/// Commands in `@keyspace` (Redis's command JSON files name them).
-const KEYSPACE: &[&str] = &[
-    "copy",
-    "dbsize",
-    "del",
-    "dump",
-    "exists",
-    "expire",
-    "expireat",
-    "expiretime",
-    "flushall",
-    "flushdb",
-    "keys",
-    "migrate",
-    "move",
-    "object|encoding",
-    "object|freq",
-    "object|help",
-    "object|idletime",
-    "object|refcount",
-    "persist",
-    "pexpire",
-    "pexpireat",
-    "pexpiretime",
-    "pttl",
-    "randomkey",
-    "rename",
-    "renamenx",
-    "restore",
-    "scan",
-    "swapdb",
-    "touch",
-    "ttl",
-    "type",
-    "unlink",
-];
-
-/// `@dangerous` beyond what the `admin` flag implies.
-const DANGEROUS: &[&str] = &["flushall", "flushdb", "info", "keys", "migrate", "restore", "sort", "sort_ro", "swapdb"];
-
-const CONNECTION: &[&str] =
-    &["auth", "command", "echo", "hello", "ping", "quit", "readonly", "readwrite", "reset", "select", "wait"];
-
-/// Containers whose subcommands are all in `@connection` (the `client` container itself is not).
-const CONNECTION_CONTAINERS: &[&str] = &["client", "command"];
-
-/// `@set`, `@sortedset`, `@list` for `SORT`, which reads all three.
-const SORTS: &[&str] = &["sort", "sort_ro"];
+/// Redis's categories' names, in its order (`ACL CAT`, and the order `ACL LIST` tries them in).
+pub const CATEGORIES: [&str; 21] = {
+    let mut names = [""; 21];
+    let mut i = 0;
+    while i < Category::ALL.len() {
+        names[i] = Category::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// One command or subcommand, with its ACL bit (its index in `registry()`).
 pub struct Entry {
@@ -106,59 +39,50 @@ impl Entry {
     }
 }
 
-fn categories_of(fullname: &str, spec: &CommandSpec, parent: Option<&CommandSpec>) -> u32 {
+fn categories_of(spec: &CommandSpec, parent: Option<&CommandSpec>) -> u32 {
     let group = parent.map_or(spec.group, |p| p.group);
     let mut c = 0;
     let by_group = match group {
-        "string" => Some("string"),
-        "list" => Some("list"),
-        "hash" => Some("hash"),
-        "set" => Some("set"),
-        "sorted-set" => Some("sortedset"),
-        "stream" => Some("stream"),
-        "hyperloglog" => Some("hyperloglog"),
-        "geo" => Some("geo"),
-        "bitmap" => Some("bitmap"),
-        "pubsub" => Some("pubsub"),
-        "scripting" => Some("scripting"),
-        "transactions" => Some("transaction"),
+        "string" => Some(Category::String),
+        "list" => Some(Category::List),
+        "hash" => Some(Category::Hash),
+        "set" => Some(Category::Set),
+        "sorted-set" => Some(Category::SortedSet),
+        "stream" => Some(Category::Stream),
+        "hyperloglog" => Some(Category::HyperLogLog),
+        "geo" => Some(Category::Geo),
+        "bitmap" => Some(Category::Bitmap),
+        "pubsub" => Some(Category::PubSub),
+        "scripting" => Some(Category::Scripting),
+        "transactions" => Some(Category::Transaction),
         _ => None,
     };
     // Containers and help subcommands carry no data-type category.
     let help = spec.name == "help" && parent.is_some();
-    if let Some(name) = by_group.filter(|_| spec.run.is_some() && !(help && group == "pubsub")) {
-        c |= cat(name);
+    if let Some(category) = by_group.filter(|_| spec.run.is_some() && !(help && group == "pubsub")) {
+        c |= category.bit();
     }
-    if KEYSPACE.contains(&fullname) {
-        c |= cat("keyspace");
-    }
-    if DANGEROUS.contains(&fullname) {
-        c |= cat("dangerous");
-    }
-    if CONNECTION.contains(&fullname) || parent.is_some_and(|p| CONNECTION_CONTAINERS.contains(&p.name)) {
-        c |= cat("connection");
-    }
-    if SORTS.contains(&fullname) {
-        c |= cat("set") | cat("sortedset") | cat("list");
+    for category in spec.acl {
+        c |= category.bit();
     }
     // Redis's setImplicitACLCategories.
     if spec.has(Flag::Write) {
-        c |= cat("write");
+        c |= Category::Write.bit();
     }
-    if spec.has(Flag::ReadOnly) && c & cat("scripting") == 0 && !help {
-        c |= cat("read");
+    if spec.has(Flag::ReadOnly) && c & Category::Scripting.bit() == 0 && !help {
+        c |= Category::Read.bit();
     }
     if spec.has(Flag::Admin) {
-        c |= cat("admin") | cat("dangerous");
+        c |= Category::Admin.bit() | Category::Dangerous.bit();
     }
     if spec.has(Flag::Fast) {
-        c |= cat("fast");
+        c |= Category::Fast.bit();
     }
     if spec.has(Flag::Blocking) {
-        c |= cat("blocking");
+        c |= Category::Blocking.bit();
     }
-    if c & cat("fast") == 0 {
-        c |= cat("slow");
+    if c & Category::Fast.bit() == 0 {
+        c |= Category::Slow.bit();
     }
     c
 }
@@ -174,12 +98,12 @@ pub fn registry() -> &'static [Entry] {
                 fullname: spec.name.to_string(),
                 spec,
                 parent: None,
-                categories: categories_of(spec.name, spec, None),
+                categories: categories_of(spec, None),
                 subs: Vec::new(),
             });
             for sub in spec.subcommands {
                 let fullname = format!("{}|{}", spec.name, sub.name);
-                let categories = categories_of(&fullname, sub, Some(spec));
+                let categories = categories_of(sub, Some(spec));
                 let id = out.len();
                 out[at].subs.push(id);
                 out.push(Entry { fullname, spec: sub, parent: Some(spec), categories, subs: Vec::new() });
@@ -341,7 +265,8 @@ impl Selector {
     /// Everything: the default user's selector.
     pub fn all() -> Selector {
         let mut s = Selector::default();
-        s.apply(b"+@all", Version::LATEST).expect("a valid rule");
+        // A rule that always applies.
+        let _ = s.apply(b"+@all", Version::LATEST);
         s.allkeys = true;
         s.allchannels = true;
         s
@@ -493,7 +418,8 @@ impl Selector {
         let additive = !self.future;
         let mut rules = vec![if additive { "-@all".to_string() } else { "+@all".to_string() }];
         let mut fake = Selector::default();
-        fake.apply(if additive { b"-@all" } else { b"+@all" }, version).expect("valid");
+        // Rules that always apply.
+        let _ = fake.apply(if additive { b"-@all" } else { b"+@all" }, version);
         let mut temp = self.clone();
         let mut applied = [false; CATEGORIES.len()];
         loop {
@@ -803,7 +729,8 @@ impl User {
             for rule in
                 ["resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"]
             {
-                self.apply(rule.as_bytes(), version).expect("valid rules");
+                // Rules that always apply.
+                let _ = self.apply(rule.as_bytes(), version);
             }
         } else {
             self.selectors[0].apply(op, version)?;

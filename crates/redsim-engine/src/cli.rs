@@ -94,8 +94,14 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
+/// A hex digit's value (the caller has checked it is one).
 fn hex(b: u8) -> u8 {
-    (b as char).to_digit(16).expect("checked to be a hex digit") as u8
+    match b {
+        b'0'..=b'9' => b - b'0',
+        b'a'..=b'f' => b - b'a' + 10,
+        b'A'..=b'F' => b - b'A' + 10,
+        _ => 0,
+    }
 }
 
 /// Formats a reply the way redis-cli prints it on a terminal, ending with a newline.
@@ -223,7 +229,8 @@ fn first_line(reply: &Reply, protocol: Protocol, out: &mut String) {
             return;
         }
     };
-    let (len, separator) = shown_len(reply, protocol).expect("an aggregate");
+    // An aggregate, as matched above.
+    let Some((len, separator)) = shown_len(reply, protocol) else { return };
     for _ in 1..len.to_string().len() {
         out.push(' ');
     }

@@ -10,39 +10,169 @@ use crate::server::Ctx;
 /// (after the subcommand name for a subcommand).
 pub type Handler = fn(&mut Ctx<'_>, Args<'_>) -> Result<Reply>;
 
-/// Properties the dispatcher and `COMMAND INFO` need, as in Redis's command JSON files.
+/// What a command is, as Redis's command JSON files say it: the dispatcher, `COMMAND INFO` and the
+/// ACL categories read these, and nothing else decides them by a command's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {
     Write,
     ReadOnly,
-    Fast,
+    /// May add data: refused when memory is over `maxmemory` (Redis's `denyoom`).
+    DenyOom,
     Admin,
+    PubSub,
     NoScript,
     Blocking,
     Loading,
     Stale,
-    /// May run while the client is inside `MULTI` without being queued.
+    Fast,
+    /// Runs before the client has authenticated (`AUTH`, `HELLO`).
+    NoAuth,
     NoMulti,
+    /// Its keys are not all at the positions `keys` gives (Redis derives this from its key specs).
+    MovableKeys,
     AllowBusy,
+    /// Redsim's own, not printed: a RESP2 client in subscribed mode may run it (Redis's
+    /// `processCommand` lists these commands by their functions).
+    WhileSubscribed,
+    /// Redsim's own, not printed: inside `MULTI` it acts at once instead of being queued
+    /// (Redis's `processCommand` lists these by their functions too).
+    ActsInMulti,
 }
 
 impl Flag {
-    pub fn name(self) -> &'static str {
-        match self {
+    /// Redis's flags in the order `COMMAND INFO` prints them.
+    pub const PRINTED: [Flag; 14] = [
+        Flag::Write,
+        Flag::ReadOnly,
+        Flag::DenyOom,
+        Flag::Admin,
+        Flag::PubSub,
+        Flag::NoScript,
+        Flag::Blocking,
+        Flag::Loading,
+        Flag::Stale,
+        Flag::Fast,
+        Flag::NoAuth,
+        Flag::NoMulti,
+        Flag::MovableKeys,
+        Flag::AllowBusy,
+    ];
+
+    /// The name `COMMAND INFO` prints; `None` for Redsim's own.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
             Flag::Write => "write",
             Flag::ReadOnly => "readonly",
-            Flag::Fast => "fast",
+            Flag::DenyOom => "denyoom",
             Flag::Admin => "admin",
+            Flag::PubSub => "pubsub",
             Flag::NoScript => "noscript",
             Flag::Blocking => "blocking",
             Flag::Loading => "loading",
             Flag::Stale => "stale",
+            Flag::Fast => "fast",
+            Flag::NoAuth => "no_auth",
             Flag::NoMulti => "no_multi",
+            Flag::MovableKeys => "movablekeys",
             Flag::AllowBusy => "allow_busy",
-        }
+            Flag::WhileSubscribed | Flag::ActsInMulti => return None,
+        })
     }
 }
 
+/// Redis's ACL categories, in its order (`ACL CAT`, and the order `ACL LIST` tries them in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Keyspace,
+    Read,
+    Write,
+    Set,
+    SortedSet,
+    List,
+    Hash,
+    String,
+    Bitmap,
+    HyperLogLog,
+    Geo,
+    Stream,
+    PubSub,
+    Admin,
+    Fast,
+    Slow,
+    Blocking,
+    Dangerous,
+    Connection,
+    Transaction,
+    Scripting,
+}
+
+impl Category {
+    pub const ALL: [Category; 21] = [
+        Category::Keyspace,
+        Category::Read,
+        Category::Write,
+        Category::Set,
+        Category::SortedSet,
+        Category::List,
+        Category::Hash,
+        Category::String,
+        Category::Bitmap,
+        Category::HyperLogLog,
+        Category::Geo,
+        Category::Stream,
+        Category::PubSub,
+        Category::Admin,
+        Category::Fast,
+        Category::Slow,
+        Category::Blocking,
+        Category::Dangerous,
+        Category::Connection,
+        Category::Transaction,
+        Category::Scripting,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Category::Keyspace => "keyspace",
+            Category::Read => "read",
+            Category::Write => "write",
+            Category::Set => "set",
+            Category::SortedSet => "sortedset",
+            Category::List => "list",
+            Category::Hash => "hash",
+            Category::String => "string",
+            Category::Bitmap => "bitmap",
+            Category::HyperLogLog => "hyperloglog",
+            Category::Geo => "geo",
+            Category::Stream => "stream",
+            Category::PubSub => "pubsub",
+            Category::Admin => "admin",
+            Category::Fast => "fast",
+            Category::Slow => "slow",
+            Category::Blocking => "blocking",
+            Category::Dangerous => "dangerous",
+            Category::Connection => "connection",
+            Category::Transaction => "transaction",
+            Category::Scripting => "scripting",
+        }
+    }
+
+    /// The category's bit in a set of categories (its place in `ALL`).
+    pub fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// One command or subcommand: its table row. `CommandSpec::new` and the builder methods below
+/// are the one way to declare a command:
+///
+/// ```ignore
+/// pub static XLEN: CommandSpec = CommandSpec::new("xlen", 2, STREAM, "5.0.0")
+///     .flags(&[Flag::ReadOnly, Flag::Fast])
+///     .keys(1, 1, 1)
+///     .doc("key", "Return the number of messages in a stream.")
+///     .run(xlen);
+/// ```
 pub struct CommandSpec {
     /// Lower case, as Redis names it.
     pub name: &'static str,
@@ -61,33 +191,85 @@ pub struct CommandSpec {
     /// `None` for a container whose work is done by its subcommands.
     pub run: Option<Handler>,
     pub subcommands: &'static [CommandSpec],
+    /// ACL categories beyond those its group and flags give it (Redis's `acl_categories`:
+    /// `@keyspace`, `@dangerous`, `@connection`, ...).
+    pub acl: &'static [Category],
+    /// A blocking command that waits for a key of this type: a write that leaves the key of
+    /// another type does not serve it (list and sorted-set pops). `None`: any write to the key
+    /// runs it again (stream reads).
+    pub waits_for: Option<&'static str>,
+}
+
+/// A row is one static: two rows are the same command when they are the same row.
+impl PartialEq for CommandSpec {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for CommandSpec {}
+
+impl std::fmt::Debug for CommandSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CommandSpec({})", self.name)
+    }
 }
 
 impl CommandSpec {
-    /// A command without subcommands and without keys (most subcommands of a container).
-    #[allow(clippy::too_many_arguments)]
-    pub const fn leaf(
-        name: &'static str,
-        arity: i32,
-        flags: &'static [Flag],
-        group: &'static str,
-        since: &'static str,
-        syntax: &'static str,
-        summary: &'static str,
-        run: Handler,
-    ) -> CommandSpec {
+    /// A row with its name, arity, group and the version that introduced it; the rest comes from
+    /// the builder methods.
+    pub const fn new(name: &'static str, arity: i32, group: &'static str, since: &'static str) -> CommandSpec {
         CommandSpec {
             name,
             arity,
-            flags,
+            flags: &[],
             keys: (0, 0, 0),
             group,
             since,
-            summary,
-            syntax,
-            run: Some(run),
+            summary: "",
+            syntax: "",
+            run: None,
             subcommands: &[],
+            acl: &[],
+            waits_for: None,
         }
+    }
+
+    pub const fn flags(mut self, flags: &'static [Flag]) -> CommandSpec {
+        self.flags = flags;
+        self
+    }
+
+    pub const fn keys(mut self, first: i32, last: i32, step: i32) -> CommandSpec {
+        self.keys = (first, last, step);
+        self
+    }
+
+    /// Its arguments after the name, as redis.io writes them, and its one-line summary.
+    pub const fn doc(mut self, syntax: &'static str, summary: &'static str) -> CommandSpec {
+        self.syntax = syntax;
+        self.summary = summary;
+        self
+    }
+
+    pub const fn run(mut self, run: Handler) -> CommandSpec {
+        self.run = Some(run);
+        self
+    }
+
+    pub const fn subcommands(mut self, subcommands: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subcommands;
+        self
+    }
+
+    pub const fn acl(mut self, categories: &'static [Category]) -> CommandSpec {
+        self.acl = categories;
+        self
+    }
+
+    pub const fn waits_for(mut self, type_name: &'static str) -> CommandSpec {
+        self.waits_for = Some(type_name);
+        self
     }
 
     pub fn has(&self, flag: Flag) -> bool {
@@ -173,27 +355,6 @@ pub fn full_name(parent: Option<&CommandSpec>, cmd: &CommandSpec) -> String {
         None => cmd.name.to_string(),
     }
 }
-
-/// Declares a command without subcommands as one table row:
-/// `command!(NAME, "name", arity, [Flags], (first, last, step), group, "since", "syntax", "summary", handler);`
-macro_rules! command {
-    ($static:ident, $name:literal, $arity:expr, [$($flag:ident),*], $keys:expr, $group:expr, $since:literal,
-     $syntax:literal, $summary:literal, $run:expr) => {
-        pub static $static: $crate::command::CommandSpec = $crate::command::CommandSpec {
-            name: $name,
-            arity: $arity,
-            flags: &[$($crate::command::Flag::$flag),*],
-            keys: $keys,
-            group: $group,
-            since: $since,
-            summary: $summary,
-            syntax: $syntax,
-            run: Some($run),
-            subcommands: &[],
-        };
-    };
-}
-pub(crate) use command;
 
 #[cfg(test)]
 mod tests {

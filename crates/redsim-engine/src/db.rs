@@ -155,6 +155,22 @@ impl Db {
         self.keys.insert(key.to_vec(), Slot::new(value, now_ms, self.lfu_mode));
     }
 
+    /// `set_at`, handing back the value where it now is.
+    pub fn insert_at(&mut self, key: &[u8], value: Value, keep_ttl: bool, now_ms: u64) -> &mut Value {
+        if !keep_ttl {
+            self.expires.remove(key);
+        }
+        self.forget_raw(key);
+        let slot = Slot::new(value, now_ms, self.lfu_mode);
+        match self.keys.entry(key.to_vec()) {
+            std::collections::btree_map::Entry::Vacant(e) => &mut e.insert(slot).value,
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                e.insert(slot);
+                &mut e.into_mut().value
+            }
+        }
+    }
+
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         self.expires.remove(key);
         self.forget_raw(key);

@@ -202,7 +202,8 @@ impl Big {
         while !n.is_zero() {
             chunks.push(n.div_small(1_000_000_000));
         }
-        let mut s = chunks.pop().expect("non-zero").to_string();
+        // Not zero, so there is a first chunk.
+        let mut s = chunks.pop().unwrap_or(0).to_string();
         for c in chunks.iter().rev() {
             s.push_str(&format!("{c:09}"));
         }
@@ -214,7 +215,7 @@ impl Big {
 /// as strtold reads it: its value (capped, so huge exponents stay huge) and where it ends. `None`
 /// when there is no complete exponent, which leaves the letter for the caller to reject.
 fn exponent(b: &[u8], at: usize, marker: u8) -> Option<(i64, usize)> {
-    if !b.get(at).is_some_and(|c| c.to_ascii_lowercase() == marker) {
+    if b.get(at).is_none_or(|c| c.to_ascii_lowercase() != marker) {
         return None;
     }
     let mut j = at + 1;
@@ -384,7 +385,7 @@ impl LongDouble {
         let (mut i, mut seen, mut exp2) = (0, false, 0i64);
         while i < b.len() && b[i].is_ascii_hexdigit() {
             m = m.shl(4);
-            m.add_small((b[i] as char).to_digit(16).expect("hex digit"));
+            m.add_small((b[i] as char).to_digit(16).unwrap_or(0));
             seen = true;
             i += 1;
         }
@@ -392,7 +393,7 @@ impl LongDouble {
             i += 1;
             while i < b.len() && b[i].is_ascii_hexdigit() {
                 m = m.shl(4);
-                m.add_small((b[i] as char).to_digit(16).expect("hex digit"));
+                m.add_small((b[i] as char).to_digit(16).unwrap_or(0));
                 exp2 -= 4;
                 seen = true;
                 i += 1;
@@ -414,49 +415,6 @@ impl LongDouble {
         match LongDouble::round(neg, &m, exp2, false) {
             LongDouble::Inf { .. } | LongDouble::Finite { mant: 0, .. } => None,
             v => Some(v),
-        }
-    }
-
-    pub fn add(self, other: LongDouble) -> LongDouble {
-        let (a, b) = match (self, other) {
-            (LongDouble::Inf { neg: x }, LongDouble::Inf { neg: y }) if x != y => {
-                return LongDouble::Inf { neg: false }; // NaN in C; callers reject both
-            }
-            (LongDouble::Inf { .. }, _) => return self,
-            (_, LongDouble::Inf { .. }) => return other,
-            (a, b) => (a, b),
-        };
-        let (LongDouble::Finite { neg: an, exp: ae, mant: am }, LongDouble::Finite { neg: bn, exp: be, mant: bm }) =
-            (a, b)
-        else {
-            unreachable!("infinities handled above")
-        };
-        if am == 0 {
-            return if bm == 0 { LongDouble::Finite { neg: an && bn, exp: 0, mant: 0 } } else { b };
-        }
-        if bm == 0 {
-            return a;
-        }
-        // Exact sum on a common scale; a term far below the other only matters as a sticky bit.
-        let (mut ae, mut be) = (ae as i64, be as i64);
-        let (mut am, mut bm) = (am, bm);
-        if ae - be > 200 {
-            be = ae - 200;
-            bm = 1;
-        } else if be - ae > 200 {
-            ae = be - 200;
-            am = 1;
-        }
-        let base = ae.min(be) - 63;
-        let x = Big::from_u64(am).shl((ae - 63 - base) as usize);
-        let y = Big::from_u64(bm).shl((be - 63 - base) as usize);
-        if an == bn {
-            return LongDouble::round(an, &x.add(&y), base, false);
-        }
-        match x.cmp_big(&y) {
-            Ordering::Equal => LongDouble::ZERO,
-            Ordering::Greater => LongDouble::round(an, &x.sub(&y), base, false),
-            Ordering::Less => LongDouble::round(bn, &y.sub(&x), base, false),
         }
     }
 
@@ -509,12 +467,60 @@ impl LongDouble {
     }
 }
 
+/// `long double` addition, rounded as x87 rounds it.
+impl std::ops::Add for LongDouble {
+    type Output = LongDouble;
+
+    fn add(self, other: LongDouble) -> LongDouble {
+        let (a, b) = match (self, other) {
+            (LongDouble::Inf { neg: x }, LongDouble::Inf { neg: y }) if x != y => {
+                return LongDouble::Inf { neg: false }; // NaN in C; callers reject both
+            }
+            (LongDouble::Inf { .. }, _) => return self,
+            (_, LongDouble::Inf { .. }) => return other,
+            (a, b) => (a, b),
+        };
+        let (LongDouble::Finite { neg: an, exp: ae, mant: am }, LongDouble::Finite { neg: bn, exp: be, mant: bm }) =
+            (a, b)
+        else {
+            unreachable!("infinities handled above")
+        };
+        if am == 0 {
+            return if bm == 0 { LongDouble::Finite { neg: an && bn, exp: 0, mant: 0 } } else { b };
+        }
+        if bm == 0 {
+            return a;
+        }
+        // Exact sum on a common scale; a term far below the other only matters as a sticky bit.
+        let (mut ae, mut be) = (ae as i64, be as i64);
+        let (mut am, mut bm) = (am, bm);
+        if ae - be > 200 {
+            be = ae - 200;
+            bm = 1;
+        } else if be - ae > 200 {
+            ae = be - 200;
+            am = 1;
+        }
+        let base = ae.min(be) - 63;
+        let x = Big::from_u64(am).shl((ae - 63 - base) as usize);
+        let y = Big::from_u64(bm).shl((be - 63 - base) as usize);
+        if an == bn {
+            return LongDouble::round(an, &x.add(&y), base, false);
+        }
+        match x.cmp_big(&y) {
+            Ordering::Equal => LongDouble::ZERO,
+            Ordering::Greater => LongDouble::round(an, &x.sub(&y), base, false),
+            Ordering::Less => LongDouble::round(bn, &y.sub(&x), base, false),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::LongDouble;
 
     fn incr(a: &str, b: &str) -> String {
-        LongDouble::parse(a).unwrap().add(LongDouble::parse(b).unwrap()).human()
+        (LongDouble::parse(a).unwrap() + LongDouble::parse(b).unwrap()).human()
     }
 
     #[test]
@@ -527,7 +533,7 @@ mod tests {
         assert_eq!(incr("10.5", "0.1"), "10.6");
         assert!(incr("1e308", "1e308").starts_with("199999999999999999993371759311691291321120199694831134415594"));
         assert_eq!(LongDouble::parse("1e-4940").unwrap().human(), "0");
-        assert!(!LongDouble::parse("1.18e4932").unwrap().add(LongDouble::parse("1.18e4932").unwrap()).is_finite());
+        assert!(!(LongDouble::parse("1.18e4932").unwrap() + LongDouble::parse("1.18e4932").unwrap()).is_finite());
         assert_eq!(incr("-3", "3"), "0");
         assert_eq!(incr("3.0e3", "200"), "3200");
         assert_eq!(LongDouble::parse("1e5000"), None);

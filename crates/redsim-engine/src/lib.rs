@@ -8,6 +8,10 @@
 //! randomness, and no hash-map iteration order reaching a reply. It builds for native targets and
 //! for `wasm32-unknown-unknown` alike.
 
+#![forbid(unsafe_code)]
+// A panic in wasm kills the page: the engine holds no invariant by `expect` (tests may).
+#![deny(clippy::expect_used, clippy::unwrap_used)]
+
 pub mod acl;
 pub mod args;
 pub mod bench;

@@ -66,7 +66,7 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(id: ClientId, now_ms: u64) -> Client {
+    pub(crate) fn new(id: ClientId, now_ms: u64) -> Client {
         Client {
             id,
             name: None,
@@ -121,6 +121,9 @@ pub struct Blocked {
     /// Absolute virtual ms; 0 waits forever.
     pub deadline_ms: u64,
     pub argv: Argv,
+    /// The command that blocked (and its container), run again when a key it waits on is written.
+    pub parent: Option<&'static CommandSpec>,
+    pub spec: &'static CommandSpec,
     /// Blocking order: clients waiting on the same key are served first come, first served.
     pub order: u64,
 }
@@ -477,8 +480,7 @@ impl Server {
                 && e.username == username
                 && e.updated_ms.abs_diff(now_ms) <= 60_000
         });
-        if let Some(at) = same {
-            let mut entry = self.acl_log.remove(at).expect("found above");
+        if let Some(mut entry) = same.and_then(|at| self.acl_log.remove(at)) {
             entry.count += 1;
             entry.updated_ms = now_ms;
             entry.client_info = client_info;
@@ -661,8 +663,7 @@ impl Server {
         argv: &[Vec<u8>],
     ) -> Option<String> {
         let c = self.clients.get(&client)?;
-        let no_auth = parent.is_none() && matches!(spec.name, "auth" | "hello");
-        if !c.authenticated && self.auth_required_by_default() && !no_auth {
+        if !c.authenticated && self.auth_required_by_default() && !spec.has(Flag::NoAuth) {
             return Some("NOAUTH Authentication required.".into());
         }
         let user = self.users.get(&c.user)?;
@@ -796,7 +797,7 @@ impl Server {
         // data is refused if memory is still over the limit.
         if self.config.maxmemory > 0 && !self.in_script {
             let enough = self.perform_evictions(now_ms, out);
-            if !enough && denies_oom(parent, spec) {
+            if !enough && spec.has(Flag::DenyOom) {
                 self.abort_transaction(client);
                 return Some(Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into()));
             }
@@ -804,18 +805,7 @@ impl Server {
         let c = self.clients.get(&client);
         let in_multi = c.is_some_and(|c| c.multi.is_some());
         if let Some(c) = c {
-            let allowed = matches!(
-                parent.unwrap_or(spec).name,
-                "subscribe"
-                    | "ssubscribe"
-                    | "unsubscribe"
-                    | "sunsubscribe"
-                    | "psubscribe"
-                    | "punsubscribe"
-                    | "ping"
-                    | "quit"
-                    | "reset"
-            );
+            let allowed = parent.unwrap_or(spec).has(Flag::WhileSubscribed);
             if c.protocol == Protocol::Resp2 && c.in_pubsub_mode() && !allowed {
                 self.abort_transaction(client);
                 return Some(Reply::Error(format!(
@@ -824,7 +814,7 @@ impl Server {
                 )));
             }
         }
-        if in_multi && !runs_inside_multi(parent.unwrap_or(spec)) {
+        if in_multi && !parent.unwrap_or(spec).has(Flag::ActsInMulti) {
             if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
                 tx.queued.push(argv.to_vec());
             }
@@ -855,7 +845,7 @@ impl Server {
                 let reply = match self.wake_error_7_0(&blocked) {
                     Some(error) => Some(Reply::Error(error)),
                     None => {
-                        let (parent, spec) = resolve(&blocked.argv, self.version()).expect("it ran before");
+                        let (parent, spec) = (blocked.parent, blocked.spec);
                         self.rerunning = true;
                         let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
                         self.rerunning = false;
@@ -876,19 +866,14 @@ impl Server {
         }
     }
 
-    /// Whether a write to `key` can serve `blocked`: list and sorted-set pops wait for a key of
-    /// their type (a key that became something else leaves them blocked); stream reads run again
-    /// whatever happened.
+    /// Whether a write to `key` can serve `blocked`: a command that waits for a key of a type
+    /// (list and sorted-set pops) stays blocked on a key that became something else; stream reads
+    /// run again whatever happened.
     fn serves(&self, blocked: &Blocked, key: &[u8]) -> bool {
-        let is_any = |names: &[&str]| names.iter().any(|n| blocked.argv[0].eq_ignore_ascii_case(n.as_bytes()));
-        let wanted = if is_any(&["blpop", "brpop", "blmove", "brpoplpush", "blmpop"]) {
-            "list"
-        } else if is_any(&["bzpopmin", "bzpopmax", "bzmpop"]) {
-            "zset"
-        } else {
-            return true;
-        };
-        self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted)
+        match blocked.spec.waits_for {
+            Some(wanted) => self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted),
+            None => true,
+        }
     }
 
     /// Redis 7.0 answers a blocked XREADGROUP with its own errors when the stream or the group
@@ -926,7 +911,10 @@ impl Server {
         if let Some(c) = self.clients.get_mut(&client) {
             c.last_command = Some((parent.map(|p| p.name), spec.name));
         }
-        let run = spec.run.expect("resolve() only returns runnable commands");
+        // `resolve` only returns runnable commands.
+        let Some(run) = spec.run else {
+            return Some(Reply::Error(Error::WrongArity { name: command::full_name(parent, spec) }.to_string()));
+        };
         let skip = if parent.is_some() { 2 } else { 1 };
         let deny_blocking = self.in_exec;
         let mut ctx = Ctx {
@@ -963,13 +951,15 @@ impl Server {
             // A re-run that would block again is put back as it was by `serve_blocked`.
             Err(Error::Block(on)) => {
                 if !self.rerunning {
-                    self.park(client, on, out);
+                    self.park(client, parent, spec, on, out);
                 }
                 None
             }
             Err(e) => Some(Reply::Error(e.to_string())),
         };
-        if !self.in_script && !(parent.is_none() && matches!(spec.name, "exec")) {
+        // EXEC is not logged itself: the commands it runs are.
+        let exec = parent.is_none() && spec.name == "exec";
+        if !self.in_script && !exec {
             self.slowlog_push(now_ms, client, parent, spec, argv, reply.as_ref());
         }
         reply
@@ -1064,12 +1054,20 @@ impl Server {
         self.slowlog.truncate(self.config.slowlog_max_len as usize);
     }
 
-    fn park(&mut self, client: ClientId, on: crate::error::BlockOn, out: &mut Outcome) {
+    fn park(
+        &mut self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        on: crate::error::BlockOn,
+        out: &mut Outcome,
+    ) {
         let db = self.clients.get(&client).map_or(0, |c| c.db);
         let order = self.next_block_order;
         self.next_block_order += 1;
         out.effects.push(Effect::ClientBlocked { client, db, keys: on.keys.clone(), deadline_ms: on.deadline_ms });
-        self.blocked.insert(client, Blocked { db, keys: on.keys, deadline_ms: on.deadline_ms, argv: on.argv, order });
+        let blocked = Blocked { db, keys: on.keys, deadline_ms: on.deadline_ms, argv: on.argv, parent, spec, order };
+        self.blocked.insert(client, blocked);
     }
 
     fn abort_transaction(&mut self, client: ClientId) {
@@ -1077,70 +1075,6 @@ impl Server {
             tx.aborted = true;
         }
     }
-}
-
-/// Commands Redis flags `denyoom`: they may add data, so a full server refuses them.
-pub(crate) fn denies_oom(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
-    const DENYOOM: &[&str] = &[
-        "append",
-        "bitfield",
-        "bitop",
-        "blmove",
-        "brpoplpush",
-        "copy",
-        "decr",
-        "decrby",
-        "eval",
-        "evalsha",
-        "fcall",
-        "geoadd",
-        "georadius",
-        "georadiusbymember",
-        "geosearchstore",
-        "getex",
-        "getset",
-        "hincrby",
-        "hincrbyfloat",
-        "hmset",
-        "hset",
-        "hsetnx",
-        "incr",
-        "incrby",
-        "incrbyfloat",
-        "linsert",
-        "lmove",
-        "lpush",
-        "lpushx",
-        "lset",
-        "mset",
-        "msetnx",
-        "pfadd",
-        "pfmerge",
-        "psetex",
-        "restore",
-        "rpoplpush",
-        "rpush",
-        "rpushx",
-        "sadd",
-        "sdiffstore",
-        "set",
-        "setbit",
-        "setex",
-        "setnx",
-        "setrange",
-        "sinterstore",
-        "sort",
-        "sunionstore",
-        "xadd",
-        "zadd",
-        "zdiffstore",
-        "zincrby",
-        "zinterstore",
-        "zrangestore",
-        "zunionstore",
-    ];
-    let name = command::full_name(parent, spec);
-    DENYOOM.contains(&name.as_str()) || name == "xgroup|create" || name == "xgroup|createconsumer"
 }
 
 /// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it
@@ -1175,11 +1109,6 @@ pub(crate) fn resolve(
     Ok((parent, spec))
 }
 
-/// Commands that act at once inside `MULTI` instead of being queued.
-fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
-}
-
 /// What a command handler sees: the server, who is calling, and when.
 pub struct Ctx<'a> {
     pub server: &'a mut Server,
@@ -1210,12 +1139,16 @@ impl Ctx<'_> {
         self.server.config.version
     }
 
+    /// The calling client (`execute` registers one it does not know; were it missing, it reads as
+    /// a fresh connection).
     pub fn client(&self) -> &Client {
-        self.server.clients.get(&self.client).expect("execute() registers the client")
+        static FRESH: std::sync::LazyLock<Client> = std::sync::LazyLock::new(|| Client::new(0, 0));
+        self.server.clients.get(&self.client).unwrap_or(&FRESH)
     }
 
     pub fn client_mut(&mut self) -> &mut Client {
-        self.server.clients.get_mut(&self.client).expect("execute() registers the client")
+        let (id, now_ms) = (self.client, self.now_ms);
+        self.server.clients.entry(id).or_insert_with(|| Client::new(id, now_ms))
     }
 
     pub fn db_index(&self) -> usize {
@@ -1291,11 +1224,17 @@ impl Ctx<'_> {
 
     /// Stores `value` at `key`, records the write, and counts it as a change.
     pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.store_mut(key, value, keep_ttl);
+    }
+
+    /// `store`, handing back the value where it now is: a command that creates a key goes on
+    /// working on it without looking it up again.
+    pub fn store_mut(&mut self, key: &[u8], value: Value, keep_ttl: bool) -> &mut Value {
         let db = self.db_index();
         self.signal_ready(key);
-        self.server.dbs[db].set_at(key, value, keep_ttl, self.now_ms);
         self.dirty += 1;
         self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+        self.server.dbs[db].insert_at(key, value, keep_ttl, self.now_ms)
     }
 
     /// Closes another client's connection (`CLIENT KILL`); the caller's own is closed after the reply.

@@ -223,7 +223,8 @@ impl Set {
         match self {
             Set::Intset(v) => match parse_i64(member) {
                 Some(n) if v.len() < SET_MAX_INTSET_ENTRIES => {
-                    let at = v.binary_search(&n).unwrap_err();
+                    // Not there (checked above), so the search says where it goes.
+                    let at = v.binary_search(&n).unwrap_or_else(|at| at);
                     v.insert(at, n);
                     return true;
                 }

@@ -343,7 +343,9 @@ fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R
                         if colon.0 != Tok::Colon {
                             return Err(parse_error(interp, "colon", &colon));
                         }
-                        open.last_mut().expect("just pushed").key = Some(key);
+                        if let Some(top) = open.last_mut() {
+                            top.key = Some(key);
+                        }
                         tok = d.next();
                     } else {
                         tok = next;
@@ -363,15 +365,20 @@ fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R
                 let table = top.table.clone();
                 interp.set_index(&table, at, value, None)?;
             } else {
-                let key = top.key.take().expect("a key before its value");
+                // An object's value comes after its key.
+                let key = top.key.take().unwrap_or_default();
                 let table = top.table.clone();
                 interp.set_index(&table, Value::str(key), value, None)?;
             }
-            let top = open.last().expect("still open");
+            // Still open: it took the value just above.
+            let Some(top) = open.last() else { return Ok(Value::Nil) };
             let close = if top.array { Tok::ArrEnd } else { Tok::ObjEnd };
             let sep = d.next();
             if sep.0 == close {
-                value = open.pop().expect("still open").table;
+                value = match open.pop() {
+                    Some(closed) => closed.table,
+                    None => return Ok(Value::Nil),
+                };
                 continue;
             }
             if sep.0 != Tok::Comma {
@@ -389,7 +396,9 @@ fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R
                 if colon.0 != Tok::Colon {
                     return Err(parse_error(interp, "colon", &colon));
                 }
-                open.last_mut().expect("still open").key = Some(key);
+                if let Some(top) = open.last_mut() {
+                    top.key = Some(key);
+                }
                 tok = d.next();
             }
             break;

@@ -126,13 +126,13 @@ impl<'h> Interp<'h> {
         let value = match (&value, level) {
             (Value::Str(_) | Value::Num(_), 1) => {
                 let mut s = format!("{}:{}: ", self.chunk, self.line).into_bytes();
-                s.extend_from_slice(&value.to_bytes().expect("string or number"));
+                s.extend_from_slice(&value.to_bytes().unwrap_or_default());
                 Value::str(s)
             }
             (Value::Str(_) | Value::Num(_), 2) if !self.call_lines.is_empty() => {
                 let line = self.call_lines[self.call_lines.len() - 1];
                 let mut s = format!("{}:{}: ", self.chunk, line).into_bytes();
-                s.extend_from_slice(&value.to_bytes().expect("string or number"));
+                s.extend_from_slice(&value.to_bytes().unwrap_or_default());
                 Value::str(s)
             }
             _ => value,

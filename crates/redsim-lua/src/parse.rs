@@ -4,6 +4,7 @@ use crate::ast::*;
 use crate::lex::{Lexer, SyntaxError, Tok, Token};
 use std::rc::Rc;
 
+#[derive(Clone)]
 struct FuncState {
     /// Active locals, innermost last: name and slot.
     actives: Vec<(Name, u16)>,
@@ -17,6 +18,8 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     funcs: Vec<FuncState>,
+    /// Stands in for a function state should `funcs` be empty, which the parser never lets it be.
+    spare: FuncState,
     chunk: &'a str,
     loops: Vec<usize>,
     /// Nesting of blocks and expressions so far (Lua's `nCcalls` while parsing).
@@ -31,11 +34,12 @@ type R<T> = Result<T, SyntaxError>;
 /// Parses a whole chunk into the prototype of its main function (a vararg function).
 pub fn parse_chunk(src: &[u8], chunk: &str) -> R<Rc<Proto>> {
     let toks = Lexer::new(src, chunk).tokens()?;
-    let mut p = Parser { toks, pos: 0, funcs: Vec::new(), chunk, loops: vec![0], levels: 0 };
+    let spare = FuncState { actives: Vec::new(), next_slot: 0, max_slots: 0, upvals: Vec::new(), vararg: true };
+    let mut p = Parser { toks, pos: 0, funcs: Vec::new(), spare, chunk, loops: vec![0], levels: 0 };
     p.open_func(true);
     let body = p.block()?;
     p.check(&Tok::Eof, "<eof>")?;
-    let f = p.funcs.pop().expect("main function");
+    let f = p.funcs.pop().unwrap_or_else(|| p.spare.clone());
     Ok(Rc::new(Proto { params: Vec::new(), vararg: true, slots: f.max_slots, upvals: Vec::new(), body, line: 0 }))
 }
 
@@ -154,8 +158,12 @@ impl<'a> Parser<'a> {
         self.funcs.push(FuncState { actives: Vec::new(), next_slot: 0, max_slots: 0, upvals: Vec::new(), vararg });
     }
 
+    /// The function being parsed (there is always one: the chunk's main function at least).
     fn fs(&mut self) -> &mut FuncState {
-        self.funcs.last_mut().expect("inside a function")
+        match self.funcs.last_mut() {
+            Some(fs) => fs,
+            None => &mut self.spare,
+        }
     }
 
     fn declare(&mut self, name: Name) -> u16 {
@@ -323,7 +331,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Break => {
                 self.advance();
-                if *self.loops.last().expect("sentinel") != self.funcs.len() {
+                if self.loops.last() != Some(&self.funcs.len()) {
                     return Err(self.error_near("no loop to break"));
                 }
                 StatKind::Break
@@ -464,7 +472,7 @@ impl<'a> Parser<'a> {
         self.loops.pop();
         let body = body?;
         self.check_match(&Tok::End, &Tok::Function, line)?;
-        let fs = self.funcs.pop().expect("opened above");
+        let fs = self.funcs.pop().unwrap_or_else(|| self.spare.clone());
         Ok(Rc::new(Proto {
             params,
             vararg: fs.vararg,

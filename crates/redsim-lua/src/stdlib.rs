@@ -472,8 +472,9 @@ fn str_char(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
 /// C's `%e` with a precision: `1.500000e+03`.
 fn format_e(n: f64, precision: usize, upper: bool) -> String {
     let s = format!("{:.*e}", precision, n);
-    let (m, e) = s.split_once('e').expect("exponent form");
-    let e: i32 = e.parse().expect("integer exponent");
+    // Rust's `{:e}` always has an exponent.
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let e: i32 = e.parse().unwrap_or(0);
     let s = format!("{}e{}{:02}", m, if e < 0 { '-' } else { '+' }, e.abs());
     if upper {
         s.to_uppercase()
@@ -771,7 +772,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
             let whole = Value::str(&s[pos..e]);
             let value = match &repl {
                 Value::Str(_) | Value::Num(_) => {
-                    let r = repl.to_bytes().expect("string or number");
+                    let r = repl.to_bytes().unwrap_or_default();
                     let mut i = 0;
                     while i < r.len() {
                         if r[i] == b'%' && i + 1 < r.len() {
@@ -806,7 +807,7 @@ fn str_gsub(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
             if let Some(v) = value {
                 match &v {
                     Value::Nil | Value::Bool(false) => out.extend_from_slice(&s[pos..e]),
-                    Value::Str(_) | Value::Num(_) => out.extend_from_slice(&v.to_bytes().expect("string")),
+                    Value::Str(_) | Value::Num(_) => out.extend_from_slice(&v.to_bytes().unwrap_or_default()),
                     other => return Err(interp.error(format!("invalid replacement value (a {})", other.type_name()))),
                 }
             }

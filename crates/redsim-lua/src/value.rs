@@ -220,7 +220,10 @@ impl Table {
         let key = match &k {
             Value::Nil => return Err(SetError::NilKey),
             Value::Num(n) if n.is_nan() => return Err(SetError::NanKey),
-            _ => key_of(&k).expect("not nil or nan"),
+            _ => match key_of(&k) {
+                Some(key) => key,
+                None => return Err(SetError::NilKey),
+            },
         };
         match self.index.get(&key) {
             Some(&i) => self.entries[i].1 = v,

@@ -8,6 +8,8 @@
 //! write that serves it (or the ticker thread, when its timeout passes) encodes the reply and
 //! posts it there.
 
+#![forbid(unsafe_code)]
+
 pub mod request;
 
 use std::collections::HashMap;

@@ -1,5 +1,7 @@
 //! `redsim-server --port N [--bind ADDR] [--redis-version V]`
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use redsim_engine::Version;

@@ -4,6 +4,8 @@
 //! What this crate must not do: read a clock or draw a random number of its own. Time moves only
 //! when an action moves it, so the same actions give the same steps, natively and in wasm.
 
+#![forbid(unsafe_code)]
+
 mod cluster;
 pub mod scenario;
 mod session;

@@ -218,7 +218,10 @@ pub fn parse_duration(w: &str) -> Option<u64> {
     (v.is_finite() && v >= 0.0 && v * scale < 1e12).then(|| (v * scale).round() as u64)
 }
 
-fn field_pairs(words: &mut Words) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ParseError> {
+/// A producer's `field value` pairs.
+type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn field_pairs(words: &mut Words) -> Result<Fields, ParseError> {
     let mut fields = Vec::new();
     while let Some(w) = words.peek() {
         if matches!(w, "maxlen") {

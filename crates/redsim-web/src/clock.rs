@@ -21,9 +21,9 @@ pub fn format_elapsed(ms: u64) -> String {
 pub fn format_duration(ms: u64) -> String {
     match ms {
         0..=999 => format!("{ms} ms"),
-        1_000..=59_999 if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        1_000..=59_999 if ms.is_multiple_of(1000) => format!("{} s", ms / 1000),
         1_000..=59_999 => format!("{} s", ms as f64 / 1000.0),
-        _ if ms % 60_000 == 0 => format!("{} min", ms / 60_000),
+        _ if ms.is_multiple_of(60_000) => format!("{} min", ms / 60_000),
         _ => format!("{} min {}", ms / 60_000, format_duration(ms % 60_000)),
     }
 }

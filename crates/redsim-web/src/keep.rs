@@ -29,9 +29,13 @@ fn read(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-/// Writes `value` under `key`; an error when storage is full, blocked or absent.
-fn write(key: &str, value: &str) -> Result<(), ()> {
-    storage().ok_or(())?.set_item(key, value).map_err(|_| ())
+/// The browser would not store something: its storage is full, blocked or absent.
+#[derive(Debug)]
+pub struct Refused;
+
+/// Writes `value` under `key`.
+fn write(key: &str, value: &str) -> Result<(), Refused> {
+    storage().ok_or(Refused)?.set_item(key, value).map_err(|_| Refused)
 }
 
 /// The session saved in this browser, if any.
@@ -70,7 +74,7 @@ fn page_url() -> String {
 
 /// Saves the session in this browser (never in embed mode). An error means the browser refused:
 /// storage is full or blocked.
-pub fn autosave(state: &AppState) -> Result<(), ()> {
+pub fn autosave(state: &AppState) -> Result<(), Refused> {
     if embedded() {
         return Ok(());
     }
@@ -104,7 +108,7 @@ pub fn scenario_draft() -> Option<String> {
     read(DRAFT_KEY)
 }
 
-pub fn save_scenario_draft(text: &str) -> Result<(), ()> {
+pub fn save_scenario_draft(text: &str) -> Result<(), Refused> {
     write(DRAFT_KEY, text)
 }
 

@@ -8,6 +8,8 @@
 //! `app` picks the console app (`console/`) or the scenario player (`scenario/`); `streams/` draws
 //! the pictures both show; `hooks` has the timers and listeners, `keep` and `saved` keep sessions.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod changes;
 pub mod clock;

@@ -2,7 +2,7 @@
 
 use crate::acl::{self, User};
 use crate::args::{parse_i64, Args};
-use crate::command::{CommandSpec, Flag};
+use crate::command::{Category, CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -11,18 +11,11 @@ const CONNECTION: &str = "connection";
 const SERVER: &str = "server";
 
 /// `AUTH [username] password`
-pub static AUTH: CommandSpec = CommandSpec {
-    name: "auth",
-    arity: -2,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "1.0.0",
-    summary: "Authenticates the connection.",
-    syntax: "[username] password",
-    run: Some(auth),
-    subcommands: &[],
-};
+pub static AUTH: CommandSpec = CommandSpec::new("auth", -2, CONNECTION, "1.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy, Flag::NoAuth])
+    .acl(&[Category::Connection])
+    .doc("[username] password", "Authenticates the connection.")
+    .run(auth);
 
 fn auth(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let rest = args.rest();
@@ -62,85 +55,67 @@ pub(crate) fn authenticate(ctx: &mut Ctx, username: &[u8], password: &[u8]) -> R
 }
 
 /// `ACL <subcommand> [<arg> ...]`
-pub static ACL: CommandSpec = CommandSpec {
-    name: "acl",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "6.0.0",
-    summary: "A container for Access List Control commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[
-        sub("cat", -2, false, "[category]", "Lists the ACL categories, or the commands inside a category.", cat),
-        sub(
-            "deluser",
-            -3,
-            true,
-            "username [username ...]",
-            "Deletes ACL users, and terminates their connections.",
-            deluser,
-        ),
-        sub(
-            "dryrun",
-            -4,
-            true,
-            "username command [arg [arg ...]]",
-            "Simulates the execution of a command by a user, without executing the command.",
-            dryrun,
-        ),
-        sub(
-            "genpass",
-            -2,
-            false,
-            "[bits]",
-            "Generates a pseudorandom, secure password that can be used to identify ACL users.",
-            genpass,
-        ),
-        sub("getuser", 3, true, "username", "Lists the ACL rules of a user.", getuser),
+pub static ACL: CommandSpec = CommandSpec::new("acl", -2, SERVER, "6.0.0")
+    .doc("<subcommand> [<arg> ...]", "A container for Access List Control commands.")
+    .subcommands(&[
+        CommandSpec::new("cat", -2, SERVER, "6.0.0")
+            .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("[category]", "Lists the ACL categories, or the commands inside a category.")
+            .run(cat),
+        CommandSpec::new("deluser", -3, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("username [username ...]", "Deletes ACL users, and terminates their connections.")
+            .run(deluser),
+        CommandSpec::new("dryrun", -4, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc(
+                "username command [arg [arg ...]]",
+                "Simulates the execution of a command by a user, without executing the command.",
+            )
+            .run(dryrun),
+        CommandSpec::new("genpass", -2, SERVER, "6.0.0")
+            .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("[bits]", "Generates a pseudorandom, secure password that can be used to identify ACL users.")
+            .run(genpass),
+        CommandSpec::new("getuser", 3, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("username", "Lists the ACL rules of a user.")
+            .run(getuser),
         HELP,
-        sub("list", 2, true, "", "Dumps the effective rules in ACL file format.", list),
-        sub("load", 2, true, "", "Reloads the rules from the configured ACL file.", no_file),
-        sub("log", -2, true, "[count | RESET]", "Lists recent security events generated due to ACL rules.", log),
-        sub("save", 2, true, "", "Saves the effective ACL rules in the configured ACL file.", no_file),
-        sub(
-            "setuser",
-            -3,
-            true,
-            "username [rule [rule ...]]",
-            "Creates and modifies an ACL user and its rules.",
-            setuser,
-        ),
-        sub("users", 2, true, "", "Lists all ACL users.", users),
-        sub("whoami", 2, false, "", "Returns the authenticated username of the current connection.", whoami),
-    ],
-};
+        CommandSpec::new("list", 2, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("", "Dumps the effective rules in ACL file format.")
+            .run(list),
+        CommandSpec::new("load", 2, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("", "Reloads the rules from the configured ACL file.")
+            .run(no_file),
+        CommandSpec::new("log", -2, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("[count | RESET]", "Lists recent security events generated due to ACL rules.")
+            .run(log),
+        CommandSpec::new("save", 2, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("", "Saves the effective ACL rules in the configured ACL file.")
+            .run(no_file),
+        CommandSpec::new("setuser", -3, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("username [rule [rule ...]]", "Creates and modifies an ACL user and its rules.")
+            .run(setuser),
+        CommandSpec::new("users", 2, SERVER, "6.0.0")
+            .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("", "Lists all ACL users.")
+            .run(users),
+        CommandSpec::new("whoami", 2, SERVER, "6.0.0")
+            .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+            .doc("", "Returns the authenticated username of the current connection.")
+            .run(whoami),
+    ]);
 
-const ADMIN: &[Flag] = &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale];
-const PLAIN: &[Flag] = &[Flag::NoScript, Flag::Loading, Flag::Stale];
-
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    admin: bool,
-    syntax: &'static str,
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec::leaf(name, arity, if admin { ADMIN } else { PLAIN }, SERVER, "6.0.0", syntax, summary, run)
-}
-
-const HELP: CommandSpec = CommandSpec {
-    name: "help",
-    arity: 2,
-    flags: &[Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "6.0.0",
-    summary: "Returns helpful text about the different subcommands.",
-    syntax: "",
-    run: Some(|_, _| {
+const HELP: CommandSpec = CommandSpec::new("help", 2, SERVER, "6.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(|_, _| {
         Ok(super::stream::help_reply(
             "ACL",
             &[
@@ -172,9 +147,7 @@ const HELP: CommandSpec = CommandSpec {
                 "    Return the current connection username.",
             ],
         ))
-    }),
-    subcommands: &[],
-};
+    });
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -201,12 +174,11 @@ fn merge_selectors(rules: &[Vec<u8>]) -> std::result::Result<Vec<Vec<u8>>, Vec<u
     let mut out = Vec::new();
     let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
     for rule in rules {
-        if let Some((start, joined)) = open.as_mut() {
-            let _ = start;
+        if let Some((_, joined)) = open.as_mut() {
             joined.push(b' ');
             joined.extend_from_slice(rule);
             if rule.last() == Some(&b')') {
-                out.push(open.take().expect("open").1);
+                out.extend(open.take().map(|(_, joined)| joined));
             }
             continue;
         }
@@ -338,7 +310,7 @@ fn genpass(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         let word = ctx.server.random();
         for i in 0..16 {
             if out.len() < chars {
-                out.push(char::from_digit(((word >> (i * 4)) & 0xf) as u32, 16).expect("a hex digit"));
+                out.push(char::from(b"0123456789abcdef"[((word >> (i * 4)) & 0xf) as usize]));
             }
         }
     }
@@ -397,7 +369,9 @@ fn dryrun(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Err(Error::WrongArity { name }) => return Err(Error::WrongArity { name }),
         Err(_) => return Err(Error::other(format!("ERR Command '{}' not found", text(&argv[0])))),
     };
-    let id = acl::id_of(parent, spec).expect("every command has a bit");
+    let Some(id) = acl::id_of(parent, spec) else {
+        return Err(Error::other(format!("ERR Command '{}' not found", text(&argv[0]))));
+    };
     let who = if version.at_least(7, 2) { format!("User {}", text(&name)) } else { "This user".to_string() };
     Ok(match user.check(id, &argv) {
         Ok(()) => Reply::ok(),

@@ -1,7 +1,7 @@
 //! Bitmap commands over string values: bit 0 is the most significant bit of the first byte.
 
 use crate::args::{parse_i64, Args};
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -53,18 +53,14 @@ fn set_bit(bytes: &mut Vec<u8>, offset: u64, on: bool) {
     }
 }
 
-command!(
-    SETBIT,
-    "setbit",
-    4,
-    [Write],
-    (1, 1, 1),
-    BITMAP,
-    "2.2.0",
-    "key offset value",
-    "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
-    setbit
-);
+pub static SETBIT: CommandSpec = CommandSpec::new("setbit", 4, BITMAP, "2.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key offset value",
+        "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+    )
+    .run(setbit);
 
 fn setbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -74,10 +70,14 @@ fn setbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         b"1" => true,
         _ => return Err(Error::other("ERR bit is not an integer or out of range")),
     };
-    if bytes_at(ctx, key)?.is_none() {
-        ctx.store(key, Value::String(Vec::new()), false);
-    }
-    let bytes = bytes_at(ctx, key)?.expect("exists");
+    let bytes = match bytes_at(ctx, key)?.is_some() {
+        // There, as the lookup found it.
+        true => bytes_at(ctx, key)?.ok_or(Error::WrongType)?,
+        false => match ctx.store_mut(key, Value::String(Vec::new()), false) {
+            Value::String(s) => s,
+            _ => return Err(Error::WrongType),
+        },
+    };
     let old = get_bit(bytes, offset);
     set_bit(bytes, offset, on);
     ctx.modified(key);
@@ -85,18 +85,11 @@ fn setbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(old.into()))
 }
 
-command!(
-    GETBIT,
-    "getbit",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    BITMAP,
-    "2.2.0",
-    "key offset",
-    "Returns a bit value by offset.",
-    getbit
-);
+pub static GETBIT: CommandSpec = CommandSpec::new("getbit", 3, BITMAP, "2.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key offset", "Returns a bit value by offset.")
+    .run(getbit);
 
 fn getbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -125,18 +118,11 @@ fn parse_unit(arg: Option<&[u8]>) -> Result<bool> {
     }
 }
 
-command!(
-    BITCOUNT,
-    "bitcount",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    BITMAP,
-    "2.6.0",
-    "key [start end [BYTE | BIT]]",
-    "Counts the number of set bits (population counting) in a string.",
-    bitcount
-);
+pub static BITCOUNT: CommandSpec = CommandSpec::new("bitcount", -2, BITMAP, "2.6.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [start end [BYTE | BIT]]", "Counts the number of set bits (population counting) in a string.")
+    .run(bitcount);
 
 fn bitcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -167,18 +153,11 @@ fn bitcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(count as i64))
 }
 
-command!(
-    BITPOS,
-    "bitpos",
-    -3,
-    [ReadOnly],
-    (1, 1, 1),
-    BITMAP,
-    "2.8.7",
-    "key bit [start [end [BYTE | BIT]]]",
-    "Finds the first set (1) or clear (0) bit in a string.",
-    bitpos
-);
+pub static BITPOS: CommandSpec = CommandSpec::new("bitpos", -3, BITMAP, "2.8.7")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key bit [start [end [BYTE | BIT]]]", "Finds the first set (1) or clear (0) bit in a string.")
+    .run(bitpos);
 
 fn bitpos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -217,18 +196,14 @@ fn bitpos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(-1))
 }
 
-command!(
-    BITOP,
-    "bitop",
-    -4,
-    [Write],
-    (2, -1, 1),
-    BITMAP,
-    "2.6.0",
-    "<AND | OR | XOR | NOT> destkey key [key ...]",
-    "Performs bitwise operations on multiple strings, and stores the result.",
-    bitop
-);
+pub static BITOP: CommandSpec = CommandSpec::new("bitop", -4, BITMAP, "2.6.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(2, -1, 1)
+    .doc(
+        "<AND | OR | XOR | NOT> destkey key [key ...]",
+        "Performs bitwise operations on multiple strings, and stores the result.",
+    )
+    .run(bitop);
 
 fn bitop(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let op = args.next()?.to_ascii_uppercase();
@@ -335,21 +310,19 @@ fn field_add(value: i64, by: i64, f: Field, overflow: Overflow) -> Option<i64> {
     }
 }
 
-command!(BITFIELD, "bitfield", -2, [Write], (1, 1, 1), BITMAP, "3.2.0",
-    "key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]",
-    "Performs arbitrary bitfield integer operations on strings.", |c, a| bitfield(c, a, false));
-command!(
-    BITFIELD_RO,
-    "bitfield_ro",
-    -2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    BITMAP,
-    "6.0.0",
-    "key [GET encoding offset [GET encoding offset ...]]",
-    "Performs arbitrary read-only bitfield integer operations on strings.",
-    |c, a| bitfield(c, a, true)
-);
+pub static BITFIELD: CommandSpec = CommandSpec::new("bitfield", -2, BITMAP, "3.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]", "Performs arbitrary bitfield integer operations on strings.")
+    .run(|c, a| bitfield(c, a, false));
+pub static BITFIELD_RO: CommandSpec = CommandSpec::new("bitfield_ro", -2, BITMAP, "6.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key [GET encoding offset [GET encoding offset ...]]",
+        "Performs arbitrary read-only bitfield integer operations on strings.",
+    )
+    .run(|c, a| bitfield(c, a, true));
 
 enum Op {
     Get(Field, u64),

@@ -1,7 +1,7 @@
 //! Connection commands: PING, ECHO, SELECT, HELLO, CLIENT, QUIT.
 
 use crate::args::{parse_i64, Args};
-use crate::command::{CommandSpec, Flag};
+use crate::command::{Category, CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::{Error, Result};
 use crate::reply::{Protocol, Reply};
@@ -10,18 +10,11 @@ use crate::server::{Ctx, DB_COUNT};
 const CONNECTION: &str = "connection";
 
 /// Answers `PONG`, or echoes the message. `PING [message]`
-pub static PING: CommandSpec = CommandSpec {
-    name: "ping",
-    arity: -1,
-    flags: &[Flag::Fast, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "1.0.0",
-    summary: "Returns the server's liveliness response.",
-    syntax: "[message]",
-    run: Some(ping),
-    subcommands: &[],
-};
+pub static PING: CommandSpec = CommandSpec::new("ping", -1, CONNECTION, "1.0.0")
+    .flags(&[Flag::Fast, Flag::Stale, Flag::WhileSubscribed])
+    .acl(&[Category::Connection])
+    .doc("[message]", "Returns the server's liveliness response.")
+    .run(ping);
 
 fn ping(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if args.remaining() > 1 {
@@ -37,36 +30,22 @@ fn ping(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `ECHO message`
-pub static ECHO: CommandSpec = CommandSpec {
-    name: "echo",
-    arity: 2,
-    flags: &[Flag::Fast],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "1.0.0",
-    summary: "Returns the given string.",
-    syntax: "message",
-    run: Some(echo),
-    subcommands: &[],
-};
+pub static ECHO: CommandSpec = CommandSpec::new("echo", 2, CONNECTION, "1.0.0")
+    .flags(&[Flag::Fast])
+    .acl(&[Category::Connection])
+    .doc("message", "Returns the given string.")
+    .run(echo);
 
 fn echo(_: &mut Ctx, mut args: Args) -> Result<Reply> {
     args.next().map(Reply::bulk)
 }
 
 /// `SELECT index`
-pub static SELECT: CommandSpec = CommandSpec {
-    name: "select",
-    arity: 2,
-    flags: &[Flag::Fast, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "1.0.0",
-    summary: "Changes the selected database.",
-    syntax: "index",
-    run: Some(select),
-    subcommands: &[],
-};
+pub static SELECT: CommandSpec = CommandSpec::new("select", 2, CONNECTION, "1.0.0")
+    .flags(&[Flag::Fast, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("index", "Changes the selected database.")
+    .run(select);
 
 fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let index = args.next_i32()?;
@@ -78,18 +57,19 @@ fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `QUIT`: the connection is closed after the reply.
-pub static QUIT: CommandSpec = CommandSpec {
-    name: "quit",
-    arity: -1,
-    flags: &[Flag::Fast, Flag::Loading, Flag::Stale, Flag::NoScript, Flag::AllowBusy],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "1.0.0",
-    summary: "Closes the connection.",
-    syntax: "",
-    run: Some(quit),
-    subcommands: &[],
-};
+pub static QUIT: CommandSpec = CommandSpec::new("quit", -1, CONNECTION, "1.0.0")
+    .flags(&[
+        Flag::Fast,
+        Flag::Loading,
+        Flag::Stale,
+        Flag::NoScript,
+        Flag::AllowBusy,
+        Flag::WhileSubscribed,
+        Flag::ActsInMulti,
+    ])
+    .acl(&[Category::Connection])
+    .doc("", "Closes the connection.")
+    .run(quit);
 
 fn quit(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     ctx.out.close = true;
@@ -97,18 +77,11 @@ fn quit(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 }
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
-pub static HELLO: CommandSpec = CommandSpec {
-    name: "hello",
-    arity: -1,
-    flags: &[Flag::Fast, Flag::Loading, Flag::Stale, Flag::NoScript],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "6.0.0",
-    summary: "Handshakes with the Redis server.",
-    syntax: "[protover [AUTH username password] [SETNAME clientname]]",
-    run: Some(hello),
-    subcommands: &[],
-};
+pub static HELLO: CommandSpec = CommandSpec::new("hello", -1, CONNECTION, "6.0.0")
+    .flags(&[Flag::Fast, Flag::Loading, Flag::Stale, Flag::NoScript, Flag::NoAuth])
+    .acl(&[Category::Connection])
+    .doc("[protover [AUTH username password] [SETNAME clientname]]", "Handshakes with the Redis server.")
+    .run(hello);
 
 fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut protocol = None;
@@ -183,46 +156,23 @@ fn valid_client_name(name: &[u8]) -> Result<Option<Vec<u8>>> {
 }
 
 /// `CLIENT <subcommand> [<arg> ...]`
-pub static CLIENT: CommandSpec = CommandSpec {
-    name: "client",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "2.4.0",
-    summary: "A container for client connection commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[CLIENT_ID, CLIENT_SETNAME, CLIENT_GETNAME, CLIENT_LIST, CLIENT_INFO, CLIENT_KILL],
-};
+pub static CLIENT: CommandSpec = CommandSpec::new("client", -2, CONNECTION, "2.4.0")
+    .doc("<subcommand> [<arg> ...]", "A container for client connection commands.")
+    .subcommands(&[CLIENT_ID, CLIENT_SETNAME, CLIENT_GETNAME, CLIENT_LIST, CLIENT_INFO, CLIENT_KILL]);
 
 /// `CLIENT ID`
-const CLIENT_ID: CommandSpec = CommandSpec {
-    name: "id",
-    arity: 2,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "5.0.0",
-    summary: "Returns the unique client ID of the connection.",
-    syntax: "",
-    run: Some(|ctx, _| Ok(Reply::Integer(ctx.client as i64))),
-    subcommands: &[],
-};
+const CLIENT_ID: CommandSpec = CommandSpec::new("id", 2, CONNECTION, "5.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns the unique client ID of the connection.")
+    .run(|ctx, _| Ok(Reply::Integer(ctx.client as i64)));
 
 /// `CLIENT SETNAME connection-name`
-const CLIENT_SETNAME: CommandSpec = CommandSpec {
-    name: "setname",
-    arity: 3,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "2.6.9",
-    summary: "Sets the connection name.",
-    syntax: "connection-name",
-    run: Some(client_setname),
-    subcommands: &[],
-};
+const CLIENT_SETNAME: CommandSpec = CommandSpec::new("setname", 3, CONNECTION, "2.6.9")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("connection-name", "Sets the connection name.")
+    .run(client_setname);
 
 fn client_setname(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let name = valid_client_name(args.next()?)?;
@@ -233,18 +183,11 @@ fn client_setname(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `CLIENT GETNAME`
-const CLIENT_GETNAME: CommandSpec = CommandSpec {
-    name: "getname",
-    arity: 2,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "2.6.9",
-    summary: "Returns the name of the connection.",
-    syntax: "",
-    run: Some(|ctx, _| Ok(ctx.client().name.clone().map_or(Reply::Nil, Reply::Bulk))),
-    subcommands: &[],
-};
+const CLIENT_GETNAME: CommandSpec = CommandSpec::new("getname", 2, CONNECTION, "2.6.9")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns the name of the connection.")
+    .run(|ctx, _| Ok(ctx.client().name.clone().map_or(Reply::Nil, Reply::Bulk)));
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`, with the fields Redis 7.0 prints. Connection
 /// details the simulator does not have (addresses, buffers, memory) get fixed, plausible values.
@@ -285,18 +228,11 @@ pub(crate) fn client_line(server: &crate::server::Server, id: crate::server::Cli
     )
 }
 
-const CLIENT_LIST: CommandSpec = CommandSpec {
-    name: "list",
-    arity: -2,
-    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "2.4.0",
-    summary: "Lists open connections.",
-    syntax: "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-    run: Some(client_list),
-    subcommands: &[],
-};
+const CLIENT_LIST: CommandSpec = CommandSpec::new("list", -2, CONNECTION, "2.4.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]", "Lists open connections.")
+    .run(client_list);
 
 fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut ids: Option<Vec<crate::server::ClientId>> = None;
@@ -340,31 +276,17 @@ fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Bulk(text.into_bytes()))
 }
 
-const CLIENT_INFO: CommandSpec = CommandSpec {
-    name: "info",
-    arity: 2,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "6.2.0",
-    summary: "Returns information about the connection.",
-    syntax: "",
-    run: Some(|ctx, _| Ok(Reply::Bulk(client_line(ctx.server, ctx.client, ctx.now_ms).into_bytes()))),
-    subcommands: &[],
-};
+const CLIENT_INFO: CommandSpec = CommandSpec::new("info", 2, CONNECTION, "6.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns information about the connection.")
+    .run(|ctx, _| Ok(Reply::Bulk(client_line(ctx.server, ctx.client, ctx.now_ms).into_bytes())));
 
-const CLIENT_KILL: CommandSpec = CommandSpec {
-    name: "kill",
-    arity: -3,
-    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: CONNECTION,
-    since: "2.4.0",
-    summary: "Terminates open connections.",
-    syntax: "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
-    run: Some(client_kill),
-    subcommands: &[],
-};
+const CLIENT_KILL: CommandSpec = CommandSpec::new("kill", -3, CONNECTION, "2.4.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>", "Terminates open connections.")
+    .run(client_kill);
 
 /// `CLIENT KILL addr` (old form, `OK` or an error) or `CLIENT KILL <filter value> ...` (the
 /// number killed). The killed clients' connections are closed.

@@ -3,7 +3,7 @@
 //! centre of its cell, so positions and distances print as Redis prints them.
 
 use crate::args::Args;
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -118,18 +118,14 @@ fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
     }
 }
 
-command!(
-    GEOADD,
-    "geoadd",
-    -5,
-    [Write],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]",
-    "Adds one or more members to a geospatial index. The key is created if it doesn't exist.",
-    geoadd
-);
+pub static GEOADD: CommandSpec = CommandSpec::new("geoadd", -5, GEO, "3.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]",
+        "Adds one or more members to a geospatial index. The key is created if it doesn't exist.",
+    )
+    .run(geoadd);
 
 /// Redis's `geoaddCommand`: checks the coordinates, then runs `ZADD` with the geohashes.
 fn geoadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
@@ -163,24 +159,17 @@ fn geoadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         argv.push((encode(lon, lat, LAT_MIN, LAT_MAX) as f64).to_string().into_bytes());
         argv.push(t[2].clone());
     }
-    let reply = (super::zset::ZADD.run.expect("ZADD runs"))(ctx, Args::new(&argv[1..]))?;
+    let reply = super::zset::zadd(ctx, Args::new(&argv[1..]))?;
     // Replicas get the scores, as Redis rewrites GEOADD into ZADD.
     ctx.propagate_as = Some(argv);
     Ok(reply)
 }
 
-command!(
-    GEOPOS,
-    "geopos",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key [member [member ...]]",
-    "Returns the longitude and latitude of members from a geospatial index.",
-    geopos
-);
+pub static GEOPOS: CommandSpec = CommandSpec::new("geopos", -2, GEO, "3.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [member [member ...]]", "Returns the longitude and latitude of members from a geospatial index.")
+    .run(geopos);
 
 fn geopos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -200,18 +189,11 @@ fn geopos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ))
 }
 
-command!(
-    GEODIST,
-    "geodist",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key member1 member2 [M | KM | FT | MI]",
-    "Returns the distance between two members of a geospatial index.",
-    geodist
-);
+pub static GEODIST: CommandSpec = CommandSpec::new("geodist", -4, GEO, "3.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key member1 member2 [M | KM | FT | MI]", "Returns the distance between two members of a geospatial index.")
+    .run(geodist);
 
 fn geodist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -227,18 +209,11 @@ fn geodist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::bulk(format!("{:.4}", distance(lon1, lat1, lon2, lat2) / to_meters)))
 }
 
-command!(
-    GEOHASH,
-    "geohash",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key [member [member ...]]",
-    "Returns members from a geospatial index as geohash strings.",
-    geohash
-);
+pub static GEOHASH: CommandSpec = CommandSpec::new("geohash", -2, GEO, "3.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [member [member ...]]", "Returns members from a geospatial index as geohash strings.")
+    .run(geohash);
 
 /// Redis's `geohashCommand`: the position re-encoded over the standard latitude range, as the
 /// usual 11-character base32 geohash (the last character always `0`).
@@ -726,108 +701,69 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
     }
 }
 
-command!(
-    GEOSEARCH,
-    "geosearch",
-    -7,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "6.2.0",
-    "key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
-    "Queries a geospatial index for members inside an area of a box or a circle.",
-    geosearch
-);
+pub static GEOSEARCH: CommandSpec = CommandSpec::new("geosearch", -7, GEO, "6.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]", "Queries a geospatial index for members inside an area of a box or a circle.")
+    .run(geosearch);
 
 fn geosearch(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();
     search_generic(ctx, &argv, Kind::Search { store: false })
 }
 
-command!(
-    GEOSEARCHSTORE,
-    "geosearchstore",
-    -8,
-    [Write],
-    (1, 2, 1),
-    GEO,
-    "6.2.0",
-    "destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]",
-    "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.",
-    geosearchstore
-);
+pub static GEOSEARCHSTORE: CommandSpec = CommandSpec::new("geosearchstore", -8, GEO, "6.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .doc("destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.")
+    .run(geosearchstore);
 
 fn geosearchstore(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();
     search_generic(ctx, &argv, Kind::Search { store: true })
 }
 
-command!(
-    GEORADIUS,
-    "georadius",
-    -6,
-    [Write],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]",
-    "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.",
-    georadius
-);
+pub static GEORADIUS: CommandSpec = CommandSpec::new("georadius", -6, GEO, "3.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom, Flag::MovableKeys])
+    .keys(1, 1, 1)
+    .doc("key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.")
+    .run(georadius);
 
 fn georadius(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();
     search_generic(ctx, &argv, Kind::Radius { by_member: false, store: true })
 }
 
-command!(
-    GEORADIUS_RO,
-    "georadius_ro",
-    -6,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "3.2.10",
-    "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
-    "Returns members from a geospatial index that are within a distance from a coordinate.",
-    georadius_ro
-);
+pub static GEORADIUS_RO: CommandSpec = CommandSpec::new("georadius_ro", -6, GEO, "3.2.10")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]", "Returns members from a geospatial index that are within a distance from a coordinate.")
+    .run(georadius_ro);
 
 fn georadius_ro(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();
     search_generic(ctx, &argv, Kind::Radius { by_member: false, store: false })
 }
 
-command!(
-    GEORADIUSBYMEMBER,
-    "georadiusbymember",
-    -5,
-    [Write],
-    (1, 1, 1),
-    GEO,
-    "3.2.0",
-    "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]",
-    "Queries a geospatial index for members within a distance from a member, optionally stores the result.",
-    georadiusbymember
-);
+pub static GEORADIUSBYMEMBER: CommandSpec = CommandSpec::new("georadiusbymember", -5, GEO, "3.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom, Flag::MovableKeys])
+    .keys(1, 1, 1)
+    .doc("key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]", "Queries a geospatial index for members within a distance from a member, optionally stores the result.")
+    .run(georadiusbymember);
 
 fn georadiusbymember(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();
     search_generic(ctx, &argv, Kind::Radius { by_member: true, store: true })
 }
 
-command!(
-    GEORADIUSBYMEMBER_RO,
-    "georadiusbymember_ro",
-    -5,
-    [ReadOnly],
-    (1, 1, 1),
-    GEO,
-    "3.2.10",
-    "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
-    "Returns members from a geospatial index that are within a distance from a member.",
-    georadiusbymember_ro
-);
+pub static GEORADIUSBYMEMBER_RO: CommandSpec = CommandSpec::new("georadiusbymember_ro", -5, GEO, "3.2.10")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
+        "Returns members from a geospatial index that are within a distance from a member.",
+    )
+    .run(georadiusbymember_ro);
 
 fn georadiusbymember_ro(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let argv = ctx.argv.to_vec();

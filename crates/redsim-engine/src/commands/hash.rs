@@ -4,7 +4,7 @@ use super::drop_if_empty;
 use super::keys::parse_scan_options;
 use super::string::parse_ld;
 use crate::args::{parse_i64, Args};
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -24,37 +24,26 @@ fn hash_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Hash>> {
 /// The hash at `key`, created empty when missing (Redis's `hashTypeLookupWriteOrCreate`).
 fn hash_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
     if hash_at(ctx, key)?.is_none() {
-        let db = ctx.db_index();
-        let now = ctx.now_ms;
-        ctx.server.dbs[db].set_at(key, Value::Hash(Box::default()), false, now);
+        let (db, now) = (ctx.db_index(), ctx.now_ms);
+        return match ctx.server.dbs[db].insert_at(key, Value::Hash(Box::default()), false, now) {
+            Value::Hash(h) => Ok(h),
+            _ => Err(Error::WrongType),
+        };
     }
-    Ok(hash_at(ctx, key)?.expect("just created"))
+    // There, as the lookup above found it.
+    hash_at(ctx, key)?.ok_or(Error::WrongType)
 }
 
-command!(
-    HSET,
-    "hset",
-    -4,
-    [Write, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field value [field value ...]",
-    "Creates or modifies the value of a field in a hash.",
-    |ctx, args| hset(ctx, args, false)
-);
-command!(
-    HMSET,
-    "hmset",
-    -4,
-    [Write, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field value [field value ...]",
-    "Sets the values of multiple fields.",
-    |ctx, args| hset(ctx, args, true)
-);
+pub static HSET: CommandSpec = CommandSpec::new("hset", -4, HASH, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key field value [field value ...]", "Creates or modifies the value of a field in a hash.")
+    .run(|ctx, args| hset(ctx, args, false));
+pub static HMSET: CommandSpec = CommandSpec::new("hmset", -4, HASH, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key field value [field value ...]", "Sets the values of multiple fields.")
+    .run(|ctx, args| hset(ctx, args, true));
 
 fn hset(ctx: &mut Ctx, mut args: Args, legacy: bool) -> Result<Reply> {
     let key = args.next()?;
@@ -68,18 +57,11 @@ fn hset(ctx: &mut Ctx, mut args: Args, legacy: bool) -> Result<Reply> {
     Ok(if legacy { Reply::ok() } else { Reply::Integer(created as i64) })
 }
 
-command!(
-    HSETNX,
-    "hsetnx",
-    4,
-    [Write, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field value",
-    "Sets the value of a field in a hash only when the field doesn't exist.",
-    hsetnx
-);
+pub static HSETNX: CommandSpec = CommandSpec::new("hsetnx", 4, HASH, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key field value", "Sets the value of a field in a hash only when the field doesn't exist.")
+    .run(hsetnx);
 
 fn hsetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field, value) = (args.next()?, args.next()?, args.next()?);
@@ -92,36 +74,22 @@ fn hsetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-command!(
-    HGET,
-    "hget",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field",
-    "Returns the value of a field in a hash.",
-    hget
-);
+pub static HGET: CommandSpec = CommandSpec::new("hget", 3, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key field", "Returns the value of a field in a hash.")
+    .run(hget);
 
 fn hget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
     Ok(hash_at(ctx, key)?.and_then(|h| h.get(field)).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
 }
 
-command!(
-    HMGET,
-    "hmget",
-    -3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field [field ...]",
-    "Returns the values of all fields in a hash.",
-    hmget
-);
+pub static HMGET: CommandSpec = CommandSpec::new("hmget", -3, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key field [field ...]", "Returns the values of all fields in a hash.")
+    .run(hmget);
 
 fn hmget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -135,20 +103,21 @@ fn hmget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ))
 }
 
-command!(
-    HGETALL,
-    "hgetall",
-    2,
-    [ReadOnly],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key",
-    "Returns all fields and values in a hash.",
-    hgetall
-);
-command!(HKEYS, "hkeys", 2, [ReadOnly], (1, 1, 1), HASH, "2.0.0", "key", "Returns all fields in a hash.", hkeys);
-command!(HVALS, "hvals", 2, [ReadOnly], (1, 1, 1), HASH, "2.0.0", "key", "Returns all values in a hash.", hvals);
+pub static HGETALL: CommandSpec = CommandSpec::new("hgetall", 2, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key", "Returns all fields and values in a hash.")
+    .run(hgetall);
+pub static HKEYS: CommandSpec = CommandSpec::new("hkeys", 2, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key", "Returns all fields in a hash.")
+    .run(hkeys);
+pub static HVALS: CommandSpec = CommandSpec::new("hvals", 2, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key", "Returns all values in a hash.")
+    .run(hvals);
 
 fn hgetall(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -173,18 +142,14 @@ fn hvals(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ))
 }
 
-command!(
-    HDEL,
-    "hdel",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field [field ...]",
-    "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
-    hdel
-);
+pub static HDEL: CommandSpec = CommandSpec::new("hdel", -3, HASH, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key field [field ...]",
+        "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+    )
+    .run(hdel);
 
 fn hdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -198,42 +163,21 @@ fn hdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(deleted as i64))
 }
 
-command!(
-    HEXISTS,
-    "hexists",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key field",
-    "Determines whether a field exists in a hash.",
-    hexists
-);
-command!(
-    HLEN,
-    "hlen",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.0.0",
-    "key",
-    "Returns the number of fields in a hash.",
-    hlen
-);
-command!(
-    HSTRLEN,
-    "hstrlen",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    HASH,
-    "3.2.0",
-    "key field",
-    "Returns the length of the value of a field.",
-    hstrlen
-);
+pub static HEXISTS: CommandSpec = CommandSpec::new("hexists", 3, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key field", "Determines whether a field exists in a hash.")
+    .run(hexists);
+pub static HLEN: CommandSpec = CommandSpec::new("hlen", 2, HASH, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the number of fields in a hash.")
+    .run(hlen);
+pub static HSTRLEN: CommandSpec = CommandSpec::new("hstrlen", 3, HASH, "3.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key field", "Returns the length of the value of a field.")
+    .run(hstrlen);
 
 fn hexists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
@@ -250,9 +194,11 @@ fn hstrlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(hash_at(ctx, key)?.and_then(|h| h.get(field)).map_or(0, |v| v.len()) as i64))
 }
 
-command!(HINCRBY, "hincrby", 4, [Write, Fast], (1, 1, 1), HASH, "2.0.0", "key field increment",
-    "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
-    hincrby);
+pub static HINCRBY: CommandSpec = CommandSpec::new("hincrby", 4, HASH, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key field increment", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.")
+    .run(hincrby);
 
 fn hincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
@@ -268,18 +214,11 @@ fn hincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(new))
 }
 
-command!(
-    HINCRBYFLOAT,
-    "hincrbyfloat",
-    4,
-    [Write, Fast],
-    (1, 1, 1),
-    HASH,
-    "2.6.0",
-    "key field increment",
-    "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
-    hincrbyfloat
-);
+pub static HINCRBYFLOAT: CommandSpec = CommandSpec::new("hincrbyfloat", 4, HASH, "2.6.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key field increment", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.")
+    .run(hincrbyfloat);
 
 fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
@@ -292,7 +231,7 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         None => crate::ld::LongDouble::ZERO,
         Some(v) => parse_ld(v).ok_or_else(|| Error::other("ERR hash value is not a float"))?,
     };
-    let new = current.add(by);
+    let new = current + by;
     if !new.is_finite() {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
@@ -303,18 +242,11 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Bulk(text))
 }
 
-command!(
-    HRANDFIELD,
-    "hrandfield",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    HASH,
-    "6.2.0",
-    "key [count [WITHVALUES]]",
-    "Returns one or more random fields from a hash.",
-    hrandfield
-);
+pub static HRANDFIELD: CommandSpec = CommandSpec::new("hrandfield", -2, HASH, "6.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [count [WITHVALUES]]", "Returns one or more random fields from a hash.")
+    .run(hrandfield);
 
 fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -357,18 +289,11 @@ fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Array(out))
 }
 
-command!(
-    HSCAN,
-    "hscan",
-    -3,
-    [ReadOnly],
-    (1, 1, 1),
-    HASH,
-    "2.8.0",
-    "key cursor [MATCH pattern] [COUNT count]",
-    "Iterates over fields and values of a hash.",
-    hscan
-);
+pub static HSCAN: CommandSpec = CommandSpec::new("hscan", -3, HASH, "2.8.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key cursor [MATCH pattern] [COUNT count]", "Iterates over fields and values of a hash.")
+    .run(hscan);
 
 fn hscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;

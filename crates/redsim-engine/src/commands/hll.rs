@@ -3,7 +3,7 @@
 //! estimator, so `PFCOUNT` answers Redis's number.
 
 use crate::args::Args;
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -21,6 +21,13 @@ const SPARSE: u8 = 1;
 const SPARSE_MAX_BYTES: usize = 3000;
 const SPARSE_VAL_MAX: u8 = 32;
 
+/// Up to the first 8 bytes of `bytes` as a little-endian number (missing bytes count as 0).
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.iter_mut().zip(bytes).for_each(|(d, s)| *d = *s);
+    u64::from_le_bytes(b)
+}
+
 fn not_hll() -> Error {
     Error::other("WRONGTYPE Key is not a valid HyperLogLog string value.")
 }
@@ -37,7 +44,7 @@ fn murmur64a(data: &[u8]) -> u64 {
     let mut h: u64 = 0xadc8_3b19 ^ (data.len() as u64).wrapping_mul(M);
     let mut chunks = data.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut k = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let mut k = le_u64(chunk);
         k = k.wrapping_mul(M);
         k ^= k >> R;
         k = k.wrapping_mul(M);
@@ -91,7 +98,7 @@ impl Hll {
     }
 
     fn decode_body(bytes: &[u8]) -> Option<Hll> {
-        let card = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
+        let card = le_u64(bytes.get(8..16).unwrap_or_default());
         let cached = (card >> 63 == 0).then_some(card);
         let mut registers = vec![0u8; REGISTERS];
         if bytes[4] == DENSE {
@@ -275,18 +282,11 @@ fn save(ctx: &mut Ctx, key: &[u8], hll: &mut Hll, existed: bool) {
     ctx.db().mark_raw(key);
 }
 
-command!(
-    PFADD,
-    "pfadd",
-    -2,
-    [Write, Fast],
-    (1, 1, 1),
-    HLL,
-    "2.8.9",
-    "key [element [element ...]]",
-    "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
-    pfadd
-);
+pub static PFADD: CommandSpec = CommandSpec::new("pfadd", -2, HLL, "2.8.9")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key [element [element ...]]", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.")
+    .run(pfadd);
 
 fn pfadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -311,18 +311,11 @@ fn pfadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(i64::from(changed || !existed)))
 }
 
-command!(
-    PFCOUNT,
-    "pfcount",
-    -2,
-    [ReadOnly],
-    (1, -1, 1),
-    HLL,
-    "2.8.9",
-    "key [key ...]",
-    "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).",
-    pfcount
-);
+pub static PFCOUNT: CommandSpec = CommandSpec::new("pfcount", -2, HLL, "2.8.9")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).")
+    .run(pfcount);
 
 fn pfcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let keys = args.rest();
@@ -332,7 +325,7 @@ fn pfcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         if let Some(Value::String(s)) = ctx.lookup(key) {
             let shape_ok = s.len() >= HEADER && &s[..4] == b"HYLL" && (s[4] == SPARSE || s.len() == DENSE_SIZE);
             if shape_ok && s[15] >> 7 == 0 {
-                return Ok(Reply::Integer(i64::from_le_bytes(s[8..16].try_into().expect("8 bytes"))));
+                return Ok(Reply::Integer(le_u64(&s[8..16]) as i64));
             }
         }
         let Some(mut hll) = load(ctx, key)? else { return Ok(Reply::Integer(0)) };
@@ -351,18 +344,11 @@ fn pfcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(Hll::count(&max) as i64))
 }
 
-command!(
-    PFMERGE,
-    "pfmerge",
-    -2,
-    [Write],
-    (1, -1, 1),
-    HLL,
-    "2.8.9",
-    "destkey [sourcekey [sourcekey ...]]",
-    "Merges one or more HyperLogLog values into a single key.",
-    pfmerge
-);
+pub static PFMERGE: CommandSpec = CommandSpec::new("pfmerge", -2, HLL, "2.8.9")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 1)
+    .doc("destkey [sourcekey [sourcekey ...]]", "Merges one or more HyperLogLog values into a single key.")
+    .run(pfmerge);
 
 fn pfmerge(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let keys = args.rest();

@@ -1,7 +1,6 @@
 //! Generic key commands.
 
 use crate::args::Args;
-use crate::command::{CommandSpec, Flag};
 
 use crate::error::Result;
 use crate::reply::Reply;
@@ -10,32 +9,20 @@ use crate::server::Ctx;
 const GENERIC: &str = "generic";
 
 /// `DEL key [key ...]`
-pub static DEL: CommandSpec = CommandSpec {
-    name: "del",
-    arity: -2,
-    flags: &[Flag::Write],
-    keys: (1, -1, 1),
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Deletes one or more keys.",
-    syntax: "key [key ...]",
-    run: Some(delete),
-    subcommands: &[],
-};
+pub static DEL: CommandSpec = CommandSpec::new("del", -2, GENERIC, "1.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, -1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key [key ...]", "Deletes one or more keys.")
+    .run(delete);
 
 /// `UNLINK key [key ...]`: `DEL` whose memory is reclaimed in the background; the same here.
-pub static UNLINK: CommandSpec = CommandSpec {
-    name: "unlink",
-    arity: -2,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, -1, 1),
-    group: GENERIC,
-    since: "4.0.0",
-    summary: "Asynchronously deletes one or more keys.",
-    syntax: "key [key ...]",
-    run: Some(delete),
-    subcommands: &[],
-};
+pub static UNLINK: CommandSpec = CommandSpec::new("unlink", -2, GENERIC, "4.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, -1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key [key ...]", "Asynchronously deletes one or more keys.")
+    .run(delete);
 
 fn delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let deleted = args.rest().iter().filter(|key| ctx.delete(key)).count();
@@ -43,18 +30,12 @@ fn delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `EXISTS key [key ...]`: a key named twice counts twice.
-pub static EXISTS: CommandSpec = CommandSpec {
-    name: "exists",
-    arity: -2,
-    flags: &[Flag::ReadOnly, Flag::Fast],
-    keys: (1, -1, 1),
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Determines whether one or more keys exist.",
-    syntax: "key [key ...]",
-    run: Some(exists),
-    subcommands: &[],
-};
+pub static EXISTS: CommandSpec = CommandSpec::new("exists", -2, GENERIC, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, -1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key [key ...]", "Determines whether one or more keys exist.")
+    .run(exists);
 
 fn exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let found = args.rest().iter().filter(|key| ctx.lookup(key).is_some()).count();
@@ -62,18 +43,12 @@ fn exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `TYPE key`
-pub static TYPE: CommandSpec = CommandSpec {
-    name: "type",
-    arity: 2,
-    flags: &[Flag::ReadOnly, Flag::Fast],
-    keys: (1, 1, 1),
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Determines the type of value stored at a key.",
-    syntax: "key",
-    run: Some(key_type),
-    subcommands: &[],
-};
+pub static TYPE: CommandSpec = CommandSpec::new("type", 2, GENERIC, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Determines the type of value stored at a key.")
+    .run(key_type);
 
 fn key_type(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -81,7 +56,7 @@ fn key_type(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 use crate::args::parse_i64;
-use crate::command::command;
+use crate::command::{Category, CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::Error;
 use crate::server::DB_COUNT;
@@ -117,54 +92,33 @@ fn parse_expire_flags(options: &[Vec<u8>]) -> Result<ExpireFlags> {
     Ok(flags)
 }
 
-command!(
-    EXPIRE,
-    "expire",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "1.0.0",
-    "key seconds [NX | XX | GT | LT]",
-    "Sets the expiration time of a key in seconds.",
-    |ctx, args| expire(ctx, args, 1000, false, "expire")
-);
-command!(
-    PEXPIRE,
-    "pexpire",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "2.6.0",
-    "key milliseconds [NX | XX | GT | LT]",
-    "Sets the expiration time of a key in milliseconds.",
-    |ctx, args| expire(ctx, args, 1, false, "pexpire")
-);
-command!(
-    EXPIREAT,
-    "expireat",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "1.2.0",
-    "key unix-time-seconds [NX | XX | GT | LT]",
-    "Sets the expiration time of a key to a Unix timestamp.",
-    |ctx, args| expire(ctx, args, 1000, true, "expireat")
-);
-command!(
-    PEXPIREAT,
-    "pexpireat",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "2.6.0",
-    "key unix-time-milliseconds [NX | XX | GT | LT]",
-    "Sets the expiration time of a key to a Unix milliseconds timestamp.",
-    |ctx, args| expire(ctx, args, 1, true, "pexpireat")
-);
+pub static EXPIRE: CommandSpec = CommandSpec::new("expire", -3, GENERIC, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key seconds [NX | XX | GT | LT]", "Sets the expiration time of a key in seconds.")
+    .run(|ctx, args| expire(ctx, args, 1000, false, "expire"));
+pub static PEXPIRE: CommandSpec = CommandSpec::new("pexpire", -3, GENERIC, "2.6.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key milliseconds [NX | XX | GT | LT]", "Sets the expiration time of a key in milliseconds.")
+    .run(|ctx, args| expire(ctx, args, 1, false, "pexpire"));
+pub static EXPIREAT: CommandSpec = CommandSpec::new("expireat", -3, GENERIC, "1.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key unix-time-seconds [NX | XX | GT | LT]", "Sets the expiration time of a key to a Unix timestamp.")
+    .run(|ctx, args| expire(ctx, args, 1000, true, "expireat"));
+pub static PEXPIREAT: CommandSpec = CommandSpec::new("pexpireat", -3, GENERIC, "2.6.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc(
+        "key unix-time-milliseconds [NX | XX | GT | LT]",
+        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+    )
+    .run(|ctx, args| expire(ctx, args, 1, true, "pexpireat"));
 
 /// Redis's `expireGenericCommand`.
 fn expire(ctx: &mut Ctx, mut args: Args, unit_ms: i64, absolute: bool, name: &str) -> Result<Reply> {
@@ -206,54 +160,30 @@ fn expire(ctx: &mut Ctx, mut args: Args, unit_ms: i64, absolute: bool, name: &st
     Ok(Reply::Integer(1))
 }
 
-command!(
-    TTL,
-    "ttl",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "1.0.0",
-    "key",
-    "Returns the expiration time in seconds of a key.",
-    |ctx, args| ttl(ctx, args, false, false)
-);
-command!(
-    PTTL,
-    "pttl",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "2.6.0",
-    "key",
-    "Returns the expiration time in milliseconds of a key.",
-    |ctx, args| ttl(ctx, args, true, false)
-);
-command!(
-    EXPIRETIME,
-    "expiretime",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "7.0.0",
-    "key",
-    "Returns the expiration time of a key as a Unix timestamp.",
-    |ctx, args| ttl(ctx, args, false, true)
-);
-command!(
-    PEXPIRETIME,
-    "pexpiretime",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "7.0.0",
-    "key",
-    "Returns the expiration time of a key as a Unix milliseconds timestamp.",
-    |ctx, args| ttl(ctx, args, true, true)
-);
+pub static TTL: CommandSpec = CommandSpec::new("ttl", 2, GENERIC, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Returns the expiration time in seconds of a key.")
+    .run(|ctx, args| ttl(ctx, args, false, false));
+pub static PTTL: CommandSpec = CommandSpec::new("pttl", 2, GENERIC, "2.6.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Returns the expiration time in milliseconds of a key.")
+    .run(|ctx, args| ttl(ctx, args, true, false));
+pub static EXPIRETIME: CommandSpec = CommandSpec::new("expiretime", 2, GENERIC, "7.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Returns the expiration time of a key as a Unix timestamp.")
+    .run(|ctx, args| ttl(ctx, args, false, true));
+pub static PEXPIRETIME: CommandSpec = CommandSpec::new("pexpiretime", 2, GENERIC, "7.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Returns the expiration time of a key as a Unix milliseconds timestamp.")
+    .run(|ctx, args| ttl(ctx, args, true, true));
 
 /// Redis's `ttlGenericCommand`.
 fn ttl(ctx: &mut Ctx, mut args: Args, in_ms: bool, absolute: bool) -> Result<Reply> {
@@ -266,18 +196,12 @@ fn ttl(ctx: &mut Ctx, mut args: Args, in_ms: bool, absolute: bool) -> Result<Rep
     Ok(Reply::Integer(if in_ms { left } else { (left + 500) / 1000 }))
 }
 
-command!(
-    PERSIST,
-    "persist",
-    2,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "2.2.0",
-    "key",
-    "Removes the expiration time of a key.",
-    persist
-);
+pub static PERSIST: CommandSpec = CommandSpec::new("persist", 2, GENERIC, "2.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Removes the expiration time of a key.")
+    .run(persist);
 
 fn persist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -289,30 +213,18 @@ fn persist(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-command!(
-    RENAME,
-    "rename",
-    3,
-    [Write],
-    (1, 2, 1),
-    GENERIC,
-    "1.0.0",
-    "key newkey",
-    "Renames a key and overwrites the destination.",
-    |ctx, args| rename(ctx, args, false)
-);
-command!(
-    RENAMENX,
-    "renamenx",
-    3,
-    [Write, Fast],
-    (1, 2, 1),
-    GENERIC,
-    "1.0.0",
-    "key newkey",
-    "Renames a key only when the target key name doesn't exist.",
-    |ctx, args| rename(ctx, args, true)
-);
+pub static RENAME: CommandSpec = CommandSpec::new("rename", 3, GENERIC, "1.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, 2, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key newkey", "Renames a key and overwrites the destination.")
+    .run(|ctx, args| rename(ctx, args, false));
+pub static RENAMENX: CommandSpec = CommandSpec::new("renamenx", 3, GENERIC, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 2, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key newkey", "Renames a key only when the target key name doesn't exist.")
+    .run(|ctx, args| rename(ctx, args, true));
 
 /// Redis's `renameGenericCommand`.
 fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
@@ -347,18 +259,12 @@ fn db_arg(arg: &[u8]) -> Result<usize> {
     usize::try_from(n).ok().filter(|&i| i < DB_COUNT).ok_or_else(|| Error::other("ERR DB index is out of range"))
 }
 
-command!(
-    COPY,
-    "copy",
-    -3,
-    [Write],
-    (1, 2, 1),
-    GENERIC,
-    "6.2.0",
-    "source destination [DB destination-db] [REPLACE]",
-    "Copies the value of a key to a new key.",
-    copy
-);
+pub static COPY: CommandSpec = CommandSpec::new("copy", -3, GENERIC, "6.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .acl(&[Category::Keyspace])
+    .doc("source destination [DB destination-db] [REPLACE]", "Copies the value of a key to a new key.")
+    .run(copy);
 
 fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (from, to) = (args.next()?, args.next()?);
@@ -409,18 +315,12 @@ fn in_db<T>(ctx: &mut Ctx, db: usize, f: impl FnOnce(&mut Ctx) -> T) -> T {
     out
 }
 
-command!(
-    MOVE,
-    "move",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    GENERIC,
-    "1.0.0",
-    "key db",
-    "Moves a key to another database.",
-    move_key
-);
+pub static MOVE: CommandSpec = CommandSpec::new("move", 3, GENERIC, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key db", "Moves a key to another database.")
+    .run(move_key);
 
 fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -447,18 +347,11 @@ fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-command!(
-    SWAPDB,
-    "swapdb",
-    3,
-    [Write, Fast],
-    (0, 0, 0),
-    GENERIC,
-    "4.0.0",
-    "index1 index2",
-    "Swaps two Redis databases.",
-    swapdb
-);
+pub static SWAPDB: CommandSpec = CommandSpec::new("swapdb", 3, GENERIC, "4.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc("index1 index2", "Swaps two Redis databases.")
+    .run(swapdb);
 
 fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let parse = |arg: &[u8], which: &str| {
@@ -482,18 +375,11 @@ fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-command!(
-    KEYS,
-    "keys",
-    2,
-    [ReadOnly],
-    (0, 0, 0),
-    GENERIC,
-    "1.0.0",
-    "pattern",
-    "Returns all key names that match a pattern.",
-    keys
-);
+pub static KEYS: CommandSpec = CommandSpec::new("keys", 2, GENERIC, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc("pattern", "Returns all key names that match a pattern.")
+    .run(keys);
 
 fn keys(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let pattern = args.next()?;
@@ -507,18 +393,11 @@ fn keys(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Array(found))
 }
 
-command!(
-    SCAN,
-    "scan",
-    -2,
-    [ReadOnly],
-    (0, 0, 0),
-    GENERIC,
-    "2.8.0",
-    "cursor [MATCH pattern] [COUNT count] [TYPE type]",
-    "Iterates over the key names in the database.",
-    scan
-);
+pub static SCAN: CommandSpec = CommandSpec::new("scan", -2, GENERIC, "2.8.0")
+    .flags(&[Flag::ReadOnly])
+    .acl(&[Category::Keyspace])
+    .doc("cursor [MATCH pattern] [COUNT count] [TYPE type]", "Iterates over the key names in the database.")
+    .run(scan);
 
 /// `SCAN`: the cursor is a position in key order (Redis's is a reversed-bits bucket index;
 /// both guarantee that a key present for the whole iteration is returned).
@@ -573,18 +452,11 @@ pub(crate) fn parse_scan_options<'a>(args: &mut Args<'a>, with_type: bool) -> Re
     Ok((pattern, count, kind))
 }
 
-command!(
-    RANDOMKEY,
-    "randomkey",
-    1,
-    [ReadOnly],
-    (0, 0, 0),
-    GENERIC,
-    "1.0.0",
-    "",
-    "Returns a random key name from the database.",
-    randomkey
-);
+pub static RANDOMKEY: CommandSpec = CommandSpec::new("randomkey", 1, GENERIC, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .acl(&[Category::Keyspace])
+    .doc("", "Returns a random key name from the database.")
+    .run(randomkey);
 
 fn randomkey(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     for _ in 0..100 {
@@ -593,7 +465,8 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             return Ok(Reply::Nil);
         }
         let pick = (ctx.server.random() % len as u64) as usize;
-        let key = ctx.db().nth_key(pick).cloned().expect("index below len");
+        // Below the length, so there is such a key.
+        let Some(key) = ctx.db().nth_key(pick).cloned() else { continue };
         if ctx.lookup(&key).is_some() {
             return Ok(Reply::Bulk(key));
         }
@@ -601,74 +474,51 @@ fn randomkey(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     Ok(Reply::Nil)
 }
 
-command!(
-    TOUCH,
-    "touch",
-    -2,
-    [ReadOnly, Fast],
-    (1, -1, 1),
-    GENERIC,
-    "3.2.1",
-    "key [key ...]",
-    "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-    exists
-);
-
-const fn object_sub(
-    name: &'static str,
-    arity: i32,
-    since: &'static str,
-    syntax: &'static str,
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags: &[Flag::ReadOnly],
-        keys: (2, 2, 1),
-        group: GENERIC,
-        since,
-        summary,
-        syntax,
-        run: Some(run),
-        subcommands: &[],
-    }
-}
+pub static TOUCH: CommandSpec = CommandSpec::new("touch", -2, GENERIC, "3.2.1")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, -1, 1)
+    .acl(&[Category::Keyspace])
+    .doc(
+        "key [key ...]",
+        "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+    )
+    .run(exists);
 
 /// `OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP`
-pub static OBJECT: CommandSpec = CommandSpec {
-    name: "object",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: GENERIC,
-    since: "2.2.3",
-    summary: "A container for object introspection commands.",
-    syntax: "<subcommand> [arguments]",
-    run: None,
-    subcommands: &[
-        object_sub("encoding", 3, "2.2.3", "key", "Returns the internal encoding of a Redis object.", object_encoding),
-        object_sub(
-            "freq",
-            3,
-            "4.0.0",
-            "key",
-            "Returns the logarithmic access frequency counter of a Redis object.",
-            object_freq,
-        ),
-        object_sub("help", 2, "6.2.0", "", "Returns helpful text about the different subcommands.", object_help),
-        object_sub(
-            "idletime",
-            3,
-            "2.2.3",
-            "key",
-            "Returns the time since the last access to a Redis object.",
-            object_idletime,
-        ),
-        object_sub("refcount", 3, "2.2.3", "key", "Returns the reference count of a value of a key.", object_refcount),
-    ],
-};
+pub static OBJECT: CommandSpec = CommandSpec::new("object", -2, GENERIC, "2.2.3")
+    .doc("<subcommand> [arguments]", "A container for object introspection commands.")
+    .subcommands(&[
+        CommandSpec::new("encoding", 3, GENERIC, "2.2.3")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .acl(&[Category::Keyspace])
+            .doc("key", "Returns the internal encoding of a Redis object.")
+            .run(object_encoding),
+        CommandSpec::new("freq", 3, GENERIC, "4.0.0")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .acl(&[Category::Keyspace])
+            .doc("key", "Returns the logarithmic access frequency counter of a Redis object.")
+            .run(object_freq),
+        CommandSpec::new("help", 2, GENERIC, "6.2.0")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .acl(&[Category::Keyspace])
+            .doc("", "Returns helpful text about the different subcommands.")
+            .run(object_help),
+        CommandSpec::new("idletime", 3, GENERIC, "2.2.3")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .acl(&[Category::Keyspace])
+            .doc("key", "Returns the time since the last access to a Redis object.")
+            .run(object_idletime),
+        CommandSpec::new("refcount", 3, GENERIC, "2.2.3")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .acl(&[Category::Keyspace])
+            .doc("key", "Returns the reference count of a value of a key.")
+            .run(object_refcount),
+    ]);
 
 /// The value for `OBJECT key` subcommands, without touching its access time (Redis looks it up
 /// with `LOOKUP_NOTOUCH`).

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::drop_if_empty;
 use crate::args::{parse_i64, Args};
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{BlockOn, Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -14,6 +14,18 @@ use crate::value::Value;
 const LIST: &str = "list";
 
 type List = VecDeque<Vec<u8>>;
+
+/// The list at `key`, stored empty first when missing.
+fn list_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut List> {
+    if list_at(ctx, key)?.is_none() {
+        return match ctx.store_mut(key, Value::List(Box::default()), false) {
+            Value::List(l) => Ok(l),
+            _ => Err(Error::WrongType),
+        };
+    }
+    // There, as the lookup above found it.
+    list_at(ctx, key)?.ok_or(Error::WrongType)
+}
 
 fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {
     match ctx.lookup(key) {
@@ -53,65 +65,34 @@ fn pop_end(list: &mut List, end: End) -> Option<Vec<u8>> {
     }
 }
 
-command!(
-    LPUSH,
-    "lpush",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key element [element ...]",
-    "Prepends one or more elements to a list. Creates the key if it doesn't exist.",
-    |c, a| push(c, a, End::Left, false)
-);
-command!(
-    RPUSH,
-    "rpush",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key element [element ...]",
-    "Appends one or more elements to a list. Creates the key if it doesn't exist.",
-    |c, a| push(c, a, End::Right, false)
-);
-command!(
-    LPUSHX,
-    "lpushx",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "2.2.0",
-    "key element [element ...]",
-    "Prepends one or more elements to a list only when the list exists.",
-    |c, a| push(c, a, End::Left, true)
-);
-command!(
-    RPUSHX,
-    "rpushx",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "2.2.0",
-    "key element [element ...]",
-    "Appends an element to a list only when the list exists.",
-    |c, a| push(c, a, End::Right, true)
-);
+pub static LPUSH: CommandSpec = CommandSpec::new("lpush", -3, LIST, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key element [element ...]", "Prepends one or more elements to a list. Creates the key if it doesn't exist.")
+    .run(|c, a| push(c, a, End::Left, false));
+pub static RPUSH: CommandSpec = CommandSpec::new("rpush", -3, LIST, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key element [element ...]", "Appends one or more elements to a list. Creates the key if it doesn't exist.")
+    .run(|c, a| push(c, a, End::Right, false));
+pub static LPUSHX: CommandSpec = CommandSpec::new("lpushx", -3, LIST, "2.2.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key element [element ...]", "Prepends one or more elements to a list only when the list exists.")
+    .run(|c, a| push(c, a, End::Left, true));
+pub static RPUSHX: CommandSpec = CommandSpec::new("rpushx", -3, LIST, "2.2.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key element [element ...]", "Appends an element to a list only when the list exists.")
+    .run(|c, a| push(c, a, End::Right, true));
 
 fn push(ctx: &mut Ctx, mut args: Args, end: End, only_existing: bool) -> Result<Reply> {
     let key = args.next()?;
     let values = args.rest();
-    if list_at(ctx, key)?.is_none() {
-        if only_existing {
-            return Ok(Reply::Integer(0));
-        }
-        ctx.store(key, Value::List(Box::default()), false);
+    if only_existing && list_at(ctx, key)?.is_none() {
+        return Ok(Reply::Integer(0));
     }
-    let list = list_at(ctx, key)?.expect("exists");
+    let list = list_or_create(ctx, key)?;
     for v in values {
         push_end(list, end, v.clone());
     }
@@ -120,30 +101,22 @@ fn push(ctx: &mut Ctx, mut args: Args, end: End, only_existing: bool) -> Result<
     Ok(Reply::Integer(len as i64))
 }
 
-command!(
-    LPOP,
-    "lpop",
-    -2,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key [count]",
-    "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.",
-    |c, a| pop(c, a, End::Left)
-);
-command!(
-    RPOP,
-    "rpop",
-    -2,
-    [Write, Fast],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key [count]",
-    "Returns and removes the last elements of a list. Deletes the list if the last element was popped.",
-    |c, a| pop(c, a, End::Right)
-);
+pub static LPOP: CommandSpec = CommandSpec::new("lpop", -2, LIST, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key [count]",
+        "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.",
+    )
+    .run(|c, a| pop(c, a, End::Left));
+pub static RPOP: CommandSpec = CommandSpec::new("rpop", -2, LIST, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key [count]",
+        "Returns and removes the last elements of a list. Deletes the list if the last element was popped.",
+    )
+    .run(|c, a| pop(c, a, End::Right));
 
 fn pop(ctx: &mut Ctx, mut args: Args, end: End) -> Result<Reply> {
     let key = args.next()?;
@@ -156,7 +129,8 @@ fn pop(ctx: &mut Ctx, mut args: Args, end: End) -> Result<Reply> {
         return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });
     };
     let reply = match count {
-        None => Reply::Bulk(pop_end(list, end).expect("lists are never empty")),
+        // A list is never empty: an empty one is deleted.
+        None => pop_end(list, end).map_or(Reply::Nil, Reply::Bulk),
         Some(0) => return Ok(Reply::Array(vec![])),
         Some(n) => Reply::Array((0..n).map_while(|_| pop_end(list, end)).map(Reply::Bulk).collect()),
     };
@@ -165,7 +139,11 @@ fn pop(ctx: &mut Ctx, mut args: Args, end: End) -> Result<Reply> {
     Ok(reply)
 }
 
-command!(LLEN, "llen", 2, [ReadOnly, Fast], (1, 1, 1), LIST, "1.0.0", "key", "Returns the length of a list.", llen);
+pub static LLEN: CommandSpec = CommandSpec::new("llen", 2, LIST, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the length of a list.")
+    .run(llen);
 
 fn llen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -183,18 +161,11 @@ fn normalise(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end.min(len - 1) as usize))
 }
 
-command!(
-    LRANGE,
-    "lrange",
-    4,
-    [ReadOnly],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key start stop",
-    "Returns a range of elements from a list.",
-    lrange
-);
+pub static LRANGE: CommandSpec = CommandSpec::new("lrange", 4, LIST, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key start stop", "Returns a range of elements from a list.")
+    .run(lrange);
 
 fn lrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -206,18 +177,11 @@ fn lrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }))
 }
 
-command!(
-    LTRIM,
-    "ltrim",
-    4,
-    [Write],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key start stop",
-    "Removes elements from both ends a list. Deletes the list if all elements were trimmed.",
-    ltrim
-);
+pub static LTRIM: CommandSpec = CommandSpec::new("ltrim", 4, LIST, "1.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc("key start stop", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.")
+    .run(ltrim);
 
 fn ltrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -240,18 +204,11 @@ fn index_of(index: i64, len: usize) -> Option<usize> {
     (0..len as i64).contains(&i).then_some(i as usize)
 }
 
-command!(
-    LINDEX,
-    "lindex",
-    3,
-    [ReadOnly],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key index",
-    "Returns an element from a list by its index.",
-    lindex
-);
+pub static LINDEX: CommandSpec = CommandSpec::new("lindex", 3, LIST, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key index", "Returns an element from a list by its index.")
+    .run(lindex);
 
 fn lindex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -260,18 +217,11 @@ fn lindex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(index_of(index, list.len()).map_or(Reply::Nil, |i| Reply::Bulk(list[i].clone())))
 }
 
-command!(
-    LSET,
-    "lset",
-    4,
-    [Write],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key index element",
-    "Sets the value of an element in a list by its index.",
-    lset
-);
+pub static LSET: CommandSpec = CommandSpec::new("lset", 4, LIST, "1.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key index element", "Sets the value of an element in a list by its index.")
+    .run(lset);
 
 fn lset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -284,18 +234,11 @@ fn lset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-command!(
-    LINSERT,
-    "linsert",
-    5,
-    [Write],
-    (1, 1, 1),
-    LIST,
-    "2.2.0",
-    "key <BEFORE | AFTER> pivot element",
-    "Inserts an element before or after another element in a list.",
-    linsert
-);
+pub static LINSERT: CommandSpec = CommandSpec::new("linsert", 5, LIST, "2.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key <BEFORE | AFTER> pivot element", "Inserts an element before or after another element in a list.")
+    .run(linsert);
 
 fn linsert(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -316,18 +259,11 @@ fn linsert(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(len as i64))
 }
 
-command!(
-    LREM,
-    "lrem",
-    4,
-    [Write],
-    (1, 1, 1),
-    LIST,
-    "1.0.0",
-    "key count element",
-    "Removes elements from a list. Deletes the list if the last element was removed.",
-    lrem
-);
+pub static LREM: CommandSpec = CommandSpec::new("lrem", 4, LIST, "1.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc("key count element", "Removes elements from a list. Deletes the list if the last element was removed.")
+    .run(lrem);
 
 fn lrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -363,18 +299,14 @@ fn lrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(removed as i64))
 }
 
-command!(
-    LPOS,
-    "lpos",
-    -3,
-    [ReadOnly],
-    (1, 1, 1),
-    LIST,
-    "6.0.6",
-    "key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
-    "Returns the index of matching elements in a list.",
-    lpos
-);
+pub static LPOS: CommandSpec = CommandSpec::new("lpos", -3, LIST, "6.0.6")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
+        "Returns the index of matching elements in a list.",
+    )
+    .run(lpos);
 
 fn lpos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, value) = (args.next()?, args.next()?);
@@ -444,12 +376,16 @@ fn lpos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     })
 }
 
-command!(LMOVE, "lmove", 5, [Write], (1, 2, 1), LIST, "6.2.0", "source destination <LEFT | RIGHT> <LEFT | RIGHT>",
-    "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.",
-    lmove);
-command!(RPOPLPUSH, "rpoplpush", 3, [Write], (1, 2, 1), LIST, "1.2.0", "source destination",
-    "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
-    rpoplpush);
+pub static LMOVE: CommandSpec = CommandSpec::new("lmove", 5, LIST, "6.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .doc("source destination <LEFT | RIGHT> <LEFT | RIGHT>", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.")
+    .run(lmove);
+pub static RPOPLPUSH: CommandSpec = CommandSpec::new("rpoplpush", 3, LIST, "1.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .doc("source destination", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.")
+    .run(rpoplpush);
 
 fn lmove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (src, dst) = (args.next()?, args.next()?);
@@ -468,33 +404,27 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Result
         return Ok(None);
     }
     list_at(ctx, dst)?;
-    let value = pop_end(list_at(ctx, src)?.expect("checked"), from).expect("lists are never empty");
+    // Lists are never empty: an empty one is deleted.
+    let Some(value) = list_at(ctx, src)?.and_then(|l| pop_end(l, from)) else { return Ok(None) };
     ctx.modified(src);
     drop_if_empty(ctx, src);
-    if list_at(ctx, dst)?.is_none() {
-        ctx.store(dst, Value::List(Box::default()), false);
-    }
-    push_end(list_at(ctx, dst)?.expect("exists"), to, value.clone());
+    push_end(list_or_create(ctx, dst)?, to, value.clone());
     ctx.modified(dst);
     Ok(Some(Reply::Bulk(value)))
 }
 
-command!(
-    LMPOP,
-    "lmpop",
-    -4,
-    [Write],
-    (0, 0, 0),
-    LIST,
-    "7.0.0",
-    "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
-    "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
-    |c, a| mpop(c, a, false)
-);
-command!(BLMPOP, "blmpop", -5, [Write, Blocking], (0, 0, 0), LIST, "7.0.0",
-    "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
-    "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-    |c, a| mpop(c, a, true));
+pub static LMPOP: CommandSpec = CommandSpec::new("lmpop", -4, LIST, "7.0.0")
+    .flags(&[Flag::Write, Flag::MovableKeys])
+    .doc(
+        "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
+        "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
+    )
+    .run(|c, a| mpop(c, a, false));
+pub static BLMPOP: CommandSpec = CommandSpec::new("blmpop", -5, LIST, "7.0.0")
+    .flags(&[Flag::Write, Flag::Blocking, Flag::MovableKeys])
+    .waits_for("list")
+    .doc("timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.")
+    .run(|c, a| mpop(c, a, true));
 
 fn mpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
     let deadline = if blocking { Some(parse_timeout(ctx, args.next()?)?) } else { None };
@@ -559,20 +489,25 @@ pub(crate) fn block_or_nil(ctx: &mut Ctx, keys: &[Vec<u8>], deadline: Option<u64
     }
 }
 
-command!(BLPOP, "blpop", -3, [Write, Blocking], (1, -2, 1), LIST, "2.0.0", "key [key ...] timeout",
-    "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-    |c, a| bpop(c, a, End::Left));
-command!(BRPOP, "brpop", -3, [Write, Blocking], (1, -2, 1), LIST, "2.0.0", "key [key ...] timeout",
-    "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-    |c, a| bpop(c, a, End::Right));
+pub static BLPOP: CommandSpec = CommandSpec::new("blpop", -3, LIST, "2.0.0")
+    .flags(&[Flag::Write, Flag::Blocking])
+    .keys(1, -2, 1)
+    .waits_for("list")
+    .doc("key [key ...] timeout", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.")
+    .run(|c, a| bpop(c, a, End::Left));
+pub static BRPOP: CommandSpec = CommandSpec::new("brpop", -3, LIST, "2.0.0")
+    .flags(&[Flag::Write, Flag::Blocking])
+    .keys(1, -2, 1)
+    .waits_for("list")
+    .doc("key [key ...] timeout", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.")
+    .run(|c, a| bpop(c, a, End::Right));
 
 fn bpop(ctx: &mut Ctx, mut args: Args, end: End) -> Result<Reply> {
     let rest = args.rest();
     let (keys, timeout) = rest.split_at(rest.len() - 1);
     let deadline = parse_timeout(ctx, &timeout[0])?;
     for key in keys {
-        if let Some(list) = list_at(ctx, key)? {
-            let value = pop_end(list, end).expect("lists are never empty");
+        if let Some(value) = list_at(ctx, key)?.and_then(|l| pop_end(l, end)) {
             ctx.modified(key);
             drop_if_empty(ctx, key);
             let command = if end == End::Left { "LPOP" } else { "RPOP" };
@@ -583,13 +518,18 @@ fn bpop(ctx: &mut Ctx, mut args: Args, end: End) -> Result<Reply> {
     block_or_nil(ctx, keys, Some(deadline))
 }
 
-command!(BLMOVE, "blmove", 6, [Write, Blocking], (1, 2, 1), LIST, "6.2.0",
-    "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout",
-    "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
-    blmove);
-command!(BRPOPLPUSH, "brpoplpush", 4, [Write, Blocking], (1, 2, 1), LIST, "2.2.0", "source destination timeout",
-    "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
-    brpoplpush);
+pub static BLMOVE: CommandSpec = CommandSpec::new("blmove", 6, LIST, "6.2.0")
+    .flags(&[Flag::Write, Flag::Blocking, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .waits_for("list")
+    .doc("source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.")
+    .run(blmove);
+pub static BRPOPLPUSH: CommandSpec = CommandSpec::new("brpoplpush", 4, LIST, "2.2.0")
+    .flags(&[Flag::Write, Flag::Blocking, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .waits_for("list")
+    .doc("source destination timeout", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.")
+    .run(brpoplpush);
 
 fn blmove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (src, dst) = (args.next()?, args.next()?);

@@ -3,7 +3,7 @@
 //! shows in that client's console and the RESP server writes to its socket.
 
 use crate::args::Args;
-use crate::command::{command, CommandSpec, Flag};
+use crate::command::{CommandSpec, Flag};
 use crate::error::Result;
 use crate::reply::Reply;
 use crate::server::{ClientId, Ctx};
@@ -32,9 +32,9 @@ type Table = std::collections::BTreeMap<Vec<u8>, Vec<ClientId>>;
 
 /// The client's list and the server's table for one kind of subscription.
 fn lists<'a>(ctx: &'a mut Ctx, kind: Kind) -> (&'a mut Vec<Vec<u8>>, &'a mut Table) {
-    let id = ctx.client;
+    let (id, now_ms) = (ctx.client, ctx.now_ms);
     let server = &mut *ctx.server;
-    let client = server.clients.get_mut(&id).expect("execute() registers the client");
+    let client = server.clients.entry(id).or_insert_with(|| crate::server::Client::new(id, now_ms));
     match kind {
         Kind::Channel => (&mut client.channels, &mut server.pubsub_channels),
         Kind::Pattern => (&mut client.patterns, &mut server.pubsub_patterns),
@@ -99,103 +99,45 @@ fn unsubscribe(ctx: &mut Ctx, mut args: Args, kind: Kind) -> Result<Reply> {
     Ok(Reply::Many(replies))
 }
 
-command!(
-    SUBSCRIBE,
-    "subscribe",
-    -2,
-    [NoScript, Loading, Stale],
-    (0, 0, 0),
-    PUBSUB,
-    "2.0.0",
-    "channel [channel ...]",
-    "Listens for messages published to channels.",
-    |c, a| subscribe(c, a, Kind::Channel)
-);
-command!(
-    UNSUBSCRIBE,
-    "unsubscribe",
-    -1,
-    [NoScript, Loading, Stale],
-    (0, 0, 0),
-    PUBSUB,
-    "2.0.0",
-    "[channel [channel ...]]",
-    "Stops listening to messages posted to channels.",
-    |c, a| unsubscribe(c, a, Kind::Channel)
-);
-command!(
-    PSUBSCRIBE,
-    "psubscribe",
-    -2,
-    [NoScript, Loading, Stale],
-    (0, 0, 0),
-    PUBSUB,
-    "2.0.0",
-    "pattern [pattern ...]",
-    "Listens for messages published to channels that match one or more patterns.",
-    |c, a| subscribe(c, a, Kind::Pattern)
-);
-command!(
-    PUNSUBSCRIBE,
-    "punsubscribe",
-    -1,
-    [NoScript, Loading, Stale],
-    (0, 0, 0),
-    PUBSUB,
-    "2.0.0",
-    "[pattern [pattern ...]]",
-    "Stops listening to messages published to channels that match one or more patterns.",
-    |c, a| unsubscribe(c, a, Kind::Pattern)
-);
-command!(
-    SSUBSCRIBE,
-    "ssubscribe",
-    -2,
-    [NoScript, Loading, Stale],
-    (1, -1, 1),
-    PUBSUB,
-    "7.0.0",
-    "shardchannel [shardchannel ...]",
-    "Listens for messages published to shard channels.",
-    |c, a| subscribe(c, a, Kind::Shard)
-);
-command!(
-    SUNSUBSCRIBE,
-    "sunsubscribe",
-    -1,
-    [NoScript, Loading, Stale],
-    (1, -1, 1),
-    PUBSUB,
-    "7.0.0",
-    "[shardchannel [shardchannel ...]]",
-    "Stops listening to messages posted to shard channels.",
-    |c, a| unsubscribe(c, a, Kind::Shard)
-);
+pub static SUBSCRIBE: CommandSpec = CommandSpec::new("subscribe", -2, PUBSUB, "2.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .doc("channel [channel ...]", "Listens for messages published to channels.")
+    .run(|c, a| subscribe(c, a, Kind::Channel));
+pub static UNSUBSCRIBE: CommandSpec = CommandSpec::new("unsubscribe", -1, PUBSUB, "2.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .doc("[channel [channel ...]]", "Stops listening to messages posted to channels.")
+    .run(|c, a| unsubscribe(c, a, Kind::Channel));
+pub static PSUBSCRIBE: CommandSpec = CommandSpec::new("psubscribe", -2, PUBSUB, "2.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .doc("pattern [pattern ...]", "Listens for messages published to channels that match one or more patterns.")
+    .run(|c, a| subscribe(c, a, Kind::Pattern));
+pub static PUNSUBSCRIBE: CommandSpec = CommandSpec::new("punsubscribe", -1, PUBSUB, "2.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .doc(
+        "[pattern [pattern ...]]",
+        "Stops listening to messages published to channels that match one or more patterns.",
+    )
+    .run(|c, a| unsubscribe(c, a, Kind::Pattern));
+pub static SSUBSCRIBE: CommandSpec = CommandSpec::new("ssubscribe", -2, PUBSUB, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .keys(1, -1, 1)
+    .doc("shardchannel [shardchannel ...]", "Listens for messages published to shard channels.")
+    .run(|c, a| subscribe(c, a, Kind::Shard));
+pub static SUNSUBSCRIBE: CommandSpec = CommandSpec::new("sunsubscribe", -1, PUBSUB, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::PubSub, Flag::WhileSubscribed])
+    .keys(1, -1, 1)
+    .doc("[shardchannel [shardchannel ...]]", "Stops listening to messages posted to shard channels.")
+    .run(|c, a| unsubscribe(c, a, Kind::Shard));
 
-command!(
-    PUBLISH,
-    "publish",
-    3,
-    [Loading, Stale, Fast],
-    (0, 0, 0),
-    PUBSUB,
-    "2.0.0",
-    "channel message",
-    "Posts a message to a channel.",
-    |c, a| publish(c, a, false)
-);
-command!(
-    SPUBLISH,
-    "spublish",
-    3,
-    [Loading, Stale, Fast],
-    (1, 1, 1),
-    PUBSUB,
-    "7.0.0",
-    "shardchannel message",
-    "Post a message to a shard channel",
-    |c, a| publish(c, a, true)
-);
+pub static PUBLISH: CommandSpec = CommandSpec::new("publish", 3, PUBSUB, "2.0.0")
+    .flags(&[Flag::Loading, Flag::Stale, Flag::Fast, Flag::PubSub])
+    .doc("channel message", "Posts a message to a channel.")
+    .run(|c, a| publish(c, a, false));
+pub static SPUBLISH: CommandSpec = CommandSpec::new("spublish", 3, PUBSUB, "7.0.0")
+    .flags(&[Flag::Loading, Flag::Stale, Flag::Fast, Flag::PubSub])
+    .keys(1, 1, 1)
+    .doc("shardchannel message", "Post a message to a shard channel")
+    .run(|c, a| publish(c, a, true));
 
 /// Redis's `pubsubPublishMessage`: channel subscribers first, in the order they subscribed,
 /// then pattern subscribers.
@@ -255,75 +197,49 @@ fn pubsub_numsub(ctx: &mut Ctx, mut args: Args, shard: bool) -> Result<Reply> {
     Ok(Reply::Map(pairs))
 }
 
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    since: &'static str,
-    syntax: &'static str,
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags: &[Flag::Loading, Flag::Stale],
-        keys: (0, 0, 0),
-        group: PUBSUB,
-        since,
-        summary,
-        syntax,
-        run: Some(run),
-        subcommands: &[],
-    }
-}
-
 /// `PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP`
-pub static PUBSUB_CMD: CommandSpec = CommandSpec {
-    name: "pubsub",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: PUBSUB,
-    since: "2.8.0",
-    summary: "A container for Pub/Sub commands.",
-    syntax: "<subcommand> [arguments]",
-    run: None,
-    subcommands: &[
-        sub("channels", -2, "2.8.0", "[pattern]", "Returns the active channels.", |c, a| pubsub_channels(c, a, false)),
-        sub("help", 2, "6.2.0", "", "Returns helpful text about the different subcommands.", |_, _| {
-            Ok(super::stream::help_reply(
-                "PUBSUB",
-                &[
-                    "CHANNELS [<pattern>]",
-                    "    Return the currently active channels matching a <pattern> (default: '*').",
-                    "NUMPAT",
-                    "    Return number of subscriptions to patterns.",
-                    "NUMSUB [<channel> ...]",
-                    "    Return the number of subscribers for the specified channels, excluding",
-                    "    pattern subscriptions(default: no channels).",
-                    "SHARDCHANNELS [<pattern>]",
-                    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-                    "SHARDNUMSUB [<shardchannel> ...]",
-                    "    Return the number of subscribers for the specified shard level channel(s)",
-                ],
-            ))
-        }),
-        sub("numpat", 2, "2.8.0", "", "Returns a count of unique pattern subscriptions.", |c, _| {
-            Ok(Reply::Integer(c.server.pubsub_patterns.len() as i64))
-        }),
-        sub("numsub", -2, "2.8.0", "[channel [channel ...]]", "Returns a count of subscribers to channels.", |c, a| {
-            pubsub_numsub(c, a, false)
-        }),
-        sub("shardchannels", -2, "7.0.0", "[pattern]", "Returns the active shard channels.", |c, a| {
-            pubsub_channels(c, a, true)
-        }),
-        sub(
-            "shardnumsub",
-            -2,
-            "7.0.0",
-            "[shardchannel [shardchannel ...]]",
-            "Returns the count of subscribers of shard channels.",
-            |c, a| pubsub_numsub(c, a, true),
-        ),
-    ],
-};
+pub static PUBSUB_CMD: CommandSpec = CommandSpec::new("pubsub", -2, PUBSUB, "2.8.0")
+    .doc("<subcommand> [arguments]", "A container for Pub/Sub commands.")
+    .subcommands(&[
+        CommandSpec::new("channels", -2, PUBSUB, "2.8.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("[pattern]", "Returns the active channels.")
+            .run(|c, a| pubsub_channels(c, a, false)),
+        CommandSpec::new("help", 2, PUBSUB, "6.2.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("", "Returns helpful text about the different subcommands.")
+            .run(|_, _| {
+                Ok(super::stream::help_reply(
+                    "PUBSUB",
+                    &[
+                        "CHANNELS [<pattern>]",
+                        "    Return the currently active channels matching a <pattern> (default: '*').",
+                        "NUMPAT",
+                        "    Return number of subscriptions to patterns.",
+                        "NUMSUB [<channel> ...]",
+                        "    Return the number of subscribers for the specified channels, excluding",
+                        "    pattern subscriptions(default: no channels).",
+                        "SHARDCHANNELS [<pattern>]",
+                        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                        "SHARDNUMSUB [<shardchannel> ...]",
+                        "    Return the number of subscribers for the specified shard level channel(s)",
+                    ],
+                ))
+            }),
+        CommandSpec::new("numpat", 2, PUBSUB, "2.8.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("", "Returns a count of unique pattern subscriptions.")
+            .run(|c, _| Ok(Reply::Integer(c.server.pubsub_patterns.len() as i64))),
+        CommandSpec::new("numsub", -2, PUBSUB, "2.8.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("[channel [channel ...]]", "Returns a count of subscribers to channels.")
+            .run(|c, a| pubsub_numsub(c, a, false)),
+        CommandSpec::new("shardchannels", -2, PUBSUB, "7.0.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("[pattern]", "Returns the active shard channels.")
+            .run(|c, a| pubsub_channels(c, a, true)),
+        CommandSpec::new("shardnumsub", -2, PUBSUB, "7.0.0")
+            .flags(&[Flag::Loading, Flag::Stale, Flag::PubSub])
+            .doc("[shardchannel [shardchannel ...]]", "Returns the count of subscribers of shard channels.")
+            .run(|c, a| pubsub_numsub(c, a, true)),
+    ]);

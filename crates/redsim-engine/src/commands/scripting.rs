@@ -5,7 +5,7 @@
 //! with `script: <sha>, on @user_script:<line>.`
 
 use crate::args::Args;
-use crate::command::{command, full_name, CommandSpec, Flag};
+use crate::command::{full_name, CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::glob;
 use crate::reply::{Protocol, Reply};
@@ -197,8 +197,11 @@ fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
     Ok(Some(flags))
 }
 
+/// A script's keys and its other arguments.
+type KeysAndArgs = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
 /// `numkeys key... arg...`, checked as Redis's `evalGetKeys` does.
-fn keys_and_args(args: &mut Args) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+fn keys_and_args(args: &mut Args) -> Result<KeysAndArgs> {
     let numkeys = args.next_i64()?;
     let rest = args.rest();
     if numkeys > rest.len() as i64 {
@@ -254,145 +257,67 @@ fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -
     })
 }
 
-command!(
-    EVAL,
-    "eval",
-    -3,
-    [NoScript, Stale],
-    (0, 0, 0),
-    SCRIPTING,
-    "2.6.0",
-    "script numkeys [key [key ...]] [arg [arg ...]]",
-    "Executes a server-side Lua script.",
-    eval
-);
+pub static EVAL: CommandSpec = CommandSpec::new("eval", -3, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::DenyOom, Flag::MovableKeys])
+    .doc("script numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script.")
+    .run(eval);
 
 fn eval(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, false, false)
 }
 
-command!(
-    EVALSHA,
-    "evalsha",
-    -3,
-    [NoScript, Stale],
-    (0, 0, 0),
-    SCRIPTING,
-    "2.6.0",
-    "sha1 numkeys [key [key ...]] [arg [arg ...]]",
-    "Executes a server-side Lua script by SHA1 digest.",
-    evalsha
-);
+pub static EVALSHA: CommandSpec = CommandSpec::new("evalsha", -3, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::DenyOom, Flag::MovableKeys])
+    .doc("sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a server-side Lua script by SHA1 digest.")
+    .run(evalsha);
 
 fn evalsha(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, true, false)
 }
 
-command!(
-    EVAL_RO,
-    "eval_ro",
-    -3,
-    [NoScript, Stale, ReadOnly],
-    (0, 0, 0),
-    SCRIPTING,
-    "7.0.0",
-    "script numkeys [key [key ...]] [arg [arg ...]]",
-    "Executes a read-only server-side Lua script.",
-    eval_ro
-);
+pub static EVAL_RO: CommandSpec = CommandSpec::new("eval_ro", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::ReadOnly, Flag::MovableKeys])
+    .doc("script numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script.")
+    .run(eval_ro);
 
 fn eval_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, false, true)
 }
 
-command!(
-    EVALSHA_RO,
-    "evalsha_ro",
-    -3,
-    [NoScript, Stale, ReadOnly],
-    (0, 0, 0),
-    SCRIPTING,
-    "7.0.0",
-    "sha1 numkeys [key [key ...]] [arg [arg ...]]",
-    "Executes a read-only server-side Lua script by SHA1 digest.",
-    evalsha_ro
-);
+pub static EVALSHA_RO: CommandSpec = CommandSpec::new("evalsha_ro", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::ReadOnly, Flag::MovableKeys])
+    .doc("sha1 numkeys [key [key ...]] [arg [arg ...]]", "Executes a read-only server-side Lua script by SHA1 digest.")
+    .run(evalsha_ro);
 
 fn evalsha_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     eval_generic(ctx, args, true, true)
 }
 
 /// `SCRIPT <subcommand>`
-pub static SCRIPT: CommandSpec = CommandSpec {
-    name: "script",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SCRIPTING,
-    since: "2.6.0",
-    summary: "A container for Lua scripts management commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD],
-};
+pub static SCRIPT: CommandSpec = CommandSpec::new("script", -2, SCRIPTING, "2.6.0")
+    .doc("<subcommand> [<arg> ...]", "A container for Lua scripts management commands.")
+    .subcommands(&[SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD]);
 
-const SCRIPT_EXISTS: CommandSpec = sub(
-    "exists",
-    -3,
-    &[Flag::NoScript],
-    "2.6.0",
-    "sha1 [sha1 ...]",
-    "Determines whether server-side Lua scripts exist in the script cache.",
-    script_exists,
-);
-const SCRIPT_FLUSH: CommandSpec = sub(
-    "flush",
-    -2,
-    &[Flag::NoScript],
-    "2.6.0",
-    "[ASYNC | SYNC]",
-    "Removes all server-side Lua scripts from the script cache.",
-    script_flush,
-);
-const SCRIPT_HELP: CommandSpec = sub(
-    "help",
-    2,
-    &[Flag::Loading, Flag::Stale],
-    "5.0.0",
-    "",
-    "Returns helpful text about the different subcommands.",
-    script_help,
-);
-const SCRIPT_KILL: CommandSpec = sub(
-    "kill",
-    2,
-    &[Flag::NoScript, Flag::AllowBusy],
-    "2.6.0",
-    "",
-    "Terminates a server-side Lua script during execution.",
-    script_kill,
-);
-const SCRIPT_LOAD: CommandSpec = sub(
-    "load",
-    3,
-    &[Flag::NoScript, Flag::Stale],
-    "2.6.0",
-    "script",
-    "Loads a server-side Lua script to the script cache.",
-    script_load,
-);
-
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [Flag],
-    since: &'static str,
-    syntax: &'static str,
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec::leaf(name, arity, flags, SCRIPTING, since, syntax, summary, run)
-}
+const SCRIPT_EXISTS: CommandSpec = CommandSpec::new("exists", -3, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript])
+    .doc("sha1 [sha1 ...]", "Determines whether server-side Lua scripts exist in the script cache.")
+    .run(script_exists);
+const SCRIPT_FLUSH: CommandSpec = CommandSpec::new("flush", -2, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript])
+    .doc("[ASYNC | SYNC]", "Removes all server-side Lua scripts from the script cache.")
+    .run(script_flush);
+const SCRIPT_HELP: CommandSpec = CommandSpec::new("help", 2, SCRIPTING, "5.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(script_help);
+const SCRIPT_KILL: CommandSpec = CommandSpec::new("kill", 2, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript, Flag::AllowBusy])
+    .doc("", "Terminates a server-side Lua script during execution.")
+    .run(script_kill);
+const SCRIPT_LOAD: CommandSpec = CommandSpec::new("load", 3, SCRIPTING, "2.6.0")
+    .flags(&[Flag::NoScript, Flag::Stale])
+    .doc("script", "Loads a server-side Lua script to the script cache.")
+    .run(script_load);
 
 fn script_exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let shas = args.rest();
@@ -467,17 +392,9 @@ fn help(container: &str, lines: &[&str]) -> Reply {
 // Functions.
 
 /// `FUNCTION <subcommand>`
-pub static FUNCTION: CommandSpec = CommandSpec {
-    name: "function",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SCRIPTING,
-    since: "7.0.0",
-    summary: "A container for function commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[
+pub static FUNCTION: CommandSpec = CommandSpec::new("function", -2, SCRIPTING, "7.0.0")
+    .doc("<subcommand> [<arg> ...]", "A container for function commands.")
+    .subcommands(&[
         FUNCTION_DELETE,
         FUNCTION_FLUSH,
         FUNCTION_HELP,
@@ -485,72 +402,36 @@ pub static FUNCTION: CommandSpec = CommandSpec {
         FUNCTION_LIST,
         FUNCTION_LOAD,
         FUNCTION_STATS,
-    ],
-};
+    ]);
 
-const FUNCTION_DELETE: CommandSpec = sub(
-    "delete",
-    3,
-    &[Flag::NoScript, Flag::Write],
-    "7.0.0",
-    "library-name",
-    "Deletes a library and its functions.",
-    function_delete,
-);
-const FUNCTION_FLUSH: CommandSpec = sub(
-    "flush",
-    -2,
-    &[Flag::NoScript, Flag::Write],
-    "7.0.0",
-    "[ASYNC | SYNC]",
-    "Deletes all libraries and functions.",
-    function_flush,
-);
-const FUNCTION_HELP: CommandSpec = sub(
-    "help",
-    2,
-    &[Flag::Loading, Flag::Stale],
-    "7.0.0",
-    "",
-    "Returns helpful text about the different subcommands.",
-    function_help,
-);
-const FUNCTION_KILL: CommandSpec = sub(
-    "kill",
-    2,
-    &[Flag::NoScript, Flag::AllowBusy],
-    "7.0.0",
-    "",
-    "Terminates a function during execution.",
-    function_kill,
-);
-const FUNCTION_LIST: CommandSpec = sub(
-    "list",
-    -2,
-    &[Flag::NoScript],
-    "7.0.0",
-    "[LIBRARYNAME library-name-pattern] [WITHCODE]",
-    "Returns information about all libraries.",
-    function_list,
-);
-const FUNCTION_LOAD: CommandSpec = sub(
-    "load",
-    -3,
-    &[Flag::NoScript, Flag::Write],
-    "7.0.0",
-    "[REPLACE] function-code",
-    "Creates a library.",
-    function_load,
-);
-const FUNCTION_STATS: CommandSpec = sub(
-    "stats",
-    2,
-    &[Flag::NoScript, Flag::AllowBusy],
-    "7.0.0",
-    "",
-    "Returns information about a function during execution.",
-    function_stats,
-);
+const FUNCTION_DELETE: CommandSpec = CommandSpec::new("delete", 3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Write])
+    .doc("library-name", "Deletes a library and its functions.")
+    .run(function_delete);
+const FUNCTION_FLUSH: CommandSpec = CommandSpec::new("flush", -2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Write])
+    .doc("[ASYNC | SYNC]", "Deletes all libraries and functions.")
+    .run(function_flush);
+const FUNCTION_HELP: CommandSpec = CommandSpec::new("help", 2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(function_help);
+const FUNCTION_KILL: CommandSpec = CommandSpec::new("kill", 2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::AllowBusy])
+    .doc("", "Terminates a function during execution.")
+    .run(function_kill);
+const FUNCTION_LIST: CommandSpec = CommandSpec::new("list", -2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript])
+    .doc("[LIBRARYNAME library-name-pattern] [WITHCODE]", "Returns information about all libraries.")
+    .run(function_list);
+const FUNCTION_LOAD: CommandSpec = CommandSpec::new("load", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Write])
+    .doc("[REPLACE] function-code", "Creates a library.")
+    .run(function_load);
+const FUNCTION_STATS: CommandSpec = CommandSpec::new("stats", 2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::AllowBusy])
+    .doc("", "Returns information about a function during execution.")
+    .run(function_stats);
 
 fn function_delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let name = args.next()?;
@@ -786,7 +667,9 @@ fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Repl
     if ro_command && !no_writes {
         return Err(Error::other("ERR Can not execute a script with write flag using *_ro command."));
     }
-    let proto = redsim_lua::compile(&code, "user_function").expect("a loaded library compiles");
+    // A loaded library compiled when it was loaded.
+    let proto = redsim_lua::compile(&code, "user_function")
+        .map_err(|e| Error::other(format!("ERR Error compiling function: {e}")))?;
     let result = run_script(ctx, no_writes, |host| redsim_lua::fcall(host, proto, &name, &keys, &argv));
     Ok(match result {
         Ok(resp) => resp_to_reply(resp),
@@ -794,35 +677,19 @@ fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Repl
     })
 }
 
-command!(
-    FCALL,
-    "fcall",
-    -3,
-    [NoScript, Stale],
-    (0, 0, 0),
-    SCRIPTING,
-    "7.0.0",
-    "function numkeys [key [key ...]] [arg [arg ...]]",
-    "Invokes a function.",
-    fcall
-);
+pub static FCALL: CommandSpec = CommandSpec::new("fcall", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::DenyOom, Flag::MovableKeys])
+    .doc("function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a function.")
+    .run(fcall);
 
 fn fcall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     fcall_generic(ctx, args, false)
 }
 
-command!(
-    FCALL_RO,
-    "fcall_ro",
-    -3,
-    [NoScript, Stale, ReadOnly],
-    (0, 0, 0),
-    SCRIPTING,
-    "7.0.0",
-    "function numkeys [key [key ...]] [arg [arg ...]]",
-    "Invokes a read-only function.",
-    fcall_ro
-);
+pub static FCALL_RO: CommandSpec = CommandSpec::new("fcall_ro", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Stale, Flag::ReadOnly, Flag::MovableKeys])
+    .doc("function numkeys [key [key ...]] [arg [arg ...]]", "Invokes a read-only function.")
+    .run(fcall_ro);
 
 fn fcall_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     fcall_generic(ctx, args, true)

@@ -1,7 +1,7 @@
 //! Server commands: FLUSHALL, FLUSHDB, DBSIZE, INFO, TIME, COMMAND.
 
 use crate::args::Args;
-use crate::command::{self, CommandSpec, Flag};
+use crate::command::{self, Category, CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -10,18 +10,11 @@ use crate::server::Ctx;
 const SERVER: &str = "server";
 
 /// `FLUSHALL [ASYNC|SYNC]`
-pub static FLUSHALL: CommandSpec = CommandSpec {
-    name: "flushall",
-    arity: -1,
-    flags: &[Flag::Write],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "1.0.0",
-    summary: "Removes all keys from all databases.",
-    syntax: "[ASYNC | SYNC]",
-    run: Some(flushall),
-    subcommands: &[],
-};
+pub static FLUSHALL: CommandSpec = CommandSpec::new("flushall", -1, SERVER, "1.0.0")
+    .flags(&[Flag::Write])
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc("[ASYNC | SYNC]", "Removes all keys from all databases.")
+    .run(flushall);
 
 /// Redis accepts exactly one optional `ASYNC` or `SYNC`; both flush at once here.
 fn flush_mode(mut args: Args) -> Result<()> {
@@ -46,18 +39,11 @@ fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
 }
 
 /// `FLUSHDB [ASYNC|SYNC]`
-pub static FLUSHDB: CommandSpec = CommandSpec {
-    name: "flushdb",
-    arity: -1,
-    flags: &[Flag::Write],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "1.0.0",
-    summary: "Remove all keys from the current database.",
-    syntax: "[ASYNC | SYNC]",
-    run: Some(flushdb),
-    subcommands: &[],
-};
+pub static FLUSHDB: CommandSpec = CommandSpec::new("flushdb", -1, SERVER, "1.0.0")
+    .flags(&[Flag::Write])
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc("[ASYNC | SYNC]", "Remove all keys from the current database.")
+    .run(flushdb);
 
 fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     flush_mode(args)?;
@@ -72,49 +58,27 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
 }
 
 /// `DBSIZE`
-pub static DBSIZE: CommandSpec = CommandSpec {
-    name: "dbsize",
-    arity: 1,
-    flags: &[Flag::ReadOnly, Flag::Fast],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "1.0.0",
-    summary: "Returns the number of keys in the database.",
-    syntax: "",
-    run: Some(|ctx, _| Ok(Reply::Integer(ctx.db().len() as i64))),
-    subcommands: &[],
-};
+pub static DBSIZE: CommandSpec = CommandSpec::new("dbsize", 1, SERVER, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .acl(&[Category::Keyspace])
+    .doc("", "Returns the number of keys in the database.")
+    .run(|ctx, _| Ok(Reply::Integer(ctx.db().len() as i64)));
 
 /// `TIME`: the virtual clock, as seconds and microseconds.
-pub static TIME: CommandSpec = CommandSpec {
-    name: "time",
-    arity: 1,
-    flags: &[Flag::Loading, Flag::Stale, Flag::Fast],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.6.0",
-    summary: "Returns the server time.",
-    syntax: "",
-    run: Some(|ctx, _| {
+pub static TIME: CommandSpec = CommandSpec::new("time", 1, SERVER, "2.6.0")
+    .flags(&[Flag::Loading, Flag::Stale, Flag::Fast])
+    .doc("", "Returns the server time.")
+    .run(|ctx, _| {
         let (secs, micros) = (ctx.now_ms / 1000, (ctx.now_ms % 1000) * 1000);
         Ok(Reply::Array(vec![Reply::bulk(secs.to_string()), Reply::bulk(micros.to_string())]))
-    }),
-    subcommands: &[],
-};
+    });
 
 /// `INFO [section [section ...]]`
-pub static INFO: CommandSpec = CommandSpec {
-    name: "info",
-    arity: -1,
-    flags: &[Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "1.0.0",
-    summary: "Returns information and statistics about the server.",
-    syntax: "[section [section ...]]",
-    run: Some(info),
-    subcommands: &[],
-};
+pub static INFO: CommandSpec = CommandSpec::new("info", -1, SERVER, "1.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Dangerous])
+    .doc("[section [section ...]]", "Returns information and statistics about the server.")
+    .run(info);
 
 fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let wanted: Vec<String> = args.rest().iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
@@ -199,16 +163,11 @@ fn human_bytes(n: usize) -> String {
 }
 
 /// `COMMAND [subcommand]`: with no subcommand, `COMMAND INFO` of every command.
-pub static COMMAND: CommandSpec = CommandSpec {
-    name: "command",
-    arity: -1,
-    flags: &[Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.8.13",
-    summary: "Returns detailed information about all commands.",
-    syntax: "[subcommand]",
-    run: Some(|ctx, _| {
+pub static COMMAND: CommandSpec = CommandSpec::new("command", -1, SERVER, "2.8.13")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("[subcommand]", "Returns detailed information about all commands.")
+    .run(|ctx, _| {
         let version = ctx.version();
         Ok(Reply::Array(
             command::table()
@@ -217,8 +176,8 @@ pub static COMMAND: CommandSpec = CommandSpec {
                 .map(|c| command_info(c, None, version))
                 .collect(),
         ))
-    }),
-    subcommands: &[
+    })
+    .subcommands(&[
         COMMAND_COUNT,
         COMMAND_DOCS,
         COMMAND_GETKEYS,
@@ -226,52 +185,36 @@ pub static COMMAND: CommandSpec = CommandSpec {
         COMMAND_HELP,
         COMMAND_INFO,
         COMMAND_LIST,
-    ],
-};
-
-const fn command_sub(
-    name: &'static str,
-    arity: i32,
-    since: &'static str,
-    syntax: &'static str,
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec::leaf(name, arity, &[Flag::Loading, Flag::Stale], SERVER, since, syntax, summary, run)
-}
+    ]);
 
 /// `COMMAND COUNT`
-const COMMAND_COUNT: CommandSpec = command_sub("count", 2, "2.8.13", "", "Returns a count of commands.", |ctx, _| {
-    let version = ctx.version();
-    Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
-});
+const COMMAND_COUNT: CommandSpec = CommandSpec::new("count", 2, SERVER, "2.8.13")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns a count of commands.")
+    .run(|ctx, _| {
+        let version = ctx.version();
+        Ok(Reply::Integer(command::table().iter().filter(|c| c.available_in(version)).count() as i64))
+    });
 
-const COMMAND_DOCS: CommandSpec = command_sub(
-    "docs",
-    -2,
-    "7.0.0",
-    "[command-name [command-name ...]]",
-    "Returns documentary information about one, multiple or all commands.",
-    command_docs,
-);
-const COMMAND_GETKEYS: CommandSpec = command_sub(
-    "getkeys",
-    -4,
-    "2.8.13",
-    "command [arg [arg ...]]",
-    "Extracts the key names from an arbitrary command.",
-    |ctx, mut args| {
+const COMMAND_DOCS: CommandSpec = CommandSpec::new("docs", -2, SERVER, "7.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("[command-name [command-name ...]]", "Returns documentary information about one, multiple or all commands.")
+    .run(command_docs);
+const COMMAND_GETKEYS: CommandSpec = CommandSpec::new("getkeys", -4, SERVER, "2.8.13")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("command [arg [arg ...]]", "Extracts the key names from an arbitrary command.")
+    .run(|ctx, mut args| {
         let found = keys_of(ctx, args.rest().to_vec())?;
         Ok(Reply::Array(found.into_iter().map(|(k, _)| Reply::bulk(k)).collect()))
-    },
-);
-const COMMAND_GETKEYSANDFLAGS: CommandSpec = command_sub(
-    "getkeysandflags",
-    -4,
-    "7.0.0",
-    "command [arg [arg ...]]",
-    "Extracts the key names and access flags for an arbitrary command.",
-    |ctx, mut args| {
+    });
+const COMMAND_GETKEYSANDFLAGS: CommandSpec = CommandSpec::new("getkeysandflags", -4, SERVER, "7.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("command [arg [arg ...]]", "Extracts the key names and access flags for an arbitrary command.")
+    .run(|ctx, mut args| {
         let found = keys_of(ctx, args.rest().to_vec())?;
         Ok(Reply::Array(
             found
@@ -281,10 +224,12 @@ const COMMAND_GETKEYSANDFLAGS: CommandSpec = command_sub(
                 })
                 .collect(),
         ))
-    },
-);
-const COMMAND_HELP: CommandSpec =
-    command_sub("help", 2, "5.0.0", "", "Returns helpful text about the different subcommands.", |_, _| {
+    });
+const COMMAND_HELP: CommandSpec = CommandSpec::new("help", 2, SERVER, "5.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(|_, _| {
         Ok(crate::commands::stream::help_reply(
             "COMMAND",
             &[
@@ -311,13 +256,11 @@ const COMMAND_HELP: CommandSpec =
             ],
         ))
     });
-const COMMAND_INFO: CommandSpec = command_sub(
-    "info",
-    -2,
-    "2.8.13",
-    "[command-name [command-name ...]]",
-    "Returns information about one, multiple or all commands.",
-    |ctx, mut args| {
+const COMMAND_INFO: CommandSpec = CommandSpec::new("info", -2, SERVER, "2.8.13")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("[command-name [command-name ...]]", "Returns information about one, multiple or all commands.")
+    .run(|ctx, mut args| {
         let version = ctx.version();
         let names = args.rest();
         if names.is_empty() {
@@ -337,16 +280,12 @@ const COMMAND_INFO: CommandSpec = command_sub(
                 })
                 .collect(),
         ))
-    },
-);
-const COMMAND_LIST: CommandSpec = command_sub(
-    "list",
-    -2,
-    "7.0.0",
-    "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
-    "Returns a list of command names.",
-    command_list,
-);
+    });
+const COMMAND_LIST: CommandSpec = CommandSpec::new("list", -2, SERVER, "7.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]", "Returns a list of command names.")
+    .run(command_list);
 
 /// A command or `container|subcommand` by name.
 fn find_command(name: &[u8], version: crate::Version) -> Option<(Option<&'static CommandSpec>, &'static CommandSpec)> {
@@ -362,83 +301,9 @@ fn find_command(name: &[u8], version: crate::Version) -> Option<(Option<&'static
     }
 }
 
-fn command_flags(spec: &CommandSpec, parent: Option<&CommandSpec>, movable: bool) -> Vec<&'static str> {
-    let mut flags: Vec<&'static str> = Vec::new();
-    let has = |f: Flag| spec.has(f);
-    if has(Flag::Write) {
-        flags.push("write");
-    }
-    if has(Flag::ReadOnly) {
-        flags.push("readonly");
-    }
-    if crate::server::denies_oom(parent, spec) {
-        flags.push("denyoom");
-    }
-    if has(Flag::Admin) {
-        flags.push("admin");
-    }
-    if spec.group == "pubsub" && spec.run.is_some() {
-        flags.push("pubsub");
-    }
-    if has(Flag::NoScript) {
-        flags.push("noscript");
-    }
-    if has(Flag::Blocking) {
-        flags.push("blocking");
-    }
-    if has(Flag::Loading) {
-        flags.push("loading");
-    }
-    if has(Flag::Stale) {
-        flags.push("stale");
-    }
-    if has(Flag::Fast) {
-        flags.push("fast");
-    }
-    if parent.is_none() && matches!(spec.name, "auth" | "hello") {
-        flags.push("no_auth");
-    }
-    if has(Flag::NoMulti) {
-        flags.push("no_multi");
-    }
-    if movable {
-        flags.push("movablekeys");
-    }
-    if has(Flag::AllowBusy) {
-        flags.push("allow_busy");
-    }
-    flags
-}
-
-/// Commands whose keys are not all at fixed positions.
-fn movable_keys(name: &str) -> bool {
-    matches!(
-        name,
-        "eval"
-            | "evalsha"
-            | "eval_ro"
-            | "evalsha_ro"
-            | "fcall"
-            | "fcall_ro"
-            | "zunion"
-            | "zinter"
-            | "zdiff"
-            | "sintercard"
-            | "zintercard"
-            | "lmpop"
-            | "zmpop"
-            | "blmpop"
-            | "bzmpop"
-            | "zunionstore"
-            | "zinterstore"
-            | "zdiffstore"
-            | "xread"
-            | "xreadgroup"
-            | "sort"
-            | "sort_ro"
-            | "georadius"
-            | "georadiusbymember"
-    )
+/// The flags `COMMAND INFO` prints, in Redis's order.
+fn command_flags(spec: &CommandSpec) -> Vec<&'static str> {
+    Flag::PRINTED.iter().filter(|f| spec.has(**f)).filter_map(|f| f.name()).collect()
 }
 
 /// One `COMMAND INFO` entry: name, arity, flags, first/last/step, ACL categories, tips, key
@@ -491,7 +356,7 @@ fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>
     Reply::Array(vec![
         Reply::bulk(full.clone()),
         Reply::Integer(i64::from(spec.arity)),
-        Reply::Set(command_flags(spec, parent, movable_keys(&full)).iter().map(|f| Reply::status(f)).collect()),
+        Reply::Set(command_flags(spec).iter().map(|f| Reply::status(f)).collect()),
         Reply::Integer(i64::from(first)),
         Reply::Integer(i64::from(last)),
         Reply::Integer(i64::from(step)),
@@ -551,7 +416,7 @@ fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'stat
     let Some(id) = crate::acl::id_of(parent, spec) else { return Err(Error::other("ERR Invalid command specified")) };
     let entry = &crate::acl::registry()[id];
     let found = crate::acl::command_keys(entry, &argv);
-    if found.is_empty() && spec.keys.0 <= 0 && !movable_keys(&entry.fullname) {
+    if found.is_empty() && spec.keys.0 <= 0 && !spec.has(Flag::MovableKeys) {
         return Err(Error::other("ERR The command has no key arguments"));
     }
     Ok(found
@@ -600,46 +465,21 @@ fn command_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `CONFIG <subcommand> [<arg> ...]`
-pub static CONFIG: CommandSpec = CommandSpec {
-    name: "config",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.0.0",
-    summary: "A container for server configuration commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[CONFIG_GET, CONFIG_SET, CONFIG_RESETSTAT],
-};
+pub static CONFIG: CommandSpec = CommandSpec::new("config", -2, SERVER, "2.0.0")
+    .doc("<subcommand> [<arg> ...]", "A container for server configuration commands.")
+    .subcommands(&[CONFIG_GET, CONFIG_SET, CONFIG_RESETSTAT]);
 
 /// `CONFIG GET parameter [parameter ...]`
-const CONFIG_GET: CommandSpec = CommandSpec {
-    name: "get",
-    arity: -3,
-    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.0.0",
-    summary: "Returns the effective values of configuration parameters.",
-    syntax: "parameter [parameter ...]",
-    run: Some(config_get),
-    subcommands: &[],
-};
+const CONFIG_GET: CommandSpec = CommandSpec::new("get", -3, SERVER, "2.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .doc("parameter [parameter ...]", "Returns the effective values of configuration parameters.")
+    .run(config_get);
 
 /// `CONFIG SET parameter value [parameter value ...]`
-const CONFIG_SET: CommandSpec = CommandSpec {
-    name: "set",
-    arity: -4,
-    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.0.0",
-    summary: "Sets configuration parameters in-flight.",
-    syntax: "parameter value [parameter value ...]",
-    run: Some(config_set),
-    subcommands: &[],
-};
+const CONFIG_SET: CommandSpec = CommandSpec::new("set", -4, SERVER, "2.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .doc("parameter value [parameter value ...]", "Sets configuration parameters in-flight.")
+    .run(config_set);
 
 /// The parameters the engine models, in the order Redis 7.0 lists them for a pattern (its own
 /// table order comes from a hash table, so only the listed cases can match it).
@@ -814,16 +654,10 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `CONFIG RESETSTAT`
-const CONFIG_RESETSTAT: CommandSpec = CommandSpec {
-    name: "resetstat",
-    arity: 2,
-    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.0.0",
-    summary: "Resets the server's statistics.",
-    syntax: "",
-    run: Some(|ctx, _| {
+const CONFIG_RESETSTAT: CommandSpec = CommandSpec::new("resetstat", 2, SERVER, "2.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .doc("", "Resets the server's statistics.")
+    .run(|ctx, _| {
         let stats = &mut ctx.server.stats;
         // The counters INFO stats shows start again; the replication offset and changes since
         // the last save are not statistics and stay.
@@ -833,23 +667,15 @@ const CONFIG_RESETSTAT: CommandSpec = CommandSpec {
         stats.keyspace_hits = 0;
         stats.keyspace_misses = 0;
         Ok(Reply::ok())
-    }),
-    subcommands: &[],
-};
+    });
 
 /// `MEMORY <subcommand>`
-pub static MEMORY: CommandSpec = CommandSpec {
-    name: "memory",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "4.0.0",
-    summary: "A container for memory diagnostics commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[
-        memory_sub("doctor", 2, &[], "Outputs a memory problems report.", |ctx, _| {
+pub static MEMORY: CommandSpec = CommandSpec::new("memory", -2, SERVER, "4.0.0")
+    .doc("<subcommand> [<arg> ...]", "A container for memory diagnostics commands.")
+    .subcommands(&[
+        CommandSpec::new("doctor", 2, SERVER, "4.0.0")
+            .doc("", "Outputs a memory problems report.")
+            .run(|ctx, _| {
             let text = if ctx.server.used_memory() < 5 * 1024 * 1024 {
                 "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."
             } else {
@@ -857,12 +683,10 @@ pub static MEMORY: CommandSpec = CommandSpec {
             };
             Ok(Reply::bulk(text))
         }),
-        memory_sub(
-            "help",
-            2,
-            &[Flag::Loading, Flag::Stale],
-            "Returns helpful text about the different subcommands.",
-            |_, _| {
+        CommandSpec::new("help", 2, SERVER, "4.0.0")
+            .flags(&[Flag::Loading, Flag::Stale])
+            .doc("", "Returns helpful text about the different subcommands.")
+            .run(|_, _| {
                 Ok(crate::commands::stream::help_reply(
                     "MEMORY",
                     &[
@@ -879,37 +703,24 @@ pub static MEMORY: CommandSpec = CommandSpec {
                         "    sampled up to <count> times (default: 5, 0 means sample all).",
                     ],
                 ))
-            },
-        ),
-        memory_sub("malloc-stats", 2, &[], "Returns the allocator statistics.", |_, _| {
+            }),
+        CommandSpec::new("malloc-stats", 2, SERVER, "4.0.0")
+            .doc("", "Returns the allocator statistics.")
+            .run(|_, _| {
             Ok(Reply::bulk("Stats not supported for the current allocator"))
         }),
-        memory_sub("purge", 2, &[], "Asks the allocator to release memory.", |_, _| Ok(Reply::ok())),
-        memory_sub("stats", 2, &[], "Returns details about memory usage.", memory_stats),
-        CommandSpec {
-            name: "usage",
-            arity: -3,
-            flags: &[Flag::ReadOnly],
-            keys: (2, 2, 1),
-            group: SERVER,
-            since: "4.0.0",
-            summary: "Estimates the memory usage of a key.",
-            syntax: "key [SAMPLES count]",
-            run: Some(memory_usage),
-            subcommands: &[],
-        },
-    ],
-};
-
-const fn memory_sub(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [Flag],
-    summary: &'static str,
-    run: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec::leaf(name, arity, flags, SERVER, "4.0.0", "", summary, run)
-}
+        CommandSpec::new("purge", 2, SERVER, "4.0.0")
+            .doc("", "Asks the allocator to release memory.")
+            .run(|_, _| Ok(Reply::ok())),
+        CommandSpec::new("stats", 2, SERVER, "4.0.0")
+            .doc("", "Returns details about memory usage.")
+            .run(memory_stats),
+        CommandSpec::new("usage", -3, SERVER, "4.0.0")
+            .flags(&[Flag::ReadOnly])
+            .keys(2, 2, 1)
+            .doc("key [SAMPLES count]", "Estimates the memory usage of a key.")
+            .run(memory_usage),
+    ]);
 
 fn memory_usage(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
@@ -970,7 +781,7 @@ fn memory_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     fields.extend([
         (Reply::bulk("overhead.total"), int(startup)),
         (Reply::bulk("keys.count"), int(keys)),
-        (Reply::bulk("keys.bytes-per-key"), int(if keys == 0 { 0 } else { dataset / keys })),
+        (Reply::bulk("keys.bytes-per-key"), int(dataset.checked_div(keys).unwrap_or(0))),
         (Reply::bulk("dataset.bytes"), int(dataset)),
         (Reply::bulk("dataset.percentage"), pct(dataset, used - startup.min(used) + 1)),
         (Reply::bulk("peak.percentage"), Reply::Double(100.0)),
@@ -980,39 +791,17 @@ fn memory_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 }
 
 /// `SLOWLOG <subcommand>`
-pub static SLOWLOG: CommandSpec = CommandSpec {
-    name: "slowlog",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: SERVER,
-    since: "2.2.12",
-    summary: "A container for slow log commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[
-        CommandSpec {
-            name: "get",
-            arity: -2,
-            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
-            keys: (0, 0, 0),
-            group: SERVER,
-            since: "2.2.12",
-            summary: "Returns the slow log's entries.",
-            syntax: "[count]",
-            run: Some(slowlog_get),
-            subcommands: &[],
-        },
-        CommandSpec {
-            name: "help",
-            arity: 2,
-            flags: &[Flag::Loading, Flag::Stale],
-            keys: (0, 0, 0),
-            group: SERVER,
-            since: "6.2.0",
-            summary: "Show helpful text about the different subcommands",
-            syntax: "",
-            run: Some(|_, _| {
+pub static SLOWLOG: CommandSpec = CommandSpec::new("slowlog", -2, SERVER, "2.2.12")
+    .doc("<subcommand> [<arg> ...]", "A container for slow log commands.")
+    .subcommands(&[
+        CommandSpec::new("get", -2, SERVER, "2.2.12")
+            .flags(&[Flag::Admin, Flag::Loading, Flag::Stale])
+            .doc("[count]", "Returns the slow log's entries.")
+            .run(slowlog_get),
+        CommandSpec::new("help", 2, SERVER, "6.2.0")
+            .flags(&[Flag::Loading, Flag::Stale])
+            .doc("", "Show helpful text about the different subcommands")
+            .run(|_, _| {
                 Ok(crate::commands::stream::help_reply(
                     "SLOWLOG",
                     &[
@@ -1028,37 +817,18 @@ pub static SLOWLOG: CommandSpec = CommandSpec {
                     ],
                 ))
             }),
-            subcommands: &[],
-        },
-        CommandSpec {
-            name: "len",
-            arity: 2,
-            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
-            keys: (0, 0, 0),
-            group: SERVER,
-            since: "2.2.12",
-            summary: "Returns the number of entries in the slow log.",
-            syntax: "",
-            run: Some(|ctx, _| Ok(Reply::Integer(ctx.server.slowlog.len() as i64))),
-            subcommands: &[],
-        },
-        CommandSpec {
-            name: "reset",
-            arity: 2,
-            flags: &[Flag::Admin, Flag::Loading, Flag::Stale],
-            keys: (0, 0, 0),
-            group: SERVER,
-            since: "2.2.12",
-            summary: "Clears all entries from the slow log.",
-            syntax: "",
-            run: Some(|ctx, _| {
+        CommandSpec::new("len", 2, SERVER, "2.2.12")
+            .flags(&[Flag::Admin, Flag::Loading, Flag::Stale])
+            .doc("", "Returns the number of entries in the slow log.")
+            .run(|ctx, _| Ok(Reply::Integer(ctx.server.slowlog.len() as i64))),
+        CommandSpec::new("reset", 2, SERVER, "2.2.12")
+            .flags(&[Flag::Admin, Flag::Loading, Flag::Stale])
+            .doc("", "Clears all entries from the slow log.")
+            .run(|ctx, _| {
                 ctx.server.slowlog.clear();
                 Ok(Reply::ok())
             }),
-            subcommands: &[],
-        },
-    ],
-};
+    ]);
 
 fn slowlog_get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let count = match args.rest() {

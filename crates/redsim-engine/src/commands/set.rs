@@ -3,13 +3,33 @@
 use super::drop_if_empty;
 use super::keys::parse_scan_options;
 use crate::args::Args;
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
 use crate::value::{Set, Value};
 
 const SET: &str = "set";
+
+/// The set at `key`, made by `make` and stored there when missing (as a write that is recorded
+/// and signalled when `recorded`; SADD's own bookkeeping comes after it adds).
+fn set_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], make: impl FnOnce() -> Set, recorded: bool) -> Result<&'c mut Set> {
+    if set_at(ctx, key)?.is_none() {
+        let value = Value::Set(Box::new(make()));
+        let stored = if recorded {
+            ctx.store_mut(key, value, false)
+        } else {
+            let (db, now) = (ctx.db_index(), ctx.now_ms);
+            ctx.server.dbs[db].insert_at(key, value, false, now)
+        };
+        return match stored {
+            Value::Set(s) => Ok(s),
+            _ => Err(Error::WrongType),
+        };
+    }
+    // There, as the lookup above found it.
+    set_at(ctx, key)?.ok_or(Error::WrongType)
+}
 
 fn set_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>> {
     match ctx.lookup(key) {
@@ -58,29 +78,17 @@ pub(crate) fn scan_page<T>(items: Vec<T>, cursor: u64, count: u64, small: bool) 
     (next, items.into_iter().skip(start).take(end - start).collect())
 }
 
-command!(
-    SADD,
-    "sadd",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key member [member ...]",
-    "Adds one or more members to a set. Creates the key if it doesn't exist.",
-    sadd
-);
+pub static SADD: CommandSpec = CommandSpec::new("sadd", -3, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key member [member ...]", "Adds one or more members to a set. Creates the key if it doesn't exist.")
+    .run(sadd);
 
 fn sadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let members = args.rest();
     let packed = packed(ctx);
-    if set_at(ctx, key)?.is_none() {
-        let db = ctx.db_index();
-        let now = ctx.now_ms;
-        ctx.server.dbs[db].set_at(key, Value::Set(Box::new(Set::for_member(&members[0], packed))), false, now);
-    }
-    let set = set_at(ctx, key)?.expect("just created");
+    let set = set_or_create(ctx, key, || Set::for_member(&members[0], packed), false)?;
     let added = members.iter().filter(|m| set.insert(m, packed)).count();
     if added > 0 {
         ctx.modified(key);
@@ -88,18 +96,14 @@ fn sadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(added as i64))
 }
 
-command!(
-    SREM,
-    "srem",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key member [member ...]",
-    "Removes one or more members from a set. Deletes the set if the last member was removed.",
-    srem
-);
+pub static SREM: CommandSpec = CommandSpec::new("srem", -3, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key member [member ...]",
+        "Removes one or more members from a set. Deletes the set if the last member was removed.",
+    )
+    .run(srem);
 
 fn srem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -113,54 +117,26 @@ fn srem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(removed as i64))
 }
 
-command!(
-    SCARD,
-    "scard",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key",
-    "Returns the number of members in a set.",
-    scard
-);
-command!(
-    SISMEMBER,
-    "sismember",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key member",
-    "Determines whether a member belongs to a set.",
-    sismember
-);
-command!(
-    SMISMEMBER,
-    "smismember",
-    -3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    SET,
-    "6.2.0",
-    "key member [member ...]",
-    "Determines whether multiple members belong to a set.",
-    smismember
-);
-command!(
-    SMEMBERS,
-    "smembers",
-    2,
-    [ReadOnly],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key",
-    "Returns all members of a set.",
-    smembers
-);
+pub static SCARD: CommandSpec = CommandSpec::new("scard", 2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the number of members in a set.")
+    .run(scard);
+pub static SISMEMBER: CommandSpec = CommandSpec::new("sismember", 3, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member", "Determines whether a member belongs to a set.")
+    .run(sismember);
+pub static SMISMEMBER: CommandSpec = CommandSpec::new("smismember", -3, SET, "6.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member [member ...]", "Determines whether multiple members belong to a set.")
+    .run(smismember);
+pub static SMEMBERS: CommandSpec = CommandSpec::new("smembers", 2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key", "Returns all members of a set.")
+    .run(smembers);
 
 fn scard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -236,78 +212,36 @@ fn combine(sets: &[Option<Set>], op: Algebra, packed: bool) -> Set {
     out
 }
 
-command!(
-    SINTER,
-    "sinter",
-    -2,
-    [ReadOnly],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "key [key ...]",
-    "Returns the intersect of multiple sets.",
-    |ctx, args| algebra(ctx, args, Algebra::Inter)
-);
-command!(
-    SUNION,
-    "sunion",
-    -2,
-    [ReadOnly],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "key [key ...]",
-    "Returns the union of multiple sets.",
-    |ctx, args| algebra(ctx, args, Algebra::Union)
-);
-command!(
-    SDIFF,
-    "sdiff",
-    -2,
-    [ReadOnly],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "key [key ...]",
-    "Returns the difference of multiple sets.",
-    |ctx, args| algebra(ctx, args, Algebra::Diff)
-);
-command!(
-    SINTERSTORE,
-    "sinterstore",
-    -3,
-    [Write],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "destination key [key ...]",
-    "Stores the intersect of multiple sets in a key.",
-    |ctx, args| algebra_store(ctx, args, Algebra::Inter)
-);
-command!(
-    SUNIONSTORE,
-    "sunionstore",
-    -3,
-    [Write],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "destination key [key ...]",
-    "Stores the union of multiple sets in a key.",
-    |ctx, args| algebra_store(ctx, args, Algebra::Union)
-);
-command!(
-    SDIFFSTORE,
-    "sdiffstore",
-    -3,
-    [Write],
-    (1, -1, 1),
-    SET,
-    "1.0.0",
-    "destination key [key ...]",
-    "Stores the difference of multiple sets in a key.",
-    |ctx, args| algebra_store(ctx, args, Algebra::Diff)
-);
+pub static SINTER: CommandSpec = CommandSpec::new("sinter", -2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Returns the intersect of multiple sets.")
+    .run(|ctx, args| algebra(ctx, args, Algebra::Inter));
+pub static SUNION: CommandSpec = CommandSpec::new("sunion", -2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Returns the union of multiple sets.")
+    .run(|ctx, args| algebra(ctx, args, Algebra::Union));
+pub static SDIFF: CommandSpec = CommandSpec::new("sdiff", -2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Returns the difference of multiple sets.")
+    .run(|ctx, args| algebra(ctx, args, Algebra::Diff));
+pub static SINTERSTORE: CommandSpec = CommandSpec::new("sinterstore", -3, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 1)
+    .doc("destination key [key ...]", "Stores the intersect of multiple sets in a key.")
+    .run(|ctx, args| algebra_store(ctx, args, Algebra::Inter));
+pub static SUNIONSTORE: CommandSpec = CommandSpec::new("sunionstore", -3, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 1)
+    .doc("destination key [key ...]", "Stores the union of multiple sets in a key.")
+    .run(|ctx, args| algebra_store(ctx, args, Algebra::Union));
+pub static SDIFFSTORE: CommandSpec = CommandSpec::new("sdiffstore", -3, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 1)
+    .doc("destination key [key ...]", "Stores the difference of multiple sets in a key.")
+    .run(|ctx, args| algebra_store(ctx, args, Algebra::Diff));
 
 fn algebra(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
     let sets = load_sets(ctx, args.rest())?;
@@ -327,18 +261,10 @@ fn algebra_store(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
     Ok(Reply::Integer(len as i64))
 }
 
-command!(
-    SINTERCARD,
-    "sintercard",
-    -3,
-    [ReadOnly],
-    (0, 0, 0),
-    SET,
-    "7.0.0",
-    "numkeys key [key ...] [LIMIT limit]",
-    "Returns the number of members of the intersect of multiple sets.",
-    sintercard
-);
+pub static SINTERCARD: CommandSpec = CommandSpec::new("sintercard", -3, SET, "7.0.0")
+    .flags(&[Flag::ReadOnly, Flag::MovableKeys])
+    .doc("numkeys key [key ...] [LIMIT limit]", "Returns the number of members of the intersect of multiple sets.")
+    .run(sintercard);
 
 fn sintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let numkeys = crate::args::parse_i64(args.next()?)
@@ -366,18 +292,11 @@ fn sintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(if limit > 0 { count.min(limit) } else { count }))
 }
 
-command!(
-    SMOVE,
-    "smove",
-    4,
-    [Write, Fast],
-    (1, 2, 1),
-    SET,
-    "1.0.0",
-    "source destination member",
-    "Moves a member from one set to another.",
-    smove
-);
+pub static SMOVE: CommandSpec = CommandSpec::new("smove", 4, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 2, 1)
+    .doc("source destination member", "Moves a member from one set to another.")
+    .run(smove);
 
 fn smove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (src, dst, member) = (args.next()?, args.next()?, args.next()?);
@@ -389,45 +308,28 @@ fn smove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if src == dst {
         return Ok(Reply::Integer(set_at(ctx, src)?.is_some_and(|s| s.contains(member)) as i64));
     }
-    if !set_at(ctx, src)?.expect("checked").remove(member) {
+    if !set_at(ctx, src)?.is_some_and(|s| s.remove(member)) {
         return Ok(Reply::Integer(0));
     }
     ctx.modified(src);
     drop_if_empty(ctx, src);
     let packed = packed(ctx);
-    if set_at(ctx, dst)?.is_none() {
-        ctx.store(dst, Value::Set(Box::new(Set::for_member(member, packed))), false);
-    }
-    if set_at(ctx, dst)?.expect("exists").insert(member, packed) {
+    if set_or_create(ctx, dst, || Set::for_member(member, packed), true)?.insert(member, packed) {
         ctx.modified(dst);
     }
     Ok(Reply::Integer(1))
 }
 
-command!(
-    SPOP,
-    "spop",
-    -2,
-    [Write, Fast],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key [count]",
-    "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
-    spop
-);
-command!(
-    SRANDMEMBER,
-    "srandmember",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    SET,
-    "1.0.0",
-    "key [count]",
-    "Get one or multiple random members from a set",
-    srandmember
-);
+pub static SPOP: CommandSpec = CommandSpec::new("spop", -2, SET, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key [count]", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.")
+    .run(spop);
+pub static SRANDMEMBER: CommandSpec = CommandSpec::new("srandmember", -2, SET, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [count]", "Get one or multiple random members from a set")
+    .run(srandmember);
 
 fn spop(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -449,9 +351,10 @@ fn spop(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Some(s) => s.members(),
     };
     let picks = random_picks(ctx, members.len(), count.or(Some(1)));
-    let set = set_at(ctx, key)?.expect("checked");
-    for &i in &picks {
-        set.remove(&members[i]);
+    if let Some(set) = set_at(ctx, key)? {
+        for &i in &picks {
+            set.remove(&members[i]);
+        }
     }
     if !picks.is_empty() {
         ctx.modified(key);
@@ -483,18 +386,11 @@ fn srandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     })
 }
 
-command!(
-    SSCAN,
-    "sscan",
-    -3,
-    [ReadOnly],
-    (1, 1, 1),
-    SET,
-    "2.8.0",
-    "key cursor [MATCH pattern] [COUNT count]",
-    "Iterates over members of a set.",
-    sscan
-);
+pub static SSCAN: CommandSpec = CommandSpec::new("sscan", -3, SET, "2.8.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key cursor [MATCH pattern] [COUNT count]", "Iterates over members of a set.")
+    .run(sscan);
 
 fn sscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;

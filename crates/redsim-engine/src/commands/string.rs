@@ -1,7 +1,7 @@
 //! String commands.
 
 use crate::args::{parse_i64, Args};
-use crate::command::{command, CommandSpec, Flag};
+use crate::command::{CommandSpec, Flag};
 use crate::effect::Effect;
 use crate::error::{Error, Result};
 use crate::ld::LongDouble;
@@ -12,18 +12,11 @@ use crate::value::Value;
 const STRING: &str = "string";
 
 /// `GET key`
-pub static GET: CommandSpec = CommandSpec {
-    name: "get",
-    arity: 2,
-    flags: &[Flag::ReadOnly, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STRING,
-    since: "1.0.0",
-    summary: "Returns the string value of a key.",
-    syntax: "key",
-    run: Some(get),
-    subcommands: &[],
-};
+pub static GET: CommandSpec = CommandSpec::new("get", 2, STRING, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the string value of a key.")
+    .run(get);
 
 fn get(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -39,18 +32,11 @@ fn string_reply(value: Option<&Value>) -> Result<Reply> {
 }
 
 /// `SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
-pub static SET: CommandSpec = CommandSpec {
-    name: "set",
-    arity: -3,
-    flags: &[Flag::Write],
-    keys: (1, 1, 1),
-    group: STRING,
-    since: "1.0.0",
-    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
-    syntax: "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
-    run: Some(set),
-    subcommands: &[],
-};
+pub static SET: CommandSpec = CommandSpec::new("set", -3, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.")
+    .run(set);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Condition {
@@ -189,18 +175,11 @@ fn string_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Vec<u8>>
     }
 }
 
-command!(
-    MGET,
-    "mget",
-    -2,
-    [ReadOnly, Fast],
-    (1, -1, 1),
-    STRING,
-    "1.0.0",
-    "key [key ...]",
-    "Atomically returns the string values of one or more keys.",
-    mget
-);
+pub static MGET: CommandSpec = CommandSpec::new("mget", -2, STRING, "1.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Atomically returns the string values of one or more keys.")
+    .run(mget);
 
 fn mget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let values = args
@@ -214,30 +193,19 @@ fn mget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Array(values))
 }
 
-command!(
-    MSET,
-    "mset",
-    -3,
-    [Write],
-    (1, -1, 2),
-    STRING,
-    "1.0.1",
-    "key value [key value ...]",
-    "Atomically creates or modifies the string values of one or more keys.",
-    mset
-);
-command!(
-    MSETNX,
-    "msetnx",
-    -3,
-    [Write],
-    (1, -1, 2),
-    STRING,
-    "1.0.1",
-    "key value [key value ...]",
-    "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-    msetnx
-);
+pub static MSET: CommandSpec = CommandSpec::new("mset", -3, STRING, "1.0.1")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 2)
+    .doc("key value [key value ...]", "Atomically creates or modifies the string values of one or more keys.")
+    .run(mset);
+pub static MSETNX: CommandSpec = CommandSpec::new("msetnx", -3, STRING, "1.0.1")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, -1, 2)
+    .doc(
+        "key value [key value ...]",
+        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+    )
+    .run(msetnx);
 
 fn mset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let pairs = args.rest();
@@ -264,18 +232,11 @@ fn msetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-command!(
-    SETNX,
-    "setnx",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key value",
-    "Set the string value of a key only when the key doesn't exist.",
-    setnx
-);
+pub static SETNX: CommandSpec = CommandSpec::new("setnx", 3, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key value", "Set the string value of a key only when the key doesn't exist.")
+    .run(setnx);
 
 fn setnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, value) = (args.next()?, args.next()?);
@@ -286,30 +247,22 @@ fn setnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-command!(
-    SETEX,
-    "setex",
-    4,
-    [Write],
-    (1, 1, 1),
-    STRING,
-    "2.0.0",
-    "key seconds value",
-    "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
-    setex
-);
-command!(
-    PSETEX,
-    "psetex",
-    4,
-    [Write],
-    (1, 1, 1),
-    STRING,
-    "2.6.0",
-    "key milliseconds value",
-    "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
-    psetex
-);
+pub static SETEX: CommandSpec = CommandSpec::new("setex", 4, STRING, "2.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key seconds value",
+        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+    )
+    .run(setex);
+pub static PSETEX: CommandSpec = CommandSpec::new("psetex", 4, STRING, "2.6.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key milliseconds value",
+        "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+    )
+    .run(psetex);
 
 fn setex(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     set_with_ttl(ctx, args, ExpiryUnit::Seconds, "setex")
@@ -327,18 +280,11 @@ fn set_with_ttl(ctx: &mut Ctx, mut args: Args, unit: ExpiryUnit, name: &str) -> 
     Ok(Reply::ok())
 }
 
-command!(
-    GETSET,
-    "getset",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key value",
-    "Returns the previous string value of a key after setting it to a new value.",
-    getset
-);
+pub static GETSET: CommandSpec = CommandSpec::new("getset", 3, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key value", "Returns the previous string value of a key after setting it to a new value.")
+    .run(getset);
 
 fn getset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, value) = (args.next()?, args.next()?);
@@ -347,18 +293,11 @@ fn getset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(old)
 }
 
-command!(
-    GETDEL,
-    "getdel",
-    2,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "6.2.0",
-    "key",
-    "Returns the string value of a key after deleting the key.",
-    getdel
-);
+pub static GETDEL: CommandSpec = CommandSpec::new("getdel", 2, STRING, "6.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the string value of a key after deleting the key.")
+    .run(getdel);
 
 fn getdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -369,18 +308,14 @@ fn getdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(old)
 }
 
-command!(
-    GETEX,
-    "getex",
-    -2,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "6.2.0",
-    "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
-    "Returns the string value of a key after setting its expiration time.",
-    getex
-);
+pub static GETEX: CommandSpec = CommandSpec::new("getex", -2, STRING, "6.2.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+        "Returns the string value of a key after setting its expiration time.",
+    )
+    .run(getex);
 
 fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -429,54 +364,32 @@ fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(value)
 }
 
-command!(
-    INCR,
-    "incr",
-    2,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key",
-    "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    incr
-);
-command!(
-    DECR,
-    "decr",
-    2,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key",
-    "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    decr
-);
-command!(
-    INCRBY,
-    "incrby",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key increment",
-    "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    incrby
-);
-command!(
-    DECRBY,
-    "decrby",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key decrement",
-    "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
-    decrby
-);
+pub static INCR: CommandSpec = CommandSpec::new("incr", 2, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
+    .run(incr);
+pub static DECR: CommandSpec = CommandSpec::new("decr", 2, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
+    .run(decr);
+pub static INCRBY: CommandSpec = CommandSpec::new("incrby", 3, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key increment",
+        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    )
+    .run(incrby);
+pub static DECRBY: CommandSpec = CommandSpec::new("decrby", 3, STRING, "1.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key decrement",
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+    )
+    .run(decrby);
 
 fn incr(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     add_to(ctx, args.next()?, 1)
@@ -518,18 +431,14 @@ fn add_to(ctx: &mut Ctx, key: &[u8], by: i64) -> Result<Reply> {
     Ok(Reply::Integer(new))
 }
 
-command!(
-    INCRBYFLOAT,
-    "incrbyfloat",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "2.6.0",
-    "key increment",
-    "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    incrbyfloat
-);
+pub static INCRBYFLOAT: CommandSpec = CommandSpec::new("incrbyfloat", 3, STRING, "2.6.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key increment",
+        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    )
+    .run(incrbyfloat);
 
 fn incrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -538,7 +447,7 @@ fn incrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         Some(s) => parse_ld(s).ok_or(Error::NotFloat)?,
     };
     let by = parse_ld(args.next()?).ok_or(Error::NotFloat)?;
-    let new = current.add(by);
+    let new = current + by;
     if !new.is_finite() {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
@@ -591,18 +500,11 @@ pub(crate) fn parse_ld(bytes: &[u8]) -> Option<crate::ld::LongDouble> {
     crate::ld::LongDouble::parse(text)
 }
 
-command!(
-    APPEND,
-    "append",
-    3,
-    [Write, Fast],
-    (1, 1, 1),
-    STRING,
-    "2.0.0",
-    "key value",
-    "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-    append
-);
+pub static APPEND: CommandSpec = CommandSpec::new("append", 3, STRING, "2.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key value", "Appends a string to the value of a key. Creates the key if it doesn't exist.")
+    .run(append);
 
 fn append(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, value) = (args.next()?, args.next()?);
@@ -625,48 +527,27 @@ fn append(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(len as i64))
 }
 
-command!(
-    STRLEN,
-    "strlen",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    STRING,
-    "2.2.0",
-    "key",
-    "Returns the length of a string value.",
-    strlen
-);
+pub static STRLEN: CommandSpec = CommandSpec::new("strlen", 2, STRING, "2.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the length of a string value.")
+    .run(strlen);
 
 fn strlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     Ok(Reply::Integer(string_at(ctx, key)?.map_or(0, |s| s.len()) as i64))
 }
 
-command!(
-    GETRANGE,
-    "getrange",
-    4,
-    [ReadOnly],
-    (1, 1, 1),
-    STRING,
-    "2.4.0",
-    "key start end",
-    "Returns a substring of the string stored at a key.",
-    getrange
-);
-command!(
-    SUBSTR,
-    "substr",
-    4,
-    [ReadOnly],
-    (1, 1, 1),
-    STRING,
-    "1.0.0",
-    "key start end",
-    "Returns a substring from a string value.",
-    getrange
-);
+pub static GETRANGE: CommandSpec = CommandSpec::new("getrange", 4, STRING, "2.4.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key start end", "Returns a substring of the string stored at a key.")
+    .run(getrange);
+pub static SUBSTR: CommandSpec = CommandSpec::new("substr", 4, STRING, "1.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key start end", "Returns a substring from a string value.")
+    .run(getrange);
 
 fn getrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -684,18 +565,14 @@ fn getrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Bulk(s[start as usize..=end as usize].to_vec()))
 }
 
-command!(
-    SETRANGE,
-    "setrange",
-    4,
-    [Write],
-    (1, 1, 1),
-    STRING,
-    "2.2.0",
-    "key offset value",
-    "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-    setrange
-);
+pub static SETRANGE: CommandSpec = CommandSpec::new("setrange", 4, STRING, "2.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key offset value",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+    )
+    .run(setrange);
 
 fn setrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -739,18 +616,11 @@ fn setrange(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
 }
 
-command!(
-    LCS,
-    "lcs",
-    -3,
-    [ReadOnly],
-    (1, 2, 1),
-    STRING,
-    "7.0.0",
-    "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
-    "Finds the longest common substring.",
-    lcs
-);
+pub static LCS: CommandSpec = CommandSpec::new("lcs", -3, STRING, "7.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 2, 1)
+    .doc("key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", "Finds the longest common substring.")
+    .run(lcs);
 
 /// Redis's `lcsCommand`: the classic dynamic programme, then a walk back collecting matches.
 fn lcs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {

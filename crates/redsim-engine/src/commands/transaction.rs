@@ -2,7 +2,7 @@
 //! `processCommand`, because it must see every command before it runs.
 
 use crate::args::Args;
-use crate::command::{command, CommandSpec, Flag};
+use crate::command::{CommandSpec, Flag};
 use crate::error::Result;
 use crate::reply::Reply;
 use crate::server::Ctx;
@@ -10,18 +10,10 @@ use crate::server::Ctx;
 const TRANSACTIONS: &str = "transactions";
 
 /// `MULTI`
-pub static MULTI: CommandSpec = CommandSpec {
-    name: "multi",
-    arity: 1,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
-    keys: (0, 0, 0),
-    group: TRANSACTIONS,
-    since: "1.2.0",
-    summary: "Starts a transaction.",
-    syntax: "",
-    run: Some(multi),
-    subcommands: &[],
-};
+pub static MULTI: CommandSpec = CommandSpec::new("multi", 1, TRANSACTIONS, "1.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy, Flag::ActsInMulti])
+    .doc("", "Starts a transaction.")
+    .run(multi);
 
 fn multi(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     ctx.begin_transaction()?;
@@ -29,48 +21,25 @@ fn multi(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 }
 
 /// `EXEC`
-pub static EXEC: CommandSpec = CommandSpec {
-    name: "exec",
-    arity: 1,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: TRANSACTIONS,
-    since: "1.2.0",
-    summary: "Executes all commands in a transaction.",
-    syntax: "",
-    run: Some(exec),
-    subcommands: &[],
-};
+pub static EXEC: CommandSpec = CommandSpec::new("exec", 1, TRANSACTIONS, "1.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::ActsInMulti])
+    .doc("", "Executes all commands in a transaction.")
+    .run(exec);
 
 fn exec(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     let Some(queued) = ctx.take_transaction()? else { return Ok(Reply::NilArray) };
     Ok(Reply::Array(queued.iter().map(|argv| ctx.run_queued(argv)).collect()))
 }
 
-command!(
-    WATCH,
-    "watch",
-    -2,
-    [NoScript, Loading, Stale, Fast, AllowBusy],
-    (1, -1, 1),
-    TRANSACTIONS,
-    "2.2.0",
-    "key [key ...]",
-    "Monitors changes to keys to determine the execution of a transaction.",
-    watch
-);
-command!(
-    UNWATCH,
-    "unwatch",
-    1,
-    [NoScript, Loading, Stale, Fast, AllowBusy],
-    (0, 0, 0),
-    TRANSACTIONS,
-    "2.2.0",
-    "",
-    "Forgets about watched keys of a transaction.",
-    unwatch
-);
+pub static WATCH: CommandSpec = CommandSpec::new("watch", -2, TRANSACTIONS, "2.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy, Flag::ActsInMulti])
+    .keys(1, -1, 1)
+    .doc("key [key ...]", "Monitors changes to keys to determine the execution of a transaction.")
+    .run(watch);
+pub static UNWATCH: CommandSpec = CommandSpec::new("unwatch", 1, TRANSACTIONS, "2.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy])
+    .doc("", "Forgets about watched keys of a transaction.")
+    .run(unwatch);
 
 fn watch(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if ctx.client().in_transaction() {
@@ -93,18 +62,10 @@ fn unwatch(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 }
 
 /// `DISCARD`
-pub static DISCARD: CommandSpec = CommandSpec {
-    name: "discard",
-    arity: 1,
-    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy],
-    keys: (0, 0, 0),
-    group: TRANSACTIONS,
-    since: "2.0.0",
-    summary: "Discards a transaction.",
-    syntax: "",
-    run: Some(discard),
-    subcommands: &[],
-};
+pub static DISCARD: CommandSpec = CommandSpec::new("discard", 1, TRANSACTIONS, "2.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::AllowBusy, Flag::ActsInMulti])
+    .doc("", "Discards a transaction.")
+    .run(discard);
 
 fn discard(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     ctx.discard_transaction()?;

@@ -3,7 +3,7 @@
 
 use super::drop_if_empty;
 use crate::args::{parse_i64, Args};
-use crate::command::command;
+use crate::command::{CommandSpec, Flag};
 use crate::error::{Error, Result};
 use crate::reply::{Protocol, Reply};
 use crate::server::Ctx;
@@ -13,6 +13,19 @@ const ZSET: &str = "sorted-set";
 
 /// Members with their scores, in the order a range found them.
 type Members = Vec<(Vec<u8>, f64)>;
+
+/// The sorted set at `key`, stored empty first when missing (its encoding chosen for a first
+/// member of `member_len` bytes).
+fn zset_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], member_len: usize) -> Result<&'c mut ZSet> {
+    if zset_at(ctx, key)?.is_none() {
+        return match ctx.store_mut(key, Value::ZSet(Box::new(ZSet::new(member_len))), false) {
+            Value::ZSet(z) => Ok(z),
+            _ => Err(Error::WrongType),
+        };
+    }
+    // There, as the lookup above found it.
+    zset_at(ctx, key)?.ok_or(Error::WrongType)
+}
 
 fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
     match ctx.lookup(key) {
@@ -58,21 +71,17 @@ fn score_reply(score: f64) -> Reply {
     Reply::Double(score)
 }
 
-command!(
-    ZADD,
-    "zadd",
-    -4,
-    [Write, Fast],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
-    "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.",
-    zadd
-);
+pub static ZADD: CommandSpec = CommandSpec::new("zadd", -4, ZSET, "1.2.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc(
+        "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
+        "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.",
+    )
+    .run(zadd);
 
 /// Redis's `zaddGenericCommand`.
-fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) = (false, false, false, false, false, false);
     while let Some(opt) = args.peek() {
@@ -101,14 +110,10 @@ fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR INCR option supports a single increment-element pair"));
     }
     let scores = pairs.chunks(2).map(|p| parse_double(&p[0]).ok_or(Error::NotFloat)).collect::<Result<Vec<f64>>>()?;
-    let exists = zset_at(ctx, key)?.is_some();
-    if !exists {
-        if xx {
-            return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
-        }
-        ctx.store(key, Value::ZSet(Box::new(ZSet::new(pairs[1].len()))), false);
+    if xx && zset_at(ctx, key)?.is_none() {
+        return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
     }
-    let zset = zset_at(ctx, key)?.expect("exists");
+    let zset = zset_or_create(ctx, key, pairs[1].len())?;
     let (mut added, mut updated, mut last) = (0i64, 0i64, None);
     for (pair, &score) in pairs.chunks(2).zip(&scores) {
         let member = &pair[1];
@@ -151,27 +156,17 @@ fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     })
 }
 
-command!(
-    ZINCRBY,
-    "zincrby",
-    4,
-    [Write, Fast],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key increment member",
-    "Increments the score of a member in a sorted set.",
-    zincrby
-);
+pub static ZINCRBY: CommandSpec = CommandSpec::new("zincrby", 4, ZSET, "1.2.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key increment member", "Increments the score of a member in a sorted set.")
+    .run(zincrby);
 
 fn zincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let by = parse_double(args.next()?).ok_or(Error::NotFloat)?;
     let member = args.next()?;
-    if zset_at(ctx, key)?.is_none() {
-        ctx.store(key, Value::ZSet(Box::new(ZSet::new(member.len()))), false);
-    }
-    let zset = zset_at(ctx, key)?.expect("exists");
+    let zset = zset_or_create(ctx, key, member.len())?;
     let new = zset.score(member).unwrap_or(0.0) + by;
     if new.is_nan() {
         return Err(Error::other("ERR resulting score is not a number (NaN)"));
@@ -181,18 +176,14 @@ fn zincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(score_reply(new))
 }
 
-command!(
-    ZREM,
-    "zrem",
-    -3,
-    [Write, Fast],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key member [member ...]",
-    "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.",
-    zrem
-);
+pub static ZREM: CommandSpec = CommandSpec::new("zrem", -3, ZSET, "1.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key member [member ...]",
+        "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.",
+    )
+    .run(zrem);
 
 fn zrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -206,42 +197,21 @@ fn zrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(removed as i64))
 }
 
-command!(
-    ZCARD,
-    "zcard",
-    2,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key",
-    "Returns the number of members in a sorted set.",
-    zcard
-);
-command!(
-    ZSCORE,
-    "zscore",
-    3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key member",
-    "Returns the score of a member in a sorted set.",
-    zscore
-);
-command!(
-    ZMSCORE,
-    "zmscore",
-    -3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "6.2.0",
-    "key member [member ...]",
-    "Returns the score of one or more members in a sorted set.",
-    zmscore
-);
+pub static ZCARD: CommandSpec = CommandSpec::new("zcard", 2, ZSET, "1.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Returns the number of members in a sorted set.")
+    .run(zcard);
+pub static ZSCORE: CommandSpec = CommandSpec::new("zscore", 3, ZSET, "1.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member", "Returns the score of a member in a sorted set.")
+    .run(zscore);
+pub static ZMSCORE: CommandSpec = CommandSpec::new("zmscore", -3, ZSET, "6.2.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member [member ...]", "Returns the score of one or more members in a sorted set.")
+    .run(zmscore);
 
 fn zcard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -262,30 +232,16 @@ fn zmscore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ))
 }
 
-command!(
-    ZRANK,
-    "zrank",
-    -3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "key member [WITHSCORE]",
-    "Returns the index of a member in a sorted set ordered by ascending scores.",
-    |c, a| zrank(c, a, false)
-);
-command!(
-    ZREVRANK,
-    "zrevrank",
-    -3,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "key member [WITHSCORE]",
-    "Returns the index of a member in a sorted set ordered by descending scores.",
-    |c, a| zrank(c, a, true)
-);
+pub static ZRANK: CommandSpec = CommandSpec::new("zrank", -3, ZSET, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member [WITHSCORE]", "Returns the index of a member in a sorted set ordered by ascending scores.")
+    .run(|c, a| zrank(c, a, false));
+pub static ZREVRANK: CommandSpec = CommandSpec::new("zrevrank", -3, ZSET, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key member [WITHSCORE]", "Returns the index of a member in a sorted set ordered by descending scores.")
+    .run(|c, a| zrank(c, a, true));
 
 fn zrank(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
     let (key, member) = (args.next()?, args.next()?);
@@ -308,7 +264,8 @@ fn zrank(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
     };
     let rank = if rev { zset.len() - 1 - rank } else { rank } as i64;
     Ok(if with_score {
-        Reply::Array(vec![Reply::Integer(rank), score_reply(zset.score(member).expect("ranked"))])
+        // Ranked, so it has a score.
+        Reply::Array(vec![Reply::Integer(rank), score_reply(zset.score(member).unwrap_or(0.0))])
     } else {
         Reply::Integer(rank)
     })
@@ -492,103 +449,56 @@ fn zrange_reply(ctx: &mut Ctx, mut args: Args, by: By, rev: bool, modern: bool) 
     Ok(range_reply(ctx, items, with_scores))
 }
 
-command!(
-    ZRANGE,
-    "zrange",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]",
-    "Returns members in a sorted set within a range of indexes.",
-    |c, a| zrange_reply(c, a, By::Rank, false, true)
-);
-command!(
-    ZREVRANGE,
-    "zrevrange",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key start stop [WITHSCORES]",
-    "Returns members in a sorted set within a range of indexes in reverse order.",
-    |c, a| zrange_reply(c, a, By::Rank, true, false)
-);
-command!(
-    ZRANGEBYSCORE,
-    "zrangebyscore",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "1.0.5",
-    "key min max [WITHSCORES] [LIMIT offset count]",
-    "Returns members in a sorted set within a range of scores.",
-    |c, a| zrange_reply(c, a, By::Score, false, false)
-);
-command!(
-    ZREVRANGEBYSCORE,
-    "zrevrangebyscore",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "2.2.0",
-    "key max min [WITHSCORES] [LIMIT offset count]",
-    "Returns members in a sorted set within a range of scores in reverse order.",
-    |c, a| zrange_reply(c, a, By::Score, true, false)
-);
-command!(
-    ZRANGEBYLEX,
-    "zrangebylex",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "2.8.9",
-    "key min max [LIMIT offset count]",
-    "Returns members in a sorted set within a lexicographical range.",
-    |c, a| zrange_reply(c, a, By::Lex, false, false)
-);
-command!(
-    ZREVRANGEBYLEX,
-    "zrevrangebylex",
-    -4,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "2.8.9",
-    "key max min [LIMIT offset count]",
-    "Returns members in a sorted set within a lexicographical range in reverse order.",
-    |c, a| zrange_reply(c, a, By::Lex, true, false)
-);
+pub static ZRANGE: CommandSpec = CommandSpec::new("zrange", -4, ZSET, "1.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]",
+        "Returns members in a sorted set within a range of indexes.",
+    )
+    .run(|c, a| zrange_reply(c, a, By::Rank, false, true));
+pub static ZREVRANGE: CommandSpec = CommandSpec::new("zrevrange", -4, ZSET, "1.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key start stop [WITHSCORES]", "Returns members in a sorted set within a range of indexes in reverse order.")
+    .run(|c, a| zrange_reply(c, a, By::Rank, true, false));
+pub static ZRANGEBYSCORE: CommandSpec = CommandSpec::new("zrangebyscore", -4, ZSET, "1.0.5")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key min max [WITHSCORES] [LIMIT offset count]", "Returns members in a sorted set within a range of scores.")
+    .run(|c, a| zrange_reply(c, a, By::Score, false, false));
+pub static ZREVRANGEBYSCORE: CommandSpec = CommandSpec::new("zrevrangebyscore", -4, ZSET, "2.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key max min [WITHSCORES] [LIMIT offset count]",
+        "Returns members in a sorted set within a range of scores in reverse order.",
+    )
+    .run(|c, a| zrange_reply(c, a, By::Score, true, false));
+pub static ZRANGEBYLEX: CommandSpec = CommandSpec::new("zrangebylex", -4, ZSET, "2.8.9")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key min max [LIMIT offset count]", "Returns members in a sorted set within a lexicographical range.")
+    .run(|c, a| zrange_reply(c, a, By::Lex, false, false));
+pub static ZREVRANGEBYLEX: CommandSpec = CommandSpec::new("zrevrangebylex", -4, ZSET, "2.8.9")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key max min [LIMIT offset count]",
+        "Returns members in a sorted set within a lexicographical range in reverse order.",
+    )
+    .run(|c, a| zrange_reply(c, a, By::Lex, true, false));
 
-command!(
-    ZCOUNT,
-    "zcount",
-    4,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "key min max",
-    "Returns the count of members in a sorted set that have scores within a range.",
-    zcount
-);
-command!(
-    ZLEXCOUNT,
-    "zlexcount",
-    4,
-    [ReadOnly, Fast],
-    (1, 1, 1),
-    ZSET,
-    "2.8.9",
-    "key min max",
-    "Returns the number of members in a sorted set within a lexicographical range.",
-    zlexcount
-);
+pub static ZCOUNT: CommandSpec = CommandSpec::new("zcount", 4, ZSET, "2.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key min max", "Returns the count of members in a sorted set that have scores within a range.")
+    .run(zcount);
+pub static ZLEXCOUNT: CommandSpec = CommandSpec::new("zlexcount", 4, ZSET, "2.8.9")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key min max", "Returns the number of members in a sorted set within a lexicographical range.")
+    .run(zlexcount);
 
 fn zcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -609,33 +519,24 @@ fn zlexcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(zset.iter().filter(|(m, _)| above_lex_min(m, &min) && below_lex_max(m, &max)).count() as i64))
 }
 
-command!(
-    ZREMRANGEBYRANK,
-    "zremrangebyrank",
-    4,
-    [Write],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "key start stop",
-    "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.",
-    |c, a| zremrange(c, a, By::Rank)
-);
-command!(
-    ZREMRANGEBYSCORE,
-    "zremrangebyscore",
-    4,
-    [Write],
-    (1, 1, 1),
-    ZSET,
-    "1.2.0",
-    "key min max",
-    "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
-    |c, a| zremrange(c, a, By::Score)
-);
-command!(ZREMRANGEBYLEX, "zremrangebylex", 4, [Write], (1, 1, 1), ZSET, "2.8.9", "key min max",
-    "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.",
-    |c, a| zremrange(c, a, By::Lex));
+pub static ZREMRANGEBYRANK: CommandSpec = CommandSpec::new("zremrangebyrank", 4, ZSET, "2.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc("key start stop", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.")
+    .run(|c, a| zremrange(c, a, By::Rank));
+pub static ZREMRANGEBYSCORE: CommandSpec = CommandSpec::new("zremrangebyscore", 4, ZSET, "1.2.0")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc(
+        "key min max",
+        "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
+    )
+    .run(|c, a| zremrange(c, a, By::Score));
+pub static ZREMRANGEBYLEX: CommandSpec = CommandSpec::new("zremrangebylex", 4, ZSET, "2.8.9")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc("key min max", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.")
+    .run(|c, a| zremrange(c, a, By::Lex));
 
 fn zremrange(ctx: &mut Ctx, mut args: Args, by: By) -> Result<Reply> {
     let key = args.next()?;
@@ -652,12 +553,16 @@ fn zremrange(ctx: &mut Ctx, mut args: Args, by: By) -> Result<Reply> {
     Ok(Reply::Integer(items.len() as i64))
 }
 
-command!(ZPOPMIN, "zpopmin", -2, [Write, Fast], (1, 1, 1), ZSET, "5.0.0", "key [count]",
-    "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
-    |c, a| zpop(c, a, false));
-command!(ZPOPMAX, "zpopmax", -2, [Write, Fast], (1, 1, 1), ZSET, "5.0.0", "key [count]",
-    "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
-    |c, a| zpop(c, a, true));
+pub static ZPOPMIN: CommandSpec = CommandSpec::new("zpopmin", -2, ZSET, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key [count]", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.")
+    .run(|c, a| zpop(c, a, false));
+pub static ZPOPMAX: CommandSpec = CommandSpec::new("zpopmax", -2, ZSET, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key [count]", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.")
+    .run(|c, a| zpop(c, a, true));
 
 /// Pops up to `count` members from the low or high end; `None` when the key is missing.
 fn pop_members(ctx: &mut Ctx, key: &[u8], count: usize, max: bool) -> Result<Option<Members>> {
@@ -696,20 +601,26 @@ fn zpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
     }))
 }
 
-command!(BZPOPMIN, "bzpopmin", -3, [Write, Fast, Blocking], (1, -2, 1), ZSET, "5.0.0", "key [key ...] timeout",
-    "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
-    |c, a| bzpop(c, a, false));
-command!(BZPOPMAX, "bzpopmax", -3, [Write, Fast, Blocking], (1, -2, 1), ZSET, "5.0.0", "key [key ...] timeout",
-    "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
-    |c, a| bzpop(c, a, true));
+pub static BZPOPMIN: CommandSpec = CommandSpec::new("bzpopmin", -3, ZSET, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::Blocking])
+    .keys(1, -2, 1)
+    .waits_for("zset")
+    .doc("key [key ...] timeout", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.")
+    .run(|c, a| bzpop(c, a, false));
+pub static BZPOPMAX: CommandSpec = CommandSpec::new("bzpopmax", -3, ZSET, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::Blocking])
+    .keys(1, -2, 1)
+    .waits_for("zset")
+    .doc("key [key ...] timeout", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.")
+    .run(|c, a| bzpop(c, a, true));
 
 fn bzpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
     let rest = args.rest();
     let (keys, timeout) = rest.split_at(rest.len() - 1);
     let deadline = super::list::parse_timeout(ctx, &timeout[0])?;
     for key in keys {
-        if let Some(popped) = pop_members(ctx, key, 1, max)? {
-            let (m, s) = popped.into_iter().next().expect("sorted sets are never empty");
+        // A sorted set is never empty: an empty one is deleted.
+        if let Some((m, s)) = pop_members(ctx, key, 1, max)?.and_then(|popped| popped.into_iter().next()) {
             return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(m), score_reply(s)]));
         }
     }
@@ -816,12 +727,12 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
             }
         }
         Op::Inter => {
-            if inputs.iter().all(Option::is_some) {
-                let first = inputs[0].as_ref().expect("checked");
-                'members: for (m, s) in first {
+            let all: Option<Vec<_>> = inputs.iter().map(Option::as_ref).collect();
+            if let Some((first, rest)) = all.as_deref().and_then(<[_]>::split_first) {
+                'members: for (m, s) in first.iter() {
                     let mut v = weigh(*s, weights[0]);
-                    for (input, &w) in inputs[1..].iter().zip(&weights[1..]) {
-                        match input.as_ref().expect("checked").iter().find(|(x, _)| x == m) {
+                    for (input, &w) in rest.iter().zip(&weights[1..]) {
+                        match input.iter().find(|(x, _)| x == m) {
                             Some((_, s2)) => v = aggregate(v, weigh(*s2, w), how),
                             None => continue 'members,
                         }
@@ -865,91 +776,54 @@ fn store_form(ctx: &mut Ctx, mut args: Args, op: Op, name: &str) -> Result<Reply
     set_algebra(ctx, args.rest(), Some(&dest), op, name)
 }
 
-command!(
-    ZUNIONSTORE,
-    "zunionstore",
-    -4,
-    [Write],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
-    "Stores the union of multiple sorted sets in a key.",
-    |c, a| store_form(c, a, Op::Union, "zunionstore")
-);
-command!(
-    ZINTERSTORE,
-    "zinterstore",
-    -4,
-    [Write],
-    (1, 1, 1),
-    ZSET,
-    "2.0.0",
-    "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
-    "Stores the intersect of multiple sorted sets in a key.",
-    |c, a| store_form(c, a, Op::Inter, "zinterstore")
-);
-command!(
-    ZDIFFSTORE,
-    "zdiffstore",
-    -4,
-    [Write],
-    (1, 1, 1),
-    ZSET,
-    "6.2.0",
-    "destination numkeys key [key ...]",
-    "Stores the difference of multiple sorted sets in a key.",
-    |c, a| store_form(c, a, Op::Diff, "zdiffstore")
-);
-command!(
-    ZUNION,
-    "zunion",
-    -3,
-    [ReadOnly],
-    (0, 0, 0),
-    ZSET,
-    "6.2.0",
-    "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
-    "Returns the union of multiple sorted sets.",
-    |c, mut a| set_algebra(c, a.rest(), None, Op::Union, "zunion")
-);
-command!(
-    ZINTER,
-    "zinter",
-    -3,
-    [ReadOnly],
-    (0, 0, 0),
-    ZSET,
-    "6.2.0",
-    "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
-    "Returns the intersect of multiple sorted sets.",
-    |c, mut a| set_algebra(c, a.rest(), None, Op::Inter, "zinter")
-);
-command!(
-    ZDIFF,
-    "zdiff",
-    -3,
-    [ReadOnly],
-    (0, 0, 0),
-    ZSET,
-    "6.2.0",
-    "numkeys key [key ...] [WITHSCORES]",
-    "Returns the difference between multiple sorted sets.",
-    |c, mut a| set_algebra(c, a.rest(), None, Op::Diff, "zdiff")
-);
+pub static ZUNIONSTORE: CommandSpec = CommandSpec::new("zunionstore", -4, ZSET, "2.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom, Flag::MovableKeys])
+    .keys(1, 1, 1)
+    .doc(
+        "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+        "Stores the union of multiple sorted sets in a key.",
+    )
+    .run(|c, a| store_form(c, a, Op::Union, "zunionstore"));
+pub static ZINTERSTORE: CommandSpec = CommandSpec::new("zinterstore", -4, ZSET, "2.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom, Flag::MovableKeys])
+    .keys(1, 1, 1)
+    .doc(
+        "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+        "Stores the intersect of multiple sorted sets in a key.",
+    )
+    .run(|c, a| store_form(c, a, Op::Inter, "zinterstore"));
+pub static ZDIFFSTORE: CommandSpec = CommandSpec::new("zdiffstore", -4, ZSET, "6.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom, Flag::MovableKeys])
+    .keys(1, 1, 1)
+    .doc("destination numkeys key [key ...]", "Stores the difference of multiple sorted sets in a key.")
+    .run(|c, a| store_form(c, a, Op::Diff, "zdiffstore"));
+pub static ZUNION: CommandSpec = CommandSpec::new("zunion", -3, ZSET, "6.2.0")
+    .flags(&[Flag::ReadOnly, Flag::MovableKeys])
+    .doc(
+        "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+        "Returns the union of multiple sorted sets.",
+    )
+    .run(|c, mut a| set_algebra(c, a.rest(), None, Op::Union, "zunion"));
+pub static ZINTER: CommandSpec = CommandSpec::new("zinter", -3, ZSET, "6.2.0")
+    .flags(&[Flag::ReadOnly, Flag::MovableKeys])
+    .doc(
+        "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+        "Returns the intersect of multiple sorted sets.",
+    )
+    .run(|c, mut a| set_algebra(c, a.rest(), None, Op::Inter, "zinter"));
+pub static ZDIFF: CommandSpec = CommandSpec::new("zdiff", -3, ZSET, "6.2.0")
+    .flags(&[Flag::ReadOnly, Flag::MovableKeys])
+    .doc("numkeys key [key ...] [WITHSCORES]", "Returns the difference between multiple sorted sets.")
+    .run(|c, mut a| set_algebra(c, a.rest(), None, Op::Diff, "zdiff"));
 
-command!(
-    ZRANGESTORE,
-    "zrangestore",
-    -5,
-    [Write],
-    (1, 2, 1),
-    ZSET,
-    "6.2.0",
-    "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
-    "Stores a range of members from sorted set in a key.",
-    zrangestore
-);
+pub static ZRANGESTORE: CommandSpec = CommandSpec::new("zrangestore", -5, ZSET, "6.2.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 2, 1)
+    .doc(
+        "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
+        "Stores a range of members from sorted set in a key.",
+    )
+    .run(zrangestore);
 
 fn zrangestore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (dest, src) = (args.next()?, args.next()?);
@@ -974,18 +848,13 @@ fn zrangestore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(len as i64))
 }
 
-command!(
-    ZINTERCARD,
-    "zintercard",
-    -3,
-    [ReadOnly],
-    (0, 0, 0),
-    ZSET,
-    "7.0.0",
-    "numkeys key [key ...] [LIMIT limit]",
-    "Returns the number of members of the intersect of multiple sorted sets.",
-    zintercard
-);
+pub static ZINTERCARD: CommandSpec = CommandSpec::new("zintercard", -3, ZSET, "7.0.0")
+    .flags(&[Flag::ReadOnly, Flag::MovableKeys])
+    .doc(
+        "numkeys key [key ...] [LIMIT limit]",
+        "Returns the number of members of the intersect of multiple sorted sets.",
+    )
+    .run(zintercard);
 
 fn zintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     // Redis 7.0 runs it through the same parser as ZINTER, with its error texts.
@@ -1013,13 +882,15 @@ fn zintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::Integer(if limit > 0 { n.min(limit) } else { n }))
 }
 
-command!(ZMPOP, "zmpop", -4, [Write], (0, 0, 0), ZSET, "7.0.0", "numkeys key [key ...] <MIN | MAX> [COUNT count]",
-    "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.",
-    |c, a| zmpop(c, a, false));
-command!(BZMPOP, "bzmpop", -5, [Write, Blocking], (0, 0, 0), ZSET, "7.0.0",
-    "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
-    "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
-    |c, a| zmpop(c, a, true));
+pub static ZMPOP: CommandSpec = CommandSpec::new("zmpop", -4, ZSET, "7.0.0")
+    .flags(&[Flag::Write, Flag::MovableKeys])
+    .doc("numkeys key [key ...] <MIN | MAX> [COUNT count]", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.")
+    .run(|c, a| zmpop(c, a, false));
+pub static BZMPOP: CommandSpec = CommandSpec::new("bzmpop", -5, ZSET, "7.0.0")
+    .flags(&[Flag::Write, Flag::Blocking, Flag::MovableKeys])
+    .waits_for("zset")
+    .doc("timeout numkeys key [key ...] <MIN | MAX> [COUNT count]", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.")
+    .run(|c, a| zmpop(c, a, true));
 
 fn zmpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
     let deadline = if blocking { Some(super::list::parse_timeout(ctx, args.next()?)?) } else { None };
@@ -1052,18 +923,11 @@ fn zmpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
     super::list::block_or_nil(ctx, keys, deadline)
 }
 
-command!(
-    ZRANDMEMBER,
-    "zrandmember",
-    -2,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "6.2.0",
-    "key [count [WITHSCORES]]",
-    "Returns one or more random members from a sorted set.",
-    zrandmember
-);
+pub static ZRANDMEMBER: CommandSpec = CommandSpec::new("zrandmember", -2, ZSET, "6.2.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key [count [WITHSCORES]]", "Returns one or more random members from a sorted set.")
+    .run(zrandmember);
 
 fn zrandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -1088,18 +952,11 @@ fn zrandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(range_reply(ctx, chosen, with_scores))
 }
 
-command!(
-    ZSCAN,
-    "zscan",
-    -3,
-    [ReadOnly],
-    (1, 1, 1),
-    ZSET,
-    "2.8.0",
-    "key cursor [MATCH pattern] [COUNT count]",
-    "Iterates over members and scores of a sorted set.",
-    zscan
-);
+pub static ZSCAN: CommandSpec = CommandSpec::new("zscan", -3, ZSET, "2.8.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key cursor [MATCH pattern] [COUNT count]", "Iterates over members and scores of a sorted set.")
+    .run(zscan);
 
 fn zscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;

@@ -178,18 +178,19 @@ impl ConsumerGroup {
         delivery_count: impl Fn(u64) -> u64,
         create: Option<u64>,
     ) -> Option<Arc<[u8]>> {
-        if !self.pending.contains_key(&id) {
-            let now_ms = create?;
-            let entry = PendingEntry {
-                consumer: nobody(),
-                delivery_time: now_ms,
-                delivery_count: delivery_count(0),
-                released: true,
-            };
-            self.pending.insert(id, entry);
-            return Some(nobody());
-        }
-        let entry = self.pending.get_mut(&id).expect("checked above");
+        let entry = match self.pending.entry(id) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                let now_ms = create?;
+                vacant.insert(PendingEntry {
+                    consumer: nobody(),
+                    delivery_time: now_ms,
+                    delivery_count: delivery_count(0),
+                    released: true,
+                });
+                return Some(nobody());
+            }
+            std::collections::btree_map::Entry::Occupied(occupied) => occupied.into_mut(),
+        };
         let owner = std::mem::replace(&mut entry.consumer, nobody());
         entry.delivery_count = delivery_count(entry.delivery_count);
         entry.released = true;

@@ -175,13 +175,15 @@ impl Stream {
             let by_count = limits.max_entries <= 0 || ((tail.live + tail.deleted) as i64) < limits.max_entries;
             by_bytes && by_count
         });
-        let appended = if tail_has_room {
-            let (node, tail) = self.nodes.last_mut().expect("checked above");
-            Arc::make_mut(tail).push(id, fields);
-            Appended { id, node, new_node: false }
-        } else {
-            self.nodes.insert(id, Arc::new(Node::new(id, fields)));
-            Appended { id, node: id, new_node: true }
+        let appended = match self.nodes.last_mut().filter(|_| tail_has_room) {
+            Some((node, tail)) => {
+                Arc::make_mut(tail).push(id, fields);
+                Appended { id, node, new_node: false }
+            }
+            None => {
+                self.nodes.insert(id, Arc::new(Node::new(id, fields)));
+                Appended { id, node: id, new_node: true }
+            }
         };
         self.length += 1;
         self.entries_added += 1;
@@ -326,7 +328,7 @@ impl Stream {
                     break;
                 }
             }
-            let node = &self.nodes[master];
+            let Some(node) = self.nodes.get(master) else { break };
             let live = node.live as u64;
             if spec.limit > 0 && trimmed.ids.len() as i64 + live as i64 > spec.limit {
                 break;
@@ -336,7 +338,7 @@ impl Stream {
                 TrimStrategy::MinId(min) => node.last_id() < min,
             };
             if remove_node && spec.policy == DeletePolicy::KeepRef {
-                let node = self.nodes.remove(master).expect("listed above");
+                let Some(node) = self.nodes.remove(master) else { break };
                 trimmed.ids.extend(node.metas().filter(|m| !m.deleted).map(|m| m.id));
                 trimmed.nodes_removed.push(master);
                 self.length -= live;
@@ -346,7 +348,7 @@ impl Stream {
                 break;
             }
             let Stream { nodes, groups, length, .. } = self;
-            let node = Arc::make_mut(nodes.get_mut(master).expect("listed above"));
+            let Some(node) = nodes.get_mut(master).map(Arc::make_mut) else { break };
             let metas: Vec<EntryMeta> = node.metas().collect();
             let mut stopped = false;
             for meta in metas {
@@ -472,7 +474,7 @@ mod tests {
             policy: DeletePolicy::KeepRef,
         });
         assert_eq!(exact.ids.len(), 30);
-        assert_eq!(s.nodes[StreamId::new(201, 0)].deleted, 30);
+        assert_eq!(s.nodes.get(StreamId::new(201, 0)).map(|n| n.deleted), Some(30));
         assert_eq!(s.first_id, StreamId::new(231, 0));
     }
 

@@ -71,6 +71,27 @@ pub(crate) fn entry_reply(entry: StreamEntry) -> Reply {
     Reply::Array(vec![id_reply(entry.id), Reply::Array(fields)])
 }
 
+/// The group `group` of the stream at `key`, or Redis's `NOGROUP No such key 'k' or consumer
+/// group 'g'<suffix>`: a group looked up once, with the error Redis gives when it is not there.
+pub(crate) fn group_mut<'s>(
+    stream: &'s mut Stream,
+    key: &[u8],
+    group: &[u8],
+    suffix: &str,
+) -> Result<&'s mut crate::stream::ConsumerGroup> {
+    stream.groups.get_mut(group).ok_or_else(|| no_such_key_or_group(key, group, suffix))
+}
+
+/// `group_mut` for reading.
+pub(crate) fn group_ref<'s>(
+    stream: &'s Stream,
+    key: &[u8],
+    group: &[u8],
+    suffix: &str,
+) -> Result<&'s crate::stream::ConsumerGroup> {
+    stream.groups.get(group).ok_or_else(|| no_such_key_or_group(key, group, suffix))
+}
+
 /// `-NOGROUP No such key 'k' or consumer group 'g'` (with Redis's `%s` truncation at NUL).
 pub(crate) fn no_such_key_or_group(key: &[u8], group: &[u8], suffix: &str) -> Error {
     Error::other(format!("NOGROUP No such key '{}' or consumer group '{}'{suffix}", c_str(key), c_str(group)))

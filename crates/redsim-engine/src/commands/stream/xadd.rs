@@ -13,32 +13,21 @@ use crate::stream::{
 use crate::value::Value;
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]`
-pub static XADD: CommandSpec = CommandSpec {
-    name: "xadd",
-    arity: -5,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Appends a new message to a stream. Creates the key if it doesn't exist.",
-    syntax: "key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [IDMPAUTO pid | IDMP pid iid] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
-    run: Some(xadd),
-    subcommands: &[],
-};
+pub static XADD: CommandSpec = CommandSpec::new("xadd", -5, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .doc("key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [IDMPAUTO pid | IDMP pid iid] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]", "Appends a new message to a stream. Creates the key if it doesn't exist.")
+    .run(xadd);
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
-pub static XTRIM: CommandSpec = CommandSpec {
-    name: "xtrim",
-    arity: -4,
-    flags: &[Flag::Write],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Deletes messages from the beginning of a stream.",
-    syntax: "key MAXLEN | MINID [= | ~] threshold [LIMIT count] [KEEPREF | DELREF | ACKED]",
-    run: Some(xtrim),
-    subcommands: &[],
-};
+pub static XTRIM: CommandSpec = CommandSpec::new("xtrim", -4, STREAM, "5.0.0")
+    .flags(&[Flag::Write])
+    .keys(1, 1, 1)
+    .doc(
+        "key MAXLEN | MINID [= | ~] threshold [LIMIT count] [KEEPREF | DELREF | ACKED]",
+        "Deletes messages from the beginning of a stream.",
+    )
+    .run(xtrim);
 
 /// What XADD and XTRIM were asked to do, besides the fields.
 struct AddTrimOptions {
@@ -211,7 +200,8 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     };
     let now_ms = ctx.now_ms;
-    let stream = lookup_again(ctx, key)?.expect("exists or was just created");
+    // There, or stored just above.
+    let Some(stream) = lookup_again(ctx, key)? else { return Ok(Reply::Nil) };
     // An idempotent producer's retry answers the entry it already added, and changes nothing else.
     let idmp = options.idmp.clone().map(|(pid, iid)| (pid, iid.unwrap_or_else(|| idmp::auto_iid(fields))));
     if let Some((pid, iid)) = &idmp {
@@ -270,7 +260,8 @@ fn xtrim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let Some(stream) = lookup(ctx, &key)? else {
         return Ok(Reply::Integer(0));
     };
-    let spec = options.trim.expect("XTRIM always has a strategy");
+    // Its parser asks for a strategy.
+    let Some(spec) = options.trim else { return Err(Error::Syntax) };
     let trimmed = stream.trim(spec);
     if let Some(propagate) = propagate.as_mut() {
         rewrite_approx_trim(propagate, 2, &options, spec, stream);

@@ -9,18 +9,14 @@ use crate::server::Ctx;
 use crate::stream::idmp::{DURATION_RANGE, MAXSIZE_RANGE};
 
 /// `XCFGSET key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize]`
-pub static XCFGSET: CommandSpec = CommandSpec {
-    name: "xcfgset",
-    arity: -2,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "8.6.0",
-    summary: "Sets the IDMP configuration parameters for a stream.",
-    syntax: "key [IDMP-DURATION idmp-duration] [IDMP-MAXSIZE idmp-maxsize]",
-    run: Some(xcfgset),
-    subcommands: &[],
-};
+pub static XCFGSET: CommandSpec = CommandSpec::new("xcfgset", -2, STREAM, "8.6.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key [IDMP-DURATION idmp-duration] [IDMP-MAXSIZE idmp-maxsize]",
+        "Sets the IDMP configuration parameters for a stream.",
+    )
+    .run(xcfgset);
 
 fn xcfgset(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();

@@ -1,6 +1,8 @@
 //! XCLAIM and XAUTOCLAIM: moving pending entries to another consumer.
 
-use super::{effect, entry_reply, id_reply, lookup, no_such_key_or_group, xrange::interval_start, STREAM};
+use super::{
+    effect, entry_reply, group_mut, group_ref, id_reply, lookup, no_such_key_or_group, xrange::interval_start, STREAM,
+};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -10,48 +12,36 @@ use crate::server::Ctx;
 use crate::stream::{parse_id, IdSyntax, Stream, StreamId};
 
 /// `XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]`
-pub static XCLAIM: CommandSpec = CommandSpec {
-    name: "xclaim",
-    arity: -6,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.",
-    syntax: "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]",
-    run: Some(xclaim),
-    subcommands: &[],
-};
+pub static XCLAIM: CommandSpec = CommandSpec::new("xclaim", -6, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.")
+    .run(xclaim);
 
 /// `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]`
-pub static XAUTOCLAIM: CommandSpec = CommandSpec {
-    name: "xautoclaim",
-    arity: -6,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "6.2.0",
-    summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.",
-    syntax: "key group consumer min-idle-time start [COUNT count] [JUSTID]",
-    run: Some(xautoclaim),
-    subcommands: &[],
-};
+pub static XAUTOCLAIM: CommandSpec = CommandSpec::new("xautoclaim", -6, STREAM, "6.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key group consumer min-idle-time start [COUNT count] [JUSTID]", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.")
+    .run(xautoclaim);
 
 fn number(arg: &[u8], message: &str) -> Result<i64> {
     parse_i64(arg).ok_or_else(|| Error::other(format!("ERR {message}")))
 }
 
 /// Gives `id` to `consumer`: the part XCLAIM and XAUTOCLAIM share. Returns the new delivery count.
+#[allow(clippy::too_many_arguments)]
 fn claim(
     stream: &mut Stream,
+    key: &[u8],
     group: &[u8],
     consumer: &[u8],
     id: StreamId,
     delivery_time: u64,
     delivery_count: Option<u64>,
     effects: &mut Vec<StreamEffect>,
-) -> u64 {
-    let cg = stream.groups.get_mut(group).expect("checked by the caller");
+) -> Result<u64> {
+    let cg = group_mut(stream, key, group, "")?;
     let count = delivery_count.unwrap_or_else(|| cg.pending.get(&id).map_or(1, |p| p.delivery_count));
     let from = cg.assign_pending(id, consumer, delivery_time, count).map(|f| f.to_vec());
     effects.push(StreamEffect::Claimed {
@@ -61,18 +51,26 @@ fn claim(
         id,
         delivery_count: count,
     });
-    count
+    Ok(count)
 }
 
 /// Creates the claiming consumer on first use, refreshing its seen time; records the effect.
-fn claiming_consumer(stream: &mut Stream, group: &[u8], consumer: &[u8], now_ms: u64, effects: &mut Vec<StreamEffect>) {
-    let cg = stream.groups.get_mut(group).expect("checked by the caller");
+fn claiming_consumer(
+    stream: &mut Stream,
+    key: &[u8],
+    group: &[u8],
+    consumer: &[u8],
+    now_ms: u64,
+    effects: &mut Vec<StreamEffect>,
+) -> Result<()> {
+    let cg = group_mut(stream, key, group, "")?;
     if cg.ensure_consumer(consumer, now_ms) {
         effects.push(StreamEffect::ConsumerCreated { group: group.to_vec(), consumer: consumer.to_vec() });
     }
     if let Some(c) = cg.consumers.get_mut(consumer) {
         c.seen_time = now_ms;
     }
+    Ok(())
 }
 
 fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
@@ -122,11 +120,11 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let delivery_time = delivery_time.filter(|&t| (0..=now).contains(&t)).unwrap_or(now) as u64;
     let now_ms = ctx.now_ms;
     let creates_consumer_always = ctx.version().at_least(7, 4);
-    let stream = lookup(ctx, &key)?.expect("checked above");
+    let stream = lookup(ctx, &key)?.ok_or_else(|| no_such_key_or_group(&key, &group, ""))?;
     let mut effects = Vec::new();
     let mut dirty = 0;
     {
-        let cg = stream.groups.get_mut(&group).expect("checked above");
+        let cg = group_mut(stream, &key, &group, "")?;
         if last_id > cg.last_delivered_id {
             cg.last_delivered_id = last_id;
             dirty += 1;
@@ -138,12 +136,12 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     }
     if creates_consumer_always {
-        claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
+        claiming_consumer(stream, &key, &group, &consumer, now_ms, &mut effects)?;
     }
     let mut out = Vec::new();
     for id in ids {
         let exists = stream.contains(id);
-        let cg = stream.groups.get_mut(&group).expect("checked above");
+        let cg = group_mut(stream, &key, &group, "")?;
         if !exists {
             if cg.remove_pending(id).is_some() {
                 dirty += 1;
@@ -162,12 +160,12 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         if !forced && min_idle > 0 && idle < min_idle as u64 {
             continue;
         }
-        claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
-        let cg = stream.groups.get_mut(&group).expect("checked above");
+        claiming_consumer(stream, &key, &group, &consumer, now_ms, &mut effects)?;
+        let cg = group_mut(stream, &key, &group, "")?;
         // FORCE creates the PEL entry as a first delivery; this claim then counts as another.
-        let previous = if forced { 1 } else { cg.pending[&id].delivery_count };
+        let previous = if forced { 1 } else { cg.pending.get(&id).map_or(1, |p| p.delivery_count) };
         let count = retry_count.unwrap_or(if justid { previous } else { previous + 1 });
-        claim(stream, &group, &consumer, id, delivery_time, Some(count), &mut effects);
+        claim(stream, &key, &group, &consumer, id, delivery_time, Some(count), &mut effects)?;
         if let Some(c) = stream.groups.get_mut(&group).and_then(|g| g.consumers.get_mut(&consumer)) {
             c.active_time = Some(now_ms);
         }
@@ -208,10 +206,10 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let now_ms = ctx.now_ms;
     let creates_consumer_always = ctx.version().at_least(7, 4);
-    let stream = lookup(ctx, &key)?.expect("checked above");
+    let stream = lookup(ctx, &key)?.ok_or_else(|| no_such_key_or_group(&key, &group, ""))?;
     let mut effects = Vec::new();
     if creates_consumer_always {
-        claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
+        claiming_consumer(stream, &key, &group, &consumer, now_ms, &mut effects)?;
     }
     let mut attempts = count * 10;
     let mut claimed = Vec::new();
@@ -220,8 +218,11 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut cursor = start;
     let mut next = None;
     loop {
-        let candidate =
-            stream.groups[&group].pending.range(cursor..).next().map(|(id, p)| (*id, p.idle_for_claim(now_ms)));
+        let candidate = group_ref(stream, &key, &group, "")?
+            .pending
+            .range(cursor..)
+            .next()
+            .map(|(id, p)| (*id, p.idle_for_claim(now_ms)));
         let Some((id, idle)) = candidate else {
             break;
         };
@@ -238,20 +239,20 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             }
         };
         if !stream.contains(id) {
-            stream.groups.get_mut(&group).expect("checked above").remove_pending(id);
+            group_mut(stream, &key, &group, "")?.remove_pending(id);
             effects.push(StreamEffect::PendingDropped { group: group.clone(), id });
             deleted.push(id_reply(id));
             dirty += 1;
             count -= 1;
         } else if min_idle == 0 || idle >= min_idle as u64 {
-            claiming_consumer(stream, &group, &consumer, now_ms, &mut effects);
-            let previous = stream.groups[&group].pending[&id].delivery_count;
+            claiming_consumer(stream, &key, &group, &consumer, now_ms, &mut effects)?;
+            let previous = group_ref(stream, &key, &group, "")?.pending.get(&id).map_or(1, |p| p.delivery_count);
             let delivery_count = if justid { previous } else { previous + 1 };
-            claim(stream, &group, &consumer, id, now_ms, Some(delivery_count), &mut effects);
+            claim(stream, &key, &group, &consumer, id, now_ms, Some(delivery_count), &mut effects)?;
             if let Some(c) = stream.groups.get_mut(&group).and_then(|g| g.consumers.get_mut(&consumer)) {
                 c.active_time = Some(now_ms);
             }
-            claimed.push(if justid { id_reply(id) } else { entry_reply(stream.entry(id).expect("checked above")) });
+            claimed.push(if justid { id_reply(id) } else { stream.entry(id).map_or(Reply::Nil, entry_reply) });
             dirty += 1;
             count -= 1;
         }

@@ -10,18 +10,11 @@ use crate::server::Ctx;
 use crate::stream::{parse_id, DeletePolicy, IdSyntax, StreamId};
 
 /// `XDEL key id [id ...]`
-pub static XDEL: CommandSpec = CommandSpec {
-    name: "xdel",
-    arity: -3,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns the number of messages after removing them from a stream.",
-    syntax: "key id [id ...]",
-    run: Some(xdel),
-    subcommands: &[],
-};
+pub static XDEL: CommandSpec = CommandSpec::new("xdel", -3, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key id [id ...]", "Returns the number of messages after removing them from a stream.")
+    .run(xdel);
 
 fn xdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
@@ -30,7 +23,7 @@ fn xdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     // Every ID is checked before anything is deleted: all or nothing.
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
-    let stream = lookup(ctx, &key)?.expect("checked above");
+    let Some(stream) = lookup(ctx, &key)? else { return Ok(Reply::Integer(0)) };
     let mut deleted = Vec::new();
     let mut first_deleted = false;
     for id in ids {
@@ -54,18 +47,14 @@ fn xdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`
-pub static XSETID: CommandSpec = CommandSpec {
-    name: "xsetid",
-    arity: -3,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "An internal command for replicating stream values.",
-    syntax: "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]",
-    run: Some(xsetid),
-    subcommands: &[],
-};
+pub static XSETID: CommandSpec = CommandSpec::new("xsetid", -3, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]",
+        "An internal command for replicating stream values.",
+    )
+    .run(xsetid);
 
 fn xsetid(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?.to_vec();
@@ -120,32 +109,21 @@ fn xsetid(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `XDELEX key [KEEPREF | DELREF | ACKED] IDS numids id [id ...]` (Redis 8.2)
-pub static XDELEX: CommandSpec = CommandSpec {
-    name: "xdelex",
-    arity: -5,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "8.2.0",
-    summary: "Deletes one or multiple entries from the stream.",
-    syntax: "key [KEEPREF | DELREF | ACKED] IDS numids id [id ...]",
-    run: Some(xdelex),
-    subcommands: &[],
-};
+pub static XDELEX: CommandSpec = CommandSpec::new("xdelex", -5, STREAM, "8.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key [KEEPREF | DELREF | ACKED] IDS numids id [id ...]", "Deletes one or multiple entries from the stream.")
+    .run(xdelex);
 
 /// `XACKDEL key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]` (Redis 8.2)
-pub static XACKDEL: CommandSpec = CommandSpec {
-    name: "xackdel",
-    arity: -6,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "8.2.0",
-    summary: "Deletes one or multiple entries from the stream.",
-    syntax: "key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]",
-    run: Some(xackdel),
-    subcommands: &[],
-};
+pub static XACKDEL: CommandSpec = CommandSpec::new("xackdel", -6, STREAM, "8.2.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]",
+        "Deletes one or multiple entries from the stream.",
+    )
+    .run(xackdel);
 
 /// One answer per ID, as `XDELEX` and `XACKDEL` reply.
 const NO_ID: i64 = -1;
@@ -254,8 +232,7 @@ fn xackdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut deleted = Vec::new();
     let mut dropped = Vec::new();
     for &id in &ids {
-        let cg = stream.groups.get_mut(&group).expect("checked above");
-        let Some(pending) = cg.remove_pending(id) else {
+        let Some(pending) = stream.groups.get_mut(&group).and_then(|cg| cg.remove_pending(id)) else {
             replies.push(Reply::Integer(NO_ID));
             continue;
         };

@@ -9,68 +9,32 @@ use crate::server::Ctx;
 use crate::stream::{ConsumerGroup, Stream, StreamId, ENTRIES_READ_UNKNOWN};
 
 /// `XINFO <subcommand> [<arg> ...]`
-pub static XINFO: CommandSpec = CommandSpec {
-    name: "xinfo",
-    arity: -2,
-    flags: &[],
-    keys: (0, 0, 0),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "A container for stream introspection commands.",
-    syntax: "<subcommand> [<arg> ...]",
-    run: None,
-    subcommands: &[CONSUMERS, GROUPS, STREAM_INFO, HELP],
-};
+pub static XINFO: CommandSpec = CommandSpec::new("xinfo", -2, STREAM, "5.0.0")
+    .doc("<subcommand> [<arg> ...]", "A container for stream introspection commands.")
+    .subcommands(&[CONSUMERS, GROUPS, STREAM_INFO, HELP]);
 
-const CONSUMERS: CommandSpec = CommandSpec {
-    name: "consumers",
-    arity: 4,
-    flags: &[Flag::ReadOnly],
-    keys: (2, 2, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns a list of the consumers in a consumer group.",
-    syntax: "key group",
-    run: Some(consumers),
-    subcommands: &[],
-};
+const CONSUMERS: CommandSpec = CommandSpec::new("consumers", 4, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(2, 2, 1)
+    .doc("key group", "Returns a list of the consumers in a consumer group.")
+    .run(consumers);
 
-const GROUPS: CommandSpec = CommandSpec {
-    name: "groups",
-    arity: 3,
-    flags: &[Flag::ReadOnly],
-    keys: (2, 2, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns a list of the consumer groups of a stream.",
-    syntax: "key",
-    run: Some(groups),
-    subcommands: &[],
-};
+const GROUPS: CommandSpec = CommandSpec::new("groups", 3, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(2, 2, 1)
+    .doc("key", "Returns a list of the consumer groups of a stream.")
+    .run(groups);
 
-const STREAM_INFO: CommandSpec = CommandSpec {
-    name: "stream",
-    arity: -3,
-    flags: &[Flag::ReadOnly],
-    keys: (2, 2, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns information about a stream.",
-    syntax: "key [FULL [COUNT count]]",
-    run: Some(stream_info),
-    subcommands: &[],
-};
+const STREAM_INFO: CommandSpec = CommandSpec::new("stream", -3, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(2, 2, 1)
+    .doc("key [FULL [COUNT count]]", "Returns information about a stream.")
+    .run(stream_info);
 
-const HELP: CommandSpec = CommandSpec {
-    name: "help",
-    arity: 2,
-    flags: &[Flag::Loading, Flag::Stale],
-    keys: (0, 0, 0),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns helpful text about the different subcommands.",
-    syntax: "",
-    run: Some(|_, _| {
+const HELP: CommandSpec = CommandSpec::new("help", 2, STREAM, "5.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(|_, _| {
         Ok(help_reply(
             "XINFO",
             &[
@@ -82,9 +46,7 @@ const HELP: CommandSpec = CommandSpec {
                 "    Show information about the stream.",
             ],
         ))
-    }),
-    subcommands: &[],
-};
+    });
 
 fn field(name: &str, value: Reply) -> (Reply, Reply) {
     (Reply::bulk(name), value)

@@ -1,7 +1,7 @@
 //! XNACK (Redis 8.8): a consumer hands pending entries back to its group without acknowledging
 //! them, so another consumer can take them at once instead of after an idle timeout.
 
-use super::{effect, lookup, no_such_key_or_group, STREAM};
+use super::{effect, group_mut, lookup, no_such_key_or_group, STREAM};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -11,18 +11,11 @@ use crate::server::Ctx;
 use crate::stream::{parse_id, IdSyntax};
 
 /// `XNACK key group <SILENT | FAIL | FATAL> IDS numids id [id ...] [RETRYCOUNT count] [FORCE]`
-pub static XNACK: CommandSpec = CommandSpec {
-    name: "xnack",
-    arity: -7,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "8.8.0",
-    summary: "Releases pending messages back to the group's PEL without acknowledging them, making them available for re-delivery.",
-    syntax: "key group <SILENT | FAIL | FATAL> IDS numids id [id ...] [RETRYCOUNT count] [FORCE]",
-    run: Some(xnack),
-    subcommands: &[],
-};
+pub static XNACK: CommandSpec = CommandSpec::new("xnack", -7, STREAM, "8.8.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key group <SILENT | FAIL | FATAL> IDS numids id [id ...] [RETRYCOUNT count] [FORCE]", "Releases pending messages back to the group's PEL without acknowledging them, making them available for re-delivery.")
+    .run(xnack);
 
 /// What releasing does to the delivery count (redis.io's XNACK page, "mode").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,9 +75,9 @@ fn xnack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     for id in ids {
         // FORCE makes an entry of the stream pending (and released) even if it was not.
         let create = (force && stream.contains(id)).then_some(now_ms);
-        let cg = stream.groups.get_mut(&group).expect("checked above");
+        let cg = group_mut(stream, &key, &group, "")?;
         if let Some(from) = cg.release(id, count_after, create) {
-            released.push((from, id, cg.pending[&id].delivery_count));
+            released.push((from, id, cg.pending.get(&id).map_or(0, |p| p.delivery_count)));
         }
     }
     ctx.dirty += released.len() as u64;

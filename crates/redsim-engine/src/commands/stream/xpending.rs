@@ -14,19 +14,14 @@ use crate::server::Ctx;
 use crate::stream::{parse_id, IdSyntax};
 
 /// `XACK key group id [id ...]`
-pub static XACK: CommandSpec = CommandSpec {
-    name: "xack",
-    arity: -4,
-    flags: &[Flag::Write, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary:
+pub static XACK: CommandSpec = CommandSpec::new("xack", -4, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc(
+        "key group id [id ...]",
         "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.",
-    syntax: "key group id [id ...]",
-    run: Some(xack),
-    subcommands: &[],
-};
+    )
+    .run(xack);
 
 fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
@@ -37,7 +32,10 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let ids = args.rest().iter().map(|a| parse_id(a, IdSyntax::STRICT).map(|p| p.id)).collect::<Result<Vec<_>>>()?;
     let observe = ctx.server.observe;
-    let cg = lookup_again(ctx, key)?.and_then(|s| s.groups.get_mut(group)).expect("checked above");
+    // Looked up above: a group that is not there acknowledges nothing.
+    let Some(cg) = lookup_again(ctx, key)?.and_then(|s| s.groups.get_mut(group)) else {
+        return Ok(Reply::Integer(0));
+    };
     let mut acked = Vec::new();
     let mut count = 0;
     cg.remove_pending_many(&ids, |id, entry| {
@@ -54,18 +52,14 @@ fn xack(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `XPENDING key group [[IDLE min-idle-time] start end count [consumer]]`
-pub static XPENDING: CommandSpec = CommandSpec {
-    name: "xpending",
-    arity: -3,
-    flags: &[Flag::ReadOnly],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns the information and entries from a stream consumer group's pending entries list.",
-    syntax: "key group [[IDLE min-idle-time] start end count [consumer]]",
-    run: Some(xpending),
-    subcommands: &[],
-};
+pub static XPENDING: CommandSpec = CommandSpec::new("xpending", -3, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc(
+        "key group [[IDLE min-idle-time] start end count [consumer]]",
+        "Returns the information and entries from a stream consumer group's pending entries list.",
+    )
+    .run(xpending);
 
 fn xpending(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let argc = ctx.argv.len();
@@ -97,11 +91,9 @@ fn xpending(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(no_such_key_or_group(&key, &group, ""));
     };
     let Some((min_idle, start, end, mut count, consumer)) = range else {
-        if cg.pending.is_empty() {
+        let (Some(&first), Some(&last)) = (cg.pending.keys().next(), cg.pending.keys().next_back()) else {
             return Ok(Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray]));
-        }
-        let first = *cg.pending.keys().next().expect("not empty");
-        let last = *cg.pending.keys().next_back().expect("not empty");
+        };
         let consumers = cg
             .consumers
             .values()

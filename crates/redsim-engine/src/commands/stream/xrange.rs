@@ -9,49 +9,28 @@ use crate::server::Ctx;
 use crate::stream::{parse_id, IdSyntax, StreamId};
 
 /// `XRANGE key start end [COUNT count]`
-pub static XRANGE: CommandSpec = CommandSpec {
-    name: "xrange",
-    arity: -4,
-    flags: &[Flag::ReadOnly],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns the messages from a stream within a range of IDs.",
-    syntax: "key start end [COUNT count]",
-    run: Some(|ctx, args| range(ctx, args, false)),
-    subcommands: &[],
-};
+pub static XRANGE: CommandSpec = CommandSpec::new("xrange", -4, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key start end [COUNT count]", "Returns the messages from a stream within a range of IDs.")
+    .run(|ctx, args| range(ctx, args, false));
 
 /// `XREVRANGE key end start [COUNT count]`
-pub static XREVRANGE: CommandSpec = CommandSpec {
-    name: "xrevrange",
-    arity: -4,
-    flags: &[Flag::ReadOnly],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns the messages from a stream within a range of IDs in reverse order.",
-    syntax: "key end start [COUNT count]",
-    run: Some(|ctx, args| range(ctx, args, true)),
-    subcommands: &[],
-};
+pub static XREVRANGE: CommandSpec = CommandSpec::new("xrevrange", -4, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .doc("key end start [COUNT count]", "Returns the messages from a stream within a range of IDs in reverse order.")
+    .run(|ctx, args| range(ctx, args, true));
 
 /// `XLEN key`
-pub static XLEN: CommandSpec = CommandSpec {
-    name: "xlen",
-    arity: 2,
-    flags: &[Flag::ReadOnly, Flag::Fast],
-    keys: (1, 1, 1),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Return the number of messages in a stream.",
-    syntax: "key",
-    run: Some(|ctx, mut args| {
+pub static XLEN: CommandSpec = CommandSpec::new("xlen", 2, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Fast])
+    .keys(1, 1, 1)
+    .doc("key", "Return the number of messages in a stream.")
+    .run(|ctx, mut args| {
         let key = args.next()?;
         Ok(Reply::Integer(lookup(ctx, key)?.map_or(0, |s| s.length as i64)))
-    }),
-    subcommands: &[],
-};
+    });
 
 /// Redis's `streamParseIntervalIDOrReply` plus the increment for an exclusive start:
 /// `(id` excludes `id`; `-`, `+` and `<ms>` are accepted when inclusive.

@@ -4,7 +4,10 @@
 //! the client (`Error::Block`) with its `$` IDs resolved, so that re-running the same command
 //! after a write serves exactly what arrived since.
 
-use super::{c_str, effect, entry_reply, id_reply, lookup, lookup_again, node_entry_reply, STREAM};
+use super::{
+    effect, entry_reply, group_mut, group_ref, id_reply, lookup, lookup_again, no_such_key_or_group, node_entry_reply,
+    STREAM,
+};
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
 use crate::effect::StreamEffect;
@@ -13,33 +16,20 @@ use crate::reply::{Protocol, Reply};
 use crate::server::Ctx;
 use crate::stream::{parse_id, IdSyntax, Stream, StreamId, ENTRIES_READ_UNKNOWN};
 
+/// What XREADGROUP adds to its `NOGROUP` error.
+const IN_XREADGROUP: &str = " in XREADGROUP with GROUP option";
+
 /// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`
-pub static XREAD: CommandSpec = CommandSpec {
-    name: "xread",
-    arity: -4,
-    flags: &[Flag::ReadOnly, Flag::Blocking],
-    keys: (0, 0, 0),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.",
-    syntax: "[COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]",
-    run: Some(|ctx, args| read(ctx, args, false)),
-    subcommands: &[],
-};
+pub static XREAD: CommandSpec = CommandSpec::new("xread", -4, STREAM, "5.0.0")
+    .flags(&[Flag::ReadOnly, Flag::Blocking, Flag::MovableKeys])
+    .doc("[COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.")
+    .run(|ctx, args| read(ctx, args, false));
 
 /// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]`
-pub static XREADGROUP: CommandSpec = CommandSpec {
-    name: "xreadgroup",
-    arity: -7,
-    flags: &[Flag::Write, Flag::Blocking],
-    keys: (0, 0, 0),
-    group: STREAM,
-    since: "5.0.0",
-    summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
-    syntax: "GROUP group consumer [COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]",
-    run: Some(|ctx, args| read(ctx, args, true)),
-    subcommands: &[],
-};
+pub static XREADGROUP: CommandSpec = CommandSpec::new("xreadgroup", -7, STREAM, "5.0.0")
+    .flags(&[Flag::Write, Flag::Blocking, Flag::MovableKeys])
+    .doc("GROUP group consumer [COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.")
+    .run(|ctx, args| read(ctx, args, true));
 
 /// The ID given for one stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,11 +230,7 @@ fn parse<'a>(ctx: &mut Ctx, args: &mut Args<'a>, with_group: bool) -> Result<Rea
         let stream = lookup(ctx, key)?;
         if let Some((group, _)) = request.group {
             if !stream.as_ref().is_some_and(|s| s.groups.contains_key(group)) {
-                return Err(Error::other(format!(
-                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-                    c_str(key),
-                    c_str(group)
-                )));
+                return Err(no_such_key_or_group(key, group, IN_XREADGROUP));
             }
         }
         let stream = if recount { lookup(ctx, key)? } else { stream };
@@ -339,7 +325,8 @@ fn read_plain(
         return Ok(None);
     };
     let start = match from {
-        ReadFrom::After(gt) if last > gt => gt.next().expect("below the last entry"),
+        // Below the last entry, so there is a next ID.
+        ReadFrom::After(gt) if last > gt => gt.next().unwrap_or(last),
         _ => return Ok(None),
     };
     let limit = if budget.entries.is_none() && budget.bytes.is_none() {
@@ -374,8 +361,8 @@ fn read_group(
     let creates_consumer_always = ctx.version().at_least(7, 4);
     // What deliveries did is only needed by the pictures and by replication.
     let record = ctx.server.observe || ctx.server.propagating();
-    let stream = lookup_again(ctx, key)?.expect("checked while parsing");
-    let cg = stream.groups.get(group).expect("checked while parsing");
+    let stream = lookup_again(ctx, key)?.ok_or_else(|| no_such_key_or_group(key, group, IN_XREADGROUP))?;
+    let cg = group_ref(stream, key, group, IN_XREADGROUP)?;
     let start = match from {
         ReadFrom::After(gt) => Some((gt.next(), true)),
         ReadFrom::New => match stream.last_live_id() {
@@ -385,7 +372,7 @@ fn read_group(
     };
     let mut effects = Vec::new();
     let created = if start.is_some() || creates_consumer_always {
-        let cg = stream.groups.get_mut(group).expect("checked while parsing");
+        let cg = group_mut(stream, key, group, IN_XREADGROUP)?;
         match cg.consumers.get_mut(consumer) {
             Some(c) => {
                 c.seen_time = now_ms;
@@ -406,7 +393,7 @@ fn read_group(
             let sizes: Vec<usize> = match from {
                 ReadFrom::New => stream.range(first, StreamId::MAX, false).map(|e| entry_size(e, protocol)).collect(),
                 ReadFrom::After(_) => {
-                    let pel: Vec<StreamId> = stream.groups[group]
+                    let pel: Vec<StreamId> = group_ref(stream, key, group, IN_XREADGROUP)?
                         .consumers
                         .get(consumer)
                         .map_or(Vec::new(), |c| c.pending.range(first..).copied().collect());
@@ -428,12 +415,13 @@ fn read_group(
         match (start, claim.filter(|_| matches!(from, ReadFrom::New))) {
             (start, Some(min_idle)) => {
                 // Claimed entries first, then new ones, all with their idle time and delivery count.
-                let claimed = claim_idle(stream, group, consumer, min_idle, count, now_ms, &mut effects);
+                let claimed = claim_idle(stream, key, group, consumer, min_idle, count, now_ms, &mut effects)?;
                 let left = if count == 0 { 0 } else { count.saturating_sub(claimed.len()) };
                 let new = match start {
                     Some((Some(start), false)) if count == 0 || left > 0 => {
                         match deliver(
                             stream,
+                            key,
                             group,
                             consumer,
                             start,
@@ -441,7 +429,7 @@ fn read_group(
                             noack,
                             now_ms,
                             record.then_some(&mut effects),
-                        ) {
+                        )? {
                             Reply::Array(items) => items,
                             _ => Vec::new(),
                         }
@@ -462,11 +450,19 @@ fn read_group(
             (None, None) => None,
             (Some((None, _)), None) => Some(Reply::Array(vec![])),
             (Some((Some(start), true)), None) => {
-                Some(history(stream, group, consumer, start, count, now_ms, &mut effects))
+                Some(history(stream, key, group, consumer, start, count, now_ms, &mut effects)?)
             }
-            (Some((Some(start), false)), None) => {
-                Some(deliver(stream, group, consumer, start, count, noack, now_ms, record.then_some(&mut effects)))
-            }
+            (Some((Some(start), false)), None) => Some(deliver(
+                stream,
+                key,
+                group,
+                consumer,
+                start,
+                count,
+                noack,
+                now_ms,
+                record.then_some(&mut effects),
+            )?),
         }
     };
     if reply.is_some() {
@@ -484,16 +480,18 @@ fn read_group(
 /// `min_idle` ms, longest idle first, become this consumer's; each is served with the idle time it
 /// had and the delivery count it had before this delivery (integers, as redis/redis#14524 made
 /// them). Entries deleted from the stream leave the PEL, as `XAUTOCLAIM` does with them.
+#[allow(clippy::too_many_arguments)]
 fn claim_idle(
     stream: &mut Stream,
+    key: &[u8],
     group: &[u8],
     consumer: &[u8],
     min_idle: u64,
     count: usize,
     now_ms: u64,
     effects: &mut Vec<StreamEffect>,
-) -> Vec<Reply> {
-    let cg = &stream.groups[group];
+) -> Result<Vec<Reply>> {
+    let cg = group_ref(stream, key, group, IN_XREADGROUP)?;
     // Entries handed back by XNACK come first, then the longest idle.
     let mut idle: Vec<(bool, u64, StreamId)> = cg
         .pending
@@ -509,13 +507,12 @@ fn claim_idle(
             break;
         }
         let Some(entry) = stream.entry(id) else {
-            let cg = stream.groups.get_mut(group).expect("checked while parsing");
-            cg.remove_pending(id);
+            group_mut(stream, key, group, IN_XREADGROUP)?.remove_pending(id);
             effects.push(StreamEffect::PendingDropped { group: group.to_vec(), id });
             continue;
         };
-        let cg = stream.groups.get_mut(group).expect("checked while parsing");
-        let before = cg.pending[&id].delivery_count;
+        let cg = group_mut(stream, key, group, IN_XREADGROUP)?;
+        let Some(before) = cg.pending.get(&id).map(|p| p.delivery_count) else { continue };
         let from = cg.assign_pending(id, consumer, now_ms, before + 1).map(|f| f.to_vec());
         effects.push(StreamEffect::Claimed {
             group: group.to_vec(),
@@ -534,29 +531,33 @@ fn claim_idle(
         reply.extend([Reply::Integer(now_ms.saturating_sub(delivery_time) as i64), Reply::Integer(before as i64)]);
         out.push(Reply::Array(reply));
     }
-    out
+    Ok(out)
 }
 
 /// Redis's `streamReplyWithRangeFromConsumerPEL`: the consumer's own pending entries from `start`.
+#[allow(clippy::too_many_arguments)]
 fn history(
     stream: &mut Stream,
+    key: &[u8],
     group: &[u8],
     consumer: &[u8],
     start: StreamId,
     count: usize,
     now_ms: u64,
     effects: &mut Vec<StreamEffect>,
-) -> Reply {
-    let cg = stream.groups.get(group).expect("checked while parsing");
+) -> Result<Reply> {
+    let cg = group_ref(stream, key, group, IN_XREADGROUP)?;
     let limit = if count == 0 { usize::MAX } else { count };
-    let ids: Vec<StreamId> = cg.consumers[consumer].pending.range(start..).take(limit).copied().collect();
+    let ids: Vec<StreamId> =
+        cg.consumers.get(consumer).map_or(Vec::new(), |c| c.pending.range(start..).take(limit).copied().collect());
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         match stream.entry(id) {
             Some(entry) => {
                 out.push(entry_reply(entry));
-                let cg = stream.groups.get_mut(group).expect("checked while parsing");
-                let pending = cg.pending.get_mut(&id).expect("a consumer's pending entry is in the group's PEL");
+                let cg = group_mut(stream, key, group, IN_XREADGROUP)?;
+                // A consumer's pending entry is in its group's PEL.
+                let Some(pending) = cg.pending.get_mut(&id) else { continue };
                 pending.delivery_time = now_ms;
                 pending.delivery_count += 1;
                 effects.push(StreamEffect::Delivered {
@@ -573,7 +574,7 @@ fn history(
             None => out.push(Reply::Array(vec![id_reply(id), Reply::NilArray])),
         }
     }
-    Reply::Array(out)
+    Ok(Reply::Array(out))
 }
 
 /// Redis's `streamReplyWithRange` with a group: new entries, moving the group forward and
@@ -581,6 +582,7 @@ fn history(
 #[allow(clippy::too_many_arguments)]
 fn deliver(
     stream: &mut Stream,
+    key: &[u8],
     group: &[u8],
     consumer: &[u8],
     start: StreamId,
@@ -588,7 +590,7 @@ fn deliver(
     noack: bool,
     now_ms: u64,
     effects: Option<&mut Vec<StreamEffect>>,
-) -> Reply {
+) -> Result<Reply> {
     let limit = if count == 0 { usize::MAX } else { count };
     let capacity = limit.min(stream.length as usize).min(1024);
     let (mut ids, mut out) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
@@ -599,7 +601,10 @@ fn deliver(
     // The groups leave the stream while the entries are handed out (a move, not a copy): the
     // group is looked up once, and the stream's counters stay readable beside it.
     let mut groups = std::mem::take(&mut stream.groups);
-    let cg = groups.get_mut(group).expect("checked while parsing");
+    let Some(cg) = groups.get_mut(group) else {
+        stream.groups = groups;
+        return Err(no_such_key_or_group(key, group, IN_XREADGROUP));
+    };
     for &id in &ids {
         if id > cg.last_delivered_id {
             cg.entries_read =
@@ -648,5 +653,5 @@ fn deliver(
         });
     }
     stream.groups = groups;
-    Reply::Array(out)
+    Ok(Reply::Array(out))
 }
