@@ -1,0 +1,140 @@
+//! Blocking commands: clients parked on keys, served by the writes that make them ready (first
+//! blocked, first served) or timed out by `tick`.
+
+use super::*;
+
+/// A client parked by a blocking command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    /// Absolute virtual ms; 0 waits forever.
+    pub deadline_ms: u64,
+    pub argv: Argv,
+    /// The command that blocked (and its container), run again when a key it waits on is written.
+    pub parent: Option<&'static CommandSpec>,
+    pub spec: &'static CommandSpec,
+    /// Blocking order: clients waiting on the same key are served first come, first served.
+    pub order: u64,
+}
+
+impl Server {
+    pub fn is_blocked(&self, client: ClientId) -> bool {
+        self.blocked.contains_key(&client)
+    }
+
+    /// Lets time pass: blocked clients whose deadline is at or before `now_ms` get the null
+    /// reply of a timed-out read. Returns those replies, in blocking order.
+    pub fn tick(&mut self, now_ms: u64) -> Outcome {
+        let mut out = Outcome::default();
+        self.active_expire(now_ms, &mut out);
+        let mut expired: Vec<(u64, ClientId)> = self
+            .blocked
+            .iter()
+            .filter(|(_, b)| b.deadline_ms != 0 && b.deadline_ms <= now_ms)
+            .map(|(&id, b)| (b.order, id))
+            .collect();
+        expired.sort_unstable();
+        for (_, client) in expired {
+            self.blocked.remove(&client);
+            out.effects.push(Effect::ClientUnblocked { client, timed_out: true });
+            out.woken.push((client, Reply::NilArray));
+        }
+        out
+    }
+
+    /// The earliest deadline among blocked clients, for a driver that sleeps until then.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.blocked.values().map(|b| b.deadline_ms).filter(|&d| d != 0).min()
+    }
+
+    /// Runs again the commands of clients blocked on keys that were written, first blocked
+    /// first served, until no more keys become ready.
+    pub(super) fn serve_blocked(&mut self, now_ms: u64, out: &mut Outcome) {
+        while !self.ready_keys.is_empty() {
+            let ready = std::mem::take(&mut self.ready_keys);
+            let mut waiting: Vec<(u64, ClientId)> = self
+                .blocked
+                .iter()
+                .filter(|(_, b)| {
+                    ready.iter().any(|(db, key)| *db == b.db && b.keys.contains(key) && self.serves(b, key))
+                })
+                .map(|(&id, b)| (b.order, id))
+                .collect();
+            waiting.sort_unstable();
+            for (_, client) in waiting {
+                // Out of the table while it runs again (a re-run that finds nothing parks anew).
+                let Some(blocked) = self.blocked.remove(&client) else {
+                    continue;
+                };
+                let reply = match self.wake_error_7_0(&blocked) {
+                    Some(error) => Some(Reply::Error(error)),
+                    None => {
+                        let (parent, spec) = (blocked.parent, blocked.spec);
+                        self.rerunning = true;
+                        let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
+                        self.rerunning = false;
+                        if reply.is_none() {
+                            // Still nothing to serve: the client stays as it was, with its place
+                            // in line, deadline and command line.
+                            self.blocked.insert(client, blocked);
+                        }
+                        reply
+                    }
+                };
+                if let Some(reply) = reply {
+                    self.blocked.remove(&client);
+                    out.effects.push(Effect::ClientUnblocked { client, timed_out: false });
+                    out.woken.push((client, reply));
+                }
+            }
+        }
+    }
+
+    /// Whether a write to `key` can serve `blocked`: a command that waits for a key of a type
+    /// (list and sorted-set pops) stays blocked on a key that became something else; stream reads
+    /// run again whatever happened.
+    pub(super) fn serves(&self, blocked: &Blocked, key: &[u8]) -> bool {
+        match blocked.spec.waits_for {
+            Some(wanted) => self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted),
+            None => true,
+        }
+    }
+
+    /// Redis 7.0 answers a blocked XREADGROUP with its own errors when the stream or the group
+    /// went away (7.2 and later run the command again and give its usual error).
+    pub(super) fn wake_error_7_0(&self, blocked: &Blocked) -> Option<String> {
+        if self.version().at_least(7, 2) || !blocked.argv[0].eq_ignore_ascii_case(b"xreadgroup") {
+            return None;
+        }
+        // The GROUP option comes before STREAMS, so its first occurrence is the option.
+        let at = blocked.argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP"))?;
+        let group = &blocked.argv[at + 1];
+        for key in &blocked.keys {
+            match self.dbs[blocked.db].get(key) {
+                Some(Value::Stream(s)) if !s.groups.contains_key(group) => {
+                    return Some("NOGROUP the consumer group this client was blocked on no longer exists".into());
+                }
+                Some(Value::Stream(_)) => {}
+                _ => return Some("UNBLOCKED the stream key no longer exists".into()),
+            }
+        }
+        None
+    }
+
+    pub(super) fn park(
+        &mut self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        on: crate::error::BlockOn,
+        out: &mut Outcome,
+    ) {
+        let db = self.clients.get(&client).map_or(0, |c| c.db);
+        let order = self.next_block_order;
+        self.next_block_order += 1;
+        out.effects.push(Effect::ClientBlocked { client, db, keys: on.keys.clone(), deadline_ms: on.deadline_ms });
+        let blocked = Blocked { db, keys: on.keys, deadline_ms: on.deadline_ms, argv: on.argv, parent, spec, order };
+        self.blocked.insert(client, blocked);
+    }
+}

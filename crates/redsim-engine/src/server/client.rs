@@ -1,0 +1,76 @@
+//! Connections: what the server keeps of each client.
+
+use super::*;
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: Option<Vec<u8>>,
+    pub db: usize,
+    pub protocol: Protocol,
+    pub created_ms: u64,
+    pub last_command_ms: u64,
+    /// `Some` between `MULTI` and `EXEC`/`DISCARD`.
+    pub(super) multi: Option<Transaction>,
+    /// Keys this client `WATCH`es: (db, key, already expired when watched).
+    pub watched: Vec<(usize, Vec<u8>, bool)>,
+    /// A watched key was touched: the next `EXEC` fails (Redis's `CLIENT_DIRTY_CAS`).
+    pub dirty_cas: bool,
+    /// Pub/sub subscriptions, in the order they were made.
+    pub channels: Vec<Vec<u8>>,
+    pub patterns: Vec<Vec<u8>>,
+    pub shard_channels: Vec<Vec<u8>>,
+    /// The last command (container and name), for `CLIENT LIST`.
+    pub last_command: Option<(Option<&'static str>, &'static str)>,
+    /// The ACL user the connection runs as, and whether it has authenticated.
+    pub user: Vec<u8>,
+    pub authenticated: bool,
+}
+
+impl Client {
+    pub(crate) fn new(id: ClientId, now_ms: u64) -> Client {
+        Client {
+            id,
+            name: None,
+            db: 0,
+            protocol: Protocol::Resp2,
+            created_ms: now_ms,
+            last_command_ms: now_ms,
+            multi: None,
+            watched: Vec::new(),
+            dirty_cas: false,
+            channels: Vec::new(),
+            patterns: Vec::new(),
+            shard_channels: Vec::new(),
+            last_command: None,
+            user: b"default".to_vec(),
+            authenticated: true,
+        }
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.multi.is_some()
+    }
+
+    /// Commands queued by `MULTI` so far.
+    pub fn queued_len(&self) -> usize {
+        self.multi.as_ref().map_or(0, |t| t.queued.len())
+    }
+
+    /// Channels plus patterns (Redis's `clientSubscriptionsCount`).
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// In RESP2 a subscribed client may only (un)subscribe, ping, quit or reset.
+    pub fn in_pubsub_mode(&self) -> bool {
+        self.subscriptions() + self.shard_channels.len() > 0
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct Transaction {
+    pub(super) queued: Vec<Argv>,
+    /// A command was rejected while queueing: `EXEC` must answer `EXECABORT`.
+    pub(super) aborted: bool,
+}

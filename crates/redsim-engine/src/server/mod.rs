@@ -1,0 +1,492 @@
+//! The server: databases, clients and the one path every command takes.
+//!
+//! `Server::execute(now_ms, client, argv)` is the whole interface. It does what Redis's
+//! `processCommand` does in the same order (look up, check arity, queue inside `MULTI`, run) and
+//! returns the reply together with the effects and the commands a primary would propagate.
+
+use std::collections::BTreeMap;
+
+use crate::args::Args;
+use crate::command::{self, CommandSpec, Flag};
+use crate::db::Db;
+use crate::effect::Effect;
+use crate::error::{Error, Result};
+use crate::reply::{Protocol, Reply};
+use crate::stream::NodeLimits;
+use crate::value::Value;
+use crate::version::Version;
+
+mod access;
+mod blocking;
+mod client;
+mod ctx;
+mod eviction;
+mod expiry;
+mod slowlog;
+
+pub use access::AclLogEntry;
+pub use blocking::Blocked;
+pub use client::Client;
+use client::Transaction;
+pub use ctx::Ctx;
+pub use slowlog::SlowlogEntry;
+
+/// Redis's `CLIENT ID`: unique, increasing, never reused.
+pub type ClientId = u64;
+
+/// One command line as the server receives it.
+pub type Argv = Vec<Vec<u8>>;
+
+pub const DB_COUNT: usize = 16;
+
+/// What running one command produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// The reply to the calling client; `None` when it gets none now (an empty request).
+    pub reply: Option<Reply>,
+    pub effects: Vec<Effect>,
+    /// What a primary would send to its replicas and its AOF, in order.
+    pub propagate: Vec<Argv>,
+    /// The client asked to close its connection (`QUIT`) once the reply is written.
+    pub close: bool,
+    /// Replies for other clients that this command woke (blocked reads served by a write).
+    pub woken: Vec<(ClientId, Reply)>,
+    /// Other clients whose connections this command closed (`CLIENT KILL`).
+    pub killed: Vec<ClientId>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub commands_processed: u64,
+    pub expired_keys: u64,
+    /// Keys removed to stay under `maxmemory`.
+    pub evicted_keys: u64,
+    pub connections_received: u64,
+    /// Reads that found their key, and reads that did not (`keyspace_hits`/`keyspace_misses`).
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    /// Changes since the last save (Redis's `server.dirty`, `rdb_changes_since_last_save`).
+    pub changes: u64,
+    /// Bytes a primary would have sent its replicas (`master_repl_offset`).
+    pub repl_offset: u64,
+}
+
+/// Settings a user can read and change with `CONFIG`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub version: Version,
+    pub stream_node_limits: NodeLimits,
+    /// `notify-keyspace-events`, as Redis's flag characters (empty: off).
+    pub notify: crate::notify::Flags,
+    /// `stream-idmp-duration` and `stream-idmp-maxsize` (Redis 8.6): what a new stream starts with.
+    pub idmp_duration_s: u64,
+    pub idmp_maxsize: u64,
+    /// `maxmemory` in bytes (0: no limit), `maxmemory-policy` and `maxmemory-samples`.
+    pub maxmemory: u64,
+    pub maxmemory_policy: &'static str,
+    pub maxmemory_samples: usize,
+    /// `slowlog-log-slower-than` (µs; -1: off) and `slowlog-max-len`.
+    pub slowlog_slower_than: i64,
+    pub slowlog_max_len: u64,
+}
+
+/// The `maxmemory-policy` values Redis accepts.
+pub const EVICTION_POLICIES: [&str; 8] = [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+/// `used_memory` of a Redis 7.0 that has just started, before any key.
+pub const STARTUP_MEMORY: usize = 876_160;
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub config: Config,
+    pub dbs: Vec<Db>,
+    pub clients: BTreeMap<ClientId, Client>,
+    pub stats: Stats,
+    pub blocked: BTreeMap<ClientId, Blocked>,
+    /// Whether commands report effects (for the app's pictures). A RESP server that only answers
+    /// clients turns them off to save the allocations, and so does the simulated world.
+    pub observe: bool,
+    /// Whether writes build the replication stream (`Outcome::propagate`). Redis builds it only
+    /// once a replica or the AOF needs it; the simulator turns it off for a lone node.
+    pub propagate: bool,
+    next_client_id: ClientId,
+    next_block_order: u64,
+    /// Keys written since blocked clients were last served: `(db, key)`.
+    ready_keys: Vec<(usize, Vec<u8>)>,
+    /// True while `EXEC` runs its queue: blocking commands then answer at once.
+    in_exec: bool,
+    /// A blocked client's command is running again after a write: if it parks again, it keeps
+    /// the place it had, so the command need not build a new one.
+    pub(crate) rerunning: bool,
+    /// Virtual time of the last `serverCron` run of the active expiry cycle (0: not yet).
+    last_cron_ms: u64,
+    /// Where each database's active expiry scan goes on from (Redis's `expires_cursor`).
+    expire_cursor: Vec<Option<Vec<u8>>>,
+    /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
+    rng: u64,
+    /// Who watches each key: (db, key) -> clients.
+    watchers: BTreeMap<(usize, Vec<u8>), Vec<ClientId>>,
+    /// Pub/sub subscribers per channel, pattern and shard channel, in subscription order.
+    pub pubsub_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub pubsub_patterns: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub pubsub_shard_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    /// The script cache, function libraries and the scripts' random state.
+    pub scripts: crate::commands::scripting::Scripts,
+    /// True while a script's `redis.call` runs a command.
+    pub in_script: bool,
+    /// ACL users by name (`default` always exists).
+    pub users: BTreeMap<Vec<u8>, crate::acl::User>,
+    /// `ACL LOG`, newest first.
+    pub acl_log: std::collections::VecDeque<AclLogEntry>,
+    next_acl_log_id: u64,
+    /// `SLOWLOG`, newest first.
+    pub slowlog: std::collections::VecDeque<SlowlogEntry>,
+    pub slowlog_next_id: u64,
+    /// Redis's eviction pool: `(score, db, key)`, best candidate last.
+    eviction_pool: Vec<(u64, usize, Vec<u8>)>,
+    /// Where the random eviction policies look next (Redis's `next_db`).
+    eviction_next_db: usize,
+}
+
+impl Server {
+    pub fn new(version: Version) -> Server {
+        Server {
+            config: Config {
+                version,
+                stream_node_limits: NodeLimits::default(),
+                notify: Default::default(),
+                idmp_duration_s: crate::stream::idmp::DEFAULT_DURATION_S,
+                idmp_maxsize: crate::stream::idmp::DEFAULT_MAXSIZE,
+                maxmemory: 0,
+                maxmemory_policy: "noeviction",
+                maxmemory_samples: 5,
+                slowlog_slower_than: 10_000,
+                slowlog_max_len: 128,
+            },
+            dbs: vec![Db::default(); DB_COUNT],
+            clients: BTreeMap::new(),
+            stats: Stats::default(),
+            blocked: BTreeMap::new(),
+            observe: true,
+            propagate: true,
+            next_client_id: 1,
+            next_block_order: 0,
+            ready_keys: Vec::new(),
+            in_exec: false,
+            rerunning: false,
+            last_cron_ms: 0,
+            expire_cursor: vec![None; DB_COUNT],
+            rng: 0x9E37_79B9_7F4A_7C15,
+            watchers: BTreeMap::new(),
+            pubsub_channels: BTreeMap::new(),
+            pubsub_patterns: BTreeMap::new(),
+            pubsub_shard_channels: BTreeMap::new(),
+            scripts: Default::default(),
+            in_script: false,
+            users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
+            acl_log: Default::default(),
+            next_acl_log_id: 0,
+            eviction_pool: Vec::new(),
+            eviction_next_db: 0,
+            slowlog: Default::default(),
+            slowlog_next_id: 0,
+        }
+    }
+
+    /// Redis's `touchWatchedKey`: every client watching `key` will fail its `EXEC`.
+    /// `expired`: the key went away by expiry, which does not count for a client that watched
+    /// it when it had already expired.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8], expired: bool) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        let Some(clients) = self.watchers.get(&(db, key.to_vec())) else { return };
+        for id in clients.clone() {
+            if let Some(c) = self.clients.get_mut(&id) {
+                let was_expired = c.watched.iter().any(|(d, k, e)| *d == db && k == key && *e);
+                if !(expired && was_expired) {
+                    c.dirty_cas = true;
+                }
+            }
+        }
+    }
+
+    /// Redis's `touchAllWatchedKeysInDb` before `db` is emptied or swapped: watched keys that
+    /// exist there (or in `other`, which takes its place) are touched.
+    pub fn touch_watched_in_db(&mut self, db: usize, other: Option<usize>) {
+        let keys: Vec<Vec<u8>> = self
+            .watchers
+            .keys()
+            .filter(|(d, k)| {
+                *d == db && (self.dbs[db].get(k).is_some() || other.is_some_and(|o| self.dbs[o].get(k).is_some()))
+            })
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in keys {
+            self.touch_watched(db, &key, false);
+        }
+    }
+
+    /// Forgets every key `client` watches (`UNWATCH`, `EXEC`, `DISCARD`).
+    pub fn unwatch_all(&mut self, client: ClientId) {
+        let Some(c) = self.clients.get_mut(&client) else { return };
+        let watched = std::mem::take(&mut c.watched);
+        c.dirty_cas = false;
+        for (db, key, _) in watched {
+            if let Some(list) = self.watchers.get_mut(&(db, key.clone())) {
+                list.retain(|&id| id != client);
+                if list.is_empty() {
+                    self.watchers.remove(&(db, key));
+                }
+            }
+        }
+    }
+
+    /// Seeds the generator behind random picks: the same seed gives the same run.
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = seed ^ 0x9E37_79B9_7F4A_7C15;
+    }
+
+    /// The next number from the seeded generator (splitmix64).
+    pub fn random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn version(&self) -> Version {
+        self.config.version
+    }
+
+    /// Registers a new connection and returns its id.
+    pub fn connect(&mut self, now_ms: u64) -> ClientId {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.stats.connections_received += 1;
+        let mut client = Client::new(id, now_ms);
+        client.authenticated = !self.auth_required_by_default();
+        self.clients.insert(id, client);
+        id
+    }
+
+    pub fn disconnect(&mut self, client: ClientId) {
+        self.unwatch_all(client);
+        for map in [&mut self.pubsub_channels, &mut self.pubsub_patterns, &mut self.pubsub_shard_channels] {
+            map.values_mut().for_each(|list| list.retain(|&c| c != client));
+            map.retain(|_, list| !list.is_empty());
+        }
+        self.clients.remove(&client);
+        self.blocked.remove(&client);
+    }
+
+    pub fn client(&self, client: ClientId) -> Option<&Client> {
+        self.clients.get(&client)
+    }
+
+    /// The protocol `client` speaks, for encoding its replies.
+    pub fn protocol(&self, client: ClientId) -> Protocol {
+        self.clients.get(&client).map(|c| c.protocol).unwrap_or_default()
+    }
+
+    /// An empty stream with the configured defaults.
+    pub fn new_stream(&self) -> crate::stream::Stream {
+        let idmp = crate::stream::Idmp::new(self.config.idmp_duration_s, self.config.idmp_maxsize);
+        crate::stream::Stream { idmp, ..Default::default() }
+    }
+
+    /// Whether commands report what they propagate (see `propagate`).
+    pub fn propagating(&self) -> bool {
+        self.propagate
+    }
+
+    /// Runs one command for `client` at virtual time `now_ms`.
+    pub fn execute(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>]) -> Outcome {
+        let mut out = Outcome::default();
+        if argv.is_empty() {
+            return out;
+        }
+        match self.clients.get_mut(&client) {
+            Some(c) => c.last_command_ms = now_ms,
+            None => {
+                // An id the server never handed out: treat it as a fresh connection under that id.
+                self.next_client_id = self.next_client_id.max(client + 1);
+                self.stats.connections_received += 1;
+                let mut fresh = Client::new(client, now_ms);
+                fresh.authenticated = !self.auth_required_by_default();
+                fresh.last_command_ms = now_ms;
+                self.clients.insert(client, fresh);
+            }
+        }
+        out.reply = self.process(now_ms, client, argv, &mut out);
+        self.serve_blocked(now_ms, &mut out);
+        out
+    }
+
+    fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
+        let (parent, spec) = match resolve(argv, self.version()) {
+            Ok(found) => found,
+            Err(e) => {
+                self.abort_transaction(client);
+                return Some(Reply::Error(e.to_string()));
+            }
+        };
+        if let Some(error) = self.access_denied(client, parent, spec, argv) {
+            self.log_refusal(client, parent, spec, argv, now_ms);
+            // A refused EXEC discards the transaction, saying why (Redis's `execCommandAbort`).
+            if parent.is_none() && spec.name == "exec" {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.multi = None;
+                }
+                self.unwatch_all(client);
+                return Some(Reply::Error(format!("EXECABORT Transaction discarded because of: {error}")));
+            }
+            self.abort_transaction(client);
+            return Some(Reply::Error(error));
+        }
+        // Redis's `processCommand`: with a memory limit, evict first; a command that may add
+        // data is refused if memory is still over the limit.
+        if self.config.maxmemory > 0 && !self.in_script {
+            let enough = self.perform_evictions(now_ms, out);
+            if !enough && spec.has(Flag::DenyOom) {
+                self.abort_transaction(client);
+                return Some(Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into()));
+            }
+        }
+        let c = self.clients.get(&client);
+        let in_multi = c.is_some_and(|c| c.multi.is_some());
+        if let Some(c) = c {
+            let allowed = parent.unwrap_or(spec).has(Flag::WhileSubscribed);
+            if c.protocol == Protocol::Resp2 && c.in_pubsub_mode() && !allowed {
+                self.abort_transaction(client);
+                return Some(Reply::Error(format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    command::full_name(parent, spec)
+                )));
+            }
+        }
+        if in_multi && !parent.unwrap_or(spec).has(Flag::ActsInMulti) {
+            if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
+                tx.queued.push(argv.to_vec());
+            }
+            return Some(Reply::status("QUEUED"));
+        }
+        self.call(now_ms, client, parent, spec, argv, out)
+    }
+
+    /// Runs a command that has been looked up and checked: the part Redis calls `call()`.
+    fn call(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+        out: &mut Outcome,
+    ) -> Option<Reply> {
+        self.stats.commands_processed += 1;
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.last_command = Some((parent.map(|p| p.name), spec.name));
+        }
+        // `resolve` only returns runnable commands.
+        let Some(run) = spec.run else {
+            return Some(Reply::Error(Error::WrongArity { name: command::full_name(parent, spec) }.to_string()));
+        };
+        let skip = if parent.is_some() { 2 } else { 1 };
+        let deny_blocking = self.in_exec;
+        let mut ctx = Ctx {
+            server: self,
+            client,
+            now_ms,
+            out,
+            dirty: 0,
+            argv,
+            deny_blocking,
+            propagate_as: None,
+            also_propagate: Vec::new(),
+            prevent_propagation: false,
+            counts_hits: spec.has(Flag::ReadOnly),
+        };
+        let result = run(&mut ctx, Args::new(&argv[skip..]));
+        let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
+        let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
+        if dirty > 0 && spec.has(Flag::Write) && self.config.notify != 0 {
+            let db = self.clients.get(&client).map_or(0, |c| c.db);
+            crate::notify::command_events(self, out, parent, spec, argv, db);
+        }
+        self.stats.changes += dirty;
+        if self.propagating() {
+            let before = out.propagate.len();
+            out.propagate.extend(also);
+            if dirty > 0 && spec.has(Flag::Write) && !prevent {
+                out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
+            }
+            self.stats.repl_offset += out.propagate[before..].iter().map(|argv| resp_len(argv)).sum::<u64>();
+        }
+        let reply = match result {
+            Ok(reply) => Some(reply),
+            // A re-run that would block again is put back as it was by `serve_blocked`.
+            Err(Error::Block(on)) => {
+                if !self.rerunning {
+                    self.park(client, parent, spec, on, out);
+                }
+                None
+            }
+            Err(e) => Some(Reply::Error(e.to_string())),
+        };
+        // EXEC is not logged itself: the commands it runs are.
+        let exec = parent.is_none() && spec.name == "exec";
+        if !self.in_script && !exec {
+            self.slowlog_push(now_ms, client, parent, spec, argv, reply.as_ref());
+        }
+        reply
+    }
+
+    fn abort_transaction(&mut self, client: ClientId) {
+        if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
+            tx.aborted = true;
+        }
+    }
+}
+
+/// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it
+/// moves a replication offset.
+pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
+    let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let header = 3 + digits(argv.len());
+    let body: usize = argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum();
+    (header + body) as u64
+}
+
+/// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
+/// and checks the arity.
+pub(crate) fn resolve(
+    argv: &[Vec<u8>],
+    version: Version,
+) -> Result<(Option<&'static CommandSpec>, &'static CommandSpec)> {
+    let unknown = || Error::UnknownCommand { name: argv[0].clone(), args: argv[1..].to_vec() };
+    let top = command::lookup(&argv[0]).filter(|c| c.available_in(version)).ok_or_else(unknown)?;
+    let (parent, spec) = if top.subcommands.is_empty() || argv.len() == 1 {
+        (None, top)
+    } else {
+        let sub = top.subcommand(&argv[1]).ok_or_else(|| Error::UnknownSubcommand {
+            sub: argv[1].clone(),
+            container: String::from_utf8_lossy(&argv[0]).to_uppercase(),
+        })?;
+        (Some(top), sub)
+    };
+    if !spec.arity_ok(argv.len()) || spec.run.is_none() {
+        return Err(Error::WrongArity { name: command::full_name(parent, spec) });
+    }
+    Ok((parent, spec))
+}
