@@ -447,7 +447,7 @@ impl Server {
         // EXEC is not logged itself: the commands it runs are.
         let exec = parent.is_none() && spec.name == "exec";
         if !self.in_script && !exec {
-            self.slowlog_push(now_ms, client, parent, spec, argv, reply.as_ref());
+            self.slowlog_push(now_ms, client, (parent, spec), argv, reply.as_ref());
         }
         reply
     }

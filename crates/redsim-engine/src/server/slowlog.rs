@@ -17,13 +17,13 @@ pub struct SlowlogEntry {
 impl Server {
     /// Redis's `slowlogPushEntryIfNeeded`, with a command's duration taken from a cost model:
     /// Redsim runs in virtual time, so a command costs 1 µs plus 1 µs per argument and per
-    /// element of its reply.
+    /// element of its reply. `called`: the command and its container, whose full name
+    /// (`acl|setuser`) says what to redact.
     pub(super) fn slowlog_push(
         &mut self,
         now_ms: u64,
         client: ClientId,
-        parent: Option<&'static CommandSpec>,
-        spec: &'static CommandSpec,
+        called: (Option<&CommandSpec>, &CommandSpec),
         argv: &[Vec<u8>],
         reply: Option<&Reply>,
     ) {
@@ -69,7 +69,7 @@ impl Server {
         }
         let duration = base + reply.map_or(0, |r| weight(r, i64::MAX));
         // Arguments that carry secrets are not kept (Redis's `redactClientCommandArgument`).
-        let full = command::full_name(parent, spec);
+        let full = command::full_name(called.0, called.1);
         let redacted = |i: usize| match full.as_str() {
             "auth" => i >= 1,
             "acl|setuser" => i >= 2,
