@@ -68,9 +68,10 @@ run_unit() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
-  local ok err
-  ok=$(grep -c '\[ok\]' "$log" || true)
-  err=$(grep -cE '\[(err|exception)\]' "$log" || true)
+  local ok err plain
+  plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
+  ok=$(grep -c '^\[ok\]' <<<"$plain" || true)
+  err=$(grep -cE '^\[(err|exception)\]' <<<"$plain" || true)
   echo "$ok $err"
 }
 
