@@ -33,7 +33,12 @@ REDIS_SERVER="${REDIS_SERVER:-redis-server}"
 REDSIM_VERSION="${REDSIM_VERSION:-7.0}"
 OUT="${OUT:-/tmp/redsim-suite}"
 UNIT_TIMEOUT="${UNIT_TIMEOUT:-600}"
+# REUSE_REDIS=1 reads Redis's column from the logs of an earlier run in $OUT where there are any.
+REUSE_REDIS="${REUSE_REDIS:-0}"
 mkdir -p "$OUT"
+# runtest's own test server takes a port near 21079: two runs at once would collide.
+exec 9>"$OUT/.lock"
+flock -n 9 || { echo "another redis-suite.sh is running (lock $OUT/.lock)" >&2; exit 2; }
 
 cargo build --release -q -p redsim-server --manifest-path "$ROOT/Cargo.toml"
 REDSIM="$ROOT/target/release/redsim-server"
@@ -48,14 +53,26 @@ wait_for() { # wait_for PORT: until the server answers PING
   return 1
 }
 
+count() { # count LOG: prints "ok err" of a runtest log
+  local ok err plain
+  plain="$(sed 's/\x1b\[[0-9;]*m//g' "$1")"
+  ok=$(grep -c '^\[ok\]' <<<"$plain" || true)
+  err=$(grep -cE '^\[(err|exception)\]' <<<"$plain" || true)
+  echo "$ok $err"
+}
+
 # run_unit NAME UNIT START...: starts the server, runs the unit, prints "ok err".
 run_unit() {
   local name="$1" unit="$2"
   shift 2
   local port pid log dir
+  log="$OUT/$name-${unit//\//_}.log"
+  if [ "$name" = redis ] && [ "$REUSE_REDIS" = 1 ] && [ -s "$log" ]; then
+    count "$log"
+    return
+  fi
   port="$(free_port)"
   dir="$(mktemp -d)"
-  log="$OUT/$name-${unit//\//_}.log"
   "$@" --port "$port" --dir "$dir" >"$dir/server.log" 2>&1 &
   pid=$!
   if ! wait_for "$port"; then
@@ -68,11 +85,7 @@ run_unit() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
-  local ok err plain
-  plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
-  ok=$(grep -c '^\[ok\]' <<<"$plain" || true)
-  err=$(grep -cE '^\[(err|exception)\]' <<<"$plain" || true)
-  echo "$ok $err"
+  count "$log"
 }
 
 printf '%-22s %10s %12s %10s %12s\n' unit "redis ok" "redis err" "redsim ok" "redsim err"

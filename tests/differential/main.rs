@@ -10,6 +10,8 @@
 //!   made from the clock by `*`);
 //! - `&COMMAND` sends without waiting (a command that blocks); a line `<` reads that reply later;
 //! - `%COMMAND` compares a flat array as a multiset (Redis orders it by its hash table);
+//! - `=COMMAND` compares a flat array of name/value pairs as a set of pairs (a RESP2 map in hash
+//!   table order, as `CONFIG GET` answers);
 //! - `!repeat N COMMAND` runs the command N times with `{i}` replaced by 1..=N.
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
@@ -35,7 +37,10 @@ struct Pair {
 impl Pair {
     fn start() -> Pair {
         let redis = RedisServer::start().expect("the reference redis-server must start");
-        let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+        // Started as the reference is (tests/support): no save points, no AOF.
+        let options = [(b"save".to_vec(), Vec::new()), (b"appendonly".to_vec(), b"no".to_vec())];
+        let redsim =
+            redsim_server::spawn_configured("127.0.0.1:0", Version::V7_0, &options).expect("redsim-server must start");
         Pair { redis, redsim }
     }
 }
@@ -93,6 +98,7 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
             Some(b'?') => (Compare::TypeOnly, &command[1..]),
             Some(b'&') => (Compare::SendOnly, &command[1..]),
             Some(b'%') => (Compare::Unordered, &command[1..]),
+            Some(b'=') => (Compare::UnorderedPairs, &command[1..]),
             _ if command == "<" => (Compare::ReadPending, ""),
             _ => (Compare::Exact, command),
         };
@@ -168,10 +174,29 @@ enum Compare {
     /// A flat array whose order is a hash table's (`KEYS`, `SMEMBERS` of a large set): compared
     /// as a multiset.
     Unordered,
+    /// The same for name/value pairs, each pair kept together.
+    UnorderedPairs,
+}
+
+/// The elements of a flat RESP array taken two by two, sorted, with the header first.
+fn sorted_pairs(reply: &[u8]) -> Vec<Vec<u8>> {
+    let mut elements = unsorted_elements(reply);
+    let header = elements.remove(0);
+    let mut pairs: Vec<Vec<u8>> = elements.chunks(2).map(|p| p.concat()).collect();
+    pairs.sort();
+    pairs.insert(0, header);
+    pairs
 }
 
 /// The elements of a flat RESP array, sorted, with the header first.
 fn sorted_elements(reply: &[u8]) -> Vec<Vec<u8>> {
+    let mut elements = unsorted_elements(reply);
+    elements[1..].sort();
+    elements
+}
+
+/// The elements of a flat RESP array in order, with the header first.
+fn unsorted_elements(reply: &[u8]) -> Vec<Vec<u8>> {
     let lines: Vec<&[u8]> = reply.split(|&c| c == b'\n').collect();
     let mut groups: Vec<Vec<u8>> = Vec::new();
     let mut i = 1;
@@ -184,7 +209,6 @@ fn sorted_elements(reply: &[u8]) -> Vec<Vec<u8>> {
         groups.push(group);
         i += 1;
     }
-    groups.sort();
     groups.insert(0, lines.first().map(|l| l.to_vec()).unwrap_or_default());
     groups
 }
@@ -193,6 +217,7 @@ fn same(mode: Compare, a: &Result<Vec<u8>, String>, b: &Result<Vec<u8>, String>)
     match (mode, a, b) {
         (Compare::TypeOnly, Ok(a), Ok(b)) => a.first() == b.first(),
         (Compare::Unordered, Ok(a), Ok(b)) => sorted_elements(a) == sorted_elements(b),
+        (Compare::UnorderedPairs, Ok(a), Ok(b)) => sorted_pairs(a) == sorted_pairs(b),
         (Compare::Tolerant, Ok(a), Ok(b)) => {
             let (la, lb): (Vec<&[u8]>, Vec<&[u8]>) =
                 (a.split(|&c| c == b'\n').collect(), b.split(|&c| c == b'\n').collect());

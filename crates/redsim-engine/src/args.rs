@@ -124,6 +124,38 @@ pub fn parse_u64(bytes: &[u8]) -> Option<u64> {
     std::str::from_utf8(bytes).ok()?.parse().ok()
 }
 
+/// Redis's `getDoubleFromObject`: `strtod` on the whole argument, no spaces, no NaN, and no
+/// overflow or underflow.
+pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if unsigned.starts_with("nan") || unsigned.starts_with("0x") {
+        return None;
+    }
+    let value: f64 = match unsigned {
+        "inf" | "infinity" => {
+            if lower.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        }
+        _ => {
+            let v: f64 = lower.parse().ok()?;
+            let has_digit = unsigned.split(['e']).next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+            if v.is_infinite() || (v == 0.0 && has_digit) {
+                return None;
+            }
+            v
+        }
+    };
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

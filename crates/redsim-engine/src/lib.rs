@@ -18,6 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod command;
 mod commands;
+pub mod config;
 pub mod db;
 pub mod effect;
 pub mod error;

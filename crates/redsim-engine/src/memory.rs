@@ -49,7 +49,7 @@ pub fn sds_size(len: usize) -> usize {
     malloc_size(header + len + 1)
 }
 
-fn listpack_bytes<'a>(items: impl Iterator<Item = &'a [u8]>) -> usize {
+pub(crate) fn listpack_bytes<'a>(items: impl Iterator<Item = &'a [u8]>) -> usize {
     crate::stream::listpack::OVERHEAD + items.map(crate::stream::listpack::str_size).sum::<usize>()
 }
 

@@ -8,14 +8,62 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::args::parse_i64;
 use crate::stream::Stream;
 
-/// Redis's defaults for when a small encoding turns into a table.
-pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
-pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
-pub const SET_MAX_INTSET_ENTRIES: usize = 512;
-pub const SET_MAX_LISTPACK_ENTRIES: usize = 128;
-pub const SET_MAX_LISTPACK_VALUE: usize = 64;
-pub const ZSET_MAX_LISTPACK_ENTRIES: usize = 128;
-pub const ZSET_MAX_LISTPACK_VALUE: usize = 64;
+/// When a small encoding turns into a table: the `*-max-listpack-*`, `set-max-intset-entries`
+/// and `list-max-listpack-size` parameters, and whether the version has Redis 7.2's listpack
+/// sets and lists and its size hints when a collection is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Encodings {
+    pub hash_entries: usize,
+    pub hash_value: usize,
+    pub set_intset_entries: usize,
+    pub set_listpack: bool,
+    pub set_entries: usize,
+    pub set_value: usize,
+    pub zset_entries: usize,
+    pub zset_value: usize,
+    pub list_listpack: bool,
+    pub list_fill: i64,
+}
+
+impl Default for Encodings {
+    /// Redis's defaults, in the newest versions.
+    fn default() -> Self {
+        Encodings {
+            hash_entries: 512,
+            hash_value: 64,
+            set_intset_entries: 512,
+            set_listpack: true,
+            set_entries: 128,
+            set_value: 64,
+            zset_entries: 128,
+            zset_value: 64,
+            list_listpack: true,
+            list_fill: -2,
+        }
+    }
+}
+
+impl Encodings {
+    /// Redis's `intsetMaxEntries`: at most 2^30 whatever the setting.
+    fn intset_entries(&self) -> usize {
+        self.set_intset_entries.min(1 << 30)
+    }
+
+    /// Redis's `quicklistNodeExceedsLimit` for a list of `count` items taking `bytes` in a
+    /// listpack (`halved`: the limits a shrinking list must get under to become a listpack).
+    fn list_exceeds(&self, bytes: usize, count: usize, halved: bool) -> bool {
+        const SIZE_SAFETY_LIMIT: usize = 8192;
+        const LEVELS: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+        let div = if halved { 2 } else { 1 };
+        if self.list_fill >= 0 {
+            let count_limit = usize::try_from(self.list_fill.max(1)).unwrap_or(usize::MAX) / div;
+            bytes > SIZE_SAFETY_LIMIT || count > count_limit
+        } else {
+            let level = usize::try_from(-(self.list_fill + 1)).unwrap_or(usize::MAX).min(LEVELS.len() - 1);
+            bytes > LEVELS[level] / div
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -40,13 +88,21 @@ impl Value {
         }
     }
 
-    /// What `OBJECT ENCODING` answers. `packed_lists`: Redis 7.2+ keeps small lists in a listpack.
-    pub fn encoding(&self, packed_lists: bool) -> &'static str {
+    /// What `OBJECT ENCODING` answers. A list is a listpack (Redis 7.2+) while it fits in one
+    /// quicklist node by `list-max-listpack-size`.
+    pub fn encoding(&self, enc: &Encodings) -> &'static str {
         match self {
             Value::String(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
             Value::String(s) if s.len() <= 44 => "embstr",
             Value::String(_) => "raw",
-            Value::List(l) if packed_lists && l.len() <= 128 && l.iter().map(|e| e.len() + 2).sum::<usize>() < 8192 => {
+            Value::List(l)
+                if enc.list_listpack
+                    && !enc.list_exceeds(
+                        crate::memory::listpack_bytes(l.iter().map(|e| e.as_slice())),
+                        l.len(),
+                        false,
+                    ) =>
+            {
                 "listpack"
             }
             Value::List(_) => "quicklist",
@@ -87,8 +143,8 @@ impl Value {
     }
 }
 
-/// A hash: a listpack (insertion order) until it grows past 512 fields or a 64-byte field or
-/// value, then a table (shown in field order; Redis's own order there is its hash table's).
+/// A hash: a listpack (insertion order) until it grows past `hash-max-listpack-entries` fields
+/// or gets a field or value longer than `hash-max-listpack-value`, then a table (shown in field order; Redis's own order there is its hash table's).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Hash {
     Listpack(Vec<(Vec<u8>, Vec<u8>)>),
@@ -120,15 +176,26 @@ impl Hash {
         }
     }
 
+    /// Redis's `hashTypeTryConversion` before fields and values are written: a table if any of
+    /// them is too long for a listpack or (7.2+) there are more pairs than it may hold.
+    pub fn prepare(&mut self, args: &[Vec<u8>], enc: &Encodings) {
+        if matches!(self, Hash::Listpack(_))
+            && ((enc.set_listpack && args.len() / 2 > enc.hash_entries)
+                || args.iter().any(|a| a.len() > enc.hash_value))
+        {
+            self.convert();
+        }
+    }
+
     /// Sets a field; true when it is new.
-    pub fn insert(&mut self, field: &[u8], value: Vec<u8>) -> bool {
+    pub fn insert(&mut self, field: &[u8], value: Vec<u8>, enc: &Encodings) -> bool {
         if let Hash::Listpack(pairs) = self {
-            if field.len() > HASH_MAX_LISTPACK_VALUE || value.len() > HASH_MAX_LISTPACK_VALUE {
+            if field.len() > enc.hash_value || value.len() > enc.hash_value {
                 self.convert();
             } else if let Some(slot) = pairs.iter_mut().find(|(f, _)| f == field) {
                 slot.1 = value;
                 return false;
-            } else if pairs.len() < HASH_MAX_LISTPACK_ENTRIES {
+            } else if pairs.len() < enc.hash_entries {
                 pairs.push((field.to_vec(), value));
                 return true;
             } else {
@@ -169,7 +236,8 @@ impl Hash {
 }
 
 /// A set: an intset (sorted integers) while every member is an integer and there are at most
-/// 512, a listpack (insertion order, Redis 7.2+) while small, otherwise a table.
+/// `set-max-intset-entries`, a listpack (insertion order, Redis 7.2+) while small, otherwise a
+/// table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Set {
     Intset(Vec<i64>),
@@ -184,11 +252,16 @@ impl Default for Set {
 }
 
 impl Set {
-    /// An empty set in the encoding Redis would create for its first member.
-    pub fn for_member(member: &[u8], packed: bool) -> Set {
-        if parse_i64(member).is_some() {
+    /// An empty set in the encoding Redis creates for its first member when `size_hint`
+    /// members are about to be added (Redis's `setTypeCreate`; the hint counts from 7.2).
+    pub fn for_member(member: &[u8], size_hint: usize, enc: &Encodings) -> Set {
+        let integer = parse_i64(member).is_some();
+        if !enc.set_listpack {
+            return if integer { Set::Intset(Vec::new()) } else { Set::Table(BTreeSet::new()) };
+        }
+        if integer && size_hint <= enc.set_intset_entries {
             Set::Intset(Vec::new())
-        } else if packed && member.len() <= SET_MAX_LISTPACK_VALUE {
+        } else if size_hint <= enc.set_entries {
             Set::Listpack(Vec::new())
         } else {
             Set::Table(BTreeSet::new())
@@ -215,28 +288,35 @@ impl Set {
         }
     }
 
-    /// Adds a member; true when it was not there. `packed`: listpack sets exist (7.2+).
-    pub fn insert(&mut self, member: &[u8], packed: bool) -> bool {
+    /// Adds a member; true when it was not there (Redis's `setTypeAdd`).
+    pub fn insert(&mut self, member: &[u8], enc: &Encodings) -> bool {
         if self.contains(member) {
             return false;
         }
         match self {
             Set::Intset(v) => match parse_i64(member) {
-                Some(n) if v.len() < SET_MAX_INTSET_ENTRIES => {
+                Some(n) if v.len() < enc.intset_entries() => {
                     // Not there (checked above), so the search says where it goes.
                     let at = v.binary_search(&n).unwrap_or_else(|at| at);
                     v.insert(at, n);
                     return true;
                 }
-                _ => {
+                Some(_) => {
+                    // One past the limit: a table (in every version).
+                    *self = Set::Table(v.iter().map(|n| n.to_string().into_bytes()).collect());
+                }
+                None => {
                     let members: Vec<Vec<u8>> = v.iter().map(|n| n.to_string().into_bytes()).collect();
-                    let fits =
-                        packed && members.len() < SET_MAX_LISTPACK_ENTRIES && member.len() <= SET_MAX_LISTPACK_VALUE;
+                    let longest = members.iter().map(Vec::len).max().unwrap_or(0);
+                    let fits = enc.set_listpack
+                        && members.len() < enc.set_entries
+                        && member.len() <= enc.set_value
+                        && longest <= enc.set_value;
                     *self = if fits { Set::Listpack(members) } else { Set::Table(members.into_iter().collect()) };
                 }
             },
             Set::Listpack(v) => {
-                if v.len() >= SET_MAX_LISTPACK_ENTRIES || member.len() > SET_MAX_LISTPACK_VALUE {
+                if v.len() >= enc.set_entries || member.len() > enc.set_value {
                     *self = Set::Table(std::mem::take(v).into_iter().collect());
                 }
             }
@@ -301,7 +381,7 @@ impl Ord for Score {
 }
 
 /// A sorted set: members ordered by (score, member bytes), as Redis orders them. `packed` tells
-/// whether Redis would still hold it in a listpack.
+/// whether Redis would still hold it in a listpack (`zset-max-listpack-*`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZSet {
     pub scores: BTreeMap<Vec<u8>, f64>,
@@ -310,8 +390,22 @@ pub struct ZSet {
 }
 
 impl ZSet {
-    pub fn new(first_member_len: usize) -> ZSet {
-        ZSet { packed: first_member_len <= ZSET_MAX_LISTPACK_VALUE, ..ZSet::default() }
+    /// The sorted set `ZADD` creates for `size_hint` members, the first `first_member_len`
+    /// bytes long (Redis 7.0 looks only at whether listpacks may hold anything; 7.2's
+    /// `zsetTypeCreate` at the number of members).
+    pub fn new(size_hint: usize, first_member_len: usize, enc: &Encodings) -> ZSet {
+        let hint = if enc.set_listpack { size_hint } else { size_hint.min(1) };
+        ZSet { packed: hint <= enc.zset_entries && first_member_len <= enc.zset_value, ..ZSet::default() }
+    }
+
+    /// An empty sorted set to fill (a store command's result); call [`ZSet::settle`] after.
+    pub fn empty() -> ZSet {
+        ZSet { packed: true, ..ZSet::default() }
+    }
+
+    /// Redis's `zsetConvertToListpackIfNeeded` for a new result: packed if it fits.
+    pub fn settle(&mut self, enc: &Encodings) {
+        self.packed = self.len() <= enc.zset_entries && self.scores.keys().all(|m| m.len() <= enc.zset_value);
     }
 
     pub fn len(&self) -> usize {
@@ -327,13 +421,13 @@ impl ZSet {
     }
 
     /// Sets a member's score; true when the member is new.
-    pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
+    pub fn insert(&mut self, member: &[u8], score: f64, enc: &Encodings) -> bool {
         let old = self.scores.insert(member.to_vec(), score);
         if let Some(old) = old {
             self.order.remove(&(Score(old), member.to_vec()));
         }
         self.order.insert((Score(score), member.to_vec()));
-        if self.len() > ZSET_MAX_LISTPACK_ENTRIES || member.len() > ZSET_MAX_LISTPACK_VALUE {
+        if self.len() > enc.zset_entries || member.len() > enc.zset_value {
             self.packed = false;
         }
         old.is_none()

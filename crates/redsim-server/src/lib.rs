@@ -126,10 +126,30 @@ fn quiet_engine(version: Version) -> Server {
 
 /// Binds `addr` (port 0 picks a free port) and serves clients on background threads.
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
+    spawn_configured(addr, version, &[])
+}
+
+/// Like [`spawn`], with start-up options as `redis-server` takes them (`--maxmemory 1mb` is
+/// `(b"maxmemory", b"1mb")`); a refused option is an `InvalidInput` error saying why. `port`,
+/// `bind` and `dir` read what the server really listens on and works in.
+pub fn spawn_configured(
+    addr: impl ToSocketAddrs,
+    version: Version,
+    options: &[(Vec<u8>, Vec<u8>)],
+) -> io::Result<Handle> {
+    let mut engine = quiet_engine(version);
+    engine.configure(options).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
+    let dir = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut actual =
+        vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
+    if !options.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"bind")) {
+        actual.push((b"bind".to_vec(), addr.ip().to_string().into_bytes()));
+    }
+    engine.configure(&actual).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let shared = Arc::new(Shared {
-        engine: Mutex::new(quiet_engine(version)),
+        engine: Mutex::new(engine),
         mailboxes: Mutex::new(HashMap::new()),
         stopping: AtomicBool::new(false),
     });

@@ -151,8 +151,8 @@ fn geoadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut argv = vec![b"zadd".to_vec(), key];
     argv.extend(flags);
     for t in triples.chunks(3) {
-        let lon = super::zset::parse_double(&t[0]).ok_or(Error::NotFloat)?;
-        let lat = super::zset::parse_double(&t[1]).ok_or(Error::NotFloat)?;
+        let lon = crate::args::parse_f64(&t[0]).ok_or(Error::NotFloat)?;
+        let lat = crate::args::parse_f64(&t[1]).ok_or(Error::NotFloat)?;
         if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
             return Err(Error::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
         }
@@ -493,12 +493,12 @@ enum Kind {
 }
 
 fn parse_double_or(arg: &[u8], msg: &str) -> Result<f64> {
-    super::zset::parse_double(arg).ok_or_else(|| Error::other(format!("ERR {msg}")))
+    crate::args::parse_f64(arg).ok_or_else(|| Error::other(format!("ERR {msg}")))
 }
 
 fn lon_lat(args: &[Vec<u8>]) -> Result<(f64, f64)> {
-    let lon = super::zset::parse_double(&args[0]).ok_or(Error::NotFloat)?;
-    let lat = super::zset::parse_double(&args[1]).ok_or(Error::NotFloat)?;
+    let lon = crate::args::parse_f64(&args[0]).ok_or(Error::NotFloat)?;
+    let lat = crate::args::parse_f64(&args[1]).ok_or(Error::NotFloat)?;
     if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
         return Err(Error::other(format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")));
     }
@@ -687,12 +687,12 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
             if returned == 0 {
                 ctx.delete(&dest);
             } else {
-                let mut z = ZSet::new(0);
+                let enc = ctx.server.config.encodings;
+                let mut z = ZSet::empty();
                 for f in &found {
-                    z.insert(&f.member, if storedist { f.dist / conversion } else { f.score });
+                    z.insert(&f.member, if storedist { f.dist / conversion } else { f.score }, &enc);
                 }
-                z.packed = returned <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
-                    && z.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+                z.settle(&enc);
                 ctx.store(&dest, Value::ZSet(Box::new(z)), false);
                 ctx.dirty += returned as u64;
             }

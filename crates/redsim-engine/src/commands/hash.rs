@@ -51,8 +51,10 @@ fn hset(ctx: &mut Ctx, mut args: Args, legacy: bool) -> Result<Reply> {
     if pairs.len() % 2 == 1 {
         return Err(Error::WrongArity { name: if legacy { "hmset" } else { "hset" }.into() });
     }
+    let enc = ctx.server.config.encodings;
     let hash = hash_or_create(ctx, key)?;
-    let created = pairs.chunks(2).filter(|p| hash.insert(&p[0], p[1].clone())).count();
+    hash.prepare(pairs, &enc);
+    let created = pairs.chunks(2).filter(|p| hash.insert(&p[0], p[1].clone(), &enc)).count();
     ctx.modified(key);
     Ok(if legacy { Reply::ok() } else { Reply::Integer(created as i64) })
 }
@@ -65,11 +67,12 @@ pub static HSETNX: CommandSpec = CommandSpec::new("hsetnx", 4, HASH, "2.0.0")
 
 fn hsetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field, value) = (args.next()?, args.next()?, args.next()?);
+    let enc = ctx.server.config.encodings;
     let hash = hash_or_create(ctx, key)?;
     if hash.get(field).is_some() {
         return Ok(Reply::Integer(0));
     }
-    hash.insert(field, value.to_vec());
+    hash.insert(field, value.to_vec(), &enc);
     ctx.modified(key);
     Ok(Reply::Integer(1))
 }
@@ -203,13 +206,14 @@ pub static HINCRBY: CommandSpec = CommandSpec::new("hincrby", 4, HASH, "2.0.0")
 fn hincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
     let by = args.next_i64()?;
+    let enc = ctx.server.config.encodings;
     let hash = hash_or_create(ctx, key)?;
     let current = match hash.get(field) {
         None => 0,
         Some(v) => parse_i64(v).ok_or_else(|| Error::other("ERR hash value is not an integer"))?,
     };
     let new = current.checked_add(by).ok_or_else(|| Error::other("ERR increment or decrement would overflow"))?;
-    hash.insert(field, new.to_string().into_bytes());
+    hash.insert(field, new.to_string().into_bytes(), &enc);
     ctx.modified(key);
     Ok(Reply::Integer(new))
 }
@@ -226,6 +230,7 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if !by.is_finite() {
         return Err(Error::other("ERR value is NaN or Infinity"));
     }
+    let enc = ctx.server.config.encodings;
     let hash = hash_or_create(ctx, key)?;
     let current = match hash.get(field) {
         None => crate::ld::LongDouble::ZERO,
@@ -236,7 +241,7 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
     let text = new.human().into_bytes();
-    hash.insert(field, text.clone());
+    hash.insert(field, text.clone(), &enc);
     ctx.modified(key);
     ctx.propagate_as = Some(vec![b"HSET".to_vec(), key.to_vec(), field.to_vec(), text.clone()]);
     Ok(Reply::Bulk(text))

@@ -39,9 +39,9 @@ fn set_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>> {
     }
 }
 
-/// Whether the emulated Redis keeps small sets of strings in a listpack (7.2+).
-fn packed(ctx: &Ctx) -> bool {
-    ctx.version().at_least(7, 2)
+/// The encoding thresholds in force.
+fn packed(ctx: &Ctx) -> crate::value::Encodings {
+    ctx.server.config.encodings
 }
 
 /// Indexes for `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER`: one pick for no count, distinct picks
@@ -88,8 +88,8 @@ fn sadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let members = args.rest();
     let packed = packed(ctx);
-    let set = set_or_create(ctx, key, || Set::for_member(&members[0], packed), false)?;
-    let added = members.iter().filter(|m| set.insert(m, packed)).count();
+    let set = set_or_create(ctx, key, || Set::for_member(&members[0], members.len(), &packed), false)?;
+    let added = members.iter().filter(|m| set.insert(m, &packed)).count();
     if added > 0 {
         ctx.modified(key);
     }
@@ -179,7 +179,7 @@ fn load_sets(ctx: &mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Option<Set>>> {
 }
 
 /// Redis's `sinterGenericCommand`/`sunionDiffGenericCommand`, keeping the first set's order.
-fn combine(sets: &[Option<Set>], op: Algebra, packed: bool) -> Set {
+fn combine(sets: &[Option<Set>], op: Algebra, packed: &crate::value::Encodings) -> Set {
     let empty = Set::default();
     let first = sets[0].as_ref().unwrap_or(&empty);
     let mut out = Set::default();
@@ -245,13 +245,13 @@ pub static SDIFFSTORE: CommandSpec = CommandSpec::new("sdiffstore", -3, SET, "1.
 
 fn algebra(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
     let sets = load_sets(ctx, args.rest())?;
-    Ok(members_reply(combine(&sets, op, packed(ctx)).members()))
+    Ok(members_reply(combine(&sets, op, &packed(ctx)).members()))
 }
 
 fn algebra_store(ctx: &mut Ctx, mut args: Args, op: Algebra) -> Result<Reply> {
     let dest = args.next()?;
     let sets = load_sets(ctx, args.rest())?;
-    let result = combine(&sets, op, packed(ctx));
+    let result = combine(&sets, op, &packed(ctx));
     let len = result.len();
     if len == 0 {
         ctx.delete(dest);
@@ -288,7 +288,7 @@ fn sintercard(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     }
     let sets = load_sets(ctx, keys)?;
-    let count = combine(&sets, Algebra::Inter, true).len() as i64;
+    let count = combine(&sets, Algebra::Inter, &crate::value::Encodings::default()).len() as i64;
     Ok(Reply::Integer(if limit > 0 { count.min(limit) } else { count }))
 }
 
@@ -314,7 +314,7 @@ fn smove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.modified(src);
     drop_if_empty(ctx, src);
     let packed = packed(ctx);
-    if set_or_create(ctx, dst, || Set::for_member(member, packed), true)?.insert(member, packed) {
+    if set_or_create(ctx, dst, || Set::for_member(member, 1, &packed), true)?.insert(member, &packed) {
         ctx.modified(dst);
     }
     Ok(Reply::Integer(1))

@@ -14,11 +14,12 @@ const ZSET: &str = "sorted-set";
 /// Members with their scores, in the order a range found them.
 type Members = Vec<(Vec<u8>, f64)>;
 
-/// The sorted set at `key`, stored empty first when missing (its encoding chosen for a first
-/// member of `member_len` bytes).
-fn zset_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], member_len: usize) -> Result<&'c mut ZSet> {
+/// The sorted set at `key`, stored empty first when missing (its encoding chosen for `elements`
+/// members, the first `member_len` bytes long).
+fn zset_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], elements: usize, member_len: usize) -> Result<&'c mut ZSet> {
     if zset_at(ctx, key)?.is_none() {
-        return match ctx.store_mut(key, Value::ZSet(Box::new(ZSet::new(member_len))), false) {
+        let zset = ZSet::new(elements, member_len, &ctx.server.config.encodings);
+        return match ctx.store_mut(key, Value::ZSet(Box::new(zset)), false) {
             Value::ZSet(z) => Ok(z),
             _ => Err(Error::WrongType),
         };
@@ -33,38 +34,6 @@ fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {
         Some(Value::ZSet(z)) => Ok(Some(z)),
         Some(_) => Err(Error::WrongType),
     }
-}
-
-/// Redis's `getDoubleFromObject`: `strtod` on the whole argument, no spaces, no NaN, and no
-/// overflow or underflow.
-pub(crate) fn parse_double(bytes: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    if unsigned.starts_with("nan") || unsigned.starts_with("0x") {
-        return None;
-    }
-    let value: f64 = match unsigned {
-        "inf" | "infinity" => {
-            if lower.starts_with('-') {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            }
-        }
-        _ => {
-            let v: f64 = lower.parse().ok()?;
-            let has_digit = unsigned.split(['e']).next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
-            if v.is_infinite() || (v == 0.0 && has_digit) {
-                return None;
-            }
-            v
-        }
-    };
-    Some(value)
 }
 
 fn score_reply(score: f64) -> Reply {
@@ -109,11 +78,13 @@ pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if incr && pairs.len() > 2 {
         return Err(Error::other("ERR INCR option supports a single increment-element pair"));
     }
-    let scores = pairs.chunks(2).map(|p| parse_double(&p[0]).ok_or(Error::NotFloat)).collect::<Result<Vec<f64>>>()?;
+    let scores =
+        pairs.chunks(2).map(|p| crate::args::parse_f64(&p[0]).ok_or(Error::NotFloat)).collect::<Result<Vec<f64>>>()?;
     if xx && zset_at(ctx, key)?.is_none() {
         return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
     }
-    let zset = zset_or_create(ctx, key, pairs[1].len())?;
+    let enc = ctx.server.config.encodings;
+    let zset = zset_or_create(ctx, key, pairs.len() / 2, pairs[1].len())?;
     let (mut added, mut updated, mut last) = (0i64, 0i64, None);
     for (pair, &score) in pairs.chunks(2).zip(&scores) {
         let member = &pair[1];
@@ -131,7 +102,7 @@ pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 }
                 last = Some(new);
                 if new != current {
-                    zset.insert(member, new);
+                    zset.insert(member, new, &enc);
                     updated += 1;
                 }
             }
@@ -139,7 +110,7 @@ pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 if xx {
                     continue;
                 }
-                zset.insert(member, score);
+                zset.insert(member, score, &enc);
                 added += 1;
                 last = Some(score);
             }
@@ -164,14 +135,15 @@ pub static ZINCRBY: CommandSpec = CommandSpec::new("zincrby", 4, ZSET, "1.2.0")
 
 fn zincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
-    let by = parse_double(args.next()?).ok_or(Error::NotFloat)?;
+    let by = crate::args::parse_f64(args.next()?).ok_or(Error::NotFloat)?;
     let member = args.next()?;
-    let zset = zset_or_create(ctx, key, member.len())?;
+    let enc = ctx.server.config.encodings;
+    let zset = zset_or_create(ctx, key, 1, member.len())?;
     let new = zset.score(member).unwrap_or(0.0) + by;
     if new.is_nan() {
         return Err(Error::other("ERR resulting score is not a number (NaN)"));
     }
-    zset.insert(member, new);
+    zset.insert(member, new, &enc);
     ctx.modified(key);
     Ok(score_reply(new))
 }
@@ -274,8 +246,8 @@ fn zrank(ctx: &mut Ctx, mut args: Args, rev: bool) -> Result<Reply> {
 /// A score bound as `ZRANGEBYSCORE` takes it: `(1.5` is exclusive, `-inf`/`+inf` allowed.
 fn parse_score_bound(arg: &[u8]) -> Option<(f64, bool)> {
     match arg.strip_prefix(b"(") {
-        Some(rest) => parse_double(rest).map(|v| (v, true)),
-        None => parse_double(arg).map(|v| (v, false)),
+        Some(rest) => crate::args::parse_f64(rest).map(|v| (v, true)),
+        None => crate::args::parse_f64(arg).map(|v| (v, false)),
     }
 }
 
@@ -685,7 +657,7 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
         let left = options.len() - 1 - i;
         if op != Op::Diff && opt == b"WEIGHTS" && left >= keys.len() {
             for (w, arg) in weights.iter_mut().zip(&options[i + 1..=i + keys.len()]) {
-                *w = parse_double(arg).ok_or_else(|| Error::other("ERR weight value is not a float"))?;
+                *w = crate::args::parse_f64(arg).ok_or_else(|| Error::other("ERR weight value is not a float"))?;
             }
             i += keys.len();
         } else if op != Op::Diff && opt == b"AGGREGATE" && left >= 1 {
@@ -715,14 +687,15 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
             v
         }
     };
-    let mut result = ZSet::new(0);
+    let enc = ctx.server.config.encodings;
+    let mut result = ZSet::empty();
     match op {
         Op::Union => {
             for (input, &w) in inputs.iter().zip(&weights) {
                 for (m, s) in input.iter().flatten() {
                     let v = weigh(*s, w);
                     let new = result.score(m).map_or(v, |cur| aggregate(cur, v, how));
-                    result.insert(m, new);
+                    result.insert(m, new, &enc);
                 }
             }
         }
@@ -737,7 +710,7 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
                             None => continue 'members,
                         }
                     }
-                    result.insert(m, v);
+                    result.insert(m, v, &enc);
                 }
             }
         }
@@ -745,14 +718,13 @@ fn set_algebra(ctx: &mut Ctx, args: &[Vec<u8>], dest: Option<&[u8]>, op: Op, nam
             if let Some(first) = &inputs[0] {
                 for (m, s) in first {
                     if !inputs[1..].iter().flatten().any(|other| other.iter().any(|(x, _)| x == m)) {
-                        result.insert(m, *s);
+                        result.insert(m, *s, &enc);
                     }
                 }
             }
         }
     }
-    result.packed = result.len() <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
-        && result.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+    result.settle(&enc);
     match dest {
         Some(dest) => {
             let len = result.len();
@@ -837,12 +809,12 @@ fn zrangestore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if len == 0 {
         ctx.delete(dest);
     } else {
-        let mut z = ZSet::new(0);
+        let enc = ctx.server.config.encodings;
+        let mut z = ZSet::empty();
         for (m, s) in &items {
-            z.insert(m, *s);
+            z.insert(m, *s, &enc);
         }
-        z.packed = len <= crate::value::ZSET_MAX_LISTPACK_ENTRIES
-            && z.scores.keys().all(|m| m.len() <= crate::value::ZSET_MAX_LISTPACK_VALUE);
+        z.settle(&enc);
         ctx.store(dest, Value::ZSet(Box::new(z)), false);
     }
     Ok(Reply::Integer(len as i64))

@@ -11,7 +11,7 @@ impl Server {
     pub fn encoding_of(&self, db: usize, key: &[u8], value: &Value) -> &'static str {
         match (value, self.dbs[db].forced_encoding(key)) {
             (Value::String(_), Some(forced)) => forced,
-            (v, _) => v.encoding(self.version().at_least(7, 2)),
+            (v, _) => v.encoding(&self.config.encodings),
         }
     }
 

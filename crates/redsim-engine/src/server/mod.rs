@@ -71,11 +71,16 @@ pub struct Stats {
     pub repl_offset: u64,
 }
 
-/// Settings a user can read and change with `CONFIG`.
+/// What a user reads and changes with `CONFIG`: every parameter's value in `settings`, and the
+/// ones the engine acts on copied into typed fields by [`Config::derive`] whenever a value
+/// changes (never write those fields directly: change `settings` and derive).
 #[derive(Clone, Debug)]
 pub struct Config {
     pub version: Version,
+    pub settings: crate::config::Settings,
     pub stream_node_limits: NodeLimits,
+    /// When small collections change encoding.
+    pub encodings: crate::value::Encodings,
     /// `notify-keyspace-events`, as Redis's flag characters (empty: off).
     pub notify: crate::notify::Flags,
     /// `stream-idmp-duration` and `stream-idmp-maxsize` (Redis 8.6): what a new stream starts with.
@@ -88,6 +93,65 @@ pub struct Config {
     /// `slowlog-log-slower-than` (µs; -1: off) and `slowlog-max-len`.
     pub slowlog_slower_than: i64,
     pub slowlog_max_len: u64,
+}
+
+impl Config {
+    pub fn new(version: Version) -> Config {
+        let mut config = Config {
+            version,
+            settings: crate::config::Settings::new(version),
+            stream_node_limits: NodeLimits::default(),
+            encodings: crate::value::Encodings::default(),
+            notify: 0,
+            idmp_duration_s: 0,
+            idmp_maxsize: 0,
+            maxmemory: 0,
+            maxmemory_policy: "noeviction",
+            maxmemory_samples: 5,
+            slowlog_slower_than: 0,
+            slowlog_max_len: 0,
+        };
+        config.derive();
+        config
+    }
+
+    /// Copies the values the engine acts on out of `settings`.
+    pub fn derive(&mut self) {
+        let s = &self.settings;
+        let size = |name: &str| usize::try_from(s.number(name)).unwrap_or(usize::MAX);
+        self.stream_node_limits = NodeLimits {
+            max_entries: s.number("stream-node-max-entries"),
+            max_bytes: s.number("stream-node-max-bytes"),
+        };
+        self.encodings = crate::value::Encodings {
+            hash_entries: size("hash-max-listpack-entries"),
+            hash_value: size("hash-max-listpack-value"),
+            set_intset_entries: size("set-max-intset-entries"),
+            set_listpack: self.version.at_least(7, 2),
+            set_entries: size("set-max-listpack-entries"),
+            set_value: size("set-max-listpack-value"),
+            zset_entries: size("zset-max-listpack-entries"),
+            zset_value: size("zset-max-listpack-value"),
+            list_listpack: self.version.at_least(7, 2),
+            list_fill: s.number("list-max-listpack-size"),
+        };
+        self.notify = match s.value("notify-keyspace-events") {
+            Some(crate::config::Stored::Notify(flags)) => *flags,
+            _ => 0,
+        };
+        self.idmp_duration_s = s.number("stream-idmp-duration") as u64;
+        self.idmp_maxsize = s.number("stream-idmp-maxsize") as u64;
+        if !self.version.at_least(8, 6) {
+            self.idmp_duration_s = crate::stream::idmp::DEFAULT_DURATION_S;
+            self.idmp_maxsize = crate::stream::idmp::DEFAULT_MAXSIZE;
+        }
+        self.maxmemory = s.number("maxmemory") as u64;
+        let policy = s.choice("maxmemory-policy");
+        self.maxmemory_policy = EVICTION_POLICIES.iter().copied().find(|p| *p == policy).unwrap_or("noeviction");
+        self.maxmemory_samples = size("maxmemory-samples");
+        self.slowlog_slower_than = s.number("slowlog-log-slower-than");
+        self.slowlog_max_len = s.number("slowlog-max-len") as u64;
+    }
 }
 
 /// The `maxmemory-policy` values Redis accepts.
@@ -158,20 +222,48 @@ pub struct Server {
 }
 
 impl Server {
+    /// After parameters change (`changed`: their rows in [`crate::config::PARAMS`]): the typed
+    /// copies are derived again and what Redis's apply functions do is done.
+    pub fn apply_config(&mut self, changed: &[usize]) {
+        self.config.derive();
+        let lfu = crate::db::LfuConfig {
+            log_factor: self.config.settings.number("lfu-log-factor"),
+            decay_minutes: self.config.settings.number("lfu-decay-time"),
+        };
+        let lfu_mode = self.lfu_policy();
+        for db in &mut self.dbs {
+            db.lfu = lfu;
+            db.lfu_mode = lfu_mode;
+        }
+        let requirepass = self.config.settings.lookup(b"requirepass").map(|(i, _)| i);
+        if changed.iter().any(|i| Some(*i) == requirepass) {
+            // Redis's `updateRequirePass`: the default user's one password, or none.
+            let pass = self.config.settings.text("requirepass").to_vec();
+            let version = self.config.version;
+            if let Some(user) = self.users.get_mut(b"default".as_slice()) {
+                let mut rule = b">".to_vec();
+                rule.extend_from_slice(&pass);
+                let _ = user.apply(b"resetpass", version);
+                let _ = user.apply(if pass.is_empty() { b"nopass".as_slice() } else { &rule }, version);
+            }
+        }
+    }
+
+    /// Start-up options (`--name value`, as `redis-server` takes them): every parameter may be
+    /// set, immutable ones too. The first refused one is reported.
+    pub fn configure(&mut self, options: &[(Vec<u8>, Vec<u8>)]) -> std::result::Result<(), String> {
+        let mut changed = Vec::new();
+        for (name, value) in options {
+            self.config.settings.load(name, value)?;
+            changed.extend(self.config.settings.lookup(name).map(|(i, _)| i));
+        }
+        self.apply_config(&changed);
+        Ok(())
+    }
+
     pub fn new(version: Version) -> Server {
         Server {
-            config: Config {
-                version,
-                stream_node_limits: NodeLimits::default(),
-                notify: Default::default(),
-                idmp_duration_s: crate::stream::idmp::DEFAULT_DURATION_S,
-                idmp_maxsize: crate::stream::idmp::DEFAULT_MAXSIZE,
-                maxmemory: 0,
-                maxmemory_policy: "noeviction",
-                maxmemory_samples: 5,
-                slowlog_slower_than: 10_000,
-                slowlog_max_len: 128,
-            },
+            config: Config::new(version),
             dbs: vec![Db::default(); DB_COUNT],
             clients: BTreeMap::new(),
             stats: Stats::default(),

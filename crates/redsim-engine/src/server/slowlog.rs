@@ -73,6 +73,7 @@ impl Server {
         let redacted = |i: usize| match full.as_str() {
             "auth" => i >= 1,
             "acl|setuser" => i >= 2,
+            "config|set" => crate::config::redacted(argv, i, self.config.version),
             "hello" => {
                 argv.iter().position(|a| a.eq_ignore_ascii_case(b"AUTH")).is_some_and(|at| i > at && i <= at + 2)
             }
