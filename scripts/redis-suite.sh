@@ -92,10 +92,8 @@ printf '%-22s %10s %12s %10s %12s\n' unit "redis ok" "redis err" "redsim ok" "re
 total=(0 0 0 0)
 for unit in "${UNITS[@]}"; do
   read -r rok rerr < <(run_unit redis "$unit" "$REDIS_SERVER" --bind 127.0.0.1 --save '' --appendonly no --daemonize no)
-  # redsim-server takes only the options it knows; --dir is accepted by redis-server only.
-  read -r sok serr < <(run_unit redsim "$unit" bash -c '
-    args=(); while [ $# -gt 0 ]; do case "$1" in --dir) shift 2;; *) args+=("$1"); shift;; esac; done
-    exec "$0" "${args[@]}"' "$REDSIM" --redis-version "$REDSIM_VERSION")
+  read -r sok serr < <(run_unit redsim "$unit" "$REDSIM" --redis-version "$REDSIM_VERSION" \
+    --bind 127.0.0.1 --save '' --appendonly no)
   printf '%-22s %10s %12s %10s %12s\n' "$unit" "$rok" "$rerr" "$sok" "$serr"
   total=($((total[0] + rok)) $((total[1] + rerr)) $((total[2] + sok)) $((total[3] + serr)))
 done

@@ -783,6 +783,15 @@ impl User {
         Err(worst)
     }
 
+    /// Redis's `ACLUserCheckCmdWithUnrestrictedKeyAccess` for read access: some selector allows
+    /// the command and every key (`allkeys`, or a `*` pattern that may be read).
+    pub fn unrestricted_key_access(&self, id: usize, argv: &[Vec<u8>]) -> bool {
+        self.selectors.iter().any(|s| {
+            s.check(id, argv).is_ok()
+                && (s.allkeys || s.keys.iter().any(|k| k.access & READ == READ && k.pattern == b"*"))
+        })
+    }
+
     pub fn password_matches(&self, password: &[u8]) -> bool {
         self.nopass || self.passwords.contains(&crate::sha256::hex(password))
     }

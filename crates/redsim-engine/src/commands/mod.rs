@@ -13,6 +13,7 @@ mod pubsub;
 pub(crate) mod scripting;
 mod server;
 mod set;
+mod sort;
 mod stream;
 mod string;
 mod transaction;
@@ -147,6 +148,8 @@ pub static TABLE: &[&CommandSpec] = &[
     &keys::EXPIREAT,
     &keys::EXPIRETIME,
     &keys::KEYS,
+    &sort::SORT,
+    &sort::SORT_RO,
     &keys::MOVE,
     &keys::OBJECT,
     &keys::PERSIST,

@@ -163,6 +163,20 @@ impl Ctx<'_> {
         self.effect(Effect::ExpireSet { db, key: key.to_vec(), at_ms });
     }
 
+    /// Publishes a keyspace event about `key` in the client's database.
+    pub fn notify(&mut self, class: crate::notify::Flags, event: &str, key: &[u8]) {
+        let db = self.db_index();
+        crate::notify::notify(self.server, self.out, class, event, key, db);
+    }
+
+    /// Whether the calling user may read every key with the running command (Redis's
+    /// `ACLUserCheckCmdWithUnrestrictedKeyAccess`; `SORT`'s `BY` and `GET` need it).
+    pub fn user_has_full_key_access(&self) -> bool {
+        let Some(user) = self.server.users.get(&self.client().user) else { return true };
+        let Ok((parent, spec)) = crate::server::resolve(self.argv, self.server.config.version) else { return true };
+        crate::acl::id_of(parent, spec).is_none_or(|id| user.unrestricted_key_access(id, self.argv))
+    }
+
     /// Deletes `key` if it is live; true when something was deleted.
     pub fn delete(&mut self, key: &[u8]) -> bool {
         self.expire_if_needed(key);
