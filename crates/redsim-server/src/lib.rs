@@ -1,26 +1,30 @@
 //! The engine behind a RESP server with a real clock, for real Redis clients (redis-cli,
 //! redis-py, redis-benchmark) and for Redis's own tests.
 //!
-//! One thread per connection; the engine sits behind one mutex, so commands run one at a time as
-//! they do in Redis. The wall clock is read here, never in the engine.
+//! One thread runs an event loop (mio), as Redis's `ae` does: connections are read as they
+//! become readable, each one's complete requests run in arrival order, and replies are written
+//! at the end of the loop's turn. So commands that clients send one after another run in that
+//! order, as on a real Redis, which tests with several connections rely on. The wall clock is
+//! read here, never in the engine.
 //!
-//! A client whose command blocks (`XREAD BLOCK`) waits on its mailbox: whichever thread runs the
-//! write that serves it (or the ticker thread, when its timeout passes) encodes the reply and
-//! posts it there.
+//! A client whose command blocks (`BLPOP`, `XREAD BLOCK`) stops being read for commands until
+//! the write that serves it, or the tick that times it out, unblocks it; then the requests it
+//! sent meanwhile run.
 
 #![forbid(unsafe_code)]
 
 pub mod request;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
 use redsim_engine::{ClientId, Outcome, Reply, Server, Version};
 
 use crate::request::{parse, Parsed};
@@ -30,74 +34,30 @@ pub fn wall_clock_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// How often blocked clients' timeouts are checked.
+/// How often blocked clients' timeouts and the active expiry cycle are looked at.
 const TICK: Duration = Duration::from_millis(5);
 
-/// What another thread posts to a connection.
-enum Mail {
-    /// The reply that ends the client's wait in a blocking command.
-    Unblocked(Vec<u8>),
-    /// A pub/sub message, written whenever it arrives.
-    Push(Vec<u8>),
-    /// `CLIENT KILL` from another connection: close this one.
-    Close,
-}
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+/// Connection tokens start here.
+const FIRST_CONNECTION: usize = 2;
 
-/// How long an idle connection waits for input before looking at its mailbox.
-const IDLE_POLL: Duration = Duration::from_millis(10);
-
-struct Shared {
-    engine: Mutex<Server>,
-    /// Where replies for parked clients and pub/sub messages are posted, by client id.
-    mailboxes: Mutex<HashMap<ClientId, Sender<Mail>>>,
-    stopping: AtomicBool,
-}
-
-impl Shared {
-    fn engine(&self) -> MutexGuard<'_, Server> {
-        // A panic in one connection's thread must not take the others down with a poisoned lock.
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Posts the replies a command (or a tick) produced for other, parked clients.
-    fn deliver(&self, engine: &Server, outcome: &Outcome) {
-        if outcome.woken.is_empty() && outcome.killed.is_empty() {
-            return;
-        }
-        let mailboxes = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner());
-        for client in &outcome.killed {
-            if let Some(mailbox) = mailboxes.get(client) {
-                let _ = mailbox.send(Mail::Close);
-            }
-        }
-        for (client, reply) in &outcome.woken {
-            if let Some(mailbox) = mailboxes.get(client) {
-                let bytes = reply.encode(engine.protocol(*client));
-                let unblocked = outcome
-                    .effects
-                    .iter()
-                    .any(|e| matches!(e, redsim_engine::Effect::ClientUnblocked { client: c, .. } if c == client));
-                let _ = mailbox.send(if unblocked { Mail::Unblocked(bytes) } else { Mail::Push(bytes) });
-            }
-        }
-    }
-}
-
-/// A running server; dropping it stops accepting connections.
+/// A running server; dropping it stops it.
 pub struct Handle {
-    addr: std::net::SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<thread::JoinHandle<()>>,
+    addr: SocketAddr,
+    stopping: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Handle {
-    pub fn addr(&self) -> std::net::SocketAddr {
+    pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Waits until the server stops (it runs until the process ends).
     pub fn wait(mut self) {
-        if let Some(t) = self.acceptor.take() {
+        if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
@@ -105,13 +65,10 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if self.acceptor.is_some() {
-            self.shared.stopping.store(true, Ordering::SeqCst);
-            // Wake the blocking accept() so the thread sees the flag.
-            let _ = TcpStream::connect(self.addr);
-            if let Some(t) = self.acceptor.take() {
-                let _ = t.join();
-            }
+        if let Some(t) = self.thread.take() {
+            self.stopping.store(true, Ordering::SeqCst);
+            let _ = self.waker.wake();
+            let _ = t.join();
         }
     }
 }
@@ -124,7 +81,7 @@ fn quiet_engine(version: Version) -> Server {
     engine
 }
 
-/// Binds `addr` (port 0 picks a free port) and serves clients on background threads.
+/// Binds `addr` (port 0 picks a free port) and serves clients on a background thread.
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     spawn_configured(addr, version, &[])
 }
@@ -139,153 +96,266 @@ pub fn spawn_configured(
 ) -> io::Result<Handle> {
     let mut engine = quiet_engine(version);
     engine.configure(options).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let listener = TcpListener::bind(addr)?;
-    let addr = listener.local_addr()?;
+    let std_listener = std::net::TcpListener::bind(addr)?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
     let dir = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut actual =
-        vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
+    let mut actual = vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
     if !options.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"bind")) {
         actual.push((b"bind".to_vec(), addr.ip().to_string().into_bytes()));
     }
     engine.configure(&actual).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let shared = Arc::new(Shared {
-        engine: Mutex::new(engine),
-        mailboxes: Mutex::new(HashMap::new()),
-        stopping: AtomicBool::new(false),
-    });
-    let ticking = Arc::clone(&shared);
-    thread::Builder::new().name("tick".into()).spawn(move || {
-        while !ticking.stopping.load(Ordering::SeqCst) {
-            thread::sleep(TICK);
-            // Timeouts of blocked clients, and the active expiry cycle.
-            let mut engine = ticking.engine();
-            let outcome = engine.tick(wall_clock_ms());
-            ticking.deliver(&engine, &outcome);
-        }
-    })?;
-    let accepting = Arc::clone(&shared);
-    let acceptor = thread::Builder::new().name("accept".into()).spawn(move || {
-        for stream in listener.incoming() {
-            if accepting.stopping.load(Ordering::SeqCst) {
-                break;
+
+    let poll = Poll::new()?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+    let mut listener = TcpListener::from_std(std_listener);
+    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    let mut event_loop = EventLoop {
+        poll,
+        listener,
+        engine,
+        connections: HashMap::new(),
+        by_client: HashMap::new(),
+        next_token: FIRST_CONNECTION,
+        unblocked: BTreeSet::new(),
+        stopping: Arc::clone(&stopping),
+    };
+    let thread = thread::Builder::new().name("redsim-server".into()).spawn(move || event_loop.run())?;
+    Ok(Handle { addr, stopping, waker, thread: Some(thread) })
+}
+
+/// One client connection.
+struct Connection {
+    stream: TcpStream,
+    client: ClientId,
+    /// Bytes read and not yet run as requests.
+    input: Vec<u8>,
+    /// Replies not yet written.
+    output: Vec<u8>,
+    /// Close once `output` is written (`QUIT`, a protocol error, `CLIENT KILL`, the peer's end
+    /// of input).
+    closing: bool,
+    /// The peer closed its side, or writing failed: drop the connection.
+    gone: bool,
+    /// Registered for writable events because a write would have blocked.
+    wants_write: bool,
+}
+
+struct EventLoop {
+    poll: Poll,
+    listener: TcpListener,
+    engine: Server,
+    connections: HashMap<Token, Connection>,
+    by_client: HashMap<ClientId, Token>,
+    next_token: usize,
+    /// Clients unblocked in this turn whose buffered requests must run.
+    unblocked: BTreeSet<ClientId>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl EventLoop {
+    fn run(&mut self) {
+        let mut events = Events::with_capacity(1024);
+        let mut last_tick = std::time::Instant::now();
+        while !self.stopping.load(Ordering::SeqCst) {
+            let wait = TICK.saturating_sub(last_tick.elapsed());
+            if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return;
+                }
             }
-            let Ok(stream) = stream else { continue };
-            let shared = Arc::clone(&accepting);
-            let _ = thread::Builder::new().name("client".into()).spawn(move || {
-                let _ = serve_connection(stream, &shared);
-            });
-        }
-    })?;
-    Ok(Handle { addr, shared, acceptor: Some(acceptor) })
-}
-
-/// Reads requests, runs them and writes replies until the client leaves or breaks the protocol.
-fn serve_connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let id = shared.engine().connect(wall_clock_ms());
-    let (mailbox, inbox) = channel();
-    shared.mailboxes.lock().unwrap_or_else(|p| p.into_inner()).insert(id, mailbox);
-    let result = connection_loop(&mut stream, shared, id, &inbox);
-    shared.mailboxes.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-    shared.engine().disconnect(id);
-    let _ = stream.shutdown(Shutdown::Both);
-    result
-}
-
-fn connection_loop(stream: &mut TcpStream, shared: &Shared, id: u64, inbox: &Receiver<Mail>) -> io::Result<()> {
-    let mut input: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut chunk = vec![0u8; 16 * 1024];
-    let mut output = Vec::with_capacity(16 * 1024);
-    stream.set_read_timeout(Some(IDLE_POLL))?;
-    loop {
-        let n = match stream.read(&mut chunk) {
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                // Idle: write any pub/sub messages that arrived meanwhile.
-                loop {
-                    match inbox.try_recv() {
-                        Ok(Mail::Push(bytes) | Mail::Unblocked(bytes)) => output.extend_from_slice(&bytes),
-                        Ok(Mail::Close) => {
-                            stream.write_all(&output)?;
-                            return Ok(());
+            for event in &events {
+                match event.token() {
+                    LISTENER => self.accept(),
+                    WAKER => {}
+                    token => {
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.read(token);
                         }
-                        Err(_) => break,
+                        if event.is_writable() {
+                            if let Some(c) = self.connections.get_mut(&token) {
+                                c.wants_write = false;
+                            }
+                        }
                     }
                 }
-                if !output.is_empty() {
-                    stream.write_all(&output)?;
-                    output.clear();
-                }
-                continue;
             }
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            return Ok(());
+            if last_tick.elapsed() >= TICK {
+                last_tick = std::time::Instant::now();
+                let outcome = self.engine.tick(wall_clock_ms());
+                self.deliver(&outcome);
+            }
+            self.run_unblocked();
+            self.flush_all();
         }
-        input.extend_from_slice(&chunk[..n]);
-        let mut used = 0;
-        let mut close = false;
+    }
+
+    fn accept(&mut self) {
         loop {
-            // Everything that arrived together (a pipeline) runs under one lock, until a
-            // command blocks: then what was answered so far is written and the client waits.
-            let mut blocked = false;
-            let mut engine = shared.engine();
-            loop {
-                match parse(&input[used..]) {
-                    Parsed::Incomplete => break,
-                    Parsed::Request(argv, len) => {
-                        used += len;
-                        let outcome = engine.execute(wall_clock_ms(), id, &argv);
-                        shared.deliver(&engine, &outcome);
-                        match outcome.reply {
-                            Some(reply) => reply.encode_into(engine.protocol(id), &mut output),
-                            None => blocked = engine.is_blocked(id),
-                        }
-                        if outcome.close {
-                            close = true;
-                            break;
-                        }
-                        if blocked {
-                            break;
-                        }
+            match self.listener.accept() {
+                Ok((mut stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let token = Token(self.next_token);
+                    self.next_token += 1;
+                    if self.poll.registry().register(&mut stream, token, Interest::READABLE).is_err() {
+                        continue;
                     }
-                    Parsed::Error(text) => {
-                        let reply = Reply::Error(format!("ERR Protocol error: {text}"));
-                        reply.encode_into(engine.protocol(id), &mut output);
-                        close = true;
-                        break;
-                    }
+                    let client = self.engine.connect(wall_clock_ms());
+                    self.by_client.insert(client, token);
+                    self.connections.insert(
+                        token,
+                        Connection {
+                            stream,
+                            client,
+                            input: Vec::new(),
+                            output: Vec::new(),
+                            closing: false,
+                            gone: false,
+                            wants_write: false,
+                        },
+                    );
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Out of descriptors and the like: try again on the next event.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Reads what has arrived (until the socket would block: mio's events are edge-triggered)
+    /// and runs the complete requests.
+    fn read(&mut self, token: Token) {
+        let Some(conn) = self.connections.get_mut(&token) else { return };
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match conn.stream.read(&mut chunk) {
+                Ok(0) => {
+                    // The peer is done sending: what it sent runs and is answered, then close.
+                    conn.closing = true;
+                    break;
+                }
+                Ok(n) => conn.input.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    conn.gone = true;
+                    break;
                 }
             }
-            drop(engine);
-            if !blocked {
+        }
+        let client = conn.client;
+        self.run_requests(client);
+    }
+
+    /// Runs a client's buffered requests in order until one blocks, the connection is to be
+    /// closed, or no complete request is left.
+    fn run_requests(&mut self, client: ClientId) {
+        let Some(&token) = self.by_client.get(&client) else { return };
+        let mut used = 0;
+        loop {
+            let Some(conn) = self.connections.get_mut(&token) else { return };
+            if conn.gone || self.engine.is_blocked(client) {
                 break;
             }
-            if !output.is_empty() {
-                stream.write_all(&output)?;
-                output.clear();
-            }
-            // Parked: pub/sub messages (RESP3 clients may have both) are written as they come,
-            // until the reply that ends the wait.
-            loop {
-                match inbox.recv() {
-                    Ok(Mail::Unblocked(reply)) => {
-                        output.extend_from_slice(&reply);
-                        break;
-                    }
-                    Ok(Mail::Push(bytes)) => stream.write_all(&bytes)?,
-                    Ok(Mail::Close) | Err(_) => return Ok(()),
+            let (argv, len) = match parse(&conn.input[used..]) {
+                Parsed::Incomplete => break,
+                Parsed::Request(argv, len) => (argv, len),
+                Parsed::Error(text) => {
+                    let reply = Reply::Error(format!("ERR Protocol error: {text}"));
+                    reply.encode_into(self.engine.protocol(client), &mut conn.output);
+                    conn.closing = true;
+                    conn.input.clear();
+                    return;
+                }
+            };
+            used += len;
+            let outcome = self.engine.execute(wall_clock_ms(), client, &argv);
+            let protocol = self.engine.protocol(client);
+            if let Some(conn) = self.connections.get_mut(&token) {
+                if let Some(reply) = &outcome.reply {
+                    reply.encode_into(protocol, &mut conn.output);
+                }
+                if outcome.close {
+                    conn.closing = true;
+                    conn.input.clear();
+                    self.deliver(&outcome);
+                    return;
                 }
             }
+            self.deliver(&outcome);
         }
-        input.drain(..used);
-        if !output.is_empty() {
-            stream.write_all(&output)?;
-            output.clear();
+        if let Some(conn) = self.connections.get_mut(&token) {
+            conn.input.drain(..used);
         }
-        if close {
-            return Ok(());
+    }
+
+    /// Hands the replies and messages a command (or a tick) produced for other clients to their
+    /// connections, and closes the ones it killed.
+    fn deliver(&mut self, outcome: &Outcome) {
+        for (client, reply) in &outcome.woken {
+            let Some(conn) = self.by_client.get(client).and_then(|t| self.connections.get_mut(t)) else { continue };
+            reply.encode_into(self.engine.protocol(*client), &mut conn.output);
+            let unblocked = outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, redsim_engine::Effect::ClientUnblocked { client: c, .. } if c == client));
+            if unblocked || !self.engine.is_blocked(*client) {
+                self.unblocked.insert(*client);
+            }
+        }
+        for client in &outcome.killed {
+            if let Some(conn) = self.by_client.get(client).and_then(|t| self.connections.get_mut(t)) {
+                conn.closing = true;
+            }
+        }
+    }
+
+    /// Lets clients unblocked in this turn run what they sent while they waited (Redis's
+    /// `processUnblockedClients`).
+    fn run_unblocked(&mut self) {
+        while let Some(client) = self.unblocked.pop_first() {
+            self.run_requests(client);
+        }
+    }
+
+    /// Writes every connection's pending output and drops the ones that are finished.
+    fn flush_all(&mut self) {
+        let mut finished = Vec::new();
+        for (token, conn) in &mut self.connections {
+            while !conn.output.is_empty() && !conn.gone {
+                match conn.stream.write(&conn.output) {
+                    Ok(0) => conn.gone = true,
+                    Ok(n) => {
+                        conn.output.drain(..n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if !conn.wants_write {
+                            conn.wants_write = true;
+                            let _ = self.poll.registry().reregister(
+                                &mut conn.stream,
+                                *token,
+                                Interest::READABLE | Interest::WRITABLE,
+                            );
+                        }
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => conn.gone = true,
+                }
+            }
+            if conn.gone || (conn.closing && conn.output.is_empty()) {
+                finished.push(*token);
+            }
+        }
+        for token in finished {
+            if let Some(mut conn) = self.connections.remove(&token) {
+                let _ = self.poll.registry().deregister(&mut conn.stream);
+                let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+                self.by_client.remove(&conn.client);
+                self.engine.disconnect(conn.client);
+            }
         }
     }
 }
