@@ -12,7 +12,10 @@
 //! - `%COMMAND` compares a flat array as a multiset (Redis orders it by its hash table);
 //! - `=COMMAND` compares a flat array of name/value pairs as a set of pairs (a RESP2 map in hash
 //!   table order, as `CONFIG GET` answers);
-//! - `!repeat N COMMAND` runs the command N times with `{i}` replaced by 1..=N.
+//! - `!repeat N COMMAND` runs the command N times with `{i}` replaced by 1..=N;
+//! - `$NAME COMMAND` also keeps each server's bulk reply as `NAME`: a later argument `{$NAME}` is
+//!   each server's own reply, `{$redis:NAME}` is Redis's on both (a `DUMP` payload restored
+//!   where it was made, or Redis's restored by Redsim).
 //!
 //! Each script starts from `FLUSHALL` on fresh connections, so scripts do not depend on each other.
 
@@ -77,6 +80,7 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
     }
     let mut failures = Vec::new();
     let mut blocked = 0usize;
+    let mut kept: BTreeMap<String, (Vec<u8>, Vec<u8>)> = BTreeMap::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -85,6 +89,13 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
         let (label, command) = match line.strip_prefix('@') {
             Some(rest) => rest.split_once(' ').unwrap_or((rest, "")),
             None => ("main", line),
+        };
+        let (keep_as, command) = match command.strip_prefix('$') {
+            Some(rest) => {
+                let (name, cmd) = rest.split_once(' ').expect("$NAME COMMAND");
+                (Some(name.to_string()), cmd)
+            }
+            None => (None, command),
         };
         let (times, command) = match command.strip_prefix("!repeat ") {
             Some(rest) => {
@@ -108,16 +119,42 @@ fn run_script(pair: &Pair, path: &Path) -> Vec<String> {
             let command = command.replace("{i}", &i.to_string());
             let argv = redsim_engine::cli::split_args(command.as_bytes())
                 .unwrap_or_else(|| panic!("{name}:{}: unbalanced quotes", number + 1));
-            let exchange = |c: &mut Connection| -> Result<Vec<u8>, String> {
+            // Kept replies stand in for `{$NAME}` arguments, per server.
+            let substitute = |for_redis: bool| -> Vec<Vec<u8>> {
+                argv.iter()
+                    .map(|a| {
+                        let text = String::from_utf8_lossy(a);
+                        let Some(var) = text.strip_prefix("{$").and_then(|t| t.strip_suffix('}')) else {
+                            return a.clone();
+                        };
+                        let (var, from_redis) = match var.strip_prefix("redis:") {
+                            Some(v) => (v, true),
+                            None => (var, for_redis),
+                        };
+                        let (r, s) = kept.get(var).unwrap_or_else(|| panic!("{name}: nothing kept as {var}"));
+                        if from_redis {
+                            r.clone()
+                        } else {
+                            s.clone()
+                        }
+                    })
+                    .collect()
+            };
+            let (redis_argv, redsim_argv) = (substitute(true), substitute(false));
+            let exchange = |c: &mut Connection, argv: &[Vec<u8>]| -> Result<Vec<u8>, String> {
                 match mode {
-                    Compare::SendOnly => c.send(&argv).map(|_| Vec::new()),
+                    Compare::SendOnly => c.send(argv).map(|_| Vec::new()),
                     Compare::ReadPending => c.read_reply(),
-                    _ => c.command(&argv),
+                    _ => c.command(argv),
                 }
                 .map_err(|e| e.to_string())
             };
-            let expected = exchange(redis);
-            let actual = exchange(redsim);
+            let expected = exchange(redis, &redis_argv);
+            let actual = exchange(redsim, &redsim_argv);
+            if let Some(var) = &keep_as {
+                let bulk = |r: &Result<Vec<u8>, String>| r.as_ref().ok().and_then(|b| bulk_body(b)).unwrap_or_default();
+                kept.insert(var.clone(), (bulk(&expected), bulk(&actual)));
+            }
             match mode {
                 Compare::SendOnly => {
                     blocked += 1;
@@ -232,6 +269,14 @@ fn same(mode: Compare, a: &Result<Vec<u8>, String>, b: &Result<Vec<u8>, String>)
         }
         _ => a == b,
     }
+}
+
+/// The bytes of a RESP bulk string reply (`$<n>\r\n<bytes>\r\n`).
+fn bulk_body(reply: &[u8]) -> Option<Vec<u8>> {
+    let rest = reply.strip_prefix(b"$")?;
+    let cr = rest.iter().position(|&b| b == b'\r')?;
+    let len: usize = std::str::from_utf8(&rest[..cr]).ok()?.parse().ok()?;
+    rest.get(cr + 2..cr + 2 + len).map(<[u8]>::to_vec)
 }
 
 /// The value of a RESP integer line (`:123\r`).

@@ -133,6 +133,22 @@ impl Db {
         self.keys.get(key).map(|s| s.access_ms)
     }
 
+    /// Sets when the key was last used (`RESTORE ... IDLETIME`, an RDB's idle times).
+    pub fn set_access_ms(&mut self, key: &[u8], access_ms: u64) {
+        if let Some(s) = self.keys.get_mut(key) {
+            s.access_ms = access_ms;
+        }
+    }
+
+    /// Sets the key's LFU counter as of now (`RESTORE ... FREQ`, an RDB's frequencies).
+    pub fn set_lfu_counter(&mut self, key: &[u8], counter: u8, now_ms: u64) {
+        if let Some(s) = self.keys.get_mut(key) {
+            s.lfu = counter;
+            s.lfu_minutes = now_ms / 60_000;
+            s.lfu_written = true;
+        }
+    }
+
     /// Stores `value` at `key`. Like Redis's `setKey`, this drops an existing TTL unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         if !keep_ttl {

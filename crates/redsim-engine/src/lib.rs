@@ -26,6 +26,7 @@ pub mod glob;
 pub mod ld;
 pub mod memory;
 mod notify;
+pub mod rdb;
 pub mod reply;
 pub mod server;
 pub mod sha256;

@@ -142,7 +142,7 @@ pub fn command_events(
     let key_at = if parent.is_some() { 2 } else { 1 };
     let Some(key) = argv.get(key_at) else { return };
     let events: &[(&str, Flags)] = match name.as_str() {
-        "del" | "unlink" | "getdel" | "sort" | "sort_ro" => &[],
+        "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" => &[],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],
         "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],

@@ -100,7 +100,8 @@ pub fn spawn_configured(
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let dir = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut actual = vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
+    let mut actual =
+        vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
     if !options.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"bind")) {
         actual.push((b"bind".to_vec(), addr.ip().to_string().into_bytes()));
     }

@@ -596,3 +596,119 @@ fn object_help(_ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         ],
     ))
 }
+
+/// `DUMP key`: the value in Redis's serialization format (see `crate::rdb`).
+pub static DUMP: CommandSpec = CommandSpec::new("dump", 2, GENERIC, "2.6.0")
+    .flags(&[Flag::ReadOnly])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace])
+    .doc("key", "Returns a serialized representation of the value stored at a key.")
+    .run(dump);
+
+fn dump_format(ctx: &Ctx) -> crate::rdb::Format {
+    crate::rdb::Format {
+        version: ctx.version(),
+        compress: ctx.server.config.settings.flag("rdbcompression"),
+        encodings: ctx.server.config.encodings,
+    }
+}
+
+fn dump(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?;
+    let format = dump_format(ctx);
+    Ok(match ctx.lookup(key) {
+        None => Reply::Nil,
+        Some(value) => Reply::Bulk(crate::rdb::dump(value, &format)),
+    })
+}
+
+/// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+pub static RESTORE: CommandSpec = CommandSpec::new("restore", -4, GENERIC, "2.6.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc(
+        "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+        "Creates a key from the serialized representation of a value.",
+    )
+    .run(restore);
+
+fn restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let key = args.next()?.to_vec();
+    let ttl_arg = args.next()?.to_vec();
+    let payload = args.next()?.to_vec();
+    let rest = args.rest();
+    let (mut replace, mut absttl) = (false, false);
+    let (mut freq, mut idle): (Option<i64>, Option<i64>) = (None, None);
+    let mut j = 0;
+    while j < rest.len() {
+        let more = rest.len() - j - 1;
+        let is = |w: &str| rest[j].eq_ignore_ascii_case(w.as_bytes());
+        if is("replace") {
+            replace = true;
+        } else if is("absttl") {
+            absttl = true;
+        } else if is("idletime") && more >= 1 && freq.is_none() {
+            let v = crate::args::parse_i64(&rest[j + 1]).ok_or(Error::NotInteger)?;
+            if v < 0 {
+                return Err(Error::other("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(v);
+            j += 1;
+        } else if is("freq") && more >= 1 && idle.is_none() {
+            let v = crate::args::parse_i64(&rest[j + 1]).ok_or(Error::NotInteger)?;
+            if !(0..=255).contains(&v) {
+                return Err(Error::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = Some(v);
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if !replace && ctx.lookup(&key).is_some() {
+        return Err(Error::other("BUSYKEY Target key name already exists."));
+    }
+    let ttl = crate::args::parse_i64(&ttl_arg).ok_or(Error::NotInteger)?;
+    if ttl < 0 {
+        return Err(Error::other("ERR Invalid TTL value, must be >= 0"));
+    }
+    let format = dump_format(ctx);
+    let value = crate::rdb::restore(&payload, &format).map_err(|e| Error::other(e.message()))?;
+    let deleted = replace && {
+        let db = ctx.db_index();
+        ctx.server.touch_watched(db, &key, false);
+        ctx.server.dbs[db].remove(&key).is_some()
+    };
+    let at = if ttl > 0 && !absttl { ttl.saturating_add(ctx.now_ms as i64) } else { ttl };
+    if ttl > 0 && at <= ctx.now_ms as i64 {
+        // Already expired: the key is gone, and replicas delete it too.
+        if deleted {
+            ctx.modified(&key);
+            ctx.notify(crate::notify::GENERIC, "del", &key);
+            ctx.propagate_as = Some(vec![b"DEL".to_vec(), key.clone()]);
+        }
+        return Ok(Reply::ok());
+    }
+    ctx.store(&key, value, false);
+    if ttl > 0 {
+        ctx.set_expiry(&key, Some(at as u64));
+        if !absttl {
+            let mut argv = ctx.argv.to_vec();
+            argv[2] = at.to_string().into_bytes();
+            argv.push(b"ABSTTL".to_vec());
+            ctx.propagate_as = Some(argv);
+        }
+    }
+    let (now, db) = (ctx.now_ms, ctx.db_index());
+    if ctx.server.lfu_policy() {
+        if let Some(f) = freq {
+            ctx.server.dbs[db].set_lfu_counter(&key, f as u8, now);
+        }
+    } else if let Some(idle) = idle {
+        ctx.server.dbs[db].set_access_ms(&key, now.saturating_sub((idle as u64).saturating_mul(1000)));
+    }
+    ctx.notify(crate::notify::GENERIC, "restore", &key);
+    Ok(Reply::ok())
+}

@@ -143,6 +143,8 @@ pub static TABLE: &[&CommandSpec] = &[
     // keys
     &keys::COPY,
     &keys::DEL,
+    &keys::DUMP,
+    &keys::RESTORE,
     &keys::EXISTS,
     &keys::EXPIRE,
     &keys::EXPIREAT,

@@ -82,6 +82,8 @@ impl Server {
                         reply
                     }
                 };
+                // Each served client's pop travels on its own.
+                self.feed_propagation(out, false);
                 if let Some(reply) = reply {
                     self.blocked.remove(&client);
                     out.effects.push(Effect::ClientUnblocked { client, timed_out: false });

@@ -70,7 +70,7 @@ impl Ctx<'_> {
             self.server.stats.expired_keys += 1;
             self.out.effects.push(Effect::KeyExpired { db, key: key.to_vec(), lazily: true });
             crate::notify::notify(self.server, self.out, crate::notify::EXPIRED, "expired", key, db);
-            self.out.propagate.push(vec![b"DEL".to_vec(), key.to_vec()]);
+            self.server.propagate_deletion(db, key, "lazyfree-lazy-expire");
         }
     }
 

@@ -52,15 +52,19 @@ impl Server {
         }
         loop {
             if self.used_memory() as u64 <= self.config.maxmemory {
+                self.feed_propagation(out, false);
                 return true;
             }
-            let Some((db, key)) = self.eviction_candidate(now_ms) else { return false };
+            let Some((db, key)) = self.eviction_candidate(now_ms) else {
+                self.feed_propagation(out, false);
+                return false;
+            };
             self.touch_watched(db, &key, false);
             self.dbs[db].remove(&key);
             self.stats.evicted_keys += 1;
             crate::notify::notify(self, out, crate::notify::EVICTED, "evicted", &key, db);
             out.effects.push(Effect::KeyEvicted { db, key: key.clone(), policy: self.config.maxmemory_policy });
-            out.propagate.push(vec![b"DEL".to_vec(), key.clone()]);
+            self.propagate_deletion(db, &key, "lazyfree-lazy-eviction");
             self.ready_keys.push((db, key));
         }
     }

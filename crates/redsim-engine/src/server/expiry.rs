@@ -43,6 +43,8 @@ impl Server {
                 }
             }
         }
+        // Every DEL of the cycle, none wrapped.
+        self.feed_propagation(out, false);
     }
 
     /// One loop of the cycle in one database: returns (keys looked at, keys expired).
@@ -73,7 +75,7 @@ impl Server {
                 expired += 1;
                 crate::notify::notify(self, out, crate::notify::EXPIRED, "expired", key, db);
                 out.effects.push(Effect::KeyExpired { db, key: key.clone(), lazily: false });
-                out.propagate.push(vec![b"DEL".to_vec(), key.clone()]);
+                self.propagate_deletion(db, key, "lazyfree-lazy-expire");
                 self.ready_keys.push((db, key.clone()));
             }
         }

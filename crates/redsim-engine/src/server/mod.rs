@@ -182,6 +182,12 @@ pub struct Server {
     /// Whether writes build the replication stream (`Outcome::propagate`). Redis builds it only
     /// once a replica or the AOF needs it; the simulator turns it off for a lone node.
     pub propagate: bool,
+    /// What the running command (or cron job) propagates, with each command's database, until
+    /// it is fed to the stream (Redis's `server.also_propagate`).
+    pending_propagation: Vec<(usize, Argv)>,
+    /// The database the replication stream has selected last (Redis's `server.slaveseldb`):
+    /// `None` puts a `SELECT` before the next command (a replica has just attached).
+    pub repl_seldb: Option<usize>,
     next_client_id: ClientId,
     next_block_order: u64,
     /// Keys written since blocked clients were last served: `(db, key)`.
@@ -270,6 +276,8 @@ impl Server {
             blocked: BTreeMap::new(),
             observe: true,
             propagate: true,
+            pending_propagation: Vec::new(),
+            repl_seldb: None,
             next_client_id: 1,
             next_block_order: 0,
             ready_keys: Vec::new(),
@@ -420,9 +428,55 @@ impl Server {
                 self.clients.insert(client, fresh);
             }
         }
+        let touches_arbitrary_keys =
+            argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"randomkey") || n.eq_ignore_ascii_case(b"scan"));
         out.reply = self.process(now_ms, client, argv, &mut out);
+        self.feed_propagation(&mut out, !touches_arbitrary_keys);
         self.serve_blocked(now_ms, &mut out);
         out
+    }
+
+    /// Queues a command for the replication stream (Redis's `alsoPropagate`).
+    pub(crate) fn also_propagate(&mut self, db: usize, argv: Argv) {
+        if self.propagate {
+            self.pending_propagation.push((db, argv));
+        }
+    }
+
+    /// The `DEL` (or `UNLINK`, when that kind of deletion is lazy) that replicas receive for a key
+    /// the server removed by itself (Redis's `propagateDeletion`).
+    pub(crate) fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy_config: &str) {
+        let name: &[u8] = if self.config.settings.flag(lazy_config) { b"UNLINK" } else { b"DEL" };
+        self.also_propagate(db, vec![name.to_vec(), key.to_vec()]);
+    }
+
+    /// Feeds what is pending to the stream (Redis's `propagatePendingCommands`): several
+    /// commands of one execution are wrapped in `MULTI`/`EXEC` when `transaction` allows, and a
+    /// `SELECT` goes before a command for another database than the stream's.
+    pub(crate) fn feed_propagation(&mut self, out: &mut Outcome, transaction: bool) {
+        let ops = std::mem::take(&mut self.pending_propagation);
+        let (Some(first), Some(last)) = (ops.first().map(|o| o.0), ops.last().map(|o| o.0)) else { return };
+        let wrap = transaction && ops.len() > 1;
+        if wrap {
+            self.feed(out, first, vec![b"MULTI".to_vec()]);
+        }
+        for (db, argv) in ops {
+            self.feed(out, db, argv);
+        }
+        if wrap {
+            self.feed(out, last, vec![b"EXEC".to_vec()]);
+        }
+    }
+
+    fn feed(&mut self, out: &mut Outcome, db: usize, argv: Argv) {
+        if self.repl_seldb != Some(db) {
+            let select = vec![b"SELECT".to_vec(), db.to_string().into_bytes()];
+            self.stats.repl_offset += resp_len(&select);
+            out.propagate.push(select);
+            self.repl_seldb = Some(db);
+        }
+        self.stats.repl_offset += resp_len(&argv);
+        out.propagate.push(argv);
     }
 
     fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
@@ -518,12 +572,15 @@ impl Server {
         }
         self.stats.changes += dirty;
         if self.propagating() {
-            let before = out.propagate.len();
-            out.propagate.extend(also);
-            if dirty > 0 && spec.has(Flag::Write) && !prevent {
-                out.propagate.push(rewritten.unwrap_or_else(|| argv.to_vec()));
+            let db = self.clients.get(&client).map_or(0, |c| c.db);
+            for op in also {
+                self.also_propagate(db, op);
             }
-            self.stats.repl_offset += out.propagate[before..].iter().map(|argv| resp_len(argv)).sum::<u64>();
+            // EXEC itself is never propagated: what it ran is, wrapped (`feed_propagation`).
+            let exec = parent.is_none() && spec.name == "exec";
+            if dirty > 0 && spec.has(Flag::Write) && !prevent && !exec {
+                self.also_propagate(db, rewritten.unwrap_or_else(|| argv.to_vec()));
+            }
         }
         let reply = match result {
             Ok(reply) => Some(reply),
@@ -581,4 +638,38 @@ pub(crate) fn resolve(
         return Err(Error::WrongArity { name: command::full_name(parent, spec) });
     }
     Ok((parent, spec))
+}
+
+#[cfg(test)]
+mod propagation_tests {
+    use super::*;
+
+    fn stream(lines: &[&str]) -> Vec<String> {
+        let mut server = Server::new(Version::V7_0);
+        let c = server.connect(0);
+        let mut out = Vec::new();
+        for line in lines {
+            let argv = crate::cli::split_args(line.as_bytes()).unwrap_or_default();
+            for cmd in server.execute(1_000, c, &argv).propagate {
+                out.push(String::from_utf8_lossy(&cmd.join(&b' ')).into_owned());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_stream_selects_its_database_and_wraps_what_one_command_ran() {
+        // Redis 7.0's propagatePendingCommands: a SELECT first, MULTI/EXEC around two or more.
+        assert_eq!(stream(&["SET a 1", "SELECT 3", "SET b 2"]), ["SELECT 0", "SET a 1", "SELECT 3", "SET b 2"]);
+        assert_eq!(stream(&["MULTI", "SET a 1", "EXEC"]), ["SELECT 0", "SET a 1"]);
+        assert_eq!(
+            stream(&["MULTI", "SET a 1", "GET a", "INCR a", "EXEC"]),
+            ["SELECT 0", "MULTI", "SET a 1", "INCR a", "EXEC"]
+        );
+        assert_eq!(
+            stream(&["EVAL \"redis.call('set','x','1') redis.call('set','y','2')\" 0"]),
+            ["SELECT 0", "MULTI", "set x 1", "set y 2", "EXEC"]
+        );
+        assert!(stream(&["MULTI", "GET a", "EXEC"]).is_empty());
+    }
 }

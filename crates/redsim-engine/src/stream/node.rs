@@ -141,6 +141,116 @@ impl Node {
         self.last_id = id;
     }
 
+    /// The listpack Redis holds for this node, byte for byte (what DUMP and RDB files carry):
+    /// the master entry (live and deleted counts, master fields, a 0), then per entry its flags,
+    /// ID deltas from the master ID, field count and names unless they are the master fields,
+    /// values, and its element count.
+    pub fn to_listpack(&self) -> Vec<u8> {
+        let mut lp = crate::rdb::packed::ListpackWriter::new();
+        lp.push_int(self.live as i64);
+        lp.push_int(self.deleted as i64);
+        lp.push_int(self.master_fields.len() as i64);
+        for f in &self.master_fields {
+            lp.push(f);
+        }
+        lp.push_int(0);
+        for meta in self.metas() {
+            let mut at = meta.offset;
+            let flags = self.data[at];
+            at += 1;
+            let ms = get_varint(&self.data, &mut at);
+            let seq = get_varint(&self.data, &mut at);
+            lp.push_int(i64::from(flags));
+            lp.push_int(ms as i64);
+            lp.push_int(seq as i64);
+            let n = if flags & FLAG_SAME_FIELDS != 0 {
+                for _ in 0..self.master_fields.len() {
+                    lp.push(get_bytes(&self.data, &mut at));
+                }
+                self.master_fields.len()
+            } else {
+                let n = get_varint(&self.data, &mut at) as usize;
+                lp.push_int(n as i64);
+                for _ in 0..n * 2 {
+                    lp.push(get_bytes(&self.data, &mut at));
+                }
+                n
+            };
+            let lp_count = if flags & FLAG_SAME_FIELDS != 0 { n + 3 } else { 2 * n + 4 };
+            lp.push_int(lp_count as i64);
+        }
+        lp.finish()
+    }
+
+    /// Rebuilds a node from Redis's listpack for it (`master_id` is its radix-tree key), checking
+    /// that every count and delta is consistent; `None` for anything malformed.
+    pub fn from_listpack(master_id: StreamId, bytes: &[u8]) -> Option<Node> {
+        use crate::rdb::packed::Item;
+        let items = crate::rdb::packed::read_listpack(bytes)?;
+        let mut it = items.into_iter();
+        let int = |it: &mut std::vec::IntoIter<Item>| it.next().and_then(|i| i.as_int());
+        let live = usize::try_from(int(&mut it)?).ok()?;
+        let deleted = usize::try_from(int(&mut it)?).ok()?;
+        let nmaster = usize::try_from(int(&mut it)?).ok()?;
+        let mut master: Vec<Vec<u8>> = Vec::with_capacity(nmaster.min(1024));
+        for _ in 0..nmaster {
+            master.push(it.next()?.into_bytes());
+        }
+        if int(&mut it)? != 0 {
+            return None;
+        }
+        let mut node: Option<Node> = None;
+        let mut to_delete = Vec::new();
+        let mut previous: Option<StreamId> = None;
+        while let Some(flags) = it.next() {
+            let flags = u8::try_from(flags.as_int()?).ok().filter(|f| *f <= 3)?;
+            let ms = master_id.ms.wrapping_add(int(&mut it)? as u64);
+            let seq = master_id.seq.wrapping_add(int(&mut it)? as u64);
+            let id = StreamId::new(ms, seq);
+            if previous.is_some_and(|p| p >= id) || (previous.is_none() && id != master_id) {
+                return None;
+            }
+            previous = Some(id);
+            let mut fields = Vec::new();
+            let n = if flags & FLAG_SAME_FIELDS != 0 {
+                for name in &master {
+                    fields.push(name.clone());
+                    fields.push(it.next()?.into_bytes());
+                }
+                master.len()
+            } else {
+                let n = usize::try_from(int(&mut it)?).ok()?;
+                for _ in 0..n * 2 {
+                    fields.push(it.next()?.into_bytes());
+                }
+                n
+            };
+            let expected = if flags & FLAG_SAME_FIELDS != 0 { n + 3 } else { 2 * n + 4 };
+            if usize::try_from(int(&mut it)?).ok()? != expected {
+                return None;
+            }
+            match node.as_mut() {
+                None => {
+                    let first = Node::new(id, &fields);
+                    if first.master_fields.iter().map(|f| f.to_vec()).collect::<Vec<_>>() != master {
+                        return None;
+                    }
+                    node = Some(first);
+                }
+                Some(n) => n.push(id, &fields),
+            }
+            if flags & FLAG_DELETED != 0 {
+                to_delete.push(id);
+            }
+        }
+        let mut node = node?;
+        for id in to_delete {
+            let meta = node.find(id)?;
+            node.mark_deleted(meta);
+        }
+        (node.live == live && node.deleted == deleted).then_some(node)
+    }
+
     /// Every entry's ID, deleted flag and position, in order, without decoding fields.
     pub fn metas(&self) -> Metas<'_> {
         Metas { node: self, at: 0 }

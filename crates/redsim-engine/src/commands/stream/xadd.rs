@@ -304,7 +304,7 @@ mod tests {
         let mut out = Vec::new();
         for line in lines {
             let argv = crate::cli::split_args(line.as_bytes()).unwrap();
-            for cmd in server.execute(1_000, c, &argv).propagate {
+            for cmd in server.execute(1_000, c, &argv).propagate.into_iter().filter(|c| c[0] != b"SELECT") {
                 out.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
             }
         }
