@@ -23,6 +23,7 @@
 
 mod cli;
 mod fuzz;
+mod persistence;
 mod protocol;
 mod random;
 
@@ -35,16 +36,19 @@ use redsim_tests::{show, Connection, RedisServer};
 struct Pair {
     redis: RedisServer,
     redsim: redsim_server::Handle,
+    /// Where redsim-server would write an RDB file.
+    _dir: redsim_tests::TempDir,
 }
 
 impl Pair {
     fn start() -> Pair {
         let redis = RedisServer::start().expect("the reference redis-server must start");
-        // Started as the reference is (tests/support): no save points, no AOF.
-        let options = [(b"save".to_vec(), Vec::new()), (b"appendonly".to_vec(), b"no".to_vec())];
+        // Started as the reference is (tests/support): no save points, no AOF, a directory of its own.
+        let dir = redsim_tests::TempDir::new("redsim-server").expect("a temporary directory");
+        let options = [(b"save".to_vec(), Vec::new()), (b"appendonly".to_vec(), b"no".to_vec()), dir.as_option()];
         let redsim =
             redsim_server::spawn_configured("127.0.0.1:0", Version::V7_0, &options).expect("redsim-server must start");
-        Pair { redis, redsim }
+        Pair { redis, redsim, _dir: dir }
     }
 }
 

@@ -21,9 +21,14 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts `redis-server` (or `$REDIS_SERVER`) on a free port, with persistence off.
     pub fn start() -> io::Result<RedisServer> {
-        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("redsim-redis-{}-{port}", std::process::id()));
+        RedisServer::start_in(dir, port)
+    }
+
+    /// Starts it working in `dir` (which it loads an RDB file from, and removes when dropped).
+    pub fn start_in(dir: PathBuf, port: u16) -> io::Result<RedisServer> {
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         std::fs::create_dir_all(&dir)?;
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -155,4 +160,30 @@ impl Connection {
 /// Shows reply bytes on one line, with `\r\n` visible.
 pub fn show(bytes: &[u8]) -> String {
     bytes.escape_ascii().to_string()
+}
+
+/// A directory under the system's temporary directory, removed with everything in it on drop.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> io::Result<TempDir> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("redsim-{label}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+
+    pub fn as_option(&self) -> (Vec<u8>, Vec<u8>) {
+        (b"dir".to_vec(), self.path.to_string_lossy().into_owned().into_bytes())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
 }

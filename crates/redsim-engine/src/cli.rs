@@ -151,7 +151,7 @@ fn format_raw(reply: &Reply, out: &mut String) {
             out.push('\n');
         }
         Reply::Status(s) => out.push_str(s),
-        Reply::Bulk(b) => out.push_str(&String::from_utf8_lossy(b)),
+        Reply::Bulk(b) | Reply::Raw(b) => out.push_str(&String::from_utf8_lossy(b)),
         Reply::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Integer(n) => out.push_str(&n.to_string()),
         Reply::Double(d) => out.push_str(&crate::reply::format_double(*d)),
@@ -177,7 +177,7 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Status(s) => format!("{s}\n"),
         Reply::Integer(n) => format!("(integer) {n}\n"),
         Reply::Double(d) => format!("(double) {}\n", format_double(*d)),
-        Reply::Bulk(b) => format!("{}\n", quote(b)),
+        Reply::Bulk(b) | Reply::Raw(b) => format!("{}\n", quote(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".to_string(),
         Reply::Boolean(b) => format!("({b})\n"),
         Reply::Array(items) | Reply::Push(items) => {

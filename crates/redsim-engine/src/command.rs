@@ -25,8 +25,12 @@ pub enum Flag {
     Loading,
     Stale,
     Fast,
+    SkipMonitor,
+    SkipSlowlog,
     /// Runs before the client has authenticated (`AUTH`, `HELLO`).
     NoAuth,
+    NoMandatoryKeys,
+    NoAsyncLoading,
     NoMulti,
     /// Its keys are not all at the positions `keys` gives (Redis derives this from its key specs).
     MovableKeys,
@@ -41,7 +45,7 @@ pub enum Flag {
 
 impl Flag {
     /// Redis's flags in the order `COMMAND INFO` prints them.
-    pub const PRINTED: [Flag; 14] = [
+    pub const PRINTED: [Flag; 18] = [
         Flag::Write,
         Flag::ReadOnly,
         Flag::DenyOom,
@@ -51,8 +55,12 @@ impl Flag {
         Flag::Blocking,
         Flag::Loading,
         Flag::Stale,
+        Flag::SkipMonitor,
+        Flag::SkipSlowlog,
         Flag::Fast,
         Flag::NoAuth,
+        Flag::NoMandatoryKeys,
+        Flag::NoAsyncLoading,
         Flag::NoMulti,
         Flag::MovableKeys,
         Flag::AllowBusy,
@@ -71,7 +79,11 @@ impl Flag {
             Flag::Loading => "loading",
             Flag::Stale => "stale",
             Flag::Fast => "fast",
+            Flag::SkipMonitor => "skip_monitor",
+            Flag::SkipSlowlog => "skip_slowlog",
             Flag::NoAuth => "no_auth",
+            Flag::NoMandatoryKeys => "no_mandatory_keys",
+            Flag::NoAsyncLoading => "no_async_loading",
             Flag::NoMulti => "no_multi",
             Flag::MovableKeys => "movablekeys",
             Flag::AllowBusy => "allow_busy",

@@ -52,6 +52,21 @@ pub struct BlockOn {
     pub deadline_ms: u64,
     /// The command to run again when a key is ready, with relative IDs already resolved.
     pub argv: Vec<Vec<u8>>,
+    /// What a timeout answers instead of a null array (`WAIT`'s count of replicas).
+    pub timeout_integer: Option<i64>,
+}
+
+impl BlockOn {
+    /// A wait on keys, answered with a null array if it times out.
+    pub fn keys(keys: Vec<Vec<u8>>, deadline_ms: u64, argv: Vec<Vec<u8>>) -> BlockOn {
+        BlockOn { keys, deadline_ms, argv, timeout_integer: None }
+    }
+
+    /// A wait for `timeout_ms` (0: for ever) on no key, answered with `integer` when it ends.
+    pub fn timeout_only(timeout_ms: u64, now_ms: u64, integer: i64) -> BlockOn {
+        let deadline_ms = if timeout_ms == 0 { 0 } else { now_ms.saturating_add(timeout_ms) };
+        BlockOn { keys: Vec::new(), deadline_ms, argv: Vec::new(), timeout_integer: Some(integer) }
+    }
 }
 
 /// The result of running a command: a reply, or an error reply.

@@ -40,6 +40,9 @@ pub enum Reply {
     /// Several replies to one command, one after the other (`SUBSCRIBE a b` confirms each
     /// channel separately).
     Many(Vec<Reply>),
+    /// Bytes written as they are: the RDB payload `SYNC` sends a replica (`$<len>\r\n` and the
+    /// file, with no line end after it). Shown as a bulk string.
+    Raw(Vec<u8>),
 }
 
 impl Reply {
@@ -131,6 +134,7 @@ impl Reply {
                 items.iter().for_each(|r| r.encode_into(protocol, out));
             }
             Reply::Many(items) => items.iter().for_each(|r| r.encode_into(protocol, out)),
+            Reply::Raw(bytes) => out.extend_from_slice(bytes),
         }
     }
 }

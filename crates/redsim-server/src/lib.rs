@@ -81,6 +81,13 @@ fn quiet_engine(version: Version) -> Server {
     engine
 }
 
+/// Where the RDB file is: `dir`/`dbfilename`.
+fn rdb_path(engine: &Server) -> std::path::PathBuf {
+    let settings = &engine.config.settings;
+    let dir = String::from_utf8_lossy(settings.text("dir")).into_owned();
+    std::path::Path::new(&dir).join(String::from_utf8_lossy(settings.text("dbfilename")).as_ref())
+}
+
 /// Binds `addr` (port 0 picks a free port) and serves clients on a background thread.
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     spawn_configured(addr, version, &[])
@@ -99,13 +106,19 @@ pub fn spawn_configured(
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
-    let dir = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut actual =
-        vec![(b"port".to_vec(), addr.port().to_string().into_bytes()), (b"dir".to_vec(), dir.into_bytes())];
+    let mut actual = vec![(b"port".to_vec(), addr.port().to_string().into_bytes())];
+    if !options.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"dir")) {
+        let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+        actual.push((b"dir".to_vec(), cwd.into_bytes()));
+    }
     if !options.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"bind")) {
         actual.push((b"bind".to_vec(), addr.ip().to_string().into_bytes()));
     }
     engine.configure(&actual).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // As redis-server does at start-up: the RDB file in `dir`, if there is one.
+    if let Ok(bytes) = std::fs::read(rdb_path(&engine)) {
+        engine.load_rdb(&bytes, wall_clock_ms()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    }
 
     let poll = Poll::new()?;
     let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
@@ -295,6 +308,27 @@ impl EventLoop {
     /// Hands the replies and messages a command (or a tick) produced for other clients to their
     /// connections, and closes the ones it killed.
     fn deliver(&mut self, outcome: &Outcome) {
+        if !outcome.propagate.is_empty() {
+            let mut stream = Vec::new();
+            for argv in &outcome.propagate {
+                let reply = Reply::Array(argv.iter().map(|a| Reply::Bulk(a.clone())).collect());
+                reply.encode_into(redsim_engine::Protocol::Resp2, &mut stream);
+            }
+            let replicas: Vec<ClientId> = self.engine.replicas().collect();
+            for replica in replicas {
+                if let Some(conn) = self.by_client.get(&replica).and_then(|t| self.connections.get_mut(t)) {
+                    conn.output.extend_from_slice(&stream);
+                }
+            }
+        }
+        if let Some(rdb) = &outcome.saved {
+            // Written whole beside it, then renamed over it, as Redis does.
+            let path = rdb_path(&self.engine);
+            let temp = path.with_file_name(format!("temp-{}.rdb", std::process::id()));
+            if std::fs::write(&temp, rdb).is_ok() {
+                let _ = std::fs::rename(&temp, &path);
+            }
+        }
         for (client, reply) in &outcome.woken {
             let Some(conn) = self.by_client.get(client).and_then(|t| self.connections.get_mut(t)) else { continue };
             reply.encode_into(self.engine.protocol(*client), &mut conn.output);

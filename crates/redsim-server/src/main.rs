@@ -58,7 +58,13 @@ fn main() -> ExitCode {
                 Ok(())
             }
             "redis-version" => value.parse().map(|v| version = v),
-            "dir" => std::env::set_current_dir(&value).map_err(|e| format!("cannot use --dir {value}: {e}")),
+            "dir" => match std::fs::canonicalize(&value) {
+                Ok(path) if path.is_dir() => {
+                    config.push((b"dir".to_vec(), path.to_string_lossy().into_owned().into_bytes()));
+                    Ok(())
+                }
+                _ => Err(format!("Can't chdir to '{value}': No such file or directory")),
+            },
             "daemonize" if value.eq_ignore_ascii_case("yes") => {
                 Err("redsim-server does not daemonize: run it in the background instead".to_string())
             }

@@ -483,7 +483,7 @@ pub(crate) fn parse_timeout(ctx: &Ctx, arg: &[u8]) -> Result<u64> {
 pub(crate) fn block_or_nil(ctx: &mut Ctx, keys: &[Vec<u8>], deadline: Option<u64>) -> Result<Reply> {
     match deadline {
         Some(deadline_ms) if !ctx.deny_blocking => {
-            Err(Error::Block(BlockOn { keys: keys.to_vec(), deadline_ms, argv: ctx.argv.to_vec() }))
+            Err(Error::Block(BlockOn::keys(keys.to_vec(), deadline_ms, ctx.argv.to_vec())))
         }
         _ => Ok(Reply::NilArray),
     }

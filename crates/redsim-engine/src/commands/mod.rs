@@ -40,6 +40,15 @@ pub(crate) fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
 
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
+    &server::SYNC,
+    &server::PSYNC,
+    &server::REPLCONF,
+    &server::ROLE,
+    &server::WAIT,
+    &server::SAVE,
+    &server::BGSAVE,
+    &server::LASTSAVE,
+    &server::BGREWRITEAOF,
     // bitmaps
     &bitmap::BITCOUNT,
     &bitmap::BITFIELD,

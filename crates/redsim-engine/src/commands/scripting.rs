@@ -127,7 +127,7 @@ fn reply_to_resp(reply: Reply) -> Resp {
         Reply::Status(s) => Resp::Status(s.into_bytes()),
         Reply::Error(e) => Resp::Error(e.into_bytes()),
         Reply::Integer(n) => Resp::Int(n),
-        Reply::Bulk(b) => Resp::Bulk(b),
+        Reply::Bulk(b) | Reply::Raw(b) => Resp::Bulk(b),
         Reply::Nil | Reply::NilArray => Resp::Nil,
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             Resp::Array(items.into_iter().map(reply_to_resp).collect())
@@ -396,11 +396,13 @@ pub static FUNCTION: CommandSpec = CommandSpec::new("function", -2, SCRIPTING, "
     .doc("<subcommand> [<arg> ...]", "A container for function commands.")
     .subcommands(&[
         FUNCTION_DELETE,
+        FUNCTION_DUMP,
         FUNCTION_FLUSH,
         FUNCTION_HELP,
         FUNCTION_KILL,
         FUNCTION_LIST,
         FUNCTION_LOAD,
+        FUNCTION_RESTORE,
         FUNCTION_STATS,
     ]);
 
@@ -408,6 +410,14 @@ const FUNCTION_DELETE: CommandSpec = CommandSpec::new("delete", 3, SCRIPTING, "7
     .flags(&[Flag::NoScript, Flag::Write])
     .doc("library-name", "Deletes a library and its functions.")
     .run(function_delete);
+const FUNCTION_DUMP: CommandSpec = CommandSpec::new("dump", 2, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript])
+    .doc("", "Dumps all libraries into a serialized binary payload.")
+    .run(function_dump);
+const FUNCTION_RESTORE: CommandSpec = CommandSpec::new("restore", -3, SCRIPTING, "7.0.0")
+    .flags(&[Flag::NoScript, Flag::Write, Flag::DenyOom])
+    .doc("serialized-value [FLUSH | APPEND | REPLACE]", "Restores all libraries from a payload.")
+    .run(function_restore);
 const FUNCTION_FLUSH: CommandSpec = CommandSpec::new("flush", -2, SCRIPTING, "7.0.0")
     .flags(&[Flag::NoScript, Flag::Write])
     .doc("[ASYNC | SYNC]", "Deletes all libraries and functions.")
@@ -432,6 +442,73 @@ const FUNCTION_STATS: CommandSpec = CommandSpec::new("stats", 2, SCRIPTING, "7.0
     .flags(&[Flag::NoScript, Flag::AllowBusy])
     .doc("", "Returns information about a function during execution.")
     .run(function_stats);
+
+/// Every library as `FUNCTION RESTORE` reads them: each one's code after the function opcode,
+/// then the RDB version and CRC-64.
+fn function_dump(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let mut out = Vec::new();
+    let compress = ctx.server.config.settings.flag("rdbcompression");
+    for library in ctx.server.scripts.libraries.values() {
+        out.push(crate::rdb::file::OPCODE_FUNCTION2);
+        crate::rdb::save_string(&mut out, &library.code, compress);
+    }
+    let format = crate::rdb::Format { version: ctx.version(), compress, encodings: ctx.server.config.encodings };
+    out.extend_from_slice(&format.rdb_version().to_le_bytes());
+    let crc = crate::rdb::crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(Reply::Bulk(out))
+}
+
+fn function_restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let payload = args.next()?.to_vec();
+    let policy = match args.rest() {
+        [] => "append".to_string(),
+        [p] => String::from_utf8_lossy(p).to_ascii_lowercase(),
+        _ => return Err(crate::commands::subcommand_syntax_error("FUNCTION", &ctx.argv[1])),
+    };
+    if !matches!(policy.as_str(), "append" | "replace" | "flush") {
+        return Err(Error::other("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."));
+    }
+    let format = crate::rdb::Format { version: ctx.version(), compress: false, encodings: ctx.server.config.encodings };
+    crate::rdb::verify_payload(&payload, &format)
+        .map_err(|_| Error::other("ERR DUMP payload version or checksum are wrong"))?;
+    let body = &payload[..payload.len() - 10];
+    let mut reader = crate::rdb::Reader::new(body);
+    let mut incoming: std::collections::BTreeMap<Vec<u8>, Library> = std::collections::BTreeMap::new();
+    while reader.position() < body.len() {
+        let kind = reader.byte().ok_or_else(|| Error::other("ERR can not read data type"))?;
+        if kind != crate::rdb::file::OPCODE_FUNCTION2 {
+            return Err(Error::other("ERR given type is not a function"));
+        }
+        let code = reader.string().ok_or_else(|| Error::other("ERR failed loading the given functions payload"))?;
+        let (name, library) = compile_library(ctx, &code)?;
+        if incoming.contains_key(&name) {
+            return Err(Error::other(format!("ERR Library '{}' already exists", String::from_utf8_lossy(&name))));
+        }
+        incoming.insert(name, library);
+    }
+    let mut libraries =
+        if policy == "flush" { std::collections::BTreeMap::new() } else { ctx.server.scripts.libraries.clone() };
+    for name in incoming.keys() {
+        if libraries.contains_key(name) {
+            if policy != "replace" {
+                return Err(Error::other(format!("ERR Library {} already exists", String::from_utf8_lossy(name))));
+            }
+            libraries.remove(name);
+        }
+    }
+    for library in incoming.values() {
+        for f in &library.functions {
+            if libraries.values().any(|l| l.functions.iter().any(|g| g.name == f.name)) {
+                return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
+            }
+        }
+    }
+    libraries.extend(incoming);
+    ctx.server.scripts.libraries = libraries;
+    ctx.dirty += 1;
+    Ok(Reply::ok())
+}
 
 fn function_delete(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let name = args.next()?;
@@ -531,23 +608,10 @@ fn library_name(code: &[u8]) -> Result<Vec<u8>> {
     Ok(name)
 }
 
-fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let mut replace = false;
-    while args.remaining() > 1 {
-        if args.eat("REPLACE") {
-            replace = true;
-        } else {
-            return Err(Error::other(format!(
-                "ERR Unknown option given: {}",
-                String::from_utf8_lossy(args.peek().unwrap_or_default())
-            )));
-        }
-    }
-    let code = args.next()?;
+/// Compiles a library and runs its registrations, without installing it: its name and what it
+/// registered.
+fn compile_library(ctx: &mut Ctx, code: &[u8]) -> Result<(Vec<u8>, Library)> {
     let name = library_name(code)?;
-    if !replace && ctx.server.scripts.libraries.contains_key(&name) {
-        return Err(Error::other(format!("ERR Library '{}' already exists", String::from_utf8_lossy(&name))));
-    }
     let proto = redsim_lua::compile(code, "user_function")
         .map_err(|msg| Error::other(format!("ERR Error compiling function: {msg}")))?;
     let mut functions = Vec::new();
@@ -562,7 +626,27 @@ fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if functions.is_empty() {
         return Err(Error::other("ERR No functions registered"));
     }
-    for f in &functions {
+    Ok((name, Library { code: code.to_vec(), functions }))
+}
+
+fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mut replace = false;
+    while args.remaining() > 1 {
+        if args.eat("REPLACE") {
+            replace = true;
+        } else {
+            return Err(Error::other(format!(
+                "ERR Unknown option given: {}",
+                String::from_utf8_lossy(args.peek().unwrap_or_default())
+            )));
+        }
+    }
+    let code = args.next()?;
+    let (name, library) = compile_library(ctx, code)?;
+    if !replace && ctx.server.scripts.libraries.contains_key(&name) {
+        return Err(Error::other(format!("ERR Library '{}' already exists", String::from_utf8_lossy(&name))));
+    }
+    for f in &library.functions {
         let clash = ctx
             .server
             .scripts
@@ -573,7 +657,7 @@ fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
         }
     }
-    ctx.server.scripts.libraries.insert(name.clone(), Library { code: code.to_vec(), functions });
+    ctx.server.scripts.libraries.insert(name.clone(), library);
     ctx.dirty += 1;
     Ok(Reply::Bulk(name))
 }

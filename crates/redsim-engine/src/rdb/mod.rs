@@ -12,6 +12,7 @@
 //! listpack, duplicate members or an empty collection is refused whole.
 
 pub mod crc64;
+pub mod file;
 pub mod lzf;
 pub mod packed;
 

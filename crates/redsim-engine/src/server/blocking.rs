@@ -16,6 +16,8 @@ pub struct Blocked {
     pub spec: &'static CommandSpec,
     /// Blocking order: clients waiting on the same key are served first come, first served.
     pub order: u64,
+    /// The integer a timeout answers (`WAIT`); `None`: a null array.
+    pub timeout_integer: Option<i64>,
 }
 
 impl Server {
@@ -36,9 +38,12 @@ impl Server {
             .collect();
         expired.sort_unstable();
         for (_, client) in expired {
-            self.blocked.remove(&client);
+            let reply = match self.blocked.remove(&client).and_then(|b| b.timeout_integer) {
+                Some(n) => Reply::Integer(n),
+                None => Reply::NilArray,
+            };
             out.effects.push(Effect::ClientUnblocked { client, timed_out: true });
-            out.woken.push((client, Reply::NilArray));
+            out.woken.push((client, reply));
         }
         out
     }
@@ -136,7 +141,16 @@ impl Server {
         let order = self.next_block_order;
         self.next_block_order += 1;
         out.effects.push(Effect::ClientBlocked { client, db, keys: on.keys.clone(), deadline_ms: on.deadline_ms });
-        let blocked = Blocked { db, keys: on.keys, deadline_ms: on.deadline_ms, argv: on.argv, parent, spec, order };
+        let blocked = Blocked {
+            db,
+            keys: on.keys,
+            deadline_ms: on.deadline_ms,
+            argv: on.argv,
+            parent,
+            spec,
+            order,
+            timeout_integer: on.timeout_integer,
+        };
         self.blocked.insert(client, blocked);
     }
 }

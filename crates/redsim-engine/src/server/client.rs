@@ -25,6 +25,17 @@ pub struct Client {
     /// The ACL user the connection runs as, and whether it has authenticated.
     pub user: Vec<u8>,
     pub authenticated: bool,
+    /// Set once the client has asked for the replication stream (`SYNC`/`PSYNC`).
+    pub replica: Option<ReplicaLink>,
+}
+
+/// A replica's side of its link, as its primary sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaLink {
+    /// What it said with `REPLCONF listening-port`.
+    pub listening_port: u16,
+    /// The replication offset it last acknowledged (`REPLCONF ACK`).
+    pub acked_offset: u64,
 }
 
 impl Client {
@@ -44,6 +55,7 @@ impl Client {
             shard_channels: Vec::new(),
             last_command: None,
             user: b"default".to_vec(),
+            replica: None,
             authenticated: true,
         }
     }

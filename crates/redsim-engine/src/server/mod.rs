@@ -26,8 +26,8 @@ mod slowlog;
 
 pub use access::AclLogEntry;
 pub use blocking::Blocked;
-pub use client::Client;
 use client::Transaction;
+pub use client::{Client, ReplicaLink};
 pub use ctx::Ctx;
 pub use slowlog::SlowlogEntry;
 
@@ -49,6 +49,8 @@ pub struct Outcome {
     pub propagate: Vec<Argv>,
     /// The client asked to close its connection (`QUIT`) once the reply is written.
     pub close: bool,
+    /// An RDB file `SAVE`/`BGSAVE` made, for the host to write where `dir` and `dbfilename` say.
+    pub saved: Option<Vec<u8>>,
     /// Replies for other clients that this command woke (blocked reads served by a write).
     pub woken: Vec<(ClientId, Reply)>,
     /// Other clients whose connections this command closed (`CLIENT KILL`).
@@ -185,6 +187,10 @@ pub struct Server {
     /// What the running command (or cron job) propagates, with each command's database, until
     /// it is fed to the stream (Redis's `server.also_propagate`).
     pending_propagation: Vec<(usize, Argv)>,
+    /// The replication ID (`master_replid`): 40 hex digits drawn when the server starts.
+    pub replid: String,
+    /// When the last save was made, in seconds (`LASTSAVE`).
+    pub lastsave_s: u64,
     /// The database the replication stream has selected last (Redis's `server.slaveseldb`):
     /// `None` puts a `SELECT` before the next command (a replica has just attached).
     pub repl_seldb: Option<usize>,
@@ -277,6 +283,8 @@ impl Server {
             observe: true,
             propagate: true,
             pending_propagation: Vec::new(),
+            replid: replid_from(0x5eed_0f7e_115c_a1ed),
+            lastsave_s: 0,
             repl_seldb: None,
             next_client_id: 1,
             next_block_order: 0,
@@ -434,6 +442,55 @@ impl Server {
         self.feed_propagation(&mut out, !touches_arbitrary_keys);
         self.serve_blocked(now_ms, &mut out);
         out
+    }
+
+    /// Replaces the data with an RDB file's (Redis's `rdbLoad` at start-up): keys whose time has
+    /// passed are left out, function libraries are loaded. On error nothing changes.
+    pub fn load_rdb(&mut self, bytes: &[u8], now_ms: u64) -> std::result::Result<(), String> {
+        let format = crate::rdb::Format { version: self.version(), compress: false, encodings: self.config.encodings };
+        let loaded = crate::rdb::file::load(bytes, &format, self.dbs.len())?;
+        let mut next = self.clone();
+        next.scripts.libraries.clear();
+        for db in &mut next.dbs {
+            db.clear();
+        }
+        // An internal client loads the libraries; it leaves no trace in the counters.
+        let (ids, connections) = (next.next_client_id, next.stats.connections_received);
+        let loader = next.connect(now_ms);
+        for code in &loaded.libraries {
+            let argv = vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), code.clone()];
+            if let Some(Reply::Error(e)) = next.execute(now_ms, loader, &argv).reply {
+                return Err(format!("Failed loading library: {e}"));
+            }
+        }
+        next.disconnect(loader);
+        (next.next_client_id, next.stats.connections_received) = (ids, connections);
+        let lfu = next.lfu_policy();
+        for k in loaded.keys {
+            if k.expire_at_ms.is_some_and(|at| at <= now_ms) {
+                continue;
+            }
+            let db = &mut next.dbs[k.db];
+            db.insert_at(&k.key, k.value, false, now_ms);
+            if let Some(at) = k.expire_at_ms {
+                db.set_expire(&k.key, at);
+            }
+            match (k.freq, k.idle_s) {
+                (Some(f), _) if lfu => db.set_lfu_counter(&k.key, f, now_ms),
+                (_, Some(idle)) if !lfu => db.set_access_ms(&k.key, now_ms.saturating_sub(idle.saturating_mul(1000))),
+                _ => {}
+            }
+        }
+        next.stats.changes = 0;
+        next.lastsave_s = now_ms / 1000;
+        *self = next;
+        Ok(())
+    }
+
+    /// The clients that have become replicas (`SYNC`/`PSYNC`), which the host sends every
+    /// outcome's `propagate` to.
+    pub fn replicas(&self) -> impl Iterator<Item = ClientId> + '_ {
+        self.clients.values().filter(|c| c.replica.is_some()).map(|c| c.id)
     }
 
     /// Queues a command for the replication stream (Redis's `alsoPropagate`).
@@ -606,6 +663,20 @@ impl Server {
             tx.aborted = true;
         }
     }
+}
+
+/// 40 hex digits from a seed: the replication ID a server starts with (Redis draws it at random;
+/// here every run gets the same one, so runs replay).
+fn replid_from(mut seed: u64) -> String {
+    let mut out = String::with_capacity(40);
+    while out.len() < 40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        out.push_str(&format!("{seed:016x}"));
+    }
+    out.truncate(40);
+    out
 }
 
 /// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it

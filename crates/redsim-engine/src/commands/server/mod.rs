@@ -12,12 +12,14 @@ mod command;
 mod config;
 mod info;
 mod memory;
+mod replication;
 mod slowlog;
 
 pub use self::command::COMMAND;
 pub use config::CONFIG;
 pub use info::INFO;
 pub use memory::MEMORY;
+pub use replication::{BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, ROLE, SAVE, SYNC, WAIT};
 pub use slowlog::SLOWLOG;
 
 const SERVER: &str = "server";

@@ -288,7 +288,7 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
     match request.block {
         Some(deadline_ms) if !ctx.deny_blocking && ctx.server.rerunning => {
             // A woken reader that found nothing: the server keeps it blocked as it was.
-            Err(Error::Block(BlockOn { keys: Vec::new(), deadline_ms, argv: Vec::new() }))
+            Err(Error::Block(BlockOn::keys(Vec::new(), deadline_ms, Vec::new())))
         }
         Some(deadline_ms) if !ctx.deny_blocking => {
             // Park with `$` and `+` replaced by the IDs they meant now, so a re-run after a write
@@ -304,7 +304,7 @@ fn read(ctx: &mut Ctx, mut args: Args, with_group: bool) -> Result<Reply> {
                 // (XREAD_BLOCKED_DEFAULT_COUNT); 7.2 and later run the command as it was given.
                 argv.splice(1..1, [b"COUNT".to_vec(), b"1000".to_vec()]);
             }
-            Err(Error::Block(BlockOn { keys: request.keys.to_vec(), deadline_ms, argv }))
+            Err(Error::Block(BlockOn::keys(request.keys.to_vec(), deadline_ms, argv)))
         }
         _ => Ok(Reply::NilArray),
     }

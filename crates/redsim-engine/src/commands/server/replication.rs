@@ -1,0 +1,180 @@
+//! The primary's side of replication and persistence: `SYNC`/`PSYNC` (a client becomes a
+//! replica: it gets the data as an RDB file, then every write as the replication stream),
+//! `REPLCONF`, `ROLE`, `WAIT`, and `SAVE`/`BGSAVE`/`LASTSAVE`/`BGREWRITEAOF`. The engine
+//! builds the RDB and the stream; the host (redsim-server, the app) writes them where they go.
+
+use super::*;
+
+/// `SYNC`
+pub static SYNC: CommandSpec = CommandSpec::new("sync", 1, SERVER, "1.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoMulti, Flag::NoScript])
+    .doc("", "An internal command used in replication.")
+    .run(|ctx, _| Ok(attach_replica(ctx, None)));
+
+/// `PSYNC replicationid offset`: always a full resynchronisation here.
+pub static PSYNC: CommandSpec = CommandSpec::new("psync", -3, SERVER, "2.8.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoMulti, Flag::NoScript])
+    .doc("replicationid offset", "An internal command used in replication.")
+    .run(|ctx, _| {
+        let line = format!("+FULLRESYNC {} {}\r\n", ctx.server.replid, ctx.server.stats.repl_offset);
+        Ok(attach_replica(ctx, Some(line)))
+    });
+
+/// Makes the calling client a replica: the next write reaches it with a `SELECT` first.
+fn attach_replica(ctx: &mut Ctx, header: Option<String>) -> Reply {
+    if ctx.client().replica.is_some() {
+        // Redis ignores a second SYNC from a replica.
+        return Reply::Many(Vec::new());
+    }
+    let db = ctx.db_index();
+    let info = crate::rdb::file::ReplicationInfo {
+        stream_db: db,
+        replid: ctx.server.replid.clone(),
+        offset: ctx.server.stats.repl_offset,
+    };
+    let rdb = crate::rdb::file::save(ctx.server, ctx.now_ms, Some(&info));
+    ctx.server.propagate = true;
+    ctx.server.repl_seldb = None;
+    let offset = ctx.server.stats.repl_offset;
+    ctx.client_mut().replica = Some(crate::server::ReplicaLink { listening_port: 0, acked_offset: offset });
+    let mut bytes = header.unwrap_or_default().into_bytes();
+    bytes.extend_from_slice(format!("${}\r\n", rdb.len()).as_bytes());
+    bytes.extend_from_slice(&rdb);
+    Reply::Raw(bytes)
+}
+
+/// `REPLCONF option value [option value ...]`
+pub static REPLCONF: CommandSpec = CommandSpec::new("replconf", -1, SERVER, "3.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale, Flag::AllowBusy])
+    .doc("", "An internal command for configuring the replication stream.")
+    .run(replconf);
+
+fn replconf(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let rest = args.rest();
+    if !rest.len().is_multiple_of(2) {
+        return Err(Error::Syntax);
+    }
+    for pair in rest.chunks(2) {
+        let option = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        match option.as_str() {
+            "listening-port" => {
+                let port = crate::args::parse_i64(&pair[1]).ok_or(Error::NotInteger)?;
+                if let Some(link) = ctx.client_mut().replica.as_mut() {
+                    link.listening_port = port as u16;
+                }
+            }
+            "ip-address" | "capa" | "rdb-only" | "rdb-filter-only" => {}
+            "ack" | "fack" => {
+                // Replicas acknowledge without a reply.
+                if let (Some(offset), Some(link)) =
+                    (crate::args::parse_i64(&pair[1]), ctx.client_mut().replica.as_mut())
+                {
+                    link.acked_offset = link.acked_offset.max(offset.max(0) as u64);
+                }
+                return Ok(Reply::Many(Vec::new()));
+            }
+            "getack" => return Ok(Reply::Many(Vec::new())),
+            _ => {
+                return Err(Error::other(format!(
+                    "ERR Unrecognized REPLCONF option: {}",
+                    String::from_utf8_lossy(&pair[0])
+                )))
+            }
+        }
+    }
+    Ok(Reply::ok())
+}
+
+/// `ROLE`
+pub static ROLE: CommandSpec = CommandSpec::new("role", 1, SERVER, "2.8.12")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast])
+    .acl(&[Category::Admin, Category::Dangerous])
+    .doc("", "Returns the replication role.")
+    .run(|ctx, _| {
+        let replicas = ctx
+            .server
+            .clients
+            .values()
+            .filter_map(|c| c.replica.as_ref())
+            .map(|r| {
+                Reply::Array(vec![
+                    Reply::bulk("127.0.0.1"),
+                    Reply::bulk(r.listening_port.to_string()),
+                    Reply::bulk(r.acked_offset.to_string()),
+                ])
+            })
+            .collect();
+        Ok(Reply::Array(vec![
+            Reply::bulk("master"),
+            Reply::Integer(ctx.server.stats.repl_offset as i64),
+            Reply::Array(replicas),
+        ]))
+    });
+
+/// `WAIT numreplicas timeout`: how many replicas have acknowledged the caller's writes. Nothing
+/// acknowledges here unless a replica sent `REPLCONF ACK`, so the wait lasts its timeout when
+/// more replicas are asked for than have acknowledged.
+pub static WAIT: CommandSpec = CommandSpec::new("wait", 3, "generic", "3.0.0")
+    .flags(&[Flag::NoScript])
+    .acl(&[Category::Connection])
+    .doc("numreplicas timeout", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.")
+    .run(wait);
+
+fn wait(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let wanted = args.next_i64()?;
+    let timeout = args.next_i64()?;
+    if timeout < 0 {
+        return Err(Error::other("ERR timeout is negative"));
+    }
+    let offset = ctx.server.stats.repl_offset;
+    let acked =
+        ctx.server.clients.values().filter_map(|c| c.replica.as_ref()).filter(|r| r.acked_offset >= offset).count()
+            as i64;
+    if acked >= wanted || ctx.deny_blocking || ctx.server.in_script {
+        return Ok(Reply::Integer(acked));
+    }
+    Err(Error::Block(crate::error::BlockOn::timeout_only(timeout as u64, ctx.now_ms, acked)))
+}
+
+/// `SAVE`: the RDB file is made now and handed to the host to write.
+pub static SAVE: CommandSpec = CommandSpec::new("save", 1, SERVER, "1.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript, Flag::NoMulti])
+    .doc("", "Synchronously saves the database(s) to disk.")
+    .run(|ctx, _| {
+        save_now(ctx);
+        Ok(Reply::ok())
+    });
+
+fn save_now(ctx: &mut Ctx) {
+    let rdb = crate::rdb::file::save(ctx.server, ctx.now_ms, None);
+    ctx.server.stats.changes = 0;
+    ctx.server.lastsave_s = ctx.now_ms / 1000;
+    ctx.out.saved = Some(rdb);
+}
+
+/// `BGSAVE [SCHEDULE]`: the save a child process would make, made at once.
+pub static BGSAVE: CommandSpec = CommandSpec::new("bgsave", -1, SERVER, "1.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript])
+    .doc("[SCHEDULE]", "Asynchronously saves the database(s) to disk.")
+    .run(|ctx, mut args| {
+        match args.rest() {
+            [] => {}
+            [s] if s.eq_ignore_ascii_case(b"SCHEDULE") => {}
+            _ => return Err(Error::Syntax),
+        }
+        save_now(ctx);
+        Ok(Reply::status("Background saving started"))
+    });
+
+/// `LASTSAVE`
+pub static LASTSAVE: CommandSpec = CommandSpec::new("lastsave", 1, SERVER, "1.0.0")
+    .flags(&[Flag::Loading, Flag::Stale, Flag::Fast])
+    .acl(&[Category::Admin, Category::Dangerous])
+    .doc("", "Returns the Unix timestamp of the last successful save to disk.")
+    .run(|ctx, _| Ok(Reply::Integer(ctx.server.lastsave_s as i64)));
+
+/// `BGREWRITEAOF`: the engine keeps no append-only file, so the rewrite has nothing to do.
+pub static BGREWRITEAOF: CommandSpec = CommandSpec::new("bgrewriteaof", 1, SERVER, "1.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript])
+    .doc("", "Asynchronously rewrites the append-only file to disk.")
+    .run(|_, _| Ok(Reply::status("Background append only file rewriting started")));
