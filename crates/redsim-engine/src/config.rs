@@ -561,7 +561,7 @@ fn choice_name(names: Choices, value: i32, bitflags: bool) -> String {
 }
 
 /// `%f` with trailing zeros (and a trailing point) removed, as Redis's `trimDoubleString`.
-fn trimmed_float(value: f64) -> String {
+pub fn trimmed_float_text(value: f64) -> String {
     let text = format!("{value:.6}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -661,7 +661,9 @@ impl Settings {
             (_, Stored::Words(words)) => return words.join(&b' '),
             (_, Stored::ReplicaOf(None)) => String::new(),
             (_, Stored::ReplicaOf(Some((host, port)))) => format!("{} {port}", String::from_utf8_lossy(host)),
-            (_, Stored::Percentiles(values)) => values.iter().map(|v| trimmed_float(*v)).collect::<Vec<_>>().join(" "),
+            (_, Stored::Percentiles(values)) => {
+                values.iter().map(|v| trimmed_float_text(*v)).collect::<Vec<_>>().join(" ")
+            }
             _ => String::new(),
         };
         text.into_bytes()

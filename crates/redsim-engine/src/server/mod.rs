@@ -23,6 +23,7 @@ mod ctx;
 mod eviction;
 mod expiry;
 mod slowlog;
+pub mod stats;
 
 pub use access::AclLogEntry;
 pub use blocking::Blocked;
@@ -71,6 +72,13 @@ pub struct Stats {
     pub changes: u64,
     /// Bytes a primary would have sent its replicas (`master_repl_offset`).
     pub repl_offset: u64,
+    /// `INFO commandstats`, by full name (`config|set`).
+    pub commands: BTreeMap<String, stats::CommandStats>,
+    /// `INFO errorstats`, by error code.
+    pub errors: BTreeMap<String, u64>,
+    pub total_error_replies: u64,
+    /// Bytes of requests received (`total_net_input_bytes`).
+    pub net_input_bytes: u64,
 }
 
 /// What a user reads and changes with `CONFIG`: every parameter's value in `settings`, and the
@@ -184,6 +192,9 @@ pub struct Server {
     /// Whether writes build the replication stream (`Outcome::propagate`). Redis builds it only
     /// once a replica or the AOF needs it; the simulator turns it off for a lone node.
     pub propagate: bool,
+    /// Errors the commands of the running script answered: a script that fails with one of
+    /// them does not count it twice.
+    script_errors: Vec<String>,
     /// What the running command (or cron job) propagates, with each command's database, until
     /// it is fed to the stream (Redis's `server.also_propagate`).
     pending_propagation: Vec<(usize, Argv)>,
@@ -191,6 +202,8 @@ pub struct Server {
     pub replid: String,
     /// When the last save was made, in seconds (`LASTSAVE`).
     pub lastsave_s: u64,
+    /// When the server first saw time pass (its start, for `uptime_in_seconds`).
+    pub started_ms: Option<u64>,
     /// The database the replication stream has selected last (Redis's `server.slaveseldb`):
     /// `None` puts a `SELECT` before the next command (a replica has just attached).
     pub repl_seldb: Option<usize>,
@@ -283,8 +296,10 @@ impl Server {
             observe: true,
             propagate: true,
             pending_propagation: Vec::new(),
+            script_errors: Vec::new(),
             replid: replid_from(0x5eed_0f7e_115c_a1ed),
             lastsave_s: 0,
+            started_ms: None,
             repl_seldb: None,
             next_client_id: 1,
             next_block_order: 0,
@@ -379,6 +394,10 @@ impl Server {
 
     /// Registers a new connection and returns its id.
     pub fn connect(&mut self, now_ms: u64) -> ClientId {
+        self.started_ms.get_or_insert(now_ms);
+        if self.lastsave_s == 0 {
+            self.lastsave_s = now_ms / 1000;
+        }
         let id = self.next_client_id;
         self.next_client_id += 1;
         self.stats.connections_received += 1;
@@ -537,24 +556,35 @@ impl Server {
     }
 
     fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
+        self.stats.net_input_bytes += resp_len(argv);
         let (parent, spec) = match resolve(argv, self.version()) {
             Ok(found) => found,
             Err(e) => {
                 self.abort_transaction(client);
-                return Some(Reply::Error(e.to_string()));
+                let text = e.to_string();
+                let command = match &e {
+                    Error::WrongArity { name } => Some(name.clone()),
+                    _ => None,
+                };
+                self.count_rejection(command, &text);
+                return Some(Reply::Error(text));
             }
         };
         if let Some(error) = self.access_denied(client, parent, spec, argv) {
             self.log_refusal(client, parent, spec, argv, now_ms);
+            let name = command::full_name(parent, spec);
             // A refused EXEC discards the transaction, saying why (Redis's `execCommandAbort`).
             if parent.is_none() && spec.name == "exec" {
                 if let Some(c) = self.clients.get_mut(&client) {
                     c.multi = None;
                 }
                 self.unwatch_all(client);
-                return Some(Reply::Error(format!("EXECABORT Transaction discarded because of: {error}")));
+                let text = format!("EXECABORT Transaction discarded because of: {error}");
+                self.count_rejection(Some(name), &text);
+                return Some(Reply::Error(text));
             }
             self.abort_transaction(client);
+            self.count_rejection(Some(name), &error);
             return Some(Reply::Error(error));
         }
         // Redis's `processCommand`: with a memory limit, evict first; a command that may add
@@ -563,7 +593,9 @@ impl Server {
             let enough = self.perform_evictions(now_ms, out);
             if !enough && spec.has(Flag::DenyOom) {
                 self.abort_transaction(client);
-                return Some(Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into()));
+                let text = "OOM command not allowed when used memory > 'maxmemory'.";
+                self.count_rejection(Some(command::full_name(parent, spec)), text);
+                return Some(Reply::Error(text.into()));
             }
         }
         let c = self.clients.get(&client);
@@ -572,10 +604,12 @@ impl Server {
             let allowed = parent.unwrap_or(spec).has(Flag::WhileSubscribed);
             if c.protocol == Protocol::Resp2 && c.in_pubsub_mode() && !allowed {
                 self.abort_transaction(client);
-                return Some(Reply::Error(format!(
-                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                    command::full_name(parent, spec)
-                )));
+                let name = command::full_name(parent, spec);
+                let text = format!(
+                    "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                );
+                self.count_rejection(Some(name), &text);
+                return Some(Reply::Error(text));
             }
         }
         if in_multi && !parent.unwrap_or(spec).has(Flag::ActsInMulti) {
@@ -620,6 +654,11 @@ impl Server {
             prevent_propagation: false,
             counts_hits: spec.has(Flag::ReadOnly),
         };
+        let scripting_entry = !ctx.server.in_script
+            && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro");
+        if scripting_entry {
+            ctx.server.script_errors.clear();
+        }
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
         let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
@@ -650,6 +689,19 @@ impl Server {
             }
             Err(e) => Some(Reply::Error(e.to_string())),
         };
+        let error = match &reply {
+            Some(Reply::Error(e)) => Some(e.clone()),
+            _ => None,
+        };
+        let counted = error.as_ref().is_some_and(|msg| {
+            scripting_entry && self.script_errors.iter().any(|e| msg == e || msg.starts_with(&format!("{e} script: ")))
+        });
+        if let (true, Some(e)) = (self.in_script, &error) {
+            self.script_errors.push(e.clone());
+        }
+        let usec = slowlog::cost_us(argv, reply.as_ref(), 100_000) as u64;
+        let first_run = !self.rerunning;
+        self.count_call(command::full_name(parent, spec), usec, error.as_deref(), counted, first_run);
         // EXEC is not logged itself: the commands it runs are.
         let exec = parent.is_none() && spec.name == "exec";
         if !self.in_script && !exec {

@@ -31,38 +31,6 @@ impl Server {
         if threshold < 0 {
             return;
         }
-        /// The reply's element count, or any number of at least `cap` once it gets there: only
-        /// whether the threshold is reached matters for most commands, and a big reply need not
-        /// be walked to the end to know.
-        fn weight(r: &Reply, cap: i64) -> i64 {
-            // A leaf weighs 1, counted here rather than by a call per element.
-            fn add(total: &mut i64, x: &Reply, cap: i64) {
-                if *total < cap {
-                    *total += match x {
-                        Reply::Array(_) | Reply::Set(_) | Reply::Push(_) | Reply::Many(_) | Reply::Map(_) => {
-                            weight(x, cap - *total)
-                        }
-                        _ => 1,
-                    };
-                }
-            }
-            let mut total = 1;
-            match r {
-                Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => {
-                    for x in v {
-                        add(&mut total, x, cap);
-                    }
-                }
-                Reply::Map(v) => {
-                    for (k, x) in v {
-                        add(&mut total, k, cap);
-                        add(&mut total, x, cap);
-                    }
-                }
-                _ => {}
-            }
-            total
-        }
         let base = 1 + argv.len() as i64;
         if base + reply.map_or(0, |r| weight(r, (threshold - base).max(1))) < threshold {
             return;
@@ -104,4 +72,44 @@ impl Server {
         self.slowlog.push_front(SlowlogEntry { id, time_s: now_ms / 1000, duration_us: duration, args, addr, name });
         self.slowlog.truncate(self.config.slowlog_max_len as usize);
     }
+}
+
+/// The reply's element count, or any number of at least `cap` once it gets there: only
+/// whether the threshold is reached matters for most commands, and a big reply need not
+/// be walked to the end to know.
+pub(super) fn weight(r: &Reply, cap: i64) -> i64 {
+    // A leaf weighs 1, counted here rather than by a call per element.
+    fn add(total: &mut i64, x: &Reply, cap: i64) {
+        if *total < cap {
+            *total += match x {
+                Reply::Array(_) | Reply::Set(_) | Reply::Push(_) | Reply::Many(_) | Reply::Map(_) => {
+                    weight(x, cap - *total)
+                }
+                _ => 1,
+            };
+        }
+    }
+    let mut total = 1;
+    match r {
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) | Reply::Many(v) => {
+            for x in v {
+                add(&mut total, x, cap);
+            }
+        }
+        Reply::Map(v) => {
+            for (k, x) in v {
+                add(&mut total, k, cap);
+                add(&mut total, x, cap);
+            }
+        }
+        _ => {}
+    }
+    total
+}
+
+/// What a command costs in the cost model, in µs: 1, plus 1 per argument and per reply element
+/// (at most `cap`).
+pub(super) fn cost_us(argv: &[Vec<u8>], reply: Option<&Reply>, cap: i64) -> i64 {
+    let base = 1 + argv.len() as i64;
+    base + reply.map_or(0, |r| weight(r, cap))
 }

@@ -47,6 +47,10 @@ const CONFIG_RESETSTAT: CommandSpec = CommandSpec::new("resetstat", 2, SERVER, "
         stats.connections_received = 0;
         stats.keyspace_hits = 0;
         stats.keyspace_misses = 0;
+        stats.commands.clear();
+        stats.errors.clear();
+        stats.total_error_replies = 0;
+        stats.net_input_bytes = 0;
         Ok(Reply::ok())
     });
 
