@@ -26,6 +26,7 @@ mod fuzz;
 mod persistence;
 mod protocol;
 mod random;
+mod replication;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

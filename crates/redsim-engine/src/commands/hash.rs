@@ -257,22 +257,17 @@ fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let count = match args.peek() {
         None => None,
-        Some(_) => Some(args.next_i64()?),
+        Some(_) => Some(super::set::random_count(args.next()?)?),
     };
     let with_values = match args.peek() {
         None => false,
         Some(opt) if opt.eq_ignore_ascii_case(b"WITHVALUES") && args.remaining() == 1 => true,
         Some(_) => return Err(Error::Syntax),
     };
-    if let Some(n) = count {
-        if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n) {
-            return Err(Error::other(format!(
-                "ERR value is out of range, value must between {} and {}",
-                -(i64::MAX / 2),
-                i64::MAX / 2
-            )));
-        }
+    if with_values && count.is_some_and(|n| !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n)) {
+        return Err(Error::other("ERR value is out of range"));
     }
+    super::set::check_picks(count)?;
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = match hash_at(ctx, key)? {
         None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
         Some(h) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),

@@ -441,13 +441,9 @@ fn mpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
     let mut i = 1;
     while i < options.len() {
         if options[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < options.len() && count == 1 && i == 1 {
-            count = parse_i64(&options[i + 1]).ok_or(Error::NotInteger).and_then(|n| {
-                if n > 0 {
-                    Ok(n as usize)
-                } else {
-                    Err(Error::other("ERR count should be greater than 0"))
-                }
-            })?;
+            count = parse_i64(&options[i + 1])
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Error::other("ERR count should be greater than 0"))? as usize;
             i += 2;
         } else {
             return Err(Error::Syntax);
@@ -458,6 +454,10 @@ fn mpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
             let popped: Vec<Reply> = (0..count).map_while(|_| pop_end(list, end)).map(Reply::Bulk).collect();
             ctx.modified(key);
             drop_if_empty(ctx, key);
+            // Replicas pop as many with LPOP/RPOP.
+            let command = if end == End::Left { "LPOP" } else { "RPOP" };
+            ctx.propagate_as =
+                Some(vec![command.as_bytes().to_vec(), key.clone(), popped.len().to_string().into_bytes()]);
             return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(popped)]));
         }
     }
@@ -536,7 +536,12 @@ fn blmove(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (from, to) = (parse_end(args.next()?)?, parse_end(args.next()?)?);
     let deadline = parse_timeout(ctx, args.next()?)?;
     match move_one(ctx, src, dst, from, to)? {
-        Some(reply) => Ok(reply),
+        Some(reply) => {
+            let mut argv = ctx.argv[..5].to_vec();
+            argv[0] = b"LMOVE".to_vec();
+            ctx.propagate_as = Some(argv);
+            Ok(reply)
+        }
         None => {
             block_or_nil(ctx, &[src.to_vec()], Some(deadline))
                 .map(|r| if r == Reply::NilArray { Reply::Nil } else { r })
@@ -548,7 +553,10 @@ fn brpoplpush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (src, dst) = (args.next()?, args.next()?);
     let deadline = parse_timeout(ctx, args.next()?)?;
     match move_one(ctx, src, dst, End::Right, End::Left)? {
-        Some(reply) => Ok(reply),
+        Some(reply) => {
+            ctx.propagate_as = Some(vec![b"RPOPLPUSH".to_vec(), src.to_vec(), dst.to_vec()]);
+            Ok(reply)
+        }
         None => {
             block_or_nil(ctx, &[src.to_vec()], Some(deadline))
                 .map(|r| if r == Reply::NilArray { Reply::Nil } else { r })

@@ -44,6 +44,34 @@ fn packed(ctx: &Ctx) -> crate::value::Encodings {
     ctx.server.config.encodings
 }
 
+/// The count of `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER` (Redis's range check), with a limit of
+/// Redsim's own on repeated picks: Redis would try to build a reply of any size (a count of
+/// -2^63+1 takes the server down), Redsim refuses beyond `MAX_PICKS`.
+pub(crate) fn random_count(arg: &[u8]) -> Result<i64> {
+    let n = crate::args::parse_i64(arg).ok_or(Error::NotInteger)?;
+    if n == i64::MIN {
+        return Err(Error::other(format!(
+            "ERR value is out of range, value must between {} and {}",
+            -i64::MAX,
+            i64::MAX
+        )));
+    }
+    Ok(n)
+}
+
+/// Redsim's own limit on how many repeated picks one reply may hold.
+pub(crate) fn check_picks(count: Option<i64>) -> Result<()> {
+    match count {
+        Some(n) if n < -MAX_PICKS => {
+            Err(Error::other(format!("ERR count is too large: Redsim answers at most {MAX_PICKS} elements")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The most elements a negative random count may ask for.
+pub(crate) const MAX_PICKS: i64 = 10_000_000;
+
 /// Indexes for `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER`: one pick for no count, distinct picks
 /// for a positive count, picks that may repeat for a negative one.
 pub(crate) fn random_picks(ctx: &mut Ctx, len: usize, count: Option<i64>) -> Vec<usize> {
@@ -359,6 +387,19 @@ fn spop(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if !picks.is_empty() {
         ctx.modified(key);
         drop_if_empty(ctx, key);
+        // Replicas remove the same members: SREM (in batches of 1024), or DEL for all of them.
+        if picks.len() == members.len() && count.is_some() {
+            ctx.propagate_as = Some(vec![b"DEL".to_vec(), key.to_vec()]);
+        } else if count.is_none() {
+            ctx.propagate_as = Some(vec![b"SREM".to_vec(), key.to_vec(), members[picks[0]].clone()]);
+        } else {
+            ctx.prevent_propagation = true;
+            for batch in picks.chunks(1024) {
+                let mut argv = vec![b"SREM".to_vec(), key.to_vec()];
+                argv.extend(batch.iter().map(|&i| members[i].clone()));
+                ctx.also_propagate.push(argv);
+            }
+        }
     }
     Ok(match count {
         None => Reply::Bulk(members[picks[0]].clone()),
@@ -370,11 +411,12 @@ fn srandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let count = match args.peek() {
         None => None,
-        Some(_) => Some(args.next_i64()?),
+        Some(_) => Some(random_count(args.next()?)?),
     };
     if !args.is_empty() {
         return Err(Error::Syntax);
     }
+    check_picks(count)?;
     let members = match set_at(ctx, key)? {
         None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
         Some(s) => s.members(),

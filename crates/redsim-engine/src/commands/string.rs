@@ -155,6 +155,24 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
         let db = ctx.db_index();
         ctx.db().set_expire(set.key, at_ms);
         ctx.effect(Effect::ExpireSet { db, key: set.key.to_vec(), at_ms: Some(at_ms) });
+        // Replicas get the expiry as an absolute time.
+        ctx.propagate_as = Some(vec![
+            b"SET".to_vec(),
+            set.key.to_vec(),
+            set.value.to_vec(),
+            b"PXAT".to_vec(),
+            at_ms.to_string().into_bytes(),
+        ]);
+    } else if set.get {
+        // Without GET (which may be given more than once).
+        let argv: Vec<Vec<u8>> = ctx
+            .argv
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j < 3 || !a.eq_ignore_ascii_case(b"GET"))
+            .map(|(_, a)| a.clone())
+            .collect();
+        ctx.propagate_as = Some(argv);
     }
     Ok(old_reply.unwrap_or_else(Reply::ok))
 }
@@ -277,6 +295,8 @@ fn set_with_ttl(ctx: &mut Ctx, mut args: Args, unit: ExpiryUnit, name: &str) -> 
     let at = expire_at_ms(ttl, unit, ctx.now_ms, name)?;
     ctx.store(key, Value::String(value.to_vec()), false);
     ctx.set_expiry(key, Some(at));
+    ctx.propagate_as =
+        Some(vec![b"SET".to_vec(), key.to_vec(), value.to_vec(), b"PXAT".to_vec(), at.to_string().into_bytes()]);
     Ok(Reply::ok())
 }
 
@@ -304,6 +324,8 @@ fn getdel(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let old = string_reply(ctx.lookup(key).map(|v| &*v))?;
     if old != Reply::Nil {
         ctx.delete(key);
+        let lazy = ctx.server.config.settings.flag("lazyfree-lazy-user-del");
+        ctx.propagate_as = Some(vec![if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() }, key.to_vec()]);
     }
     Ok(old)
 }
@@ -350,14 +372,18 @@ fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     match at {
         Some(Some(at)) if at <= ctx.now_ms => {
             ctx.delete(key);
+            let lazy = ctx.server.config.settings.flag("lazyfree-lazy-expire");
+            ctx.propagate_as = Some(vec![if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() }, key.to_vec()]);
         }
         Some(Some(at)) => {
             ctx.set_expiry(key, Some(at));
             ctx.dirty += 1;
+            ctx.propagate_as = Some(vec![b"PEXPIREAT".to_vec(), key.to_vec(), at.to_string().into_bytes()]);
         }
         Some(None) if ctx.db().expire_at(key).is_some() => {
             ctx.set_expiry(key, None);
             ctx.dirty += 1;
+            ctx.propagate_as = Some(vec![b"PERSIST".to_vec(), key.to_vec()]);
         }
         _ => {}
     }

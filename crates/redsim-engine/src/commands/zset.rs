@@ -593,6 +593,8 @@ fn bzpop(ctx: &mut Ctx, mut args: Args, max: bool) -> Result<Reply> {
     for key in keys {
         // A sorted set is never empty: an empty one is deleted.
         if let Some((m, s)) = pop_members(ctx, key, 1, max)?.and_then(|popped| popped.into_iter().next()) {
+            let command: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            ctx.propagate_as = Some(vec![command.to_vec(), key.clone()]);
             return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(m), score_reply(s)]));
         }
     }
@@ -888,6 +890,8 @@ fn zmpop(ctx: &mut Ctx, mut args: Args, blocking: bool) -> Result<Reply> {
     };
     for key in keys {
         if let Some(popped) = pop_members(ctx, key, count, max)? {
+            let command: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            ctx.propagate_as = Some(vec![command.to_vec(), key.clone(), popped.len().to_string().into_bytes()]);
             let items = popped.into_iter().map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), score_reply(s)])).collect();
             return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(items)]));
         }
@@ -905,13 +909,17 @@ fn zrandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let count = match args.peek() {
         None => None,
-        Some(_) => Some(args.next_i64()?),
+        Some(_) => Some(super::set::random_count(args.next()?)?),
     };
     let with_scores = match args.peek() {
         None => false,
         Some(opt) if opt.eq_ignore_ascii_case(b"WITHSCORES") && args.remaining() == 1 => true,
         Some(_) => return Err(Error::Syntax),
     };
+    if with_scores && count.is_some_and(|n| !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n)) {
+        return Err(Error::other("ERR value is out of range"));
+    }
+    super::set::check_picks(count)?;
     let items: Members = match zset_at(ctx, key)? {
         None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
         Some(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),

@@ -129,6 +129,7 @@ pub(crate) fn propagate_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[Stre
         return;
     }
     ctx.prevent_propagation = true;
+    let newer = ctx.version().at_least(7, 4);
     let Ok(Some(stream)) = lookup(ctx, key) else { return };
     let mut out: Vec<crate::server::Argv> = Vec::new();
     let mut moved: Option<(Vec<u8>, StreamId, i64)> = None;
@@ -152,8 +153,17 @@ pub(crate) fn propagate_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[Stre
             lastid.to_bytes(),
         ]
     };
+    // What Redis propagates depends on the command: a read with NOACK sends the new consumer
+    // and the group's position; other reads send one XCLAIM per entry (which carries the
+    // position), and from 7.4 the position as well; a claim sends the position only if it
+    // claimed nothing.
+    let noack_read = changes.iter().any(|c| matches!(c, StreamEffect::Delivered { noack: true, .. }));
+    let read = changes.iter().any(|c| matches!(c, StreamEffect::Delivered { .. }));
+    let claimed = changes.iter().any(|c| matches!(c, StreamEffect::Claimed { .. }));
+    let position_too = if read { noack_read || newer } else { !claimed };
     for change in changes {
         match change {
+            StreamEffect::ConsumerCreated { .. } if !noack_read => {}
             StreamEffect::ConsumerCreated { group, consumer } => {
                 out.push(vec![
                     b"XGROUP".to_vec(),
@@ -173,7 +183,7 @@ pub(crate) fn propagate_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[Stre
             StreamEffect::PendingDropped { group, id } => {
                 out.push(vec![b"XACK".to_vec(), key.to_vec(), group.clone(), id.to_bytes()]);
             }
-            StreamEffect::GroupMoved { group, last_delivered_id, entries_read } => {
+            StreamEffect::GroupMoved { group, last_delivered_id, entries_read } if position_too => {
                 moved = Some((group.clone(), *last_delivered_id, *entries_read));
             }
             _ => {}

@@ -328,8 +328,12 @@ fn trimming_with_acked_keeps_what_groups_need() {
 /// Runs `lines` on a primary at the given times, replays everything it propagated on a replica,
 /// and returns (what was propagated, the primary, the replica).
 fn replicate(lines: &[(u64, &str)]) -> (Vec<String>, Server, Server) {
-    let mut primary = Server::new(Version::V7_0);
-    let mut replica = Server::new(Version::V7_0);
+    replicate_as(Version::V7_0, lines)
+}
+
+fn replicate_as(version: Version, lines: &[(u64, &str)]) -> (Vec<String>, Server, Server) {
+    let mut primary = Server::new(version);
+    let mut replica = Server::new(version);
     let (p, r) = (primary.connect(0), replica.connect(0));
     let mut shown = Vec::new();
     for (at, line) in lines {
@@ -359,28 +363,57 @@ fn state(server: &mut Server, lines: &[&str]) -> Vec<String> {
         .collect()
 }
 
+const GROUP_WORK: [(u64, &str); 10] = [
+    (1_000, "XADD s 1-0 f v"),
+    (1_000, "XADD s 2-0 f v"),
+    (1_000, "XADD s 3-0 f v"),
+    (1_000, "XGROUP CREATE s g 0"),
+    (1_100, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"),
+    (1_200, "XREADGROUP GROUP g alice STREAMS s 0"),
+    (1_300, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
+    (1_400, "XDEL s 2-0"),
+    (2_000, "XCLAIM s g carol 0 1-0 2-0"),
+    (2_100, "XAUTOCLAIM s g dave 0 0"),
+];
+
+#[test]
+fn group_reads_reach_7_0_replicas_as_xclaims_and_noack_reads_as_position() {
+    // Redis 7.0.15's streamReplyWithRange and xreadCommand (the differential replication test
+    // checks the same against redis-server): each delivered entry travels as XCLAIM, which
+    // carries the group's position; a new consumer and the position travel on their own only
+    // for a NOACK read.
+    let (shown, _, _) = replicate(&GROUP_WORK);
+    assert_eq!(shown[4], "XCLAIM s g alice 0 1-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0");
+    assert_eq!(shown[5], "XCLAIM s g alice 0 2-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 2-0");
+    assert_eq!(shown[6], "XGROUP CREATECONSUMER s g bob");
+    assert_eq!(shown[7], "XGROUP SETID s g 3-0 ENTRIESREAD 3");
+}
+
 #[test]
 fn group_reads_and_claims_reach_replicas_as_redis_propagates_them() {
     // Source: ../shared/REDIS-VERSIONS.md ("a group read travels as XCLAIM ... plus XGROUP SETID").
-    let (shown, mut primary, mut replica) = replicate(&[
-        (1_000, "XADD s 1-0 f v"),
-        (1_000, "XADD s 2-0 f v"),
-        (1_000, "XADD s 3-0 f v"),
-        (1_000, "XGROUP CREATE s g 0"),
-        (1_100, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"),
-        (1_200, "XREADGROUP GROUP g alice STREAMS s 0"),
-        (1_300, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
-        (1_400, "XDEL s 2-0"),
-        (2_000, "XCLAIM s g carol 0 1-0 2-0"),
-        (2_100, "XAUTOCLAIM s g dave 0 0"),
-    ]);
-    assert_eq!(shown[4], "XGROUP CREATECONSUMER s g alice");
-    assert_eq!(shown[5], "XCLAIM s g alice 0 1-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0");
-    assert_eq!(shown[6], "XCLAIM s g alice 0 2-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 2-0");
-    assert_eq!(shown[7], "XGROUP SETID s g 2-0 ENTRIESREAD 2");
+    // From 7.4 the group's position always travels too.
+    let (shown, mut primary, mut replica) = replicate_as(
+        Version::V7_4,
+        &[
+            (1_000, "XADD s 1-0 f v"),
+            (1_000, "XADD s 2-0 f v"),
+            (1_000, "XADD s 3-0 f v"),
+            (1_000, "XGROUP CREATE s g 0"),
+            (1_100, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"),
+            (1_200, "XREADGROUP GROUP g alice STREAMS s 0"),
+            (1_300, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
+            (1_400, "XDEL s 2-0"),
+            (2_000, "XCLAIM s g carol 0 1-0 2-0"),
+            (2_100, "XAUTOCLAIM s g dave 0 0"),
+        ],
+    );
+    assert_eq!(shown[4], "XCLAIM s g alice 0 1-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0");
+    assert_eq!(shown[5], "XCLAIM s g alice 0 2-0 TIME 1100 RETRYCOUNT 1 FORCE JUSTID LASTID 2-0");
+    assert_eq!(shown[6], "XGROUP SETID s g 2-0 ENTRIESREAD 2");
     // A read of the consumer's own history is not propagated; a NOACK read moves the group only.
-    assert_eq!(shown[8], "XGROUP CREATECONSUMER s g bob");
-    assert_eq!(shown[9], "XGROUP SETID s g 3-0 ENTRIESREAD 3");
+    assert_eq!(shown[7], "XGROUP CREATECONSUMER s g bob");
+    assert_eq!(shown[8], "XGROUP SETID s g 3-0 ENTRIESREAD 3");
     let checks = ["XPENDING s g - + 10", "XINFO GROUPS s", "XLEN s"];
     let on_primary = state(&mut primary, &checks);
     let on_replica = state(&mut replica, &checks);

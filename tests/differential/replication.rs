@@ -1,0 +1,140 @@
+//! The replication stream: a connection sends `SYNC` to each server, the same commands run on
+//! both, and what each server sends its "replica" afterwards must be the same commands (times in
+//! the future, which differ by the milliseconds between the servers, are compared by shape).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use redsim_engine::Version;
+use redsim_tests::{Connection, RedisServer};
+
+/// Sends `SYNC` and skips the RDB payload: the stream follows.
+fn attach(addr: SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(b"SYNC\r\n").expect("send SYNC");
+    s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    let mut byte = [0u8; 1];
+    let mut header = Vec::new();
+    loop {
+        s.read_exact(&mut byte).expect("the payload header");
+        match byte[0] {
+            b'\n' if header.is_empty() => continue,
+            b'\n' => break,
+            b => header.push(b),
+        }
+    }
+    let text = String::from_utf8_lossy(&header).trim_end_matches('\r').to_string();
+    let len: usize = text.strip_prefix('$').and_then(|n| n.parse().ok()).expect("$<length>");
+    let mut payload = vec![0u8; len];
+    s.read_exact(&mut payload).expect("the RDB payload");
+    s
+}
+
+/// Everything the stream carries within a short while, one command per line; 13-digit numbers
+/// (millisecond times) become `<ms>`.
+fn drain(s: &mut TcpStream) -> Vec<String> {
+    s.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    let mut bytes = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut chunk = [0u8; 4096];
+    while Instant::now() < deadline {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(_) => break,
+        }
+    }
+    let mut out = Vec::new();
+    let mut lines = bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).peekable();
+    while let Some(line) = lines.next() {
+        let Some(n) = line.strip_prefix(b"*").and_then(|n| std::str::from_utf8(n).ok()?.parse::<usize>().ok()) else {
+            continue;
+        };
+        let mut words = Vec::new();
+        for _ in 0..n {
+            lines.next();
+            let word = String::from_utf8_lossy(lines.next().unwrap_or_default()).into_owned();
+            let shown =
+                if word.len() == 13 && word.bytes().all(|b| b.is_ascii_digit()) { "<ms>".to_string() } else { word };
+            words.push(shown);
+        }
+        out.push(words.join(" "));
+    }
+    out
+}
+
+const COMMANDS: &[&str] = &[
+    "SET a 1",
+    "SET b 2 EX 100",
+    "SET b 2 PX 100000",
+    "SETEX c 100 v",
+    "PSETEX c 100000 v",
+    "SET d v GET",
+    "EXPIRE a 100",
+    "PEXPIRE a 100000",
+    "EXPIRE a -1",
+    "SET e v",
+    "GETEX e EX 100",
+    "GETEX e PERSIST",
+    "GETEX e",
+    "GETDEL e",
+    "INCRBYFLOAT f 1.5",
+    "HINCRBYFLOAT h x 2.5",
+    "MULTI",
+    "SET g 1",
+    "INCR g",
+    "EXEC",
+    "MULTI",
+    "SET g 2",
+    "EXEC",
+    "EVAL \"redis.call('set','s1','1') redis.call('set','s2','2')\" 0",
+    "SELECT 2",
+    "SET other 1",
+    "SELECT 0",
+    "RPUSH l a b c d",
+    "LMPOP 1 l LEFT COUNT 2",
+    "LPOP l",
+    "BLPOP l 1",
+    "ZADD z 1 a 2 b 3 c",
+    "ZMPOP 1 z MIN COUNT 2",
+    "BZPOPMAX z 1",
+    "RPUSH src x y",
+    "BLMOVE src dst LEFT RIGHT 1",
+    "BRPOPLPUSH src dst 1",
+    "SADD s a",
+    "SPOP s",
+    "XADD x 1-1 f v",
+    "XGROUP CREATE x g 0",
+    "XREADGROUP GROUP g alice STREAMS x >",
+    "DEL nosuch",
+    "FLUSHDB",
+];
+
+#[test]
+fn the_replication_stream_matches_redis() {
+    let redis = RedisServer::start().expect("redis-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let mut streams = Vec::new();
+    for addr in [redis.addr, redsim.addr()] {
+        let mut c = Connection::open(addr).expect("connect");
+        c.command(&["CONFIG", "SET", "repl-ping-replica-period", "3600"]).expect("config");
+        c.command(&["FLUSHALL"]).expect("flushall");
+        let mut stream = attach(addr);
+        for line in COMMANDS {
+            let argv = redsim_engine::cli::split_args(line.as_bytes()).expect("a command line");
+            c.command(&argv).expect("a reply");
+        }
+        streams.push(drain(&mut stream));
+    }
+    let (theirs, ours) = (&streams[0], &streams[1]);
+    let width = theirs.len().max(ours.len());
+    let mut table = Vec::new();
+    let mut same = true;
+    for i in 0..width {
+        let (t, o) = (theirs.get(i).map_or("", String::as_str), ours.get(i).map_or("", String::as_str));
+        same &= t == o;
+        table.push(format!("{} {t:50} | {o}", if t == o { " " } else { "!" }));
+    }
+    assert!(same, "redis | redsim\n{}", table.join("\n"));
+}
