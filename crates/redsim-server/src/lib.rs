@@ -288,6 +288,9 @@ impl EventLoop {
             let outcome = self.engine.execute(wall_clock_ms(), client, &argv);
             let protocol = self.engine.protocol(client);
             if let Some(conn) = self.connections.get_mut(&token) {
+                for message in &outcome.preface {
+                    message.encode_into(protocol, &mut conn.output);
+                }
                 if let Some(reply) = &outcome.reply {
                     reply.encode_into(protocol, &mut conn.output);
                 }

@@ -70,9 +70,13 @@ impl World {
                 self.server.tick(self.now_ms)
             }
         };
-        let woken = outcome
-            .woken
-            .into_iter()
+        let caller = match action {
+            Action::Command { client, .. } => self.clients.get(*client).map(|c| c.id),
+            Action::Advance { .. } => None,
+        };
+        let preface = outcome.preface.into_iter().filter_map(|r| caller.map(|id| (id, r)));
+        let woken = preface
+            .chain(outcome.woken)
             .filter_map(|(id, reply)| self.clients.iter().position(|c| c.id == id).map(|i| (i, reply)))
             .collect();
         Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects, woken }

@@ -158,7 +158,24 @@ fn valid_client_name(name: &[u8]) -> Result<Option<Vec<u8>>> {
 /// `CLIENT <subcommand> [<arg> ...]`
 pub static CLIENT: CommandSpec = CommandSpec::new("client", -2, CONNECTION, "2.4.0")
     .doc("<subcommand> [<arg> ...]", "A container for client connection commands.")
-    .subcommands(&[CLIENT_ID, CLIENT_SETNAME, CLIENT_GETNAME, CLIENT_LIST, CLIENT_INFO, CLIENT_KILL]);
+    .subcommands(&[
+        CLIENT_CACHING,
+        CLIENT_GETNAME,
+        CLIENT_GETREDIR,
+        CLIENT_HELP,
+        CLIENT_ID,
+        CLIENT_INFO,
+        CLIENT_KILL,
+        CLIENT_LIST,
+        CLIENT_NO_EVICT,
+        CLIENT_PAUSE,
+        CLIENT_REPLY,
+        CLIENT_SETNAME,
+        CLIENT_TRACKING,
+        CLIENT_TRACKINGINFO,
+        CLIENT_UNBLOCK,
+        CLIENT_UNPAUSE,
+    ]);
 
 /// `CLIENT ID`
 const CLIENT_ID: CommandSpec = CommandSpec::new("id", 2, CONNECTION, "5.0.0")
@@ -189,33 +206,76 @@ const CLIENT_GETNAME: CommandSpec = CommandSpec::new("getname", 2, CONNECTION, "
     .doc("", "Returns the name of the connection.")
     .run(|ctx, _| Ok(ctx.client().name.clone().map_or(Reply::Nil, Reply::Bulk)));
 
-/// One line of `CLIENT LIST` / `CLIENT INFO`, with the fields Redis 7.0 prints. Connection
-/// details the simulator does not have (addresses, buffers, memory) get fixed, plausible values.
-pub(crate) fn client_line(server: &crate::server::Server, id: crate::server::ClientId, now: u64) -> String {
+/// One line of `CLIENT LIST` / `CLIENT INFO`, with the fields Redis 7.0 prints. Addresses come
+/// from the host when it has them; buffer and memory figures are fixed, plausible values (the
+/// query buffer of the client asking holds its own command, as in Redis).
+pub(crate) fn client_line(ctx: &Ctx, id: crate::server::ClientId) -> String {
+    client_line_of(ctx.server, id, ctx.now_ms, (id == ctx.client).then_some(ctx.argv))
+}
+
+/// `client_line` for a client, `running` being the command line it is running (if it is the
+/// one asking).
+pub(crate) fn client_line_of(
+    server: &crate::server::Server,
+    id: crate::server::ClientId,
+    now: u64,
+    running: Option<&[Vec<u8>]>,
+) -> String {
     let c = &server.clients[&id];
     let (sub, psub, ssub) = (c.channels.len(), c.patterns.len(), c.shard_channels.len());
     let mut flags = String::new();
+    if c.replica.is_some() {
+        flags.push('S');
+    }
+    if c.monitor {
+        flags.push('O');
+    }
     if c.in_transaction() {
         flags.push('x');
     }
     if server.is_blocked(id) {
         flags.push('b');
     }
+    if c.tracking.is_some() {
+        flags.push('t');
+    }
+    if c.tracking.as_ref().is_some_and(|t| t.broken_redirect) {
+        flags.push('R');
+    }
+    if c.tracking.as_ref().is_some_and(|t| t.bcast) {
+        flags.push('B');
+    }
+    if c.dirty_cas {
+        flags.push('d');
+    }
     if sub + psub + ssub > 0 {
         flags.push('P');
+    }
+    if c.no_evict {
+        flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');
     }
     let name = c.name.as_deref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
     let multi = if c.in_transaction() { c.queued_len() as i64 } else { -1 };
+    let own = running.is_some();
+    let qbuf = running.map_or(0, crate::server::resp_len);
+    let argv_mem: usize = running.map_or(0, |argv| argv.iter().map(Vec::len).sum());
+    let redir = match &c.tracking {
+        None => -1,
+        Some(t) => t.redirect as i64,
+    };
     format!(
-        "id={id} addr=127.0.0.1:{port} laddr=127.0.0.1:6379 fd={fd} name={name} age={age} idle={idle} flags={flags} db={db} \
-         sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 \
-         oll=0 omem=0 tot-mem=1024 events=r cmd={cmd} user={user} redir=-1 resp={resp}\n",
+        "id={id} addr={addr} laddr={laddr} fd={fd} name={name} age={age} idle={idle} flags={flags} db={db} \
+         sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={qbuf} qbuf-free={free} argv-mem={argv_mem} multi-mem=0 rbs=1024 rbp=0 obl=0 \
+         oll=0 omem=0 tot-mem={mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}\n",
+        addr = client_addr(server, id),
+        laddr = c.laddr.clone().unwrap_or_else(|| format!("127.0.0.1:{}", server.config.settings.number("port"))),
         user = String::from_utf8_lossy(&c.user),
-        port = 50000 + id,
         fd = 7 + id,
+        free = if own { 20474 } else { 0 },
+        mem = 22400 + argv_mem,
         age = now.saturating_sub(c.created_ms) / 1000,
         idle = now.saturating_sub(c.last_command_ms) / 1000,
         db = c.db,
@@ -226,6 +286,11 @@ pub(crate) fn client_line(server: &crate::server::Server, id: crate::server::Cli
         },
         resp = if c.protocol == Protocol::Resp3 { 3 } else { 2 },
     )
+}
+
+/// A client's `ip:port`: the host's, or one made up from its id.
+pub(crate) fn client_addr(server: &crate::server::Server, id: crate::server::ClientId) -> String {
+    server.clients.get(&id).and_then(|c| c.addr.clone()).unwrap_or_else(|| format!("127.0.0.1:{}", 50000 + id))
 }
 
 const CLIENT_LIST: CommandSpec = CommandSpec::new("list", -2, CONNECTION, "2.4.0")
@@ -262,15 +327,9 @@ fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let all: Vec<crate::server::ClientId> = ctx.server.clients.keys().copied().collect();
     for id in all {
         let c = &ctx.server.clients[&id];
-        let pubsub = c.in_pubsub_mode();
-        let wanted_kind = match kind.as_deref() {
-            None => true,
-            Some(b"pubsub") => pubsub,
-            Some(b"normal") => !pubsub,
-            Some(_) => false,
-        };
+        let wanted_kind = kind.as_deref().is_none_or(|k| client_type_is(c, k));
         if wanted_kind && ids.as_ref().is_none_or(|l| l.contains(&id)) {
-            text.push_str(&client_line(ctx.server, id, ctx.now_ms));
+            text.push_str(&client_line(ctx, id));
         }
     }
     Ok(Reply::Bulk(text.into_bytes()))
@@ -280,7 +339,7 @@ const CLIENT_INFO: CommandSpec = CommandSpec::new("info", 2, CONNECTION, "6.2.0"
     .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
     .acl(&[Category::Connection])
     .doc("", "Returns information about the connection.")
-    .run(|ctx, _| Ok(Reply::Bulk(client_line(ctx.server, ctx.client, ctx.now_ms).into_bytes())));
+    .run(|ctx, _| Ok(Reply::Bulk(client_line(ctx, ctx.client).into_bytes())));
 
 const CLIENT_KILL: CommandSpec = CommandSpec::new("kill", -3, CONNECTION, "2.4.0")
     .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
@@ -288,11 +347,21 @@ const CLIENT_KILL: CommandSpec = CommandSpec::new("kill", -3, CONNECTION, "2.4.0
     .doc("<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>", "Terminates open connections.")
     .run(client_kill);
 
+/// Whether a client is of a `TYPE` (`normal`, `replica`/`slave`, `master`, `pubsub`).
+fn client_type_is(c: &crate::server::Client, kind: &[u8]) -> bool {
+    match kind {
+        b"pubsub" => c.in_pubsub_mode(),
+        b"replica" | b"slave" => c.replica.is_some(),
+        b"master" => false,
+        _ => !c.in_pubsub_mode() && c.replica.is_none(),
+    }
+}
+
 /// `CLIENT KILL addr` (old form, `OK` or an error) or `CLIENT KILL <filter value> ...` (the
 /// number killed). The killed clients' connections are closed.
 fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let rest = args.rest();
-    let addr_of = |id: u64| format!("127.0.0.1:{}", 50000 + id).into_bytes();
+    let addr_of = |id: u64| client_addr(ctx.server, id).into_bytes();
     let ids: Vec<u64> = ctx.server.clients.keys().copied().collect();
     if rest.len() == 1 {
         let Some(&id) = ids.iter().find(|&&id| addr_of(id) == rest[0]) else {
@@ -305,6 +374,7 @@ fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::Syntax);
     }
     let (mut by_id, mut by_addr, mut by_type, mut skipme) = (None, None, None, true);
+    let (mut by_user, mut by_laddr): (Option<Vec<u8>>, Option<Vec<u8>>) = (None, None);
     for pair in rest.chunks(2) {
         let value = &pair[1];
         match pair[0].to_ascii_uppercase().as_slice() {
@@ -324,8 +394,13 @@ fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 }
                 by_type = Some(t);
             }
-            b"USER" => {}
-            b"LADDR" => {}
+            b"USER" => {
+                if !ctx.server.users.contains_key(value) {
+                    return Err(Error::other(format!("ERR No such user '{}'", String::from_utf8_lossy(value))));
+                }
+                by_user = Some(value.clone());
+            }
+            b"LADDR" => by_laddr = Some(value.clone()),
             b"SKIPME" => {
                 skipme = match value.to_ascii_lowercase().as_slice() {
                     b"yes" => true,
@@ -341,14 +416,15 @@ fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         .into_iter()
         .filter(|&id| by_id.is_none_or(|want| want == id))
         .filter(|&id| by_addr.as_ref().is_none_or(|a| *a == addr_of(id)))
+        .filter(|&id| by_type.as_deref().is_none_or(|k| client_type_is(&ctx.server.clients[&id], k)))
+        .filter(|&id| by_user.as_ref().is_none_or(|u| ctx.server.clients[&id].user == *u))
         .filter(|&id| {
-            let pubsub = ctx.server.clients[&id].in_pubsub_mode();
-            match by_type.as_deref() {
-                None => true,
-                Some(b"pubsub") => pubsub,
-                Some(b"normal") => !pubsub,
-                Some(_) => false,
-            }
+            by_laddr.as_ref().is_none_or(|l| {
+                let c = &ctx.server.clients[&id];
+                let laddr =
+                    c.laddr.clone().unwrap_or_else(|| format!("127.0.0.1:{}", ctx.server.config.settings.number("port")));
+                laddr.as_bytes() == l.as_slice()
+            })
         })
         .filter(|&id| !(skipme && id == me))
         .collect();
@@ -356,4 +432,327 @@ fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         ctx.kill_client(id);
     }
     Ok(Reply::Integer(victims.len() as i64))
+}
+
+const CLIENT_HELP: CommandSpec = CommandSpec::new("help", 2, CONNECTION, "5.0.0")
+    .flags(&[Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns helpful text about the different subcommands.")
+    .run(|_, _| {
+        Ok(crate::commands::stream::help_reply(
+            "CLIENT",
+            &[
+                "CACHING (YES|NO)",
+                "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+                "GETREDIR",
+                "    Return the client ID we are redirecting to when tracking is enabled.",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "ID",
+                "    Return the ID of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "KILL <option> <value> [<option> <value> [...]]",
+                "    Kill connections. Options are:",
+                "    * ADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made from the specified address",
+                "    * LADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made to specified local address",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Kill connections by type.",
+                "    * USER <username>",
+                "      Kill connections authenticated by <username>.",
+                "    * SKIPME (YES|NO)",
+                "      Skip killing current connection (default: yes).",
+                "LIST [options ...]",
+                "    Return information about client connections. Options:",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Return clients of specified type.",
+                "UNPAUSE",
+                "    Stop the current client pause, resuming traffic.",
+                "PAUSE <timeout> [WRITE|ALL]",
+                "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                "REPLY (ON|OFF|SKIP)",
+                "    Control the replies sent to the current connection.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
+                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+                "         [OPTIN] [OPTOUT] [NOLOOP]",
+                "    Control server assisted client side caching.",
+                "TRACKINGINFO",
+                "    Report tracking status for the current connection.",
+                "NO-EVICT (ON|OFF)",
+                "    Protect current client connection from eviction.",
+            ],
+        ))
+    });
+
+const CLIENT_REPLY: CommandSpec = CommandSpec::new("reply", 3, CONNECTION, "3.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("<ON | OFF | SKIP>", "Instructs the server whether to reply to commands.")
+    .run(|ctx, mut args| {
+        use crate::server::ReplyMode;
+        let mode = args.next()?.to_ascii_lowercase();
+        let c = ctx.client_mut();
+        match mode.as_slice() {
+            b"on" => {
+                c.reply_mode = ReplyMode::On;
+                Ok(Reply::ok())
+            }
+            b"off" => {
+                c.reply_mode = ReplyMode::Off;
+                Ok(Reply::Many(Vec::new()))
+            }
+            b"skip" => {
+                if c.reply_mode != ReplyMode::Off {
+                    c.reply_mode = ReplyMode::SkipNext;
+                }
+                Ok(Reply::Many(Vec::new()))
+            }
+            _ => Err(Error::Syntax),
+        }
+    });
+
+const CLIENT_UNBLOCK: CommandSpec = CommandSpec::new("unblock", -3, CONNECTION, "5.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("client-id [TIMEOUT | ERROR]", "Unblocks a client blocked by a blocking command from a different connection.")
+    .run(|ctx, mut args| {
+        let id = crate::args::parse_i64(args.next()?).ok_or(Error::NotInteger)?;
+        let error = match args.rest() {
+            [] => false,
+            [r] if r.eq_ignore_ascii_case(b"TIMEOUT") => false,
+            [r] if r.eq_ignore_ascii_case(b"ERROR") => true,
+            _ => return Err(Error::other("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        };
+        Ok(Reply::Integer(i64::from(ctx.server.unblock_client(id as u64, error, ctx.out))))
+    });
+
+const CLIENT_PAUSE: CommandSpec = CommandSpec::new("pause", -3, CONNECTION, "2.9.50")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("timeout [WRITE | ALL]", "Suspends commands processing.")
+    .run(|ctx, mut args| {
+        let timeout = crate::args::parse_i64(args.next()?)
+            .ok_or_else(|| Error::other("ERR timeout is not an integer or out of range"))?;
+        if timeout < 0 {
+            return Err(Error::other("ERR timeout is negative"));
+        }
+        let writes_only = match args.rest() {
+            [] => false,
+            [m] if m.eq_ignore_ascii_case(b"ALL") => false,
+            [m] if m.eq_ignore_ascii_case(b"WRITE") => true,
+            _ => return Err(Error::other("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+        };
+        let end = ctx.now_ms.saturating_add(timeout as u64);
+        // A longer or wider pause replaces a shorter one, as in Redis.
+        let pause = match ctx.server.pause {
+            Some(p) => crate::server::Pause { end_ms: p.end_ms.max(end), writes_only: p.writes_only && writes_only },
+            None => crate::server::Pause { end_ms: end, writes_only },
+        };
+        ctx.server.pause = Some(pause);
+        Ok(Reply::ok())
+    });
+
+const CLIENT_UNPAUSE: CommandSpec = CommandSpec::new("unpause", 2, CONNECTION, "6.2.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Resumes processing commands from paused clients.")
+    .run(|ctx, _| {
+        ctx.server.pause = None;
+        let now = ctx.now_ms;
+        ctx.server.resume_postponed(now, ctx.out);
+        Ok(Reply::ok())
+    });
+
+const CLIENT_NO_EVICT: CommandSpec = CommandSpec::new("no-evict", 3, CONNECTION, "7.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("<ON | OFF>", "Sets the client eviction mode of the connection.")
+    .run(|ctx, mut args| {
+        let on = match args.next()?.to_ascii_lowercase().as_slice() {
+            b"on" => true,
+            b"off" => false,
+            _ => return Err(Error::Syntax),
+        };
+        ctx.client_mut().no_evict = on;
+        Ok(Reply::ok())
+    });
+
+const CLIENT_GETREDIR: CommandSpec = CommandSpec::new("getredir", 2, CONNECTION, "6.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns the client ID to which the connection's tracking notifications are redirected.")
+    .run(|ctx, _| {
+        Ok(Reply::Integer(match &ctx.client().tracking {
+            None => -1,
+            Some(t) => t.redirect as i64,
+        }))
+    });
+
+const CLIENT_TRACKINGINFO: CommandSpec = CommandSpec::new("trackinginfo", 2, CONNECTION, "6.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("", "Returns information about server-assisted client-side caching for the connection.")
+    .run(|ctx, _| {
+        let c = ctx.client();
+        let mut flags = Vec::new();
+        let (redirect, prefixes) = match &c.tracking {
+            None => {
+                flags.push("off");
+                (-1, Vec::new())
+            }
+            Some(t) => {
+                flags.push("on");
+                if t.bcast {
+                    flags.push("bcast");
+                }
+                if t.optin {
+                    flags.push("optin");
+                    if c.caching_given {
+                        flags.push("caching-yes");
+                    }
+                }
+                if t.optout {
+                    flags.push("optout");
+                    if c.caching_given {
+                        flags.push("caching-no");
+                    }
+                }
+                if t.noloop {
+                    flags.push("noloop");
+                }
+                if t.broken_redirect {
+                    flags.push("broken_redirect");
+                }
+                let prefixes = if t.bcast { t.prefixes.iter().map(|p| Reply::Bulk(p.clone())).collect() } else { Vec::new() };
+                (t.redirect as i64, prefixes)
+            }
+        };
+        Ok(Reply::Map(vec![
+            (Reply::bulk("flags"), Reply::Set(flags.into_iter().map(Reply::bulk).collect())),
+            (Reply::bulk("redirect"), Reply::Integer(redirect)),
+            (Reply::bulk("prefixes"), Reply::Array(prefixes)),
+        ]))
+    });
+
+const CLIENT_CACHING: CommandSpec = CommandSpec::new("caching", 3, CONNECTION, "6.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("<YES | NO>", "Instructs the server whether to track the keys in the next request.")
+    .run(|ctx, mut args| {
+        let opt = args.next()?.to_ascii_lowercase();
+        let Some(t) = ctx.client().tracking.clone() else {
+            return Err(Error::other("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"));
+        };
+        match opt.as_slice() {
+            b"yes" if t.optin => {}
+            b"yes" => return Err(Error::other("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")),
+            b"no" if t.optout => {}
+            b"no" => return Err(Error::other("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")),
+            _ => return Err(Error::Syntax),
+        }
+        ctx.client_mut().caching_given = true;
+        Ok(Reply::ok())
+    });
+
+const CLIENT_TRACKING: CommandSpec = CommandSpec::new("tracking", -3, CONNECTION, "6.0.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc(
+        "<ON | OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+        "Controls server-assisted client-side caching for the connection.",
+    )
+    .run(client_tracking);
+
+/// Redis's `CLIENT TRACKING`, with its checks in its order.
+fn client_tracking(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let on_off = args.next()?.to_ascii_lowercase();
+    let rest = args.rest();
+    let mut mode = crate::server::tracking::Tracking::default();
+    let mut j = 0;
+    while j < rest.len() {
+        let more = rest.len() - j - 1;
+        let is = |w: &str| rest[j].eq_ignore_ascii_case(w.as_bytes());
+        if is("redirect") && more > 0 {
+            j += 1;
+            if mode.redirect != 0 {
+                return Err(Error::other("ERR A client can only redirect to a single other client"));
+            }
+            let id = crate::args::parse_i64(&rest[j]).ok_or(Error::NotInteger)?;
+            if !ctx.server.clients.contains_key(&(id as u64)) {
+                return Err(Error::other("ERR The client ID you want redirect to does not exist"));
+            }
+            mode.redirect = id as u64;
+        } else if is("bcast") {
+            mode.bcast = true;
+        } else if is("optin") {
+            mode.optin = true;
+        } else if is("optout") {
+            mode.optout = true;
+        } else if is("noloop") {
+            mode.noloop = true;
+        } else if is("prefix") && more > 0 {
+            j += 1;
+            mode.prefixes.push(rest[j].clone());
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    match on_off.as_slice() {
+        b"on" => {
+            if !mode.bcast && !mode.prefixes.is_empty() {
+                return Err(Error::other("ERR PREFIX option requires BCAST mode to be enabled"));
+            }
+            if let Some(old) = &ctx.client().tracking {
+                if old.bcast != mode.bcast {
+                    return Err(Error::other("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."));
+                }
+            }
+            if mode.bcast && (mode.optin || mode.optout) {
+                return Err(Error::other("ERR OPTIN and OPTOUT are not compatible with BCAST"));
+            }
+            if mode.optin && mode.optout {
+                return Err(Error::other("ERR You can't specify both OPTIN mode and OPTOUT mode"));
+            }
+            if let Some(old) = &ctx.client().tracking {
+                if (mode.optin && old.optout) || (mode.optout && old.optin) {
+                    return Err(Error::other("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."));
+                }
+            }
+            if mode.bcast {
+                let existing = ctx.client().tracking.as_ref().map(|t| t.prefixes.clone()).unwrap_or_default();
+                for (i, p) in mode.prefixes.iter().enumerate() {
+                    if let Some(e) = existing.iter().find(|e| e.starts_with(p) || p.starts_with(e)) {
+                        return Err(Error::other(format!(
+                            "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.",
+                            String::from_utf8_lossy(p),
+                            String::from_utf8_lossy(e)
+                        )));
+                    }
+                    if let Some(q) = mode.prefixes[i + 1..].iter().find(|q| q.starts_with(p) || p.starts_with(q)) {
+                        return Err(Error::other(format!(
+                            "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
+                            String::from_utf8_lossy(p),
+                            String::from_utf8_lossy(q)
+                        )));
+                    }
+                }
+            }
+            let client = ctx.client;
+            ctx.server.tracking_enable(client, mode);
+        }
+        b"off" => {
+            let client = ctx.client;
+            ctx.server.tracking_disable(client);
+        }
+        _ => return Err(Error::Syntax),
+    }
+    Ok(Reply::ok())
 }

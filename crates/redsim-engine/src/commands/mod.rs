@@ -41,6 +41,8 @@ pub(crate) fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
     &server::SYNC,
+    &server::REPLICAOF,
+    &server::SLAVEOF,
     &server::PSYNC,
     &server::REPLCONF,
     &server::ROLE,

@@ -166,8 +166,37 @@ fn failure_reply(f: Failure, name: &str, chunk: &str) -> Reply {
 }
 
 /// The flags of a `#!lua flags=...` first line; no shebang means Redis's old rules (may write).
-struct ShebangFlags {
-    no_writes: bool,
+pub(crate) struct ShebangFlags {
+    pub no_writes: bool,
+    pub allow_oom: bool,
+    pub allow_stale: bool,
+}
+
+/// The flags a script declared, for the checks before EVAL/EVALSHA/FCALL run it (Redis's
+/// `evalGetCommandFlags` and `fcallGetCommandFlags`); `None` when it declared none or is unknown.
+pub(crate) fn declared_flags(
+    server: &crate::server::Server,
+    parent: Option<&'static CommandSpec>,
+    spec: &'static CommandSpec,
+    argv: &[Vec<u8>],
+) -> Option<ShebangFlags> {
+    if parent.is_some() {
+        return None;
+    }
+    let first = argv.get(1)?;
+    match spec.name {
+        "eval" | "eval_ro" => shebang_flags(first).ok().flatten(),
+        "evalsha" | "evalsha_ro" => {
+            let sha = String::from_utf8_lossy(first).to_ascii_lowercase();
+            shebang_flags(server.scripts.bodies.get(&sha)?).ok().flatten()
+        }
+        "fcall" | "fcall_ro" => {
+            let flags = server.scripts.libraries.values().find_map(|lib| lib.functions.iter().find(|f| &f.name == first))?.flags.clone();
+            let has = |n: &[u8]| flags.iter().any(|f| f == n);
+            Some(ShebangFlags { no_writes: has(b"no-writes"), allow_oom: has(b"allow-oom"), allow_stale: has(b"allow-stale") })
+        }
+        _ => None,
+    }
 }
 
 fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
@@ -181,7 +210,7 @@ fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
     if engine != "#!lua" {
         return Err(Error::other(format!("ERR Unexpected engine in script shebang: {engine}")));
     }
-    let mut flags = ShebangFlags { no_writes: false };
+    let mut flags = ShebangFlags { no_writes: false, allow_oom: false, allow_stale: false };
     for part in parts {
         let Some(list) = part.strip_prefix("flags=") else {
             return Err(Error::other(format!("ERR Unknown lua shebang option: {part}")));
@@ -189,7 +218,9 @@ fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
         for flag in list.split(',').filter(|f| !f.is_empty()) {
             match flag {
                 "no-writes" => flags.no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "allow-oom" => flags.allow_oom = true,
+                "allow-stale" => flags.allow_stale = true,
+                "no-cluster" | "allow-cross-slot-keys" => {}
                 other => return Err(Error::other(format!("ERR Unexpected flag in script shebang: {other}"))),
             }
         }

@@ -18,6 +18,8 @@ pub struct Blocked {
     pub order: u64,
     /// The integer a timeout answers (`WAIT`); `None`: a null array.
     pub timeout_integer: Option<i64>,
+    /// Held by `CLIENT PAUSE`: run again from the start when the pause ends.
+    pub postponed: bool,
 }
 
 impl Server {
@@ -29,11 +31,15 @@ impl Server {
     /// reply of a timed-out read. Returns those replies, in blocking order.
     pub fn tick(&mut self, now_ms: u64) -> Outcome {
         let mut out = Outcome::default();
+        if self.pause.is_some_and(|p| now_ms >= p.end_ms) {
+            self.pause = None;
+            self.resume_postponed(now_ms, &mut out);
+        }
         self.active_expire(now_ms, &mut out);
         let mut expired: Vec<(u64, ClientId)> = self
             .blocked
             .iter()
-            .filter(|(_, b)| b.deadline_ms != 0 && b.deadline_ms <= now_ms)
+            .filter(|(_, b)| !b.postponed && b.deadline_ms != 0 && b.deadline_ms <= now_ms)
             .map(|(&id, b)| (b.order, id))
             .collect();
         expired.sort_unstable();
@@ -45,6 +51,7 @@ impl Server {
             out.effects.push(Effect::ClientUnblocked { client, timed_out: true });
             out.woken.push((client, reply));
         }
+        self.tracking_deliver(&mut out);
         out
     }
 
@@ -150,7 +157,82 @@ impl Server {
             spec,
             order,
             timeout_integer: on.timeout_integer,
+            postponed: false,
         };
         self.blocked.insert(client, blocked);
+    }
+
+    /// Holds a command until `CLIENT PAUSE` ends (Redis's `BLOCKED_POSTPONE`).
+    pub(super) fn postpone(
+        &mut self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+        until_ms: u64,
+        out: &mut Outcome,
+    ) {
+        let db = self.clients.get(&client).map_or(0, |c| c.db);
+        let order = self.next_block_order;
+        self.next_block_order += 1;
+        out.effects.push(Effect::ClientBlocked { client, db, keys: Vec::new(), deadline_ms: until_ms });
+        self.blocked.insert(
+            client,
+            Blocked {
+                db,
+                keys: Vec::new(),
+                deadline_ms: until_ms,
+                argv: argv.to_vec(),
+                parent,
+                spec,
+                order,
+                timeout_integer: None,
+                postponed: true,
+            },
+        );
+    }
+
+    /// The pause is over: held commands run, in the order they came.
+    pub fn resume_postponed(&mut self, now_ms: u64, out: &mut Outcome) {
+        let mut held: Vec<(u64, ClientId)> =
+            self.blocked.iter().filter(|(_, b)| b.postponed).map(|(&id, b)| (b.order, id)).collect();
+        held.sort_unstable();
+        for (_, client) in held {
+            let Some(b) = self.blocked.remove(&client) else { continue };
+            out.effects.push(Effect::ClientUnblocked { client, timed_out: false });
+            self.tracking.current = Some(client);
+            let reply = self.process(now_ms, client, &b.argv, out);
+            self.feed_propagation(out, true);
+            match reply {
+                Some(reply) => out.woken.push((client, reply)),
+                // Blocked again (a blocking command with nothing to pop): it waits as usual.
+                None if self.is_blocked(client) => {}
+                None => out.woken.push((client, Reply::Many(Vec::new()))),
+            }
+        }
+        self.tracking.current = None;
+    }
+
+    /// `CLIENT UNBLOCK`: a client waiting in a blocking command gets its timeout reply, or an
+    /// `UNBLOCKED` error. False when it is not waiting (or only held by a pause).
+    pub fn unblock_client(&mut self, client: ClientId, error: bool, out: &mut Outcome) -> bool {
+        match self.blocked.get(&client) {
+            Some(b) if !b.postponed => {}
+            _ => return false,
+        }
+        let Some(b) = self.blocked.remove(&client) else { return false };
+        let reply = if error {
+            let text = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+            self.count_error(text);
+            Reply::Error(text.into())
+        } else {
+            match b.timeout_integer {
+                Some(n) => Reply::Integer(n),
+                None => Reply::NilArray,
+            }
+        };
+        out.effects.push(Effect::ClientUnblocked { client, timed_out: !error });
+        out.woken.push((client, reply));
+        true
     }
 }

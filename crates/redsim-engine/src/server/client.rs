@@ -27,6 +27,31 @@ pub struct Client {
     pub authenticated: bool,
     /// Set once the client has asked for the replication stream (`SYNC`/`PSYNC`).
     pub replica: Option<ReplicaLink>,
+    /// `CLIENT TRACKING ON ...`.
+    pub tracking: Option<super::tracking::Tracking>,
+    /// `CLIENT CACHING yes|no` for the next command.
+    pub caching_given: bool,
+    /// `CLIENT REPLY`.
+    pub reply_mode: ReplyMode,
+    /// `MONITOR`: every command of the others is shown to it.
+    pub monitor: bool,
+    /// `CLIENT NO-EVICT on`.
+    pub no_evict: bool,
+    /// The peer's and the local address, when the host knows them (`ip:port`).
+    pub addr: Option<String>,
+    pub laddr: Option<String>,
+}
+
+/// `CLIENT REPLY ON|OFF|SKIP`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplyMode {
+    #[default]
+    On,
+    Off,
+    /// `SKIP` was given: the command after the next one is answered again.
+    SkipNext,
+    /// This command's reply is skipped.
+    Skip,
 }
 
 /// A replica's side of its link, as its primary sees it.
@@ -56,6 +81,13 @@ impl Client {
             last_command: None,
             user: b"default".to_vec(),
             replica: None,
+            tracking: None,
+            caching_given: false,
+            reply_mode: ReplyMode::On,
+            monitor: false,
+            no_evict: false,
+            addr: None,
+            laddr: None,
             authenticated: true,
         }
     }

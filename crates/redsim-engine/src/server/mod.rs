@@ -24,11 +24,12 @@ mod eviction;
 mod expiry;
 mod slowlog;
 pub mod stats;
+pub mod tracking;
 
 pub use access::AclLogEntry;
 pub use blocking::Blocked;
 use client::Transaction;
-pub use client::{Client, ReplicaLink};
+pub use client::{Client, ReplicaLink, ReplyMode};
 pub use ctx::Ctx;
 pub use slowlog::SlowlogEntry;
 
@@ -43,6 +44,9 @@ pub const DB_COUNT: usize = 16;
 /// What running one command produced.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outcome {
+    /// Messages to the calling client written before its reply (the invalidation of a key
+    /// evicted to make room for the command).
+    pub preface: Vec<Reply>,
     /// The reply to the calling client; `None` when it gets none now (an empty request).
     pub reply: Option<Reply>,
     pub effects: Vec<Effect>,
@@ -176,6 +180,13 @@ pub const EVICTION_POLICIES: [&str; 8] = [
     "noeviction",
 ];
 
+/// `CLIENT PAUSE`: until when, and whether only commands that may write are held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    pub end_ms: u64,
+    pub writes_only: bool,
+}
+
 /// `used_memory` of a Redis 7.0 that has just started, before any key.
 pub const STARTUP_MEMORY: usize = 876_160;
 
@@ -200,6 +211,14 @@ pub struct Server {
     pending_propagation: Vec<(usize, Argv)>,
     /// The replication ID (`master_replid`): 40 hex digits drawn when the server starts.
     pub replid: String,
+    /// Client-side caching's tables (`CLIENT TRACKING`).
+    pub tracking: tracking::TrackingTables,
+    /// The declared keys of the script running now, which its reads are tracked under.
+    script_keys: Vec<Vec<u8>>,
+    /// `CLIENT PAUSE`, while it lasts.
+    pub pause: Option<Pause>,
+    /// The primary this server replicates (`REPLICAOF host port`), if any.
+    pub master: Option<(Vec<u8>, u16)>,
     /// When the last save was made, in seconds (`LASTSAVE`).
     pub lastsave_s: u64,
     /// When the server first saw time pass (its start, for `uptime_in_seconds`).
@@ -299,6 +318,10 @@ impl Server {
             script_errors: Vec::new(),
             replid: replid_from(0x5eed_0f7e_115c_a1ed),
             lastsave_s: 0,
+            master: None,
+            pause: None,
+            tracking: Default::default(),
+            script_keys: Vec::new(),
             started_ms: None,
             repl_seldb: None,
             next_client_id: 1,
@@ -329,6 +352,7 @@ impl Server {
     /// `expired`: the key went away by expiry, which does not count for a client that watched
     /// it when it had already expired.
     pub fn touch_watched(&mut self, db: usize, key: &[u8], expired: bool) {
+        self.tracking_touch(key);
         if self.watchers.is_empty() {
             return;
         }
@@ -413,6 +437,7 @@ impl Server {
             map.values_mut().for_each(|list| list.retain(|&c| c != client));
             map.retain(|_, list| !list.is_empty());
         }
+        self.tracking_disable(client);
         self.clients.remove(&client);
         self.blocked.remove(&client);
     }
@@ -457,9 +482,33 @@ impl Server {
         }
         let touches_arbitrary_keys =
             argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"randomkey") || n.eq_ignore_ascii_case(b"scan"));
+        // CLIENT REPLY SKIP silences the command after it.
+        if let Some(c) = self.clients.get_mut(&client) {
+            if c.reply_mode == ReplyMode::SkipNext {
+                c.reply_mode = ReplyMode::Skip;
+            }
+        }
+        self.tracking.current = Some(client);
         out.reply = self.process(now_ms, client, argv, &mut out);
         self.feed_propagation(&mut out, !touches_arbitrary_keys);
         self.serve_blocked(now_ms, &mut out);
+        self.tracking_deliver(&mut out);
+        self.tracking.current = None;
+        let client_command = argv[0].eq_ignore_ascii_case(b"client");
+        if let Some(c) = self.clients.get_mut(&client) {
+            match c.reply_mode {
+                ReplyMode::Off => out.reply = None,
+                ReplyMode::Skip => {
+                    out.reply = None;
+                    c.reply_mode = ReplyMode::On;
+                }
+                _ => {}
+            }
+            // CLIENT CACHING lasts for the command after it (or the transaction).
+            if !client_command && c.multi.is_none() {
+                c.caching_given = false;
+            }
+        }
         out
     }
 
@@ -512,9 +561,15 @@ impl Server {
         self.clients.values().filter(|c| c.replica.is_some()).map(|c| c.id)
     }
 
+    /// Forgets what the running command would still propagate (the server stopped being a
+    /// primary halfway through it).
+    pub(crate) fn drop_pending_propagation(&mut self) {
+        self.pending_propagation.clear();
+    }
+
     /// Queues a command for the replication stream (Redis's `alsoPropagate`).
     pub(crate) fn also_propagate(&mut self, db: usize, argv: Argv) {
-        if self.propagate {
+        if self.propagate && self.master.is_none() {
             self.pending_propagation.push((db, argv));
         }
     }
@@ -587,15 +642,68 @@ impl Server {
             self.count_rejection(Some(name), &error);
             return Some(Reply::Error(error));
         }
+        // What the command (or, for EXEC, what it queued) may do, as `processCommand` weighs it.
+        let weighed = match self.clients.get(&client).and_then(|c| c.multi.as_ref()) {
+            Some(tx) if parent.is_none() && spec.name == "exec" => {
+                let mut all = Weighed { stale: true, ..Weighed::default() };
+                for queued in &tx.queued {
+                    if let Ok((p, s)) = resolve(queued, self.version()) {
+                        let w = self.weigh(p, s, queued);
+                        all.write |= w.write;
+                        all.deny_oom |= w.deny_oom;
+                        all.stale &= w.stale;
+                        all.may_replicate |= w.may_replicate;
+                    }
+                }
+                all
+            }
+            _ => self.weigh(parent, spec, argv),
+        };
         // Redis's `processCommand`: with a memory limit, evict first; a command that may add
         // data is refused if memory is still over the limit.
         if self.config.maxmemory > 0 && !self.in_script {
             let enough = self.perform_evictions(now_ms, out);
-            if !enough && spec.has(Flag::DenyOom) {
-                self.abort_transaction(client);
-                let text = "OOM command not allowed when used memory > 'maxmemory'.";
-                self.count_rejection(Some(command::full_name(parent, spec)), text);
-                return Some(Reply::Error(text.into()));
+            // What eviction invalidated reaches the caller before the command runs, as Redis
+            // sends tracking messages at once when no command is executing.
+            if !self.tracking.pending.is_empty() {
+                self.tracking_deliver(out);
+                let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut out.woken).into_iter().partition(|(c, _)| *c == client);
+                out.preface.extend(mine.into_iter().map(|(_, r)| r));
+                out.woken = others;
+            }
+            // Queuing in MULTI takes memory too: only EXEC, DISCARD, QUIT and RESET escape.
+            let queuing = self.clients.get(&client).is_some_and(|c| c.multi.is_some())
+                && !(parent.is_none() && matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
+            if !enough && (weighed.deny_oom || queuing) {
+                return self.reject(client, parent, spec, "OOM command not allowed when used memory > 'maxmemory'.");
+            }
+        }
+        // min-replicas-to-write: a write needs enough replicas that acknowledged lately.
+        if weighed.write && !self.enough_good_replicas(now_ms) {
+            return self.reject(client, parent, spec, "NOREPLICAS Not enough good replicas to write.");
+        }
+        // A read-only replica refuses writes (and EXEC of queued writes) from its clients.
+        if self.master.is_some() && self.config.settings.flag("replica-read-only") && weighed.write {
+            return self.reject(client, parent, spec, "READONLY You can't write against a read only replica.");
+        }
+        // A replica cut off from its primary serves only STALE commands when told not to serve
+        // stale data.
+        if self.master.is_some() && !self.config.settings.flag("replica-serve-stale-data") && !weighed.stale {
+            return self.reject(
+                client,
+                parent,
+                spec,
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+        }
+        // CLIENT PAUSE holds the command (all of them, or those that may write) until the pause
+        // ends; replicas are never paused.
+        if let Some(pause) = self.pause {
+            let replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
+            let may_write = weighed.write || weighed.may_replicate;
+            if now_ms < pause.end_ms && !replica && (!pause.writes_only || may_write) {
+                self.postpone(client, parent, spec, argv, pause.end_ms, out);
+                return None;
             }
         }
         let c = self.clients.get(&client);
@@ -658,6 +766,9 @@ impl Server {
             && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro");
         if scripting_entry {
             ctx.server.script_errors.clear();
+            if ctx.server.clients.get(&client).is_some_and(|c| c.tracking.is_some()) {
+                ctx.server.script_keys = command_key_names(parent, spec, argv);
+            }
         }
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
@@ -699,6 +810,16 @@ impl Server {
         if let (true, Some(e)) = (self.in_script, &error) {
             self.script_errors.push(e.clone());
         }
+        // Client-side caching: the keys a read-only command read are remembered for the client
+        // (inside a script, the script's declared keys).
+        if (spec.has(Flag::ReadOnly) || parent.is_some_and(|p| p.has(Flag::ReadOnly)))
+            && !matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+            && !spec.has(Flag::PubSub)
+            && self.clients.get(&client).is_some_and(|c| c.tracking.is_some())
+        {
+            let keys = if self.in_script { self.script_keys.clone() } else { command_key_names(parent, spec, argv) };
+            self.tracking_remember(client, keys);
+        }
         let usec = slowlog::cost_us(argv, reply.as_ref(), 100_000) as u64;
         let first_run = !self.rerunning;
         self.count_call(command::full_name(parent, spec), usec, error.as_deref(), counted, first_run);
@@ -710,11 +831,85 @@ impl Server {
         reply
     }
 
+    /// Redis's `rejectCommand`: the error, counted as a rejected call, and the transaction it
+    /// was queued in will fail; a rejected EXEC discards its transaction, saying why.
+    fn reject(
+        &mut self,
+        client: ClientId,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        error: &str,
+    ) -> Option<Reply> {
+        let name = command::full_name(parent, spec);
+        if parent.is_none() && spec.name == "exec" {
+            if let Some(c) = self.clients.get_mut(&client) {
+                c.multi = None;
+            }
+            self.unwatch_all(client);
+            let text = format!("EXECABORT Transaction discarded because of: {error}");
+            self.count_rejection(Some(name), &text);
+            return Some(Reply::Error(text));
+        }
+        self.abort_transaction(client);
+        self.count_rejection(Some(name), error);
+        Some(Reply::Error(error.to_string()))
+    }
+
+    /// Redis's `getCommandFlags` for the checks before a command runs: a script that declares
+    /// its flags is weighed by them instead of by EVAL's or FCALL's.
+    fn weigh(&self, parent: Option<&'static CommandSpec>, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Weighed {
+        let has = |f: Flag| spec.has(f) || parent.is_some_and(|p| p.has(f));
+        let may_replicate =
+            matches!(spec.name, "eval" | "evalsha" | "fcall" | "publish" | "spublish" | "pfcount" | "flush" | "load" | "delete" | "restore")
+                && (parent.is_none() || parent.is_some_and(|p| matches!(p.name, "function" | "script")));
+        let mut weighed =
+            Weighed { write: has(Flag::Write), deny_oom: has(Flag::DenyOom), stale: has(Flag::Stale), may_replicate };
+        if let Some(declared) = crate::commands::scripting::declared_flags(self, parent, spec, argv) {
+            weighed.write = !declared.no_writes;
+            weighed.deny_oom = !declared.no_writes && !declared.allow_oom;
+            weighed.stale = declared.allow_stale;
+            weighed.may_replicate = false;
+        }
+        weighed
+    }
+
+    /// Redis's `checkGoodReplicasStatus`.
+    fn enough_good_replicas(&self, now_ms: u64) -> bool {
+        let wanted = self.config.settings.number("min-replicas-to-write");
+        let max_lag = self.config.settings.number("min-replicas-max-lag");
+        if self.master.is_some() || wanted == 0 || max_lag == 0 {
+            return true;
+        }
+        let lag_ms = u64::try_from(max_lag).unwrap_or(0).saturating_mul(1000);
+        let good = self
+            .clients
+            .values()
+            .filter(|c| c.replica.is_some() && now_ms.saturating_sub(c.last_command_ms) <= lag_ms)
+            .count();
+        good as i64 >= wanted
+    }
+
     fn abort_transaction(&mut self, client: ClientId) {
         if let Some(tx) = self.clients.get_mut(&client).and_then(|c| c.multi.as_mut()) {
             tx.aborted = true;
         }
     }
+}
+
+/// What `processCommand` needs to know of a command before it runs it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Weighed {
+    write: bool,
+    deny_oom: bool,
+    stale: bool,
+    may_replicate: bool,
+}
+
+/// The keys a command line names (Redis's `getKeysFromCommand`).
+fn command_key_names(parent: Option<&'static CommandSpec>, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let Some(id) = crate::acl::id_of(parent, spec) else { return Vec::new() };
+    let entry = &crate::acl::registry()[id];
+    crate::acl::command_keys(entry, argv).into_iter().filter_map(|(at, _)| argv.get(at).cloned()).collect()
 }
 
 /// 40 hex digits from a seed: the replication ID a server starts with (Redis draws it at random;

@@ -105,7 +105,7 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                     ("client_recent_max_input_buffer", "20480".into()),
                     ("client_recent_max_output_buffer", "0".into()),
                     ("blocked_clients", s.blocked.len().to_string()),
-                    ("tracking_clients", "0".into()),
+                    ("tracking_clients", s.tracking_clients().to_string()),
                     ("clients_in_timeout_table", s.blocked.values().filter(|b| b.deadline_ms != 0).count().to_string()),
                 ],
             )
@@ -260,9 +260,9 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                     ("active_defrag_key_misses", "0".into()),
                     ("total_active_defrag_time", "0".into()),
                     ("current_active_defrag_time", "0".into()),
-                    ("tracking_total_keys", "0".into()),
-                    ("tracking_total_items", "0".into()),
-                    ("tracking_total_prefixes", "0".into()),
+                    ("tracking_total_keys", s.tracking_totals().0.to_string()),
+                    ("tracking_total_items", s.tracking_totals().1.to_string()),
+                    ("tracking_total_prefixes", s.tracking_totals().2.to_string()),
                     ("unexpected_error_replies", "0".into()),
                     ("total_error_replies", st.total_error_replies.to_string()),
                     ("dump_payload_sanitizations", "0".into()),
@@ -276,7 +276,26 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
             )
         }
         "replication" => {
-            let mut fields: Vec<(&str, String)> = vec![("role", "master".into())];
+            let mut fields: Vec<(&str, String)> = Vec::new();
+            match &s.master {
+                None => fields.push(("role", "master".into())),
+                Some((host, port)) => {
+                    fields.extend([
+                        ("role", "slave".to_string()),
+                        ("master_host", String::from_utf8_lossy(host).into_owned()),
+                        ("master_port", port.to_string()),
+                        ("master_link_status", "down".into()),
+                        ("master_last_io_seconds_ago", "-1".into()),
+                        ("master_sync_in_progress", "0".into()),
+                        ("slave_read_repl_offset", s.stats.repl_offset.to_string()),
+                        ("slave_repl_offset", s.stats.repl_offset.to_string()),
+                        ("master_link_down_since_seconds", "-1".into()),
+                        ("slave_priority", settings.number("replica-priority").to_string()),
+                        ("slave_read_only", u8::from(settings.flag("replica-read-only")).to_string()),
+                        ("replica_announced", u8::from(settings.flag("replica-announced")).to_string()),
+                    ]);
+                }
+            }
             let replicas: Vec<&crate::server::ReplicaLink> =
                 s.clients.values().filter_map(|c| c.replica.as_ref()).collect();
             fields.push(("connected_slaves", replicas.len().to_string()));

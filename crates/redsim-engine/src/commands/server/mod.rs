@@ -19,7 +19,7 @@ pub use self::command::COMMAND;
 pub use config::CONFIG;
 pub use info::INFO;
 pub use memory::MEMORY;
-pub use replication::{BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, ROLE, SAVE, SYNC, WAIT};
+pub use replication::{BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SLAVEOF, SYNC, WAIT};
 pub use slowlog::SLOWLOG;
 
 const SERVER: &str = "server";
@@ -46,6 +46,7 @@ fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
         ctx.server.touch_watched_in_db(db, None);
     }
     ctx.server.dbs.iter_mut().for_each(|db| db.clear());
+    ctx.server.tracking_flush();
     ctx.signal_flushed(None);
     // Always propagated, like Redis, even when nothing was there.
     ctx.dirty += 1;
@@ -65,6 +66,7 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     let index = ctx.db_index();
     ctx.server.touch_watched_in_db(index, None);
     ctx.db().clear();
+    ctx.server.tracking_flush();
     ctx.dirty += 1;
     let db = ctx.db_index();
     ctx.signal_flushed(Some(db));

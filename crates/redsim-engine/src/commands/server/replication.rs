@@ -91,6 +91,15 @@ pub static ROLE: CommandSpec = CommandSpec::new("role", 1, SERVER, "2.8.12")
     .acl(&[Category::Admin, Category::Dangerous])
     .doc("", "Returns the replication role.")
     .run(|ctx, _| {
+        if let Some((host, port)) = &ctx.server.master {
+            return Ok(Reply::Array(vec![
+                Reply::bulk("slave"),
+                Reply::Bulk(host.clone()),
+                Reply::Integer(i64::from(*port)),
+                Reply::bulk("connect"),
+                Reply::Integer(-1),
+            ]));
+        }
         let replicas = ctx
             .server
             .clients
@@ -178,3 +187,44 @@ pub static BGREWRITEAOF: CommandSpec = CommandSpec::new("bgrewriteaof", 1, SERVE
     .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript])
     .doc("", "Asynchronously rewrites the append-only file to disk.")
     .run(|_, _| Ok(Reply::status("Background append only file rewriting started")));
+
+/// `REPLICAOF host port | NO ONE`
+pub static REPLICAOF: CommandSpec = CommandSpec::new("replicaof", 3, SERVER, "5.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript, Flag::Stale])
+    .doc("<host port | NO ONE>", "Configures a server as replica of another, or promotes it to a master.")
+    .run(replicaof);
+
+/// `SLAVEOF host port | NO ONE`: the old name.
+pub static SLAVEOF: CommandSpec = CommandSpec::new("slaveof", 3, SERVER, "1.0.0")
+    .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript, Flag::Stale])
+    .doc("<host port | NO ONE>", "Sets a Redis server as a replica of another, or promotes it to being a master.")
+    .run(replicaof);
+
+/// Redis's `replicaofCommand`. Becoming a replica drops the connected replicas (their
+/// connections close) and makes the server refuse writes from its clients
+/// (`replica-read-only`); the link to the primary is the host's to make, and stays down until
+/// it does.
+fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (host, port) = (args.next()?.to_vec(), args.next()?.to_vec());
+    if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
+        ctx.server.master = None;
+        return Ok(Reply::ok());
+    }
+    if ctx.client().replica.is_some() {
+        return Err(Error::other("ERR Command is not valid when client is a replica."));
+    }
+    let port = crate::args::parse_i64(&port)
+        .filter(|p| (0..=65535).contains(p))
+        .ok_or_else(|| Error::other("ERR Invalid master port"))? as u16;
+    if ctx.server.master.as_ref().is_some_and(|(h, p)| h.eq_ignore_ascii_case(&host) && *p == port) {
+        return Ok(Reply::status("OK Already connected to specified master"));
+    }
+    ctx.server.master = Some((host, port));
+    let replicas: Vec<crate::server::ClientId> = ctx.server.replicas().collect();
+    for id in replicas {
+        ctx.kill_client(id);
+    }
+    // What this execution would still have propagated goes nowhere now.
+    ctx.server.drop_pending_propagation();
+    Ok(Reply::ok())
+}
