@@ -25,6 +25,7 @@ pub mod error;
 pub mod glob;
 pub mod ld;
 pub mod memory;
+pub mod meta;
 mod notify;
 pub mod rdb;
 pub mod reply;

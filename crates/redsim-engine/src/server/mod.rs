@@ -858,12 +858,15 @@ impl Server {
     /// Redis's `getCommandFlags` for the checks before a command runs: a script that declares
     /// its flags is weighed by them instead of by EVAL's or FCALL's.
     fn weigh(&self, parent: Option<&'static CommandSpec>, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Weighed {
-        let has = |f: Flag| spec.has(f) || parent.is_some_and(|p| p.has(f));
-        let may_replicate =
-            matches!(spec.name, "eval" | "evalsha" | "fcall" | "publish" | "spublish" | "pfcount" | "flush" | "load" | "delete" | "restore")
-                && (parent.is_none() || parent.is_some_and(|p| matches!(p.name, "function" | "script")));
-        let mut weighed =
-            Weighed { write: has(Flag::Write), deny_oom: has(Flag::DenyOom), stale: has(Flag::Stale), may_replicate };
+        let mut weighed = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+            Some(m) => Weighed { write: m.write, deny_oom: m.denyoom, stale: m.stale, may_replicate: m.may_replicate },
+            None => Weighed {
+                write: spec.has(Flag::Write),
+                deny_oom: spec.has(Flag::DenyOom),
+                stale: spec.has(Flag::Stale),
+                may_replicate: false,
+            },
+        };
         if let Some(declared) = crate::commands::scripting::declared_flags(self, parent, spec, argv) {
             weighed.write = !declared.no_writes;
             weighed.deny_oom = !declared.no_writes && !declared.allow_oom;

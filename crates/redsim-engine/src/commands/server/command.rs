@@ -146,6 +146,68 @@ fn command_flags(spec: &CommandSpec) -> Vec<&'static str> {
     Flag::PRINTED.iter().filter(|f| spec.has(**f)).filter_map(|f| f.name()).collect()
 }
 
+/// Arguments as `COMMAND DOCS` prints them (Redis's `addReplyCommandArgList`).
+fn args_reply(args: &[crate::meta::Arg]) -> Reply {
+    Reply::Array(
+        args.iter()
+            .map(|a| {
+                let mut fields = vec![(Reply::bulk("name"), Reply::bulk(a.name)), (Reply::bulk("type"), Reply::bulk(a.kind))];
+                if a.key_spec >= 0 {
+                    fields.push((Reply::bulk("key_spec_index"), Reply::Integer(i64::from(a.key_spec))));
+                }
+                let texts = [("token", a.token), ("summary", a.summary), ("since", a.since), ("deprecated_since", a.deprecated_since)];
+                for (name, value) in texts {
+                    if let Some(v) = value {
+                        fields.push((Reply::bulk(name), Reply::bulk(v)));
+                    }
+                }
+                if !a.flags.is_empty() {
+                    fields.push((Reply::bulk("flags"), Reply::Set(a.flags.iter().map(|f| Reply::status(f)).collect())));
+                }
+                if matches!(a.kind, "oneof" | "block") {
+                    fields.push((Reply::bulk("arguments"), args_reply(a.args)));
+                }
+                Reply::Map(fields)
+            })
+            .collect(),
+    )
+}
+
+/// A key spec as `COMMAND INFO` prints it (Redis's `addReplyCommandKeySpecs`).
+fn key_spec_reply(spec: &crate::meta::KeySpec) -> Reply {
+    use crate::meta::{Begin, Find};
+    let int = |n: i32| Reply::Integer(i64::from(n));
+    let typed = |kind: &str, fields: Vec<(Reply, Reply)>| {
+        Reply::Map(vec![(Reply::bulk("type"), Reply::bulk(kind)), (Reply::bulk("spec"), Reply::Map(fields))])
+    };
+    let begin = match spec.begin {
+        Begin::Index(pos) => typed("index", vec![(Reply::bulk("index"), int(pos))]),
+        Begin::Keyword(word, from) => {
+            typed("keyword", vec![(Reply::bulk("keyword"), Reply::bulk(word)), (Reply::bulk("startfrom"), int(from))])
+        }
+        Begin::Unknown => typed("unknown", vec![]),
+    };
+    let find = match spec.find {
+        Find::Range(last, step, limit) => typed(
+            "range",
+            vec![(Reply::bulk("lastkey"), int(last)), (Reply::bulk("keystep"), int(step)), (Reply::bulk("limit"), int(limit))],
+        ),
+        Find::Keynum(idx, first, step) => typed(
+            "keynum",
+            vec![(Reply::bulk("keynumidx"), int(idx)), (Reply::bulk("firstkey"), int(first)), (Reply::bulk("keystep"), int(step))],
+        ),
+        Find::Unknown => typed("unknown", vec![]),
+    };
+    let mut fields = Vec::new();
+    if let Some(notes) = spec.notes {
+        fields.push((Reply::bulk("notes"), Reply::bulk(notes)));
+    }
+    fields.push((Reply::bulk("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::status(f)).collect())));
+    fields.push((Reply::bulk("begin_search"), begin));
+    fields.push((Reply::bulk("find_keys"), find));
+    Reply::Map(fields)
+}
+
 /// One `COMMAND INFO` entry: name, arity, flags, first/last/step, ACL categories, tips, key
 /// specs, subcommands.
 fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>, version: crate::Version) -> Reply {
@@ -157,36 +219,26 @@ fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>
         .filter(|(i, _)| categories & (1 << i) != 0)
         .map(|(_, c)| Reply::status(&format!("@{c}")))
         .collect();
+    let meta = crate::meta::lookup(&full, version);
     let (first, last, step) = spec.keys;
-    let mut key_specs = Vec::new();
-    if first > 0 {
-        let flags: &[&str] = if spec.has(Flag::ReadOnly) { &["RO", "access"] } else { &["RW", "access", "update"] };
-        let lastkey = if last < 0 { i64::from(last) } else { i64::from(last - first) };
-        key_specs.push(Reply::Map(vec![
-            (Reply::bulk("flags"), Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())),
-            (
-                Reply::bulk("begin_search"),
-                Reply::Map(vec![
-                    (Reply::bulk("type"), Reply::bulk("index")),
-                    (Reply::bulk("spec"), Reply::Map(vec![(Reply::bulk("index"), Reply::Integer(i64::from(first)))])),
-                ]),
-            ),
-            (
-                Reply::bulk("find_keys"),
-                Reply::Map(vec![
-                    (Reply::bulk("type"), Reply::bulk("range")),
-                    (
-                        Reply::bulk("spec"),
-                        Reply::Map(vec![
-                            (Reply::bulk("lastkey"), Reply::Integer(lastkey)),
-                            (Reply::bulk("keystep"), Reply::Integer(i64::from(step))),
-                            (Reply::bulk("limit"), Reply::Integer(0)),
-                        ]),
-                    ),
-                ]),
-            ),
-        ]));
-    }
+    let key_specs = match meta {
+        Some(meta) => meta.key_specs.iter().map(key_spec_reply).collect(),
+        None if first > 0 => {
+            let flags: &'static [&'static str] =
+                if spec.has(Flag::ReadOnly) { &["RO", "access"] } else { &["RW", "access", "update"] };
+            let lastkey = if last < 0 { last } else { last - first };
+            vec![key_spec_reply(&crate::meta::KeySpec {
+                notes: None,
+                flags,
+                begin: crate::meta::Begin::Index(first),
+                find: crate::meta::Find::Range(lastkey, step, 0),
+            })]
+        }
+        None => Vec::new(),
+    };
+    let flags: Vec<&str> = meta.map_or_else(|| command_flags(spec), |m| m.flags.to_vec());
+    let tips = meta.map_or(&[][..], |m| m.tips).iter().map(|t| Reply::bulk(*t)).collect();
+    let (first, last, step) = meta.map_or((first, last, step), |m| m.keys);
     let subs = spec
         .subcommands
         .iter()
@@ -195,31 +247,54 @@ fn command_info(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>
         .collect();
     Reply::Array(vec![
         Reply::bulk(full.clone()),
-        Reply::Integer(i64::from(spec.arity)),
-        Reply::Set(command_flags(spec).iter().map(|f| Reply::status(f)).collect()),
+        Reply::Integer(i64::from(meta.map_or(spec.arity, |m| m.arity))),
+        Reply::Set(flags.iter().map(|f| Reply::status(f)).collect()),
         Reply::Integer(i64::from(first)),
         Reply::Integer(i64::from(last)),
         Reply::Integer(i64::from(step)),
         Reply::Set(cats),
-        Reply::Set(vec![]),
-        Reply::Array(key_specs),
+        Reply::Set(tips),
+        Reply::Set(key_specs),
         Reply::Array(subs),
     ])
 }
 
 fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let version = ctx.version();
-    fn doc(spec: &'static CommandSpec, version: crate::Version) -> Reply {
+    fn doc(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>, version: crate::Version) -> Reply {
+        let full = crate::command::full_name(parent, spec);
+        let meta = crate::meta::lookup(&full, version);
         let mut fields = vec![
-            (Reply::bulk("summary"), Reply::bulk(spec.summary)),
-            (Reply::bulk("since"), Reply::bulk(spec.since)),
-            (Reply::bulk("group"), Reply::bulk(spec.group)),
+            (Reply::bulk("summary"), Reply::bulk(meta.map_or(spec.summary, |m| m.summary))),
+            (Reply::bulk("since"), Reply::bulk(meta.map_or(spec.since, |m| m.since))),
+            (Reply::bulk("group"), Reply::bulk(meta.map_or(spec.group, |m| m.group))),
         ];
+        if let Some(meta) = meta {
+            if let Some(complexity) = meta.complexity {
+                fields.push((Reply::bulk("complexity"), Reply::bulk(complexity)));
+            }
+            if !meta.doc_flags.is_empty() {
+                fields.push((Reply::bulk("doc_flags"), Reply::Set(meta.doc_flags.iter().map(|f| Reply::status(f)).collect())));
+            }
+            if let Some(since) = meta.deprecated_since {
+                fields.push((Reply::bulk("deprecated_since"), Reply::bulk(since)));
+            }
+            if let Some(by) = meta.replaced_by {
+                fields.push((Reply::bulk("replaced_by"), Reply::bulk(by)));
+            }
+            if !meta.history.is_empty() {
+                let history = meta.history.iter().map(|(v, what)| Reply::Array(vec![Reply::bulk(*v), Reply::bulk(*what)]));
+                fields.push((Reply::bulk("history"), Reply::Set(history.collect())));
+            }
+            if meta.has_args {
+                fields.push((Reply::bulk("arguments"), args_reply(meta.args)));
+            }
+        }
         let subs: Vec<(Reply, Reply)> = spec
             .subcommands
             .iter()
             .filter(|s| s.available_in(version))
-            .map(|s| (Reply::bulk(format!("{}|{}", spec.name, s.name)), doc(s, version)))
+            .map(|s| (Reply::bulk(format!("{}|{}", spec.name, s.name)), doc(s, Some(spec), version)))
             .collect();
         if !subs.is_empty() {
             fields.push((Reply::bulk("subcommands"), Reply::Map(subs)));
@@ -231,13 +306,13 @@ fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         crate::command::table()
             .iter()
             .filter(|c| c.available_in(version))
-            .map(|c| (Reply::bulk(c.name), doc(c, version)))
+            .map(|c| (Reply::bulk(c.name), doc(c, None, version)))
             .collect()
     } else {
         names
             .iter()
             .filter_map(|n| find_command(n, version))
-            .map(|(parent, spec)| (Reply::bulk(crate::command::full_name(parent, spec)), doc(spec, version)))
+            .map(|(parent, spec)| (Reply::bulk(crate::command::full_name(parent, spec)), doc(spec, parent, version)))
             .collect()
     };
     Ok(Reply::Map(entries))
@@ -254,6 +329,14 @@ fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'stat
         Err(_) => return Err(Error::other("ERR Invalid command specified")),
     };
     let Some(id) = crate::acl::id_of(parent, spec) else { return Err(Error::other("ERR Invalid command specified")) };
+    // Redis prefers the key specs when their flags hold for every call.
+    let full = crate::command::full_name(parent, spec);
+    if let Some(found) = crate::meta::lookup(&full, version).and_then(|m| crate::meta::keys_by_specs(m, &argv)) {
+        if found.is_empty() {
+            return Err(Error::other("ERR The command has no key arguments"));
+        }
+        return Ok(found.into_iter().map(|(at, flags)| (argv[at].clone(), flags.to_vec())).collect());
+    }
     let entry = &crate::acl::registry()[id];
     let found = crate::acl::command_keys(entry, &argv);
     if found.is_empty() && spec.keys.0 <= 0 && !spec.has(Flag::MovableKeys) {
