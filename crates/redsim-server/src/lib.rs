@@ -208,7 +208,7 @@ impl EventLoop {
     fn accept(&mut self) {
         loop {
             match self.listener.accept() {
-                Ok((mut stream, _)) => {
+                Ok((mut stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let token = Token(self.next_token);
                     self.next_token += 1;
@@ -216,6 +216,9 @@ impl EventLoop {
                         continue;
                     }
                     let client = self.engine.connect(wall_clock_ms());
+                    if let Ok(local) = stream.local_addr() {
+                        self.engine.set_client_addresses(client, peer.to_string(), local.to_string());
+                    }
                     self.by_client.insert(client, token);
                     self.connections.insert(
                         token,

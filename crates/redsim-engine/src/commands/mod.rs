@@ -196,6 +196,8 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::FLUSHDB,
     &server::INFO,
     &server::MEMORY,
+    &server::MONITOR,
+    &server::RESET,
     &server::SLOWLOG,
     &server::TIME,
     // streams

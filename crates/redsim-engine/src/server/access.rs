@@ -24,7 +24,7 @@ const ACL_LOG_MAX: usize = 128;
 
 impl Server {
     /// Whether a new connection must `AUTH` first: the default user has a password or is off.
-    pub(super) fn auth_required_by_default(&self) -> bool {
+    pub(crate) fn auth_required_by_default(&self) -> bool {
         self.users.get(b"default".as_slice()).is_none_or(|u| !u.nopass || !u.enabled)
     }
 

@@ -92,6 +92,11 @@ impl Client {
         }
     }
 
+    /// Leaves `MULTI` without running anything (`DISCARD`, `RESET`).
+    pub(crate) fn clear_transaction(&mut self) {
+        self.multi = None;
+    }
+
     pub fn in_transaction(&self) -> bool {
         self.multi.is_some()
     }

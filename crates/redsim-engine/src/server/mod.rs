@@ -251,6 +251,10 @@ pub struct Server {
     pub scripts: crate::commands::scripting::Scripts,
     /// True while a script's `redis.call` runs a command.
     pub in_script: bool,
+    /// The command that just ran sends no reply at all (`MONITOR` on a monitor).
+    pub(crate) silent: bool,
+    /// Clients in `MONITOR` mode, in the order they asked.
+    pub(crate) monitors: Vec<ClientId>,
     /// ACL users by name (`default` always exists).
     pub users: BTreeMap<Vec<u8>, crate::acl::User>,
     /// `ACL LOG`, newest first.
@@ -338,6 +342,8 @@ impl Server {
             pubsub_shard_channels: BTreeMap::new(),
             scripts: Default::default(),
             in_script: false,
+            silent: false,
+            monitors: Vec::new(),
             users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
             acl_log: Default::default(),
             next_acl_log_id: 0,
@@ -431,7 +437,17 @@ impl Server {
         id
     }
 
+    /// Tells the engine the peer's and the local address of a connection (`ip:port`), as
+    /// `CLIENT LIST`, `CLIENT KILL ADDR` and `MONITOR` show them.
+    pub fn set_client_addresses(&mut self, client: ClientId, addr: String, laddr: String) {
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.addr = Some(addr);
+            c.laddr = Some(laddr);
+        }
+    }
+
     pub fn disconnect(&mut self, client: ClientId) {
+        self.monitors.retain(|&m| m != client);
         self.unwatch_all(client);
         for map in [&mut self.pubsub_channels, &mut self.pubsub_patterns, &mut self.pubsub_shard_channels] {
             map.values_mut().for_each(|list| list.retain(|&c| c != client));
@@ -627,20 +643,7 @@ impl Server {
         };
         if let Some(error) = self.access_denied(client, parent, spec, argv) {
             self.log_refusal(client, parent, spec, argv, now_ms);
-            let name = command::full_name(parent, spec);
-            // A refused EXEC discards the transaction, saying why (Redis's `execCommandAbort`).
-            if parent.is_none() && spec.name == "exec" {
-                if let Some(c) = self.clients.get_mut(&client) {
-                    c.multi = None;
-                }
-                self.unwatch_all(client);
-                let text = format!("EXECABORT Transaction discarded because of: {error}");
-                self.count_rejection(Some(name), &text);
-                return Some(Reply::Error(text));
-            }
-            self.abort_transaction(client);
-            self.count_rejection(Some(name), &error);
-            return Some(Reply::Error(error));
+            return self.reject(now_ms, client, argv, out, parent, spec, &error);
         }
         // What the command (or, for EXEC, what it queued) may do, as `processCommand` weighs it.
         let weighed = match self.clients.get(&client).and_then(|c| c.multi.as_ref()) {
@@ -675,22 +678,25 @@ impl Server {
             let queuing = self.clients.get(&client).is_some_and(|c| c.multi.is_some())
                 && !(parent.is_none() && matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
             if !enough && (weighed.deny_oom || queuing) {
-                return self.reject(client, parent, spec, "OOM command not allowed when used memory > 'maxmemory'.");
+                return self.reject(now_ms, client, argv, out, parent, spec, "OOM command not allowed when used memory > 'maxmemory'.");
             }
         }
         // min-replicas-to-write: a write needs enough replicas that acknowledged lately.
         if weighed.write && !self.enough_good_replicas(now_ms) {
-            return self.reject(client, parent, spec, "NOREPLICAS Not enough good replicas to write.");
+            return self.reject(now_ms, client, argv, out, parent, spec, "NOREPLICAS Not enough good replicas to write.");
         }
         // A read-only replica refuses writes (and EXEC of queued writes) from its clients.
         if self.master.is_some() && self.config.settings.flag("replica-read-only") && weighed.write {
-            return self.reject(client, parent, spec, "READONLY You can't write against a read only replica.");
+            return self.reject(now_ms, client, argv, out, parent, spec, "READONLY You can't write against a read only replica.");
         }
         // A replica cut off from its primary serves only STALE commands when told not to serve
         // stale data.
         if self.master.is_some() && !self.config.settings.flag("replica-serve-stale-data") && !weighed.stale {
             return self.reject(
+                now_ms,
                 client,
+                argv,
+                out,
                 parent,
                 spec,
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
@@ -770,6 +776,10 @@ impl Server {
                 ctx.server.script_keys = command_key_names(parent, spec, argv);
             }
         }
+        // Scripts are shown to monitors before the commands they run.
+        if scripting_entry && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro") && !ctx.server.rerunning {
+            ctx.server.feed_monitors(now_ms, client, argv, ctx.out);
+        }
         let result = run(&mut ctx, Args::new(&argv[skip..]));
         let (dirty, rewritten) = (ctx.dirty, ctx.propagate_as.take());
         let (also, prevent) = (std::mem::take(&mut ctx.also_propagate), ctx.prevent_propagation);
@@ -789,7 +799,18 @@ impl Server {
                 self.also_propagate(db, rewritten.unwrap_or_else(|| argv.to_vec()));
             }
         }
+        // Everything else after it ran, but what an administrator runs (Redis's `call`).
+        if !self.rerunning && !self.monitors.is_empty() {
+            let hidden = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+                Some(m) => m.flags.iter().any(|f| matches!(*f, "admin" | "skip_monitor")),
+                None => spec.has(Flag::Admin) || spec.has(Flag::SkipMonitor),
+            };
+            if !hidden {
+                self.feed_monitors(now_ms, client, argv, out);
+            }
+        }
         let reply = match result {
+            Ok(_) if std::mem::take(&mut self.silent) => None,
             Ok(reply) => Some(reply),
             // A re-run that would block again is put back as it was by `serve_blocked`.
             Err(Error::Block(on)) => {
@@ -835,7 +856,10 @@ impl Server {
     /// was queued in will fail; a rejected EXEC discards its transaction, saying why.
     fn reject(
         &mut self,
+        now_ms: u64,
         client: ClientId,
+        argv: &[Vec<u8>],
+        out: &mut Outcome,
         parent: Option<&'static CommandSpec>,
         spec: &'static CommandSpec,
         error: &str,
@@ -848,6 +872,8 @@ impl Server {
             self.unwatch_all(client);
             let text = format!("EXECABORT Transaction discarded because of: {error}");
             self.count_rejection(Some(name), &text);
+            // Monitors saw MULTI: they see the EXEC that ends it.
+            self.feed_monitors(now_ms, client, argv, out);
             return Some(Reply::Error(text));
         }
         self.abort_transaction(client);

@@ -12,6 +12,7 @@ mod command;
 mod config;
 mod info;
 mod memory;
+mod monitor;
 mod replication;
 mod slowlog;
 
@@ -19,6 +20,7 @@ pub use self::command::COMMAND;
 pub use config::CONFIG;
 pub use info::INFO;
 pub use memory::MEMORY;
+pub use monitor::{MONITOR, RESET};
 pub use replication::{BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SLAVEOF, SYNC, WAIT};
 pub use slowlog::SLOWLOG;
 
