@@ -151,7 +151,7 @@ fn format_raw(reply: &Reply, out: &mut String) {
             out.push('\n');
         }
         Reply::Status(s) => out.push_str(s),
-        Reply::Bulk(b) | Reply::Raw(b) => out.push_str(&String::from_utf8_lossy(b)),
+        Reply::Bulk(b) | Reply::Raw(b) | Reply::Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
         Reply::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Integer(n) => out.push_str(&n.to_string()),
         Reply::Double(d) => out.push_str(&crate::reply::format_double(*d)),
@@ -178,6 +178,8 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Integer(n) => format!("(integer) {n}\n"),
         Reply::Double(d) => format!("(double) {}\n", format_double(*d)),
         Reply::Bulk(b) | Reply::Raw(b) => format!("{}\n", quote(b)),
+        // redis-cli prints verbatim text as it is.
+        Reply::Verbatim(_, b) => format!("{}\n", String::from_utf8_lossy(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".to_string(),
         Reply::Boolean(b) => format!("({b})\n"),
         Reply::Array(items) | Reply::Push(items) => {

@@ -40,6 +40,8 @@ pub enum Reply {
     /// Several replies to one command, one after the other (`SUBSCRIBE a b` confirms each
     /// channel separately).
     Many(Vec<Reply>),
+    /// Text in a format (`txt`): `=` in RESP3, a bulk string in RESP2 (`INFO`, `LATENCY DOCTOR`).
+    Verbatim(String, Vec<u8>),
     /// Bytes written as they are: the RDB payload `SYNC` sends a replica (`$<len>\r\n` and the
     /// file, with no line end after it). Shown as a bulk string.
     Raw(Vec<u8>),
@@ -78,6 +80,7 @@ impl Reply {
             }
             Reply::Double(d) => Reply::Bulk(format_double(*d).into_bytes()),
             Reply::Boolean(b) => Reply::Integer(i64::from(*b)),
+            Reply::Verbatim(_, b) => Reply::Bulk(b.clone()),
             other => other.clone(),
         }
     }
@@ -96,6 +99,14 @@ impl Reply {
             Reply::Error(s) => line(out, b'-', s.as_bytes()),
             Reply::Integer(n) => number_line(out, b':', *n),
             Reply::Bulk(b) => bulk(out, b),
+            Reply::Verbatim(format, text) if resp3 => {
+                number_line(out, b'=', (format.len() + 1 + text.len()) as i64);
+                out.extend_from_slice(format.as_bytes());
+                out.push(b':');
+                out.extend_from_slice(text);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Verbatim(_, text) => bulk(out, text),
             Reply::Nil | Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
             Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
             Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),

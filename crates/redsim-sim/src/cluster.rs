@@ -682,7 +682,7 @@ impl Cluster {
         let answered = match name {
             b"role" => Some(Some(self.role_reply(node_i))),
             b"info" if argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"replication") => {
-                Some(Some(Reply::Bulk(self.info_replication(node_i).into_bytes())))
+                Some(Some(Reply::Verbatim("txt".into(), self.info_replication(node_i).into_bytes())))
             }
             b"wait" => Some(self.wait(client, argv)),
             b"replicaof" | b"slaveof" => Some(Some(self.replicaof(node_i, argv, events))),
@@ -2057,7 +2057,7 @@ mod tests {
         let a = c.add_client("a", p);
         let b = c.add_client("b", 1);
         c.command(a, &argv("SET k v"));
-        let Some(Reply::Bulk(text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
+        let Some(Reply::Verbatim(_, text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
         let text = String::from_utf8(text).unwrap();
         assert!(
             text.contains(
@@ -2066,7 +2066,7 @@ mod tests {
             "{text}"
         );
         c.advance_to(START_MS + 100);
-        let Some(Reply::Bulk(text)) = c.command(b, &argv("INFO replication")).0 else { panic!() };
+        let Some(Reply::Verbatim(_, text)) = c.command(b, &argv("INFO replication")).0 else { panic!() };
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("role:slave\r\nmaster_host:primary") && text.contains("master_link_status:up"), "{text}");
         assert!(text.contains(&format!("slave_repl_offset:{}", c.nodes[0].offset)), "{text}");

@@ -332,14 +332,14 @@ fn client_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             text.push_str(&client_line(ctx, id));
         }
     }
-    Ok(Reply::Bulk(text.into_bytes()))
+    Ok(Reply::Verbatim("txt".into(), text.into_bytes()))
 }
 
 const CLIENT_INFO: CommandSpec = CommandSpec::new("info", 2, CONNECTION, "6.2.0")
     .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
     .acl(&[Category::Connection])
     .doc("", "Returns information about the connection.")
-    .run(|ctx, _| Ok(Reply::Bulk(client_line(ctx, ctx.client).into_bytes())));
+    .run(|ctx, _| Ok(Reply::Verbatim("txt".into(), client_line(ctx, ctx.client).into_bytes())));
 
 const CLIENT_KILL: CommandSpec = CommandSpec::new("kill", -3, CONNECTION, "2.4.0")
     .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale])
@@ -421,8 +421,10 @@ fn client_kill(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         .filter(|&id| {
             by_laddr.as_ref().is_none_or(|l| {
                 let c = &ctx.server.clients[&id];
-                let laddr =
-                    c.laddr.clone().unwrap_or_else(|| format!("127.0.0.1:{}", ctx.server.config.settings.number("port")));
+                let laddr = c
+                    .laddr
+                    .clone()
+                    .unwrap_or_else(|| format!("127.0.0.1:{}", ctx.server.config.settings.number("port")));
                 laddr.as_bytes() == l.as_slice()
             })
         })
@@ -630,7 +632,8 @@ const CLIENT_TRACKINGINFO: CommandSpec = CommandSpec::new("trackinginfo", 2, CON
                 if t.broken_redirect {
                     flags.push("broken_redirect");
                 }
-                let prefixes = if t.bcast { t.prefixes.iter().map(|p| Reply::Bulk(p.clone())).collect() } else { Vec::new() };
+                let prefixes =
+                    if t.bcast { t.prefixes.iter().map(|p| Reply::Bulk(p.clone())).collect() } else { Vec::new() };
                 (t.redirect as i64, prefixes)
             }
         };

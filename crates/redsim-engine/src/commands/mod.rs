@@ -11,7 +11,7 @@ mod keys;
 mod list;
 mod pubsub;
 pub(crate) mod scripting;
-mod server;
+pub(crate) mod server;
 mod set;
 mod sort;
 mod stream;
@@ -195,6 +195,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::FLUSHALL,
     &server::FLUSHDB,
     &server::INFO,
+    &server::LATENCY,
     &server::MEMORY,
     &server::MONITOR,
     &server::RESET,

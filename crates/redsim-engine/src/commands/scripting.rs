@@ -127,7 +127,7 @@ fn reply_to_resp(reply: Reply) -> Resp {
         Reply::Status(s) => Resp::Status(s.into_bytes()),
         Reply::Error(e) => Resp::Error(e.into_bytes()),
         Reply::Integer(n) => Resp::Int(n),
-        Reply::Bulk(b) | Reply::Raw(b) => Resp::Bulk(b),
+        Reply::Bulk(b) | Reply::Raw(b) | Reply::Verbatim(_, b) => Resp::Bulk(b),
         Reply::Nil | Reply::NilArray => Resp::Nil,
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             Resp::Array(items.into_iter().map(reply_to_resp).collect())
@@ -191,9 +191,19 @@ pub(crate) fn declared_flags(
             shebang_flags(server.scripts.bodies.get(&sha)?).ok().flatten()
         }
         "fcall" | "fcall_ro" => {
-            let flags = server.scripts.libraries.values().find_map(|lib| lib.functions.iter().find(|f| &f.name == first))?.flags.clone();
+            let flags = server
+                .scripts
+                .libraries
+                .values()
+                .find_map(|lib| lib.functions.iter().find(|f| &f.name == first))?
+                .flags
+                .clone();
             let has = |n: &[u8]| flags.iter().any(|f| f == n);
-            Some(ShebangFlags { no_writes: has(b"no-writes"), allow_oom: has(b"allow-oom"), allow_stale: has(b"allow-stale") })
+            Some(ShebangFlags {
+                no_writes: has(b"no-writes"),
+                allow_oom: has(b"allow-oom"),
+                allow_stale: has(b"allow-stale"),
+            })
         }
         _ => None,
     }

@@ -173,7 +173,10 @@ mod tests {
             assert!(table.windows(2).all(|w| w[0].name < w[1].name));
         }
         assert!(lookup("client|kill", Version::V7_0).is_some());
-        assert_eq!(lookup("set", Version::V7_0).unwrap().key_specs[0].flags, ["RW", "access", "update", "variable_flags"]);
+        assert_eq!(
+            lookup("set", Version::V7_0).unwrap().key_specs[0].flags,
+            ["RW", "access", "update", "variable_flags"]
+        );
     }
 
     #[test]

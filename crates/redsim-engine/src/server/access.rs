@@ -99,7 +99,8 @@ impl Server {
     ) {
         let Some(c) = self.clients.get(&client) else { return };
         let username = username.map_or_else(|| c.user.clone(), <[u8]>::to_vec);
-        let client_info = crate::commands::connection::client_line_of(self, client, now_ms, None).trim_end().to_string();
+        let client_info =
+            crate::commands::connection::client_line_of(self, client, now_ms, None).trim_end().to_string();
         let same = self.acl_log.iter().take(10).position(|e| {
             e.reason == reason
                 && e.context == context

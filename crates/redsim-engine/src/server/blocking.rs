@@ -52,6 +52,7 @@ impl Server {
             out.woken.push((client, reply));
         }
         self.tracking_deliver(&mut out);
+        self.drop_silenced(&mut out.woken);
         out
     }
 

@@ -253,6 +253,8 @@ pub struct Server {
     pub in_script: bool,
     /// The command that just ran sends no reply at all (`MONITOR` on a monitor).
     pub(crate) silent: bool,
+    /// The latency monitor's events (`LATENCY LATEST`).
+    pub(crate) latency_events: BTreeMap<String, crate::commands::server::latency::Series>,
     /// Clients in `MONITOR` mode, in the order they asked.
     pub(crate) monitors: Vec<ClientId>,
     /// ACL users by name (`default` always exists).
@@ -344,6 +346,7 @@ impl Server {
             in_script: false,
             silent: false,
             monitors: Vec::new(),
+            latency_events: BTreeMap::new(),
             users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
             acl_log: Default::default(),
             next_acl_log_id: 0,
@@ -437,6 +440,15 @@ impl Server {
         id
     }
 
+    /// Messages for clients under `CLIENT REPLY OFF` are dropped, RESP3 pushes excepted.
+    pub(crate) fn drop_silenced(&self, woken: &mut Vec<(ClientId, Reply)>) {
+        woken.retain(|(id, reply)| {
+            self.clients
+                .get(id)
+                .is_none_or(|c| c.reply_mode != ReplyMode::Off || (c.protocol == Protocol::Resp3 && is_push(reply)))
+        });
+    }
+
     /// Tells the engine the peer's and the local address of a connection (`ip:port`), as
     /// `CLIENT LIST`, `CLIENT KILL ADDR` and `MONITOR` show them.
     pub fn set_client_addresses(&mut self, client: ClientId, addr: String, laddr: String) {
@@ -511,11 +523,18 @@ impl Server {
         self.tracking_deliver(&mut out);
         self.tracking.current = None;
         let client_command = argv[0].eq_ignore_ascii_case(b"client");
+        self.drop_silenced(&mut out.woken);
         if let Some(c) = self.clients.get_mut(&client) {
+            // A silenced client still gets RESP3 pushes (Redis's `CLIENT_PUSHING`).
+            let silenced = |reply: &mut Option<Reply>, protocol: Protocol| {
+                if !(protocol == Protocol::Resp3 && reply.as_ref().is_some_and(is_push)) {
+                    *reply = None;
+                }
+            };
             match c.reply_mode {
-                ReplyMode::Off => out.reply = None,
+                ReplyMode::Off => silenced(&mut out.reply, c.protocol),
                 ReplyMode::Skip => {
-                    out.reply = None;
+                    silenced(&mut out.reply, c.protocol);
                     c.reply_mode = ReplyMode::On;
                 }
                 _ => {}
@@ -641,9 +660,26 @@ impl Server {
                 return Some(Reply::Error(text));
             }
         };
+        let queuing = self.clients.get(&client).is_some_and(|c| c.multi.is_some());
+        if queuing {
+            let no_multi = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+                Some(m) => m.flags.contains(&"no_multi"),
+                None => spec.has(Flag::NoMulti),
+            };
+            if no_multi {
+                return self.reject(
+                    now_ms,
+                    client,
+                    argv,
+                    out,
+                    (parent, spec),
+                    "ERR Command not allowed inside a transaction",
+                );
+            }
+        }
         if let Some(error) = self.access_denied(client, parent, spec, argv) {
             self.log_refusal(client, parent, spec, argv, now_ms);
-            return self.reject(now_ms, client, argv, out, parent, spec, &error);
+            return self.reject(now_ms, client, argv, out, (parent, spec), &error);
         }
         // What the command (or, for EXEC, what it queued) may do, as `processCommand` weighs it.
         let weighed = match self.clients.get(&client).and_then(|c| c.multi.as_ref()) {
@@ -670,7 +706,8 @@ impl Server {
             // sends tracking messages at once when no command is executing.
             if !self.tracking.pending.is_empty() {
                 self.tracking_deliver(out);
-                let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut out.woken).into_iter().partition(|(c, _)| *c == client);
+                let (mine, others): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut out.woken).into_iter().partition(|(c, _)| *c == client);
                 out.preface.extend(mine.into_iter().map(|(_, r)| r));
                 out.woken = others;
             }
@@ -678,16 +715,37 @@ impl Server {
             let queuing = self.clients.get(&client).is_some_and(|c| c.multi.is_some())
                 && !(parent.is_none() && matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
             if !enough && (weighed.deny_oom || queuing) {
-                return self.reject(now_ms, client, argv, out, parent, spec, "OOM command not allowed when used memory > 'maxmemory'.");
+                return self.reject(
+                    now_ms,
+                    client,
+                    argv,
+                    out,
+                    (parent, spec),
+                    "OOM command not allowed when used memory > 'maxmemory'.",
+                );
             }
         }
         // min-replicas-to-write: a write needs enough replicas that acknowledged lately.
         if weighed.write && !self.enough_good_replicas(now_ms) {
-            return self.reject(now_ms, client, argv, out, parent, spec, "NOREPLICAS Not enough good replicas to write.");
+            return self.reject(
+                now_ms,
+                client,
+                argv,
+                out,
+                (parent, spec),
+                "NOREPLICAS Not enough good replicas to write.",
+            );
         }
         // A read-only replica refuses writes (and EXEC of queued writes) from its clients.
         if self.master.is_some() && self.config.settings.flag("replica-read-only") && weighed.write {
-            return self.reject(now_ms, client, argv, out, parent, spec, "READONLY You can't write against a read only replica.");
+            return self.reject(
+                now_ms,
+                client,
+                argv,
+                out,
+                (parent, spec),
+                "READONLY You can't write against a read only replica.",
+            );
         }
         // A replica cut off from its primary serves only STALE commands when told not to serve
         // stale data.
@@ -697,8 +755,7 @@ impl Server {
                 client,
                 argv,
                 out,
-                parent,
-                spec,
+                (parent, spec),
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
         }
@@ -777,7 +834,10 @@ impl Server {
             }
         }
         // Scripts are shown to monitors before the commands they run.
-        if scripting_entry && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro") && !ctx.server.rerunning {
+        if scripting_entry
+            && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro")
+            && !ctx.server.rerunning
+        {
             ctx.server.feed_monitors(now_ms, client, argv, ctx.out);
         }
         let result = run(&mut ctx, Args::new(&argv[skip..]));
@@ -795,7 +855,9 @@ impl Server {
             }
             // EXEC itself is never propagated: what it ran is, wrapped (`feed_propagation`).
             let exec = parent.is_none() && spec.name == "exec";
-            if dirty > 0 && spec.has(Flag::Write) && !prevent && !exec {
+            // PUBLISH reaches the replicas' subscribers too (Redis forces its propagation).
+            let publish = parent.is_none() && spec.name == "publish";
+            if ((dirty > 0 && spec.has(Flag::Write)) || publish) && !prevent && !exec {
                 self.also_propagate(db, rewritten.unwrap_or_else(|| argv.to_vec()));
             }
         }
@@ -843,6 +905,11 @@ impl Server {
         }
         let usec = slowlog::cost_us(argv, reply.as_ref(), 100_000) as u64;
         let first_run = !self.rerunning;
+        if first_run && !self.in_script {
+            let fast = crate::meta::lookup(&command::full_name(parent, spec), self.version())
+                .map_or(spec.has(Flag::Fast), |m| m.flags.contains(&"fast"));
+            self.latency_sample(if fast { "fast-command" } else { "command" }, now_ms, usec / 1000);
+        }
         self.count_call(command::full_name(parent, spec), usec, error.as_deref(), counted, first_run);
         // EXEC is not logged itself: the commands it runs are.
         let exec = parent.is_none() && spec.name == "exec";
@@ -860,8 +927,7 @@ impl Server {
         client: ClientId,
         argv: &[Vec<u8>],
         out: &mut Outcome,
-        parent: Option<&'static CommandSpec>,
-        spec: &'static CommandSpec,
+        (parent, spec): (Option<&'static CommandSpec>, &'static CommandSpec),
         error: &str,
     ) -> Option<Reply> {
         let name = command::full_name(parent, spec);
@@ -925,6 +991,15 @@ impl Server {
     }
 }
 
+/// A push message, or several of them at once (a multi-channel `SUBSCRIBE`).
+fn is_push(reply: &Reply) -> bool {
+    match reply {
+        Reply::Push(_) => true,
+        Reply::Many(items) => !items.is_empty() && items.iter().all(is_push),
+        _ => false,
+    }
+}
+
 /// What `processCommand` needs to know of a command before it runs it.
 #[derive(Clone, Copy, Debug, Default)]
 struct Weighed {
@@ -935,7 +1010,11 @@ struct Weighed {
 }
 
 /// The keys a command line names (Redis's `getKeysFromCommand`).
-fn command_key_names(parent: Option<&'static CommandSpec>, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
+fn command_key_names(
+    parent: Option<&'static CommandSpec>,
+    spec: &'static CommandSpec,
+    argv: &[Vec<u8>],
+) -> Vec<Vec<u8>> {
     let Some(id) = crate::acl::id_of(parent, spec) else { return Vec::new() };
     let entry = &crate::acl::registry()[id];
     crate::acl::command_keys(entry, argv).into_iter().filter_map(|(at, _)| argv.get(at).cloned()).collect()

@@ -15,6 +15,8 @@ pub struct CommandStats {
     pub failed_calls: u64,
     /// Durations sampled for the latency percentiles (at most `SAMPLES`, replaced in turn).
     samples: Vec<u64>,
+    /// Calls by duration, in buckets doubling from 1,024 ns (`LATENCY HISTOGRAM`).
+    pub buckets: Vec<u64>,
 }
 
 /// How many durations a command keeps for its percentiles.
@@ -25,6 +27,16 @@ const ERROR_CODES_MAX: usize = 128;
 
 impl CommandStats {
     fn sample(&mut self, usec: u64) {
+        // Redis's histogram counts nanoseconds from a first bucket of 1,024.
+        let ns = usec.saturating_mul(1000);
+        let mut bucket = 0;
+        while (1024u64 << bucket) < ns && bucket < 40 {
+            bucket += 1;
+        }
+        if self.buckets.len() <= bucket {
+            self.buckets.resize(bucket + 1, 0);
+        }
+        self.buckets[bucket] += 1;
         if self.samples.len() < SAMPLES {
             self.samples.push(usec);
         } else {

@@ -104,7 +104,8 @@ impl Server {
     pub(crate) fn tracking_deliver(&mut self, out: &mut Outcome) {
         if self.tracking.flushed {
             self.tracking.flushed = false;
-            let tracking: Vec<ClientId> = self.clients.values().filter(|c| c.tracking.is_some()).map(|c| c.id).collect();
+            let tracking: Vec<ClientId> =
+                self.clients.values().filter(|c| c.tracking.is_some()).map(|c| c.id).collect();
             for id in tracking {
                 self.send_invalidation(id, Payload::All, out);
             }

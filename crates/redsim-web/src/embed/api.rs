@@ -120,7 +120,7 @@ impl Serialize for Data<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             Reply::Status(text) | Reply::Error(text) => s.serialize_str(text),
-            Reply::Bulk(bytes) | Reply::Raw(bytes) => match std::str::from_utf8(bytes) {
+            Reply::Bulk(bytes) | Reply::Raw(bytes) | Reply::Verbatim(_, bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => s.serialize_str(text),
                 Err(_) => s.serialize_bytes(bytes),
             },

@@ -151,11 +151,17 @@ fn args_reply(args: &[crate::meta::Arg]) -> Reply {
     Reply::Array(
         args.iter()
             .map(|a| {
-                let mut fields = vec![(Reply::bulk("name"), Reply::bulk(a.name)), (Reply::bulk("type"), Reply::bulk(a.kind))];
+                let mut fields =
+                    vec![(Reply::bulk("name"), Reply::bulk(a.name)), (Reply::bulk("type"), Reply::bulk(a.kind))];
                 if a.key_spec >= 0 {
                     fields.push((Reply::bulk("key_spec_index"), Reply::Integer(i64::from(a.key_spec))));
                 }
-                let texts = [("token", a.token), ("summary", a.summary), ("since", a.since), ("deprecated_since", a.deprecated_since)];
+                let texts = [
+                    ("token", a.token),
+                    ("summary", a.summary),
+                    ("since", a.since),
+                    ("deprecated_since", a.deprecated_since),
+                ];
                 for (name, value) in texts {
                     if let Some(v) = value {
                         fields.push((Reply::bulk(name), Reply::bulk(v)));
@@ -190,11 +196,19 @@ fn key_spec_reply(spec: &crate::meta::KeySpec) -> Reply {
     let find = match spec.find {
         Find::Range(last, step, limit) => typed(
             "range",
-            vec![(Reply::bulk("lastkey"), int(last)), (Reply::bulk("keystep"), int(step)), (Reply::bulk("limit"), int(limit))],
+            vec![
+                (Reply::bulk("lastkey"), int(last)),
+                (Reply::bulk("keystep"), int(step)),
+                (Reply::bulk("limit"), int(limit)),
+            ],
         ),
         Find::Keynum(idx, first, step) => typed(
             "keynum",
-            vec![(Reply::bulk("keynumidx"), int(idx)), (Reply::bulk("firstkey"), int(first)), (Reply::bulk("keystep"), int(step))],
+            vec![
+                (Reply::bulk("keynumidx"), int(idx)),
+                (Reply::bulk("firstkey"), int(first)),
+                (Reply::bulk("keystep"), int(step)),
+            ],
         ),
         Find::Unknown => typed("unknown", vec![]),
     };
@@ -274,7 +288,10 @@ fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 fields.push((Reply::bulk("complexity"), Reply::bulk(complexity)));
             }
             if !meta.doc_flags.is_empty() {
-                fields.push((Reply::bulk("doc_flags"), Reply::Set(meta.doc_flags.iter().map(|f| Reply::status(f)).collect())));
+                fields.push((
+                    Reply::bulk("doc_flags"),
+                    Reply::Set(meta.doc_flags.iter().map(|f| Reply::status(f)).collect()),
+                ));
             }
             if let Some(since) = meta.deprecated_since {
                 fields.push((Reply::bulk("deprecated_since"), Reply::bulk(since)));
@@ -283,7 +300,8 @@ fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 fields.push((Reply::bulk("replaced_by"), Reply::bulk(by)));
             }
             if !meta.history.is_empty() {
-                let history = meta.history.iter().map(|(v, what)| Reply::Array(vec![Reply::bulk(*v), Reply::bulk(*what)]));
+                let history =
+                    meta.history.iter().map(|(v, what)| Reply::Array(vec![Reply::bulk(*v), Reply::bulk(*what)]));
                 fields.push((Reply::bulk("history"), Reply::Set(history.collect())));
             }
             if meta.has_args {

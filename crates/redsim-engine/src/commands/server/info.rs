@@ -45,7 +45,7 @@ fn info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             sections.push(section(ctx, name));
         }
     }
-    Ok(Reply::Bulk(sections.join("\r\n").into_bytes()))
+    Ok(Reply::Verbatim("txt".into(), sections.join("\r\n").into_bytes()))
 }
 
 fn lines(title: &str, fields: &[(&str, String)]) -> String {

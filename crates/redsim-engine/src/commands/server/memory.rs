@@ -14,7 +14,7 @@ pub static MEMORY: CommandSpec = CommandSpec::new("memory", -2, SERVER, "4.0.0")
             } else {
                 "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."
             };
-            Ok(Reply::bulk(text))
+            Ok(Reply::Verbatim("txt".into(), text.as_bytes().to_vec()))
         }),
         CommandSpec::new("help", 2, SERVER, "4.0.0")
             .flags(&[Flag::Loading, Flag::Stale])
@@ -40,7 +40,7 @@ pub static MEMORY: CommandSpec = CommandSpec::new("memory", -2, SERVER, "4.0.0")
         CommandSpec::new("malloc-stats", 2, SERVER, "4.0.0")
             .doc("", "Returns the allocator statistics.")
             .run(|_, _| {
-            Ok(Reply::bulk("Stats not supported for the current allocator"))
+            Ok(Reply::Verbatim("txt".into(), b"Stats not supported for the current allocator".to_vec()))
         }),
         CommandSpec::new("purge", 2, SERVER, "4.0.0")
             .doc("", "Asks the allocator to release memory.")

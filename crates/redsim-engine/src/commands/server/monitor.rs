@@ -29,7 +29,16 @@ fn monitor(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 
 /// `RESET`: the connection as it was when it was opened.
 pub static RESET: CommandSpec = CommandSpec::new("reset", 1, "connection", "6.2.0")
-    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale, Flag::Fast, Flag::NoAuth, Flag::AllowBusy, Flag::WhileSubscribed, Flag::ActsInMulti])
+    .flags(&[
+        Flag::NoScript,
+        Flag::Loading,
+        Flag::Stale,
+        Flag::Fast,
+        Flag::NoAuth,
+        Flag::AllowBusy,
+        Flag::WhileSubscribed,
+        Flag::ActsInMulti,
+    ])
     .acl(&[Category::Connection])
     .doc("", "Resets the connection.")
     .run(reset);
@@ -70,12 +79,19 @@ impl Server {
 
     /// Shows a command to the monitors, as `+<seconds>.<micros> [<db> <addr>] "arg" ...`; a
     /// command a script ran shows `lua` for the address. Secrets are shown as `(redacted)`.
-    pub(crate) fn feed_monitors(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut crate::server::Outcome) {
+    pub(crate) fn feed_monitors(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        argv: &[Vec<u8>],
+        out: &mut crate::server::Outcome,
+    ) {
         if self.monitors.is_empty() {
             return;
         }
         let db = self.clients.get(&client).map_or(0, |c| c.db);
-        let who = if self.in_script { "lua".to_string() } else { crate::commands::connection::client_addr(self, client) };
+        let who =
+            if self.in_script { "lua".to_string() } else { crate::commands::connection::client_addr(self, client) };
         let mut line = format!("{}.{:06} [{db} {who}]", now_ms / 1000, (now_ms % 1000) * 1000);
         let redacted = redacted_args(argv);
         for (i, arg) in argv.iter().enumerate() {

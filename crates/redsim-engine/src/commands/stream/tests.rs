@@ -432,7 +432,9 @@ fn client_list_describes_each_connection_and_kill_closes_one() {
     };
     run(&mut server, a, "CLIENT SETNAME worker");
     run(&mut server, b, "SUBSCRIBE news");
-    let Some(crate::Reply::Bulk(list)) = run(&mut server, a, "CLIENT LIST").reply else { panic!("a bulk reply") };
+    let Some(crate::Reply::Verbatim(_, list)) = run(&mut server, a, "CLIENT LIST").reply else {
+        panic!("a verbatim reply")
+    };
     let list = String::from_utf8(list).unwrap();
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -460,7 +462,7 @@ fn info_counters_move_with_the_simulation() {
     run("GET a");
     run("GET missing");
     run("XADD s 1-0 f v");
-    let crate::Reply::Bulk(info) = run("INFO") else { panic!("INFO is a bulk string") };
+    let crate::Reply::Verbatim(_, info) = run("INFO") else { panic!("INFO is verbatim text") };
     let info = String::from_utf8(info).unwrap();
     for line in ["keyspace_hits:1", "keyspace_misses:1", "rdb_changes_since_last_save:2", "role:master", "# Memory"] {
         assert!(info.contains(line), "{line} missing in\n{info}");
@@ -468,7 +470,7 @@ fn info_counters_move_with_the_simulation() {
     // SELECT 0, SET a 1 and XADD s 1-0 f v as RESP: 23 + 27 + 44 bytes.
     assert!(info.contains("master_repl_offset:94"), "{info}");
     run("CONFIG RESETSTAT");
-    let crate::Reply::Bulk(info) = run("INFO stats") else { panic!("INFO is a bulk string") };
+    let crate::Reply::Verbatim(_, info) = run("INFO stats") else { panic!("INFO is verbatim text") };
     assert!(String::from_utf8(info).unwrap().contains("keyspace_hits:0"));
 }
 
