@@ -29,8 +29,19 @@ impl RedisServer {
     /// Starts it working in `dir` (which it loads an RDB file from, and removes when dropped).
     pub fn start_in(dir: PathBuf, port: u16) -> io::Result<RedisServer> {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        RedisServer::start_binary(&binary, dir, port)
+    }
+
+    /// Starts the given `redis-server` binary (a newer Redis built from source, say) on a free port.
+    pub fn start_other(binary: &str) -> io::Result<RedisServer> {
+        let port = free_port()?;
+        let dir = std::env::temp_dir().join(format!("redsim-redis-{}-{port}", std::process::id()));
+        RedisServer::start_binary(binary, dir, port)
+    }
+
+    fn start_binary(binary: &str, dir: PathBuf, port: u16) -> io::Result<RedisServer> {
         std::fs::create_dir_all(&dir)?;
-        let child = Command::new(&binary)
+        let child = Command::new(binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(["--daemonize", "no", "--dir", dir.to_str().unwrap_or(".")])
             .stdout(Stdio::null())

@@ -2,7 +2,7 @@
 //!
 //! Ordered maps, not hash maps: nothing that depends on a hash seed may reach a reply or a trace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::value::Value;
 
@@ -61,6 +61,9 @@ pub struct Db {
     /// place (`APPEND`, `SETRANGE`), whatever their size; `embstr` for `INCRBYFLOAT` results,
     /// which Redis never turns into integers.
     raw: BTreeMap<Vec<u8>, &'static str>,
+    /// Hashes that may have fields with an expiry time (Redis's `db->hexpires`): the active
+    /// expiry cycle looks at these, and drops the ones that have none left.
+    hexpires: BTreeSet<Vec<u8>>,
     pub lfu: LfuConfig,
     /// An LFU `maxmemory-policy` is in force: accesses count frequency, not recency.
     pub lfu_mode: bool,
@@ -159,6 +162,7 @@ impl Db {
             .get(key)
             .map_or((0, LFU_INIT_VAL, 0, self.lfu_mode), |s| (s.access_ms, s.lfu, s.lfu_minutes, s.lfu_written));
         self.forget_raw(key);
+        self.track_hexpires(key, &value);
         self.keys.insert(key.to_vec(), Slot { value, access_ms, lfu, lfu_minutes, lfu_written });
     }
 
@@ -168,6 +172,7 @@ impl Db {
             self.expires.remove(key);
         }
         self.forget_raw(key);
+        self.track_hexpires(key, &value);
         self.keys.insert(key.to_vec(), Slot::new(value, now_ms, self.lfu_mode));
     }
 
@@ -177,6 +182,7 @@ impl Db {
             self.expires.remove(key);
         }
         self.forget_raw(key);
+        self.track_hexpires(key, &value);
         let slot = Slot::new(value, now_ms, self.lfu_mode);
         match self.keys.entry(key.to_vec()) {
             std::collections::btree_map::Entry::Vacant(e) => &mut e.insert(slot).value,
@@ -189,6 +195,9 @@ impl Db {
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         self.expires.remove(key);
+        if !self.hexpires.is_empty() {
+            self.hexpires.remove(key);
+        }
         self.forget_raw(key);
         self.keys.remove(key).map(|s| s.value)
     }
@@ -204,6 +213,38 @@ impl Db {
 
     pub fn persist(&mut self, key: &[u8]) -> bool {
         self.expires.remove(key).is_some()
+    }
+
+    fn track_hexpires(&mut self, key: &[u8], value: &Value) {
+        match value {
+            Value::Hash(h) if h.has_field_expires() => {
+                self.hexpires.insert(key.to_vec());
+            }
+            _ if !self.hexpires.is_empty() => {
+                self.hexpires.remove(key);
+            }
+            _ => {}
+        }
+    }
+
+    /// Notes that the hash at `key` has fields with an expiry time now (`HEXPIRE` and kin).
+    pub fn watch_field_expires(&mut self, key: &[u8]) {
+        self.hexpires.insert(key.to_vec());
+    }
+
+    /// Hashes that may have fields with an expiry time, in key order.
+    pub fn hexpire_keys(&self) -> Vec<Vec<u8>> {
+        self.hexpires.iter().cloned().collect()
+    }
+
+    /// How many hashes have fields with an expiry time (`INFO keyspace`'s `subexpiry`).
+    pub fn hashes_with_field_expires(&self) -> usize {
+        self.hexpires.iter().filter(|k| matches!(self.get(k), Some(Value::Hash(h)) if h.has_field_expires())).count()
+    }
+
+    /// Forgets a hash that has no field with an expiry time left.
+    pub fn unwatch_field_expires(&mut self, key: &[u8]) {
+        self.hexpires.remove(key);
     }
 
     fn forget_raw(&mut self, key: &[u8]) {
@@ -236,6 +277,7 @@ impl Db {
 
     pub fn clear(&mut self) {
         self.raw.clear();
+        self.hexpires.clear();
         self.keys.clear();
         self.expires.clear();
     }

@@ -164,7 +164,14 @@ pub fn usage(key: &[u8], value: &Value, encoding: &str, samples: usize, with_act
             Hash::Listpack(pairs) => {
                 ROBJ + malloc_size(listpack_bytes(pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()])))
             }
-            Hash::Table(map) => {
+            Hash::ListpackEx(entries) => {
+                let ttls: Vec<Vec<u8>> = entries.iter().map(|e| e.2.unwrap_or(0).to_string().into_bytes()).collect();
+                let items =
+                    entries.iter().zip(&ttls).flat_map(|((f, v, _), t)| [f.as_slice(), v.as_slice(), t.as_slice()]);
+                // The listpackEx struct beside the listpack (key, expiry metadata, listpack).
+                ROBJ + 48 + malloc_size(listpack_bytes(items))
+            }
+            Hash::Table(map, _) => {
                 ROBJ + DICT
                     + 8 * dict_slots(map.len())
                     + sampled(
@@ -247,7 +254,7 @@ mod tests {
         assert_eq!(usage(b"s", &ints, "intset", 5, false), 64);
         let table = Value::Set(Box::new(Set::Table([b"a".to_vec(), b"b".to_vec()].into())));
         assert_eq!(usage(b"s2", &table, "hashtable", 5, false), 200);
-        let wide = Value::Hash(Box::new(Hash::Table([(b"f".to_vec(), vec![b'x'; 70])].into())));
+        let wide = Value::Hash(Box::new(Hash::Table([(b"f".to_vec(), vec![b'x'; 70])].into(), Default::default())));
         assert_eq!(usage(b"hlong", &wide, "hashtable", 5, false), 248);
         let pairs: Vec<(Vec<u8>, Vec<u8>)> =
             (1..=200).map(|i| (format!("f{i}").into_bytes(), format!("value{i}").into_bytes())).collect();

@@ -142,7 +142,9 @@ pub fn command_events(
     let key_at = if parent.is_some() { 2 } else { 1 };
     let Some(key) = argv.get(key_at) else { return };
     let events: &[(&str, Flags)] = match name.as_str() {
-        "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" => &[],
+        // Field expiry commands notify as they go (`hexpire`, `hdel`, `hpersist`).
+        "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" | "hexpire" | "hpexpire" | "hexpireat"
+        | "hpexpireat" | "hpersist" => &[],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],
         "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],

@@ -108,7 +108,8 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => match **h {
                 Hash::Listpack(_) => "listpack",
-                Hash::Table(_) => "hashtable",
+                Hash::ListpackEx(_) => "listpackex",
+                Hash::Table(..) => "hashtable",
             },
             Value::Set(s) => match **s {
                 Set::Intset(_) => "intset",
@@ -144,11 +145,18 @@ impl Value {
 }
 
 /// A hash: a listpack (insertion order) until it grows past `hash-max-listpack-entries` fields
-/// or gets a field or value longer than `hash-max-listpack-value`, then a table (shown in field order; Redis's own order there is its hash table's).
+/// or gets a field or value longer than `hash-max-listpack-value`, then a table (shown in field
+/// order; Redis's own order there is its hash table's). From Redis 7.4 a field may have its own
+/// expiry time (`HEXPIRE`): a listpack then becomes a `listpackex`, and a table keeps the times
+/// beside its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Hash {
     Listpack(Vec<(Vec<u8>, Vec<u8>)>),
-    Table(BTreeMap<Vec<u8>, Vec<u8>>),
+    /// Redis 7.4's `listpackex`: each entry carries its expiry time (absolute virtual ms); those
+    /// with one come first, earliest first, then those without, in the order they came.
+    ListpackEx(Vec<(Vec<u8>, Vec<u8>, Option<u64>)>),
+    /// A hash table and the expiry times of those of its fields that have one.
+    Table(BTreeMap<Vec<u8>, Vec<u8>>, BTreeMap<Vec<u8>, u64>),
 }
 
 impl Default for Hash {
@@ -161,7 +169,8 @@ impl Hash {
     pub fn len(&self) -> usize {
         match self {
             Hash::Listpack(v) => v.len(),
-            Hash::Table(m) => m.len(),
+            Hash::ListpackEx(v) => v.len(),
+            Hash::Table(m, _) => m.len(),
         }
     }
 
@@ -169,17 +178,79 @@ impl Hash {
         self.len() == 0
     }
 
+    /// A field's value, whether or not its time has come (commands expire fields first).
     pub fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
         match self {
             Hash::Listpack(v) => v.iter().find(|(f, _)| f == field).map(|(_, v)| v),
-            Hash::Table(m) => m.get(field),
+            Hash::ListpackEx(v) => v.iter().find(|(f, _, _)| f == field).map(|(_, v, _)| v),
+            Hash::Table(m, _) => m.get(field),
+        }
+    }
+
+    /// A field's expiry time, when it exists and has one.
+    pub fn expire_of(&self, field: &[u8]) -> Option<u64> {
+        match self {
+            Hash::Listpack(_) => None,
+            Hash::ListpackEx(v) => v.iter().find(|(f, _, _)| f == field).and_then(|e| e.2),
+            Hash::Table(_, expires) => expires.get(field).copied(),
+        }
+    }
+
+    /// Whether any field has an expiry time.
+    pub fn has_field_expires(&self) -> bool {
+        match self {
+            Hash::Listpack(_) => false,
+            Hash::ListpackEx(v) => v.first().is_some_and(|e| e.2.is_some()),
+            Hash::Table(_, expires) => !expires.is_empty(),
+        }
+    }
+
+    /// Fields whose expiry time is at or before `at_ms`, earliest first (Redis's active expiry
+    /// of hash fields takes them in that order).
+    pub fn fields_due(&self, at_ms: u64) -> Vec<Vec<u8>> {
+        match self {
+            Hash::Listpack(_) => Vec::new(),
+            Hash::ListpackEx(v) => {
+                v.iter().take_while(|e| e.2.is_some_and(|t| t <= at_ms)).map(|e| e.0.clone()).collect()
+            }
+            Hash::Table(_, expires) => {
+                let mut due: Vec<(u64, &Vec<u8>)> =
+                    expires.iter().filter(|(_, &t)| t <= at_ms).map(|(f, &t)| (t, f)).collect();
+                due.sort();
+                due.into_iter().map(|(_, f)| f.clone()).collect()
+            }
+        }
+    }
+
+    /// Sets or clears the expiry time of a field that exists (Redis's `listpackExUpdateExpiry`
+    /// moves the entry to its place in time order; a cleared one goes to the end).
+    pub fn set_expire(&mut self, field: &[u8], at_ms: Option<u64>) {
+        if let (Hash::Listpack(pairs), Some(_)) = (&mut *self, at_ms) {
+            *self = Hash::ListpackEx(std::mem::take(pairs).into_iter().map(|(f, v)| (f, v, None)).collect());
+        }
+        match self {
+            Hash::Listpack(_) => {}
+            Hash::ListpackEx(entries) => {
+                let Some(i) = entries.iter().position(|(f, _, _)| f == field) else { return };
+                let (f, v, _) = entries.remove(i);
+                insert_by_expiry(entries, (f, v, at_ms));
+            }
+            Hash::Table(map, expires) => {
+                if !map.contains_key(field) {
+                    return;
+                }
+                match at_ms {
+                    Some(at) => expires.insert(field.to_vec(), at),
+                    None => expires.remove(field),
+                };
+            }
         }
     }
 
     /// Redis's `hashTypeTryConversion` before fields and values are written: a table if any of
     /// them is too long for a listpack or (7.2+) there are more pairs than it may hold.
     pub fn prepare(&mut self, args: &[Vec<u8>], enc: &Encodings) {
-        if matches!(self, Hash::Listpack(_))
+        if !matches!(self, Hash::Table(..))
             && ((enc.set_listpack && args.len() / 2 > enc.hash_entries)
                 || args.iter().any(|a| a.len() > enc.hash_value))
         {
@@ -187,30 +258,73 @@ impl Hash {
         }
     }
 
-    /// Sets a field; true when it is new.
+    /// Sets a field, clearing its expiry time (`HSET`); true when it is new.
     pub fn insert(&mut self, field: &[u8], value: Vec<u8>, enc: &Encodings) -> bool {
-        if let Hash::Listpack(pairs) = self {
-            if field.len() > enc.hash_value || value.len() > enc.hash_value {
-                self.convert();
-            } else if let Some(slot) = pairs.iter_mut().find(|(f, _)| f == field) {
-                slot.1 = value;
-                return false;
-            } else if pairs.len() < enc.hash_entries {
-                pairs.push((field.to_vec(), value));
-                return true;
-            } else {
-                self.convert();
-            }
-        }
+        self.write(field, value, enc, false)
+    }
+
+    /// Sets a field and keeps its expiry time (`HINCRBY`, `HINCRBYFLOAT`); true when it is new.
+    pub fn insert_keep_ttl(&mut self, field: &[u8], value: Vec<u8>, enc: &Encodings) -> bool {
+        self.write(field, value, enc, true)
+    }
+
+    fn write(&mut self, field: &[u8], value: Vec<u8>, enc: &Encodings, keep_ttl: bool) -> bool {
+        let len = self.len();
+        let too_long = field.len() > enc.hash_value || value.len() > enc.hash_value;
         match self {
-            Hash::Table(m) => m.insert(field.to_vec(), value).is_none(),
-            Hash::Listpack(_) => unreachable!("converted above"),
+            Hash::Listpack(pairs) if !too_long => {
+                if let Some(slot) = pairs.iter_mut().find(|(f, _)| f == field) {
+                    slot.1 = value;
+                    return false;
+                }
+                if len < enc.hash_entries {
+                    pairs.push((field.to_vec(), value));
+                    return true;
+                }
+            }
+            Hash::ListpackEx(entries) if !too_long => {
+                if let Some(i) = entries.iter().position(|(f, _, _)| f == field) {
+                    entries[i].1 = value;
+                    if !keep_ttl && entries[i].2.is_some() {
+                        let (f, v, _) = entries.remove(i);
+                        entries.push((f, v, None));
+                    }
+                    return false;
+                }
+                if len < enc.hash_entries {
+                    entries.push((field.to_vec(), value, None));
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        self.convert();
+        match self {
+            Hash::Table(m, expires) => {
+                if !keep_ttl {
+                    expires.remove(field);
+                }
+                m.insert(field.to_vec(), value).is_none()
+            }
+            _ => false,
         }
     }
 
     fn convert(&mut self) {
-        if let Hash::Listpack(pairs) = self {
-            *self = Hash::Table(std::mem::take(pairs).into_iter().collect());
+        match self {
+            Hash::Listpack(pairs) => *self = Hash::Table(std::mem::take(pairs).into_iter().collect(), BTreeMap::new()),
+            Hash::ListpackEx(entries) => {
+                let mut expires = BTreeMap::new();
+                let mut map = BTreeMap::new();
+                for (f, v, at) in std::mem::take(entries) {
+                    if let Some(at) = at {
+                        expires.insert(f.clone(), at);
+                    }
+                    map.insert(f, v);
+                }
+                *self = Hash::Table(map, expires);
+            }
+            Hash::Table(..) => {}
         }
     }
 
@@ -223,16 +337,53 @@ impl Hash {
                 }
                 None => false,
             },
-            Hash::Table(m) => m.remove(field).is_some(),
+            Hash::ListpackEx(v) => match v.iter().position(|(f, _, _)| f == field) {
+                Some(i) => {
+                    v.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Hash::Table(m, expires) => {
+                expires.remove(field);
+                m.remove(field).is_some()
+            }
         }
     }
 
+    /// Every field and value, whether or not its time has come.
     pub fn iter(&self) -> Box<dyn Iterator<Item = (&Vec<u8>, &Vec<u8>)> + '_> {
         match self {
             Hash::Listpack(v) => Box::new(v.iter().map(|(f, v)| (f, v))),
-            Hash::Table(m) => Box::new(m.iter()),
+            Hash::ListpackEx(v) => Box::new(v.iter().map(|(f, v, _)| (f, v))),
+            Hash::Table(m, _) => Box::new(m.iter()),
         }
     }
+
+    /// The fields whose time has not come at `now_ms` (Redis's iterators skip expired fields
+    /// without deleting them: `HGETALL`, `HKEYS`, `HVALS`, `HRANDFIELD`, `HSCAN`).
+    pub fn live(&self, now_ms: u64) -> Box<dyn Iterator<Item = (&Vec<u8>, &Vec<u8>)> + '_> {
+        match self {
+            Hash::Listpack(v) => Box::new(v.iter().map(|(f, v)| (f, v))),
+            Hash::ListpackEx(v) => {
+                Box::new(v.iter().filter(move |e| e.2.is_none_or(|t| t >= now_ms)).map(|(f, v, _)| (f, v)))
+            }
+            Hash::Table(m, expires) => {
+                Box::new(m.iter().filter(move |(f, _)| expires.get(*f).is_none_or(|&t| t >= now_ms)))
+            }
+        }
+    }
+}
+
+/// Puts an entry in a `listpackex` where Redis does: before the first entry without an expiry
+/// time or with one at or after its own; an entry without one goes last.
+fn insert_by_expiry(entries: &mut Vec<(Vec<u8>, Vec<u8>, Option<u64>)>, entry: (Vec<u8>, Vec<u8>, Option<u64>)) {
+    let Some(at) = entry.2 else {
+        entries.push(entry);
+        return;
+    };
+    let i = entries.iter().position(|e| e.2.is_none_or(|t| t >= at)).unwrap_or(entries.len());
+    entries.insert(i, entry);
 }
 
 /// A set: an intset (sorted integers) while every member is an integer and there are at most

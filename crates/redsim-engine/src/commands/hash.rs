@@ -1,7 +1,8 @@
 //! Hash commands.
 
 use super::drop_if_empty;
-use super::keys::parse_scan_options;
+use super::hash_ttl::{expire_field, FieldState};
+use super::keys::parse_scan_options_with;
 use super::string::parse_ld;
 use crate::args::{parse_i64, Args};
 use crate::command::{CommandSpec, Flag};
@@ -32,6 +33,27 @@ fn hash_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
     }
     // There, as the lookup above found it.
     hash_at(ctx, key)?.ok_or(Error::WrongType)
+}
+
+/// The value of `field` after its lazy expiry (Redis 7.4's field TTLs): `None` when the hash,
+/// the field or its time is gone. `notify` sends `hexpired` for a field removed here.
+fn live_field(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool) -> Result<Option<Vec<u8>>> {
+    if hash_at(ctx, key)?.is_none() || expire_field(ctx, key, field, notify) != FieldState::Live {
+        return Ok(None);
+    }
+    Ok(match ctx.db().get(key) {
+        Some(Value::Hash(h)) => h.get(field).cloned(),
+        _ => None,
+    })
+}
+
+/// The hash at `key` for a write of `field` (`HINCRBY`, `HSETNX`): created when missing, and
+/// created anew when the lazy expiry of `field` removed its last field. Also whether the field
+/// is live.
+fn hash_for_field<'c>(ctx: &'c mut Ctx, key: &[u8], field: &[u8]) -> Result<(&'c mut Hash, bool)> {
+    hash_or_create(ctx, key)?;
+    let live = expire_field(ctx, key, field, true) == FieldState::Live;
+    Ok((hash_or_create(ctx, key)?, live))
 }
 
 pub static HSET: CommandSpec = CommandSpec::new("hset", -4, HASH, "2.0.0")
@@ -68,8 +90,8 @@ pub static HSETNX: CommandSpec = CommandSpec::new("hsetnx", 4, HASH, "2.0.0")
 fn hsetnx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field, value) = (args.next()?, args.next()?, args.next()?);
     let enc = ctx.server.config.encodings;
-    let hash = hash_or_create(ctx, key)?;
-    if hash.get(field).is_some() {
+    let (hash, live) = hash_for_field(ctx, key, field)?;
+    if live && hash.get(field).is_some() {
         return Ok(Reply::Integer(0));
     }
     hash.insert(field, value.to_vec(), &enc);
@@ -85,7 +107,7 @@ pub static HGET: CommandSpec = CommandSpec::new("hget", 3, HASH, "2.0.0")
 
 fn hget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
-    Ok(hash_at(ctx, key)?.and_then(|h| h.get(field)).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
+    Ok(live_field(ctx, key, field, true)?.map_or(Reply::Nil, Reply::Bulk))
 }
 
 pub static HMGET: CommandSpec = CommandSpec::new("hmget", -3, HASH, "2.0.0")
@@ -97,13 +119,36 @@ pub static HMGET: CommandSpec = CommandSpec::new("hmget", -3, HASH, "2.0.0")
 fn hmget(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let fields = args.rest();
-    let hash = hash_at(ctx, key)?;
-    Ok(Reply::Array(
-        fields
-            .iter()
-            .map(|f| hash.as_ref().and_then(|h| h.get(f)).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
-            .collect(),
-    ))
+    if hash_at(ctx, key)?.is_none() {
+        return Ok(Reply::Array(vec![Reply::Nil; fields.len()]));
+    }
+    // One `hexpired` (and `del`) for all the fields removed, as Redis's HMGET sends them.
+    let (mut expired, mut deleted) = (false, false);
+    let mut out = Vec::with_capacity(fields.len());
+    for f in fields {
+        if deleted {
+            out.push(Reply::Nil);
+            continue;
+        }
+        match expire_field(ctx, key, f, false) {
+            FieldState::Live => out.push(match ctx.db().get(key) {
+                Some(Value::Hash(h)) => h.get(f).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())),
+                _ => Reply::Nil,
+            }),
+            state => {
+                expired |= state == FieldState::Expired;
+                deleted |= state == FieldState::ExpiredHash;
+                out.push(Reply::Nil);
+            }
+        }
+    }
+    if expired {
+        ctx.notify(crate::notify::HASH, "hexpired", key);
+        if deleted {
+            ctx.notify(crate::notify::GENERIC, "del", key);
+        }
+    }
+    Ok(Reply::Array(out))
 }
 
 pub static HGETALL: CommandSpec = CommandSpec::new("hgetall", 2, HASH, "2.0.0")
@@ -124,24 +169,27 @@ pub static HVALS: CommandSpec = CommandSpec::new("hvals", 2, HASH, "2.0.0")
 
 fn hgetall(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
+    let now = ctx.now_ms;
     Ok(Reply::Map(
         hash_at(ctx, key)?
-            .map(|h| h.iter().map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone()))).collect())
+            .map(|h| h.live(now).map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone()))).collect())
             .unwrap_or_default(),
     ))
 }
 
 fn hkeys(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
+    let now = ctx.now_ms;
     Ok(Reply::Array(
-        hash_at(ctx, key)?.map(|h| h.iter().map(|(f, _)| Reply::Bulk(f.clone())).collect()).unwrap_or_default(),
+        hash_at(ctx, key)?.map(|h| h.live(now).map(|(f, _)| Reply::Bulk(f.clone())).collect()).unwrap_or_default(),
     ))
 }
 
 fn hvals(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
+    let now = ctx.now_ms;
     Ok(Reply::Array(
-        hash_at(ctx, key)?.map(|h| h.iter().map(|(_, v)| Reply::Bulk(v.clone())).collect()).unwrap_or_default(),
+        hash_at(ctx, key)?.map(|h| h.live(now).map(|(_, v)| Reply::Bulk(v.clone())).collect()).unwrap_or_default(),
     ))
 }
 
@@ -184,7 +232,7 @@ pub static HSTRLEN: CommandSpec = CommandSpec::new("hstrlen", 3, HASH, "3.2.0")
 
 fn hexists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
-    Ok(Reply::Integer(hash_at(ctx, key)?.is_some_and(|h| h.get(field).is_some()) as i64))
+    Ok(Reply::Integer(live_field(ctx, key, field, true)?.is_some() as i64))
 }
 
 fn hlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
@@ -194,7 +242,7 @@ fn hlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 
 fn hstrlen(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
-    Ok(Reply::Integer(hash_at(ctx, key)?.and_then(|h| h.get(field)).map_or(0, |v| v.len()) as i64))
+    Ok(Reply::Integer(live_field(ctx, key, field, true)?.map_or(0, |v| v.len()) as i64))
 }
 
 pub static HINCRBY: CommandSpec = CommandSpec::new("hincrby", 4, HASH, "2.0.0")
@@ -207,13 +255,13 @@ fn hincrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (key, field) = (args.next()?, args.next()?);
     let by = args.next_i64()?;
     let enc = ctx.server.config.encodings;
-    let hash = hash_or_create(ctx, key)?;
-    let current = match hash.get(field) {
+    let (hash, live) = hash_for_field(ctx, key, field)?;
+    let current = match hash.get(field).filter(|_| live) {
         None => 0,
         Some(v) => parse_i64(v).ok_or_else(|| Error::other("ERR hash value is not an integer"))?,
     };
     let new = current.checked_add(by).ok_or_else(|| Error::other("ERR increment or decrement would overflow"))?;
-    hash.insert(field, new.to_string().into_bytes(), &enc);
+    hash.insert_keep_ttl(field, new.to_string().into_bytes(), &enc);
     ctx.modified(key);
     Ok(Reply::Integer(new))
 }
@@ -231,8 +279,8 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR value is NaN or Infinity"));
     }
     let enc = ctx.server.config.encodings;
-    let hash = hash_or_create(ctx, key)?;
-    let current = match hash.get(field) {
+    let (hash, live) = hash_for_field(ctx, key, field)?;
+    let current = match hash.get(field).filter(|_| live) {
         None => crate::ld::LongDouble::ZERO,
         Some(v) => parse_ld(v).ok_or_else(|| Error::other("ERR hash value is not a float"))?,
     };
@@ -241,7 +289,7 @@ fn hincrbyfloat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR increment would produce NaN or Infinity"));
     }
     let text = new.human().into_bytes();
-    hash.insert(field, text.clone(), &enc);
+    hash.insert_keep_ttl(field, text.clone(), &enc);
     ctx.modified(key);
     ctx.propagate_as = Some(vec![b"HSET".to_vec(), key.to_vec(), field.to_vec(), text.clone()]);
     Ok(Reply::Bulk(text))
@@ -268,9 +316,18 @@ fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR value is out of range"));
     }
     super::set::check_picks(count)?;
-    let pairs: Vec<(Vec<u8>, Vec<u8>)> = match hash_at(ctx, key)? {
-        None => return Ok(if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil }),
-        Some(h) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+    let none = if count.is_some() { Reply::Array(vec![]) } else { Reply::Nil };
+    if hash_at(ctx, key)?.is_none() {
+        return Ok(none);
+    }
+    // Fields whose time has come go first (Redis's `hashTypeExpireIfNeeded`).
+    let (db, now) = (ctx.db_index(), ctx.now_ms);
+    if ctx.server.master.is_none() && ctx.server.expire_fields_of(db, key, now, ctx.out) {
+        return Ok(none);
+    }
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = match ctx.db().get(key) {
+        Some(Value::Hash(h)) => h.live(now).map(|(f, v)| (f.clone(), v.clone())).collect(),
+        _ => return Ok(none),
     };
     let picks = super::set::random_picks(ctx, pairs.len(), count);
     let Some(_) = count else { return Ok(Reply::Bulk(pairs[picks[0]].0.clone())) };
@@ -292,26 +349,31 @@ fn hrandfield(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 pub static HSCAN: CommandSpec = CommandSpec::new("hscan", -3, HASH, "2.8.0")
     .flags(&[Flag::ReadOnly])
     .keys(1, 1, 1)
-    .doc("key cursor [MATCH pattern] [COUNT count]", "Iterates over fields and values of a hash.")
+    .doc("key cursor [MATCH pattern] [COUNT count] [NOVALUES]", "Iterates over fields and values of a hash.")
     .run(hscan);
 
 fn hscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let cursor = crate::args::parse_u64(args.next()?).ok_or_else(|| Error::other("ERR invalid cursor"))?;
-    let (pattern, count, _) = parse_scan_options(&mut args, false)?;
+    let mut novalues = false;
+    let newer = ctx.version().at_least(7, 4);
+    let (pattern, count, _) = parse_scan_options_with(&mut args, false, newer.then_some(&mut novalues))?;
+    let now = ctx.now_ms;
     let pairs: Vec<(Vec<u8>, Vec<u8>)> =
-        hash_at(ctx, key)?.map(|h| h.iter().map(|(f, v)| (f.clone(), v.clone())).collect()).unwrap_or_default();
+        hash_at(ctx, key)?.map(|h| h.live(now).map(|(f, v)| (f.clone(), v.clone())).collect()).unwrap_or_default();
     let (next, items) = super::set::scan_page(
         pairs,
         cursor,
         count,
-        matches!(ctx.db().get(key), Some(Value::Hash(h)) if matches!(**h, Hash::Listpack(_))),
+        matches!(ctx.db().get(key), Some(Value::Hash(h)) if !matches!(**h, Hash::Table(..))),
     );
     let mut out = Vec::new();
     for (f, v) in items {
         if pattern.is_none_or(|p| crate::glob::matches(p, &f, false)) {
             out.push(Reply::Bulk(f));
-            out.push(Reply::Bulk(v));
+            if !novalues {
+                out.push(Reply::Bulk(v));
+            }
         }
     }
     Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(out)]))

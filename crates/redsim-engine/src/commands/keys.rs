@@ -429,9 +429,22 @@ pub(crate) type ScanOptions<'a> = (Option<&'a [u8]>, u64, Option<&'a [u8]>);
 
 /// (pattern, count, type).
 pub(crate) fn parse_scan_options<'a>(args: &mut Args<'a>, with_type: bool) -> Result<ScanOptions<'a>> {
+    parse_scan_options_with(args, with_type, None)
+}
+
+/// `parse_scan_options`, also taking `HSCAN`'s `NOVALUES` (Redis 7.4) when `novalues` is given.
+pub(crate) fn parse_scan_options_with<'a>(
+    args: &mut Args<'a>,
+    with_type: bool,
+    mut novalues: Option<&mut bool>,
+) -> Result<ScanOptions<'a>> {
     let (mut pattern, mut count, mut kind) = (None, 10u64, None);
     while let Some(opt) = args.peek() {
         args.next()?;
+        if let Some(flag) = novalues.as_deref_mut().filter(|_| opt.eq_ignore_ascii_case(b"NOVALUES")) {
+            *flag = true;
+            continue;
+        }
         if args.peek().is_none() {
             return Err(Error::Syntax);
         }

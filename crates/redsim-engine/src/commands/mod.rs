@@ -6,6 +6,7 @@ mod bitmap;
 pub(crate) mod connection;
 mod geo;
 mod hash;
+pub(crate) mod hash_ttl;
 mod hll;
 mod keys;
 mod list;
@@ -81,6 +82,15 @@ pub static TABLE: &[&CommandSpec] = &[
     &geo::GEOPOS,
     // hashes
     &hash::HDEL,
+    &hash_ttl::HEXPIRE,
+    &hash_ttl::HEXPIREAT,
+    &hash_ttl::HEXPIRETIME,
+    &hash_ttl::HPERSIST,
+    &hash_ttl::HPEXPIRE,
+    &hash_ttl::HPEXPIREAT,
+    &hash_ttl::HPEXPIRETIME,
+    &hash_ttl::HPTTL,
+    &hash_ttl::HTTL,
     &hash::HEXISTS,
     &hash::HGET,
     &hash::HGETALL,

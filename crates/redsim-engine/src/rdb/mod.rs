@@ -16,7 +16,7 @@ pub mod file;
 pub mod lzf;
 pub mod packed;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use crate::stream::node::Node;
@@ -43,6 +43,10 @@ pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
 pub const TYPE_STREAM_LISTPACKS_2: u8 = 19;
 pub const TYPE_SET_LISTPACK: u8 = 20;
 pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
+/// A hash table some of whose fields have an expiry time (Redis 7.4).
+pub const TYPE_HASH_METADATA: u8 = 24;
+/// A `listpackex` hash: field, value and expiry time in each entry (Redis 7.4).
+pub const TYPE_HASH_LISTPACK_EX: u8 = 25;
 
 const ENC_INT8: u8 = 0;
 const ENC_INT16: u8 = 1;
@@ -152,7 +156,9 @@ pub fn object_type(value: &Value, format: &Format) -> u8 {
         }
         Value::Hash(h) => match **h {
             Hash::Listpack(_) => TYPE_HASH_LISTPACK,
-            Hash::Table(_) => TYPE_HASH,
+            Hash::ListpackEx(_) => TYPE_HASH_LISTPACK_EX,
+            Hash::Table(_, ref expires) if expires.is_empty() => TYPE_HASH,
+            Hash::Table(..) => TYPE_HASH_METADATA,
         },
         Value::Stream(_) => {
             if format.version.at_least(7, 2) {
@@ -262,9 +268,29 @@ pub fn save_object(out: &mut Vec<u8>, value: &Value, format: &Format) {
                 }
                 save_string(out, &lp.finish(), compress);
             }
-            Hash::Table(t) => {
+            // The earliest expiry time first (0 when none), then the listpack of triplets.
+            Hash::ListpackEx(entries) => {
+                out.extend_from_slice(&entries.first().and_then(|e| e.2).unwrap_or(0).to_le_bytes());
+                let mut lp = packed::ListpackWriter::new();
+                for (f, v, at) in entries {
+                    lp.push(f);
+                    lp.push(v);
+                    lp.push_int(at.map_or(0, |t| t as i64));
+                }
+                save_string(out, &lp.finish(), compress);
+            }
+            Hash::Table(t, expires) => {
+                // With expiry times: the earliest, then each field's time relative to it (+1;
+                // 0 for none) before the field.
+                let min = expires.values().min().copied();
+                if let Some(min) = min {
+                    out.extend_from_slice(&min.to_le_bytes());
+                }
                 save_len(out, t.len() as u64);
                 for (f, v) in t {
+                    if let Some(min) = min {
+                        save_len(out, expires.get(f).map_or(0, |at| at - min + 1));
+                    }
                     save_string(out, f, compress);
                     save_string(out, v, compress);
                 }
@@ -498,9 +524,28 @@ fn hash_from_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>, enc: &Encodings) -> Option<Va
     if !pairs.iter().all(|(f, _)| seen.insert(f.clone())) {
         return None;
     }
-    let hash =
-        if pairs.len() > enc.hash_entries { Hash::Table(pairs.into_iter().collect()) } else { Hash::Listpack(pairs) };
+    let hash = if pairs.len() > enc.hash_entries {
+        Hash::Table(pairs.into_iter().collect(), BTreeMap::new())
+    } else {
+        Hash::Listpack(pairs)
+    };
     Some(Value::Hash(Box::new(hash)))
+}
+
+/// A hash whose fields may have expiry times, in the encoding the thresholds allow.
+fn hash_with_expires(entries: Vec<(Vec<u8>, Vec<u8>, Option<u64>)>, enc: &Encodings) -> Option<Value> {
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = entries.iter().map(|(f, v, _)| (f.clone(), v.clone())).collect();
+    let long = pairs.iter().any(|(f, v)| f.len() > enc.hash_value || v.len() > enc.hash_value);
+    let Some(Value::Hash(mut hash)) = hash_from_pairs(pairs, enc) else { return None };
+    if long {
+        hash.prepare(&[vec![0; enc.hash_value + 1]], enc);
+    }
+    for (f, _, at) in entries {
+        if at.is_some() {
+            hash.set_expire(&f, at);
+        }
+    }
+    Some(Value::Hash(hash))
 }
 
 fn zset_from_pairs(pairs: Vec<(Vec<u8>, f64)>, packed_source: bool, enc: &Encodings) -> Option<Value> {
@@ -582,7 +627,9 @@ pub fn load_object(kind: u8, r: &mut Reader<'_>, format: &Format) -> Option<Valu
             let value = hash_from_pairs(pairs, enc)?;
             match value {
                 Value::Hash(h) if long => match *h {
-                    Hash::Listpack(p) => Some(Value::Hash(Box::new(Hash::Table(p.into_iter().collect())))),
+                    Hash::Listpack(p) => {
+                        Some(Value::Hash(Box::new(Hash::Table(p.into_iter().collect(), BTreeMap::new()))))
+                    }
                     table => Some(Value::Hash(Box::new(table))),
                 },
                 v => Some(v),
@@ -623,6 +670,31 @@ pub fn load_object(kind: u8, r: &mut Reader<'_>, format: &Format) -> Option<Valu
                 .map(|(m, s)| Some((m, crate::args::parse_f64(&s)?)))
                 .collect::<Option<Vec<_>>>()?;
             zset_from_pairs(pairs, true, enc)
+        }
+        TYPE_HASH_LISTPACK_EX => {
+            let _min = r.u64_le()?;
+            let items = packed::read_listpack(&r.string()?)?;
+            if items.is_empty() || items.len() % 3 != 0 {
+                return None;
+            }
+            let mut entries = Vec::with_capacity(items.len() / 3);
+            let mut it = items.into_iter();
+            while let (Some(f), Some(v), Some(at)) = (it.next(), it.next(), it.next()) {
+                let at = u64::try_from(at.as_int()?).ok()?;
+                entries.push((f.into_bytes(), v.into_bytes(), (at != 0).then_some(at)));
+            }
+            hash_with_expires(entries, enc)
+        }
+        TYPE_HASH_METADATA => {
+            let min = r.u64_le()?;
+            let n = count(r)?;
+            let mut entries = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                let ttl = r.length()?;
+                let at = if ttl == 0 { None } else { Some(min.checked_add(ttl - 1)?) };
+                entries.push((r.string()?, r.string()?, at));
+            }
+            hash_with_expires(entries, enc)
         }
         TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST => {
             let blob = r.string()?;
@@ -753,7 +825,7 @@ pub fn type_name(kind: u8) -> Option<&'static str> {
         TYPE_LIST | TYPE_LIST_ZIPLIST | TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => "list",
         TYPE_SET | TYPE_SET_INTSET | TYPE_SET_LISTPACK => "set",
         TYPE_ZSET | TYPE_ZSET_2 | TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => "zset",
-        TYPE_HASH | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => "hash",
+        TYPE_HASH | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_HASH_METADATA | TYPE_HASH_LISTPACK_EX => "hash",
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => "stream",
         _ => return None,
     })

@@ -35,6 +35,7 @@ impl Server {
             self.last_cron_ms += CRON_PERIOD_MS;
             let at = self.last_cron_ms;
             for db in 0..self.dbs.len() {
+                self.expire_hash_fields(db, at, out);
                 for _ in 0..EXPIRE_MAX_LOOPS {
                     let (sampled, expired) = self.expire_sample(db, at, out);
                     if sampled == 0 || expired * 100 <= sampled * EXPIRE_ACCEPTABLE_STALE_PERCENT {

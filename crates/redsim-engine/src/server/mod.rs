@@ -66,6 +66,8 @@ pub struct Outcome {
 pub struct Stats {
     pub commands_processed: u64,
     pub expired_keys: u64,
+    /// Hash fields removed because their time came (Redis 7.4's `expired_subkeys`).
+    pub expired_subkeys: u64,
     /// Keys removed to stay under `maxmemory`.
     pub evicted_keys: u64,
     pub connections_received: u64,
@@ -440,12 +442,12 @@ impl Server {
         id
     }
 
-    /// Messages for clients under `CLIENT REPLY OFF` are dropped, RESP3 pushes excepted.
+    /// Messages for clients under `CLIENT REPLY OFF` are dropped, but for pushes: Pub/Sub
+    /// messages and confirmations and tracking invalidations reach them in RESP2 and RESP3 alike
+    /// (Redis's `CLIENT_PUSHING`).
     pub(crate) fn drop_silenced(&self, woken: &mut Vec<(ClientId, Reply)>) {
         woken.retain(|(id, reply)| {
-            self.clients
-                .get(id)
-                .is_none_or(|c| c.reply_mode != ReplyMode::Off || (c.protocol == Protocol::Resp3 && is_push(reply)))
+            self.clients.get(id).is_none_or(|c| c.reply_mode != ReplyMode::Off || is_push(reply))
         });
     }
 
@@ -525,16 +527,17 @@ impl Server {
         let client_command = argv[0].eq_ignore_ascii_case(b"client");
         self.drop_silenced(&mut out.woken);
         if let Some(c) = self.clients.get_mut(&client) {
-            // A silenced client still gets RESP3 pushes (Redis's `CLIENT_PUSHING`).
-            let silenced = |reply: &mut Option<Reply>, protocol: Protocol| {
-                if !(protocol == Protocol::Resp3 && reply.as_ref().is_some_and(is_push)) {
+            // A silenced client still gets pushes (Redis's `CLIENT_PUSHING`): a SUBSCRIBE's
+            // confirmation is one.
+            let silenced = |reply: &mut Option<Reply>| {
+                if !reply.as_ref().is_some_and(is_push) {
                     *reply = None;
                 }
             };
             match c.reply_mode {
-                ReplyMode::Off => silenced(&mut out.reply, c.protocol),
+                ReplyMode::Off => silenced(&mut out.reply),
                 ReplyMode::Skip => {
-                    silenced(&mut out.reply, c.protocol);
+                    silenced(&mut out.reply);
                     c.reply_mode = ReplyMode::On;
                 }
                 _ => {}

@@ -44,6 +44,7 @@ const CONFIG_RESETSTAT: CommandSpec = CommandSpec::new("resetstat", 2, SERVER, "
         // the last save are not statistics and stay.
         stats.commands_processed = 0;
         stats.expired_keys = 0;
+        stats.expired_subkeys = 0;
         stats.connections_received = 0;
         stats.keyspace_hits = 0;
         stats.keyspace_misses = 0;

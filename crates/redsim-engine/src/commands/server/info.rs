@@ -219,61 +219,64 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
         ),
         "stats" => {
             let st = &s.stats;
-            lines(
-                "Stats",
-                &[
-                    ("total_connections_received", st.connections_received.to_string()),
-                    ("total_commands_processed", st.commands_processed.to_string()),
-                    ("instantaneous_ops_per_sec", "0".into()),
-                    ("total_net_input_bytes", st.net_input_bytes.to_string()),
-                    ("total_net_output_bytes", "0".into()),
-                    ("total_net_repl_input_bytes", "0".into()),
-                    ("total_net_repl_output_bytes", "0".into()),
-                    ("instantaneous_input_kbps", "0.00".into()),
-                    ("instantaneous_output_kbps", "0.00".into()),
-                    ("instantaneous_input_repl_kbps", "0.00".into()),
-                    ("instantaneous_output_repl_kbps", "0.00".into()),
-                    ("rejected_connections", "0".into()),
-                    ("sync_full", s.clients.values().filter(|c| c.replica.is_some()).count().to_string()),
-                    ("sync_partial_ok", "0".into()),
-                    ("sync_partial_err", "0".into()),
-                    ("expired_keys", st.expired_keys.to_string()),
-                    ("expired_stale_perc", "0.00".into()),
-                    ("expired_time_cap_reached_count", "0".into()),
-                    ("expire_cycle_cpu_milliseconds", "0".into()),
-                    ("evicted_keys", st.evicted_keys.to_string()),
-                    ("evicted_clients", "0".into()),
-                    ("total_eviction_exceeded_time", "0".into()),
-                    ("current_eviction_exceeded_time", "0".into()),
-                    ("keyspace_hits", st.keyspace_hits.to_string()),
-                    ("keyspace_misses", st.keyspace_misses.to_string()),
-                    ("pubsub_channels", s.pubsub_channels.len().to_string()),
-                    ("pubsub_patterns", s.pubsub_patterns.len().to_string()),
-                    ("pubsubshard_channels", s.pubsub_shard_channels.len().to_string()),
-                    ("latest_fork_usec", "0".into()),
-                    ("total_forks", "0".into()),
-                    ("migrate_cached_sockets", "0".into()),
-                    ("slave_expires_tracked_keys", "0".into()),
-                    ("active_defrag_hits", "0".into()),
-                    ("active_defrag_misses", "0".into()),
-                    ("active_defrag_key_hits", "0".into()),
-                    ("active_defrag_key_misses", "0".into()),
-                    ("total_active_defrag_time", "0".into()),
-                    ("current_active_defrag_time", "0".into()),
-                    ("tracking_total_keys", s.tracking_totals().0.to_string()),
-                    ("tracking_total_items", s.tracking_totals().1.to_string()),
-                    ("tracking_total_prefixes", s.tracking_totals().2.to_string()),
-                    ("unexpected_error_replies", "0".into()),
-                    ("total_error_replies", st.total_error_replies.to_string()),
-                    ("dump_payload_sanitizations", "0".into()),
-                    ("total_reads_processed", st.commands_processed.to_string()),
-                    ("total_writes_processed", st.commands_processed.to_string()),
-                    ("io_threaded_reads_processed", "0".into()),
-                    ("io_threaded_writes_processed", "0".into()),
-                    ("reply_buffer_shrinks", "0".into()),
-                    ("reply_buffer_expands", "0".into()),
-                ],
-            )
+            let mut fields = vec![
+                ("total_connections_received", st.connections_received.to_string()),
+                ("total_commands_processed", st.commands_processed.to_string()),
+                ("instantaneous_ops_per_sec", "0".into()),
+                ("total_net_input_bytes", st.net_input_bytes.to_string()),
+                ("total_net_output_bytes", "0".into()),
+                ("total_net_repl_input_bytes", "0".into()),
+                ("total_net_repl_output_bytes", "0".into()),
+                ("instantaneous_input_kbps", "0.00".into()),
+                ("instantaneous_output_kbps", "0.00".into()),
+                ("instantaneous_input_repl_kbps", "0.00".into()),
+                ("instantaneous_output_repl_kbps", "0.00".into()),
+                ("rejected_connections", "0".into()),
+                ("sync_full", s.clients.values().filter(|c| c.replica.is_some()).count().to_string()),
+                ("sync_partial_ok", "0".into()),
+                ("sync_partial_err", "0".into()),
+                ("expired_subkeys", st.expired_subkeys.to_string()),
+                ("expired_keys", st.expired_keys.to_string()),
+                ("expired_stale_perc", "0.00".into()),
+                ("expired_time_cap_reached_count", "0".into()),
+                ("expire_cycle_cpu_milliseconds", "0".into()),
+                ("evicted_keys", st.evicted_keys.to_string()),
+                ("evicted_clients", "0".into()),
+                ("total_eviction_exceeded_time", "0".into()),
+                ("current_eviction_exceeded_time", "0".into()),
+                ("keyspace_hits", st.keyspace_hits.to_string()),
+                ("keyspace_misses", st.keyspace_misses.to_string()),
+                ("pubsub_channels", s.pubsub_channels.len().to_string()),
+                ("pubsub_patterns", s.pubsub_patterns.len().to_string()),
+                ("pubsubshard_channels", s.pubsub_shard_channels.len().to_string()),
+                ("latest_fork_usec", "0".into()),
+                ("total_forks", "0".into()),
+                ("migrate_cached_sockets", "0".into()),
+                ("slave_expires_tracked_keys", "0".into()),
+                ("active_defrag_hits", "0".into()),
+                ("active_defrag_misses", "0".into()),
+                ("active_defrag_key_hits", "0".into()),
+                ("active_defrag_key_misses", "0".into()),
+                ("total_active_defrag_time", "0".into()),
+                ("current_active_defrag_time", "0".into()),
+                ("tracking_total_keys", s.tracking_totals().0.to_string()),
+                ("tracking_total_items", s.tracking_totals().1.to_string()),
+                ("tracking_total_prefixes", s.tracking_totals().2.to_string()),
+                ("unexpected_error_replies", "0".into()),
+                ("total_error_replies", st.total_error_replies.to_string()),
+                ("dump_payload_sanitizations", "0".into()),
+                ("total_reads_processed", st.commands_processed.to_string()),
+                ("total_writes_processed", st.commands_processed.to_string()),
+                ("io_threaded_reads_processed", "0".into()),
+                ("io_threaded_writes_processed", "0".into()),
+                ("reply_buffer_shrinks", "0".into()),
+                ("reply_buffer_expands", "0".into()),
+            ];
+            // Hash fields got their own expiry in 7.4.
+            if !s.config.version.at_least(7, 4) {
+                fields.retain(|(name, _)| *name != "expired_subkeys");
+            }
+            lines("Stats", &fields)
         }
         "replication" => {
             let mut fields: Vec<(&str, String)> = Vec::new();
@@ -388,7 +391,11 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
             for (i, db) in s.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
                 let ttls: Vec<u64> = db.expires().map(|(_, at)| at.saturating_sub(now)).collect();
                 let avg = if ttls.is_empty() { 0 } else { ttls.iter().sum::<u64>() / ttls.len() as u64 };
-                out.push_str(&format!("db{i}:keys={},expires={},avg_ttl={avg}\r\n", db.len(), db.expires_len()));
+                out.push_str(&format!("db{i}:keys={},expires={},avg_ttl={avg}", db.len(), db.expires_len()));
+                if s.config.version.at_least(7, 4) {
+                    out.push_str(&format!(",subexpiry={}", db.hashes_with_field_expires()));
+                }
+                out.push_str("\r\n");
             }
             out
         }
