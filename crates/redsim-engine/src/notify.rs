@@ -144,7 +144,7 @@ pub fn command_events(
     let events: &[(&str, Flags)] = match name.as_str() {
         // Field expiry commands notify as they go (`hexpire`, `hdel`, `hpersist`).
         "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" | "hexpire" | "hpexpire" | "hexpireat"
-        | "hpexpireat" | "hpersist" => &[],
+        | "hpexpireat" | "hpersist" | "hgetdel" | "hgetex" | "hsetex" => &[],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],
         "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],

@@ -222,11 +222,19 @@ impl Hash {
         }
     }
 
+    /// Redis's `hashTypeSetExInit`: a listpack becomes a `listpackex` before field times are
+    /// touched, whether or not any field then gets one.
+    pub fn prepare_expires(&mut self) {
+        if let Hash::Listpack(pairs) = self {
+            *self = Hash::ListpackEx(std::mem::take(pairs).into_iter().map(|(f, v)| (f, v, None)).collect());
+        }
+    }
+
     /// Sets or clears the expiry time of a field that exists (Redis's `listpackExUpdateExpiry`
     /// moves the entry to its place in time order; a cleared one goes to the end).
     pub fn set_expire(&mut self, field: &[u8], at_ms: Option<u64>) {
-        if let (Hash::Listpack(pairs), Some(_)) = (&mut *self, at_ms) {
-            *self = Hash::ListpackEx(std::mem::take(pairs).into_iter().map(|(f, v)| (f, v, None)).collect());
+        if at_ms.is_some() {
+            self.prepare_expires();
         }
         match self {
             Hash::Listpack(_) => {}

@@ -35,6 +35,17 @@ pub(crate) enum FieldState {
 /// checked the key holds a hash). `notify` sends `hexpired` (and `del` when the hash goes) at
 /// once; `HMGET` sends them once for all its fields.
 pub(crate) fn expire_field(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool) -> FieldState {
+    lazy_expire(ctx, key, field, notify, false)
+}
+
+/// `expire_field` for commands that finish the hash's bookkeeping themselves (Redis's
+/// `HFE_LAZY_NO_NOTIFICATION | HFE_LAZY_AVOID_HASH_DEL`: `HGETDEL`, `HGETEX`, `HSETEX`): no
+/// event, and a hash left empty stays until the command removes it.
+pub(crate) fn expire_field_quietly(ctx: &mut Ctx, key: &[u8], field: &[u8]) -> FieldState {
+    lazy_expire(ctx, key, field, false, true)
+}
+
+fn lazy_expire(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool, keep_hash: bool) -> FieldState {
     let now = ctx.now_ms;
     let db = ctx.db_index();
     let Some(Value::Hash(hash)) = ctx.server.dbs[db].get_mut(key) else { return FieldState::Missing };
@@ -50,7 +61,7 @@ pub(crate) fn expire_field(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool
         return FieldState::Expired;
     }
     hash.remove(field);
-    let emptied = hash.is_empty();
+    let emptied = hash.is_empty() && !keep_hash;
     ctx.server.also_propagate(db, vec![b"HDEL".to_vec(), key.to_vec(), field.to_vec()]);
     ctx.server.stats.expired_subkeys += 1;
     if notify {
@@ -67,7 +78,9 @@ pub(crate) fn expire_field(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool
         ctx.effect(crate::effect::Effect::KeyWritten { db, key: key.to_vec() });
         FieldState::Expired
     };
-    ctx.server.touch_watched(db, key, false);
+    if !keep_hash {
+        ctx.server.touch_watched(db, key, false);
+    }
     state
 }
 
@@ -119,7 +132,7 @@ impl Server {
 }
 
 /// The `FIELDS numfields field ...` part: the fields, with Redis's errors in Redis's order.
-fn fields<'a>(args: &mut Args<'a>, count_error: &str) -> Result<&'a [Vec<u8>]> {
+pub(crate) fn fields<'a>(args: &mut Args<'a>, count_error: &str) -> Result<&'a [Vec<u8>]> {
     if !args.next()?.eq_ignore_ascii_case(b"FIELDS") {
         return Err(Error::other("ERR Mandatory argument FIELDS is missing or not at the right position"));
     }
@@ -132,7 +145,7 @@ fn fields<'a>(args: &mut Args<'a>, count_error: &str) -> Result<&'a [Vec<u8>]> {
 }
 
 /// Checks the key holds a hash (or nothing), as `checkType` does before any argument is read.
-fn hash_exists(ctx: &mut Ctx, key: &[u8]) -> Result<bool> {
+pub(crate) fn hash_exists(ctx: &mut Ctx, key: &[u8]) -> Result<bool> {
     match ctx.lookup(key) {
         None => Ok(false),
         Some(Value::Hash(_)) => Ok(true),
@@ -169,6 +182,28 @@ pub static HPEXPIREAT: CommandSpec = hexpire_spec("hpexpireat")
     )
     .run(|ctx, args| hexpire(ctx, args, false, 1));
 
+/// Redis's `parseExpireTime` for field times: an absolute time in ms from a count of `unit_ms`
+/// (1000 or 1), from now when `relative`, with Redis's errors.
+pub(crate) fn expire_time(ctx: &Ctx, arg: &[u8], unit_ms: i64, relative: bool) -> Result<u64> {
+    let mut at = parse_i64(arg).ok_or(Error::NotInteger)?;
+    if at < 0 {
+        return Err(Error::other("ERR invalid expire time, must be >= 0"));
+    }
+    let name = String::from_utf8_lossy(&ctx.argv[0]).to_lowercase();
+    let invalid = || Error::other(format!("ERR invalid expire time in '{name}' command"));
+    if unit_ms == 1000 {
+        if at > MAX_ABS_TIME_MS / 1000 {
+            return Err(invalid());
+        }
+        at *= 1000;
+    }
+    let base = if relative { ctx.now_ms as i64 } else { 0 };
+    if at > MAX_ABS_TIME_MS - base {
+        return Err(invalid());
+    }
+    Ok((at + base) as u64)
+}
+
 /// The condition of `HEXPIRE ... NX|XX|GT|LT`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Condition {
@@ -201,23 +236,7 @@ impl Condition {
 fn hexpire(ctx: &mut Ctx, mut args: Args, relative: bool, unit_ms: i64) -> Result<Reply> {
     let key = args.next()?;
     let exists = hash_exists(ctx, key)?;
-    let mut at = args.next_i64()?;
-    if at < 0 {
-        return Err(Error::other("ERR invalid expire time, must be >= 0"));
-    }
-    let name = String::from_utf8_lossy(&ctx.argv[0]).to_lowercase();
-    let invalid = || Error::other(format!("ERR invalid expire time in '{name}' command"));
-    if unit_ms == 1000 {
-        if at > MAX_ABS_TIME_MS / 1000 {
-            return Err(invalid());
-        }
-        at *= 1000;
-    }
-    let base = if relative { ctx.now_ms as i64 } else { 0 };
-    if at > MAX_ABS_TIME_MS - base {
-        return Err(invalid());
-    }
-    let at = (at + base) as u64;
+    let at = expire_time(ctx, args.next()?, unit_ms, relative)?;
     let condition = match args.peek().map(|a| a.to_ascii_uppercase()) {
         Some(word) if word == b"NX" => Condition::Nx,
         Some(word) if word == b"XX" => Condition::Xx,
@@ -237,6 +256,9 @@ fn hexpire(ctx: &mut Ctx, mut args: Args, relative: bool, unit_ms: i64) -> Resul
     let past = at <= ctx.now_ms && ctx.server.master.is_none();
     let (mut updated, mut deleted) = (Vec::new(), 0);
     let mut codes = Vec::with_capacity(fields.len());
+    if let Some(Value::Hash(hash)) = ctx.server.dbs[db].get_mut(key) {
+        hash.prepare_expires();
+    }
     for field in fields {
         let Some(Value::Hash(hash)) = ctx.server.dbs[db].get_mut(key) else { break };
         if hash.get(field).is_none() {

@@ -6,6 +6,7 @@ mod bitmap;
 pub(crate) mod connection;
 mod geo;
 mod hash;
+mod hash_ex;
 pub(crate) mod hash_ttl;
 mod hll;
 mod keys;
@@ -82,6 +83,9 @@ pub static TABLE: &[&CommandSpec] = &[
     &geo::GEOPOS,
     // hashes
     &hash::HDEL,
+    &hash_ex::HGETDEL,
+    &hash_ex::HGETEX,
+    &hash_ex::HSETEX,
     &hash_ttl::HEXPIRE,
     &hash_ttl::HEXPIREAT,
     &hash_ttl::HEXPIRETIME,
