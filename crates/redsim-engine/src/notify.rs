@@ -145,6 +145,10 @@ pub fn command_events(
         // Field expiry commands notify as they go (`hexpire`, `hdel`, `hpersist`).
         "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" | "hexpire" | "hpexpire" | "hexpireat"
         | "hpexpireat" | "hpersist" | "hgetdel" | "hgetex" | "hsetex" => &[],
+        // Stream commands notify as they go: XADD (and its trim), a consumer a read or claim
+        // creates; reading, claiming and acknowledging send nothing.
+        "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],
+        "hmset" => &[("hset", HASH)],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],
         "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],

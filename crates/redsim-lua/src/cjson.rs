@@ -2,12 +2,11 @@
 //! `cjson.null`, with its defaults (numbers as `%.14g`, `/` escaped, sparse arrays refused, empty
 //! tables as `{}`) and its error texts.
 
+use crate::cjson_config::{CjsonConfig, InvalidNumbers};
 use crate::interp::{Interp, LuaError};
 use crate::value::{number_to_string, Value};
 
 type R<T> = Result<T, LuaError>;
-
-const MAX_DEPTH: usize = 1000;
 
 fn escape(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
@@ -28,11 +27,27 @@ fn escape(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-fn number(interp: &Interp<'_>, out: &mut Vec<u8>, n: f64) -> R<()> {
+/// lua-cjson's `json_append_number`: `%.<precision>g`, and NaN or an infinity as the
+/// `encode_invalid_numbers` setting says.
+fn number(interp: &Interp<'_>, cfg: &CjsonConfig, out: &mut Vec<u8>, n: f64) -> R<()> {
     if !n.is_finite() {
-        return Err(interp.error("Cannot serialise number: must not be NaN or Inf"));
+        match cfg.encode_invalid_numbers {
+            InvalidNumbers::Refuse => return Err(interp.error("Cannot serialise number: must not be NaN or Inf")),
+            InvalidNumbers::Null => {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            InvalidNumbers::Write if n.is_nan() => {
+                out.extend_from_slice(b"nan");
+                return Ok(());
+            }
+            InvalidNumbers::Write => {
+                out.extend_from_slice(number_to_string(n).as_bytes());
+                return Ok(());
+            }
+        }
     }
-    out.extend_from_slice(number_to_string(n).as_bytes());
+    out.extend_from_slice(crate::format_g(n, cfg.number_precision as usize).as_bytes());
     Ok(())
 }
 
@@ -45,6 +60,7 @@ enum Work {
 }
 
 pub fn encode(interp: &mut Interp<'_>, v: &Value, out: &mut Vec<u8>, depth: usize) -> R<()> {
+    let cfg = interp.host.cjson().clone();
     let mut work = vec![Work::Value(v.clone(), depth)];
     while let Some(w) = work.pop() {
         interp.check_len(out.len())?;
@@ -59,7 +75,7 @@ pub fn encode(interp: &mut Interp<'_>, v: &Value, out: &mut Vec<u8>, depth: usiz
                     Value::Str(s) => escape(out, s),
                     Value::Num(n) => {
                         out.push(b'"');
-                        number(interp, out, *n)?;
+                        number(interp, &cfg, out, *n)?;
                         out.push(b'"');
                     }
                     other => {
@@ -77,14 +93,14 @@ pub fn encode(interp: &mut Interp<'_>, v: &Value, out: &mut Vec<u8>, depth: usiz
         match &v {
             Value::Nil | Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Num(n) => number(interp, out, *n)?,
+            Value::Num(n) => number(interp, &cfg, out, *n)?,
             Value::Str(s) => {
                 interp.charge_steps((s.len() / 64) as u64)?;
                 escape(out, s)
             }
             Value::Func(_) => return Err(interp.error("Cannot serialise function: type not supported")),
             Value::Table(t) => {
-                if depth >= MAX_DEPTH {
+                if depth as i64 >= cfg.encode_max_depth {
                     return Err(interp.error(format!("Cannot serialise, excessive nesting ({})", depth + 1)));
                 }
                 let mut entries = Vec::new();
@@ -109,8 +125,13 @@ pub fn encode(interp: &mut Interp<'_>, v: &Value, out: &mut Vec<u8>, depth: usiz
                         }
                     }
                 }
-                if array && max > (entries.len() * 2) as f64 && max > 10.0 {
-                    return Err(interp.error("Cannot serialise table: excessively sparse array"));
+                // Too sparse: an error, or an object when `encode_sparse_array` says convert.
+                let (ratio, safe) = (cfg.sparse_ratio as f64, cfg.sparse_safe as f64);
+                if array && ratio > 0.0 && max > entries.len() as f64 * ratio && max > safe {
+                    if !cfg.sparse_convert {
+                        return Err(interp.error("Cannot serialise table: excessively sparse array"));
+                    }
+                    array = false;
                 }
                 if array {
                     out.push(b'[');
@@ -307,6 +328,7 @@ struct Open {
 
 /// Reads one JSON value with its own stack of open containers (no recursion).
 fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R<Value> {
+    let max_depth = usize::try_from(interp.host.cjson().decode_max_depth).unwrap_or(usize::MAX);
     let mut open: Vec<Open> = Vec::new();
     let mut tok = first;
     loop {
@@ -321,7 +343,7 @@ fn value(interp: &mut Interp<'_>, d: &mut Decoder<'_>, first: (Tok, usize)) -> R
             Tok::Bool(b) => Value::Bool(b),
             Tok::Null => Value::Null,
             Tok::ObjBegin | Tok::ArrBegin => {
-                if open.len() >= MAX_DEPTH {
+                if open.len() >= max_depth {
                     return Err(interp.error(format!(
                         "Found too many nested data structures ({}) at character {}",
                         open.len() + 1,

@@ -3,7 +3,7 @@
 
 use crate::{compile, eval_with_limit, Host, Resp, RAND48_START};
 
-struct Mixed(u64, u64);
+struct Mixed(u64, u64, crate::cjson_config::CjsonConfig);
 
 impl Host for Mixed {
     fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
@@ -23,6 +23,12 @@ impl Host for Mixed {
     }
     fn rand48_state(&mut self) -> &mut u64 {
         &mut self.0
+    }
+    fn cjson(&mut self) -> &mut crate::cjson_config::CjsonConfig {
+        &mut self.2
+    }
+    fn acl_check(&mut self, argv: Vec<Vec<u8>>) -> Option<bool> {
+        Some(argv.len().is_multiple_of(2))
     }
 }
 
@@ -267,7 +273,7 @@ fn random_programs_never_panic() {
         let src = random_program(&mut state);
         let Ok(proto) = compile(src.as_bytes(), "user_script") else { continue };
         compiled += 1;
-        let mut host = Mixed(RAND48_START, state);
+        let mut host = Mixed(RAND48_START, state, Default::default());
         if eval_with_limit(&mut host, proto, &[b"k".to_vec()], &[b"1".to_vec()], 20_000).is_ok() {
             ran += 1;
         }
@@ -283,7 +289,7 @@ fn random_token_soup_never_panics() {
     for _ in 0..20_000 {
         let src = random_soup(&mut state);
         if let Ok(proto) = compile(src.as_bytes(), "user_script") {
-            let mut host = Mixed(RAND48_START, state);
+            let mut host = Mixed(RAND48_START, state, Default::default());
             let _ = eval_with_limit(&mut host, proto, &[b"k".to_vec()], &[b"1".to_vec()], 20_000);
         }
     }
@@ -297,7 +303,7 @@ fn random_bytes_never_panic() {
         let len = (state >> 58) as usize;
         let bytes: Vec<u8> = (0..len).map(|i| (state >> (i % 56)) as u8).collect();
         if let Ok(proto) = compile(&bytes, "user_script") {
-            let mut host = Mixed(RAND48_START, state);
+            let mut host = Mixed(RAND48_START, state, Default::default());
             let _ = eval_with_limit(&mut host, proto, &[], &[], 20_000);
         }
     }

@@ -17,9 +17,13 @@
 #![deny(clippy::expect_used, clippy::unwrap_used)]
 
 mod ast;
+mod bit;
+mod chunks;
 mod cjson;
+pub mod cjson_config;
 mod interp;
 mod lex;
+mod msgpack;
 mod parse;
 mod pattern;
 pub mod sha1;
@@ -66,6 +70,11 @@ pub trait Host {
     fn version(&self) -> (String, u32);
     /// The state of `math.random`'s rand48, which Redis keeps from one script to the next.
     fn rand48_state(&mut self) -> &mut u64;
+    /// lua-cjson's settings, which also live on from one script to the next.
+    fn cjson(&mut self) -> &mut cjson_config::CjsonConfig;
+    /// `redis.acl_check_cmd`: whether the script's user may run the command line (its keys and
+    /// channels included); `None` when there is no such command.
+    fn acl_check(&mut self, argv: Vec<Vec<u8>>) -> Option<bool>;
 }
 
 /// rand48's state when Redis starts (its `rand.c` defaults; Redis never seeds it for scripts).
@@ -326,7 +335,7 @@ mod tests {
     use super::*;
 
     /// A host whose commands echo their arguments, with a few that fail.
-    struct Echo(u64);
+    struct Echo(u64, cjson_config::CjsonConfig);
 
     impl Host for Echo {
         fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
@@ -344,12 +353,18 @@ mod tests {
         fn rand48_state(&mut self) -> &mut u64 {
             &mut self.0
         }
+        fn cjson(&mut self) -> &mut cjson_config::CjsonConfig {
+            &mut self.1
+        }
+        fn acl_check(&mut self, argv: Vec<Vec<u8>>) -> Option<bool> {
+            (argv[0] != b"nosuch").then_some(argv[0] != b"denied")
+        }
     }
 
     fn run(src: &str) -> Result<Resp, Failure> {
         let proto =
             compile(src.as_bytes(), "user_script").map_err(|e| Failure { message: e.into_bytes(), line: None })?;
-        eval(&mut Echo(RAND48_START), proto, &[b"k1".to_vec()], &[b"a1".to_vec(), b"7".to_vec()])
+        eval(&mut Echo(RAND48_START, Default::default()), proto, &[b"k1".to_vec()], &[b"a1".to_vec(), b"7".to_vec()])
     }
 
     fn ok(src: &str) -> Resp {

@@ -40,6 +40,8 @@ pub fn open(interp: &mut Interp<'_>) {
         ("getmetatable", base_getmetatable),
         ("collectgarbage", base_collectgarbage),
         ("gcinfo", base_gcinfo),
+        ("loadstring", crate::chunks::loadstring),
+        ("load", crate::chunks::load),
     ]);
     let string = table_of(&[
         ("len", str_len),
@@ -55,6 +57,7 @@ pub fn open(interp: &mut Interp<'_>) {
         ("match", str_match),
         ("gmatch", str_gmatch),
         ("gsub", str_gsub),
+        ("dump", crate::chunks::string_dump),
     ]);
     let table = table_of(&[
         ("insert", table_insert),
@@ -95,6 +98,7 @@ pub fn open(interp: &mut Interp<'_>) {
         ("error_reply", redis_error_reply),
         ("status_reply", redis_status_reply),
         ("sha1hex", redis_sha1hex),
+        ("acl_check_cmd", redis_acl_check_cmd),
         ("log", redis_log),
         ("setresp", redis_setresp),
         ("set_repl", redis_set_repl),
@@ -121,15 +125,70 @@ pub fn open(interp: &mut Interp<'_>) {
         let _ = r.set(Value::str("REDIS_VERSION"), Value::str(version));
         let _ = r.set(Value::str("REDIS_VERSION_NUM"), Value::Num(num as f64));
     }
-    let cjson = table_of(&[("encode", cjson_encode), ("decode", cjson_decode)]);
+    let cjson = table_of(&[
+        ("encode", cjson_encode),
+        ("decode", cjson_decode),
+        ("encode_sparse_array", crate::cjson_config::encode_sparse_array),
+        ("encode_max_depth", crate::cjson_config::encode_max_depth),
+        ("decode_max_depth", crate::cjson_config::decode_max_depth),
+        ("encode_number_precision", crate::cjson_config::encode_number_precision),
+        ("encode_keep_buffer", crate::cjson_config::encode_keep_buffer),
+        ("encode_invalid_numbers", crate::cjson_config::encode_invalid_numbers),
+        ("decode_invalid_numbers", crate::cjson_config::decode_invalid_numbers),
+    ]);
+    let cmsgpack = table_of(&[
+        ("pack", crate::msgpack::pack),
+        ("unpack", crate::msgpack::unpack),
+        ("unpack_one", crate::msgpack::unpack_one),
+        ("unpack_limit", crate::msgpack::unpack_limit),
+    ]);
+    {
+        let mut m = cmsgpack.borrow_mut();
+        for (name, text) in [
+            ("_NAME", "cmsgpack"),
+            ("_VERSION", "lua-cmsgpack 0.4.0"),
+            ("_COPYRIGHT", "Copyright (C) 2012, Salvatore Sanfilippo"),
+            ("_DESCRIPTION", "MessagePack C implementation for Lua"),
+        ] {
+            let _ = m.set(Value::str(name), Value::str(text));
+        }
+    }
+    let bit = table_of(&[
+        ("tobit", crate::bit::tobit),
+        ("bnot", crate::bit::bnot),
+        ("band", crate::bit::band),
+        ("bor", crate::bit::bor),
+        ("bxor", crate::bit::bxor),
+        ("lshift", crate::bit::lshift),
+        ("rshift", crate::bit::rshift),
+        ("arshift", crate::bit::arshift),
+        ("rol", crate::bit::rol),
+        ("ror", crate::bit::ror),
+        ("bswap", crate::bit::bswap),
+        ("tohex", crate::bit::tohex),
+    ]);
     let _ = cjson.borrow_mut().set(Value::str("null"), Value::Null);
     let mut gm = g.borrow_mut();
-    for (name, lib) in [("string", &string), ("table", &table), ("math", &math), ("redis", &redis), ("cjson", &cjson)] {
+    let libs = [
+        ("string", &string),
+        ("table", &table),
+        ("math", &math),
+        ("redis", &redis),
+        ("cjson", &cjson),
+        ("bit", &bit),
+        ("cmsgpack", &cmsgpack),
+    ];
+    for (name, lib) in libs {
         lib.borrow_mut().readonly = true;
         let _ = gm.set(Value::str(name), Value::Table(lib.clone()));
     }
     let _ = gm.set(Value::str("_G"), Value::Table(g.clone()));
     let _ = gm.set(Value::str("_VERSION"), Value::str("Lua 5.1"));
+    // Redis's `luaSetErrorMetatable`: the globals' metatable answers a missing name with an
+    // error; like every table Redis protects, it is read-only.
+    let protect = table_of(&[("__index", crate::chunks::protected_global)]);
+    protect.borrow_mut().readonly = true;
+    gm.meta = Some(protect);
     gm.readonly = true;
     gm.strict = true;
     drop(gm);
@@ -147,7 +206,7 @@ fn got(args: &[Value], i: usize) -> &'static str {
     args.get(i).map_or("no value", Value::type_name)
 }
 
-fn bad_arg(interp: &Interp<'_>, i: usize, fname: &str, msg: &str) -> LuaError {
+pub(crate) fn bad_arg(interp: &Interp<'_>, i: usize, fname: &str, msg: &str) -> LuaError {
     // Called as a method (`s:rep(n)`), the object is not counted (luaL_argerror).
     if interp.method_call {
         if i == 0 {
@@ -1115,39 +1174,56 @@ pub fn error_table(text: &[u8]) -> Value {
     t
 }
 
-fn redis_command(interp: &mut Interp<'_>, args: Vec<Value>, raise: bool) -> Out {
-    let fail = |interp: &Interp<'_>, msg: &str| -> Out {
-        let t = error_table(msg.as_bytes());
-        if raise {
-            Err(LuaError { value: t, line: interp.line, fatal: false })
-        } else {
-            Ok(vec![t])
-        }
-    };
+/// Redis's `luaArgsToRedisArgv`: at least one argument, each a string or a number.
+fn lua_args_to_argv(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
     if args.is_empty() {
-        return fail(interp, "Please specify at least one argument for this redis lib call");
+        return Err("Please specify at least one argument for this redis lib call");
     }
     let mut argv = Vec::with_capacity(args.len());
-    for a in &args {
+    for a in args {
         match a {
             Value::Str(s) => argv.push(s.to_vec()),
             Value::Num(n) => argv.push(crate::number_arg(*n).into_bytes()),
-            _ => return fail(interp, "Lua redis lib command arguments must be strings or integers"),
+            _ => return Err("Lua redis lib command arguments must be strings or integers"),
         }
     }
-    let reply = interp.host.call(argv);
-    match reply {
+    Ok(argv)
+}
+
+/// An error table raised as a Lua error (`luaError`), or returned (`redis.pcall`).
+fn fail_with(interp: &Interp<'_>, text: &[u8], raise: bool) -> Out {
+    let t = error_table(text);
+    if raise {
+        Err(LuaError { value: t, line: interp.line, fatal: false })
+    } else {
+        Ok(vec![t])
+    }
+}
+
+fn redis_command(interp: &mut Interp<'_>, args: Vec<Value>, raise: bool) -> Out {
+    let argv = match lua_args_to_argv(&args) {
+        Ok(argv) => argv,
+        Err(msg) => return fail_with(interp, msg.as_bytes(), raise),
+    };
+    match interp.host.call(argv) {
         Resp::Error(e) => {
             let mut text = b"-".to_vec();
             text.extend_from_slice(&e);
-            let t = error_table(&text);
-            if raise {
-                Err(LuaError { value: t, line: interp.line, fatal: false })
-            } else {
-                Ok(vec![t])
-            }
+            fail_with(interp, &text, raise)
         }
         other => Ok(vec![crate::resp_to_lua(other)]),
+    }
+}
+
+/// `redis.acl_check_cmd(cmd, ...)`: whether the script's user may run that command line.
+fn redis_acl_check_cmd(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+    let argv = match lua_args_to_argv(&args) {
+        Ok(argv) => argv,
+        Err(msg) => return fail_with(interp, msg.as_bytes(), true),
+    };
+    match interp.host.acl_check(argv) {
+        Some(allowed) => Ok(vec![Value::Bool(allowed)]),
+        None => fail_with(interp, b"Invalid command passed to redis.acl_check_cmd()", true),
     }
 }
 

@@ -23,11 +23,18 @@ pub struct Scripts {
     /// Function libraries by name.
     pub libraries: BTreeMap<Vec<u8>, Library>,
     pub rand48: u64,
+    /// lua-cjson's settings, changed by scripts (`cjson.encode_max_depth(...)`).
+    pub cjson: redsim_lua::cjson_config::CjsonConfig,
 }
 
 impl Default for Scripts {
     fn default() -> Self {
-        Scripts { bodies: BTreeMap::new(), libraries: BTreeMap::new(), rand48: redsim_lua::RAND48_START }
+        Scripts {
+            bodies: BTreeMap::new(),
+            libraries: BTreeMap::new(),
+            rand48: redsim_lua::RAND48_START,
+            cjson: Default::default(),
+        }
     }
 }
 
@@ -92,12 +99,12 @@ const NOSCRIPT: &[&str] = &[
 /// What a running script reaches: the calling client's context.
 struct ScriptHost<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
-    read_only: bool,
+    run: crate::server::ScriptRun,
 }
 
 impl Host for ScriptHost<'_, '_> {
     fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
-        match self.ctx.call_from_script(&argv, self.read_only, is_noscript) {
+        match self.ctx.call_from_script(&argv, &mut self.run, is_noscript) {
             Ok(reply) => reply_to_resp(reply),
             Err(text) => Resp::Error(text.into_bytes()),
         }
@@ -112,6 +119,15 @@ impl Host for ScriptHost<'_, '_> {
 
     fn rand48_state(&mut self) -> &mut u64 {
         &mut self.ctx.server.scripts.rand48
+    }
+
+    fn cjson(&mut self) -> &mut redsim_lua::cjson_config::CjsonConfig {
+        &mut self.ctx.server.scripts.cjson
+    }
+
+    fn acl_check(&mut self, argv: Vec<Vec<u8>>) -> Option<bool> {
+        let (parent, spec) = crate::server::resolve(&argv, self.ctx.version()).ok()?;
+        Some(self.ctx.acl_refusal(parent, spec, &argv).is_none())
     }
 }
 
@@ -263,12 +279,12 @@ fn compile_script(body: &[u8]) -> Result<std::rc::Rc<redsim_lua::Proto>> {
 /// Runs a script as the calling client: the database it selects inside stays its own.
 fn run_script(
     ctx: &mut Ctx,
-    read_only: bool,
+    script: crate::server::ScriptRun,
     run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>,
 ) -> std::result::Result<Resp, Failure> {
     let db = ctx.db_index();
     let result = {
-        let mut host = ScriptHost { ctx, read_only };
+        let mut host = ScriptHost { ctx, run: script };
         run(&mut host)
     };
     ctx.client_mut().db = db;
@@ -290,8 +306,12 @@ fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -
     let flags = shebang_flags(&body)?;
     let proto = compile_script(&body)?;
     ctx.server.scripts.bodies.entry(sha.clone()).or_insert(body);
-    let read_only = ro_command || flags.is_some_and(|f| f.no_writes);
-    let result = run_script(ctx, read_only, |host| redsim_lua::eval(host, proto, &keys, &argv));
+    let script = crate::server::ScriptRun {
+        read_only: ro_command || flags.as_ref().is_some_and(|f| f.no_writes),
+        allow_oom: flags.as_ref().is_some_and(|f| f.allow_oom),
+        write_dirty: false,
+    };
+    let result = run_script(ctx, script, |host| redsim_lua::eval(host, proto, &keys, &argv));
     Ok(match result {
         Ok(resp) => resp_to_reply(resp),
         Err(f) => failure_reply(f, &sha, "user_script"),
@@ -387,6 +407,8 @@ fn flush_mode(ctx: &Ctx, args: &mut Args, container: &str) -> Result<()> {
 fn script_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     flush_mode(ctx, &mut args, "SCRIPT")?;
     ctx.server.scripts.bodies.clear();
+    // A new Lua state: lua-cjson starts from its defaults again.
+    ctx.server.scripts.cjson = Default::default();
     Ok(Reply::ok())
 }
 
@@ -656,7 +678,7 @@ fn compile_library(ctx: &mut Ctx, code: &[u8]) -> Result<(Vec<u8>, Library)> {
     let proto = redsim_lua::compile(code, "user_function")
         .map_err(|msg| Error::other(format!("ERR Error compiling function: {msg}")))?;
     let mut functions = Vec::new();
-    let loaded = run_script(ctx, false, |host| {
+    let loaded = run_script(ctx, crate::server::ScriptRun::default(), |host| {
         functions = redsim_lua::load_library(host, proto)?;
         Ok(Resp::Nil)
     });
@@ -795,7 +817,12 @@ fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Repl
     // A loaded library compiled when it was loaded.
     let proto = redsim_lua::compile(&code, "user_function")
         .map_err(|e| Error::other(format!("ERR Error compiling function: {e}")))?;
-    let result = run_script(ctx, no_writes, |host| redsim_lua::fcall(host, proto, &name, &keys, &argv));
+    let script = crate::server::ScriptRun {
+        read_only: no_writes,
+        allow_oom: flags.iter().any(|f| f == b"allow-oom"),
+        write_dirty: false,
+    };
+    let result = run_script(ctx, script, |host| redsim_lua::fcall(host, proto, &name, &keys, &argv));
     Ok(match result {
         Ok(resp) => resp_to_reply(resp),
         Err(f) => failure_reply(f, &String::from_utf8_lossy(&name), "user_function"),

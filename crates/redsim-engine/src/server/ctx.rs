@@ -242,7 +242,7 @@ impl Ctx<'_> {
     pub fn call_from_script(
         &mut self,
         argv: &[Vec<u8>],
-        read_only: bool,
+        script: &mut ScriptRun,
         denied: fn(Option<&CommandSpec>, &CommandSpec) -> bool,
     ) -> std::result::Result<Reply, String> {
         let (parent, spec) = match resolve(argv, self.server.version()) {
@@ -255,7 +255,10 @@ impl Ctx<'_> {
         if denied(parent, spec) {
             return Err("ERR This Redis command is not allowed from script".into());
         }
-        if read_only && (spec.has(Flag::Write) || parent.is_some_and(|p| p.has(Flag::Write))) {
+        let weighed = self.server.weigh(parent, spec, argv);
+        // Redis's `scriptVerifyWriteCommandAllow`: a read-only script may neither write nor
+        // run what may replicate.
+        if script.read_only && (weighed.write || weighed.may_replicate) {
             return Err("ERR Write commands are not allowed from read-only scripts.".into());
         }
         if let Some(denied) = self.acl_refusal(parent, spec, argv) {
@@ -270,6 +273,27 @@ impl Ctx<'_> {
             }
             .into());
         }
+        // The state of the server may refuse a script's first write; after one, the script
+        // cannot stop halfway.
+        if weighed.write && !script.write_dirty {
+            if self.server.master.is_some() && self.server.config.settings.flag("replica-read-only") {
+                return Err("READONLY You can't write against a read only replica.".into());
+            }
+            if !self.server.enough_good_replicas(self.now_ms) {
+                return Err("NOREPLICAS Not enough good replicas to write.".into());
+            }
+        }
+        // Redis's `scriptVerifyOOM`: over the memory limit when the script started, its first
+        // write that may add data is refused.
+        if self.server.config.maxmemory > 0
+            && !script.allow_oom
+            && !script.write_dirty
+            && self.server.pre_command_oom
+            && weighed.deny_oom
+        {
+            return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
+        }
+        script.write_dirty |= weighed.write;
         let (was_in_exec, was_in_script) = (self.server.in_exec, self.server.in_script);
         self.server.in_exec = true;
         self.server.in_script = true;
@@ -280,7 +304,7 @@ impl Ctx<'_> {
     }
 
     /// What the calling client's user may not do with this command, if anything.
-    fn acl_refusal(
+    pub(crate) fn acl_refusal(
         &self,
         parent: Option<&'static CommandSpec>,
         spec: &'static CommandSpec,

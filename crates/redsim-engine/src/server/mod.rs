@@ -253,6 +253,9 @@ pub struct Server {
     pub scripts: crate::commands::scripting::Scripts,
     /// True while a script's `redis.call` runs a command.
     pub in_script: bool,
+    /// Memory was over the limit when the running command started (Redis's
+    /// `pre_command_oom_state`): a script's first write is then refused.
+    pub(crate) pre_command_oom: bool,
     /// The command that just ran sends no reply at all (`MONITOR` on a monitor).
     pub(crate) silent: bool,
     /// The latency monitor's events (`LATENCY LATEST`).
@@ -347,6 +350,7 @@ impl Server {
             scripts: Default::default(),
             in_script: false,
             silent: false,
+            pre_command_oom: false,
             monitors: Vec::new(),
             latency_events: BTreeMap::new(),
             users: BTreeMap::from([(b"default".to_vec(), crate::acl::User::default_user())]),
@@ -705,6 +709,7 @@ impl Server {
         // data is refused if memory is still over the limit.
         if self.config.maxmemory > 0 && !self.in_script {
             let enough = self.perform_evictions(now_ms, out);
+            self.pre_command_oom = !enough;
             // What eviction invalidated reaches the caller before the command runs, as Redis
             // sends tracking messages at once when no command is executing.
             if !self.tracking.pending.is_empty() {
@@ -952,7 +957,12 @@ impl Server {
 
     /// Redis's `getCommandFlags` for the checks before a command runs: a script that declares
     /// its flags is weighed by them instead of by EVAL's or FCALL's.
-    fn weigh(&self, parent: Option<&'static CommandSpec>, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Weighed {
+    pub(crate) fn weigh(
+        &self,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Weighed {
         let mut weighed = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
             Some(m) => Weighed { write: m.write, deny_oom: m.denyoom, stale: m.stale, may_replicate: m.may_replicate },
             None => Weighed {
@@ -972,7 +982,7 @@ impl Server {
     }
 
     /// Redis's `checkGoodReplicasStatus`.
-    fn enough_good_replicas(&self, now_ms: u64) -> bool {
+    pub(crate) fn enough_good_replicas(&self, now_ms: u64) -> bool {
         let wanted = self.config.settings.number("min-replicas-to-write");
         let max_lag = self.config.settings.number("min-replicas-max-lag");
         if self.master.is_some() || wanted == 0 || max_lag == 0 {
@@ -994,6 +1004,17 @@ impl Server {
     }
 }
 
+/// What a running script may do and has done (Redis's `scriptRunCtx` flags).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScriptRun {
+    /// `EVAL_RO`, `FCALL_RO` or a `no-writes` script.
+    pub read_only: bool,
+    /// The script declared `allow-oom`.
+    pub allow_oom: bool,
+    /// It has run a write (Redis's `SCRIPT_WRITE_DIRTY`).
+    pub write_dirty: bool,
+}
+
 /// A push message, or several of them at once (a multi-channel `SUBSCRIBE`).
 fn is_push(reply: &Reply) -> bool {
     match reply {
@@ -1005,7 +1026,7 @@ fn is_push(reply: &Reply) -> bool {
 
 /// What `processCommand` needs to know of a command before it runs it.
 #[derive(Clone, Copy, Debug, Default)]
-struct Weighed {
+pub(crate) struct Weighed {
     write: bool,
     deny_oom: bool,
     stale: bool,

@@ -118,6 +118,17 @@ pub(crate) fn help_reply(container: &str, lines: &[&str]) -> Reply {
     Reply::Array(out)
 }
 
+/// The keyspace events of a group read or claim: only a consumer it created is one
+/// (`xgroup-createconsumer`, as Redis's `streamCreateConsumer` sends it); reading, claiming and
+/// acknowledging send none.
+pub(crate) fn notify_group_changes(ctx: &mut Ctx, key: &[u8], changes: &[StreamEffect]) {
+    for change in changes {
+        if matches!(change, StreamEffect::ConsumerCreated { .. }) {
+            ctx.notify(crate::notify::STREAM, "xgroup-createconsumer", key);
+        }
+    }
+}
+
 /// What replicas and the AOF receive for a group read or claim, built from its effects as Redis
 /// builds it (`streamPropagateXCLAIM`, `streamPropagateGroupID`, `streamPropagateConsumerCreation`):
 /// a new consumer as `XGROUP CREATECONSUMER`, each entry that became pending as `XCLAIM ... FORCE

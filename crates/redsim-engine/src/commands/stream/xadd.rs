@@ -246,7 +246,11 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     ctx.signal_ready(key);
     effect(ctx, key, StreamEffect::Added { id: appended.id, node: appended.node, new_node: appended.new_node });
+    ctx.notify(crate::notify::STREAM, "xadd", key);
     if let Some(trimmed) = trimmed {
+        if !trimmed.ids.is_empty() {
+            ctx.notify(crate::notify::STREAM, "xtrim", key);
+        }
         trim_effects(ctx, key, trimmed);
     }
     Ok(id_reply(appended.id))

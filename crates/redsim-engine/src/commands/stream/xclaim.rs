@@ -173,6 +173,7 @@ fn xclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         dirty += 1;
     }
     ctx.dirty += dirty;
+    super::notify_group_changes(ctx, &key, &effects);
     super::propagate_group_changes(ctx, &key, &effects, false);
     for change in effects {
         effect(ctx, &key, change);
@@ -261,6 +262,7 @@ fn xautoclaim(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     }
     ctx.dirty += dirty;
+    super::notify_group_changes(ctx, &key, &effects);
     super::propagate_group_changes(ctx, &key, &effects, false);
     for change in effects {
         effect(ctx, &key, change);

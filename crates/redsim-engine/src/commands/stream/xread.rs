@@ -469,6 +469,7 @@ fn read_group(
         ctx.dirty += 1;
     }
     let history = matches!(start, Some((_, true)));
+    super::notify_group_changes(ctx, key, &effects);
     super::propagate_group_changes(ctx, key, &effects, history);
     for change in effects {
         effect(ctx, key, change);
