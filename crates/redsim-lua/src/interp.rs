@@ -62,8 +62,10 @@ pub struct Interp<'h> {
     /// Whether the library function running now was called from Lua code (`error` adds a
     /// position only then).
     pub lua_caller: bool,
-    /// Functions a library registered while it loaded: name, callback, flags.
-    pub registered: Vec<(Vec<u8>, Value, Vec<Vec<u8>>)>,
+    /// Functions a library registered while it loaded.
+    pub registered: Vec<crate::library::Registration>,
+    /// A library's code is running to register its functions (`FUNCTION LOAD`).
+    pub loading: bool,
 }
 
 fn cell(v: Value) -> Cell {
@@ -103,6 +105,7 @@ impl<'h> Interp<'h> {
             method_call: false,
             allocated: 0,
             registered: Vec::new(),
+            loading: false,
         };
         crate::stdlib::open(&mut interp);
         interp
@@ -151,7 +154,10 @@ impl<'h> Interp<'h> {
     pub fn step(&mut self) -> R<()> {
         self.steps += 1;
         if self.steps > self.step_limit {
-            let value = crate::stdlib::error_table(b"Script killed by user with SCRIPT KILL...");
+            // A library's loading has its own limit in Redis (500 ms) and its own message.
+            let text: &[u8] =
+                if self.loading { b"FUNCTION LOAD timeout" } else { b"Script killed by user with SCRIPT KILL..." };
+            let value = crate::stdlib::error_table(text);
             return Err(LuaError { value, line: self.line, fatal: true });
         }
         Ok(())

@@ -23,6 +23,7 @@ mod cjson;
 pub mod cjson_config;
 mod interp;
 mod lex;
+mod library;
 mod msgpack;
 mod parse;
 mod pattern;
@@ -149,12 +150,12 @@ pub struct Registered {
 /// Runs a library's code to learn the functions it registers (`FUNCTION LOAD`).
 pub fn load_library(host: &mut dyn Host, proto: Rc<Proto>) -> Result<Vec<Registered>, Failure> {
     let mut interp = Interp::new(host, "user_function", STEP_LIMIT);
-    stdlib::library_mode(&mut interp);
+    library::library_mode(&mut interp);
     interp.run_main(proto, Vec::new()).map_err(failure)?;
     Ok(interp
         .registered
         .iter()
-        .map(|(name, _, flags)| Registered { name: name.clone(), flags: flags.clone(), description: None })
+        .map(|r| Registered { name: r.name.clone(), flags: r.flags.clone(), description: r.description.clone() })
         .collect())
 }
 
@@ -168,10 +169,10 @@ pub fn fcall(
     argv: &[Vec<u8>],
 ) -> Result<Resp, Failure> {
     let mut interp = Interp::new(host, "user_function", STEP_LIMIT);
-    stdlib::library_mode(&mut interp);
+    let globals = library::library_mode(&mut interp);
     interp.run_main(proto, Vec::new()).map_err(failure)?;
-    stdlib::running_mode(&mut interp);
-    let Some(f) = interp.registered.iter().find(|(n, _, _)| n == name).map(|(_, f, _)| f.clone()) else {
+    library::running_mode(&mut interp, globals);
+    let Some(f) = library::registered(&interp, name) else {
         return Err(Failure { message: b"ERR Function not found".to_vec(), line: None });
     };
     let result = interp.call(&f, vec![strings_table(keys), strings_table(argv)]).map_err(failure)?;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 type R<T> = Result<T, LuaError>;
 type Out = R<Vec<Value>>;
 
-fn table_of(entries: &[(&'static str, NativeFn)]) -> TableRef {
+pub(crate) fn table_of(entries: &[(&'static str, NativeFn)]) -> TableRef {
     let t = Rc::new(RefCell::new(crate::value::Table::default()));
     for (name, f) in entries {
         let _ = t.borrow_mut().set(Value::str(name), Value::Func(Func::Native(name, *f)));
@@ -1227,11 +1227,11 @@ fn redis_acl_check_cmd(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     }
 }
 
-fn redis_call(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+pub(crate) fn redis_call(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     redis_command(interp, args, true)
 }
 
-fn redis_pcall(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+pub(crate) fn redis_pcall(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     redis_command(interp, args, false)
 }
 
@@ -1264,7 +1264,7 @@ fn redis_sha1hex(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     Ok(vec![Value::str(crate::sha1::hex(&s))])
 }
 
-fn redis_log(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+pub(crate) fn redis_log(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     if args.len() < 2 {
         return Err(interp.error("redis.log() requires two arguments or more."));
     }
@@ -1274,7 +1274,7 @@ fn redis_log(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     Ok(Vec::new())
 }
 
-fn redis_setresp(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+pub(crate) fn redis_setresp(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     if args.len() != 1 {
         return Err(interp.error("redis.setresp() requires one argument."));
     }
@@ -1287,7 +1287,7 @@ fn redis_setresp(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     }
 }
 
-fn redis_set_repl(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+pub(crate) fn redis_set_repl(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     if args.len() != 1 {
         return Err(interp.error("redis.set_repl() requires one argument."));
     }
@@ -1297,131 +1297,18 @@ fn redis_set_repl(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
     }
 }
 
-fn redis_replicate_commands(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
+pub(crate) fn redis_replicate_commands(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
     Ok(vec![Value::Bool(true)])
 }
 
-fn redis_breakpoint(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
+pub(crate) fn redis_breakpoint(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
     Ok(vec![Value::Bool(false)])
 }
 
-fn redis_debug(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
+pub(crate) fn redis_debug(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
     Ok(Vec::new())
 }
 
-/// While a library loads, `redis` offers only what loading may use, plus `register_function`.
-pub fn library_mode(interp: &mut Interp<'_>) {
-    let redis = interp.globals.borrow().get_str("redis");
-    if let Value::Table(t) = redis {
-        let mut t = t.borrow_mut();
-        t.readonly = false;
-        for name in ["call", "pcall", "setresp", "set_repl", "replicate_commands", "breakpoint", "debug"] {
-            let _ = t.set(Value::str(name), Value::Nil);
-        }
-        let _ =
-            t.set(Value::str("register_function"), Value::Func(Func::Native("register_function", register_function)));
-        t.readonly = true;
-        t.strict = true;
-    }
-}
-
-/// Once loaded, a library's functions run with the whole `redis` table.
-pub fn running_mode(interp: &mut Interp<'_>) {
-    let redis = interp.globals.borrow().get_str("redis");
-    if let Value::Table(t) = redis {
-        let mut t = t.borrow_mut();
-        t.readonly = false;
-        let _ = t.set(Value::str("register_function"), Value::Nil);
-        t.strict = false;
-        for (name, f) in [
-            ("call", redis_call as crate::value::NativeFn),
-            ("pcall", redis_pcall),
-            ("setresp", redis_setresp),
-            ("set_repl", redis_set_repl),
-            ("replicate_commands", redis_replicate_commands),
-            ("breakpoint", redis_breakpoint),
-            ("debug", redis_debug),
-        ] {
-            let _ = t.set(Value::str(name), Value::Func(Func::Native(name, f)));
-        }
-        t.readonly = true;
-    }
-}
-
-fn register_function(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
-    let (name, callback, flags) = match args.as_slice() {
-        [Value::Table(t)] => {
-            let t = t.borrow();
-            let mut k = Value::Nil;
-            let (mut name, mut callback, mut flags) = (Value::Nil, Value::Nil, Vec::new());
-            while let Some(Some((key, v))) = t.next(&k) {
-                match &key {
-                    Value::Str(s) if &s[..] == b"function_name" => name = v,
-                    Value::Str(s) if &s[..] == b"callback" => callback = v,
-                    Value::Str(s) if &s[..] == b"description" => {}
-                    Value::Str(s) if &s[..] == b"flags" => match &v {
-                        Value::Table(ft) => {
-                            let ft = ft.borrow();
-                            for i in 1..=ft.len() {
-                                match ft.get(&Value::Num(i as f64)) {
-                                    Value::Str(f) => flags.push(f.to_vec()),
-                                    _ => return Err(lib_error(interp, "unknown flag given")),
-                                }
-                            }
-                        }
-                        _ => return Err(lib_error(interp, "flags argument to redis.register_function must be a table representing function flags")),
-                    },
-                    Value::Str(s) => {
-                        return Err(lib_error(
-                            interp,
-                            &format!("unknown argument given to redis.register_function: {}", String::from_utf8_lossy(s)),
-                        ))
-                    }
-                    _ => return Err(lib_error(interp, "named argument key given to redis.register_function is not a string")),
-                }
-                k = key;
-            }
-            (name, callback, flags)
-        }
-        [_] => {
-            return Err(lib_error(
-                interp,
-                "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).",
-            ))
-        }
-        [name, callback] => {
-            if !matches!(callback, Value::Func(_)) {
-                return Err(lib_error(interp, "second argument to redis.register_function must be a function"));
-            }
-            (name.clone(), callback.clone(), Vec::new())
-        }
-        _ => return Err(lib_error(interp, "wrong number of arguments to redis.register_function")),
-    };
-    let Value::Str(name) = name else {
-        return Err(lib_error(interp, "function_name argument given to redis.register_function must be a string"));
-    };
-    if !matches!(callback, Value::Func(_)) {
-        return Err(lib_error(interp, "callback argument given to redis.register_function must be a function"));
-    }
-    if name.is_empty() || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
-        return Err(lib_error(
-            interp,
-            // Redis 7.0 says "Library" here.
-            "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
-        ));
-    }
-    for f in &flags {
-        if !matches!(&f[..], b"no-writes" | b"allow-oom" | b"allow-stale" | b"no-cluster" | b"allow-cross-slot-keys") {
-            return Err(lib_error(interp, "unknown flag given"));
-        }
-    }
-    if interp.registered.iter().any(|(n, _, _)| n[..] == name[..]) {
-        return Err(lib_error(interp, "Function already exists in the library"));
-    }
-    interp.registered.push((name.to_vec(), callback, flags));
-    Ok(Vec::new())
-}
-
-fn lib_error(interp: &Interp<'_>, msg: &str) -> LuaError {
+pub(crate) fn lib_error(interp: &Interp<'_>, msg: &str) -> LuaError {
     LuaError { value: error_table(msg.as_bytes()), line: interp.line, fatal: false }
 }

@@ -562,7 +562,7 @@ fn function_restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     for library in incoming.values() {
         for f in &library.functions {
-            if libraries.values().any(|l| l.functions.iter().any(|g| g.name == f.name)) {
+            if libraries.values().any(|l| l.functions.iter().any(|g| g.name.eq_ignore_ascii_case(&f.name))) {
                 return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
             }
         }
@@ -638,35 +638,36 @@ fn function_help(_: &mut Ctx, _: Args) -> Result<Reply> {
     ))
 }
 
-/// The `#!lua name=<library>` line a library must start with.
+/// Redis's `functionExtractLibMetaData` and the checks after it, in Redis's order: the first
+/// line `#!<engine> name=<library>` (split as redis-cli splits a line, so quotes work), a valid
+/// name, a known engine.
 fn library_name(code: &[u8]) -> Result<Vec<u8>> {
     if !code.starts_with(b"#!") {
         return Err(Error::other("ERR Missing library metadata"));
     }
-    let line_end = code.iter().position(|&c| c == b'\n').unwrap_or(code.len());
-    let line = &code[2..line_end];
-    let mut parts = line.split(|&c| c == b' ').filter(|p| !p.is_empty());
-    let engine = parts.next().unwrap_or(b"");
-    let mut name = None;
-    for part in parts {
-        match part.strip_prefix(b"name=") {
-            Some(n) => name = Some(n.to_vec()),
-            None => {
-                return Err(Error::other(format!(
-                    "ERR Invalid metadata value given: {}",
-                    String::from_utf8_lossy(part)
-                )))
+    let invalid = || Error::other("ERR Invalid library metadata");
+    let line_end = code.iter().position(|&c| c == b'\n').ok_or_else(invalid)?;
+    let parts = crate::cli::split_args(&code[..line_end]).filter(|p| !p.is_empty()).ok_or_else(invalid)?;
+    let engine = &parts[0][2..];
+    let mut name: Option<Vec<u8>> = None;
+    for part in &parts[1..] {
+        if part.len() >= 5 && part[..5].eq_ignore_ascii_case(b"name=") {
+            if name.is_some() {
+                return Err(Error::other("ERR Invalid metadata value, name argument was given multiple times"));
             }
+            name = Some(part[5..].to_vec());
+            continue;
         }
-    }
-    if !engine.eq_ignore_ascii_case(b"lua") {
-        return Err(Error::other(format!("ERR Engine '{}' not found", String::from_utf8_lossy(engine))));
+        return Err(Error::other(format!("ERR Invalid metadata value given: {}", String::from_utf8_lossy(part))));
     }
     let name = name.ok_or_else(|| Error::other("ERR Library name was not given"))?;
     if name.is_empty() || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
         return Err(Error::other(
             "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
         ));
+    }
+    if !engine.eq_ignore_ascii_case(b"lua") {
+        return Err(Error::other(format!("ERR Engine '{}' not found", String::from_utf8_lossy(engine))));
     }
     Ok(name)
 }
@@ -705,17 +706,19 @@ fn function_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
     }
     let code = args.next()?;
-    let (name, library) = compile_library(ctx, code)?;
+    // A library that exists is refused before its code runs.
+    let name = library_name(code)?;
     if !replace && ctx.server.scripts.libraries.contains_key(&name) {
         return Err(Error::other(format!("ERR Library '{}' already exists", String::from_utf8_lossy(&name))));
     }
+    let (name, library) = compile_library(ctx, code)?;
     for f in &library.functions {
         let clash = ctx
             .server
             .scripts
             .libraries
             .iter()
-            .any(|(lib, l)| *lib != name && l.functions.iter().any(|g| g.name == f.name));
+            .any(|(lib, l)| *lib != name && l.functions.iter().any(|g| g.name.eq_ignore_ascii_case(&f.name)));
         if clash {
             return Err(Error::other(format!("ERR Function {} already exists", String::from_utf8_lossy(&f.name))));
         }
@@ -729,15 +732,11 @@ fn function_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut with_code = false;
     let mut pattern: Option<Vec<u8>> = None;
     while !args.is_empty() {
-        if args.eat("WITHCODE") {
-            if with_code {
-                return Err(Error::other("ERR Unknown argument withcode"));
-            }
+        // A word given twice is an unknown argument the second time (Redis checks each only
+        // until it has it).
+        if !with_code && args.eat("WITHCODE") {
             with_code = true;
-        } else if args.eat("LIBRARYNAME") {
-            if pattern.is_some() {
-                return Err(Error::other("ERR library name argument was already given"));
-            }
+        } else if pattern.is_none() && args.eat("LIBRARYNAME") {
             pattern = Some(args.next().map_err(|_| Error::other("ERR library name argument was not given"))?.to_vec());
         } else {
             return Err(Error::other(format!(
@@ -802,14 +801,18 @@ fn function_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
 
 fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Reply> {
     let name = args.next()?.to_vec();
+    // Function names ignore case, as Redis's functions dictionary does.
+    let found = ctx.server.scripts.libraries.values().find_map(|lib| {
+        lib.functions
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(&name))
+            .map(|f| (lib.code.clone(), f.name.clone(), f.flags.clone()))
+    });
+    let Some((code, name, flags)) = found else { return Err(Error::other("ERR Function not found")) };
+    if args.peek().and_then(crate::args::parse_i64).is_none() {
+        return Err(Error::other("ERR Bad number of keys provided"));
+    }
     let (keys, argv) = keys_and_args(&mut args)?;
-    let found = ctx
-        .server
-        .scripts
-        .libraries
-        .values()
-        .find_map(|lib| lib.functions.iter().find(|f| f.name == name).map(|f| (lib.code.clone(), f.flags.clone())));
-    let Some((code, flags)) = found else { return Err(Error::other("ERR Function not found")) };
     let no_writes = flags.iter().any(|f| f == b"no-writes");
     if ro_command && !no_writes {
         return Err(Error::other("ERR Can not execute a script with write flag using *_ro command."));
