@@ -618,15 +618,25 @@ pub fn command_keys(e: &Entry, argv: &[Vec<u8>]) -> Vec<(usize, u8)> {
                 (at + 1..at + 1 + rest / 2).collect()
             }))
         }
-        "sort" | "sort_ro" => {
-            let mut v = vec![1];
-            if let Some(at) = argv.iter().skip(2).position(|a| a.eq_ignore_ascii_case(b"STORE")) {
-                if at + 3 < argv.len() {
-                    v.push(at + 3);
+        // Redis's `sortGetKeys`: LIMIT, GET and BY skip their arguments, and the last STORE
+        // wins (the word after STORE is read as an option again).
+        "sort" => {
+            let mut store = None;
+            let mut i = 2;
+            while i < argv.len() {
+                let a = &argv[i];
+                if a.eq_ignore_ascii_case(b"LIMIT") {
+                    i += 2;
+                } else if a.eq_ignore_ascii_case(b"GET") || a.eq_ignore_ascii_case(b"BY") {
+                    i += 1;
+                } else if a.eq_ignore_ascii_case(b"STORE") && i + 1 < argv.len() {
+                    store = Some(i + 1);
                 }
+                i += 1;
             }
-            Some(v)
+            Some(std::iter::once(1).chain(store).collect())
         }
+        "sort_ro" => Some(vec![1]),
         "georadius" | "georadiusbymember" => {
             let mut v = vec![1];
             for (i, a) in argv.iter().enumerate().skip(2) {

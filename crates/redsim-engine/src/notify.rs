@@ -149,6 +149,7 @@ pub fn command_events(
         // creates; reading, claiming and acknowledging send nothing.
         "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],
         "hmset" => &[("hset", HASH)],
+        "bitfield" => &[("setbit", STRING)],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],
         "setex" | "psetex" => &[("set", STRING), ("expire", GENERIC)],

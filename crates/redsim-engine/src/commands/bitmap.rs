@@ -20,6 +20,25 @@ fn bytes_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Vec<u8>>>
     }
 }
 
+/// Redis's `lookupStringForBitCommand`: the string at `key`, created when missing and grown to
+/// hold `bytes` bytes, and whether either happened (a change even if no bit changes).
+fn string_for_bits<'c>(ctx: &'c mut Ctx, key: &[u8], bytes: u64) -> Result<(&'c mut Vec<u8>, bool)> {
+    let created = bytes_at(ctx, key)?.is_none();
+    if created {
+        let (db, now) = (ctx.db_index(), ctx.now_ms);
+        ctx.server.dbs[db].insert_at(key, Value::String(Vec::new()), false, now);
+    }
+    let db = ctx.db_index();
+    let Some(Value::String(s)) = ctx.server.dbs[db].get_mut(key) else { return Err(Error::WrongType) };
+    let wanted = usize::try_from(bytes)
+        .map_err(|_| Error::other("ERR string exceeds maximum allowed size (proto-max-bulk-len)"))?;
+    let grew = s.len() < wanted;
+    if grew {
+        s.resize(wanted, 0);
+    }
+    Ok((s, created || grew))
+}
+
 /// Redis's `getBitOffsetFromArgument`: plain or (`#n` for BITFIELD) a multiple of the type width.
 fn bit_offset(arg: &[u8], hash_ok: bool, width: i64) -> Result<u64> {
     let bad = || Error::other("ERR bit offset is not an integer or out of range");
@@ -70,18 +89,14 @@ fn setbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         b"1" => true,
         _ => return Err(Error::other("ERR bit is not an integer or out of range")),
     };
-    let bytes = match bytes_at(ctx, key)?.is_some() {
-        // There, as the lookup found it.
-        true => bytes_at(ctx, key)?.ok_or(Error::WrongType)?,
-        false => match ctx.store_mut(key, Value::String(Vec::new()), false) {
-            Value::String(s) => s,
-            _ => return Err(Error::WrongType),
-        },
-    };
+    let (bytes, dirty) = string_for_bits(ctx, key, offset / 8 + 1)?;
     let old = get_bit(bytes, offset);
-    set_bit(bytes, offset, on);
-    ctx.modified(key);
-    ctx.db().mark_raw(key);
+    // A change only when the string is new or longer, or the bit flips.
+    if dirty || (old == 1) != on {
+        set_bit(bytes, offset, on);
+        ctx.modified(key);
+        ctx.db().mark_raw(key);
+    }
     Ok(Reply::Integer(old.into()))
 }
 
@@ -136,6 +151,10 @@ fn bitcount(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         [s, e] | [s, e, _] => {
             let start = parse_i64(s).ok_or(Error::NotInteger)?;
             let end = parse_i64(e).ok_or(Error::NotInteger)?;
+            // Two negative indexes the wrong way round count nothing, before the unit is read.
+            if start < 0 && end < 0 && start > end {
+                return Ok(Reply::Integer(0));
+            }
             Some((start, end, parse_unit(rest.get(2).map(Vec::as_slice))?))
         }
         _ => return Err(Error::Syntax),
@@ -371,17 +390,22 @@ fn bitfield(ctx: &mut Ctx, mut args: Args, read_only: bool) -> Result<Reply> {
             _ => return Err(Error::Syntax),
         }
     }
-    let writes = ops.iter().any(|o| !matches!(o, Op::Get(..)));
-    if writes && bytes_at(ctx, key)?.is_none() {
-        ctx.store(key, Value::String(Vec::new()), false);
-    }
+    // The string is made long enough for the highest write first.
+    let highest = ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::Set(f, offset, ..) | Op::Incr(f, offset, ..) => Some(offset + u64::from(f.bits) - 1),
+            Op::Get(..) => None,
+        })
+        .max();
     let mut empty = Vec::new();
-    let bytes = match bytes_at(ctx, key)? {
-        Some(b) => b,
-        None => &mut empty,
+    let (bytes, dirty) = match highest {
+        Some(bit) => string_for_bits(ctx, key, bit / 8 + 1)?,
+        None => (bytes_at(ctx, key)?.unwrap_or(&mut empty), false),
     };
     let mut replies = Vec::with_capacity(ops.len());
-    let mut changed = false;
+    // Each write counts as a change when the string is new or longer or the value differs.
+    let mut changes = 0u64;
     for op in ops {
         replies.push(match op {
             Op::Get(f, offset) => Reply::Integer(read_field(bytes, offset, f)),
@@ -390,7 +414,7 @@ fn bitfield(ctx: &mut Ctx, mut args: Args, read_only: bool) -> Result<Reply> {
                 match field_add(value, 0, f, overflow) {
                     Some(v) => {
                         write_field(bytes, offset, f, v);
-                        changed = true;
+                        changes += u64::from(dirty || v != old);
                         Reply::Integer(old)
                     }
                     None => Reply::Nil,
@@ -401,7 +425,7 @@ fn bitfield(ctx: &mut Ctx, mut args: Args, read_only: bool) -> Result<Reply> {
                 match field_add(old, by, f, overflow) {
                     Some(v) => {
                         write_field(bytes, offset, f, v);
-                        changed = true;
+                        changes += u64::from(dirty || v != old);
                         Reply::Integer(v)
                     }
                     None => Reply::Nil,
@@ -409,8 +433,9 @@ fn bitfield(ctx: &mut Ctx, mut args: Args, read_only: bool) -> Result<Reply> {
             }
         });
     }
-    if changed {
+    if changes > 0 {
         ctx.modified(key);
+        ctx.dirty += changes - 1;
         ctx.db().mark_raw(key);
     }
     Ok(Reply::Array(replies))

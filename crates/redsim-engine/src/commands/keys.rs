@@ -38,7 +38,7 @@ pub static EXISTS: CommandSpec = CommandSpec::new("exists", -2, GENERIC, "1.0.0"
     .run(exists);
 
 fn exists(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
-    let found = args.rest().iter().filter(|key| ctx.lookup(key).is_some()).count();
+    let found = args.rest().iter().filter(|key| ctx.lookup_no_touch(key).is_some()).count();
     Ok(Reply::Integer(found as i64))
 }
 
@@ -52,7 +52,7 @@ pub static TYPE: CommandSpec = CommandSpec::new("type", 2, GENERIC, "1.0.0")
 
 fn key_type(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
-    Ok(Reply::status(ctx.lookup(key).map_or("none", |v| v.type_name())))
+    Ok(Reply::status(ctx.lookup_no_touch(key).map_or("none", |v| v.type_name())))
 }
 
 use crate::args::parse_i64;
@@ -188,7 +188,7 @@ pub static PEXPIRETIME: CommandSpec = CommandSpec::new("pexpiretime", 2, GENERIC
 /// Redis's `ttlGenericCommand`.
 fn ttl(ctx: &mut Ctx, mut args: Args, in_ms: bool, absolute: bool) -> Result<Reply> {
     let key = args.next()?;
-    if ctx.lookup(key).is_none() {
+    if ctx.lookup_no_touch(key).is_none() {
         return Ok(Reply::Integer(-2));
     }
     let Some(at) = ctx.db().expire_at(key) else { return Ok(Reply::Integer(-1)) };

@@ -81,7 +81,13 @@ impl Server {
                     continue;
                 };
                 let reply = match self.wake_error_7_0(&blocked) {
-                    Some(error) => Some(Reply::Error(error)),
+                    Some(error) => {
+                        // Counted as the blocked command's failure, as `updateStatsOnUnblock`
+                        // counts it.
+                        let name = crate::command::full_name(blocked.parent, blocked.spec);
+                        self.count_call(name, 0, Some(&error), false, false);
+                        Some(Reply::Error(error))
+                    }
                     None => {
                         let (parent, spec) = (blocked.parent, blocked.spec);
                         self.rerunning = true;
@@ -107,11 +113,15 @@ impl Server {
     }
 
     /// Whether a write to `key` can serve `blocked`: a command that waits for a key of a type
-    /// (list and sorted-set pops) stays blocked on a key that became something else; stream reads
-    /// run again whatever happened.
+    /// (list and sorted-set pops) stays blocked on a key that became something else, and so does
+    /// XREAD (Redis serves stream readers only from a stream); XREADGROUP runs again whatever
+    /// happened, to hear that its stream or group went away.
     pub(super) fn serves(&self, blocked: &Blocked, key: &[u8]) -> bool {
         match blocked.spec.waits_for {
             Some(wanted) => self.dbs[blocked.db].get(key).is_some_and(|v| v.type_name() == wanted),
+            None if blocked.parent.is_none() && blocked.spec.name == "xread" => {
+                matches!(self.dbs[blocked.db].get(key), Some(Value::Stream(_)))
+            }
             None => true,
         }
     }

@@ -91,6 +91,23 @@ impl Ctx<'_> {
         value
     }
 
+    /// `lookup` that leaves the key's access time and LFU counter alone (Redis's
+    /// `LOOKUP_NOTOUCH`: `EXISTS`, `TYPE`, `TTL` and kin, `OBJECT`).
+    pub fn lookup_no_touch(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(key);
+        let index = self.db_index();
+        let server = &mut *self.server;
+        let found = server.dbs[index].get(key).is_some();
+        if self.counts_hits {
+            if found {
+                server.stats.keyspace_hits += 1;
+            } else {
+                server.stats.keyspace_misses += 1;
+            }
+        }
+        server.dbs[index].get_mut(key)
+    }
+
     /// Marks `key` as written, so clients blocked on it are served after this command.
     pub fn signal_ready(&mut self, key: &[u8]) {
         let db = self.db_index();

@@ -355,8 +355,27 @@ fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'stat
         }
         return Ok(found.into_iter().map(|(at, flags)| (argv[at].clone(), flags.to_vec())).collect());
     }
+    // Commands whose key flags depend on their arguments (Redis's `setGetKeys`,
+    // `bitfieldGetKeys`).
+    let variable: Option<Vec<&'static str>> = match full.as_str() {
+        "set" if argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"GET")) => Some(vec!["RW", "access", "update"]),
+        "set" => Some(vec!["OW", "update"]),
+        "bitfield" if bitfield_reads_only(&argv) => Some(vec!["RO", "access"]),
+        "bitfield" => Some(vec!["RW", "access", "update"]),
+        _ => None,
+    };
+    if let (Some(flags), Some(key)) = (variable, argv.get(1)) {
+        return Ok(vec![(key.clone(), flags)]);
+    }
     let entry = &crate::acl::registry()[id];
     let found = crate::acl::command_keys(entry, &argv);
+    // SORT reads its key and overwrites the one after its last STORE (`sortGetKeys`).
+    if full == "sort" {
+        return Ok(found
+            .into_iter()
+            .map(|(at, _)| (argv[at].clone(), if at == 1 { vec!["RO", "access"] } else { vec!["OW", "update"] }))
+            .collect());
+    }
     if found.is_empty() && spec.keys.0 <= 0 && !spec.has(Flag::MovableKeys) {
         return Err(Error::other("ERR The command has no key arguments"));
     }
@@ -371,6 +390,24 @@ fn keys_of(ctx: &mut Ctx, argv: Vec<Vec<u8>>) -> Result<Vec<(Vec<u8>, Vec<&'stat
             (argv[at].clone(), flags)
         })
         .collect())
+}
+
+/// Whether a BITFIELD line only reads: GETs and OVERFLOWs with their arguments, nothing else
+/// (a line Redis cannot read counts as a write).
+fn bitfield_reads_only(argv: &[Vec<u8>]) -> bool {
+    let mut i = 2;
+    while i < argv.len() {
+        let left = argv.len() - i - 1;
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"GET") && left >= 2 {
+            i += 3;
+        } else if a.eq_ignore_ascii_case(b"OVERFLOW") && left >= 1 {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 fn command_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
