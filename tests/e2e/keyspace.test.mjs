@@ -41,6 +41,31 @@ test('hashes, lists, sets and sorted sets answer like redis-cli and show in the 
   await context.close();
 });
 
+test('encodings change as thresholds are crossed, and hash fields expire on their own', async () => {
+  const { page, context, errors } = await openApp(app);
+  const encoding = () => page.locator('[data-key="h"]').getAttribute('data-encoding');
+  await run(page, 'HSET h a 1 b 2');
+  assert.equal(await encoding(), 'listpack');
+  await run(page, 'HPEXPIRE h 1500 FIELDS 1 a');
+  assert.equal(await lastReply(page), '1) (integer) 1\n');
+  assert.equal(await encoding(), 'listpackex');
+  await page.locator('[data-key="h"] button').click();
+  const value = page.getByLabel('Value of h').locator('code');
+  assert.equal(await value.textContent(), '"a"="1" (TTL 1.5 s) "b"="2"');
+  await page.screenshot({ path: join(SHOTS, 'keyspace-field-ttl.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  assert.equal(await value.textContent(), '"a"="1" (TTL 0.5 s) "b"="2"');
+  await page.getByRole('button', { name: 'Advance time +1 s' }).click();
+  assert.equal(await value.textContent(), '"b"="2"');
+  await run(page, 'HTTL h FIELDS 2 a b');
+  assert.equal(await lastReply(page), '1) (integer) -2\n2) (integer) -1\n');
+  await run(page, 'CONFIG SET hash-max-listpack-entries 2');
+  await run(page, 'HSET h c 3 d 4');
+  assert.equal(await encoding(), 'hashtable');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a subscribed client receives what another client publishes', async () => {
   const { page, context, errors } = await openApp(app);
   const picker = page.getByRole('combobox', { name: 'Client' });

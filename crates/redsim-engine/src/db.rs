@@ -270,6 +270,15 @@ impl Db {
         }
     }
 
+    /// What `OBJECT ENCODING` answers for `key` under the thresholds `enc`.
+    pub fn encoding_of(&self, key: &[u8], enc: &crate::value::Encodings) -> Option<&'static str> {
+        let value = self.get(key)?;
+        Some(match (value, self.forced_encoding(key)) {
+            (Value::String(_), Some(forced)) => forced,
+            (value, _) => value.encoding(enc),
+        })
+    }
+
     /// The encoding the string at `key` keeps, when it is not the one its text implies.
     pub fn forced_encoding(&self, key: &[u8]) -> Option<&'static str> {
         self.raw.get(key).copied()

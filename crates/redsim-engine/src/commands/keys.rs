@@ -543,11 +543,10 @@ fn object_value<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
 fn object_encoding(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let enc = ctx.server.config.encodings;
-    let raw = ctx.db().forced_encoding(key);
-    Ok(object_value(ctx, key).map_or(Reply::Nil, |v| match v {
-        Value::String(_) if raw.is_some() => Reply::bulk(raw.unwrap_or("raw")),
-        v => Reply::bulk(v.encoding(&enc)),
-    }))
+    if object_value(ctx, key).is_none() {
+        return Ok(Reply::Nil);
+    }
+    Ok(ctx.db().encoding_of(key, &enc).map_or(Reply::Nil, Reply::bulk))
 }
 
 fn object_freq(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {

@@ -114,6 +114,8 @@ pub static TABLE: &[&CommandSpec] = &[
     &hll::PFADD,
     &hll::PFCOUNT,
     &hll::PFMERGE,
+    &hll::PFDEBUG,
+    &hll::PFSELFTEST,
     // lists
     &list::BLMOVE,
     &list::BLMPOP,

@@ -46,6 +46,11 @@ impl Server {
 
     /// Redis's `performEvictions`: removes keys by the policy until memory is under `maxmemory`.
     /// False when it is still over (nothing left to evict, or `noeviction`).
+    /// Evicts what the limit asks for now (after `CONFIG SET maxmemory`).
+    pub(crate) fn evict_now(&mut self, now_ms: u64, out: &mut Outcome) {
+        self.perform_evictions(now_ms, out);
+    }
+
     pub(super) fn perform_evictions(&mut self, now_ms: u64, out: &mut Outcome) -> bool {
         if self.config.maxmemory == 0 {
             return true;

@@ -51,11 +51,12 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                         };
                         let unit = if k.size == 1 { one } else { many };
                         html! {
-                            <tr data-key={k.key.clone()} data-type={k.kind} data-ttl-ms={k.ttl_ms.map(|t| t.to_string())}
+                            <tr data-key={k.key.clone()} data-type={k.kind} data-encoding={k.encoding}
+                                data-ttl-ms={k.ttl_ms.map(|t| t.to_string())}
                                 class={classes!(active.then_some("active"))}>
                                 <td><button type="button" class="key-link" aria-pressed={active.to_string()}
                                     onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &k.key }</button></td>
-                                <td>{ k.kind }</td>
+                                <td>{ k.kind }<span class="encoding" title="OBJECT ENCODING">{ k.encoding }</span></td>
                                 <td class={classes!(k.ttl_ms.is_some().then_some("ttl"))}>{ ttl(k.ttl_ms) }</td>
                                 <td>{ format!("{} {unit}", k.size) }</td>
                             </tr>

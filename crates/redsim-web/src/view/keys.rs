@@ -1,7 +1,7 @@
 //! The keyspace browser's data: every live key with its type, time to live and size, and a
 //! preview of its value as redis-cli would print it.
 
-use redsim_engine::value::Value;
+use redsim_engine::value::{Encodings, Hash, Value};
 use redsim_sim::World;
 
 use super::{selected_db, text};
@@ -16,6 +16,8 @@ pub struct KeyView {
     pub ttl_ms: Option<u64>,
     /// Length for a stream (entries) or a string (bytes).
     pub size: u64,
+    /// What `OBJECT ENCODING` answers: it changes as a collection crosses a threshold.
+    pub encoding: &'static str,
     /// A string's value as redis-cli would print it.
     pub value: Option<String>,
 }
@@ -41,7 +43,8 @@ pub const LISTED_KEYS: usize = 200;
 /// The keys of the database client number `client` has selected, in key order: the first
 /// `LISTED_KEYS`, plus `selected` if it is further on.
 pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
-    keys_in(&world.server.dbs[selected_db(world, client)], world.now_ms, selected)
+    let enc = world.server.config.encodings;
+    keys_in(&world.server.dbs[selected_db(world, client)], &enc, world.now_ms, selected)
 }
 
 /// What the keyspace browser lists of a database, and how many live keys it has.
@@ -52,26 +55,35 @@ pub struct KeysView {
 }
 
 /// The keys of one database (of any node) at `now_ms`, as `keys` lists them.
-pub fn keys_in(db: &redsim_engine::db::Db, now_ms: u64, selected: Option<&str>) -> KeysView {
+pub fn keys_in(db: &redsim_engine::db::Db, enc: &Encodings, now_ms: u64, selected: Option<&str>) -> KeysView {
     let live = || db.keys().filter(|(key, _)| !db.is_expired(key, now_ms));
     let mut listed: Vec<KeyView> =
-        live().take(LISTED_KEYS).map(|(key, value)| key_view(db, key, value, now_ms)).collect();
+        live().take(LISTED_KEYS).map(|(key, value)| key_view(db, enc, key, value, now_ms)).collect();
     if let Some(key) = selected.filter(|k| !listed.iter().any(|v| &v.key == k)) {
         if let Some((key, value)) = live().find(|(k, _)| text(k) == key) {
-            listed.push(key_view(db, key, value, now_ms));
+            listed.push(key_view(db, enc, key, value, now_ms));
         }
     }
     KeysView { listed, total: live().count() }
 }
 
-fn key_view(db: &redsim_engine::db::Db, key: &[u8], value: &Value, now_ms: u64) -> KeyView {
+/// A hash field as the preview shows it: `field=value`, and the time it has left when it has
+/// its own (Redis 7.4's field expiry), counting down in virtual time.
+fn field_text(hash: &Hash, field: &[u8], value: &[u8], now_ms: u64) -> String {
+    let text = format!("{}={}", quoted(field), quoted(value));
+    match hash.expire_of(field) {
+        Some(at) => format!("{text} (TTL {:.1} s)", at.saturating_sub(now_ms) as f64 / 1000.0),
+        None => text,
+    }
+}
+
+fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Value, now_ms: u64) -> KeyView {
     let (size, shown) = match value {
         Value::String(s) => (s.len() as u64, Some(redsim_engine::cli::quote(s))),
         Value::Stream(s) => (s.length, None),
         Value::List(l) => (l.len() as u64, Some(preview(l.iter().map(|e| quoted(e))))),
-        Value::Hash(h) => {
-            (h.len() as u64, Some(preview(h.iter().map(|(f, v)| format!("{}={}", quoted(f), quoted(v))))))
-        }
+        // Fields whose time has come are gone from the preview, as from HGETALL.
+        Value::Hash(h) => (h.len() as u64, Some(preview(h.live(now_ms).map(|(f, v)| field_text(h, f, v, now_ms))))),
         Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
         Value::ZSet(z) => (
             z.len() as u64,
@@ -85,6 +97,7 @@ fn key_view(db: &redsim_engine::db::Db, key: &[u8], value: &Value, now_ms: u64) 
         kind: value.type_name(),
         ttl_ms: db.expire_at(key).map(|at| at.saturating_sub(now_ms)),
         size,
+        encoding: db.encoding_of(key, enc).unwrap_or(""),
         value: shown,
     }
 }

@@ -107,7 +107,8 @@ pub fn node_pictures(c: &Cluster, node: usize) -> Pictures {
     let db = &n.server.dbs[0];
     let streams = streams_in(db, c.now_ms);
     let stream_total = streams.len();
-    Pictures { keys: keys_in(db, c.now_ms, None), streams, stream_total }
+    let enc = n.server.config.encodings;
+    Pictures { keys: keys_in(db, &enc, c.now_ms, None), streams, stream_total }
 }
 
 /// The numbers of the primary's streams (of the first node when none is primary), for the charts.

@@ -31,6 +31,12 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let protected = ctx.server.config.settings.choice("enable-protected-configs") != "no";
     let changed = ctx.server.config.settings.set(rest, protected).map_err(|e| Error::other(e.to_string()))?;
     ctx.server.apply_config(&changed);
+    // A lower limit starts evicting at once (Redis's `updateMaxmemory` starts its eviction
+    // timer), not only when the next command comes.
+    if rest.chunks(2).any(|p| p[0].eq_ignore_ascii_case(b"maxmemory")) && ctx.server.config.maxmemory > 0 {
+        let now_ms = ctx.now_ms;
+        ctx.server.evict_now(now_ms, ctx.out);
+    }
     Ok(Reply::ok())
 }
 
