@@ -604,7 +604,8 @@ pub fn command_keys(e: &Entry, argv: &[Vec<u8>]) -> Vec<(usize, u8)> {
     };
     let movable: Option<Vec<usize>> = match e.fullname.as_str() {
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => Some(numkeys_at(2)),
-        "zunion" | "zinter" | "zdiff" | "sintercard" | "zintercard" | "lmpop" | "zmpop" => Some(numkeys_at(1)),
+        "zunion" | "zinter" | "zdiff" | "sintercard" | "sunioncard" | "sdiffcard" | "zintercard" | "lmpop"
+        | "zmpop" => Some(numkeys_at(1)),
         "zunionstore" | "zinterstore" | "zdiffstore" => {
             let mut v = vec![1];
             v.extend(numkeys_at(2));

@@ -282,6 +282,16 @@ fn save(ctx: &mut Ctx, key: &[u8], hll: &mut Hll, existed: bool) {
     ctx.db().mark_raw(key);
 }
 
+/// What a HyperLogLog of `members` would count (`SUNIONCARD ... APPROX`).
+pub(crate) fn estimate<'m>(members: impl Iterator<Item = &'m [u8]>) -> u64 {
+    let mut hll = Hll::new();
+    for m in members {
+        let (index, run) = pattern(m);
+        hll.registers[index] = hll.registers[index].max(run);
+    }
+    Hll::count(&hll.registers)
+}
+
 pub static PFADD: CommandSpec = CommandSpec::new("pfadd", -2, HLL, "2.8.9")
     .flags(&[Flag::Write, Flag::Fast, Flag::DenyOom])
     .keys(1, 1, 1)

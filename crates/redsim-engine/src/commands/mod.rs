@@ -146,6 +146,8 @@ pub static TABLE: &[&CommandSpec] = &[
     &set::SDIFFSTORE,
     &set::SINTER,
     &set::SINTERCARD,
+    &set::SUNIONCARD,
+    &set::SDIFFCARD,
     &set::SINTERSTORE,
     &set::SISMEMBER,
     &set::SMEMBERS,
