@@ -26,7 +26,11 @@ pub fn console_header(props: &ConsoleHeaderProps) -> Html {
     html! {
         <header class="topbar">
             <h1 class="brand">{ "Redsim" }</h1>
-            <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
+            if props.embed {
+                <span class="version" title="Redis version this session behaves like">{ format!("Redis {version}") }</span>
+            } else {
+                <VersionPicker />
+            }
             { props.picker.clone() }
             <ClientPicker />
             <Clock {elapsed_ms} on_advance={make_callback(&store, AppAction::Advance)} />
@@ -41,6 +45,26 @@ pub fn console_header(props: &ConsoleHeaderProps) -> Html {
                 on_seek={make_callback(&store, AppAction::Seek)}
                 playing={model.playing} on_play={make_callback(&store, AppAction::Play)} />
         </header>
+    }
+}
+
+/// Which Redis the session behaves like: choosing another runs the session again in it.
+#[function_component(VersionPicker)]
+fn version_picker() -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let current = store.get().version();
+    let onchange = make_callback(&store, |e: Event| {
+        field_value(&e).parse::<redsim_engine::Version>().ok().map(AppAction::SwitchVersion)
+    });
+    html! {
+        <label class="version-picker" title="Redis version this session behaves like">
+            <span>{ "Redis" }</span>
+            <select aria-label="Redis version" {onchange}>
+                { for redsim_engine::Version::ALL.iter().rev().map(|v| html! {
+                    <option value={v.to_string()} selected={*v == current}>{ v.full() }</option>
+                }) }
+            </select>
+        </label>
     }
 }
 

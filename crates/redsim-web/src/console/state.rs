@@ -116,6 +116,9 @@ pub enum AppAction {
     /// Moves the virtual clock forward.
     Advance(u64),
     ClearTranscript,
+    /// Runs the session again as another Redis version would: every step replayed on a fresh
+    /// engine of that profile, so the replies show what changed between versions.
+    SwitchVersion(Version),
 }
 
 impl Default for AppState {
@@ -468,6 +471,20 @@ impl Model for AppState {
             AppAction::Notify(text) => self.notice = Some(text),
             AppAction::DismissNotice => self.notice = None,
             AppAction::ClearTranscript => self.transcript.clear(),
+            AppAction::SwitchVersion(version) if version != self.version() => {
+                let text = crate::saved::assemble(version, self.saved_lines.iter().map(|l| &**l));
+                let (opened, from_link, kept) = (self.opened.clone(), self.from_link, self.kept_before_link);
+                let replayed = AppState::from_text(&text).map(|s| AppState {
+                    opened,
+                    from_link,
+                    kept_before_link: kept,
+                    lone: self.lone,
+                    output: self.output,
+                    ..s
+                });
+                self.load(replayed, "session in that version");
+            }
+            AppAction::SwitchVersion(_) => {}
         }
         // Play shows earlier steps one after another; at the latest there is nothing left to play.
         self.playing &= self.cursor.is_some();
@@ -531,6 +548,24 @@ mod tests {
         );
         assert!(state.transcript[3].is_error);
         assert_eq!(state.history.len(), 5);
+    }
+
+    #[test]
+    fn switching_version_replays_the_session_in_that_profile() {
+        let mut state = AppState::default();
+        state.run_line("HSET h a 1");
+        state.run_line("HEXPIRE h 10 FIELDS 1 a");
+        assert_eq!(state.transcript[1].output, "1) (integer) 1\n");
+        let state = state.reduce(AppAction::SwitchVersion(Version::V7_0));
+        assert_eq!(state.version(), Version::V7_0);
+        assert_eq!(state.step_count(), 2);
+        assert_eq!(
+            state.transcript[1].output,
+            "(error) ERR unknown command 'HEXPIRE', with args beginning with: 'h' '10' 'FIELDS' '1' 'a' \n"
+        );
+        assert!(state.to_text().contains("7.0"), "the saved session keeps the version");
+        let back = state.reduce(AppAction::SwitchVersion(Version::LATEST));
+        assert_eq!(back.transcript[1].output, "1) (integer) 1\n");
     }
 
     #[test]
