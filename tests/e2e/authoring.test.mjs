@@ -103,12 +103,13 @@ test('a link opened in the same tab opens, and the session it replaced can come 
   await page.getByRole('status').getByText('Yours from before is kept').waitFor();
 
   await page.evaluate((z) => { location.hash = `#session.z=${z}`; }, deflated('redsim session 1\nredis 7.0\n2> SET k v\n+1500ms\n'));
-  await page.getByText('Redis 7.0.15').waitFor();
+  const versionPicker = page.getByRole('combobox', { name: 'Redis version' });
+  await page.waitForFunction(() => document.querySelector('select[aria-label="Redis version"]')?.value === '7.0');
   assert.equal((await page.getByLabel('Virtual time').textContent()).trim(), '00:00:01.500');
 
   await page.evaluate(() => { location.hash = '#top'; });
   await page.waitForTimeout(200);
-  assert.equal(await page.getByText('Redis 7.0.15').count(), 1, 'a fragment that is no link changes nothing');
+  assert.equal(await versionPicker.inputValue(), '7.0', 'a fragment that is no link changes nothing');
 
   await page.evaluate(() => { location.hash = '#scenario=trimming'; });
   await page.getByRole('region', { name: 'Scenario' }).waitFor();

@@ -66,6 +66,23 @@ test('encodings change as thresholds are crossed, and hash fields expire on thei
   await context.close();
 });
 
+test('the version picker runs the session again as another Redis would', async () => {
+  const { page, context, errors } = await openApp(app);
+  await run(page, 'HSET h a 1');
+  await run(page, 'HTTL h FIELDS 1 a');
+  assert.equal(await lastReply(page), '1) (integer) -1\n');
+  const picker = page.getByRole('combobox', { name: 'Redis version' });
+  await picker.selectOption('7.0');
+  await page.getByText("unknown command 'HTTL'").waitFor();
+  assert.equal(await picker.inputValue(), '7.0');
+  assert.equal(await lastReply(page), "(error) ERR unknown command 'HTTL', with args beginning with: 'h' 'FIELDS' '1' 'a' \n");
+  await page.screenshot({ path: join(SHOTS, 'version-picker.png') });
+  await picker.selectOption('8.10');
+  await page.getByText('(integer) -1').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a subscribed client receives what another client publishes', async () => {
   const { page, context, errors } = await openApp(app);
   const picker = page.getByRole('combobox', { name: 'Client' });

@@ -59,7 +59,7 @@ fn version_picker() -> Html {
     html! {
         <label class="version-picker" title="Redis version this session behaves like">
             <span>{ "Redis" }</span>
-            <select aria-label="Redis version" {onchange}>
+            <select aria-label="Redis version" value={current.to_string()} {onchange}>
                 { for redsim_engine::Version::ALL.iter().rev().map(|v| html! {
                     <option value={v.to_string()} selected={*v == current}>{ v.full() }</option>
                 }) }
