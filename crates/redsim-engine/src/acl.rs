@@ -612,6 +612,11 @@ pub fn command_keys(e: &Entry, argv: &[Vec<u8>]) -> Vec<(usize, u8)> {
             Some(v)
         }
         "blmpop" | "bzmpop" => Some(numkeys_at(2)),
+        // MSETEX numkeys key value [key value ...]: every other argument from the third.
+        "msetex" => {
+            let n = argv.get(1).and_then(|a| crate::args::parse_i64(a)).unwrap_or(0).max(0) as usize;
+            Some((0..n).map(|i| 2 + 2 * i).filter(|&at| at + 1 < argv.len()).collect())
+        }
         "xread" | "xreadgroup" => {
             let at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"STREAMS"));
             Some(at.map_or(Vec::new(), |at| {

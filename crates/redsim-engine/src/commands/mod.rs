@@ -18,6 +18,7 @@ mod set;
 mod sort;
 mod stream;
 mod string;
+mod string_cond;
 mod transaction;
 mod zset;
 
@@ -293,6 +294,9 @@ pub static TABLE: &[&CommandSpec] = &[
     &string::MSETNX,
     &string::PSETEX,
     &string::SET,
+    &string_cond::DIGEST,
+    &string_cond::DELEX,
+    &string_cond::MSETEX,
     &string::SETEX,
     &string::SETNX,
     &string::SETRANGE,

@@ -39,10 +39,39 @@ pub static SET: CommandSpec = CommandSpec::new("set", -3, STRING, "1.0.0")
     .run(set);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Condition {
+enum Condition<'a> {
     Always,
     IfMissing,
     IfExists,
+    /// Redis 8.4: the current value is (`IFEQ`) or is not (`IFNE`) this one.
+    IfEqual(&'a [u8], bool),
+    /// Redis 8.4: the current value's digest is (`IFDEQ`) or is not (`IFDNE`) this one.
+    IfDigest(&'a [u8], bool),
+}
+
+impl Condition<'_> {
+    /// Whether the write is refused, given the current value (`None`: no key). A value
+    /// condition on a key of another type is `WRONGTYPE`.
+    fn refuses(self, old: Option<&Value>) -> Result<bool> {
+        let text = |old: Option<&Value>| match old {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::WrongType),
+        };
+        Ok(match self {
+            Condition::Always => false,
+            Condition::IfMissing => old.is_some(),
+            Condition::IfExists => old.is_none(),
+            Condition::IfEqual(v, equal) => match text(old)? {
+                None => equal,
+                Some(s) => (s == v) != equal,
+            },
+            Condition::IfDigest(d, equal) => match text(old)? {
+                None => equal,
+                Some(s) => digest(&s).as_bytes().eq_ignore_ascii_case(d) != equal,
+            },
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +83,7 @@ enum Expiry<'a> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ExpiryUnit {
+pub(crate) enum ExpiryUnit {
     Seconds,
     Milliseconds,
     UnixSeconds,
@@ -64,14 +93,15 @@ enum ExpiryUnit {
 struct Set<'a> {
     key: &'a [u8],
     value: &'a [u8],
-    condition: Condition,
+    condition: Condition<'a>,
     get: bool,
     expiry: Expiry<'a>,
 }
 
 impl<'a> Set<'a> {
     /// Redis accepts the options in any order; a repeated or conflicting one is a syntax error.
-    fn parse(mut args: Args<'a>) -> Result<Set<'a>> {
+    /// `compare`: the 8.4 conditions (`IFEQ`, `IFNE`, `IFDEQ`, `IFDNE`) are known.
+    fn parse(mut args: Args<'a>, compare: bool) -> Result<Set<'a>> {
         let mut set = Set {
             key: args.next()?,
             value: args.next()?,
@@ -91,10 +121,21 @@ impl<'a> Set<'a> {
             .into_iter()
             .find(|(word, _)| is(word))
             .map(|(_, unit)| unit);
-            if is("NX") && set.condition != Condition::IfExists {
+            let value_condition = ["IFEQ", "IFNE", "IFDEQ", "IFDNE"].into_iter().position(&is);
+            if is("NX") && matches!(set.condition, Condition::Always | Condition::IfMissing) {
                 set.condition = Condition::IfMissing;
-            } else if is("XX") && set.condition != Condition::IfMissing {
+            } else if is("XX") && matches!(set.condition, Condition::Always | Condition::IfExists) {
                 set.condition = Condition::IfExists;
+            } else if let (true, Some(which), Some(_), Condition::Always) =
+                (compare, value_condition, args.peek(), set.condition)
+            {
+                let operand = args.next()?;
+                set.condition = match which {
+                    0 => Condition::IfEqual(operand, true),
+                    1 => Condition::IfEqual(operand, false),
+                    2 => Condition::IfDigest(operand, true),
+                    _ => Condition::IfDigest(operand, false),
+                };
             } else if is("GET") {
                 set.get = true;
             } else if is("KEEPTTL") && !matches!(set.expiry, Expiry::Option(..)) {
@@ -114,7 +155,7 @@ impl<'a> Set<'a> {
 }
 
 /// Redis's `getExpireMillisecondsOrReply`: the absolute expiry time in milliseconds.
-fn expire_at_ms(number: &[u8], unit: ExpiryUnit, now_ms: u64, command: &str) -> Result<u64> {
+pub(crate) fn expire_at_ms(number: &[u8], unit: ExpiryUnit, now_ms: u64, command: &str) -> Result<u64> {
     let invalid = || Error::InvalidExpireTime { command: command.to_string() };
     let mut ms = parse_i64(number).ok_or(Error::NotInteger)?;
     let in_seconds = matches!(unit, ExpiryUnit::Seconds | ExpiryUnit::UnixSeconds);
@@ -134,22 +175,18 @@ fn expire_at_ms(number: &[u8], unit: ExpiryUnit, now_ms: u64, command: &str) -> 
 }
 
 fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
-    let set = Set::parse(args)?;
+    let set = Set::parse(args, ctx.version().at_least(8, 4))?;
     let expire_at = match set.expiry {
         Expiry::Option(number, unit) => Some(expire_at_ms(number, unit, ctx.now_ms, "set")?),
         _ => None,
     };
     let old = ctx.lookup(set.key).map(|v| v.clone());
     let old_reply = if set.get { Some(string_reply(old.as_ref())?) } else { None };
-    let found = old.is_some();
-    let blocked = match set.condition {
-        Condition::IfMissing => found,
-        Condition::IfExists => !found,
-        Condition::Always => false,
-    };
-    if blocked {
+    if set.condition.refuses(old.as_ref())? {
         return Ok(old_reply.unwrap_or(Reply::Nil));
     }
+    // Replicas get a plain SET: the condition held here.
+    let compared = matches!(set.condition, Condition::IfEqual(..) | Condition::IfDigest(..));
     ctx.store(set.key, Value::String(set.value.to_vec()), set.expiry == Expiry::KeepTtl);
     if let Some(at_ms) = expire_at {
         let db = ctx.db_index();
@@ -163,6 +200,12 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
             b"PXAT".to_vec(),
             at_ms.to_string().into_bytes(),
         ]);
+    } else if compared {
+        let mut argv = vec![b"SET".to_vec(), set.key.to_vec(), set.value.to_vec()];
+        if set.expiry == Expiry::KeepTtl {
+            argv.push(b"KEEPTTL".to_vec());
+        }
+        ctx.propagate_as = Some(argv);
     } else if set.get {
         // Without GET (which may be given more than once).
         let argv: Vec<Vec<u8>> = ctx
@@ -760,4 +803,18 @@ fn lcs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Ok(Reply::Integer(total as i64));
     }
     Ok(Reply::Bulk(result))
+}
+
+/// Redis 8.4's hash digest of a value (`DIGEST`, `IFDEQ`): XXH3-64 as 16 lower-case hex digits.
+pub(crate) fn digest(value: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(value))
+}
+
+#[cfg(test)]
+mod digest_tests {
+    #[test]
+    fn digest_is_xxh3_in_hex() {
+        // redis.io's DIGEST example.
+        assert_eq!(super::digest(b"Hello world"), "b6acb9d84a38ff74");
+    }
 }
