@@ -65,6 +65,9 @@ pub struct Db {
     /// expiry cycle looks at these, and drops the ones that have none left.
     hexpires: BTreeSet<Vec<u8>>,
     pub lfu: LfuConfig,
+    /// Keys created since the last look, kept only while `notify-keyspace-events` asks for
+    /// `new` events (Redis sends one from `dbAdd`).
+    pub new_keys: Option<Vec<Vec<u8>>>,
     /// An LFU `maxmemory-policy` is in force: accesses count frequency, not recency.
     pub lfu_mode: bool,
 }
@@ -163,7 +166,9 @@ impl Db {
             .map_or((0, LFU_INIT_VAL, 0, self.lfu_mode), |s| (s.access_ms, s.lfu, s.lfu_minutes, s.lfu_written));
         self.forget_raw(key);
         self.track_hexpires(key, &value);
-        self.keys.insert(key.to_vec(), Slot { value, access_ms, lfu, lfu_minutes, lfu_written });
+        if self.keys.insert(key.to_vec(), Slot { value, access_ms, lfu, lfu_minutes, lfu_written }).is_none() {
+            self.created(key);
+        }
     }
 
     /// Stores `value` used at `now_ms`.
@@ -173,7 +178,9 @@ impl Db {
         }
         self.forget_raw(key);
         self.track_hexpires(key, &value);
-        self.keys.insert(key.to_vec(), Slot::new(value, now_ms, self.lfu_mode));
+        if self.keys.insert(key.to_vec(), Slot::new(value, now_ms, self.lfu_mode)).is_none() {
+            self.created(key);
+        }
     }
 
     /// `set_at`, handing back the value where it now is.
@@ -184,6 +191,9 @@ impl Db {
         self.forget_raw(key);
         self.track_hexpires(key, &value);
         let slot = Slot::new(value, now_ms, self.lfu_mode);
+        if !self.keys.contains_key(key) {
+            self.created(key);
+        }
         match self.keys.entry(key.to_vec()) {
             std::collections::btree_map::Entry::Vacant(e) => &mut e.insert(slot).value,
             std::collections::btree_map::Entry::Occupied(mut e) => {
@@ -213,6 +223,12 @@ impl Db {
 
     pub fn persist(&mut self, key: &[u8]) -> bool {
         self.expires.remove(key).is_some()
+    }
+
+    fn created(&mut self, key: &[u8]) {
+        if let Some(new_keys) = self.new_keys.as_mut() {
+            new_keys.push(key.to_vec());
+        }
     }
 
     fn track_hexpires(&mut self, key: &[u8], value: &Value) {

@@ -77,8 +77,24 @@ pub fn to_text(flags: Flags) -> String {
     out
 }
 
+/// The `new` events of keys created since the last event (Redis sends them from `dbAdd`, so
+/// they come before what the command that made the key sends).
+pub fn flush_new_keys(server: &mut Server, out: &mut Outcome) {
+    for db in 0..server.dbs.len() {
+        let Some(created) = server.dbs[db].new_keys.as_mut().map(std::mem::take) else { continue };
+        for key in created {
+            publish_event(server, out, NEW, "new", &key, db);
+        }
+    }
+}
+
 /// Redis's `notifyKeyspaceEvent`: publishes the event if its class is enabled.
 pub fn notify(server: &mut Server, out: &mut Outcome, class: Flags, event: &str, key: &[u8], db: usize) {
+    flush_new_keys(server, out);
+    publish_event(server, out, class, event, key, db);
+}
+
+fn publish_event(server: &mut Server, out: &mut Outcome, class: Flags, event: &str, key: &[u8], db: usize) {
     let flags = server.config.notify;
     if flags & class == 0 {
         return;

@@ -239,9 +239,9 @@ fn rename(ctx: &mut Ctx, mut args: Args, nx: bool) -> Result<Reply> {
         if nx {
             return Ok(Reply::Integer(0));
         }
-        ctx.delete(to);
+        ctx.delete_quietly(to);
     }
-    ctx.delete(from);
+    ctx.delete_quietly(from);
     ctx.store(to, value, false);
     if raw.is_some() {
         ctx.db().force_encoding(to, raw);

@@ -194,6 +194,15 @@ impl Ctx<'_> {
         crate::acl::id_of(parent, spec).is_none_or(|id| user.unrestricted_key_access(id, self.argv))
     }
 
+    /// `delete` without the `del` event (Redis's `dbDelete` where the command sends its own
+    /// events, as `RENAME` does).
+    pub fn delete_quietly(&mut self, key: &[u8]) -> bool {
+        let flags = std::mem::replace(&mut self.server.config.notify, 0);
+        let removed = self.delete(key);
+        self.server.config.notify = flags;
+        removed
+    }
+
     /// Deletes `key` if it is live; true when something was deleted.
     pub fn delete(&mut self, key: &[u8]) -> bool {
         self.expire_if_needed(key);

@@ -286,9 +286,13 @@ impl Server {
             decay_minutes: self.config.settings.number("lfu-decay-time"),
         };
         let lfu_mode = self.lfu_policy();
+        let new_events = self.config.notify & crate::notify::NEW != 0;
         for db in &mut self.dbs {
             db.lfu = lfu;
             db.lfu_mode = lfu_mode;
+            if new_events != db.new_keys.is_some() {
+                db.new_keys = new_events.then(Vec::new);
+            }
         }
         let requirepass = self.config.settings.lookup(b"requirepass").map(|(i, _)| i);
         if changed.iter().any(|i| Some(*i) == requirepass) {
@@ -854,6 +858,10 @@ impl Server {
         if dirty > 0 && spec.has(Flag::Write) && self.config.notify != 0 {
             let db = self.clients.get(&client).map_or(0, |c| c.db);
             crate::notify::command_events(self, out, parent, spec, argv, db);
+        }
+        // Keys the command made and no event announced yet.
+        if self.config.notify & crate::notify::NEW != 0 {
+            crate::notify::flush_new_keys(self, out);
         }
         self.stats.changes += dirty;
         if self.propagating() {
