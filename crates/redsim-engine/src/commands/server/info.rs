@@ -175,7 +175,8 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                     ("mem_clients_normal", "0".into()),
                     ("mem_cluster_links", "0".into()),
                     ("mem_aof_buffer", "0".into()),
-                    ("mem_allocator", "libc".into()),
+                    // Sizes follow jemalloc's size classes, as Debian's Redis allocates.
+                    ("mem_allocator", "jemalloc-5.3.0".into()),
                     ("active_defrag_running", "0".into()),
                     ("lazyfree_pending_objects", "0".into()),
                     ("lazyfreed_objects", "0".into()),
