@@ -250,6 +250,41 @@ impl LongDouble {
         matches!(self, LongDouble::Finite { .. })
     }
 
+    /// `-self`.
+    pub fn negate(self) -> LongDouble {
+        match self {
+            LongDouble::Finite { neg, exp, mant } => LongDouble::Finite { neg: !neg, exp, mant },
+            LongDouble::Inf { neg } => LongDouble::Inf { neg: !neg },
+        }
+    }
+
+    /// The order of two values, read off the sign of their difference.
+    pub fn compare(self, other: LongDouble) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (LongDouble::Inf { neg: a }, LongDouble::Inf { neg: b }) => b.cmp(&a),
+            (LongDouble::Inf { neg }, _) => {
+                if neg {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (_, LongDouble::Inf { neg }) => {
+                if neg {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            _ => match self + other.negate() {
+                LongDouble::Finite { mant: 0, .. } => Ordering::Equal,
+                LongDouble::Finite { neg: true, .. } | LongDouble::Inf { neg: true } => Ordering::Less,
+                _ => Ordering::Greater,
+            },
+        }
+    }
+
     /// Rounds `m × 2^e2` (with `sticky` set when nonzero bits were already dropped below it) to
     /// 64 bits, nearest, ties to even.
     fn round(neg: bool, m: &Big, e2: i64, sticky: bool) -> LongDouble {

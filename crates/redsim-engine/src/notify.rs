@@ -160,7 +160,7 @@ pub fn command_events(
     let events: &[(&str, Flags)] = match name.as_str() {
         // Field expiry commands notify as they go (`hexpire`, `hdel`, `hpersist`).
         "del" | "unlink" | "getdel" | "sort" | "sort_ro" | "restore" | "hexpire" | "hpexpire" | "hexpireat"
-        | "hpexpireat" | "hpersist" | "hgetdel" | "hgetex" | "hsetex" | "msetex" | "delex" => &[],
+        | "hpexpireat" | "hpersist" | "hgetdel" | "hgetex" | "hsetex" | "msetex" | "delex" | "increx" => &[],
         // Stream commands notify as they go: XADD (and its trim), a consumer a read or claim
         // creates; reading, claiming and acknowledging send nothing.
         "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],

@@ -9,6 +9,7 @@ mod hash;
 mod hash_ex;
 pub(crate) mod hash_ttl;
 mod hll;
+mod increx;
 mod keys;
 mod list;
 mod pubsub;
@@ -297,6 +298,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &string_cond::DIGEST,
     &string_cond::DELEX,
     &string_cond::MSETEX,
+    &increx::INCREX,
     &string::SETEX,
     &string::SETNX,
     &string::SETRANGE,
