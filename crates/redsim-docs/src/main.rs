@@ -60,6 +60,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 fn check(options: &Options) -> ExitCode {
     let (version, files) = (options.version, &options.files);
     let (mut blocks, mut compared, mut stale, mut unreadable) = (0, 0, 0, 0);
+    let (mut transcripts, mut identical) = (0, 0);
     for file in files {
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
@@ -72,6 +73,8 @@ fn check(options: &Options) -> ExitCode {
         let report = redsim_docs::check_markdown(&text, version, options.scope);
         blocks += report.blocks;
         compared += report.compared;
+        transcripts += report.transcripts;
+        identical += report.identical;
         for f in &report.findings {
             stale += 1;
             println!("{file}:{}: {}", f.line, f.command);
@@ -82,7 +85,8 @@ fn check(options: &Options) -> ExitCode {
         }
     }
     println!(
-        "{} file(s), {blocks} Redis example(s), {compared} repl(ies) compared with Redis {}: {stale} differ",
+        "{} file(s), {blocks} Redis example(s), {compared} repl(ies) compared with Redis {}: {stale} differ; \
+         {identical} of {transcripts} transcripts identical",
         files.len() - unreadable,
         version.full()
     );

@@ -145,6 +145,8 @@ pub struct Report {
     pub transcripts: usize,
     /// Replies compared.
     pub compared: usize,
+    /// Transcripts whose every reply came out as the page shows it.
+    pub identical: usize,
     pub findings: Vec<Finding>,
 }
 
@@ -175,9 +177,12 @@ pub fn check_markdown(markdown: &str, version: Version, scope: Scope) -> Report 
             Scope::Example => continue,
         };
         report.transcripts += usize::from(example.transcript);
+        let (mut compared, mut all_same) = (0, true);
         for ran in ran {
             let Some(same) = ran.same else { continue };
             report.compared += 1;
+            compared += 1;
+            all_same &= same;
             if !same {
                 report.findings.push(Finding {
                     line: block.file_line(ran.command.line),
@@ -187,6 +192,7 @@ pub fn check_markdown(markdown: &str, version: Version, scope: Scope) -> Report 
                 });
             }
         }
+        report.identical += usize::from(example.transcript && compared > 0 && all_same);
     }
     report
 }

@@ -271,6 +271,24 @@ impl Ctx<'_> {
         script: &mut ScriptRun,
         denied: fn(Option<&CommandSpec>, &CommandSpec) -> bool,
     ) -> std::result::Result<Reply, String> {
+        let refused = match self.script_call(argv, script, denied) {
+            Ok(reply) => return Ok(reply),
+            Err(text) => text,
+        };
+        // Redis's `scriptCall` error path: the error counts in errorstats, as a rejected call of
+        // the command when there is one, and not again when the script fails with it.
+        let name = resolve(argv, self.server.version()).ok().map(|(p, s)| crate::command::full_name(p, s));
+        self.server.count_rejection(name, &refused);
+        self.server.script_errors.push(refused.clone());
+        Err(refused)
+    }
+
+    fn script_call(
+        &mut self,
+        argv: &[Vec<u8>],
+        script: &mut ScriptRun,
+        denied: fn(Option<&CommandSpec>, &CommandSpec) -> bool,
+    ) -> std::result::Result<Reply, String> {
         let (parent, spec) = match resolve(argv, self.server.version()) {
             Ok(found) => found,
             Err(Error::WrongArity { .. }) => {
