@@ -165,6 +165,8 @@ pub fn command_events(
         // creates; reading, claiming and acknowledging send nothing.
         "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],
         "hmset" => &[("hset", HASH)],
+        // List moves notify as they go (the push, then the pop).
+        "lmove" | "blmove" | "rpoplpush" | "brpoplpush" | "lmovem" => &[],
         "bitfield" => &[("setbit", STRING)],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],

@@ -16,7 +16,7 @@ const LIST: &str = "list";
 type List = VecDeque<Vec<u8>>;
 
 /// The list at `key`, stored empty first when missing.
-fn list_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut List> {
+pub(super) fn list_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut List> {
     if list_at(ctx, key)?.is_none() {
         return match ctx.store_mut(key, Value::List(Box::default()), false) {
             Value::List(l) => Ok(l),
@@ -27,7 +27,7 @@ fn list_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut List> {
     list_at(ctx, key)?.ok_or(Error::WrongType)
 }
 
-fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {
+pub(super) fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {
     match ctx.lookup(key) {
         None => Ok(None),
         Some(Value::List(l)) => Ok(Some(l)),
@@ -36,12 +36,12 @@ fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
+pub(super) enum End {
     Left,
     Right,
 }
 
-fn parse_end(arg: &[u8]) -> Result<End> {
+pub(super) fn parse_end(arg: &[u8]) -> Result<End> {
     if arg.eq_ignore_ascii_case(b"LEFT") {
         Ok(End::Left)
     } else if arg.eq_ignore_ascii_case(b"RIGHT") {
@@ -51,14 +51,14 @@ fn parse_end(arg: &[u8]) -> Result<End> {
     }
 }
 
-fn push_end(list: &mut List, end: End, value: Vec<u8>) {
+pub(super) fn push_end(list: &mut List, end: End, value: Vec<u8>) {
     match end {
         End::Left => list.push_front(value),
         End::Right => list.push_back(value),
     }
 }
 
-fn pop_end(list: &mut List, end: End) -> Option<Vec<u8>> {
+pub(super) fn pop_end(list: &mut List, end: End) -> Option<Vec<u8>> {
     match end {
         End::Left => list.pop_front(),
         End::Right => list.pop_back(),
@@ -407,10 +407,18 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Result
     // Lists are never empty: an empty one is deleted.
     let Some(value) = list_at(ctx, src)?.and_then(|l| pop_end(l, from)) else { return Ok(None) };
     ctx.modified(src);
-    drop_if_empty(ctx, src);
     push_end(list_or_create(ctx, dst)?, to, value.clone());
     ctx.modified(dst);
+    moved_events(ctx, src, dst, from, to);
     Ok(Some(Reply::Bulk(value)))
+}
+
+/// The events of a move between lists, in Redis's order: the push to the destination, the pop
+/// from the source, and the source's `del` when it is left empty.
+pub(super) fn moved_events(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) {
+    ctx.notify(crate::notify::LIST, if to == End::Left { "lpush" } else { "rpush" }, dst);
+    ctx.notify(crate::notify::LIST, if from == End::Left { "lpop" } else { "rpop" }, src);
+    drop_if_empty(ctx, src);
 }
 
 pub static LMPOP: CommandSpec = CommandSpec::new("lmpop", -4, LIST, "7.0.0")

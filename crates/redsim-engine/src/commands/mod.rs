@@ -12,6 +12,7 @@ mod hll;
 mod increx;
 mod keys;
 mod list;
+mod list_move;
 mod pubsub;
 pub(crate) mod scripting;
 pub(crate) mod server;
@@ -128,6 +129,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &list::LINSERT,
     &list::LLEN,
     &list::LMOVE,
+    &list_move::LMOVEM,
     &list::LMPOP,
     &list::LPOP,
     &list::LPOS,
