@@ -170,6 +170,7 @@ pub static CLIENT: CommandSpec = CommandSpec::new("client", -2, CONNECTION, "2.4
         CLIENT_NO_EVICT,
         CLIENT_PAUSE,
         CLIENT_REPLY,
+        CLIENT_SETINFO,
         CLIENT_SETNAME,
         CLIENT_TRACKING,
         CLIENT_TRACKINGINFO,
@@ -183,6 +184,38 @@ const CLIENT_ID: CommandSpec = CommandSpec::new("id", 2, CONNECTION, "5.0.0")
     .acl(&[Category::Connection])
     .doc("", "Returns the unique client ID of the connection.")
     .run(|ctx, _| Ok(Reply::Integer(ctx.client as i64)));
+
+/// `CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>` (Redis 7.2): what a client library says
+/// of itself, shown by `CLIENT LIST` and `CLIENT INFO`. An empty value clears it.
+const CLIENT_SETINFO: CommandSpec = CommandSpec::new("setinfo", 4, CONNECTION, "7.2.0")
+    .flags(&[Flag::NoScript, Flag::Loading, Flag::Stale])
+    .acl(&[Category::Connection])
+    .doc("<LIB-NAME libname | LIB-VER libver>", "Sets information specific to the client or connection.")
+    .run(client_setinfo);
+
+fn client_setinfo(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (attr, value) = (args.next()?, args.next()?);
+    let name = attr.eq_ignore_ascii_case(b"lib-name");
+    if !name && !attr.eq_ignore_ascii_case(b"lib-ver") {
+        return Err(Error::other(format!("ERR Unrecognized option '{}'", String::from_utf8_lossy(attr))));
+    }
+    if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(Error::other(format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            String::from_utf8_lossy(attr)
+        )));
+    }
+    let value = (!value.is_empty()).then(|| value.to_vec());
+    let client = ctx.client_mut();
+    if name {
+        client.lib_name = value;
+    } else {
+        client.lib_ver = value;
+    }
+    let client = ctx.client;
+    ctx.effect(Effect::ClientChanged { client });
+    Ok(Reply::ok())
+}
 
 /// `CLIENT SETNAME connection-name`
 const CLIENT_SETNAME: CommandSpec = CommandSpec::new("setname", 3, CONNECTION, "2.6.9")
@@ -269,7 +302,7 @@ pub(crate) fn client_line_of(
     format!(
         "id={id} addr={addr} laddr={laddr} fd={fd} name={name} age={age} idle={idle} flags={flags} db={db} \
          sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={qbuf} qbuf-free={free} argv-mem={argv_mem} multi-mem=0 rbs=1024 rbp=0 obl=0 \
-         oll=0 omem=0 tot-mem={mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}\n",
+         oll=0 omem=0 tot-mem={mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}{lib}\n",
         addr = client_addr(server, id),
         laddr = c.laddr.clone().unwrap_or_else(|| format!("127.0.0.1:{}", server.config.settings.number("port"))),
         user = String::from_utf8_lossy(&c.user),
@@ -285,6 +318,13 @@ pub(crate) fn client_line_of(
             None => "NULL".to_string(),
         },
         resp = if c.protocol == Protocol::Resp3 { 3 } else { 2 },
+        // Redis 7.2 added what the client library says of itself.
+        lib = if server.version().at_least(7, 2) {
+            let text = |v: &Option<Vec<u8>>| v.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+            format!(" lib-name={} lib-ver={}", text(&c.lib_name), text(&c.lib_ver))
+        } else {
+            String::new()
+        },
     )
 }
 

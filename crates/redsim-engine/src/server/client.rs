@@ -6,6 +6,9 @@ use super::*;
 pub struct Client {
     pub id: ClientId,
     pub name: Option<Vec<u8>>,
+    /// `CLIENT SETINFO lib-name` and `lib-ver` (Redis 7.2).
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
     pub db: usize,
     pub protocol: Protocol,
     pub created_ms: u64,
@@ -68,6 +71,8 @@ impl Client {
         Client {
             id,
             name: None,
+            lib_name: None,
+            lib_ver: None,
             db: 0,
             protocol: Protocol::Resp2,
             created_ms: now_ms,
