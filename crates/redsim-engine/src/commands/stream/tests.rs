@@ -887,3 +887,30 @@ fn maxcount_and_maxsize_cap_the_whole_reply() {
     let out = replies(Version::V8_8, &["XADD s 1-0 f v", "XREAD MAXCOUNT 1 STREAMS s 0"]);
     assert_eq!(out[1], "(error) ERR syntax error");
 }
+
+#[test]
+fn xinfo_stream_full_counts_nacked_entries_from_8_8() {
+    // Source: redis.io's XINFO STREAM page (8.8: nacked-count in each group of FULL).
+    let script = |tail: &str| {
+        format!(
+            "@0 > XADD s 1-0 f v\n\"1-0\"\n@0 > XGROUP CREATE s g 0\nOK\n\
+             @0 > XREADGROUP GROUP g c STREAMS s >\n1) 1) \"s\"\n2) 1) 1) \"1-0\"\n2) 1) \"f\"\n2) \"v\"\n\
+             {tail}"
+        )
+    };
+    check(
+        Version::V8_8,
+        &script(
+            "@0 > XNACK s g SILENT IDS 1 1-0\n(integer) 1\n\
+             @0 > EVAL \"local i = redis.call('XINFO', 'STREAM', 's', 'FULL') local g = i[#i][1] return {g[#g - 1], g[#g]}\" 0\n\
+             1) \"nacked-count\"\n2) (integer) 1\n",
+        ),
+    );
+    check(
+        Version::V8_6,
+        &script(
+            "@0 > EVAL \"local i = redis.call('XINFO', 'STREAM', 's', 'FULL') local g = i[#i][1] return g[#g - 1]\" 0\n\
+             \"consumers\"\n",
+        ),
+    );
+}

@@ -121,6 +121,7 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let typed_sub = ctx.argv[1].clone();
     let with_active_time = ctx.version().at_least(7, 2);
     let with_idmp = ctx.version().at_least(8, 6);
+    let newest_8_8 = ctx.version().at_least(8, 8);
     let now_ms = ctx.now_ms;
     let stream = the_stream(ctx, &key)?;
     let options = args.rest();
@@ -208,7 +209,7 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                     Reply::Map(fields)
                 })
                 .collect();
-            Reply::Map(vec![
+            let mut group = vec![
                 field("name", Reply::bulk(name)),
                 field("last-delivered-id", id_reply(cg.last_delivered_id)),
                 field("entries-read", entries_read(cg)),
@@ -216,7 +217,13 @@ fn stream_info(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 field("pel-count", Reply::Integer(cg.pending.len() as i64)),
                 field("pending", Reply::Array(pel)),
                 field("consumers", Reply::Array(consumers)),
-            ])
+            ];
+            // Redis 8.8: the entries XNACK released, pending with no consumer.
+            if newest_8_8 {
+                let nacked = cg.pending.values().filter(|p| p.released).count();
+                group.push(field("nacked-count", Reply::Integer(nacked as i64)));
+            }
+            Reply::Map(group)
         })
         .collect();
     fields.push(field("groups", Reply::Array(groups)));
