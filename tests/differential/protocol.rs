@@ -47,3 +47,25 @@ fn inline_commands_and_pipelines_match() {
     }
     assert_eq!(answers[0], answers[1]);
 }
+
+/// `SHUTDOWN SAVE` on both servers: the caller's connection closes without a reply, the file is
+/// written, and the server is gone.
+#[test]
+fn shutdown_saves_and_stops_like_redis() {
+    let redis = RedisServer::start().expect("the reference redis-server must start");
+    let dir = redsim_tests::TempDir::new("redsim-shutdown").expect("a temporary directory");
+    let redsim = redsim_server::spawn_configured("127.0.0.1:0", Version::V7_0, &[dir.as_option()])
+        .expect("redsim-server must start");
+    let mut answers = Vec::new();
+    for addr in [redis.addr, redsim.addr()] {
+        let mut c = Connection::open(addr).expect("connect");
+        c.command(&[b"SET".as_slice(), b"k", b"v"]).expect("SET");
+        c.send_raw(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n").expect("send");
+        answers.push(c.read_to_close().map_err(|e| e.to_string()));
+    }
+    assert_eq!(answers[0], answers[1], "what the caller reads before the connection closes");
+    let addr = redsim.addr();
+    redsim.wait();
+    assert!(dir.path.join("dump.rdb").exists(), "SHUTDOWN SAVE wrote the file");
+    assert!(Connection::open(addr).is_err(), "nothing listens any more");
+}

@@ -301,6 +301,10 @@ impl EventLoop {
                     conn.closing = true;
                     conn.input.clear();
                     self.deliver(&outcome);
+                    // SHUTDOWN: the file is written (above); the loop ends and so does the process.
+                    if outcome.shutdown {
+                        self.stopping.store(true, Ordering::SeqCst);
+                    }
                     return;
                 }
             }

@@ -53,6 +53,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::ROLE,
     &server::WAIT,
     &server::SAVE,
+    &server::SHUTDOWN,
     &server::BGSAVE,
     &server::LASTSAVE,
     &server::BGREWRITEAOF,

@@ -54,6 +54,8 @@ pub struct Outcome {
     pub propagate: Vec<Argv>,
     /// The client asked to close its connection (`QUIT`) once the reply is written.
     pub close: bool,
+    /// `SHUTDOWN` succeeded: the host writes `saved` if there is one, then stops.
+    pub shutdown: bool,
     /// An RDB file `SAVE`/`BGSAVE` made, for the host to write where `dir` and `dbfilename` say.
     pub saved: Option<Vec<u8>>,
     /// Replies for other clients that this command woke (blocked reads served by a write).

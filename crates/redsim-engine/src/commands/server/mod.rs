@@ -23,7 +23,9 @@ pub use info::INFO;
 pub use latency::LATENCY;
 pub use memory::MEMORY;
 pub use monitor::{MONITOR, RESET};
-pub use replication::{BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SLAVEOF, SYNC, WAIT};
+pub use replication::{
+    BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SHUTDOWN, SLAVEOF, SYNC, WAIT,
+};
 pub use slowlog::SLOWLOG;
 
 const SERVER: &str = "server";

@@ -175,6 +175,45 @@ pub static BGSAVE: CommandSpec = CommandSpec::new("bgsave", -1, SERVER, "1.0.0")
         Ok(Reply::status("Background saving started"))
     });
 
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: saves when told to or when save points are
+/// configured (not with NOSAVE), then tells the host to stop; the caller gets no reply. A
+/// simulator has no shutdown in progress to abort, and no replicas to wait for.
+pub static SHUTDOWN: CommandSpec = CommandSpec::new("shutdown", -1, SERVER, "1.0.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale, Flag::NoMulti, Flag::AllowBusy])
+    .acl(&[Category::Admin, Category::Dangerous])
+    .doc(
+        "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+    )
+    .run(shutdown);
+
+fn shutdown(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let (mut nosave, mut save, mut flags, mut abort) = (false, false, false, false);
+    for word in args.rest() {
+        match word.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" => flags = true,
+            b"abort" => abort = true,
+            _ => return Err(Error::Syntax),
+        }
+    }
+    if (abort && (nosave || save || flags)) || (nosave && save) {
+        return Err(Error::Syntax);
+    }
+    if abort {
+        return Err(Error::other("ERR No shutdown in progress."));
+    }
+    let save_points = !ctx.server.config.settings.text("save").is_empty();
+    if !nosave && (save || save_points) {
+        save_now(ctx);
+    }
+    ctx.out.shutdown = true;
+    ctx.out.close = true;
+    ctx.server.silent = true;
+    Ok(Reply::ok())
+}
+
 /// `LASTSAVE`
 pub static LASTSAVE: CommandSpec = CommandSpec::new("lastsave", 1, SERVER, "1.0.0")
     .flags(&[Flag::Loading, Flag::Stale, Flag::Fast])
