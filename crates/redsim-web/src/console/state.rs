@@ -356,8 +356,11 @@ impl AppState {
             }
         }
         let protocol = self.session.world().server.protocol(id);
+        let blocked = self.session.world().server.is_blocked(id);
         let (mut output, is_error) = match reply {
             Some(reply) => (console_output(redsim_docs::run::format(&reply, protocol, self.output)), reply.is_error()),
+            // No reply and not waiting: nothing to print (`CLIENT REPLY OFF`, `SHUTDOWN`).
+            None if !blocked => (String::new(), false),
             None if self.lone => (redsim_docs::run::BLOCKED_FOREVER.to_string(), false),
             None => ("(blocked: waiting for data or its timeout)\n".to_string(), false),
         };
@@ -548,6 +551,17 @@ mod tests {
         );
         assert!(state.transcript[3].is_error);
         assert_eq!(state.history.len(), 5);
+    }
+
+    #[test]
+    fn a_command_that_sends_no_reply_prints_nothing() {
+        let mut state = AppState::default();
+        state.run_line("CLIENT REPLY OFF");
+        state.run_line("SET k v");
+        state.run_line("CLIENT REPLY ON");
+        state.run_line("GET k");
+        let outputs: Vec<&str> = state.transcript.iter().map(|e| e.output.as_str()).collect();
+        assert_eq!(outputs, ["", "", "OK\n", "\"v\"\n"]);
     }
 
     #[test]
