@@ -95,8 +95,9 @@ fn setbit(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if dirty || (old == 1) != on {
         set_bit(bytes, offset, on);
         ctx.modified(key);
-        ctx.db().mark_raw(key);
     }
+    // Redis unshares the string (making it raw) before it looks at the bit.
+    ctx.db().mark_raw(key);
     Ok(Reply::Integer(old.into()))
 }
 
@@ -436,6 +437,9 @@ fn bitfield(ctx: &mut Ctx, mut args: Args, read_only: bool) -> Result<Reply> {
     if changes > 0 {
         ctx.modified(key);
         ctx.dirty += changes - 1;
+    }
+    if highest.is_some() {
+        // Redis unshares the string (making it raw) before any write.
         ctx.db().mark_raw(key);
     }
     Ok(Reply::Array(replies))
