@@ -166,7 +166,7 @@ pub fn command_events(
         "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],
         "hmset" => &[("hset", HASH)],
         // List moves notify as they go (the push, then the pop).
-        "lmove" | "blmove" | "rpoplpush" | "brpoplpush" | "lmovem" => &[],
+        "lmove" | "blmove" | "rpoplpush" | "brpoplpush" | "lmovem" | "blmovem" => &[],
         "bitfield" => &[("setbit", STRING)],
         "incr" | "incrby" => &[("incrby", STRING)],
         "decr" | "decrby" => &[("decrby", STRING)],

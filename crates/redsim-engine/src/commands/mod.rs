@@ -131,6 +131,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &list::LLEN,
     &list::LMOVE,
     &list_move::LMOVEM,
+    &list_move::BLMOVEM,
     &list::LMPOP,
     &list::LPOP,
     &list::LPOS,
