@@ -7,6 +7,7 @@ pub(crate) mod connection;
 mod geo;
 mod hash;
 mod hash_ex;
+mod hash_import;
 pub(crate) mod hash_ttl;
 mod hll;
 mod increx;
@@ -90,6 +91,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &hash_ex::HGETDEL,
     &hash_ex::HGETEX,
     &hash_ex::HSETEX,
+    &hash_import::HIMPORT,
     &hash_ttl::HEXPIRE,
     &hash_ttl::HEXPIREAT,
     &hash_ttl::HEXPIRETIME,

@@ -43,6 +43,8 @@ pub struct Client {
     /// The peer's and the local address, when the host knows them (`ip:port`).
     pub addr: Option<String>,
     pub laddr: Option<String>,
+    /// `HIMPORT PREPARE`'s fieldsets, by name (Redis 8.10).
+    pub fieldsets: std::collections::BTreeMap<Vec<u8>, Vec<Vec<u8>>>,
 }
 
 /// `CLIENT REPLY ON|OFF|SKIP`.
@@ -93,6 +95,7 @@ impl Client {
             no_evict: false,
             addr: None,
             laddr: None,
+            fieldsets: Default::default(),
             authenticated: true,
         }
     }

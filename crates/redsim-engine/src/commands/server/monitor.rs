@@ -74,6 +74,7 @@ impl Server {
         c.patterns.clear();
         c.shard_channels.clear();
         c.name = None;
+        c.fieldsets.clear();
         c.reply_mode = crate::server::ReplyMode::On;
     }
 
