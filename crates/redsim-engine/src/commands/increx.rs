@@ -58,13 +58,7 @@ fn parse<'a>(args: &'a [Vec<u8>]) -> Result<Options<'a>> {
     while i < args.len() {
         let word = args[i].to_ascii_uppercase();
         let operand = args.get(i + 1).map(Vec::as_slice);
-        let unit = match word.as_slice() {
-            b"EX" => Some(ExpiryUnit::Seconds),
-            b"PX" => Some(ExpiryUnit::Milliseconds),
-            b"EXAT" => Some(ExpiryUnit::UnixSeconds),
-            b"PXAT" => Some(ExpiryUnit::UnixMilliseconds),
-            _ => None,
-        };
+        let unit = ExpiryUnit::from_word(&word);
         match (word.as_slice(), operand, unit) {
             (b"BYINT" | b"BYFLOAT", Some(n), _) if o.by.is_none() => {
                 o.by = Some(n);

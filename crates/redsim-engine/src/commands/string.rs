@@ -90,6 +90,21 @@ pub(crate) enum ExpiryUnit {
     UnixMilliseconds,
 }
 
+impl ExpiryUnit {
+    /// The unit an option word names: `EX`, `PX`, `EXAT` or `PXAT`, in any case.
+    pub(crate) fn from_word(word: &[u8]) -> Option<ExpiryUnit> {
+        [
+            (&b"EX"[..], ExpiryUnit::Seconds),
+            (b"PX", ExpiryUnit::Milliseconds),
+            (b"EXAT", ExpiryUnit::UnixSeconds),
+            (b"PXAT", ExpiryUnit::UnixMilliseconds),
+        ]
+        .into_iter()
+        .find(|(w, _)| word.eq_ignore_ascii_case(w))
+        .map(|(_, unit)| unit)
+    }
+}
+
 struct Set<'a> {
     key: &'a [u8],
     value: &'a [u8],
@@ -112,15 +127,7 @@ impl<'a> Set<'a> {
         while let Some(option) = args.peek() {
             args.next()?;
             let is = |word: &str| option.eq_ignore_ascii_case(word.as_bytes());
-            let unit = [
-                ("EX", ExpiryUnit::Seconds),
-                ("PX", ExpiryUnit::Milliseconds),
-                ("EXAT", ExpiryUnit::UnixSeconds),
-                ("PXAT", ExpiryUnit::UnixMilliseconds),
-            ]
-            .into_iter()
-            .find(|(word, _)| is(word))
-            .map(|(_, unit)| unit);
+            let unit = ExpiryUnit::from_word(option);
             let value_condition = ["IFEQ", "IFNE", "IFDEQ", "IFDNE"].into_iter().position(&is);
             if is("NX") && matches!(set.condition, Condition::Always | Condition::IfMissing) {
                 set.condition = Condition::IfMissing;
@@ -388,15 +395,7 @@ fn getex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     while let Some(option) = args.peek() {
         args.next()?;
         let is = |word: &str| option.eq_ignore_ascii_case(word.as_bytes());
-        let unit = [
-            ("EX", ExpiryUnit::Seconds),
-            ("PX", ExpiryUnit::Milliseconds),
-            ("EXAT", ExpiryUnit::UnixSeconds),
-            ("PXAT", ExpiryUnit::UnixMilliseconds),
-        ]
-        .into_iter()
-        .find(|(word, _)| is(word))
-        .map(|(_, unit)| unit);
+        let unit = ExpiryUnit::from_word(option);
         match (unit, args.peek(), expiry) {
             (Some(unit), Some(_), None) => expiry = Some(Some((args.next()?, unit))),
             (None, _, None) if is("PERSIST") => expiry = Some(None),

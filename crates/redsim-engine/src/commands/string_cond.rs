@@ -95,13 +95,7 @@ fn msetex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mut i = 0;
     while i < options.len() {
         let word = options[i].to_ascii_uppercase();
-        let unit = match word.as_slice() {
-            b"EX" => Some(ExpiryUnit::Seconds),
-            b"PX" => Some(ExpiryUnit::Milliseconds),
-            b"EXAT" => Some(ExpiryUnit::UnixSeconds),
-            b"PXAT" => Some(ExpiryUnit::UnixMilliseconds),
-            _ => None,
-        };
+        let unit = ExpiryUnit::from_word(&word);
         match (word.as_slice(), unit) {
             (b"NX", _) if !only_existing => only_new = true,
             (b"XX", _) if !only_new => only_existing = true,

@@ -674,21 +674,15 @@ impl Server {
             }
         };
         let queuing = self.clients.get(&client).is_some_and(|c| c.multi.is_some());
-        if queuing {
-            let no_multi = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
-                Some(m) => m.flags.contains(&"no_multi"),
-                None => spec.has(Flag::NoMulti),
-            };
-            if no_multi {
-                return self.reject(
-                    now_ms,
-                    client,
-                    argv,
-                    out,
-                    (parent, spec),
-                    "ERR Command not allowed inside a transaction",
-                );
-            }
+        if queuing && self.has_flag(parent, spec, &[("no_multi", Flag::NoMulti)]) {
+            return self.reject(
+                now_ms,
+                client,
+                argv,
+                out,
+                (parent, spec),
+                "ERR Command not allowed inside a transaction",
+            );
         }
         if let Some(error) = self.access_denied(client, parent, spec, argv) {
             self.log_refusal(client, parent, spec, argv, now_ms);
@@ -880,14 +874,11 @@ impl Server {
             }
         }
         // Everything else after it ran, but what an administrator runs (Redis's `call`).
-        if !self.rerunning && !self.monitors.is_empty() {
-            let hidden = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
-                Some(m) => m.flags.iter().any(|f| matches!(*f, "admin" | "skip_monitor")),
-                None => spec.has(Flag::Admin) || spec.has(Flag::SkipMonitor),
-            };
-            if !hidden {
-                self.feed_monitors(now_ms, client, argv, out);
-            }
+        if !self.rerunning
+            && !self.monitors.is_empty()
+            && !self.has_flag(parent, spec, &[("admin", Flag::Admin), ("skip_monitor", Flag::SkipMonitor)])
+        {
+            self.feed_monitors(now_ms, client, argv, out);
         }
         let reply = match result {
             Ok(_) if std::mem::take(&mut self.silent) => None,
@@ -924,8 +915,7 @@ impl Server {
         let usec = slowlog::cost_us(argv, reply.as_ref(), 100_000) as u64;
         let first_run = !self.rerunning;
         if first_run && !self.in_script {
-            let fast = crate::meta::lookup(&command::full_name(parent, spec), self.version())
-                .map_or(spec.has(Flag::Fast), |m| m.flags.contains(&"fast"));
+            let fast = self.has_flag(parent, spec, &[("fast", Flag::Fast)]);
             self.latency_sample(if fast { "fast-command" } else { "command" }, now_ms, usec / 1000);
         }
         self.count_call(command::full_name(parent, spec), usec, error.as_deref(), counted, first_run);
@@ -967,6 +957,15 @@ impl Server {
 
     /// Redis's `getCommandFlags` for the checks before a command runs: a script that declares
     /// its flags is weighed by them instead of by EVAL's or FCALL's.
+    /// Whether the command has any of `flags`: by the emulated version's command table where it
+    /// lists the command, by Redsim's own spec otherwise.
+    fn has_flag(&self, parent: Option<&CommandSpec>, spec: &CommandSpec, flags: &[(&str, Flag)]) -> bool {
+        match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+            Some(m) => flags.iter().any(|(name, _)| m.flags.contains(name)),
+            None => flags.iter().any(|(_, flag)| spec.has(*flag)),
+        }
+    }
+
     pub(crate) fn weigh(
         &self,
         parent: Option<&'static CommandSpec>,
