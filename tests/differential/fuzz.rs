@@ -114,6 +114,22 @@ const WORDS: &[&str] = &[
     "REPLACE",
     "WITHCODE",
     "e0e1f9fabfc9d4800c877a703b823ac0578ff8db",
+    // Arrays (8.8).
+    "REV",
+    "WITHVALUES",
+    "NOCASE",
+    "EXACT",
+    "MATCH",
+    "GLOB",
+    "RE",
+    "(a|b)*c",
+    "[",
+    "SUM",
+    "USED",
+    "AND",
+    "OR",
+    "XOR",
+    "18446744073709551614",
 ];
 
 fn random_arg(rng: &mut Rng) -> Vec<u8> {

@@ -66,6 +66,31 @@ test('encodings change as thresholds are crossed, and hash fields expire on thei
   await context.close();
 });
 
+test('an array shows its slots, the empty runs between them and the insert cursor', async () => {
+  const { page, context, errors } = await openApp(app);
+  await run(page, 'ARMSET readings 0 "10" 1 "20" 1000 "30"');
+  assert.equal(await lastReply(page), '(integer) 3\n');
+  await run(page, 'ARINSERT readings "40"');
+  assert.equal(await lastReply(page), '(integer) 0\n');
+  await run(page, 'ARGETRANGE readings 0 2');
+  assert.equal(await lastReply(page), '1) "40"\n2) "20"\n3) (nil)\n');
+  await run(page, 'AROP readings 0 1000 SUM');
+  assert.equal(await lastReply(page), '"90"\n');
+  const row = page.locator('[data-key="readings"]');
+  assert.equal(await row.getAttribute('data-type'), 'array');
+  assert.equal(await row.getAttribute('data-encoding'), 'sliced');
+  assert.equal(await row.locator('td').last().textContent(), '3 elements');
+  await row.locator('button').click();
+  const picture = page.getByRole('figure', { name: 'Slots of array readings' });
+  assert.equal(await picture.locator('figcaption').textContent(), 'readings: ARLEN 1001 · ARCOUNT 3 · ARNEXT 1');
+  assert.equal(await picture.locator('[data-gap="2-999"]').getAttribute('title'), '998 empty slots');
+  assert.equal(await picture.locator('.cursor').getAttribute('data-index'), '1');
+  assert.equal(await picture.locator('[data-index="1000"] code').textContent(), '"30"');
+  await page.screenshot({ path: join(SHOTS, 'keyspace-array.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the version picker runs the session again as another Redis would', async () => {
   const { page, context, errors } = await openApp(app);
   await run(page, 'HSET h a 1');

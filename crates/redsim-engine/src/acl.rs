@@ -13,8 +13,8 @@ use crate::command::{self, Category, CommandSpec, Flag};
 use crate::Version;
 
 /// Redis's categories' names, in its order (`ACL CAT`, and the order `ACL LIST` tries them in).
-pub const CATEGORIES: [&str; 21] = {
-    let mut names = [""; 21];
+pub const CATEGORIES: [&str; 22] = {
+    let mut names = [""; 22];
     let mut i = 0;
     while i < Category::ALL.len() {
         names[i] = Category::ALL[i].name();
@@ -55,6 +55,7 @@ fn categories_of(spec: &CommandSpec, parent: Option<&CommandSpec>) -> u32 {
         "pubsub" => Some(Category::PubSub),
         "scripting" => Some(Category::Scripting),
         "transactions" => Some(Category::Transaction),
+        "array" => Some(Category::Array),
         _ => None,
     };
     // Containers and help subcommands carry no data-type category.
@@ -152,7 +153,7 @@ pub fn id_of(parent: Option<&CommandSpec>, spec: &CommandSpec) -> Option<usize> 
 
 /// `ACL CAT <category>`: the commands in it, in table order.
 pub fn commands_in(category: &str, version: Version) -> Option<Vec<&'static str>> {
-    let flag = category_flag(category)?;
+    let flag = category_flag(category, version)?;
     Some(
         registry()
             .iter()
@@ -162,8 +163,17 @@ pub fn commands_in(category: &str, version: Version) -> Option<Vec<&'static str>
     )
 }
 
-pub fn category_flag(name: &str) -> Option<u32> {
-    CATEGORIES.iter().position(|c| c.eq_ignore_ascii_case(name)).map(|i| 1 << i)
+/// The categories a version has (`array` came with Redis 8.8).
+pub fn categories(version: Version) -> &'static [&'static str] {
+    if version.at_least(8, 8) {
+        &CATEGORIES
+    } else {
+        &CATEGORIES[..21]
+    }
+}
+
+pub fn category_flag(name: &str, version: Version) -> Option<u32> {
+    categories(version).iter().position(|c| c.eq_ignore_ascii_case(name)).map(|i| 1 << i)
 }
 
 /// Read and write access a key pattern grants (`~` both, `%R~` read, `%W~` write).
@@ -359,7 +369,7 @@ impl Selector {
             self.allchannels = false;
         } else if (op[0] == b'+' || op[0] == b'-') && op.get(1) == Some(&b'@') {
             let name = String::from_utf8_lossy(&op[2..]);
-            let flag = category_flag(&name).ok_or(RuleError::Unknown)?;
+            let flag = category_flag(&name, version).ok_or(RuleError::Unknown)?;
             self.set_category(flag, op[0] == b'+');
         } else if op[0] == b'+' {
             let name = &op[1..];

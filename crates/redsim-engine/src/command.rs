@@ -116,10 +116,12 @@ pub enum Category {
     Connection,
     Transaction,
     Scripting,
+    /// Redis 8.8's arrays.
+    Array,
 }
 
 impl Category {
-    pub const ALL: [Category; 21] = [
+    pub const ALL: [Category; 22] = [
         Category::Keyspace,
         Category::Read,
         Category::Write,
@@ -141,6 +143,7 @@ impl Category {
         Category::Connection,
         Category::Transaction,
         Category::Scripting,
+        Category::Array,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -166,6 +169,7 @@ impl Category {
             Category::Connection => "connection",
             Category::Transaction => "transaction",
             Category::Scripting => "scripting",
+            Category::Array => "array",
         }
     }
 

@@ -355,6 +355,11 @@ pub static PARAMS: &[Param] = &[
     // Idempotent producers (Redis 8.6): what a new stream starts with.
     p("stream-idmp-duration", 0, Number(LongLong, 1, 86_400, 100, Plain)).since(Version::V8_6),
     p("stream-idmp-maxsize", 0, Number(LongLong, 1, 10_000, 100, Plain)).since(Version::V8_6),
+    // Arrays (Redis 8.8): the slice size (4096, as ARINFO shows on redis.io) and the element
+    // counts between which a slice is sparse; the ranges and the two counts are Redsim's choice.
+    p("array-slice-size", 0, Number(LongLong, 64, 1 << 20, 4096, Plain)).since(Version::V8_8),
+    p("array-sparse-kmax", 0, Number(LongLong, 1, 1 << 20, 512, Plain)).since(Version::V8_8),
+    p("array-sparse-kmin", 0, Number(LongLong, 0, 1 << 20, 256, Plain)).since(Version::V8_8),
 ];
 
 /// One parameter's value.

@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::args::parse_i64;
 use crate::stream::Stream;
 
+pub mod array;
+pub use array::Array;
+
 /// When a small encoding turns into a table: the `*-max-listpack-*`, `set-max-intset-entries`
 /// and `list-max-listpack-size` parameters, and whether the version has Redis 7.2's listpack
 /// sets and lists and its size hints when a collection is created.
@@ -73,6 +76,8 @@ pub enum Value {
     Set(Box<Set>),
     ZSet(Box<ZSet>),
     Stream(Box<Stream>),
+    /// Redis 8.8's array.
+    Array(Box<Array>),
 }
 
 impl Value {
@@ -85,6 +90,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
             Value::Stream(_) => "stream",
+            Value::Array(_) => "array",
         }
     }
 
@@ -124,6 +130,7 @@ impl Value {
                 }
             }
             Value::Stream(_) => "stream",
+            Value::Array(_) => "sliced",
         }
     }
 
@@ -136,6 +143,7 @@ impl Value {
             Value::Set(s) => s.len(),
             Value::ZSet(z) => z.len(),
             Value::Stream(s) => s.length as usize,
+            Value::Array(a) => a.count(),
         }
     }
 

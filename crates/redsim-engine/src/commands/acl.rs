@@ -156,7 +156,7 @@ fn text(bytes: &[u8]) -> String {
 fn cat(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let version = ctx.version();
     match args.rest() {
-        [] => Ok(Reply::Array(acl::CATEGORIES.iter().copied().map(Reply::bulk).collect())),
+        [] => Ok(Reply::Array(acl::categories(version).iter().copied().map(Reply::bulk).collect())),
         [category] => {
             let name = text(category);
             let commands = acl::commands_in(&name, version).ok_or_else(|| {

@@ -2,6 +2,7 @@
 //! handler that parses the arguments and does the work.
 
 mod acl;
+mod array;
 mod bitmap;
 pub(crate) mod connection;
 mod geo;
@@ -36,7 +37,7 @@ use crate::value::Value;
 /// empty collection (streams are the exception and stay).
 pub(crate) fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let empty = match ctx.db().get(key) {
-        Some(v @ (Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_))) => v.is_empty(),
+        Some(v @ (Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Array(_))) => v.is_empty(),
         _ => false,
     };
     if empty {
@@ -58,6 +59,25 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::BGSAVE,
     &server::LASTSAVE,
     &server::BGREWRITEAOF,
+    // arrays
+    &array::ARCOUNT,
+    &array::ARDEL,
+    &array::ARDELRANGE,
+    &array::ARGET,
+    &array::ARGETRANGE,
+    &array::ARGREP,
+    &array::ARINFO,
+    &array::ARINSERT,
+    &array::ARLASTITEMS,
+    &array::ARLEN,
+    &array::ARMGET,
+    &array::ARMSET,
+    &array::ARNEXT,
+    &array::AROP,
+    &array::ARRING,
+    &array::ARSCAN,
+    &array::ARSEEK,
+    &array::ARSET,
     // bitmaps
     &bitmap::BITCOUNT,
     &bitmap::BITFIELD,

@@ -47,6 +47,9 @@ pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 pub const TYPE_HASH_METADATA: u8 = 24;
 /// A `listpackex` hash: field, value and expiry time in each entry (Redis 7.4).
 pub const TYPE_HASH_LISTPACK_EX: u8 = 25;
+/// An array (Redis 8.8). Redis has not documented its RDB layout: this type byte and the layout
+/// (the insert cursor, then index-value pairs) are Redsim's own.
+pub const TYPE_ARRAY: u8 = 26;
 
 const ENC_INT8: u8 = 0;
 const ENC_INT16: u8 = 1;
@@ -167,6 +170,7 @@ pub fn object_type(value: &Value, format: &Format) -> u8 {
                 TYPE_STREAM_LISTPACKS_2
             }
         }
+        Value::Array(_) => TYPE_ARRAY,
     }
 }
 
@@ -297,6 +301,15 @@ pub fn save_object(out: &mut Vec<u8>, value: &Value, format: &Format) {
             }
         },
         Value::Stream(s) => save_stream(out, s, format),
+        // The cursor plus one (0 once exhausted), the count, then each index and value.
+        Value::Array(a) => {
+            save_len(out, a.next_insert().map_or(0, |n| n.saturating_add(1)));
+            save_len(out, a.count() as u64);
+            for (i, v) in a.iter() {
+                save_len(out, i);
+                save_string(out, v, compress);
+            }
+        }
     }
 }
 
@@ -585,6 +598,23 @@ pub fn load_object(kind: u8, r: &mut Reader<'_>, format: &Format) -> Option<Valu
     };
     match kind {
         TYPE_STRING => Some(Value::String(r.string()?)),
+        TYPE_ARRAY if format.version.at_least(8, 8) => {
+            let cursor = r.length()?;
+            let n = count(r)?;
+            let mut a = crate::value::Array::new();
+            let mut last = None;
+            for _ in 0..n {
+                let i = r.length()?;
+                // Indexes in increasing order, each once.
+                if last.is_some_and(|l| i <= l) {
+                    return None;
+                }
+                last = Some(i);
+                a.set(i, r.string()?);
+            }
+            a.set_next(cursor.checked_sub(1));
+            (!a.is_empty()).then(|| Value::Array(Box::new(a)))
+        }
         TYPE_LIST => {
             let n = count(r)?;
             let items = (0..n).map(|_| r.string()).collect::<Option<Vec<_>>>()?;
@@ -827,6 +857,7 @@ pub fn type_name(kind: u8) -> Option<&'static str> {
         TYPE_ZSET | TYPE_ZSET_2 | TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => "zset",
         TYPE_HASH | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_HASH_METADATA | TYPE_HASH_LISTPACK_EX => "hash",
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => "stream",
+        TYPE_ARRAY => "array",
         _ => return None,
     })
 }

@@ -128,3 +128,37 @@ fn mutated_payloads_never_panic() {
         let _ = restore(&body, &f);
     }
 }
+
+#[test]
+fn arrays_come_back_with_their_cursor_and_only_from_8_8() {
+    let v88 = Format {
+        version: Version::V8_8,
+        compress: true,
+        encodings: crate::server::Config::new(Version::V8_8).encodings,
+    };
+    let mut server = Server::new(Version::V8_8);
+    let c = server.connect(0);
+    for line in ["ARMSET a 0 x 5 yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy 18446744073709551615 z", "ARSEEK a 3"] {
+        assert!(!run(&mut server, c, line).is_error(), "{line}");
+    }
+    let value = server.dbs[0].get(b"a").unwrap().clone();
+    let payload = dump(&value, &v88);
+    assert_eq!(restore(&payload, &v88), Ok(value.clone()));
+    let v74 = Format { version: Version::V7_4, ..v88 };
+    assert!(restore(&payload, &v74).is_err());
+    // An exhausted cursor survives too.
+    assert!(!run(&mut server, c, "ARSEEK a 18446744073709551615").is_error());
+    assert!(!run(&mut server, c, "ARINSERT a last").is_error());
+    let value = server.dbs[0].get(b"a").unwrap().clone();
+    assert_eq!(restore(&dump(&value, &v88), &v88), Ok(value));
+    // Every one-byte change with a fixed checksum is refused or read, never a panic.
+    for at in 0..payload.len() - 10 {
+        for bit in 0..8 {
+            let mut bad = payload[..payload.len() - 8].to_vec();
+            bad[at] ^= 1 << bit;
+            let crc = crc64::crc64(0, &bad);
+            bad.extend_from_slice(&crc.to_le_bytes());
+            let _ = restore(&bad, &v88);
+        }
+    }
+}

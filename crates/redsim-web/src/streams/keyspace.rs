@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use crate::view::KeysView;
+use crate::view::{ArraySlots, KeysView, SlotCell};
 
 #[derive(Properties, PartialEq)]
 pub struct KeyspaceProps {
@@ -31,6 +31,11 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
         .as_ref()
         .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
         .and_then(|k| k.value.clone().map(|v| (k.key.clone(), v)));
+    let selected_array = props
+        .selected
+        .as_ref()
+        .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
+        .and_then(|k| k.slots.clone().map(|s| (k.key.clone(), s)));
     html! {
         <section class="keyspace" aria-label="Keyspace">
             <table>
@@ -47,6 +52,7 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                             "list" => ("element", "elements"),
                             "hash" => ("field", "fields"),
                             "set" | "zset" => ("member", "members"),
+                            "array" => ("element", "elements"),
                             _ => ("byte", "bytes"),
                         };
                         let unit = if k.size == 1 { one } else { many };
@@ -70,11 +76,67 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                     }
                 </tbody>
             </table>
-            if let Some((key, value)) = selected_string {
+            if let Some((key, slots)) = selected_array {
+                { array_picture(&key, &slots) }
+            } else if let Some((key, value)) = selected_string {
                 <div class="string-value" aria-label={format!("Value of {key}")}>
                     <span class="quiet">{ format!("{key} = ") }</span><code>{ value }</code>
                 </div>
             }
         </section>
+    }
+}
+
+/// An array's slots: each occupied index with its value, runs of empty slots collapsed into one
+/// cell, and the insert cursor (`ARNEXT`) marked where it points.
+fn array_picture(key: &str, slots: &ArraySlots) -> Html {
+    let cursor_in = |from: u64, to: u64| slots.cursor.is_some_and(|c| (from..=to).contains(&c));
+    let last_shown = slots.cells.last().map(|c| match c {
+        SlotCell::Value { index, .. } => *index,
+        SlotCell::Gap { to, .. } => *to,
+    });
+    // The cursor past the last shown slot gets a cell of its own.
+    let cursor_after = match (slots.cursor, last_shown) {
+        (Some(c), Some(last)) if c > last && slots.more == 0 => Some(c),
+        (Some(c), None) => Some(c),
+        _ => None,
+    };
+    html! {
+        <figure class="array-picture" aria-label={format!("Slots of array {key}")}>
+            <figcaption>
+                { format!("{key}: ARLEN {} · ARCOUNT {} · ARNEXT {}", slots.len, slots.count,
+                    slots.cursor.map_or("(nil)".to_string(), |c| c.to_string())) }
+            </figcaption>
+            <ol class="slots">
+                { for slots.cells.iter().map(|cell| match cell {
+                    SlotCell::Value { index, value } => html! {
+                        <li class={classes!("slot", cursor_in(*index, *index).then_some("cursor"))}
+                            data-index={index.to_string()}
+                            title={cursor_in(*index, *index).then_some("ARINSERT writes here next")}>
+                            <span class="index">{ index }</span><code>{ value }</code>
+                        </li>
+                    },
+                    SlotCell::Gap { from, to } => {
+                        let n = u128::from(*to) - u128::from(*from) + 1;
+                        html! {
+                            <li class={classes!("slot", "gap", cursor_in(*from, *to).then_some("cursor"))}
+                                data-gap={format!("{from}-{to}")}
+                                title={format!("{n} empty slot{}", if n == 1 { "" } else { "s" })}>
+                                <span class="index">{ if from == to { from.to_string() } else { format!("{from}…{to}") } }</span>
+                                <span class="quiet">{ if n == 1 { "empty".to_string() } else { format!("{n} empty") } }</span>
+                            </li>
+                        }
+                    }
+                }) }
+                if slots.more > 0 {
+                    <li class="slot more quiet">{ format!("… {} more", slots.more) }</li>
+                }
+                if let Some(c) = cursor_after {
+                    <li class="slot gap cursor" data-index={c.to_string()}>
+                        <span class="index">{ c }</span><span class="quiet">{ "next" }</span>
+                    </li>
+                }
+            </ol>
+        </figure>
     }
 }

@@ -20,6 +20,57 @@ pub struct KeyView {
     pub encoding: &'static str,
     /// A string's value as redis-cli would print it.
     pub value: Option<String>,
+    /// An array's slots, when the key holds one.
+    pub slots: Option<ArraySlots>,
+}
+
+/// An array as its picture shows it: the first occupied slots in index order, with the runs of
+/// empty slots between them collapsed, and where the insert cursor points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArraySlots {
+    pub cells: Vec<SlotCell>,
+    /// `ARNEXT`: where `ARINSERT` writes next (`None`: the cursor is exhausted).
+    pub cursor: Option<u64>,
+    /// `ARLEN` and `ARCOUNT`.
+    pub len: u128,
+    pub count: usize,
+    /// Occupied slots not shown.
+    pub more: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SlotCell {
+    Value {
+        index: u64,
+        value: String,
+    },
+    /// Empty slots `from..=to`.
+    Gap {
+        from: u64,
+        to: u64,
+    },
+}
+
+/// How many occupied slots the array picture shows.
+pub const SHOWN_SLOTS: usize = 24;
+
+fn array_slots(a: &redsim_engine::value::Array) -> ArraySlots {
+    let mut cells = Vec::new();
+    let mut next_free = 0u64;
+    for (index, value) in a.iter().take(SHOWN_SLOTS) {
+        if index > next_free {
+            cells.push(SlotCell::Gap { from: next_free, to: index - 1 });
+        }
+        cells.push(SlotCell::Value { index, value: quoted(value) });
+        next_free = index.saturating_add(1);
+    }
+    ArraySlots {
+        cells,
+        cursor: a.next_insert(),
+        len: a.len(),
+        count: a.count(),
+        more: a.count().saturating_sub(SHOWN_SLOTS),
+    }
 }
 
 fn quoted(bytes: &[u8]) -> String {
@@ -85,6 +136,7 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
         // Fields whose time has come are gone from the preview, as from HGETALL.
         Value::Hash(h) => (h.len() as u64, Some(preview(h.live(now_ms).map(|(f, v)| field_text(h, f, v, now_ms))))),
         Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
+        Value::Array(a) => (a.count() as u64, Some(preview(a.iter().map(|(i, v)| format!("[{i}]={}", quoted(v)))))),
         Value::ZSet(z) => (
             z.len() as u64,
             Some(preview(
@@ -99,5 +151,9 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
         size,
         encoding: db.encoding_of(key, enc).unwrap_or(""),
         value: shown,
+        slots: match value {
+            Value::Array(a) => Some(array_slots(a)),
+            _ => None,
+        },
     }
 }

@@ -9,7 +9,7 @@ use redsim_engine::stream::{Stream, StreamId, ENTRIES_READ_UNKNOWN};
 use redsim_engine::value::Value;
 use redsim_sim::World;
 
-pub use keys::{keys, keys_in, KeyView, KeysView, LISTED_KEYS};
+pub use keys::{keys, keys_in, ArraySlots, KeyView, KeysView, SlotCell, LISTED_KEYS};
 pub use topology::*;
 
 /// Most nodes drawn for one stream: the newest ones (older nodes are summarised).
@@ -454,6 +454,25 @@ mod tests {
         assert_eq!((keys[0].kind, keys[0].ttl_ms, keys[0].size), ("string", Some(4000), 8));
         assert_eq!(keys[0].value.as_deref(), Some("\"hi there\""));
         assert_eq!((keys[1].kind, keys[1].ttl_ms, keys[1].size), ("stream", None, 2));
+    }
+
+    #[test]
+    fn an_array_shows_its_slots_gaps_and_cursor() {
+        let state = state_after(&["ARMSET a 0 x 1 y 1000000 z", "ARSEEK a 2"]);
+        let view = keys(state.session.world(), 0, Some("a"));
+        let a = &view.listed[0];
+        assert_eq!((a.kind, a.encoding, a.size), ("array", "sliced", 3));
+        let slots = a.slots.as_ref().unwrap();
+        assert_eq!((slots.len, slots.count, slots.cursor, slots.more), (1_000_001, 3, Some(2), 0));
+        assert_eq!(
+            slots.cells,
+            [
+                SlotCell::Value { index: 0, value: "\"x\"".into() },
+                SlotCell::Value { index: 1, value: "\"y\"".into() },
+                SlotCell::Gap { from: 2, to: 999_999 },
+                SlotCell::Value { index: 1_000_000, value: "\"z\"".into() },
+            ]
+        );
     }
 
     #[test]

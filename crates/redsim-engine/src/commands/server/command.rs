@@ -431,9 +431,8 @@ fn command_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             None => true,
             Some((kind, value)) => match kind.as_str() {
                 "MODULE" => false,
-                "ACLCAT" => {
-                    crate::acl::category_flag(&String::from_utf8_lossy(value)).is_some_and(|f| e.categories & f != 0)
-                }
+                "ACLCAT" => crate::acl::category_flag(&String::from_utf8_lossy(value), version)
+                    .is_some_and(|f| e.categories & f != 0),
                 _ => crate::glob::matches(value, e.fullname.as_bytes(), true),
             },
         })
