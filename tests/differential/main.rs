@@ -343,7 +343,7 @@ fn acl_categories_match_redis_for_the_commands_redsim_has() {
         .map(|e| e.fullname.as_str())
         .collect();
     let mut differences = Vec::new();
-    for category in redsim_engine::acl::CATEGORIES {
+    for &category in redsim_engine::acl::categories(Version::V7_0) {
         let reply = c.command(&[b"ACL".as_slice(), b"CAT", category.as_bytes()]).expect("ACL CAT");
         let theirs: std::collections::BTreeSet<String> =
             bulk_strings(&reply).into_iter().filter(|n| ours.contains(n.as_str())).collect();

@@ -78,7 +78,7 @@ test('an array shows its slots, the empty runs between them and the insert curso
   assert.equal(await lastReply(page), '"90"\n');
   const row = page.locator('[data-key="readings"]');
   assert.equal(await row.getAttribute('data-type'), 'array');
-  assert.equal(await row.getAttribute('data-encoding'), 'sliced');
+  assert.equal(await row.getAttribute('data-encoding'), 'sliced-array');
   assert.equal(await row.locator('td').last().textContent(), '3 elements');
   await row.locator('button').click();
   const picture = page.getByRole('figure', { name: 'Slots of array readings' });

@@ -154,6 +154,7 @@ fn format_raw(reply: &Reply, out: &mut String) {
         Reply::Bulk(b) | Reply::Raw(b) | Reply::Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
         Reply::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Integer(n) => out.push_str(&n.to_string()),
+        Reply::Unsigned(n) => out.push_str(&n.to_string()),
         Reply::Double(d) => out.push_str(&crate::reply::format_double(*d)),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             join(&mut items.iter(), out)
@@ -176,6 +177,7 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Error(e) => format!("(error) {e}\n"),
         Reply::Status(s) => format!("{s}\n"),
         Reply::Integer(n) => format!("(integer) {n}\n"),
+        Reply::Unsigned(n) => format!("(integer) {n}\n"),
         Reply::Double(d) => format!("(double) {}\n", format_double(*d)),
         Reply::Bulk(b) | Reply::Raw(b) => format!("{}\n", quote(b)),
         // redis-cli prints verbatim text as it is.

@@ -355,11 +355,11 @@ pub static PARAMS: &[Param] = &[
     // Idempotent producers (Redis 8.6): what a new stream starts with.
     p("stream-idmp-duration", 0, Number(LongLong, 1, 86_400, 100, Plain)).since(Version::V8_6),
     p("stream-idmp-maxsize", 0, Number(LongLong, 1, 10_000, 100, Plain)).since(Version::V8_6),
-    // Arrays (Redis 8.8): the slice size (4096, as ARINFO shows on redis.io) and the element
-    // counts between which a slice is sparse; the ranges and the two counts are Redsim's choice.
-    p("array-slice-size", 0, Number(LongLong, 64, 1 << 20, 4096, Plain)).since(Version::V8_8),
-    p("array-sparse-kmax", 0, Number(LongLong, 1, 1 << 20, 512, Plain)).since(Version::V8_8),
-    p("array-sparse-kmin", 0, Number(LongLong, 0, 1 << 20, 256, Plain)).since(Version::V8_8),
+    // Arrays (Redis 8.8), with the defaults and slice-size bounds of `sparsearray.h`; the upper
+    // bound of the two counts is Redsim's choice (a sparse slice's offsets are 16-bit).
+    p("array-slice-size", 0, Number(UInt, 256, 65536, 4096, Plain)).since(Version::V8_8),
+    p("array-sparse-kmax", 0, Number(UInt, 0, 65535, 10, Plain)).since(Version::V8_8),
+    p("array-sparse-kmin", 0, Number(UInt, 0, 65535, 5, Plain)).since(Version::V8_8),
 ];
 
 /// One parameter's value.
@@ -662,7 +662,7 @@ impl Settings {
                 .collect::<Vec<_>>()
                 .join(" "),
             (_, Stored::Oom(values)) => values.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
-            (_, Stored::Notify(flags)) => crate::notify::to_text(*flags),
+            (_, Stored::Notify(flags)) => crate::notify::to_text(*flags, self.version),
             (_, Stored::Words(words)) => return words.join(&b' '),
             (_, Stored::ReplicaOf(None)) => String::new(),
             (_, Stored::ReplicaOf(Some((host, port)))) => format!("{} {port}", String::from_utf8_lossy(host)),
@@ -772,10 +772,26 @@ impl Settings {
         }
     }
 
+    /// The arrays' parameters checked against each other (Redis 8.8's `isValidArray*`).
+    fn check_array_limits(&self, name: &str, new: &Stored) -> Result<(), String> {
+        let Stored::Number(n) = *new else { return Ok(()) };
+        match name {
+            "array-slice-size" if n <= 0 || n & (n - 1) != 0 => Err("array-slice-size must be a power of two".into()),
+            "array-sparse-kmax" if n > 0 && n <= self.number("array-sparse-kmin") => {
+                Err("array-sparse-kmax must be greater than array-sparse-kmin when non-zero".into())
+            }
+            "array-sparse-kmin" if self.number("array-sparse-kmax") > 0 && n >= self.number("array-sparse-kmax") => {
+                Err("array-sparse-kmin must be less than array-sparse-kmax".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Reads and checks one value and stores it; whether it changed anything.
     fn store(&mut self, index: usize, value: &[u8]) -> Result<bool, String> {
         let param = PARAMS[index];
         let new = parse(&param, value, self.version, &self.values[index])?;
+        self.check_array_limits(param.name, &new)?;
         let slot = &mut self.values[index];
         let changed = *slot != new || param.flags & VOLATILE != 0;
         *slot = new;
@@ -849,7 +865,7 @@ fn parse(param: &Param, value: &[u8], version: Version, current: &Stored) -> Res
             }
             Ok(Stored::Number(n))
         }
-        Special => parse_special(param.name, value, current),
+        Special => parse_special(param.name, value, current, version),
     }
 }
 
@@ -961,7 +977,7 @@ fn proc_title_ok(text: &[u8]) -> bool {
     expanded.iter().any(|&b| b != b' ')
 }
 
-fn parse_special(name: &str, value: &[u8], current: &Stored) -> Result<Stored, String> {
+fn parse_special(name: &str, value: &[u8], current: &Stored, version: Version) -> Result<Stored, String> {
     let args = words(value);
     let wrong = || "wrong number of arguments".to_string();
     match name {
@@ -1026,7 +1042,7 @@ fn parse_special(name: &str, value: &[u8], current: &Stored) -> Result<Stored, S
             }
             Ok(Stored::Oom(values))
         }
-        "notify-keyspace-events" => crate::notify::parse(c_str(value))
+        "notify-keyspace-events" => crate::notify::parse(c_str(value), version)
             .map(Stored::Notify)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string()),
         "bind" => {

@@ -502,6 +502,145 @@ impl LongDouble {
     }
 }
 
+impl LongDouble {
+    /// A `double` widened to `long double` (exact).
+    pub fn from_f64(d: f64) -> LongDouble {
+        let neg = d.is_sign_negative();
+        if d.is_infinite() {
+            return LongDouble::Inf { neg };
+        }
+        let bits = d.to_bits();
+        let biased = ((bits >> 52) & 0x7ff) as i64;
+        let frac = bits & ((1 << 52) - 1);
+        let (m, e2) = if biased == 0 { (frac, -1074) } else { (frac | 1 << 52, biased - 1075) };
+        LongDouble::round(neg, &Big::from_u64(m), e2, false)
+    }
+
+    /// An integer as `long double` (exact).
+    pub fn from_i64(i: i64) -> LongDouble {
+        LongDouble::round(i < 0, &Big::from_u64(i.unsigned_abs()), 0, false)
+    }
+
+    /// The integer part (C's cast, toward zero) when the value lies within `i64`'s range.
+    pub fn trunc_i64(self) -> Option<i64> {
+        let LongDouble::Finite { neg, exp, mant } = self else { return None };
+        if mant == 0 {
+            return Some(0);
+        }
+        let sh = exp as i64 - 63;
+        let (magnitude, fraction): (u128, bool) = if sh >= 0 {
+            if sh > 64 {
+                return None;
+            }
+            (u128::from(mant) << sh, false)
+        } else if sh <= -64 {
+            (0, true)
+        } else {
+            (u128::from(mant >> (-sh)), mant & ((1u64 << (-sh)) - 1) != 0)
+        };
+        // Past the range by a fraction is past it (C compares before it casts).
+        let limit = if neg { 1u128 << 63 } else { (1u128 << 63) - 1 };
+        if magnitude > limit || (magnitude == limit && fraction) {
+            return None;
+        }
+        if neg {
+            if magnitude > 1 << 63 {
+                return None;
+            }
+            Some((magnitude as i128).wrapping_neg() as i64)
+        } else {
+            i64::try_from(magnitude).ok()
+        }
+    }
+
+    /// The exact decimal expansion: sign, integer digits, fraction digits (no trailing zeros).
+    fn exact_decimal(self) -> Option<(bool, String, String)> {
+        let LongDouble::Finite { neg, exp, mant } = self else { return None };
+        let m = Big::from_u64(mant);
+        let sh = exp as i64 - 63;
+        if mant == 0 {
+            return Some((neg, "0".into(), String::new()));
+        }
+        if sh >= 0 {
+            return Some((neg, m.shl(sh as usize).to_decimal(), String::new()));
+        }
+        let k = (-sh) as usize;
+        let int = m.shr(k);
+        let mut frac = m.low(k);
+        // frac / 2^k has exactly k decimal places: frac * 5^k is those digits.
+        frac.mul_pow10(k as u32);
+        let digits = frac.shr(k).to_decimal();
+        let digits = if frac.shr(k).is_zero() { String::new() } else { format!("{digits:0>k$}") };
+        Some((neg, int.to_decimal(), digits.trim_end_matches('0').to_string()))
+    }
+
+    /// `ld2string(..., LD_STR_AUTO)`: C's `%.17Lg`.
+    pub fn auto(self) -> String {
+        const P: usize = 17;
+        let Some((neg, int, frac)) = self.exact_decimal() else {
+            return match self {
+                LongDouble::Inf { neg: true } => "-inf".into(),
+                _ => "inf".into(),
+            };
+        };
+        let sign = if neg { "-" } else { "" };
+        // All significant digits and the decimal exponent of the first.
+        let int_digits = int.trim_start_matches('0');
+        let (digits, exp10): (String, i64) = if !int_digits.is_empty() {
+            (format!("{int_digits}{frac}"), int_digits.len() as i64 - 1)
+        } else {
+            let lead = frac.len() - frac.trim_start_matches('0').len();
+            if frac.trim_start_matches('0').is_empty() {
+                return format!("{sign}0");
+            }
+            (frac[lead..].to_string(), -(lead as i64) - 1)
+        };
+        // Round to P significant digits, half to even on the exact digits.
+        let mut kept: Vec<u8> = digits.bytes().take(P).map(|b| b - b'0').collect();
+        kept.resize(P, 0);
+        let rest = digits.as_bytes().get(P..).unwrap_or(&[]);
+        let up = match rest.first() {
+            Some(b'6'..=b'9') => true,
+            Some(b'5') => rest[1..].iter().any(|&b| b != b'0') || kept[P - 1] % 2 == 1,
+            _ => false,
+        };
+        let mut exp10 = exp10;
+        if up {
+            let mut i = P;
+            loop {
+                if i == 0 {
+                    kept.insert(0, 1);
+                    kept.pop();
+                    exp10 += 1;
+                    break;
+                }
+                i -= 1;
+                if kept[i] == 9 {
+                    kept[i] = 0;
+                } else {
+                    kept[i] += 1;
+                    break;
+                }
+            }
+        }
+        let text: String = kept.iter().map(|d| char::from(b'0' + d)).collect();
+        if exp10 < -4 || exp10 >= P as i64 {
+            let mantissa = format!("{}.{}", &text[..1], &text[1..]);
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            let esign = if exp10 < 0 { '-' } else { '+' };
+            format!("{sign}{mantissa}e{esign}{:02}", exp10.unsigned_abs())
+        } else if exp10 >= 0 {
+            let point = exp10 as usize + 1;
+            let fixed = format!("{}.{}", &text[..point], &text[point..]);
+            format!("{sign}{}", fixed.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            let zeros = "0".repeat((-exp10 - 1) as usize);
+            let fixed = format!("0.{zeros}{text}");
+            format!("{sign}{}", fixed.trim_end_matches('0'))
+        }
+    }
+}
+
 /// `long double` addition, rounded as x87 rounds it.
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
@@ -579,5 +718,29 @@ mod tests {
         assert_eq!(LongDouble::parse("0x"), None);
         assert_eq!(LongDouble::parse("0").unwrap().human(), "0");
         assert_eq!(LongDouble::parse("-0.0").unwrap().human(), "0");
+    }
+
+    // C's printf("%.17Lg") on x86-64 for the same long doubles.
+    #[test]
+    fn auto_prints_as_percent_17lg() {
+        let ld = |s: &str| LongDouble::parse(s).unwrap();
+        assert_eq!(ld("60").auto(), "60");
+        assert_eq!(ld("0.5").auto(), "0.5");
+        assert_eq!(ld("0.1").auto(), "0.1");
+        assert_eq!(LongDouble::from_f64(0.1).auto(), "0.10000000000000001");
+        assert_eq!(LongDouble::from_f64(1.1).auto(), "1.1000000000000001");
+        assert_eq!(ld("123456789012345678").auto(), "1.2345678901234568e+17");
+        assert_eq!(ld("0.0001").auto(), "0.0001");
+        assert_eq!(ld("0.00001").auto(), "1e-05");
+        assert_eq!(ld("-2.5").auto(), "-2.5");
+        assert_eq!(ld("1e17").auto(), "1e+17");
+        assert_eq!(ld("99999999999999999").auto(), "99999999999999999");
+        assert_eq!(ld("999999999999999999").auto(), "1e+18");
+        assert_eq!(LongDouble::from_i64(-7).auto(), "-7");
+        assert_eq!(LongDouble::ZERO.auto(), "0");
+        assert_eq!(ld("7.9").trunc_i64(), Some(7));
+        assert_eq!(ld("-7.9").trunc_i64(), Some(-7));
+        assert_eq!(ld("9223372036854775808").trunc_i64(), None);
+        assert_eq!(ld("-9223372036854775808").trunc_i64(), Some(i64::MIN));
     }
 }

@@ -131,21 +131,18 @@ fn stream_usage(s: &Stream, samples: usize, with_active_time: bool) -> usize {
     size
 }
 
-/// An array in Redsim's model of Redis's sliced encoding (default slice size and sparse limit):
-/// the header and directories, a slot pointer per index of a dense slice, an index and a pointer
-/// per element of a sparse one, and each value's sds.
+/// An array as Redis 8.8 accounts for it (`ar->alloc_size`): the header, the directory or
+/// super-directory and its blocks, each slice, and each value that is not held in the slot
+/// itself (integers of 62 bits, exact doubles and strings of up to 7 bytes are).
 fn array_usage(a: &crate::value::Array) -> usize {
-    const HEADER: usize = 48;
-    let s = a.slices(ARRAY_SLICE_SIZE, ARRAY_SPARSE_MAX);
-    let dense = s.dense as usize * malloc_size(16 + 8 * ARRAY_SLICE_SIZE as usize);
-    let sparse = s.sparse as usize * 16 + s.sparse_elements as usize * 16;
-    let values: usize = a.iter().map(|(_, v)| sds_size(v.len())).sum();
-    ROBJ + HEADER + 8 * (s.directory_size as usize + s.super_dir_entries as usize * 2) + dense + sparse + values
+    let structure: usize = a.allocations().into_iter().map(malloc_size).sum();
+    let strings: usize = a
+        .iter()
+        .filter(|(_, v)| !crate::commands::array_value_inline(v))
+        .map(|(_, v)| malloc_size(if v.len() <= 32767 { 2 } else { 8 } + v.len()))
+        .sum();
+    ROBJ + structure + strings
 }
-
-/// The defaults of `array-slice-size` and `array-sparse-kmax`.
-pub const ARRAY_SLICE_SIZE: u64 = 4096;
-pub const ARRAY_SPARSE_MAX: u64 = 512;
 
 /// What `MEMORY USAGE key [SAMPLES n]` answers: the value, the key's sds and its dict entry.
 /// `encoding` is what `OBJECT ENCODING` says of the value.

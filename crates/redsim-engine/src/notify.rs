@@ -25,10 +25,21 @@ pub const STREAM: Flags = 1 << 10;
 pub const KEY_MISS: Flags = 1 << 11;
 pub const MODULE: Flags = 1 << 12;
 pub const NEW: Flags = 1 << 13;
-/// `A`: every class except key-miss and new-key.
+/// Array commands (Redis 8.8).
+pub const ARRAY: Flags = 1 << 14;
+/// `A`: every class except key-miss and new-key (and arrays before 8.8, which has them).
 pub const ALL: Flags = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 
-const LETTERS: [(char, Flags); 12] = [
+/// What `A` stands for in a version.
+pub fn all(version: crate::Version) -> Flags {
+    if version.at_least(8, 8) {
+        ALL | ARRAY
+    } else {
+        ALL
+    }
+}
+
+const LETTERS: [(char, Flags); 13] = [
     ('g', GENERIC),
     ('$', STRING),
     ('l', LIST),
@@ -39,18 +50,21 @@ const LETTERS: [(char, Flags); 12] = [
     ('e', EVICTED),
     ('t', STREAM),
     ('d', MODULE),
+    ('a', ARRAY),
     ('m', KEY_MISS),
     ('n', NEW),
 ];
 
-/// Redis's `keyspaceEventsStringToFlags`; `None` for an unknown character.
-pub fn parse(text: &[u8]) -> Option<Flags> {
+/// Redis's `keyspaceEventsStringToFlags`; `None` for an unknown character (`a` is one before
+/// 8.8).
+pub fn parse(text: &[u8], version: crate::Version) -> Option<Flags> {
     let mut flags = 0;
     for &c in text {
         flags |= match c {
-            b'A' => ALL,
+            b'A' => all(version),
             b'K' => KEYSPACE,
             b'E' => KEYEVENT,
+            b'a' if !version.at_least(8, 8) => return None,
             _ => LETTERS.iter().find(|(l, _)| *l as u8 == c)?.1,
         };
     }
@@ -58,12 +72,13 @@ pub fn parse(text: &[u8]) -> Option<Flags> {
 }
 
 /// Redis's `keyspaceEventsFlagsToString`.
-pub fn to_text(flags: Flags) -> String {
+pub fn to_text(flags: Flags, version: crate::Version) -> String {
     let mut out = String::new();
-    if flags & ALL == ALL {
+    let all = all(version);
+    if flags & all == all {
         out.push('A');
     } else {
-        for (l, f) in LETTERS.iter().take(10) {
+        for (l, f) in LETTERS.iter().take(11) {
             if flags & f != 0 {
                 out.push(*l);
             }

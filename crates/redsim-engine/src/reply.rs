@@ -20,6 +20,9 @@ pub enum Reply {
     /// `-ERR ...`: the whole text, error code included.
     Error(String),
     Integer(i64),
+    /// An integer reply above `i64::MAX` (Redis's `addReplyUnsignedLongLong`: array lengths and
+    /// indexes reach 2^64-1).
+    Unsigned(u64),
     Bulk(Vec<u8>),
     /// The null that stands for a missing string: `$-1` in RESP2.
     Nil,
@@ -48,6 +51,14 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// An unsigned count or index: an integer reply, whatever its size.
+    pub fn unsigned(n: u64) -> Reply {
+        match i64::try_from(n) {
+            Ok(n) => Reply::Integer(n),
+            Err(_) => Reply::Unsigned(n),
+        }
+    }
+
     pub fn ok() -> Reply {
         Reply::Status("OK".to_string())
     }
@@ -98,6 +109,7 @@ impl Reply {
             Reply::Status(s) => line(out, b'+', s.as_bytes()),
             Reply::Error(s) => line(out, b'-', s.as_bytes()),
             Reply::Integer(n) => number_line(out, b':', *n),
+            Reply::Unsigned(n) => line(out, b':', n.to_string().as_bytes()),
             Reply::Bulk(b) => bulk(out, b),
             Reply::Verbatim(format, text) if resp3 => {
                 number_line(out, b'=', (format.len() + 1 + text.len()) as i64);

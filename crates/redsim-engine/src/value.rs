@@ -130,7 +130,7 @@ impl Value {
                 }
             }
             Value::Stream(_) => "stream",
-            Value::Array(_) => "sliced",
+            Value::Array(_) => "sliced-array",
         }
     }
 
@@ -143,7 +143,7 @@ impl Value {
             Value::Set(s) => s.len(),
             Value::ZSet(z) => z.len(),
             Value::Stream(s) => s.length as usize,
-            Value::Array(a) => a.count(),
+            Value::Array(a) => a.count() as usize,
         }
     }
 

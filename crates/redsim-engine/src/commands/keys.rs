@@ -628,6 +628,7 @@ fn dump_format(ctx: &Ctx) -> crate::rdb::Format {
         version: ctx.version(),
         compress: ctx.server.config.settings.flag("rdbcompression"),
         encodings: ctx.server.config.encodings,
+        array_limits: ctx.server.config.array_limits(),
     }
 }
 

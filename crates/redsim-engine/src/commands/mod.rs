@@ -28,6 +28,7 @@ mod zset;
 
 use crate::command::CommandSpec;
 
+pub(crate) use array::value_inline as array_value_inline;
 pub(crate) use stream::subcommand_syntax_error;
 
 use crate::server::Ctx;

@@ -143,6 +143,8 @@ fn reply_to_resp(reply: Reply) -> Resp {
         Reply::Status(s) => Resp::Status(s.into_bytes()),
         Reply::Error(e) => Resp::Error(e.into_bytes()),
         Reply::Integer(n) => Resp::Int(n),
+        // Above 2^63-1 (array lengths): the same bits as a signed integer, Redsim's choice.
+        Reply::Unsigned(n) => Resp::Int(n as i64),
         Reply::Bulk(b) | Reply::Raw(b) | Reply::Verbatim(_, b) => Resp::Bulk(b),
         Reply::Nil | Reply::NilArray => Resp::Nil,
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
@@ -515,7 +517,12 @@ fn function_dump(ctx: &mut Ctx, _: Args) -> Result<Reply> {
         out.push(crate::rdb::file::OPCODE_FUNCTION2);
         crate::rdb::save_string(&mut out, &library.code, compress);
     }
-    let format = crate::rdb::Format { version: ctx.version(), compress, encodings: ctx.server.config.encodings };
+    let format = crate::rdb::Format {
+        version: ctx.version(),
+        compress,
+        encodings: ctx.server.config.encodings,
+        array_limits: ctx.server.config.array_limits(),
+    };
     out.extend_from_slice(&format.rdb_version().to_le_bytes());
     let crc = crate::rdb::crc64::crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -532,7 +539,12 @@ fn function_restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if !matches!(policy.as_str(), "append" | "replace" | "flush") {
         return Err(Error::other("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."));
     }
-    let format = crate::rdb::Format { version: ctx.version(), compress: false, encodings: ctx.server.config.encodings };
+    let format = crate::rdb::Format {
+        version: ctx.version(),
+        compress: false,
+        encodings: ctx.server.config.encodings,
+        array_limits: ctx.server.config.array_limits(),
+    };
     crate::rdb::verify_payload(&payload, &format)
         .map_err(|_| Error::other("ERR DUMP payload version or checksum are wrong"))?;
     let body = &payload[..payload.len() - 10];

@@ -38,6 +38,7 @@ pub fn save(server: &Server, now_ms: u64, replication: Option<&ReplicationInfo>)
         version: server.version(),
         compress: server.config.settings.flag("rdbcompression"),
         encodings: server.config.encodings,
+        array_limits: server.config.array_limits(),
     };
     let mut out = format!("REDIS{:04}", format.rdb_version()).into_bytes();
     aux(&mut out, "redis-ver", &server.version().full());

@@ -67,6 +67,8 @@ pub struct Format {
     pub version: Version,
     pub compress: bool,
     pub encodings: Encodings,
+    /// How an array read back arranges its slices (`array-sparse-kmax`, `array-sparse-kmin`).
+    pub array_limits: crate::value::array::Limits,
 }
 
 impl Format {
@@ -301,10 +303,12 @@ pub fn save_object(out: &mut Vec<u8>, value: &Value, format: &Format) {
             }
         },
         Value::Stream(s) => save_stream(out, s, format),
-        // The cursor plus one (0 once exhausted), the count, then each index and value.
+        // The last insert index plus one (0: none), the count, the slice size, then each index
+        // and value.
         Value::Array(a) => {
-            save_len(out, a.next_insert().map_or(0, |n| n.saturating_add(1)));
-            save_len(out, a.count() as u64);
+            save_len(out, a.insert_idx().map_or(0, |n| n + 1));
+            save_len(out, a.count());
+            save_len(out, u64::from(a.slice_size()));
             for (i, v) in a.iter() {
                 save_len(out, i);
                 save_string(out, v, compress);
@@ -601,18 +605,22 @@ pub fn load_object(kind: u8, r: &mut Reader<'_>, format: &Format) -> Option<Valu
         TYPE_ARRAY if format.version.at_least(8, 8) => {
             let cursor = r.length()?;
             let n = count(r)?;
-            let mut a = crate::value::Array::new();
+            let slice_size = r.length()?;
+            if !(256..=65536).contains(&slice_size) || !slice_size.is_power_of_two() {
+                return None;
+            }
+            let mut a = crate::value::Array::new(slice_size as u32);
             let mut last = None;
             for _ in 0..n {
                 let i = r.length()?;
-                // Indexes in increasing order, each once.
-                if last.is_some_and(|l| i <= l) {
+                // Indexes in increasing order, each once, below 2^64-1.
+                if last.is_some_and(|l| i <= l) || i == u64::MAX {
                     return None;
                 }
                 last = Some(i);
-                a.set(i, r.string()?);
+                a.set(i, r.string()?, format.array_limits);
             }
-            a.set_next(cursor.checked_sub(1));
+            a.set_insert_idx(cursor.checked_sub(1));
             (!a.is_empty()).then(|| Value::Array(Box::new(a)))
         }
         TYPE_LIST => {

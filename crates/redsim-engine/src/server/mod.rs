@@ -133,6 +133,19 @@ impl Config {
         config
     }
 
+    /// `array-sparse-kmax` and `array-sparse-kmin` (Redis's defaults where the version has no
+    /// arrays).
+    pub fn array_limits(&self) -> crate::value::array::Limits {
+        if !self.version.at_least(8, 8) {
+            return crate::value::array::Limits::default();
+        }
+        let s = &self.settings;
+        crate::value::array::Limits {
+            kmax: s.number("array-sparse-kmax") as u32,
+            kmin: s.number("array-sparse-kmin") as u32,
+        }
+    }
+
     /// Copies the values the engine acts on out of `settings`.
     pub fn derive(&mut self) {
         let s = &self.settings;
@@ -563,7 +576,12 @@ impl Server {
     /// Replaces the data with an RDB file's (Redis's `rdbLoad` at start-up): keys whose time has
     /// passed are left out, function libraries are loaded. On error nothing changes.
     pub fn load_rdb(&mut self, bytes: &[u8], now_ms: u64) -> std::result::Result<(), String> {
-        let format = crate::rdb::Format { version: self.version(), compress: false, encodings: self.config.encodings };
+        let format = crate::rdb::Format {
+            version: self.version(),
+            compress: false,
+            encodings: self.config.encodings,
+            array_limits: self.config.array_limits(),
+        };
         let loaded = crate::rdb::file::load(bytes, &format, self.dbs.len())?;
         let mut next = self.clone();
         next.scripts.libraries.clear();

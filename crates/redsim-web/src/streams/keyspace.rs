@@ -117,7 +117,7 @@ fn array_picture(key: &str, slots: &ArraySlots) -> Html {
                         </li>
                     },
                     SlotCell::Gap { from, to } => {
-                        let n = u128::from(*to) - u128::from(*from) + 1;
+                        let n = to - from + 1;
                         html! {
                             <li class={classes!("slot", "gap", cursor_in(*from, *to).then_some("cursor"))}
                                 data-gap={format!("{from}-{to}")}

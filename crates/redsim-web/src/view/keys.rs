@@ -32,8 +32,8 @@ pub struct ArraySlots {
     /// `ARNEXT`: where `ARINSERT` writes next (`None`: the cursor is exhausted).
     pub cursor: Option<u64>,
     /// `ARLEN` and `ARCOUNT`.
-    pub len: u128,
-    pub count: usize,
+    pub len: u64,
+    pub count: u64,
     /// Occupied slots not shown.
     pub more: usize,
 }
@@ -64,12 +64,17 @@ fn array_slots(a: &redsim_engine::value::Array) -> ArraySlots {
         cells.push(SlotCell::Value { index, value: quoted(value) });
         next_free = index.saturating_add(1);
     }
+    let cursor = match a.insert_idx() {
+        None => Some(0),
+        Some(i) if i == u64::MAX - 1 => None,
+        Some(i) => Some(i + 1),
+    };
     ArraySlots {
         cells,
-        cursor: a.next_insert(),
+        cursor,
         len: a.len(),
         count: a.count(),
-        more: a.count().saturating_sub(SHOWN_SLOTS),
+        more: usize::try_from(a.count()).unwrap_or(usize::MAX).saturating_sub(SHOWN_SLOTS),
     }
 }
 
@@ -136,7 +141,7 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
         // Fields whose time has come are gone from the preview, as from HGETALL.
         Value::Hash(h) => (h.len() as u64, Some(preview(h.live(now_ms).map(|(f, v)| field_text(h, f, v, now_ms))))),
         Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
-        Value::Array(a) => (a.count() as u64, Some(preview(a.iter().map(|(i, v)| format!("[{i}]={}", quoted(v)))))),
+        Value::Array(a) => (a.count(), Some(preview(a.iter().map(|(i, v)| format!("[{i}]={}", quoted(v)))))),
         Value::ZSet(z) => (
             z.len() as u64,
             Some(preview(

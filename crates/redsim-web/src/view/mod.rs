@@ -461,7 +461,7 @@ mod tests {
         let state = state_after(&["ARMSET a 0 x 1 y 1000000 z", "ARSEEK a 2"]);
         let view = keys(state.session.world(), 0, Some("a"));
         let a = &view.listed[0];
-        assert_eq!((a.kind, a.encoding, a.size), ("array", "sliced", 3));
+        assert_eq!((a.kind, a.encoding, a.size), ("array", "sliced-array", 3));
         let slots = a.slots.as_ref().unwrap();
         assert_eq!((slots.len, slots.count, slots.cursor, slots.more), (1_000_001, 3, Some(2), 0));
         assert_eq!(
