@@ -82,7 +82,8 @@ test('an array shows its slots, the empty runs between them and the insert curso
   assert.equal(await row.locator('td').last().textContent(), '3 elements');
   await row.locator('button').click();
   const picture = page.getByRole('figure', { name: 'Slots of array readings' });
-  assert.equal(await picture.locator('figcaption').textContent(), 'readings: ARLEN 1001 · ARCOUNT 3 · ARNEXT 1');
+  assert.equal(await picture.locator('figcaption').textContent(),
+    'readings: ARLEN 1001 · ARCOUNT 3 · ARNEXT 1 · slices of 4096: 0 dense, 1 sparse');
   assert.equal(await picture.locator('[data-gap="2-999"]').getAttribute('title'), '998 empty slots');
   assert.equal(await picture.locator('.cursor').getAttribute('data-index'), '1');
   assert.equal(await picture.locator('[data-index="1000"] code').textContent(), '"30"');

@@ -811,4 +811,76 @@ mod tests {
         assert_eq!(info(&a), (2, 2, 0, 2));
         assert_eq!(a.range(0, 5000).map(|(i, _)| i).collect::<Vec<_>>(), [0, 4096]);
     }
+
+    /// Random writes, deletes and range deletes on small and large slices, dense, sparse and in
+    /// the super-directory, checked after every step against a plain ordered map.
+    #[test]
+    fn random_workloads_match_an_ordered_map() {
+        use std::collections::BTreeMap;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        for (slice_size, kmax, kmin, span) in
+            [(4096, 10, 5, 20_000u64), (256, 6, 3, 3_000), (1024, 8, 4, 40_000_000), (256, 0, 0, 2_000)]
+        {
+            let limits = Limits { kmax, kmin };
+            let mut a = Array::new(slice_size);
+            let mut model: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+            for step in 0..3000 {
+                let pick = |r: u64| if span > 1_000_000 && r % 3 == 0 { r % 50_000 } else { r % span };
+                match next(100) {
+                    0..=39 => {
+                        let i = pick(next(u64::MAX));
+                        let v = format!("v{step}").into_bytes();
+                        assert_eq!(a.set(i, v.clone(), limits), model.insert(i, v).is_none());
+                    }
+                    40..=54 => {
+                        let start = pick(next(u64::MAX));
+                        let n = 2 + next(20);
+                        a.prepare_range_set(start, start + n - 1, limits);
+                        for k in 0..n {
+                            let v = format!("r{step}.{k}").into_bytes();
+                            a.set(start + k, v.clone(), limits);
+                            model.insert(start + k, v);
+                        }
+                    }
+                    55..=79 => {
+                        let i = pick(next(u64::MAX));
+                        assert_eq!(a.delete(i, limits), model.remove(&i).is_some());
+                    }
+                    _ => {
+                        let (x, y) = (pick(next(u64::MAX)), pick(next(u64::MAX)));
+                        let (lo, hi) = (x.min(y), x.max(y));
+                        let doomed: Vec<u64> = model.range(lo..=hi).map(|(i, _)| *i).collect();
+                        doomed.iter().for_each(|i| {
+                            model.remove(i);
+                        });
+                        assert_eq!(a.delete_range(lo, hi, limits), doomed.len() as u64);
+                    }
+                }
+                assert_eq!(a.count(), model.len() as u64, "step {step}");
+                assert_eq!(a.len(), model.keys().next_back().map_or(0, |i| i + 1), "step {step}");
+                if step % 50 == 0 || model.len() < 5 {
+                    let got: Vec<(u64, Vec<u8>)> = a.iter().map(|(i, v)| (i, v.clone())).collect();
+                    let want: Vec<(u64, Vec<u8>)> = model.iter().map(|(i, v)| (*i, v.clone())).collect();
+                    assert_eq!(got, want, "step {step}");
+                    let (x, y) = (pick(next(u64::MAX)), pick(next(u64::MAX)));
+                    let (lo, hi) = (x.min(y), x.max(y));
+                    let got: Vec<u64> = a.range(lo, hi).rev().map(|(i, _)| i).collect();
+                    let want: Vec<u64> = model.range(lo..=hi).rev().map(|(i, _)| *i).collect();
+                    assert_eq!(got, want, "step {step}");
+                    let info = a.info();
+                    assert_eq!(info.slices, info.dense + info.sparse);
+                    assert!(info.dense_window_total <= info.dense * u64::from(slice_size));
+                }
+                for (i, v) in model.iter().take(3) {
+                    assert_eq!(a.get(*i), Some(v));
+                }
+            }
+        }
+    }
 }

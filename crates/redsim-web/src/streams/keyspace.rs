@@ -106,6 +106,9 @@ fn array_picture(key: &str, slots: &ArraySlots) -> Html {
             <figcaption>
                 { format!("{key}: ARLEN {} · ARCOUNT {} · ARNEXT {}", slots.len, slots.count,
                     slots.cursor.map_or("(nil)".to_string(), |c| c.to_string())) }
+                <span class="slices" title="How Redis holds the array (ARINFO FULL)">
+                    { format!(" · slices of {}: {} dense, {} sparse", slots.slice_size, slots.dense_slices, slots.sparse_slices) }
+                </span>
             </figcaption>
             <ol class="slots">
                 { for slots.cells.iter().map(|cell| match cell {

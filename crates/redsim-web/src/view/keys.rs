@@ -36,6 +36,10 @@ pub struct ArraySlots {
     pub count: u64,
     /// Occupied slots not shown.
     pub more: usize,
+    /// How Redis holds it (`ARINFO FULL`): slices of `slice_size` indexes, dense or sparse.
+    pub slice_size: u32,
+    pub dense_slices: u64,
+    pub sparse_slices: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +79,9 @@ fn array_slots(a: &redsim_engine::value::Array) -> ArraySlots {
         len: a.len(),
         count: a.count(),
         more: usize::try_from(a.count()).unwrap_or(usize::MAX).saturating_sub(SHOWN_SLOTS),
+        slice_size: a.slice_size(),
+        dense_slices: a.info().dense,
+        sparse_slices: a.info().sparse,
     }
 }
 
