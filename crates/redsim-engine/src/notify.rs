@@ -179,6 +179,8 @@ pub fn command_events(
         // Stream commands notify as they go: XADD (and its trim), a consumer a read or claim
         // creates; reading, claiming and acknowledging send nothing.
         "xadd" | "xreadgroup" | "xclaim" | "xautoclaim" | "xack" => &[],
+        // An internal command replaying what an `XADD` did: no event of its own (Redsim's choice).
+        "xidmprecord" => &[],
         "hmset" | "himport-set" => &[("hset", HASH)],
         // List moves notify as they go (the push, then the pop).
         "lmove" | "blmove" | "rpoplpush" | "brpoplpush" | "lmovem" | "blmovem" => &[],

@@ -257,6 +257,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &stream::xdel::XDEL,
     &stream::xdel::XDELEX,
     &stream::xcfgset::XCFGSET,
+    &stream::xcfgset::XIDMPRECORD,
     &stream::xnack::XNACK,
     &stream::xgroup::XGROUP,
     &stream::xinfo::XINFO,

@@ -72,6 +72,19 @@ impl Idmp {
         Some(id)
     }
 
+    /// The entry a producer added with this iid, if still remembered (not counted).
+    pub fn remembered(&mut self, pid: &[u8], iid: &[u8], now_ms: u64) -> Option<StreamId> {
+        self.expire(pid, now_ms);
+        Some(self.producers.get(pid)?.iter().rev().find(|r| r.iid == iid)?.id)
+    }
+
+    /// `XIDMPRECORD`: a record received from elsewhere, kept like one of `record`'s but not
+    /// counted as an entry added here.
+    pub fn restore(&mut self, pid: &[u8], iid: Vec<u8>, id: StreamId, now_ms: u64) {
+        self.record(pid, iid, id, now_ms);
+        self.added -= 1;
+    }
+
     /// Remembers that the producer added entry `id` with this iid.
     pub fn record(&mut self, pid: &[u8], iid: Vec<u8>, id: StreamId, now_ms: u64) {
         let maxsize = self.maxsize.max(1) as usize;

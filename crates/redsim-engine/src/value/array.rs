@@ -831,7 +831,7 @@ mod tests {
             let mut a = Array::new(slice_size);
             let mut model: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
             for step in 0..3000 {
-                let pick = |r: u64| if span > 1_000_000 && r % 3 == 0 { r % 50_000 } else { r % span };
+                let pick = |r: u64| if span > 1_000_000 && r.is_multiple_of(3) { r % 50_000 } else { r % span };
                 match next(100) {
                     0..=39 => {
                         let i = pick(next(u64::MAX));

@@ -743,16 +743,34 @@ fn idmp_maxsize_duration_and_xcfgset() {
 
 #[test]
 fn idmp_retries_are_not_propagated_and_adds_lose_their_idmp_words() {
-    let mut server = Server::new(Version::LATEST);
-    let c = server.connect(0);
-    let mut sent = Vec::new();
-    for line in ["XADD s IDMP p1 a MAXLEN ~ 10 * f v", "XADD s IDMP p1 a * f v", "XADD s IDMPAUTO p2 * f v"] {
-        let argv = crate::cli::split_args(line.as_bytes()).unwrap();
-        for cmd in server.execute(5, c, &argv).propagate.into_iter().filter(|c| c[0] != b"SELECT") {
-            sent.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+    let sent = |version| {
+        let mut server = Server::new(version);
+        let c = server.connect(0);
+        let mut sent = Vec::new();
+        for line in ["XADD s IDMP p1 a MAXLEN ~ 10 * f v", "XADD s IDMP p1 a * f v", "XADD s IDMPAUTO p2 * f v"] {
+            let argv = crate::cli::split_args(line.as_bytes()).unwrap();
+            for cmd in server.execute(5, c, &argv).propagate.into_iter().filter(|c| c[0] != b"SELECT") {
+                sent.push(cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "));
+            }
         }
-    }
-    assert_eq!(sent, ["XADD s MAXLEN = 1 5-0 f v", "XADD s 5-1 f v"]);
+        sent
+    };
+    assert_eq!(sent(Version::V8_6), ["XADD s MAXLEN = 1 5-0 f v", "XADD s 5-1 f v"]);
+    // From 8.8 the producer's record follows each entry, the two wrapped as one.
+    let auto_iid = "39c786fb48a81b8cef4fb6bd0e17816fc4c785e4";
+    assert_eq!(
+        sent(Version::LATEST),
+        [
+            "MULTI".to_string(),
+            "XADD s MAXLEN = 1 5-0 f v".into(),
+            "XIDMPRECORD s p1 a 5-0".into(),
+            "EXEC".into(),
+            "MULTI".into(),
+            "XADD s 5-1 f v".into(),
+            format!("XIDMPRECORD s p2 {auto_iid} 5-1"),
+            "EXEC".into()
+        ]
+    );
 }
 
 // XNACK (Redis 8.8). Source: redis.io's XNACK page: SILENT takes one off the delivery count,
@@ -912,5 +930,41 @@ fn xinfo_stream_full_counts_nacked_entries_from_8_8() {
             "@0 > EVAL \"local i = redis.call('XINFO', 'STREAM', 's', 'FULL') local g = i[#i][1] return g[#g - 1]\" 0\n\
              \"consumers\"\n",
         ),
+    );
+}
+
+#[test]
+fn idempotent_records_reach_8_8_replicas_as_xidmprecord() {
+    // 8.6 drops IDMP from what it propagates (the entry travels with its ID); from 8.8 the
+    // producer's record follows it, so a replica answers a retry with the same entry.
+    let lines = [(1_000, "XADD s IDMP p1 i1 * f v"), (1_001, "XADD s IDMP p1 i1 * f v")];
+    let (shown, _, mut replica) = replicate_as(Version::V8_8, &lines);
+    assert_eq!(shown, ["XADD s 1000-0 f v", "XIDMPRECORD s p1 i1 1000-0"]);
+    assert_eq!(state(&mut replica, &["XADD s IDMP p1 i1 * f v", "XLEN s"]), ["\"1000-0\"\n", "(integer) 1\n"]);
+    let (shown, _, mut replica) = replicate_as(Version::V8_6, &lines);
+    assert_eq!(shown, ["XADD s 1000-0 f v"]);
+    assert_eq!(state(&mut replica, &["XLEN s", "XADD s IDMP p1 i1 * f v", "XLEN s"])[2], "(integer) 2\n");
+}
+
+#[test]
+fn xidmprecord_checks_the_entry_and_the_pair() {
+    crate::testing::check(
+        Version::V8_8,
+        "@0 > XIDMPRECORD nokey p i 1-0\n(error) ERR no such key\n\
+         @0 > XADD s 1-0 f v\n\"1-0\"\n\
+         @0 > XADD s 2-0 f v\n\"2-0\"\n\
+         @0 > XIDMPRECORD s p i 3-0\n(error) ERR The specified stream ID was deleted or doesn't exist\n\
+         @0 > XIDMPRECORD s p i nope\n(error) ERR Invalid stream ID specified as stream command argument\n\
+         @0 > XIDMPRECORD s \"\" i 1-0\n(error) ERR IDMP producer-id and idempotent-id must not be empty\n\
+         @0 > XIDMPRECORD s p i 1-0\nOK\n\
+         @0 > XIDMPRECORD s p i 1-0\nOK\n\
+         @0 > XIDMPRECORD s p i 2-0\n(error) ERR The specified IDMP producer-id/idempotent-id pair maps to a different stream ID\n\
+         @0 > XADD s IDMP p i * f v\n\"1-0\"\n\
+         @0 > SET str x\nOK\n\
+         @0 > XIDMPRECORD str p i 1-0\n(error) WRONGTYPE Operation against a key holding the wrong kind of value\n",
+    );
+    crate::testing::check(
+        Version::V8_6,
+        "@0 > XIDMPRECORD s p i 1-0\n(error) ERR unknown command 'XIDMPRECORD', with args beginning with: 's' 'p' 'i' '1-0' \n",
     );
 }

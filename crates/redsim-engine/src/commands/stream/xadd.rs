@@ -224,6 +224,7 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         Err(AppendError::TooLarge) => return Err(Error::other("ERR Elements are too large to be stored")),
     };
+    let recorded = idmp.clone();
     if let Some((pid, iid)) = idmp {
         stream.idmp.record(&pid, iid, appended.id, now_ms);
     }
@@ -240,7 +241,17 @@ fn xadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             propagate.remove(2 + at);
         }
     }
-    ctx.propagate_as = propagate;
+    // From 8.8 the producer's record follows the entry (`XIDMPRECORD`), so replicas and the AOF
+    // keep it too.
+    match (propagate, recorded) {
+        (Some(entry), Some((pid, iid))) if version.at_least(8, 8) => {
+            let id = appended.id.to_bytes();
+            ctx.also_propagate.push(entry);
+            ctx.also_propagate.push(vec![b"XIDMPRECORD".to_vec(), key.to_vec(), pid, iid, id]);
+            ctx.prevent_propagation = true;
+        }
+        (propagate, _) => ctx.propagate_as = propagate,
+    }
     if !created {
         ctx.dirty += 1;
     }
