@@ -2137,6 +2137,29 @@ mod tests {
     }
 
     #[test]
+    fn idempotent_producer_records_survive_a_restart_from_the_aof_from_8_8() {
+        // Redis 8.8 writes XIDMPRECORD after an XADD with IDMP, so the reloaded node still
+        // answers the producer's retry with the entry it added; 8.6 forgets the record.
+        for (version, entries_after_retry) in [(Version::V8_8, 1), (Version::V8_6, 2)] {
+            let mut c = Cluster::new(version, START_MS, 1);
+            let p = c.add_primary("primary");
+            c.nodes[p].persistence.aof = Some(Fsync::Always);
+            let app = c.add_client("app", p);
+            let Some(Reply::Bulk(first)) = c.command(app, &argv("XADD s IDMP producer-1 order-7 * item book")).0 else {
+                panic!("XADD answers an ID")
+            };
+            c.crash(p);
+            c.restart(p);
+            let app = c.add_client("app-again", p);
+            let Some(Reply::Bulk(again)) = c.command(app, &argv("XADD s IDMP producer-1 order-7 * item book")).0 else {
+                panic!("XADD answers an ID")
+            };
+            assert_eq!(first == again, entries_after_retry == 1, "{version}");
+            assert_eq!(c.command(app, &argv("XLEN s")).0, Some(Reply::Integer(entries_after_retry)), "{version}");
+        }
+    }
+
+    #[test]
     fn xautoclaim_after_a_crash_recovers_every_pending_entry() {
         let mut c = Cluster::new(Version::V7_0, START_MS, 1);
         let p = c.add_primary("primary");
