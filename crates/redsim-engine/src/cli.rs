@@ -156,6 +156,7 @@ fn format_raw(reply: &Reply, out: &mut String) {
         Reply::Integer(n) => out.push_str(&n.to_string()),
         Reply::Unsigned(n) => out.push_str(&n.to_string()),
         Reply::Double(d) => out.push_str(&crate::reply::format_double(*d)),
+        Reply::ShortDouble(d) => out.push_str(&crate::reply::format_double_short(*d)),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             join(&mut items.iter(), out)
         }
@@ -179,6 +180,7 @@ fn format_tty(reply: &Reply, prefix: &str) -> String {
         Reply::Integer(n) => format!("(integer) {n}\n"),
         Reply::Unsigned(n) => format!("(integer) {n}\n"),
         Reply::Double(d) => format!("(double) {}\n", format_double(*d)),
+        Reply::ShortDouble(d) => format!("(double) {}\n", crate::reply::format_double_short(*d)),
         Reply::Bulk(b) | Reply::Raw(b) => format!("{}\n", quote(b)),
         // redis-cli prints verbatim text as it is.
         Reply::Verbatim(_, b) => format!("{}\n", String::from_utf8_lossy(b)),

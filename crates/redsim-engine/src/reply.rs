@@ -33,8 +33,11 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     /// An unordered collection: a plain array in RESP2.
     Set(Vec<Reply>),
-    /// A floating point number: a bulk string in RESP2.
+    /// A floating point number: a bulk string in RESP2, printed as Redis 7.0 prints it (`%.17g`).
     Double(f64),
+    /// A floating point number as Redis 7.2 and later print it: the shortest text that reads back
+    /// as the same double (`Reply::for_version` turns `Double` into this).
+    ShortDouble(f64),
     /// `#t`/`#f`: the integers 1 and 0 in RESP2.
     Boolean(bool),
     /// An out-of-band message (`>` in RESP3, a plain array in RESP2): pub/sub deliveries and
@@ -51,6 +54,30 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The reply as a server of `version` writes it: from Redis 7.2 doubles print in their
+    /// shortest form (`addReplyDouble` through `d2string`'s grisu conversion).
+    pub fn for_version(self, version: crate::Version) -> Reply {
+        if !version.at_least(7, 2) {
+            return self;
+        }
+        self.shorten_doubles()
+    }
+
+    fn shorten_doubles(self) -> Reply {
+        let all = |items: Vec<Reply>| items.into_iter().map(Reply::shorten_doubles).collect();
+        match self {
+            Reply::Double(d) => Reply::ShortDouble(d),
+            Reply::Array(items) => Reply::Array(all(items)),
+            Reply::Set(items) => Reply::Set(all(items)),
+            Reply::Push(items) => Reply::Push(all(items)),
+            Reply::Many(items) => Reply::Many(all(items)),
+            Reply::Map(pairs) => {
+                Reply::Map(pairs.into_iter().map(|(k, v)| (k.shorten_doubles(), v.shorten_doubles())).collect())
+            }
+            other => other,
+        }
+    }
+
     /// An unsigned count or index: an integer reply, whatever its size.
     pub fn unsigned(n: u64) -> Reply {
         match i64::try_from(n) {
@@ -90,6 +117,7 @@ impl Reply {
                 Reply::Array(pairs.iter().flat_map(|(k, v)| [k.as_seen_by(protocol), v.as_seen_by(protocol)]).collect())
             }
             Reply::Double(d) => Reply::Bulk(format_double(*d).into_bytes()),
+            Reply::ShortDouble(d) => Reply::Bulk(format_double_short(*d).into_bytes()),
             Reply::Boolean(b) => Reply::Integer(i64::from(*b)),
             Reply::Verbatim(_, b) => Reply::Bulk(b.clone()),
             other => other.clone(),
@@ -142,8 +170,12 @@ impl Reply {
                     v.encode_into(protocol, out);
                 }
             }
-            Reply::Double(d) => {
-                let text = format_double(*d);
+            Reply::Double(_) | Reply::ShortDouble(_) => {
+                let text = match self {
+                    Reply::ShortDouble(d) => format_double_short(*d),
+                    Reply::Double(d) => format_double(*d),
+                    _ => String::new(),
+                };
                 if resp3 {
                     line(out, b',', text.as_bytes());
                 } else {
@@ -195,11 +227,81 @@ pub fn format_double(d: f64) -> String {
     format_g(d, 17)
 }
 
+/// Redis 7.2's `d2string`: `nan`, `inf`, `-0`, integers that fit in half of `long long` as
+/// integers, everything else as `fpconv_dtoa` writes the shortest digits that read back as the
+/// same double (plain up to 21 digits or 6 leading zeros, else `1.5e+30` / `1e-7`).
+pub fn format_double_short(d: f64) -> String {
+    if d.is_nan() {
+        return "nan".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    const HALF: f64 = (i64::MAX / 2) as f64;
+    if (-HALF..=HALF).contains(&d) && d.fract() == 0.0 {
+        return (d as i64).to_string();
+    }
+    // The shortest digits, and the exponent of the first one.
+    let sci = format!("{:e}", d.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let first_exp: i64 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let ndigits = digits.len() as i64;
+    let k = first_exp - ndigits + 1;
+    let sign = if d < 0.0 { "-" } else { "" };
+    let exp = first_exp.abs();
+    if k >= 0 && exp < ndigits + 7 {
+        return format!("{sign}{digits}{}", "0".repeat(k as usize));
+    }
+    if k < 0 && (k > -7 || exp < 4) {
+        let offset = ndigits + k;
+        return if offset <= 0 {
+            format!("{sign}0.{}{digits}", "0".repeat((-offset) as usize))
+        } else {
+            let (int, frac) = digits.split_at(offset as usize);
+            format!("{sign}{int}.{frac}")
+        };
+    }
+    let tail = if ndigits > 1 { format!(".{}", &digits[1..]) } else { String::new() };
+    let esign = if first_exp < 0 { '-' } else { '+' };
+    format!("{sign}{}{tail}e{esign}{exp}", &digits[..1])
+}
+
 /// C's `%.<precision>g` (one implementation, shared with the scripts' Lua).
 pub use redsim_lua::format_g;
 
 #[cfg(test)]
 mod tests {
+    use super::format_double_short;
+
+    // Redis 7.4.1's replies for the same scores (ZSCORE), and fpconv's layout rules.
+    #[test]
+    fn shortest_doubles_print_as_redis_7_2_and_later() {
+        let cases = [
+            (1.1, "1.1"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e30, "1e+30"),
+            (1.5e-7, "1.5e-7"),
+            (1e-7, "1e-7"),
+            (0.0001, "0.0001"),
+            (123456789.125, "123456789.125"),
+            (4611686018427387904.0, "4611686018427387904"),
+            (1e20, "1e+20"),
+            (1.23e20, "1.23e+20"),
+            (-2.5, "-2.5"),
+            (-0.0, "-0"),
+            (3.0, "3"),
+            (f64::INFINITY, "inf"),
+            (1e-300, "1e-300"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(format_double_short(d), text, "{d:e}");
+        }
+    }
+
     use super::*;
 
     #[test]

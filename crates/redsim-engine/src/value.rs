@@ -589,6 +589,12 @@ impl ZSet {
 
     /// Sets a member's score; true when the member is new.
     pub fn insert(&mut self, member: &[u8], score: f64, enc: &Encodings) -> bool {
+        let grows = !self.scores.contains_key(member);
+        if self.len() + usize::from(grows) > enc.zset_entries || member.len() > enc.zset_value {
+            self.packed = false;
+        }
+        // A listpack keeps -0 as the integer 0, which reads back as +0.
+        let score = if self.packed && score == 0.0 { 0.0 } else { score };
         let old = self.scores.insert(member.to_vec(), score);
         if let Some(old) = old {
             self.order.remove(&(Score(old), member.to_vec()));

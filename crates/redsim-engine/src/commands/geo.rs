@@ -92,8 +92,13 @@ pub(crate) fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     2.0 * EARTH_RADIUS_IN_METERS * a.sqrt().asin()
 }
 
-/// A coordinate as `addReplyHumanLongDouble` prints it: 17 decimals, trailing zeros removed.
-fn coordinate_reply(v: f64) -> Reply {
+/// A coordinate: from Redis 8.0 a double (redis/redis#13494 changed `GEOPOS` and `WITHCOORD` to
+/// `addReplyDouble`), before as `addReplyHumanLongDouble` prints it: 17 decimals, trailing zeros
+/// removed.
+fn coordinate_reply(v: f64, version: crate::Version) -> Reply {
+    if version.at_least(8, 0) {
+        return Reply::Double(v);
+    }
     let text = format!("{v:.17}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     Reply::bulk(if text == "-0" { "0" } else { text })
@@ -174,6 +179,7 @@ pub static GEOPOS: CommandSpec = CommandSpec::new("geopos", -2, GEO, "3.2.0")
 fn geopos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let members = args.rest();
+    let version = ctx.version();
     let zset = zset_at(ctx, key)?;
     Ok(Reply::Array(
         members
@@ -182,7 +188,7 @@ fn geopos(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
                 None => Reply::NilArray,
                 Some(score) => {
                     let (lon, lat) = decode(score_bits(score));
-                    Reply::Array(vec![coordinate_reply(lon), coordinate_reply(lat)])
+                    Reply::Array(vec![coordinate_reply(lon, version), coordinate_reply(lat, version)])
                 }
             })
             .collect(),
@@ -515,6 +521,7 @@ fn radius_and_unit(args: &[Vec<u8>]) -> Result<(f64, f64)> {
 
 /// Redis's `georadiusGeneric`, for all six commands.
 fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> {
+    let version = ctx.version();
     let name = String::from_utf8_lossy(&argv[0]).into_owned();
     let (src_index, base) = match kind {
         Kind::Radius { by_member: false, .. } => (1, 6),
@@ -676,7 +683,10 @@ fn search_generic(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Kind) -> Result<Reply> 
                             item.push(Reply::Integer(f.score as i64));
                         }
                         if withcoord {
-                            item.push(Reply::Array(vec![coordinate_reply(f.lon), coordinate_reply(f.lat)]));
+                            item.push(Reply::Array(vec![
+                                coordinate_reply(f.lon, version),
+                                coordinate_reply(f.lat, version),
+                            ]));
                         }
                         Reply::Array(item)
                     })

@@ -105,7 +105,7 @@ struct ScriptHost<'c, 'a> {
 impl Host for ScriptHost<'_, '_> {
     fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
         match self.ctx.call_from_script(&argv, &mut self.run, is_noscript) {
-            Ok(reply) => reply_to_resp(reply),
+            Ok(reply) => reply_to_resp(reply.for_version(self.ctx.version())),
             Err(text) => Resp::Error(text.into_bytes()),
         }
     }
@@ -154,6 +154,7 @@ fn reply_to_resp(reply: Reply) -> Resp {
             Resp::Array(pairs.into_iter().flat_map(|(k, v)| [reply_to_resp(k), reply_to_resp(v)]).collect())
         }
         Reply::Double(d) => Resp::Bulk(crate::reply::format_double(d).into_bytes()),
+        Reply::ShortDouble(d) => Resp::Bulk(crate::reply::format_double_short(d).into_bytes()),
         Reply::Boolean(b) => Resp::Int(b as i64),
     }
 }

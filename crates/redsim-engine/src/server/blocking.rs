@@ -53,6 +53,7 @@ impl Server {
         }
         self.tracking_deliver(&mut out);
         self.drop_silenced(&mut out.woken);
+        out.written_by(self.config.version);
         out
     }
 

@@ -64,6 +64,22 @@ pub struct Outcome {
     pub killed: Vec<ClientId>,
 }
 
+impl Outcome {
+    /// The replies as a server of `version` writes them (`Reply::for_version`).
+    pub(crate) fn written_by(&mut self, version: Version) {
+        if !version.at_least(7, 2) {
+            return;
+        }
+        self.reply = self.reply.take().map(|r| r.for_version(version));
+        for r in &mut self.preface {
+            *r = std::mem::replace(r, Reply::Nil).for_version(version);
+        }
+        for (_, r) in &mut self.woken {
+            *r = std::mem::replace(r, Reply::Nil).for_version(version);
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub commands_processed: u64,
@@ -570,6 +586,7 @@ impl Server {
                 c.caching_given = false;
             }
         }
+        out.written_by(self.config.version);
         out
     }
 

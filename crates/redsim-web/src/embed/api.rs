@@ -127,7 +127,7 @@ impl Serialize for Data<'_> {
             Reply::Integer(n) if n.abs() <= MAX_SAFE_INTEGER => s.serialize_i64(*n),
             Reply::Integer(n) => s.serialize_i128(i128::from(*n)),
             Reply::Unsigned(n) => s.serialize_u64(*n),
-            Reply::Double(d) => s.serialize_f64(*d),
+            Reply::Double(d) | Reply::ShortDouble(d) => s.serialize_f64(*d),
             Reply::Boolean(b) => s.serialize_bool(*b),
             Reply::Nil | Reply::NilArray => s.serialize_none(),
             Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
