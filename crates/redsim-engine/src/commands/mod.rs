@@ -60,6 +60,8 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::BGSAVE,
     &server::LASTSAVE,
     &server::BGREWRITEAOF,
+    &server::LOLWUT,
+    &server::FAILOVER,
     // arrays
     &array::ARCOUNT,
     &array::ARDEL,

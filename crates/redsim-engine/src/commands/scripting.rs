@@ -360,7 +360,26 @@ fn evalsha_ro(ctx: &mut Ctx, args: Args) -> Result<Reply> {
 /// `SCRIPT <subcommand>`
 pub static SCRIPT: CommandSpec = CommandSpec::new("script", -2, SCRIPTING, "2.6.0")
     .doc("<subcommand> [<arg> ...]", "A container for Lua scripts management commands.")
-    .subcommands(&[SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD]);
+    .subcommands(&[SCRIPT_DEBUG, SCRIPT_EXISTS, SCRIPT_FLUSH, SCRIPT_HELP, SCRIPT_KILL, SCRIPT_LOAD]);
+
+const SCRIPT_DEBUG: CommandSpec = CommandSpec::new("debug", 3, SCRIPTING, "3.2.0")
+    .flags(&[Flag::NoScript])
+    .doc("<YES | SYNC | NO>", "Sets the debug mode of server-side Lua scripts.")
+    .run(script_debug);
+
+/// `SCRIPT DEBUG NO` leaves scripts running as they do. Redis's Lua debugger (`YES`, `SYNC`: the
+/// next `EVAL` opens an interactive session) is not in Redsim, which says so rather than answer
+/// `OK` and then run the script undebugged.
+fn script_debug(_ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let mode = args.next()?;
+    if mode.eq_ignore_ascii_case(b"no") {
+        Ok(Reply::ok())
+    } else if mode.eq_ignore_ascii_case(b"yes") || mode.eq_ignore_ascii_case(b"sync") {
+        Err(Error::other("ERR The Lua debugger (SCRIPT DEBUG YES|SYNC) is not available in Redsim"))
+    } else {
+        Err(Error::other("ERR Use SCRIPT DEBUG YES/SYNC/NO"))
+    }
+}
 
 const SCRIPT_EXISTS: CommandSpec = CommandSpec::new("exists", -3, SCRIPTING, "2.6.0")
     .flags(&[Flag::NoScript])

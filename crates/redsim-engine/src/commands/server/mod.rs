@@ -12,6 +12,7 @@ mod command;
 mod config;
 mod info;
 pub(crate) mod latency;
+mod lolwut;
 mod memory;
 mod monitor;
 mod replication;
@@ -21,10 +22,11 @@ pub use self::command::COMMAND;
 pub use config::CONFIG;
 pub use info::INFO;
 pub use latency::LATENCY;
+pub use lolwut::LOLWUT;
 pub use memory::MEMORY;
 pub use monitor::{MONITOR, RESET};
 pub use replication::{
-    BGREWRITEAOF, BGSAVE, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SHUTDOWN, SLAVEOF, SYNC, WAIT,
+    BGREWRITEAOF, BGSAVE, FAILOVER, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SHUTDOWN, SLAVEOF, SYNC, WAIT,
 };
 pub use slowlog::SLOWLOG;
 

@@ -267,3 +267,60 @@ fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     ctx.server.drop_pending_propagation();
     Ok(Reply::ok())
 }
+
+/// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]`, with Redis's argument checks and
+/// refusals. A coordinated failover to a connected replica (pausing writes until it has caught
+/// up, then swapping roles) belongs to the replication world and is not simulated: with replicas
+/// connected Redsim says so.
+pub static FAILOVER: CommandSpec = CommandSpec::new("failover", -1, SERVER, "6.2.0")
+    .flags(&[Flag::Admin, Flag::NoScript, Flag::Stale])
+    .doc(
+        "[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]",
+        "Starts a coordinated failover from a server to one of its replicas.",
+    )
+    .run(failover);
+
+fn failover(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    let argv = args.rest();
+    if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"abort") {
+        return Err(Error::other("ERR No failover in progress."));
+    }
+    let (mut timeout, mut force, mut host) = (0i64, false, None);
+    let mut j = 0;
+    while j < argv.len() {
+        let word = &argv[j];
+        if word.eq_ignore_ascii_case(b"timeout") && j + 1 < argv.len() && timeout == 0 {
+            timeout = crate::args::parse_i64(&argv[j + 1]).ok_or(Error::NotInteger)?;
+            if timeout <= 0 {
+                return Err(Error::other("ERR FAILOVER timeout must be greater than 0"));
+            }
+            j += 1;
+        } else if word.eq_ignore_ascii_case(b"to") && j + 2 < argv.len() && host.is_none() {
+            let port = crate::args::parse_i64(&argv[j + 2]).ok_or(Error::NotInteger)?;
+            host = Some((argv[j + 1].clone(), port));
+            j += 2;
+        } else if word.eq_ignore_ascii_case(b"force") && !force {
+            force = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if ctx.server.master.is_some() {
+        return Err(Error::other("ERR FAILOVER is not valid when server is a replica."));
+    }
+    if ctx.server.replicas().next().is_none() {
+        return Err(Error::other("ERR FAILOVER requires connected replicas."));
+    }
+    if force && (timeout == 0 || host.is_none()) {
+        return Err(Error::other("ERR FAILOVER with force option requires both a timeout and target HOST and IP."));
+    }
+    if let Some((_, port)) = host {
+        let known =
+            ctx.server.clients.values().filter_map(|c| c.replica.as_ref()).any(|r| i64::from(r.listening_port) == port);
+        if !known {
+            return Err(Error::other("ERR FAILOVER target HOST and PORT is not a replica."));
+        }
+    }
+    Err(Error::other("ERR FAILOVER to a connected replica is not simulated by Redsim yet"))
+}
