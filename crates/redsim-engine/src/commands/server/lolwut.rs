@@ -69,17 +69,20 @@ impl Canvas {
         }
     }
 
-    /// A square centred at `x,y`, rotated by `angle` (Redis's `lwDrawSquare`, in `float`).
+    /// A square centred at `x,y`, rotated by `angle` (Redis's `lwDrawSquare`: `float` variables,
+    /// arithmetic in `double`).
     fn square(&mut self, x: i64, y: i64, size: f32, angle: f32, color: u8) {
-        let size = (size / 1.414_213_5_f32).round();
-        let mut k = std::f32::consts::FRAC_PI_4 + angle;
+        // Redis's own literal for the square root of two.
+        #[allow(clippy::approx_constant)]
+        let size = ((f64::from(size) / 1.4142135623) as f32).round();
+        let mut k = (std::f64::consts::FRAC_PI_4 + f64::from(angle)) as f32;
         let mut points = [(0i64, 0i64); 4];
         for p in &mut points {
             *p = (
                 (f64::from(k).sin() * f64::from(size) + x as f64).round() as i64,
                 (f64::from(k).cos() * f64::from(size) + y as f64).round() as i64,
             );
-            k += std::f32::consts::FRAC_PI_2;
+            k = (f64::from(k) + std::f64::consts::FRAC_PI_2) as f32;
         }
         for j in 0..4 {
             let ((x1, y1), (x2, y2)) = (points[j], points[(j + 1) % 4]);
