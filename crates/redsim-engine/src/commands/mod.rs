@@ -61,6 +61,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::LASTSAVE,
     &server::BGREWRITEAOF,
     &server::LOLWUT,
+    &server::DEBUG,
     &server::FAILOVER,
     // arrays
     &array::ARCOUNT,

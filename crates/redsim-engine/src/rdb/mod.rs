@@ -178,7 +178,7 @@ pub fn object_type(value: &Value, format: &Format) -> u8 {
 
 /// How a list's elements fall into quicklist nodes when it was built by pushes at the tail:
 /// each node takes elements while Redis's `_quicklistNodeAllowInsert` would let it grow.
-fn quicklist_nodes(list: &VecDeque<Vec<u8>>, enc: &Encodings) -> Vec<Vec<u8>> {
+pub(crate) fn quicklist_nodes(list: &VecDeque<Vec<u8>>, enc: &Encodings) -> Vec<Vec<u8>> {
     const OVERHEAD: usize = 8;
     const SAFETY_LIMIT: usize = 8192;
     const LEVELS: [usize; 5] = [4096, 8192, 16384, 32768, 65536];

@@ -26,6 +26,10 @@ impl Server {
             return;
         }
         let cycles = (now_ms - self.last_cron_ms) / CRON_PERIOD_MS;
+        if !self.active_expire_enabled {
+            self.last_cron_ms += cycles * CRON_PERIOD_MS;
+            return;
+        }
         // A jump far ahead only needs enough cycles to have walked every volatile key a few times.
         let volatile: usize = self.dbs.iter().map(Db::expires_len).sum();
         let needed = (volatile / EXPIRE_KEYS_PER_LOOP + 2) as u64 * 2;

@@ -270,6 +270,8 @@ pub struct Server {
     pub(crate) rerunning: bool,
     /// Virtual time of the last `serverCron` run of the active expiry cycle (0: not yet).
     last_cron_ms: u64,
+    /// `DEBUG SET-ACTIVE-EXPIRE`: whether the expire cycle runs (Redis's `active_expire_enabled`).
+    pub(crate) active_expire_enabled: bool,
     /// Where each database's active expiry scan goes on from (Redis's `expires_cursor`).
     expire_cursor: Vec<Option<Vec<u8>>>,
     /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
@@ -376,6 +378,7 @@ impl Server {
             in_exec: false,
             rerunning: false,
             last_cron_ms: 0,
+            active_expire_enabled: true,
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
             watchers: BTreeMap::new(),

@@ -10,6 +10,7 @@ use crate::server::Ctx;
 
 mod command;
 mod config;
+mod debug;
 mod info;
 pub(crate) mod latency;
 mod lolwut;
@@ -20,6 +21,7 @@ mod slowlog;
 
 pub use self::command::COMMAND;
 pub use config::CONFIG;
+pub use debug::DEBUG;
 pub use info::INFO;
 pub use latency::LATENCY;
 pub use lolwut::LOLWUT;
