@@ -1,0 +1,104 @@
+//! `redsim-server`'s command line as `redis-server`'s: a configuration file, `--directive value`
+//! options after it, `-v`, and Redis's fatal configuration error with status 1.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_redsim-server");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("redsim-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Sends one command (inline) and reads what arrives within a short while.
+fn ask(port: u16, line: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut stream = loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("redsim-server never listened on {port}: {e}"),
+        }
+    };
+    stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn version_line_as_redis_server_prints_it() {
+    let out = Command::new(BIN).arg("-v").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Redis server v=8.10.0 sha=00000000:0 malloc=libc bits=64 build="), "{text}");
+}
+
+#[test]
+fn refused_lines_stop_the_start_with_redis_fatal_error() {
+    // redis-server 7.0.15 prints the same for the same lines.
+    let cases: [(&[&str], &str); 3] = [
+        (&["--foo", "bar"], "at line 2\n>>> 'foo \"bar\"'\nBad directive or wrong number of arguments\n"),
+        (&["--port", "abc"], "at line 2\n>>> 'port \"abc\"'\nargument couldn't be parsed into an integer\n"),
+        (&["--maxmemory", "10x"], "at line 2\n>>> 'maxmemory \"10x\"'\nargument must be a memory value\n"),
+    ];
+    for (args, tail) in cases {
+        let out = Command::new(BIN).args(args).args(["--redis-version", "7.0"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let text = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            text.starts_with("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, "),
+            "{text}"
+        );
+        assert!(text.ends_with(tail), "{text}");
+    }
+    let conf = temp_file("bad.conf", "# a comment\nport 7494\n\nsave \"\"\nfoo bar baz\n");
+    let out = Command::new(BIN).arg(&conf).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .ends_with("at line 5\n>>> 'foo bar baz'\nBad directive or wrong number of arguments\n"));
+    std::fs::remove_file(conf).ok();
+    let out = Command::new(BIN).arg("/nonexistent/redsim.conf").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "Fatal error, can't open config file '/nonexistent/redsim.conf': No such file or directory\n"
+    );
+}
+
+#[test]
+fn a_config_file_and_options_configure_the_server() {
+    let port = free_port();
+    let conf = temp_file("good.conf", &format!("port {port}\nmaxmemory 1mb\nappendonly no\nsave \"\"\n"));
+    let mut child = Command::new(BIN)
+        .arg(&conf)
+        .args(["--maxmemory-policy", "allkeys-lru", "--enable-debug-command", "yes", "--redis-version", "7.0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let reply = ask(port, "CONFIG GET maxmemory*");
+    assert!(reply.contains("$9\r\nmaxmemory\r\n$7\r\n1048576\r\n"), "{reply}");
+    assert!(reply.contains("$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n"), "{reply}");
+    assert_eq!(ask(port, "DEBUG SLEEP 0"), "+OK\r\n");
+    ask(port, "SHUTDOWN NOSAVE");
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    std::fs::remove_file(conf).ok();
+}
