@@ -10,6 +10,24 @@
 //! A client whose command blocks (`BLPOP`, `XREAD BLOCK`) stops being read for commands until
 //! the write that serves it, or the tick that times it out, unblocks it; then the requests it
 //! sent meanwhile run.
+//!
+//! For test suites, the server can run on a virtual clock ([`Clock::Virtual`], `redsim-server
+//! --clock virtual`), the way miniredis's `FastForward` works: time stands still until a client
+//! sends `REDSIM.ADVANCE <ms>`, which moves it on, expiring keys and timing out blocked reads as
+//! the time passes, and answers the new time in milliseconds. A test can then let a key expire
+//! or a `BLOCK 5000` time out without sleeping:
+//!
+//! ```no_run
+//! let server = redsim_server::spawn_with(
+//!     "127.0.0.1:0",
+//!     redsim_engine::Version::LATEST,
+//!     &[],
+//!     redsim_server::Clock::Virtual { start_ms: 1_700_000_000_000 },
+//! )
+//! .unwrap();
+//! // Connect any Redis client to server.addr(); SET k v PX 100, then REDSIM.ADVANCE 100: k is gone.
+//! # drop(server);
+//! ```
 
 #![forbid(unsafe_code)]
 
@@ -88,9 +106,29 @@ fn rdb_path(engine: &Server) -> std::path::PathBuf {
     std::path::Path::new(&dir).join(String::from_utf8_lossy(settings.text("dbfilename")).as_ref())
 }
 
+/// Where the server's time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// The wall clock, as Redis.
+    Wall,
+    /// A clock that starts at `start_ms` (Unix milliseconds) and moves only with
+    /// `REDSIM.ADVANCE <ms>`.
+    Virtual { start_ms: u64 },
+}
+
 /// Binds `addr` (port 0 picks a free port) and serves clients on a background thread.
 pub fn spawn(addr: impl ToSocketAddrs, version: Version) -> io::Result<Handle> {
     spawn_configured(addr, version, &[])
+}
+
+/// Like [`spawn_configured`], on the given clock.
+pub fn spawn_with(
+    addr: impl ToSocketAddrs,
+    version: Version,
+    options: &[(Vec<u8>, Vec<u8>)],
+    clock: Clock,
+) -> io::Result<Handle> {
+    spawn_on(addr, version, options, clock)
 }
 
 /// Like [`spawn`], with start-up options as `redis-server` takes them (`--maxmemory 1mb` is
@@ -101,6 +139,20 @@ pub fn spawn_configured(
     version: Version,
     options: &[(Vec<u8>, Vec<u8>)],
 ) -> io::Result<Handle> {
+    spawn_on(addr, version, options, Clock::Wall)
+}
+
+fn spawn_on(
+    addr: impl ToSocketAddrs,
+    version: Version,
+    options: &[(Vec<u8>, Vec<u8>)],
+    clock: Clock,
+) -> io::Result<Handle> {
+    let virtual_ms = match clock {
+        Clock::Wall => None,
+        Clock::Virtual { start_ms } => Some(start_ms),
+    };
+    let now = virtual_ms.unwrap_or_else(wall_clock_ms);
     let mut engine = quiet_engine(version);
     engine.configure(options).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let std_listener = std::net::TcpListener::bind(addr)?;
@@ -117,7 +169,7 @@ pub fn spawn_configured(
     engine.configure(&actual).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     // As redis-server does at start-up: the RDB file in `dir`, if there is one.
     if let Ok(bytes) = std::fs::read(rdb_path(&engine)) {
-        engine.load_rdb(&bytes, wall_clock_ms()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        engine.load_rdb(&bytes, now).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     }
 
     let poll = Poll::new()?;
@@ -134,6 +186,7 @@ pub fn spawn_configured(
         next_token: FIRST_CONNECTION,
         unblocked: BTreeSet::new(),
         stopping: Arc::clone(&stopping),
+        virtual_ms,
     };
     let thread = thread::Builder::new().name("redsim-server".into()).spawn(move || event_loop.run())?;
     Ok(Handle { addr, stopping, waker, thread: Some(thread) })
@@ -166,9 +219,44 @@ struct EventLoop {
     /// Clients unblocked in this turn whose buffered requests must run.
     unblocked: BTreeSet<ClientId>,
     stopping: Arc<AtomicBool>,
+    /// The virtual clock's time, when the server runs on one.
+    virtual_ms: Option<u64>,
 }
 
 impl EventLoop {
+    /// The time the engine gets: the virtual clock's, or the wall clock's.
+    fn now(&self) -> u64 {
+        self.virtual_ms.unwrap_or_else(wall_clock_ms)
+    }
+
+    /// `REDSIM.ADVANCE ms` on a virtual clock: the time moves on (what expires in between
+    /// expires, blocked reads whose timeout passes time out) and the reply is the new time.
+    /// Without a virtual clock the command is the engine's to refuse, as any unknown command.
+    fn advance(&mut self, argv: &[Vec<u8>]) -> Option<Outcome> {
+        let now = self.virtual_ms?;
+        if !argv.first()?.eq_ignore_ascii_case(b"redsim.advance") {
+            return None;
+        }
+        let mut outcome = Outcome::default();
+        let ms = match argv {
+            [_, ms] => redsim_engine::args::parse_i64(ms).filter(|ms| *ms >= 0),
+            _ => {
+                outcome.reply = Some(Reply::Error("ERR wrong number of arguments for 'redsim.advance' command".into()));
+                return Some(outcome);
+            }
+        };
+        let Some(ms) = ms else {
+            outcome.reply = Some(Reply::Error("ERR value is not an integer or out of range".into()));
+            return Some(outcome);
+        };
+        let to = now.saturating_add(ms as u64);
+        self.virtual_ms = Some(to);
+        let ticked = self.engine.tick(to);
+        self.deliver(&ticked);
+        outcome.reply = Some(Reply::Integer(to as i64));
+        Some(outcome)
+    }
+
     fn run(&mut self) {
         let mut events = Events::with_capacity(1024);
         let mut last_tick = std::time::Instant::now();
@@ -197,7 +285,7 @@ impl EventLoop {
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = std::time::Instant::now();
-                let outcome = self.engine.tick(wall_clock_ms());
+                let outcome = self.engine.tick(self.now());
                 self.deliver(&outcome);
             }
             self.run_unblocked();
@@ -215,7 +303,7 @@ impl EventLoop {
                     if self.poll.registry().register(&mut stream, token, Interest::READABLE).is_err() {
                         continue;
                     }
-                    let client = self.engine.connect(wall_clock_ms());
+                    let client = self.engine.connect(self.now());
                     if let Ok(local) = stream.local_addr() {
                         self.engine.set_client_addresses(client, peer.to_string(), local.to_string());
                     }
@@ -288,7 +376,10 @@ impl EventLoop {
                 }
             };
             used += len;
-            let outcome = self.engine.execute(wall_clock_ms(), client, &argv);
+            let outcome = match self.advance(&argv) {
+                Some(outcome) => outcome,
+                None => self.engine.execute(self.now(), client, &argv),
+            };
             let protocol = self.engine.protocol(client);
             if let Some(conn) = self.connections.get_mut(&token) {
                 for message in &outcome.preface {

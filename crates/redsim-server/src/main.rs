@@ -17,7 +17,8 @@ const USAGE: &str = "Usage: redsim-server [/path/to/redis.conf] [options] [-]
        redsim-server -h or --help
 
 Options are redis-server's (--port 7777, --save \"\", --maxmemory 100mb, --enable-debug-command yes,
-...) plus --redis-version 7.0|7.2|7.4|8.0|8.2|8.4|8.6|8.8|8.10 (the newest when left out).
+...) plus --redis-version 7.0|7.2|7.4|8.0|8.2|8.4|8.6|8.8|8.10 (the newest when left out) and
+--clock virtual (time stands still until a client sends REDSIM.ADVANCE <ms>).
 
 Examples:
        redsim-server --port 7777
@@ -139,6 +140,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    let mut clock = redsim_server::Clock::Wall;
     let mut check = Server::new(version);
     let mut port: u16 = 6379;
     let mut bind = String::from("127.0.0.1");
@@ -150,6 +152,15 @@ fn main() -> ExitCode {
         let refused = |reason: &str| fatal(version, line.number, &line.text, reason);
         match name.as_str() {
             "redis-version" => continue,
+            // Redsim's own: time that moves only with REDSIM.ADVANCE.
+            "clock" => {
+                clock = match value_text.to_ascii_lowercase().as_str() {
+                    "wall" => redsim_server::Clock::Wall,
+                    "virtual" => redsim_server::Clock::Virtual { start_ms: redsim_server::wall_clock_ms() },
+                    _ => return refused("clock must be 'wall' or 'virtual'"),
+                };
+                continue;
+            }
             "dir" => match std::fs::canonicalize(&value_text) {
                 Ok(path) if path.is_dir() => {
                     config.push((b"dir".to_vec(), path.to_string_lossy().into_owned().into_bytes()));
@@ -183,7 +194,7 @@ fn main() -> ExitCode {
             config.push((name.into_bytes(), value));
         }
     }
-    match redsim_server::spawn_configured((bind.as_str(), port), version, &config) {
+    match redsim_server::spawn_with((bind.as_str(), port), version, &config, clock) {
         Ok(handle) => {
             println!("redsim-server (Redis {}) ready to accept connections on {}", version.full(), handle.addr());
             handle.wait();

@@ -102,3 +102,87 @@ fn a_config_file_and_options_configure_the_server() {
     assert!(status.success());
     std::fs::remove_file(conf).ok();
 }
+
+/// A connection that sends inline commands and reads replies as they come.
+struct Conn(TcpStream);
+
+impl Conn {
+    fn open(port: u16) -> Conn {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(s) => {
+                    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+                    return Conn(s);
+                }
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => panic!("redsim-server never listened on {port}: {e}"),
+            }
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.0.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+    }
+
+    fn read(&mut self) -> String {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.0.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn ask(&mut self, line: &str) -> String {
+        self.send(line);
+        self.read()
+    }
+}
+
+#[test]
+fn a_virtual_clock_moves_only_when_told() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--port", &port.to_string(), "--clock", "virtual", "--save", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut a = Conn::open(port);
+    let mut b = Conn::open(port);
+    assert_eq!(a.ask("SET k v PX 100"), "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(a.ask("PTTL k"), ":100\r\n", "wall time does not count");
+    let now: i64 = a.ask("REDSIM.ADVANCE 60").trim_start_matches(':').trim().parse().unwrap();
+    assert_eq!(a.ask("PTTL k"), ":40\r\n");
+    assert_eq!(a.ask("REDSIM.ADVANCE 40"), format!(":{}\r\n", now + 40));
+    assert_eq!(a.ask("EXISTS k"), ":0\r\n");
+    // A blocked read times out when the clock passes its timeout, not before.
+    b.send("XREAD BLOCK 5000 STREAMS s $");
+    assert_eq!(b.read(), "", "still blocked");
+    a.ask("REDSIM.ADVANCE 4999");
+    assert_eq!(b.read(), "", "still blocked at 4999 ms");
+    a.ask("REDSIM.ADVANCE 1");
+    assert_eq!(b.read(), "*-1\r\n");
+    assert_eq!(a.ask("REDSIM.ADVANCE -1"), "-ERR value is not an integer or out of range\r\n");
+    a.ask("SHUTDOWN NOSAVE");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn without_a_virtual_clock_redsim_advance_is_unknown() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--port", &port.to_string(), "--save", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(ask(port, "REDSIM.ADVANCE 10").starts_with("-ERR unknown command 'REDSIM.ADVANCE'"));
+    ask(port, "SHUTDOWN NOSAVE");
+    assert!(child.wait().unwrap().success());
+}
