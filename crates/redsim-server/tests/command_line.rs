@@ -186,3 +186,28 @@ fn without_a_virtual_clock_redsim_advance_is_unknown() {
     ask(port, "SHUTDOWN NOSAVE");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_blocked_client_that_disconnects_is_freed_and_gets_nothing() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--port", &port.to_string(), "--save", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut a = Conn::open(port);
+    assert_eq!(a.ask("XGROUP CREATE s g $ MKSTREAM"), "+OK\r\n");
+    {
+        let mut b = Conn::open(port);
+        b.send("XREADGROUP GROUP g gone BLOCK 0 STREAMS s >");
+        assert_eq!(b.read(), "", "blocked");
+        assert_eq!(a.ask("CLIENT LIST").matches("cmd=").count(), 2);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(a.ask("CLIENT LIST").matches("cmd=").count(), 1, "the closed connection is gone");
+    a.ask("XADD s 1-0 f v");
+    assert_eq!(a.ask("XPENDING s g"), "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n", "no entry went to the gone consumer");
+    a.ask("SHUTDOWN NOSAVE");
+    assert!(child.wait().unwrap().success());
+}
