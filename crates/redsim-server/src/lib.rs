@@ -298,6 +298,13 @@ impl EventLoop {
             match self.listener.accept() {
                 Ok((mut stream, peer)) => {
                     let _ = stream.set_nodelay(true);
+                    // Redis's `maxclients`: one more is told so and closed at once.
+                    let limit = usize::try_from(self.engine.config.settings.number("maxclients")).unwrap_or(usize::MAX);
+                    if self.connections.len() >= limit {
+                        let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    }
                     let token = Token(self.next_token);
                     self.next_token += 1;
                     if self.poll.registry().register(&mut stream, token, Interest::READABLE).is_err() {

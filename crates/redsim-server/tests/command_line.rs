@@ -211,3 +211,29 @@ fn a_blocked_client_that_disconnects_is_freed_and_gets_nothing() {
     a.ask("SHUTDOWN NOSAVE");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_thousand_connections_and_maxclients() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--port", &port.to_string(), "--save", "", "--maxclients", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut conns: Vec<Conn> = (0..1000).map(|_| Conn::open(port)).collect();
+    // A short bounded load: every connection writes and reads back its own key.
+    for (i, c) in conns.iter_mut().enumerate() {
+        c.send(&format!("SET k{i} {i}"));
+    }
+    for (i, c) in conns.iter_mut().enumerate().step_by(97) {
+        assert_eq!(c.read(), "+OK\r\n");
+        assert_eq!(c.ask(&format!("GET k{i}")), format!("${}\r\n{i}\r\n", i.to_string().len()));
+    }
+    // The 1001st is refused as Redis refuses it.
+    let mut extra = Conn::open(port);
+    assert_eq!(extra.read(), "-ERR max number of clients reached\r\n");
+    assert_eq!(conns[0].ask("DBSIZE"), ":1000\r\n");
+    conns[0].ask("SHUTDOWN NOSAVE");
+    assert!(child.wait().unwrap().success());
+}
