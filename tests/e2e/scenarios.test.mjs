@@ -97,3 +97,21 @@ test('play moves the scenario on by itself; step forward and back walk it', asyn
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('[ and ] change the speed, in steps of the speed list', async () => {
+  const { page, context, errors } = await openScenario('consumer-group');
+  const speed = page.getByRole('combobox', { name: 'Speed' });
+  assert.equal(await speed.inputValue(), '1');
+  await page.keyboard.press(']');
+  assert.equal(await speed.inputValue(), '2');
+  await page.keyboard.press(']');
+  await page.keyboard.press(']');
+  assert.equal(await speed.inputValue(), '20');
+  await page.keyboard.press('[');
+  assert.equal(await speed.inputValue(), '5');
+  await page.keyboard.press('p');
+  await page.screenshot({ path: join(SHOTS, 'presenter-scenario.png') });
+  await page.keyboard.press('p');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -58,3 +58,55 @@ test('Play replays the session step by step; Pause stops it', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('keys drive the timeline, but not while typing; presenter mode enlarges and hides the chrome', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  for (let i = 1; i <= 3; i++) await run(page, `XADD s ${i}-0 f v`);
+  const readout = page.getByLabel('Shown step');
+  const step = async () => (await readout.textContent()).trim();
+  // Typing a "p" or an arrow in the command line is typing.
+  const input = page.getByRole('textbox', { name: 'Command' });
+  await input.press('p');
+  await input.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.documentElement.classList.contains('presenter')), false);
+  assert.equal(await step(), 'step 3 / 3');
+  await input.fill('');
+  // Escape leaves the command line; then the keys are the timeline's.
+  await input.press('Escape');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await step(), 'step 2 / 3');
+  await page.keyboard.press('PageUp');
+  assert.equal(await step(), 'step 1 / 3');
+  await page.keyboard.press('PageDown');
+  assert.equal(await step(), 'step 2 / 3');
+  await page.keyboard.press('Home');
+  assert.equal(await step(), 'step 0 / 3');
+  await page.keyboard.press('End');
+  assert.equal(await step(), 'step 3 / 3');
+  await page.keyboard.press('Home');
+  await page.keyboard.press(' ');
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await page.keyboard.press(' ');
+  await page.getByRole('button', { name: 'Play' }).waitFor();
+  // ? lists the keys; Escape closes the list.
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await help.waitFor();
+  assert.match(await help.textContent(), /Presenter mode/);
+  await page.keyboard.press('Escape');
+  await help.waitFor({ state: 'detached' });
+  // p: presenter mode, 1.6 times the type, the pickers and session tools hidden, the timeline kept.
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const before = await size();
+  await page.keyboard.press('p');
+  assert.equal(await page.evaluate(() => document.documentElement.classList.contains('presenter')), true);
+  assert.ok(await size() >= before * 1.6, `${await size()} vs ${before}`);
+  assert.equal(await page.getByRole('combobox', { name: 'Redis version' }).isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Step back' }).isVisible(), true);
+  assert.equal(await page.getByRole('button', { name: 'Presenter mode' }).getAttribute('aria-pressed'), 'true');
+  await page.screenshot({ path: join(SHOTS, 'presenter-mode.png') });
+  await page.getByRole('button', { name: 'Presenter mode' }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.classList.contains('presenter')), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -16,6 +16,13 @@ pub fn transport() -> Html {
     let at_end = model.at_end();
     let elapsed = model.cluster().now_ms - START_MS;
     let on_speed = make_callback(&store, |e: Event| field_value(&e).parse().ok().map(ScenarioAction::Speed));
+    // `[` and `]`: the next speed down or up the list.
+    let current = model.speed;
+    let on_speed_key = make_callback(&store, move |step: i32| {
+        let at = SPEEDS.iter().position(|&s| s == current).unwrap_or(0) as i32;
+        let next = (at + step).clamp(0, SPEEDS.len() as i32 - 1) as usize;
+        ScenarioAction::Speed(SPEEDS[next])
+    });
     html! {
         <div class="transport" role="group" aria-label="Transport">
             <Timeline shown={model.shown} total={model.total().max(model.shown)}
@@ -23,7 +30,7 @@ pub fn transport() -> Html {
                 on_forward={make_callback(&store, |_| ScenarioAction::Forward)}
                 on_seek={make_callback(&store, ScenarioAction::Seek)}
                 playing={model.playing} on_play={make_callback(&store, ScenarioAction::Play)}
-                forward_enabled={!at_end} />
+                forward_enabled={!at_end} on_speed={Some(on_speed_key)} />
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <select aria-label="Speed" onchange={on_speed}>
