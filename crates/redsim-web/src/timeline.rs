@@ -79,13 +79,15 @@ pub struct TimelineProps {
     pub on_speed: Option<Callback<i32>>,
 }
 
+/// What the key listener reads: the latest props, the presenter and help states.
+type Latest = (Rc<TimelineProps>, UseStateHandle<bool>, UseStateHandle<bool>);
+
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let presenter = use_state(presenting);
     let help = use_state(|| false);
     // The window's key listener is made once; it reads the props of the latest render.
-    let latest: Rc<RefCell<Option<(Rc<TimelineProps>, UseStateHandle<bool>, UseStateHandle<bool>)>>> =
-        use_mut_ref(|| None).clone();
+    let latest: Rc<RefCell<Option<Latest>>> = use_mut_ref(|| None).clone();
     *latest.borrow_mut() = Some((Rc::new(props.clone()), presenter.clone(), help.clone()));
     {
         let latest = latest.clone();
