@@ -306,6 +306,8 @@ pub enum EventKind {
     Lost,
     /// A `say` line: the narration from this step on.
     Note,
+    /// A `pause` line: autoplay stops after this step.
+    Pause,
     /// The scenario reached its `end` time.
     End,
 }

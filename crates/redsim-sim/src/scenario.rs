@@ -92,6 +92,8 @@ pub enum Act {
         consumer: Box<Consumer>,
     },
     Say(String),
+    /// Autoplay stops here, for the presenter to talk.
+    Pause,
     Crash(String),
     Restart(String),
     Cut(String, String),
@@ -452,6 +454,10 @@ fn timed(
                 words.words.get(words.pos).map(|w| w.0).ok_or_else(|| words.error_here("expected what to say"))?;
             Act::Say(line[col - 1 - indent..].trim().to_string())
         }
+        "pause" => {
+            words.done()?;
+            Act::Pause
+        }
         "crash" | "restart" => {
             let at = words.pos;
             let name = words.next("a node or consumer")?.to_string();
@@ -809,6 +815,9 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
         Act::Say(text) => {
             st.narration = Some(text.clone());
             events.push(Event { at_ms: c.now_ms, kind: EventKind::Note, text: text.clone() });
+        }
+        Act::Pause => {
+            events.push(Event { at_ms: c.now_ms, kind: EventKind::Pause, text: "pause (autoplay stops here)".into() });
         }
         Act::Crash(name) => match c.node_index(name) {
             Some(n) => events.extend(c.crash(n)),

@@ -143,14 +143,26 @@ impl ScenarioModel {
     fn tick(&mut self) {
         if self.shown < self.total() {
             self.show(self.shown + 1);
-            return;
-        }
-        let target = self.player.cluster().now_ms + (f64::from(PLAY_TICK_MS) * self.speed).max(1.0) as u64;
-        for _ in 0..STEPS_PER_TICK {
-            if self.player.cluster().now_ms >= target || !self.step() {
-                break;
+        } else {
+            let target = self.player.cluster().now_ms + (f64::from(PLAY_TICK_MS) * self.speed).max(1.0) as u64;
+            for _ in 0..STEPS_PER_TICK {
+                if self.player.cluster().now_ms >= target || !self.step() || self.at_pause() {
+                    break;
+                }
             }
         }
+        // A `pause` line stops autoplay for the presenter to talk; Play goes on from there.
+        if self.at_pause() {
+            self.playing = false;
+        }
+    }
+
+    /// Whether the step shown is a `pause`.
+    fn at_pause(&self) -> bool {
+        self.shown
+            .checked_sub(1)
+            .and_then(|i| self.player.steps().get(i))
+            .is_some_and(|s| s.events.iter().any(|e| e.kind == EventKind::Pause))
     }
 
     /// The narration in force at the step shown: the last `say` at or before it.
@@ -195,7 +207,7 @@ impl ScenarioModel {
             .enumerate()
             .filter_map(|(i, s)| {
                 // A loss is the one to point at; then a failover, then any fault.
-                [EventKind::Lost, EventKind::Failover, EventKind::Fault]
+                [EventKind::Lost, EventKind::Failover, EventKind::Fault, EventKind::Pause]
                     .iter()
                     .find_map(|kind| s.events.iter().find(|e| &e.kind == kind))
                     .map(|e| (i + 1, e.kind.clone(), e.text.clone()))
@@ -295,6 +307,41 @@ mod tests {
             p.cluster().lost.len()
         };
         assert!(s.cluster().lost.len() > planned, "{} vs {planned}", s.cluster().lost.len());
+    }
+
+    #[test]
+    fn play_stops_at_a_pause_line_and_goes_on_from_there() {
+        let text = "name: paused\ntitle: A pause\nnode primary\nclient app on primary\nat 1s: app SET a 1\nat 2s: pause\nat 3s: app SET b 2\nend 4s\n";
+        let mut s = ScenarioModel::new(redsim_sim::scenario::parse(text).unwrap());
+        s = reduce(s, ScenarioAction::Speed(100.0));
+        s = reduce(s, ScenarioAction::Play(true));
+        for _ in 0..1_000 {
+            if !s.playing {
+                break;
+            }
+            s = reduce(s, ScenarioAction::Tick);
+        }
+        assert!(!s.playing && !s.at_end(), "autoplay stopped at the pause");
+        assert_eq!(s.cluster().now_ms - START_MS, 2000);
+        assert!(s.markers().iter().any(|(_, k, _)| *k == EventKind::Pause), "the pause is marked on the timeline");
+        s = reduce(s, ScenarioAction::Play(true));
+        for _ in 0..1_000 {
+            if !s.playing {
+                break;
+            }
+            s = reduce(s, ScenarioAction::Tick);
+        }
+        assert!(s.at_end(), "Play goes on past the pause to the end");
+        // Replaying the recorded steps stops there too.
+        s = reduce(s, ScenarioAction::Seek(0));
+        s = reduce(s, ScenarioAction::Play(true));
+        for _ in 0..1_000 {
+            if !s.playing {
+                break;
+            }
+            s = reduce(s, ScenarioAction::Tick);
+        }
+        assert_eq!(s.cluster().now_ms - START_MS, 2000);
     }
 
     #[test]

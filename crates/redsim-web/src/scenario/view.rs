@@ -113,6 +113,7 @@ pub fn kind_class(kind: &EventKind) -> &'static str {
         EventKind::Lost => "lost",
         EventKind::Persistence => "persistence",
         EventKind::Note | EventKind::End => "note",
+        EventKind::Pause => "pause",
         _ => "plain",
     }
 }
