@@ -110,3 +110,40 @@ test('keys drive the timeline, but not while typing; presenter mode enlarges and
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a command typed at a past step starts a branch; the old future stays selectable, after a reload and through a link', async () => {
+  const { page, context, errors } = await openApp(app, { permissions: ['clipboard-read', 'clipboard-write'] });
+  for (let i = 1; i <= 3; i++) await run(page, `SET k ${i}`);
+  await page.getByLabel('Step', { exact: true }).fill('1');
+  await run(page, 'DEL k');
+  const readout = page.getByLabel('Shown step');
+  assert.equal((await readout.textContent()).trim(), 'step 2 / 2');
+  const branch = page.getByRole('combobox', { name: 'Branch' });
+  const options = async () => branch.locator('option').allTextContents();
+  assert.deepEqual(await options(), ['this one (2 steps)', 'from step 1: 2 steps (SET k 2)']);
+  await page.screenshot({ path: join(SHOTS, 'timeline-branches.png') });
+  // Over to the old future: k is 3 again, and the DEL line is the other branch now.
+  await branch.selectOption({ index: 1 });
+  assert.equal((await readout.textContent()).trim(), 'step 1 / 3');
+  await page.getByLabel('Step', { exact: true }).fill('3');
+  assert.equal(await page.locator('[data-key="k"]').getAttribute('data-type'), 'string');
+  assert.deepEqual(await options(), ['this one (3 steps)', 'from step 1: 1 step (DEL k)']);
+  // Kept by the browser, and carried by a shared link.
+  await page.reload();
+  await page.getByRole('combobox', { name: 'Branch' }).waitFor();
+  assert.deepEqual(await options(), ['this one (3 steps)', 'from step 1: 1 step (DEL k)']);
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByRole('alert').getByText('Link copied').waitFor();
+  const link = page.url();
+  assert.match(link, /#session\.z=/);
+  const other = await openApp(app, { hash: link.slice(link.indexOf('#')) });
+  const otherBranch = other.page.getByRole('combobox', { name: 'Branch' });
+  await otherBranch.waitFor();
+  await otherBranch.selectOption({ index: 1 });
+  await other.page.getByLabel('Step', { exact: true }).fill('2');
+  assert.equal(await other.page.locator('[data-key="k"]').count(), 0, 'the DEL branch: no k');
+  assert.deepEqual(other.errors, []);
+  await other.context.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

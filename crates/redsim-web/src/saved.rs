@@ -10,6 +10,16 @@
 //!
 //! Every action is replayed on load (the engine is deterministic, so the result is exact).
 //! Arguments are quoted as redis-cli prints strings, so any bytes survive the round trip.
+//!
+//! Other branches of the timeline follow the main line, each under `@branch <step>`: the steps
+//! that were taken after that step before the session went another way there.
+//!
+//! ```text
+//! 1> SET k 1
+//! 1> SET k 2
+//! @branch 1
+//! 1> DEL k
+//! ```
 
 use redsim_engine::cli::{quote, split_args};
 
@@ -44,8 +54,16 @@ pub fn assemble<'a>(version: Version, lines: impl Iterator<Item = &'a str>) -> S
     text
 }
 
+/// A branch of the timeline kept aside: from which step, and the steps taken after it.
+pub type Branch = (usize, Vec<Action>);
+
 /// Reads a session's text back; an error names the line that could not be read.
 pub fn decode(text: &str) -> Result<(Version, Vec<Action>), String> {
+    decode_with_branches(text).map(|(version, actions, _)| (version, actions))
+}
+
+/// `decode`, with the other branches.
+pub fn decode_with_branches(text: &str) -> Result<(Version, Vec<Action>, Vec<Branch>), String> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
     match lines.next() {
         Some((_, HEADER)) => {}
@@ -60,10 +78,21 @@ pub fn decode(text: &str) -> Result<(Version, Vec<Action>), String> {
         None => return Err("the session ends before its Redis version".into()),
     };
     let mut actions = Vec::new();
+    let mut branches: Vec<Branch> = Vec::new();
     for (n, line) in lines {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
+        if let Some(step) = line.strip_prefix("@branch ") {
+            let step: usize =
+                step.trim().parse().map_err(|_| format!("line {n}: cannot read the branch step \"{line}\""))?;
+            branches.push((step, Vec::new()));
+            continue;
+        }
+        let actions = match branches.last_mut() {
+            Some((_, branch)) => branch,
+            None => &mut actions,
+        };
         if let Some(ms) = line.strip_prefix('+').and_then(|l| l.strip_suffix("ms")) {
             let ms = ms.parse().map_err(|_| format!("line {n}: cannot read the time step \"{line}\""))?;
             actions.push(Action::Advance { ms });
@@ -82,7 +111,7 @@ pub fn decode(text: &str) -> Result<(Version, Vec<Action>), String> {
         }
         actions.push(Action::Command { client: client - 1, argv });
     }
-    Ok((version, actions))
+    Ok((version, actions, branches))
 }
 
 /// A command line as a person would type it: arguments quoted only when they must be.

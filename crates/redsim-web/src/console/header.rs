@@ -44,7 +44,37 @@ pub fn console_header(props: &ConsoleHeaderProps) -> Html {
                 on_forward={make_callback(&store, |_| AppAction::StepForward)}
                 on_seek={make_callback(&store, AppAction::Seek)}
                 playing={model.playing} on_play={make_callback(&store, AppAction::Play)} />
+            <BranchPicker />
         </header>
+    }
+}
+
+/// The other branches of the timeline (typing at a past step keeps the later steps as one):
+/// choosing one goes over to it, and the steps left become a branch in turn.
+#[function_component(BranchPicker)]
+fn branch_picker() -> Html {
+    let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
+    let model = store.get();
+    if model.branches.is_empty() {
+        return Html::default();
+    }
+    let onchange = make_callback(&store, |e: Event| field_value(&e).parse().ok().map(AppAction::SwitchBranch));
+    html! {
+        <label class="branch-picker" title="Typing at a past step starts a branch; the steps it replaced stay here">
+            <span>{ "Branch" }</span>
+            <select aria-label="Branch" {onchange}>
+                <option value="" selected=true>{ format!("this one ({} steps)", model.step_count()) }</option>
+                { for model.branches.iter().enumerate().map(|(i, (from, lines))| {
+                    let first = lines.first().map(|l| l.split_once("> ").map_or(&**l, |(_, c)| c).to_string()).unwrap_or_default();
+                    let first: String = if first.chars().count() > 24 { first.chars().take(23).chain(['…']).collect() } else { first };
+                    html! {
+                        <option value={i.to_string()} data-from={from.to_string()}>
+                            { format!("from step {from}: {} step{} ({first})", lines.len(), if lines.len() == 1 { "" } else { "s" }) }
+                        </option>
+                    }
+                }) }
+            </select>
+        </label>
     }
 }
 

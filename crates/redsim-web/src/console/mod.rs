@@ -167,7 +167,7 @@ fn notices() -> Html {
             }
             if model.cursor.is_some() {
                 <p class="history-banner" role="status">
-                    { format!("Showing step {} of {}. Typing a command here drops the steps after it.",
+                    { format!("Showing step {} of {}. Typing a command here starts a branch (the later steps stay on the other one).",
                         model.shown_step(), model.step_count()) }
                 </p>
             }

@@ -67,6 +67,9 @@ pub struct AppState {
     pub lone: bool,
     /// How replies print: as redis-cli on a terminal, or `--raw`.
     pub output: redsim_docs::Output,
+    /// The other branches of the timeline: where each leaves this one (a step) and the lines of
+    /// the steps it went on with. Typing at a past step keeps the later steps here.
+    pub branches: Vec<(usize, Vec<Rc<str>>)>,
 }
 
 /// What a link (or an embedding page) opens in the console.
@@ -119,6 +122,8 @@ pub enum AppAction {
     /// Runs the session again as another Redis version would: every step replayed on a fresh
     /// engine of that profile, so the replies show what changed between versions.
     SwitchVersion(Version),
+    /// Goes over to another branch of the timeline (an index into `branches`).
+    SwitchBranch(usize),
 }
 
 impl Default for AppState {
@@ -151,12 +156,21 @@ impl AppState {
             samples: Vec::new(),
             lone: false,
             output: redsim_docs::Output::Tty,
+            branches: Vec::new(),
         }
     }
 
     /// The session as text (see `saved`): what autosave, Export and Share keep.
     pub fn to_text(&self) -> String {
-        crate::saved::assemble(self.version(), self.saved_lines.iter().map(|l| &**l))
+        let mut text = crate::saved::assemble(self.version(), self.saved_lines.iter().map(|l| &**l));
+        for (from, lines) in &self.branches {
+            text.push_str(&format!("@branch {from}\n"));
+            for line in lines {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        text
     }
 
     /// Records what the steps taken since the last call need later: their line of the saved
@@ -172,7 +186,20 @@ impl AppState {
 
     /// Rebuilds a session from its text by replaying every action.
     pub fn from_text(text: &str) -> Result<AppState, String> {
-        let (version, actions) = crate::saved::decode(text)?;
+        let (version, actions, branches) = crate::saved::decode_with_branches(text)?;
+        let mut state = AppState::replay(version, actions);
+        for (from, actions) in branches {
+            if from > state.step_count() {
+                return Err(format!("a branch leaves at step {from}, past the session's {} steps", state.step_count()));
+            }
+            let lines = actions.iter().map(|a| Rc::from(crate::saved::encode_action(a))).collect();
+            state.branches.push((from, lines));
+        }
+        Ok(state)
+    }
+
+    /// A session of `version` that has taken these actions.
+    fn replay(version: Version, actions: Vec<redsim_sim::Action>) -> AppState {
         let mut state = AppState::new(version);
         for action in actions {
             match action {
@@ -189,7 +216,39 @@ impl AppState {
             }
         }
         state.client = 0;
-        Ok(state)
+        state
+    }
+
+    /// Goes over to another branch: the steps after where it leaves are replaced by its steps,
+    /// and this line's steps from there become a branch in turn.
+    fn switch_branch(&mut self, index: usize) {
+        if index >= self.branches.len() {
+            return;
+        }
+        let (from, lines) = self.branches.remove(index);
+        let from = from.min(self.step_count());
+        let current: Vec<Rc<str>> = self.saved_lines[from..].to_vec();
+        let mut branches = std::mem::take(&mut self.branches);
+        if !current.is_empty() {
+            branches.push((from, current));
+        }
+        let text =
+            crate::saved::assemble(self.version(), self.saved_lines[..from].iter().chain(lines.iter()).map(|l| &**l));
+        match crate::saved::decode(&text) {
+            Ok((version, actions)) => {
+                let mut next = AppState::replay(version, actions);
+                next.branches = branches;
+                next.history = std::mem::take(&mut self.history);
+                next.opened = self.opened.take();
+                next.from_link = self.from_link;
+                next.kept_before_link = self.kept_before_link;
+                next.output = self.output;
+                next.lone = self.lone;
+                next.cursor = (from < next.step_count()).then_some(from);
+                *self = next;
+            }
+            Err(e) => self.notice = Some(format!("That branch could not be replayed: {e}")),
+        }
     }
 
     /// The Redis version the session behaves like.
@@ -200,6 +259,9 @@ impl AppState {
     /// The session as redis-cli lines, when that is all it is: client 1 typing, the clock never
     /// moved (what a readable `#commands=` link can carry).
     pub fn as_commands(&self) -> Option<String> {
+        if !self.branches.is_empty() {
+            return None;
+        }
         let lines: Option<Vec<String>> = self
             .session
             .steps()
@@ -249,9 +311,14 @@ impl AppState {
         self.cursor = (step < self.step_count()).then_some(step);
     }
 
-    /// Typing while stepped back drops the steps after the shown one, like an editor's undo.
+    /// Typing while stepped back starts a new branch there: the steps after the shown one are
+    /// kept as another branch, which the timeline offers to go back to.
     fn branch_here(&mut self) {
         if let Some(step) = self.cursor.take() {
+            let later: Vec<Rc<str>> = self.saved_lines[step..].to_vec();
+            if !later.is_empty() {
+                self.branches.push((step, later));
+            }
             self.session.truncate(step);
             self.saved_lines.truncate(step);
             self.samples.truncate(step);
@@ -439,6 +506,7 @@ impl Model for AppState {
                 self.seek(shown + 1);
             }
             AppAction::Seek(step) => self.seek(step),
+            AppAction::SwitchBranch(index) => self.switch_branch(index),
             AppAction::Play(play) => {
                 // Playing from the latest step starts over from the beginning.
                 if play && self.cursor.is_none() {
@@ -477,12 +545,14 @@ impl Model for AppState {
             AppAction::SwitchVersion(version) if version != self.version() => {
                 let text = crate::saved::assemble(version, self.saved_lines.iter().map(|l| &**l));
                 let (opened, from_link, kept) = (self.opened.clone(), self.from_link, self.kept_before_link);
+                let branches = self.branches.clone();
                 let replayed = AppState::from_text(&text).map(|s| AppState {
                     opened,
                     from_link,
                     kept_before_link: kept,
                     lone: self.lone,
                     output: self.output,
+                    branches,
                     ..s
                 });
                 self.load(replayed, "session in that version");
@@ -754,5 +824,38 @@ mod long_replies {
         assert!(shown.ends_with("… 500 more lines not shown (the console shows the first 1000 lines of a reply)\n"));
         let exact: String = full.lines().take(MAX_REPLY_LINES).map(|l| format!("{l}\n")).collect();
         assert_eq!(console_output(exact.clone()), exact);
+    }
+
+    #[test]
+    fn typing_at_a_past_step_keeps_the_later_steps_as_a_branch() {
+        let mut state = AppState::default();
+        for line in ["SET k 1", "SET k 2", "SET k 3"] {
+            state.run_line(line);
+        }
+        state.apply(AppAction::Seek(1));
+        state.run_line("DEL k");
+        assert_eq!(state.step_count(), 2);
+        assert_eq!(state.branches.len(), 1);
+        assert_eq!(state.branches[0].0, 1);
+        assert!(state.as_commands().is_none(), "a readable link cannot carry branches");
+        // Saved and read back with the branch.
+        let text = state.to_text();
+        assert!(text.ends_with("@branch 1\n1> SET k 2\n1> SET k 3\n"), "{text}");
+        let loaded = AppState::from_text(&text).unwrap();
+        assert_eq!(loaded.to_text(), text);
+        // Going over to the branch brings its steps back, and keeps this one as a branch.
+        state.apply(AppAction::SwitchBranch(0));
+        assert_eq!(state.step_count(), 3);
+        assert_eq!(
+            state.session.world().server.dbs[0].get(b"k"),
+            Some(&redsim_engine::value::Value::String(b"3".to_vec()))
+        );
+        assert_eq!(state.branches.len(), 1);
+        assert_eq!(&*state.branches[0].1[0], "1> DEL k");
+        assert_eq!(state.shown_step(), 1, "shown where the branches part");
+        // And back again.
+        state.apply(AppAction::SwitchBranch(0));
+        assert_eq!(state.session.world().server.dbs[0].get(b"k"), None);
+        assert!(AppState::from_text("redsim session 1\nredis 8.2\n1> PING\n@branch 5\n1> PING\n").is_err());
     }
 }
