@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # redis-benchmark against redsim-server and Debian's redis-server in the same run, alternating
-# rounds so both see the same machine noise; prints medians and the redsim/redis ratio.
-#   scripts/bench-resp.sh [rounds]      (default 5; needs ./x test's tools: redis-server, redis-benchmark)
+# rounds so both see the same machine noise; prints medians and the redsim/redis ratio per command,
+# pipelined (-P 16 -c 8) and not (-c 50).
+#   scripts/bench-resp.sh [rounds] [n]   (defaults 3 and 100000; needs ./x test's tools: redis-server,
+#                                        redis-benchmark)
 set -euo pipefail
 set -f  # the benchmarked commands contain a literal *
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-ROUNDS="${1:-5}"
-N=200000
+ROUNDS="${1:-3}"
+N="${2:-100000}"
 
 cargo build --release -q -p redsim-server --manifest-path "$ROOT/Cargo.toml"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -14,36 +16,46 @@ REDIS_PORT=$(free_port); REDSIM_PORT=$(free_port)
 WORK=$(mktemp -d)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" >/dev/null &
 REDIS_PID=$!
-"$ROOT/target/release/redsim-server" --port "$REDSIM_PORT" --redis-version 7.0 >/dev/null &
+"$ROOT/target/release/redsim-server" --port "$REDSIM_PORT" --redis-version 7.0 --save '' --dir "$WORK" >/dev/null &
 REDSIM_PID=$!
 trap 'kill $REDIS_PID $REDSIM_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for port in "$REDIS_PORT" "$REDSIM_PORT"; do
   until redis-cli -p "$port" PING >/dev/null 2>&1; do sleep 0.1; done
 done
 
-rps() { # port, command...
-  local port=$1; shift
-  redis-benchmark -p "$port" -n $N -P 16 -c 8 -q "$@" 2>/dev/null | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1
+# One measurement: port, mode (pipelined|plain), then either "-t name" or a command.
+rps() {
+  local port=$1 mode=$2; shift 2
+  local shape=(-P 16 -c 8)
+  [ "$mode" = plain ] && shape=(-c 50)
+  redis-benchmark -p "$port" -n "$N" "${shape[@]}" -q "$@" 2>/dev/null | tr '\r' '\n' \
+    | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+BENCHES=("-t set" "-t get" "-t incr" "-t lpush" "-t lpop" "-t sadd" "-t hset" "-t zadd" "-t lrange_100"
+  "-t mset" "XADD bench * f v" "XRANGE bench - + COUNT 10")
 declare -A results
-for bench in "XADD bench * f v" "XRANGE bench - + COUNT 10"; do
-  for server in redis redsim; do results["$server|$bench"]=""; done
-  for round in $(seq "$ROUNDS"); do
-    for server in redis redsim; do
-      port=$REDIS_PORT; [ $server = redsim ] && port=$REDSIM_PORT
-      [ "${bench%% *}" = XADD ] && redis-cli -p "$port" DEL bench >/dev/null
-      # shellcheck disable=SC2086
-      results["$server|$bench"]+="$(rps "$port" $bench) "
+for mode in pipelined plain; do
+  for bench in "${BENCHES[@]}"; do
+    for round in $(seq "$ROUNDS"); do
+      for server in redis redsim; do
+        port=$REDIS_PORT; [ $server = redsim ] && port=$REDSIM_PORT
+        [ "${bench%% *}" = XADD ] && redis-cli -p "$port" DEL bench >/dev/null
+        # shellcheck disable=SC2086
+        results["$mode|$server|$bench"]+="$(rps "$port" "$mode" $bench) "
+      done
     done
   done
 done
 
-printf '%-28s %14s %14s %8s\n' "command (-P 16 -c 8, n=$N)" "redis rps" "redsim rps" "ratio"
-for bench in "XADD bench * f v" "XRANGE bench - + COUNT 10"; do
-  r=$(echo ${results["redis|$bench"]} | tr ' ' '\n' | median)
-  s=$(echo ${results["redsim|$bench"]} | tr ' ' '\n' | median)
-  printf '%-28s %14.0f %14.0f %8.2f\n' "$bench" "$r" "$s" "$(echo "$s / $r" | bc -l)"
+for mode in pipelined plain; do
+  shape="-P 16 -c 8"; [ $mode = plain ] && shape="-c 50"
+  printf '\n%-28s %14s %14s %8s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio"
+  for bench in "${BENCHES[@]}"; do
+    r=$(echo ${results["$mode|redis|$bench"]} | tr ' ' '\n' | median)
+    s=$(echo ${results["$mode|redsim|$bench"]} | tr ' ' '\n' | median)
+    printf '%-28s %14.0f %14.0f %8.2f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)"
+  done
 done
 echo "medians of $ROUNDS alternating rounds on $(nproc) cores"

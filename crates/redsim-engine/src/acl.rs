@@ -122,19 +122,22 @@ pub fn find(name: &[u8], version: Version) -> Option<usize> {
 /// The bit of a command as it was resolved.
 pub fn id_of(parent: Option<&CommandSpec>, spec: &CommandSpec) -> Option<usize> {
     // Every command passes the ACL check: a binary search by the spec's address (and the
-    // parent's name, for a subcommand), sorted once, instead of a scan of the registry.
-    type Key = (usize, &'static str);
+    // parent's, for a subcommand: a subcommand's spec may be a copy of a constant), sorted once,
+    // instead of a scan of the registry. Addresses compare without touching the names.
+    type Key = (usize, usize);
     static BY_SPEC: OnceLock<Vec<(Key, usize)>> = OnceLock::new();
     let sorted = BY_SPEC.get_or_init(|| {
         let mut all: Vec<(Key, usize)> = registry()
             .iter()
             .enumerate()
-            .map(|(i, e)| ((e.spec as *const CommandSpec as usize, e.parent.map_or("", |p| p.name)), i))
+            .map(|(i, e)| {
+                ((e.spec as *const CommandSpec as usize, e.parent.map_or(0, |p| p as *const CommandSpec as usize)), i)
+            })
             .collect();
         all.sort_unstable();
         all
     });
-    let key: Key = (spec as *const CommandSpec as usize, parent.map_or("", |p| p.name));
+    let key: Key = (spec as *const CommandSpec as usize, parent.map_or(0, |p| p as *const CommandSpec as usize));
     // A client mostly sends the same command again: the last answer is tried first.
     thread_local! {
         static LAST: std::cell::Cell<Option<(Key, usize)>> = const { std::cell::Cell::new(None) };

@@ -455,13 +455,33 @@ pub struct Settings {
 /// The row a name (or alias) finds in a version, ignoring case, and the name it was registered
 /// under.
 pub fn find(version: Version, name: &[u8]) -> Option<(usize, &'static str)> {
-    PARAMS.iter().enumerate().filter(|(_, p)| p.in_version(version)).find_map(|(i, p)| {
-        if p.name.as_bytes().eq_ignore_ascii_case(name) {
-            Some((i, p.name))
-        } else {
-            p.alias.filter(|a| a.as_bytes().eq_ignore_ascii_case(name)).map(|a| (i, a))
+    let index = names(version);
+    if name.iter().any(u8::is_ascii_uppercase) {
+        index.get(name.to_ascii_lowercase().as_slice()).copied()
+    } else {
+        index.get(name).copied()
+    }
+}
+
+/// Every name and alias a version has, lower case, to its row: the first row in table order
+/// that has it, as a walk of the table finds. Built once per version (the engine asks for
+/// parameters on every command).
+fn names(version: Version) -> &'static crate::FnvMap<&'static [u8], (usize, &'static str)> {
+    type Names = crate::FnvMap<&'static [u8], (usize, &'static str)>;
+    static NAMES: std::sync::OnceLock<Vec<(Version, Names)>> = std::sync::OnceLock::new();
+    let build = |version: Version| {
+        let mut names = Names::default();
+        for (i, p) in PARAMS.iter().enumerate().filter(|(_, p)| p.in_version(version)) {
+            names.entry(p.name.as_bytes()).or_insert((i, p.name));
+            if let Some(alias) = p.alias {
+                names.entry(alias.as_bytes()).or_insert((i, alias));
+            }
         }
-    })
+        names
+    };
+    let all = NAMES.get_or_init(|| Version::ALL.iter().map(|&v| (v, build(v))).collect());
+    // Every version is in `Version::ALL`; the first entry is only a fallback.
+    all.iter().find(|(v, _)| *v == version).map_or(&all[0].1, |(_, names)| names)
 }
 
 /// C's `strcasecmp` equality on a NUL-terminated argument.

@@ -37,6 +37,28 @@ mod testing;
 pub mod value;
 pub mod version;
 
+/// FNV-1a: a fast hash for the engine's small lookup tables (parameter names, command flags),
+/// where SipHash's protection against chosen keys buys nothing. Only lookups use it: no table
+/// hashed with it is ever iterated into a reply.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type FnvMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 pub use effect::{Effect, StreamEffect};
 pub use error::Error;
 pub use reply::{Protocol, Reply};

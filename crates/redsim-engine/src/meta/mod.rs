@@ -80,6 +80,32 @@ pub enum Find {
 }
 
 /// Redis's description of `full_name` (`get` or `client|kill`) in this profile.
+/// `lookup` for a command of the table, remembered per command: the server asks for every
+/// command it runs (its flags), and the name and the search cost more than the command itself
+/// when clients pipeline.
+pub fn for_spec(
+    parent: Option<&'static crate::command::CommandSpec>,
+    spec: &'static crate::command::CommandSpec,
+    version: Version,
+) -> Option<&'static Meta> {
+    type Key = (usize, usize, bool);
+    thread_local! {
+        static FOUND: std::cell::RefCell<crate::FnvMap<Key, Option<&'static Meta>>> =
+            std::cell::RefCell::new(crate::FnvMap::default());
+    }
+    let key = (
+        spec as *const crate::command::CommandSpec as usize,
+        parent.map_or(0, |p| p as *const crate::command::CommandSpec as usize),
+        version == Version::V7_0,
+    );
+    if let Some(found) = FOUND.with(|f| f.borrow().get(&key).copied()) {
+        return found;
+    }
+    let found = lookup(&crate::command::full_name(parent, spec), version);
+    FOUND.with(|f| f.borrow_mut().insert(key, found));
+    found
+}
+
 pub fn lookup(full_name: &str, version: Version) -> Option<&'static Meta> {
     let table = if version == Version::V7_0 { v7_0::TABLE } else { v7_4::TABLE };
     table.binary_search_by(|m| m.name.cmp(full_name)).ok().map(|i| &table[i])

@@ -127,6 +127,11 @@ pub struct Config {
     /// `slowlog-log-slower-than` (µs; -1: off) and `slowlog-max-len`.
     pub slowlog_slower_than: i64,
     pub slowlog_max_len: u64,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (read on every write).
+    pub min_replicas_to_write: i64,
+    pub min_replicas_max_lag: i64,
+    /// `tracking-table-max-keys` (read after every command).
+    pub tracking_table_max_keys: i64,
 }
 
 impl Config {
@@ -144,6 +149,9 @@ impl Config {
             maxmemory_samples: 5,
             slowlog_slower_than: 0,
             slowlog_max_len: 0,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 0,
+            tracking_table_max_keys: 0,
         };
         config.derive();
         config
@@ -197,6 +205,9 @@ impl Config {
         self.maxmemory_policy = EVICTION_POLICIES.iter().copied().find(|p| *p == policy).unwrap_or("noeviction");
         self.maxmemory_samples = size("maxmemory-samples");
         self.slowlog_slower_than = s.number("slowlog-log-slower-than");
+        self.min_replicas_to_write = s.number("min-replicas-to-write");
+        self.min_replicas_max_lag = s.number("min-replicas-max-lag");
+        self.tracking_table_max_keys = s.number("tracking-table-max-keys");
         self.slowlog_max_len = s.number("slowlog-max-len") as u64;
     }
 }
@@ -997,8 +1008,13 @@ impl Server {
     /// its flags is weighed by them instead of by EVAL's or FCALL's.
     /// Whether the command has any of `flags`: by the emulated version's command table where it
     /// lists the command, by Redsim's own spec otherwise.
-    fn has_flag(&self, parent: Option<&CommandSpec>, spec: &CommandSpec, flags: &[(&str, Flag)]) -> bool {
-        match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+    fn has_flag(
+        &self,
+        parent: Option<&'static CommandSpec>,
+        spec: &'static CommandSpec,
+        flags: &[(&str, Flag)],
+    ) -> bool {
+        match crate::meta::for_spec(parent, spec, self.version()) {
             Some(m) => flags.iter().any(|(name, _)| m.flags.contains(name)),
             None => flags.iter().any(|(_, flag)| spec.has(*flag)),
         }
@@ -1010,7 +1026,7 @@ impl Server {
         spec: &'static CommandSpec,
         argv: &[Vec<u8>],
     ) -> Weighed {
-        let mut weighed = match crate::meta::lookup(&command::full_name(parent, spec), self.version()) {
+        let mut weighed = match crate::meta::for_spec(parent, spec, self.version()) {
             Some(m) => Weighed { write: m.write, deny_oom: m.denyoom, stale: m.stale, may_replicate: m.may_replicate },
             None => Weighed {
                 write: spec.has(Flag::Write),
@@ -1030,8 +1046,7 @@ impl Server {
 
     /// Redis's `checkGoodReplicasStatus`.
     pub(crate) fn enough_good_replicas(&self, now_ms: u64) -> bool {
-        let wanted = self.config.settings.number("min-replicas-to-write");
-        let max_lag = self.config.settings.number("min-replicas-max-lag");
+        let (wanted, max_lag) = (self.config.min_replicas_to_write, self.config.min_replicas_max_lag);
         if self.master.is_some() || wanted == 0 || max_lag == 0 {
             return true;
         }

@@ -143,7 +143,7 @@ impl Server {
             }
         }
         // Redis's `trackingLimitUsedSlots`: too many keys tracked, some are invalidated now.
-        let max = usize::try_from(self.config.settings.number("tracking-table-max-keys")).unwrap_or(usize::MAX);
+        let max = usize::try_from(self.config.tracking_table_max_keys).unwrap_or(usize::MAX);
         while max > 0 && self.tracking.keys.len() > max {
             let Some(key) = self.tracking.keys.keys().next().cloned() else { break };
             let ids = self.tracking.keys.remove(&key).unwrap_or_default();
