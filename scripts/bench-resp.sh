@@ -59,3 +59,14 @@ for mode in pipelined plain; do
   done
 done
 echo "medians of $ROUNDS alternating rounds on $(nproc) cores"
+
+# Memory: a million XADDs into one stream on each server, then each process's resident size.
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+printf '\n%-28s %14s %14s %8s\n' "after 1,000,000 XADDs" "redis RSS" "redsim RSS" "ratio"
+for port in "$REDIS_PORT" "$REDSIM_PORT"; do
+  redis-cli -p "$port" FLUSHALL >/dev/null
+  redis-benchmark -p "$port" -n 1000000 -P 16 -c 8 -q XADD mem '*' f v >/dev/null 2>&1
+done
+r=$(rss_kb $REDIS_PID); s=$(rss_kb $REDSIM_PID)
+printf '%-28s %11d KB %11d KB %8.2f\n' "XADD mem * f v" "$r" "$s" "$(echo "$s / $r" | bc -l)"
+echo "(XLEN: redis $(redis-cli -p "$REDIS_PORT" XLEN mem), redsim $(redis-cli -p "$REDSIM_PORT" XLEN mem))"
