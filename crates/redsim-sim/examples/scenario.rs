@@ -35,7 +35,7 @@ fn main() {
             }
         }
     }
-    for lost in &player.cluster().lost {
+    for lost in &player.deployment().lost {
         println!("LOST {} (on {}, acknowledged at {} ms): {}", lost.label, lost.node, lost.at_ms - start, lost.why);
     }
 }

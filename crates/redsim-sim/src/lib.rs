@@ -6,11 +6,11 @@
 
 #![forbid(unsafe_code)]
 
-mod cluster;
+mod deployment;
 pub mod scenario;
 mod session;
 mod timeline;
 
-pub use cluster::*;
+pub use deployment::*;
 pub use session::{Action, ClientInfo, Session, Step, World, START_MS};
 pub use timeline::Timeline;

@@ -35,7 +35,7 @@ use std::rc::Rc;
 
 use redsim_engine::{Argv, Version};
 
-use crate::cluster::{ActorKind, Cluster, Consumer, Event, EventKind, Fsync};
+use crate::deployment::{ActorKind, Consumer, Deployment, Event, EventKind, Fsync};
 use crate::timeline::Timeline;
 use crate::START_MS;
 
@@ -579,8 +579,8 @@ fn timed(
 }
 
 /// The world a scenario starts from.
-pub fn build(sc: &Scenario) -> Cluster {
-    let mut c = Cluster::new(sc.version, START_MS, sc.seed);
+pub fn build(sc: &Scenario) -> Deployment {
+    let mut c = Deployment::new(sc.version, START_MS, sc.seed);
     for s in &sc.setup {
         match s {
             Setup::Node { name, replica_of: None } => {
@@ -624,7 +624,7 @@ pub struct PlayStep {
 
 #[derive(Clone, Debug)]
 struct PlayState {
-    cluster: Cluster,
+    deployment: Deployment,
     /// Steps taken so far.
     done: usize,
     next: usize,
@@ -650,7 +650,7 @@ pub struct Player {
 
 impl Player {
     pub fn new(scenario: Scenario) -> Player {
-        let state = PlayState { cluster: build(&scenario), done: 0, next: 0, narration: None, finished: false };
+        let state = PlayState { deployment: build(&scenario), done: 0, next: 0, narration: None, finished: false };
         Player {
             scenario: Rc::new(scenario),
             initial: Rc::new(state.clone()),
@@ -660,8 +660,8 @@ impl Player {
         }
     }
 
-    pub fn cluster(&self) -> &Cluster {
-        &self.state.cluster
+    pub fn deployment(&self) -> &Deployment {
+        &self.state.deployment
     }
 
     pub fn narration(&self) -> Option<&str> {
@@ -681,7 +681,7 @@ impl Player {
         match advance(&self.scenario, &mut self.state) {
             Some(step) => {
                 self.steps.push(Rc::new(step));
-                self.timeline.record(self.steps.len(), self.state.cluster.work, &self.state);
+                self.timeline.record(self.steps.len(), self.state.deployment.work, &self.state);
                 true
             }
             None => false,
@@ -700,7 +700,7 @@ impl Player {
     /// Does something the scenario did not plan, now (a presenter crashing a node from the
     /// picture): it becomes the next scheduled action, so the run stays replayable.
     pub fn intervene(&mut self, action: Act) {
-        let at_ms = self.state.cluster.now_ms.saturating_sub(START_MS);
+        let at_ms = self.state.deployment.now_ms.saturating_sub(START_MS);
         let mut sc = (*self.scenario).clone();
         let after_step = Some(self.state.done);
         sc.timeline.insert(self.state.next, Timed { at_ms, line: 0, action, after_step });
@@ -721,8 +721,8 @@ impl Player {
 
     /// The world after `count` steps (at most the steps taken), rebuilt from the nearest snapshot;
     /// the player stays where it is.
-    pub fn world_after(&self, count: usize) -> Cluster {
-        self.state_after(count.min(self.steps.len())).cluster
+    pub fn world_after(&self, count: usize) -> Deployment {
+        self.state_after(count.min(self.steps.len())).deployment
     }
 
     fn state_after(&self, count: usize) -> PlayState {
@@ -761,16 +761,16 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
         },
         None => None,
     };
-    let world = st.cluster.next_due().filter(|&t| t <= end);
+    let world = st.deployment.next_due().filter(|&t| t <= end);
     let take_scheduled = match (scheduled, world) {
         (Some(s), Some(w)) => s <= w,
         (Some(_), None) => true,
         (None, Some(_)) => false,
         (None, None) => {
             st.finished = true;
-            let events = st.cluster.advance_to(end);
+            let events = st.deployment.advance_to(end);
             return Some(PlayStep {
-                at_ms: st.cluster.now_ms,
+                at_ms: st.deployment.now_ms,
                 events: [events, vec![Event { at_ms: end, kind: EventKind::End, text: "the scenario ends".into() }]]
                     .concat(),
                 line: None,
@@ -778,13 +778,13 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
         }
     };
     if !take_scheduled {
-        let events = st.cluster.step().unwrap_or_default();
-        return Some(PlayStep { at_ms: st.cluster.now_ms, events, line: None });
+        let events = st.deployment.step().unwrap_or_default();
+        return Some(PlayStep { at_ms: st.deployment.now_ms, events, line: None });
     }
     let timed = &sc.timeline[st.next];
     st.next += 1;
-    let mut events = st.cluster.advance_to(START_MS + timed.at_ms);
-    let c = &mut st.cluster;
+    let mut events = st.deployment.advance_to(START_MS + timed.at_ms);
+    let c = &mut st.deployment;
     match &timed.action {
         Act::Command { client, argv } => {
             let i = c.client_index(client).expect("checked by the parser");
@@ -840,7 +840,7 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
             }
         }
     }
-    Some(PlayStep { at_ms: st.cluster.now_ms, events, line: Some(timed.line) })
+    Some(PlayStep { at_ms: st.deployment.now_ms, events, line: Some(timed.line) })
 }
 
 /// The benchmark scenario: `messages` entries, one per ms, through a group of 10 consumers.
@@ -875,7 +875,7 @@ pub fn throughput(messages: u64, now: impl Fn() -> f64) -> (usize, f64, f64, u64
         p.seek(k);
         worst = worst.max(now() - t);
     }
-    let done = player.cluster().actors.iter().filter(|a| a.name.starts_with('w')).map(|a| a.done).sum();
+    let done = player.deployment().actors.iter().filter(|a| a.name.starts_with('w')).map(|a| a.done).sum();
     (steps, run, worst, done)
 }
 
@@ -932,7 +932,7 @@ mod tests {
         assert_eq!(batches.len(), 3, "{batches:?}");
         assert!(batches[0].text.contains("and 4 more XADDs in one batch"), "{}", batches[0].text);
         assert!(batches[2].text.contains("and 1 more XADDs in one batch"), "{}", batches[2].text);
-        let mut c = player.cluster().clone();
+        let mut c = player.deployment().clone();
         let client = c.client_index("c").unwrap();
         let argv = |line: &str| redsim_engine::cli::split_args(line.as_bytes()).unwrap();
         assert_eq!(c.command(client, &argv("XLEN s")).0, Some(redsim_engine::Reply::Integer(12)));
@@ -958,7 +958,7 @@ mod tests {
         p.run_to_end(10_000);
         assert!(p.finished());
         assert_eq!(p.narration(), Some("\"Look\" at this"));
-        assert_eq!(p.cluster().primary(), Some(1));
+        assert_eq!(p.deployment().primary(), Some(1));
     }
 
     #[test]
@@ -1029,20 +1029,20 @@ mod tests {
     fn a_presenter_can_crash_a_node_mid_run_and_step_back_over_it() {
         let sc = library().into_iter().find(|s| s.name == "failover").unwrap();
         let mut p = Player::new(sc);
-        while p.cluster().now_ms < START_MS + 1500 {
+        while p.deployment().now_ms < START_MS + 1500 {
             p.step();
         }
         let before = p.steps().len();
         p.intervene(Act::Crash("replica-2".into()));
-        assert!(!p.cluster().nodes[2].up);
+        assert!(!p.deployment().nodes[2].up);
         p.run_to_end(100_000);
         let total = p.steps().len();
-        let end: Vec<bool> = p.cluster().nodes.iter().map(|n| n.up).collect();
+        let end: Vec<bool> = p.deployment().nodes.iter().map(|n| n.up).collect();
         p.seek(before);
-        assert!(p.cluster().nodes[2].up);
+        assert!(p.deployment().nodes[2].up);
         p.run_to_end(100_000);
         assert_eq!(p.steps().len(), total);
-        assert_eq!(p.cluster().nodes.iter().map(|n| n.up).collect::<Vec<_>>(), end);
+        assert_eq!(p.deployment().nodes.iter().map(|n| n.up).collect::<Vec<_>>(), end);
     }
 
     #[test]
@@ -1051,12 +1051,12 @@ mod tests {
         let mut p = Player::new(sc);
         p.run_to_end(100_000);
         let all: Vec<Rc<PlayStep>> = p.steps().to_vec();
-        let end_offsets: Vec<u64> = p.cluster().nodes.iter().map(|n| n.offset).collect();
+        let end_offsets: Vec<u64> = p.deployment().nodes.iter().map(|n| n.offset).collect();
         p.seek(all.len() / 3);
         assert_eq!(p.steps().len(), all.len() / 3);
         p.run_to_end(100_000);
         assert_eq!(p.steps().len(), all.len());
         assert_eq!(p.steps(), &all[..]);
-        assert_eq!(p.cluster().nodes.iter().map(|n| n.offset).collect::<Vec<_>>(), end_offsets);
+        assert_eq!(p.deployment().nodes.iter().map(|n| n.offset).collect::<Vec<_>>(), end_offsets);
     }
 }

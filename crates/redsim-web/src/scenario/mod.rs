@@ -93,7 +93,7 @@ pub fn scenario_app(props: &ScenarioAppProps) -> Html {
 pub fn scenario_panel() -> Html {
     let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
     let model = store.get();
-    let c = model.cluster();
+    let c = model.deployment();
     let node = model.shown_node();
     let pictures = crate::view::node_pictures(c, node);
     let topology = crate::view::topology(c);

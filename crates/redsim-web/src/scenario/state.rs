@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use redsim_sim::scenario::{library, Act, Player, Scenario};
-use redsim_sim::{Cluster, EventKind, START_MS};
+use redsim_sim::{Deployment, EventKind, START_MS};
 
 use crate::store::Model;
 use crate::view::{self, StreamSample};
@@ -36,7 +36,7 @@ pub struct ScenarioModel {
     /// The step shown (equal to the steps computed when showing the latest).
     pub shown: usize,
     /// The world at `shown` when it is an earlier step.
-    earlier: Option<Cluster>,
+    earlier: Option<Deployment>,
     /// The numbers of the primary's streams after each step (index 0: before the first).
     pub samples: Vec<Rc<[StreamSample]>>,
     /// How far the furthest-behind replica is from its primary, in bytes, after each step.
@@ -67,8 +67,8 @@ pub enum ScenarioAction {
 impl ScenarioModel {
     pub fn new(scenario: Scenario) -> ScenarioModel {
         let player = Player::new(scenario);
-        let first = Rc::from(view::primary_samples(player.cluster()));
-        let gap = view::offset_gap(player.cluster());
+        let first = Rc::from(view::primary_samples(player.deployment()));
+        let gap = view::offset_gap(player.deployment());
         ScenarioModel {
             player,
             shown: 0,
@@ -87,8 +87,8 @@ impl ScenarioModel {
     }
 
     /// The world at the step shown.
-    pub fn cluster(&self) -> &Cluster {
-        self.earlier.as_ref().unwrap_or(self.player.cluster())
+    pub fn deployment(&self) -> &Deployment {
+        self.earlier.as_ref().unwrap_or(self.player.deployment())
     }
 
     /// Whether the run has ended and its last step is shown.
@@ -98,7 +98,7 @@ impl ScenarioModel {
 
     /// The node the pictures show: the one chosen, else the primary, else the first.
     pub fn shown_node(&self) -> usize {
-        let c = self.cluster();
+        let c = self.deployment();
         self.node.filter(|&n| n < c.nodes.len()).or(c.primary()).unwrap_or(0)
     }
 
@@ -112,8 +112,8 @@ impl ScenarioModel {
 
     /// Notes the numbers after the step just taken, and shows it.
     fn record(&mut self) {
-        self.samples.push(Rc::from(view::primary_samples(self.player.cluster())));
-        self.gaps.push(view::offset_gap(self.player.cluster()));
+        self.samples.push(Rc::from(view::primary_samples(self.player.deployment())));
+        self.gaps.push(view::offset_gap(self.player.deployment()));
         self.shown = self.total();
     }
 
@@ -144,9 +144,9 @@ impl ScenarioModel {
         if self.shown < self.total() {
             self.show(self.shown + 1);
         } else {
-            let target = self.player.cluster().now_ms + (f64::from(PLAY_TICK_MS) * self.speed).max(1.0) as u64;
+            let target = self.player.deployment().now_ms + (f64::from(PLAY_TICK_MS) * self.speed).max(1.0) as u64;
             for _ in 0..STEPS_PER_TICK {
-                if self.player.cluster().now_ms >= target || !self.step() || self.at_pause() {
+                if self.player.deployment().now_ms >= target || !self.step() || self.at_pause() {
                     break;
                 }
             }
@@ -266,7 +266,7 @@ mod tests {
         let mut s = ScenarioModel::new(find("failover").unwrap());
         s = reduce(s, ScenarioAction::Speed(20.0));
         s = reduce(s, ScenarioAction::Tick);
-        let t = s.cluster().now_ms - START_MS;
+        let t = s.deployment().now_ms - START_MS;
         assert!((2000..2100).contains(&t), "{t}");
         assert_eq!(s.samples.len(), s.total() + 1);
     }
@@ -277,12 +277,12 @@ mod tests {
         s = reduce(s, ScenarioAction::RunToEnd);
         assert!(s.player.finished());
         let total = s.total();
-        assert!(!s.cluster().lost.is_empty());
+        assert!(!s.deployment().lost.is_empty());
         assert!(s.markers().iter().any(|(_, k, _)| *k == EventKind::Lost));
         s = reduce(s, ScenarioAction::Seek(3));
         assert_eq!(s.shown, 3);
-        assert!(s.cluster().lost.is_empty());
-        assert!(s.cluster().nodes[0].up);
+        assert!(s.deployment().lost.is_empty());
+        assert!(s.deployment().nodes[0].up);
         s = reduce(s, ScenarioAction::Forward);
         assert_eq!((s.shown, s.total()), (4, total));
         assert!(s.narration().is_some());
@@ -295,18 +295,18 @@ mod tests {
         s = reduce(s, ScenarioAction::Seek(10));
         s = reduce(s, ScenarioAction::Crash("replica-2".into()));
         assert_eq!(s.total(), 11);
-        assert!(!s.cluster().nodes[2].up);
+        assert!(!s.deployment().nodes[2].up);
         s = reduce(s, ScenarioAction::Cut("primary".into(), "replica-1".into()));
-        assert!(!s.cluster().links.iter().any(|l| l.up && l.replica == 1));
+        assert!(!s.deployment().links.iter().any(|l| l.up && l.replica == 1));
         s = reduce(s, ScenarioAction::RunToEnd);
         assert!(s.player.finished());
         // Cut off before the crash, replica-1 had fewer writes: more are lost than in the plan.
         let planned = {
             let mut p = ScenarioModel::new(find("failover").unwrap());
             p = reduce(p, ScenarioAction::RunToEnd);
-            p.cluster().lost.len()
+            p.deployment().lost.len()
         };
-        assert!(s.cluster().lost.len() > planned, "{} vs {planned}", s.cluster().lost.len());
+        assert!(s.deployment().lost.len() > planned, "{} vs {planned}", s.deployment().lost.len());
     }
 
     #[test]
@@ -322,7 +322,7 @@ mod tests {
             s = reduce(s, ScenarioAction::Tick);
         }
         assert!(!s.playing && !s.at_end(), "autoplay stopped at the pause");
-        assert_eq!(s.cluster().now_ms - START_MS, 2000);
+        assert_eq!(s.deployment().now_ms - START_MS, 2000);
         assert!(s.markers().iter().any(|(_, k, _)| *k == EventKind::Pause), "the pause is marked on the timeline");
         s = reduce(s, ScenarioAction::Play(true));
         for _ in 0..1_000 {
@@ -341,7 +341,7 @@ mod tests {
             }
             s = reduce(s, ScenarioAction::Tick);
         }
-        assert_eq!(s.cluster().now_ms - START_MS, 2000);
+        assert_eq!(s.deployment().now_ms - START_MS, 2000);
     }
 
     #[test]

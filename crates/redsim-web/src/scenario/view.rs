@@ -14,7 +14,7 @@ pub fn transport() -> Html {
     let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
     let model = store.get();
     let at_end = model.at_end();
-    let elapsed = model.cluster().now_ms - START_MS;
+    let elapsed = model.deployment().now_ms - START_MS;
     let on_speed = make_callback(&store, |e: Event| field_value(&e).parse().ok().map(ScenarioAction::Speed));
     // `[` and `]`: the next speed down or up the list.
     let current = model.speed;

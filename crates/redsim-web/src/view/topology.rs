@@ -1,7 +1,7 @@
 //! The scenario world as the player draws it: each node's role, offset and persistence, the links
 //! between them, Sentinel, the writes lost, and the data of the node being looked at.
 
-use redsim_sim::{Cluster, Role};
+use redsim_sim::{Deployment, Role};
 
 use super::{keys_in, samples_in, streams_in, Pictures, StreamSample};
 
@@ -52,7 +52,7 @@ pub struct TopologyView {
     pub lost_total: usize,
 }
 
-pub fn topology(c: &Cluster) -> TopologyView {
+pub fn topology(c: &Deployment) -> TopologyView {
     let primary_offset = c.primary().map_or(0, |p| c.nodes[p].offset);
     let nodes = c
         .nodes
@@ -100,7 +100,7 @@ pub fn topology(c: &Cluster) -> TopologyView {
 }
 
 /// The pictures of one node's first database (the primary's when `node` is out of range).
-pub fn node_pictures(c: &Cluster, node: usize) -> Pictures {
+pub fn node_pictures(c: &Deployment, node: usize) -> Pictures {
     let Some(n) = c.nodes.get(node).or_else(|| c.primary().and_then(|p| c.nodes.get(p))) else {
         return Pictures::default();
     };
@@ -112,12 +112,12 @@ pub fn node_pictures(c: &Cluster, node: usize) -> Pictures {
 }
 
 /// The numbers of the primary's streams (of the first node when none is primary), for the charts.
-pub fn primary_samples(c: &Cluster) -> Vec<StreamSample> {
+pub fn primary_samples(c: &Deployment) -> Vec<StreamSample> {
     c.nodes.get(c.primary().unwrap_or(0)).map_or_else(Vec::new, |n| samples_in(&n.server.dbs[0]))
 }
 
 /// The largest distance, in replication bytes, between a primary and one of its replicas that is up.
-pub fn offset_gap(c: &Cluster) -> u64 {
+pub fn offset_gap(c: &Deployment) -> u64 {
     c.links
         .iter()
         .filter(|l| c.nodes[l.replica].up)
@@ -135,7 +135,7 @@ mod tests {
     fn the_failover_world_as_drawn() {
         let sc = library().into_iter().find(|s| s.name == "failover").expect("the failover scenario");
         let mut player = Player::new(sc);
-        let start = topology(player.cluster());
+        let start = topology(player.deployment());
         assert_eq!(
             start.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
             ["primary", "replica-1", "replica-2"]
@@ -144,11 +144,11 @@ mod tests {
         assert_eq!(start.links.len(), 2);
         assert!(start.sentinel.as_deref().is_some_and(|s| s.starts_with("Sentinel: 3 sentinels")));
         player.run_to_end(100_000);
-        let end = topology(player.cluster());
+        let end = topology(player.deployment());
         assert!(end.nodes[1].primary, "replica-1 was promoted");
         assert!(end.lost_total > 0 && end.lost.len() == end.lost_total.min(LOST_SHOWN));
-        let pictures = node_pictures(player.cluster(), 1);
+        let pictures = node_pictures(player.deployment(), 1);
         assert!(pictures.keys.total > 0);
-        assert_eq!(node_pictures(player.cluster(), 99).keys, pictures.keys, "out of range: the primary");
+        assert_eq!(node_pictures(player.deployment(), 99).keys, pictures.keys, "out of range: the primary");
     }
 }

@@ -1,0 +1,316 @@
+use super::*;
+use crate::START_MS;
+
+#[test]
+fn templates_put_the_message_number_at_each_mark() {
+    let fill = |template: &str, n: u64| {
+        let mut out = b"old".to_vec();
+        out.clear();
+        fill_template(&mut out, template.as_bytes(), n);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(fill("job-{i}:{i}", 1207), "job-1207:1207");
+    assert_eq!(fill("{i}", 0), "0");
+    assert_eq!(fill("plain", 5), "plain");
+    assert_eq!(fill("{i", u64::MAX), "{i");
+}
+
+fn argv(line: &str) -> Argv {
+    redsim_engine::cli::split_args(line.as_bytes()).expect("a valid line")
+}
+
+fn producer(stream: &str, every_ms: u64, count: Option<u64>) -> ActorKind {
+    ActorKind::Producer {
+        stream: stream.as_bytes().to_vec(),
+        fields: vec![(b"n".to_vec(), b"{i}".to_vec())],
+        every_ms,
+        remaining: count,
+        maxlen: None,
+        batch: 1,
+        produced: 0,
+    }
+}
+
+fn ids_in(c: &Deployment, node: usize, key: &str) -> Vec<String> {
+    let client_node = node;
+    let mut c = c.clone();
+    let client = c.add_client("check", client_node);
+    match c.command(client, &argv(&format!("XRANGE {key} - +"))).0 {
+        Some(Reply::Array(entries)) => {
+            entries_of(entries).into_iter().map(|e| String::from_utf8(e.id).unwrap()).collect()
+        }
+        other => panic!("XRANGE answered {other:?}"),
+    }
+}
+
+/// A primary, two replicas 40 ms away, Sentinel watching, a producer writing every 10 ms.
+fn replicated() -> Deployment {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    c.add_replica("replica-1", p, 40);
+    c.add_replica("replica-2", p, 40);
+    c.set_sentinel(p, 1000, 2, 3);
+    c.add_actor("producer", p, producer("orders", 10, None));
+    c
+}
+
+#[test]
+fn replicas_follow_their_primary() {
+    let mut c = replicated();
+    c.advance_to(START_MS + 1000);
+    let primary_ids = ids_in(&c, 0, "orders");
+    assert_eq!(primary_ids.len(), 101);
+    // 40 ms behind: the last four writes are still on their way.
+    assert_eq!(ids_in(&c, 1, "orders"), primary_ids[..97].to_vec());
+    assert!(c.nodes[1].offset < c.nodes[0].offset);
+    c.actors[0].alive = false;
+    c.advance_to(START_MS + 2000);
+    assert_eq!(ids_in(&c, 1, "orders"), ids_in(&c, 0, "orders"));
+    assert_eq!(c.nodes[1].offset, c.nodes[0].offset);
+}
+
+#[test]
+fn a_failover_loses_exactly_the_writes_the_replica_never_received() {
+    let mut c = replicated();
+    c.advance_to(START_MS + 500);
+    let acknowledged = ids_in(&c, 0, "orders");
+    c.crash(0);
+    let events = c.advance_to(START_MS + 5000);
+    assert!(events.iter().any(|e| e.kind == EventKind::Failover && e.text.contains("promoted")), "{events:#?}");
+    // The other replica shares the promoted one's history: it continues, it does not copy.
+    assert!(
+        events.iter().any(|e| e.text.contains("continues from offset") && e.text.contains("partial resynchronisation")),
+        "{events:#?}"
+    );
+    let new_primary = c.primary().unwrap();
+    let other = 3 - new_primary;
+    c.actors[0].alive = false;
+    let mut settled = c.clone();
+    settled.advance_to(START_MS + 5500);
+    assert_eq!(ids_in(&settled, other, "orders"), ids_in(&settled, new_primary, "orders"));
+    assert_ne!(new_primary, 0);
+    let kept = ids_in(&c, new_primary, "orders");
+    let lost: Vec<String> = c.lost.iter().map(|l| l.label.clone()).collect();
+    assert!(!lost.is_empty());
+    // Every acknowledged write is either on the new primary or named as lost, never both.
+    for id in &acknowledged {
+        assert!(kept.contains(id) != lost.contains(id), "{id}");
+    }
+    // The producer goes on writing to the new primary.
+    assert!(kept.len() > acknowledged.len() - lost.len());
+    // The old primary comes back as a replica and drops what nobody else had.
+    c.restart(0);
+    c.advance_to(START_MS + 6000);
+    assert_eq!(c.nodes[0].role, Role::Replica { of: new_primary });
+    let old = ids_in(&c, 0, "orders");
+    assert!(lost.iter().all(|id| !old.contains(id)));
+}
+
+#[test]
+fn info_replication_describes_each_side() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    c.add_replica("replica-1", p, 40);
+    let a = c.add_client("a", p);
+    let b = c.add_client("b", 1);
+    c.command(a, &argv("SET k v"));
+    let Some(Reply::Verbatim(_, text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("role:master\r\nconnected_slaves:1\r\nslave0:ip=replica-1,port=6379,state=online,offset=0,lag=0"),
+        "{text}"
+    );
+    c.advance_to(START_MS + 100);
+    let Some(Reply::Verbatim(_, text)) = c.command(b, &argv("INFO replication")).0 else { panic!() };
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("role:slave\r\nmaster_host:primary") && text.contains("master_link_status:up"), "{text}");
+    assert!(text.contains(&format!("slave_repl_offset:{}", c.nodes[0].offset)), "{text}");
+}
+
+#[test]
+fn wait_is_answered_when_replicas_have_the_write() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    c.add_replica("replica-1", p, 40);
+    let app = c.add_client("app", p);
+    c.command(app, &argv("SET k v"));
+    assert_eq!(c.command(app, &argv("WAIT 1 0")).0, None);
+    let events = c.advance_to(START_MS + 100);
+    assert!(events.iter().any(|e| e.text.contains("WAIT answered (integer) 1")), "{events:#?}");
+    assert_eq!(c.command(app, &argv("WAIT 1 0")).0, Some(Reply::Integer(1)));
+    assert_eq!(c.command(app, &argv("WAIT 2 100")).0, None);
+    let events = c.advance_to(START_MS + 300);
+    assert!(events.iter().any(|e| e.text.contains("WAIT answered (integer) 1")));
+    let r = c.add_client("reader", 1);
+    assert_eq!(c.command(r, &argv("GET k")).0, Some(Reply::bulk("v")));
+    assert!(matches!(c.command(r, &argv("SET k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
+}
+
+fn with_aof(policy: Fsync) -> Deployment {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    c.nodes[p].persistence.aof = Some(policy);
+    c.add_actor("producer", p, producer("events", 10, None));
+    c
+}
+
+#[test]
+fn a_restart_under_everysec_loses_at_most_the_last_second() {
+    let mut c = with_aof(Fsync::EverySec);
+    c.advance_to(START_MS + 2500);
+    let before = ids_in(&c, 0, "events");
+    c.crash(0);
+    c.actors[0].alive = false;
+    c.restart(0);
+    let after = ids_in(&c, 0, "events");
+    assert!(after.len() < before.len());
+    assert_eq!(after, before[..after.len()].to_vec());
+    let crash_at = START_MS + 2500;
+    for lost in &c.lost {
+        assert!(lost.at_ms + 1000 >= crash_at, "{lost:?} is older than a second");
+    }
+    assert_eq!(c.lost.len(), before.len() - after.len());
+}
+
+#[test]
+fn a_restart_under_always_loses_nothing_and_without_persistence_everything() {
+    let mut c = with_aof(Fsync::Always);
+    c.advance_to(START_MS + 2500);
+    let before = ids_in(&c, 0, "events");
+    c.crash(0);
+    c.restart(0);
+    assert_eq!(ids_in(&c, 0, "events"), before);
+    assert!(c.lost.is_empty());
+
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    c.add_actor("producer", p, producer("events", 10, Some(5)));
+    c.advance_to(START_MS + 100);
+    c.crash(0);
+    c.restart(0);
+    assert_eq!(c.lost.len(), 5);
+}
+
+#[test]
+fn idempotent_producer_records_survive_a_restart_from_the_aof_from_8_8() {
+    // Redis 8.8 writes XIDMPRECORD after an XADD with IDMP, so the reloaded node still
+    // answers the producer's retry with the entry it added; 8.6 forgets the record.
+    for (version, entries_after_retry) in [(Version::V8_8, 1), (Version::V8_6, 2)] {
+        let mut c = Deployment::new(version, START_MS, 1);
+        let p = c.add_primary("primary");
+        c.nodes[p].persistence.aof = Some(Fsync::Always);
+        let app = c.add_client("app", p);
+        let Some(Reply::Bulk(first)) = c.command(app, &argv("XADD s IDMP producer-1 order-7 * item book")).0 else {
+            panic!("XADD answers an ID")
+        };
+        c.crash(p);
+        c.restart(p);
+        let app = c.add_client("app-again", p);
+        let Some(Reply::Bulk(again)) = c.command(app, &argv("XADD s IDMP producer-1 order-7 * item book")).0 else {
+            panic!("XADD answers an ID")
+        };
+        assert_eq!(first == again, entries_after_retry == 1, "{version}");
+        assert_eq!(c.command(app, &argv("XLEN s")).0, Some(Reply::Integer(entries_after_retry)), "{version}");
+    }
+}
+
+#[test]
+fn xautoclaim_after_a_crash_recovers_every_pending_entry() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let admin = c.add_client("admin", p);
+    c.command(admin, &argv("XGROUP CREATE jobs workers $ MKSTREAM"));
+    c.add_actor("producer", p, producer("jobs", 20, Some(30)));
+    let mut slow = Consumer::new(b"jobs", b"workers");
+    slow.process_ms = 100;
+    slow.count = 5;
+    let worker = c.add_actor("worker-1", p, ActorKind::Consumer(slow));
+    c.advance_to(START_MS + 300);
+    c.kill_actor(worker);
+    let pending = match c.command(admin, &argv("XPENDING jobs workers")).0 {
+        Some(Reply::Array(summary)) => summary[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(pending, Reply::Integer(n) if n > 0), "{pending:?}");
+    let mut rescuer = Consumer::new(b"jobs", b"workers");
+    rescuer.claim_min_idle_ms = Some(1000);
+    c.add_actor("worker-2", p, ActorKind::Consumer(rescuer));
+    c.advance_to(START_MS + 5000);
+    assert_eq!(
+        c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(),
+        Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray])
+    );
+    let done: u64 = c.actors.iter().filter(|a| a.name.starts_with("worker")).map(|a| a.done).sum();
+    assert_eq!(done, 30);
+}
+
+#[test]
+fn poison_messages_go_to_the_dead_letter_stream() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let admin = c.add_client("admin", p);
+    c.command(admin, &argv("XGROUP CREATE jobs workers $ MKSTREAM"));
+    c.command(admin, &argv("XADD jobs * task ok-1"));
+    c.command(admin, &argv("XADD jobs * task poison"));
+    c.command(admin, &argv("XADD jobs * task ok-2"));
+    let mut w = Consumer::new(b"jobs", b"workers");
+    w.poison = Some(b"poison".to_vec());
+    w.claim_min_idle_ms = Some(500);
+    w.dead_letter = Some((b"jobs:dead".to_vec(), 3));
+    w.block_ms = 200;
+    c.add_actor("worker", p, ActorKind::Consumer(w));
+    c.advance_to(START_MS + 10_000);
+    assert_eq!(c.command(admin, &argv("XLEN jobs:dead")).0, Some(Reply::Integer(1)));
+    assert_eq!(c.actors[0].done, 2);
+    assert!(c.actors[0].failed >= 3);
+}
+
+#[test]
+fn failed_entries_come_back_after_a_growing_backoff() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let admin = c.add_client("admin", p);
+    c.command(admin, &argv("XGROUP CREATE jobs workers $ MKSTREAM"));
+    c.command(admin, &argv("XADD jobs * task flaky"));
+    let mut w = Consumer::new(b"jobs", b"workers");
+    w.poison = Some(b"flaky".to_vec());
+    w.retry = Some((b"jobs:retry".to_vec(), 100));
+    w.dead_letter = Some((b"jobs:dead".to_vec(), 4));
+    w.block_ms = 50;
+    c.add_actor("worker", p, ActorKind::Consumer(w));
+    let events = c.advance_to(START_MS + 3000);
+    let retries: Vec<&str> = events.iter().filter(|e| e.text.contains("due in")).map(|e| e.text.as_str()).collect();
+    assert_eq!(retries.len(), 3, "{retries:#?}");
+    assert!(
+        retries[0].ends_with("retry #1 due in 100 ms") && retries[2].ends_with("retry #3 due in 400 ms"),
+        "{retries:#?}"
+    );
+    assert_eq!(c.command(admin, &argv("XLEN jobs:dead")).0, Some(Reply::Integer(1)));
+    assert_eq!(c.command(admin, &argv("ZCARD jobs:retry")).0, Some(Reply::Integer(0)));
+    assert_eq!(
+        c.command(admin, &argv("XPENDING jobs workers")).0.unwrap(),
+        Reply::Array(vec![Reply::Integer(0), Reply::Nil, Reply::Nil, Reply::NilArray])
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let run = |seed| {
+        let mut c = Deployment::new(Version::V7_0, START_MS, seed);
+        let p = c.add_primary("primary");
+        c.add_replica("replica-1", p, 25);
+        let admin = c.add_client("admin", p);
+        c.command(admin, &argv("XGROUP CREATE s g $ MKSTREAM"));
+        c.add_actor("producer", p, producer("s", 7, None));
+        let mut w = Consumer::new(b"s", b"g");
+        w.fail_percent = 30;
+        w.claim_min_idle_ms = Some(300);
+        c.add_actor("worker", p, ActorKind::Consumer(w));
+        let mut events = c.advance_to(START_MS + 2000);
+        events.extend(c.crash(0));
+        events.extend(c.advance_to(START_MS + 3000));
+        events
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7), run(8));
+}
