@@ -2,7 +2,7 @@
 //! both, and what each server sends its "replica" afterwards must be the same commands (times in
 //! the future, which differ by the milliseconds between the servers, are compared by shape).
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,17 @@ use redsim_tests::{Connection, RedisServer};
 
 /// Sends `SYNC` and skips the RDB payload: the stream follows.
 fn attach(addr: SocketAddr) -> TcpStream {
+    attach_as(addr, None)
+}
+
+/// [`attach`], first announcing a listening port as replicas do (`+OK` is skipped).
+fn attach_as(addr: SocketAddr, port: Option<u16>) -> TcpStream {
     let mut s = TcpStream::connect(addr).expect("connect");
+    if let Some(port) = port {
+        s.write_all(format!("REPLCONF listening-port {port}\r\n").as_bytes()).expect("announce");
+        let mut ok = [0u8; 5];
+        s.read_exact(&mut ok).expect("+OK");
+    }
     s.write_all(b"SYNC\r\n").expect("send SYNC");
     s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
     let mut byte = [0u8; 1];
@@ -137,4 +147,68 @@ fn the_replication_stream_matches_redis() {
         table.push(format!("{} {t:50} | {o}", if t == o { " " } else { "!" }));
     }
     assert!(same, "redis | redsim\n{}", table.join("\n"));
+}
+
+/// `WAIT` on a primary with one replica that acknowledges by hand (`REPLCONF ACK`): answered at
+/// once when the replica has the client's last write, blocked until it acknowledges it, and at
+/// its timeout with the count there is; inside `MULTI` at once. A blocked `WAIT` sends
+/// `REPLCONF GETACK *` down the stream, which moves the offset later waits count from. `ROLE`
+/// and `INFO replication` list the replica with the port it announced and the offset it
+/// acknowledged.
+#[test]
+fn wait_ends_when_the_replica_acknowledges() {
+    let redis = RedisServer::start().expect("redis-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let mut transcripts = Vec::new();
+    for addr in [redis.addr, redsim.addr()] {
+        let mut out = Vec::new();
+        let mut c = Connection::open(addr).expect("connect");
+        let mut other = Connection::open(addr).expect("connect");
+        c.command(&["CONFIG", "SET", "repl-ping-replica-period", "3600"]).expect("config");
+        c.command(&["FLUSHALL"]).expect("flushall");
+        let mut replica = attach_as(addr, Some(7777));
+        let mut offset = || -> u64 {
+            let info = String::from_utf8(other.command(&["INFO", "replication"]).expect("info")).unwrap();
+            let found = info.lines().find_map(|l| l.strip_prefix("master_repl_offset:"));
+            found.and_then(|n| n.trim().parse().ok()).expect("master_repl_offset")
+        };
+        let ack = |replica: &mut TcpStream, at: u64| {
+            replica.write_all(format!("REPLCONF ACK {at}\r\n").as_bytes()).expect("ack");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let show = |reply: io::Result<Vec<u8>>| redsim_tests::show(&reply.expect("a reply"));
+        out.push(show(c.command(&["SET", "k", "v"])));
+        let at = offset();
+        out.push(format!("offset {at}"));
+        // Blocked until the acknowledgement.
+        c.send(&["WAIT", "1", "0"]).expect("wait");
+        std::thread::sleep(Duration::from_millis(100));
+        out.push(format!("offset after the GETACK {}", offset()));
+        ack(&mut replica, at);
+        out.push(show(c.read_reply()));
+        // The GETACK is past what the replica acknowledged: this one times out with 0.
+        out.push(show(c.command(&["WAIT", "1", "50"])));
+        // More replicas than there are.
+        let now = offset();
+        ack(&mut replica, now);
+        out.push(show(c.command(&["WAIT", "2", "50"])));
+        c.command(&["MULTI"]).expect("multi");
+        c.command(&["WAIT", "1", "0"]).expect("queued");
+        out.push(show(c.command(&["EXEC"])));
+        // An acknowledgement of less than the client's offset does not end the wait; one of it does.
+        c.command(&["SET", "k", "w"]).expect("set");
+        let wrote = offset();
+        c.send(&["WAIT", "1", "1000"]).expect("wait");
+        std::thread::sleep(Duration::from_millis(100));
+        ack(&mut replica, at);
+        ack(&mut replica, wrote);
+        out.push(show(c.read_reply()));
+        out.push(show(c.command(&["ROLE"])));
+        let info = String::from_utf8(c.command(&["INFO", "replication"]).expect("info")).unwrap();
+        out.extend(
+            info.lines().filter(|l| l.starts_with("slave0:") || l.starts_with("master_repl_offset:")).map(String::from),
+        );
+        transcripts.push(out);
+    }
+    assert_eq!(transcripts[0], transcripts[1], "redis, then redsim");
 }

@@ -52,20 +52,28 @@ pub struct BlockOn {
     pub deadline_ms: u64,
     /// The command to run again when a key is ready, with relative IDs already resolved.
     pub argv: Vec<Vec<u8>>,
-    /// What a timeout answers instead of a null array (`WAIT`'s count of replicas).
+    /// What a timeout answers instead of a null array.
     pub timeout_integer: Option<i64>,
+    /// `WAIT`: the offset replicas must acknowledge and how many must; the wait ends when they
+    /// have, and a timeout answers how many had.
+    pub acks: Option<(u64, i64)>,
 }
 
 impl BlockOn {
     /// A wait on keys, answered with a null array if it times out.
     pub fn keys(keys: Vec<Vec<u8>>, deadline_ms: u64, argv: Vec<Vec<u8>>) -> BlockOn {
-        BlockOn { keys, deadline_ms, argv, timeout_integer: None }
+        BlockOn { keys, deadline_ms, argv, timeout_integer: None, acks: None }
     }
 
     /// A wait for `timeout_ms` (0: for ever) on no key, answered with `integer` when it ends.
     pub fn timeout_only(timeout_ms: u64, now_ms: u64, integer: i64) -> BlockOn {
         let deadline_ms = if timeout_ms == 0 { 0 } else { now_ms.saturating_add(timeout_ms) };
-        BlockOn { keys: Vec::new(), deadline_ms, argv: Vec::new(), timeout_integer: Some(integer) }
+        BlockOn { keys: Vec::new(), deadline_ms, argv: Vec::new(), timeout_integer: Some(integer), acks: None }
+    }
+
+    /// `WAIT`: until `wanted` replicas acknowledged `offset`, or `timeout_ms` (0: for ever).
+    pub fn acks(offset: u64, wanted: i64, timeout_ms: u64, now_ms: u64) -> BlockOn {
+        BlockOn { acks: Some((offset, wanted)), ..BlockOn::timeout_only(timeout_ms, now_ms, 0) }
     }
 }
 

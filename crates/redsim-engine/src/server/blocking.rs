@@ -16,8 +16,10 @@ pub struct Blocked {
     pub spec: &'static CommandSpec,
     /// Blocking order: clients waiting on the same key are served first come, first served.
     pub order: u64,
-    /// The integer a timeout answers (`WAIT`); `None`: a null array.
+    /// The integer a timeout answers; `None`: a null array.
     pub timeout_integer: Option<i64>,
+    /// `WAIT`'s offset and number of replicas (see [`crate::error::BlockOn::acks`]).
+    pub acks: Option<(u64, i64)>,
     /// Held by `CLIENT PAUSE`: run again from the start when the pause ends.
     pub postponed: bool,
 }
@@ -44,10 +46,8 @@ impl Server {
             .collect();
         expired.sort_unstable();
         for (_, client) in expired {
-            let reply = match self.blocked.remove(&client).and_then(|b| b.timeout_integer) {
-                Some(n) => Reply::Integer(n),
-                None => Reply::NilArray,
-            };
+            let Some(b) = self.blocked.remove(&client) else { continue };
+            let reply = self.timeout_reply(&b);
             out.effects.push(Effect::ClientUnblocked { client, timed_out: true });
             out.woken.push((client, reply));
         }
@@ -55,6 +55,35 @@ impl Server {
         self.drop_silenced(&mut out.woken);
         out.written_by(self.config.version);
         out
+    }
+
+    /// What a blocked client gets when its time is up: `WAIT` the replicas that acknowledged by
+    /// now, another command its integer or a null array.
+    fn timeout_reply(&self, b: &Blocked) -> Reply {
+        match (b.acks, b.timeout_integer) {
+            (Some((offset, _)), _) => Reply::Integer(self.acks_at(offset)),
+            (None, Some(n)) => Reply::Integer(n),
+            (None, None) => Reply::NilArray,
+        }
+    }
+
+    /// Answers the clients in `WAIT` that have their acknowledgements, first blocked first.
+    pub(crate) fn serve_waits(&mut self, out: &mut Outcome) {
+        let mut done: Vec<(u64, ClientId, i64)> = self
+            .blocked
+            .iter()
+            .filter_map(|(&id, b)| {
+                let (offset, wanted) = b.acks?;
+                let have = self.acks_at(offset);
+                (!b.postponed && have >= wanted).then_some((b.order, id, have))
+            })
+            .collect();
+        done.sort_unstable();
+        for (_, client, have) in done {
+            self.blocked.remove(&client);
+            out.effects.push(Effect::ClientUnblocked { client, timed_out: false });
+            out.woken.push((client, Reply::Integer(have)));
+        }
     }
 
     /// The earliest deadline among blocked clients, for a driver that sleeps until then.
@@ -169,6 +198,7 @@ impl Server {
             spec,
             order,
             timeout_integer: on.timeout_integer,
+            acks: on.acks,
             postponed: false,
         };
         self.blocked.insert(client, blocked);
@@ -199,6 +229,7 @@ impl Server {
                 spec,
                 order,
                 timeout_integer: None,
+                acks: None,
                 postponed: true,
             },
         );
@@ -238,10 +269,7 @@ impl Server {
             self.count_error(text);
             Reply::Error(text.into())
         } else {
-            match b.timeout_integer {
-                Some(n) => Reply::Integer(n),
-                None => Reply::NilArray,
-            }
+            self.timeout_reply(&b)
         };
         out.effects.push(Effect::ClientUnblocked { client, timed_out: !error });
         out.woken.push((client, reply));

@@ -30,6 +30,12 @@ pub struct Client {
     pub authenticated: bool,
     /// Set once the client has asked for the replication stream (`SYNC`/`PSYNC`).
     pub replica: Option<ReplicaLink>,
+    /// The replication offset after this client's last write (Redis's `woff`): what `WAIT`
+    /// waits for replicas to acknowledge.
+    pub woff: u64,
+    /// What a replica-to-be announced before its `SYNC` (`REPLCONF listening-port`, `ip-address`).
+    pub announced_port: u16,
+    pub announced_ip: Option<String>,
     /// `CLIENT TRACKING ON ...`.
     pub tracking: Option<super::tracking::Tracking>,
     /// `CLIENT CACHING yes|no` for the next command.
@@ -66,6 +72,8 @@ pub struct ReplicaLink {
     pub listening_port: u16,
     /// The replication offset it last acknowledged (`REPLCONF ACK`).
     pub acked_offset: u64,
+    /// The address it announced (`REPLCONF ip-address`), else its connection's.
+    pub ip: Option<String>,
 }
 
 impl Client {
@@ -88,6 +96,9 @@ impl Client {
             last_command: None,
             user: b"default".to_vec(),
             replica: None,
+            woff: 0,
+            announced_port: 0,
+            announced_ip: None,
             tracking: None,
             caching_given: false,
             reply_mode: ReplyMode::On,

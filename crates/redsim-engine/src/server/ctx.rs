@@ -320,7 +320,10 @@ impl Ctx<'_> {
         // The state of the server may refuse a script's first write; after one, the script
         // cannot stop halfway.
         if weighed.write && !script.write_dirty {
-            if self.server.master.is_some() && self.server.config.settings.flag("replica-read-only") {
+            if self.server.master.is_some()
+                && self.server.config.settings.flag("replica-read-only")
+                && !self.server.obeys(self.client)
+            {
                 return Err("READONLY You can't write against a read only replica.".into());
             }
             if !self.server.enough_good_replicas(self.now_ms) {

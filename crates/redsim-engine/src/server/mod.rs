@@ -58,6 +58,12 @@ pub struct Outcome {
     pub shutdown: bool,
     /// An RDB file `SAVE`/`BGSAVE` made, for the host to write where `dir` and `dbfilename` say.
     pub saved: Option<Vec<u8>>,
+    /// `BGREWRITEAOF`: the host rewrites the append-only file it keeps.
+    pub rewrite_aof: bool,
+    /// `REPLICAOF` changed what this server replicates: `Some(host, port)` is the primary to
+    /// connect to (the host opens the link and reports it with [`MasterLink::client`]), `None`
+    /// that it is a primary now.
+    pub replicaof: Option<Option<(Vec<u8>, u16)>>,
     /// Replies for other clients that this command woke (blocked reads served by a write).
     pub woken: Vec<(ClientId, Reply)>,
     /// Other clients whose connections this command closed (`CLIENT KILL`).
@@ -77,6 +83,28 @@ impl Outcome {
         for (_, r) in &mut self.woken {
             *r = std::mem::replace(r, Reply::Nil).for_version(version);
         }
+    }
+}
+
+/// A replica's view of its primary (Redis's `masterhost`, `masterport`, `repl_state` and
+/// `server.master`). The host makes the connection and says when it is up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MasterLink {
+    pub host: Vec<u8>,
+    pub port: u16,
+    /// The connection the replication stream arrives on, while the link is up. Its commands are
+    /// obeyed: a read-only replica applies the writes it brings.
+    pub client: Option<ClientId>,
+    /// When the link went down, for `master_link_down_since_seconds`; 0 if it was never up.
+    pub down_since_ms: u64,
+}
+
+impl MasterLink {
+    pub fn new(host: Vec<u8>, port: u16) -> MasterLink {
+        MasterLink { host, port, client: None, down_since_ms: 0 }
+    }
+    pub fn is_up(&self) -> bool {
+        self.client.is_some()
     }
 }
 
@@ -261,8 +289,17 @@ pub struct Server {
     script_keys: Vec<Vec<u8>>,
     /// `CLIENT PAUSE`, while it lasts.
     pub pause: Option<Pause>,
-    /// The primary this server replicates (`REPLICAOF host port`), if any.
-    pub master: Option<(Vec<u8>, u16)>,
+    /// The primary this server replicates (`REPLICAOF host port`), if any, and the state of the
+    /// link to it.
+    pub master: Option<MasterLink>,
+    /// A `WAIT` blocked: ask the replicas for their offsets once the command is done.
+    pub(crate) get_ack: bool,
+    /// The previous replication ID and the offset up to which it is valid (`master_replid2`,
+    /// `second_repl_offset`), after this server stopped replicating a primary.
+    pub replid2: Option<(String, u64)>,
+    /// The replication backlog as the host keeps it (first byte's offset and length), when the
+    /// host carries the stream (the scenario world); `None`: as many bytes as were fed.
+    pub backlog: Option<(u64, u64)>,
     /// When the last save was made, in seconds (`LASTSAVE`).
     pub lastsave_s: u64,
     /// When the server first saw time pass (its start, for `uptime_in_seconds`).
@@ -375,9 +412,12 @@ impl Server {
             propagate: true,
             pending_propagation: Vec::new(),
             script_errors: Vec::new(),
-            replid: replid_from(0x5eed_0f7e_115c_a1ed),
+            replid: replid_from(0),
             lastsave_s: 0,
             master: None,
+            replid2: None,
+            backlog: None,
+            get_ack: false,
             pause: None,
             tracking: Default::default(),
             script_keys: Vec::new(),
@@ -572,8 +612,33 @@ impl Server {
             }
         }
         self.tracking.current = Some(client);
+        let queued = self.clients.get(&client).is_some_and(|c| c.multi.is_some())
+            && !["exec", "discard", "multi", "watch", "quit", "reset"]
+                .iter()
+                .any(|n| argv[0].eq_ignore_ascii_case(n.as_bytes()));
+        let from_replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
         out.reply = self.process(now_ms, client, argv, &mut out);
         self.feed_propagation(&mut out, !touches_arbitrary_keys);
+        // The offset the client's WAIT waits for (Redis's `c->woff`): the stream as it is after
+        // each command the client ran, its own writes and everyone's before them.
+        if !queued {
+            if let Some(c) = self.clients.get_mut(&client) {
+                c.woff = self.stats.repl_offset;
+            }
+        }
+        // A WAIT that blocked asks the replicas for their offsets, once the command is done
+        // (Redis's `beforeSleep`): `REPLCONF GETACK *` goes down the stream as it is.
+        if std::mem::take(&mut self.get_ack) && self.propagate && self.master.is_none() {
+            let getack = vec![b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()];
+            self.stats.repl_offset += resp_len(&getack);
+            out.propagate.push(getack);
+        }
+        // A replica answers nothing; one whose command would get a reply is cut off (Redis 7.0
+        // logs "Replica generated a reply to command").
+        if from_replica && out.reply.as_ref().is_some_and(|r| !matches!(r, Reply::Many(v) if v.is_empty())) {
+            out.reply = None;
+            out.close = true;
+        }
         self.serve_blocked(now_ms, &mut out);
         self.tracking_deliver(&mut out);
         self.tracking.current = None;
@@ -656,6 +721,31 @@ impl Server {
     /// outcome's `propagate` to.
     pub fn replicas(&self) -> impl Iterator<Item = ClientId> + '_ {
         self.clients.values().filter(|c| c.replica.is_some()).map(|c| c.id)
+    }
+
+    /// Whether the client's commands are obeyed rather than checked (Redis's `mustObeyClient`):
+    /// the link that brings the primary's stream.
+    pub(crate) fn obeys(&self, client: ClientId) -> bool {
+        self.master.as_ref().is_some_and(|m| m.client == Some(client))
+    }
+
+    /// How many replicas acknowledged `offset` (Redis's `replicationCountAcksByOffset`).
+    pub(crate) fn acks_at(&self, offset: u64) -> i64 {
+        self.clients.values().filter_map(|c| c.replica.as_ref()).filter(|r| r.acked_offset >= offset).count() as i64
+    }
+
+    /// A replica connected as `client` acknowledged `offset` (`REPLCONF ACK`): clients in `WAIT`
+    /// that now have enough acknowledgements get their reply, first blocked first.
+    pub fn replica_acked(&mut self, client: ClientId, offset: u64) -> Outcome {
+        let mut out = Outcome::default();
+        let Some(link) = self.clients.get_mut(&client).and_then(|c| c.replica.as_mut()) else { return out };
+        if offset <= link.acked_offset {
+            return out;
+        }
+        link.acked_offset = offset;
+        self.serve_waits(&mut out);
+        out.written_by(self.config.version);
+        out
     }
 
     /// Forgets what the running command would still propagate (the server stopped being a
@@ -794,7 +884,11 @@ impl Server {
             );
         }
         // A read-only replica refuses writes (and EXEC of queued writes) from its clients.
-        if self.master.is_some() && self.config.settings.flag("replica-read-only") && weighed.write {
+        if self.master.is_some()
+            && self.config.settings.flag("replica-read-only")
+            && weighed.write
+            && !self.obeys(client)
+        {
             return self.reject(
                 now_ms,
                 client,
@@ -806,7 +900,11 @@ impl Server {
         }
         // A replica cut off from its primary serves only STALE commands when told not to serve
         // stale data.
-        if self.master.is_some() && !self.config.settings.flag("replica-serve-stale-data") && !weighed.stale {
+        if self.master.as_ref().is_some_and(|m| !m.is_up())
+            && !self.config.settings.flag("replica-serve-stale-data")
+            && !weighed.stale
+            && !self.obeys(client)
+        {
             return self.reject(
                 now_ms,
                 client,
@@ -1108,7 +1206,17 @@ fn command_key_names(
 
 /// 40 hex digits from a seed: the replication ID a server starts with (Redis draws it at random;
 /// here every run gets the same one, so runs replay).
-fn replid_from(mut seed: u64) -> String {
+/// A new replication ID after `old` at `offset` (a promotion), drawn from both so runs replay.
+pub(crate) fn next_replid(old: &str, offset: u64) -> String {
+    let seed =
+        old.bytes().fold(offset ^ 0x9e37_79b9_7f4a_7c15, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    replid_from(seed | 1)
+}
+
+/// A replication ID (40 hex digits) drawn from `seed`: the same seed gives the same ID.
+pub fn replid_from(seed: u64) -> String {
+    let mut seed = seed ^ 0x5eed_0f7e_115c_a1ed;
+    seed = seed.max(1);
     let mut out = String::with_capacity(40);
     while out.len() < 40 {
         seed ^= seed << 13;

@@ -14,9 +14,6 @@ impl Deployment {
         let unsynced = n.persistence.aof_buffer.len();
         n.persistence.aof_buffer.clear();
         let name = n.name.clone();
-        for c in self.clients.iter_mut().filter(|c| c.node == node) {
-            c.waiting = None;
-        }
         let mut text = format!("{name} crashed");
         if unsynced > 0 {
             text.push_str(&format!(" ({unsynced} AOF command(s) not yet fsynced are gone)"));
@@ -63,6 +60,8 @@ impl Deployment {
         let durable = n.persistence.durable_offset.max(if n.persistence.aof.is_some() { 0 } else { rdb_offset });
         n.server = server;
         n.link_client = link_client;
+        n.replica_clients.clear();
+        n.engine_replid = 0;
         n.up = true;
         n.epoch += 1;
         n.offset = durable;

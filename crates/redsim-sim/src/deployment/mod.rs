@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use redsim_engine::command::{lookup, Flag};
 use redsim_engine::server::resp_len;
+use redsim_engine::server::{MasterLink, ReplicaLink};
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
 /// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
@@ -134,6 +134,14 @@ pub struct Node {
     epoch: u64,
     /// The engine client that applies the replication stream.
     link_client: ClientId,
+    /// The engine clients that stand for this node's connected replicas, `(replica, client)`:
+    /// what its `ROLE`, `INFO replication` and `WAIT` count.
+    replica_clients: Vec<(usize, ClientId)>,
+    /// The replication ID last written into the engine.
+    engine_replid: u64,
+    /// A primary this node was told to replicate (`REPLICAOF`) that is not in the world: it
+    /// refuses writes and its link never comes up.
+    pub unreachable_master: Option<(Vec<u8>, u16)>,
     /// How far the node is from the others (its replication link's latency).
     pub latency_ms: u64,
 }
@@ -157,12 +165,15 @@ impl Node {
             persistence: Persistence::default(),
             epoch: 0,
             link_client,
+            replica_clients: Vec::new(),
+            engine_replid: 0,
+            unreachable_master: None,
             latency_ms: 0,
         }
     }
 
     pub fn is_primary(&self) -> bool {
-        self.role == Role::Primary
+        self.role == Role::Primary && self.unreachable_master.is_none()
     }
 
     /// What a node keeps of each command it executes or applies: its backlog (for replicas to
@@ -176,6 +187,10 @@ impl Node {
                 }
                 self.backlog.pop_front();
             }
+        }
+        // `REPLCONF GETACK` is for replicas only; the AOF never holds it.
+        if argv.first().is_some_and(|name| name.eq_ignore_ascii_case(b"REPLCONF")) {
+            return;
         }
         match self.persistence.aof {
             Some(Fsync::Always) => {
@@ -241,8 +256,6 @@ pub struct SimClient {
     pub node: usize,
     id: ClientId,
     epoch: u64,
-    /// A `WAIT` in progress: `(replicas wanted, offset to reach, deadline)`.
-    waiting: Option<(usize, u64, u64)>,
 }
 
 /// A write a primary acknowledged to a client.
@@ -588,6 +601,7 @@ impl Deployment {
         let mut node = Node::new(name, self.version, self.now_ms, self.nodes[primary].replid);
         node.role = Role::Replica { of: primary };
         node.server.dbs = self.nodes[primary].server.dbs.clone();
+        node.server.scripts.libraries = self.nodes[primary].server.scripts.libraries.clone();
         node.offset = self.nodes[primary].offset;
         node.latency_ms = latency_ms;
         self.nodes.push(node);
@@ -599,7 +613,7 @@ impl Deployment {
     }
     pub fn add_client(&mut self, name: &str, node: usize) -> usize {
         let id = self.nodes[node].server.connect(self.now_ms);
-        self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch, waiting: None });
+        self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch });
         self.clients.len() - 1
     }
     pub fn add_actor(&mut self, name: &str, node: usize, kind: ActorKind) -> usize {
@@ -671,39 +685,15 @@ impl Deployment {
             }
             None => b"",
         };
-        // What the world answers itself: replication is not the engine's business.
-        let answered = match name {
-            b"role" => Some(Some(self.role_reply(node_i))),
-            b"info" if argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"replication") => {
-                Some(Some(Reply::Verbatim("txt".into(), self.info_replication(node_i).into_bytes())))
-            }
-            b"wait" => Some(self.wait(client, argv)),
-            b"replicaof" | b"slaveof" => Some(Some(self.replicaof(node_i, argv, events))),
-            b"bgsave" | b"save" => {
-                self.save_rdb(node_i, events);
-                Some(Some(if name == b"save" { Reply::ok() } else { Reply::status("Background saving started") }))
-            }
-            b"bgrewriteaof" => {
-                self.rewrite_aof(node_i, events);
-                Some(Some(Reply::status("Background append only file rewriting started")))
-            }
-            _ => None,
-        };
-        if let Some(reply) = answered {
-            events.push(self.command_event(&cname, node_i, argv, reply.as_ref(), "(waiting)"));
-            return reply;
-        }
-        let is_write = || lookup(&argv[0]).is_some_and(|spec| spec.has(Flag::Write));
-        if !self.nodes[node_i].is_primary() && is_write() {
-            return Some(Reply::Error("READONLY You can't write against a read only replica.".into()));
-        }
+        // The engine answers ROLE, INFO, WAIT and READONLY from what it knows of the world.
+        self.sync_roles(events);
         let id = self.clients[client].id;
         let node = &mut self.nodes[node_i];
         // Only replicas and the disk read the replication stream; a lone node skips building it.
         let streaming = node.replicating || node.persistence.aof.is_some() || node.persistence.save_every_ms.is_some();
         node.server.propagate = streaming;
         let changes = node.server.stats.changes;
-        let outcome = node.server.execute(self.now_ms, id, argv);
+        let mut outcome = node.server.execute(self.now_ms, id, argv);
         self.work += 1;
         let before = node.offset;
         let changed = node.server.stats.changes > changes;
@@ -733,6 +723,16 @@ impl Deployment {
             events.push(self.command_event(&cname, node_i, argv, outcome.reply.as_ref(), "(blocked)"));
         }
         self.route_woken(node_i, outcome.woken, events);
+        // What the engine asked of the world: a snapshot, a rewrite, a new primary.
+        if outcome.saved.is_some() {
+            self.save_rdb(node_i, events);
+        }
+        if outcome.rewrite_aof {
+            self.rewrite_aof(node_i, events);
+        }
+        if let Some(change) = outcome.replicaof.take() {
+            self.replicaof(node_i, change, events);
+        }
         outcome.reply
     }
     /// The log line of a command: who sent it where, and what came back (`pending` if nothing yet).
@@ -795,13 +795,6 @@ impl Deployment {
                 }
             }
         }
-        for c in &self.clients {
-            if let Some((_, _, deadline)) = c.waiting {
-                if deadline != u64::MAX {
-                    due.push(deadline);
-                }
-            }
-        }
         if let Some(s) = &self.sentinel {
             match s.state {
                 Watch::Up if !self.nodes[s.primary].up => due.push(self.now_ms),
@@ -834,6 +827,7 @@ impl Deployment {
     fn step_at(&mut self, t: u64) -> Vec<Event> {
         let mut events = Vec::new();
         self.now_ms = self.now_ms.max(t);
+        self.sync_roles(&mut events);
         for i in 0..self.nodes.len() {
             if self.nodes[i].up {
                 let outcome = self.nodes[i].server.tick(self.now_ms);
@@ -841,10 +835,11 @@ impl Deployment {
             }
         }
         self.deliver_due(&mut events);
+        // Replicas acknowledge what they applied.
+        self.sync_roles(&mut events);
         self.persist_due(&mut events);
         self.sentinel_due(&mut events);
         self.actors_due(&mut events);
-        self.check_waits(&mut events);
         events
     }
     /// `XLEN` of a stream on a node (0 when missing).

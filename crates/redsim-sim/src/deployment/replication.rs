@@ -1,5 +1,7 @@
 //! Replication: what a primary sends its replicas and when it arrives, full and partial
-//! resynchronisation, `ROLE`, `INFO replication`, `WAIT` and `REPLICAOF` as the world answers them.
+//! resynchronisation, and what each engine is told of it (its link, offsets, replicas and their
+//! acknowledgements) so that it answers `ROLE`, `INFO replication`, `WAIT` and `READONLY` itself;
+//! `REPLICAOF` comes back from the engine as a change the world carries out.
 
 #[allow(unused_imports)]
 use super::*;
@@ -46,150 +48,147 @@ impl Deployment {
             }
         }
     }
-    pub(super) fn role_reply(&self, node: usize) -> Reply {
-        let n = &self.nodes[node];
-        match n.role {
-            Role::Primary => {
-                let replicas = self
-                    .links
-                    .iter()
-                    .filter(|l| l.primary == node)
-                    .map(|l| {
-                        Reply::Array(vec![
-                            Reply::bulk(&self.nodes[l.replica].name),
-                            Reply::bulk("6379"),
-                            Reply::bulk(self.nodes[l.replica].offset.to_string()),
-                        ])
-                    })
-                    .collect();
-                Reply::Array(vec![Reply::bulk("master"), Reply::Integer(n.offset as i64), Reply::Array(replicas)])
+    /// Writes what the world knows of replication into each engine, which answers `ROLE`,
+    /// `INFO replication` and `WAIT` and refuses writes on a replica from it: the link to its
+    /// primary (up or down, and the connection that brings the stream), its offset, replication
+    /// IDs and backlog, and on a primary one connection per connected replica, acknowledging
+    /// what that replica has applied. Clients in `WAIT` that now have enough get their replies.
+    pub(super) fn sync_roles(&mut self, events: &mut Vec<Event>) {
+        let now = self.now_ms;
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].up {
+                continue;
             }
-            Role::Replica { of } => {
-                let connected = self.nodes[of].up && self.link_between(of, node).is_some_and(|l| l.up);
-                Reply::Array(vec![
-                    Reply::bulk("slave"),
-                    Reply::bulk(&self.nodes[of].name),
-                    Reply::Integer(6379),
-                    Reply::bulk(if connected { "connected" } else { "connect" }),
-                    Reply::Integer(n.offset as i64),
-                ])
-            }
-        }
-    }
-    /// `INFO replication` as this node would write it.
-    pub(super) fn info_replication(&self, node: usize) -> String {
-        let n = &self.nodes[node];
-        let mut out = String::from("# Replication\r\n");
-        match n.role {
-            Role::Primary => {
-                let replicas: Vec<&Link> = self.links.iter().filter(|l| l.primary == node).collect();
-                out.push_str(&format!(
-                    "role:master\r\nconnected_slaves:{}\r\n",
-                    replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).count()
-                ));
-                for (i, l) in replicas.iter().filter(|l| l.up && self.nodes[l.replica].up).enumerate() {
-                    let r = &self.nodes[l.replica];
-                    out.push_str(&format!(
-                        "slave{i}:ip={},port=6379,state=online,offset={},lag=0\r\n",
-                        r.name, r.offset
-                    ));
+            let master = match self.nodes[i].role {
+                Role::Primary => self.nodes[i].unreachable_master.clone().map(|(host, port)| (host, port, false)),
+                Role::Replica { of } => {
+                    let up = self.nodes[of].up && self.link_between(of, i).is_some_and(|l| l.up);
+                    Some((self.nodes[of].name.as_bytes().to_vec(), 6379, up))
+                }
+            };
+            let n = &mut self.nodes[i];
+            match master {
+                None => n.server.master = None,
+                Some((host, port, up)) => {
+                    let link = n.server.master.get_or_insert_with(|| MasterLink::new(host.clone(), port));
+                    if link.host != host || link.port != port {
+                        *link = MasterLink::new(host, port);
+                    }
+                    if link.is_up() && !up {
+                        link.down_since_ms = now;
+                    }
+                    link.client = up.then_some(n.link_client);
                 }
             }
-            Role::Replica { of } => {
-                let p = &self.nodes[of];
-                let up = p.up && self.link_between(of, node).is_some_and(|l| l.up);
-                out.push_str(&format!(
-                    "role:slave\r\nmaster_host:{}\r\nmaster_port:6379\r\nmaster_link_status:{}\r\nslave_repl_offset:{}\r\nslave_read_only:1\r\nconnected_slaves:0\r\n",
-                    p.name,
-                    if up { "up" } else { "down" },
-                    n.offset
-                ));
+            n.server.stats.repl_offset = n.offset;
+            if n.engine_replid != n.replid {
+                n.engine_replid = n.replid;
+                n.server.replid = redsim_engine::server::replid_from(n.replid);
+                n.server.replid2 = n.replid2.map(|(id, upto)| (redsim_engine::server::replid_from(id), upto + 1));
+            }
+            n.server.backlog = n.replicating.then(|| {
+                let first = n.backlog.front().map_or(n.offset, |(end, argv)| end - resp_len(argv));
+                (first + 1, n.offset - first)
+            });
+        }
+        let mut woken = Vec::new();
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].up {
+                continue;
+            }
+            let replid = self.nodes[i].replid;
+            let wanted: Vec<(usize, String, u64)> = self
+                .links
+                .iter()
+                .filter(|l| l.primary == i && l.up)
+                .map(|l| (l.replica, &self.nodes[l.replica]))
+                .filter(|(_, r)| r.up && r.role == (Role::Replica { of: i }))
+                .map(|(index, r)| (index, r.name.clone(), if r.replid == replid { r.offset } else { 0 }))
+                .collect();
+            let n = &mut self.nodes[i];
+            let mut kept = Vec::with_capacity(wanted.len());
+            for (r, id) in std::mem::take(&mut n.replica_clients) {
+                if wanted.iter().any(|w| w.0 == r) && n.server.clients.contains_key(&id) {
+                    kept.push((r, id));
+                } else {
+                    n.server.disconnect(id);
+                }
+            }
+            n.replica_clients = kept;
+            for (r, name, acked) in wanted {
+                let id = match n.replica_clients.iter().find(|(x, _)| *x == r) {
+                    Some(&(_, id)) => id,
+                    None => {
+                        let id = n.server.connect(now);
+                        if let Some(c) = n.server.clients.get_mut(&id) {
+                            c.replica = Some(ReplicaLink { listening_port: 6379, acked_offset: 0, ip: Some(name) });
+                        }
+                        n.replica_clients.push((r, id));
+                        id
+                    }
+                };
+                // A connected replica acknowledges every second: it is never late.
+                if let Some(c) = n.server.clients.get_mut(&id) {
+                    c.last_command_ms = now;
+                }
+                let outcome = n.server.replica_acked(id, acked);
+                if !outcome.woken.is_empty() {
+                    woken.push((i, outcome.woken));
+                }
             }
         }
-        out.push_str(&format!("master_replid:{:040x}\r\nmaster_repl_offset:{}\r\n", n.replid, n.offset));
-        let first = n.backlog.front().map_or(n.offset, |(end, argv)| end - resp_len(argv));
-        out.push_str(&format!(
-            "repl_backlog_active:1\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
-            first + 1,
-            n.offset - first
-        ));
-        out
-    }
-    pub(super) fn replicas_at(&self, primary: usize, offset: u64) -> usize {
-        let replid = self.nodes[primary].replid;
-        self.links
-            .iter()
-            .filter(|l| l.primary == primary)
-            .filter(|l| {
-                let r = &self.nodes[l.replica];
-                r.up && r.replid == replid && r.offset >= offset
-            })
-            .count()
-    }
-    /// `WAIT numreplicas timeout`: answered at once when enough replicas have the client's writes,
-    /// else when they do or the timeout passes.
-    pub(super) fn wait(&mut self, client: usize, argv: &[Vec<u8>]) -> Option<Reply> {
-        if argv.len() != 3 {
-            return Some(Reply::Error("ERR wrong number of arguments for 'wait' command".into()));
+        for (node, replies) in woken {
+            self.route_woken(node, replies, events);
         }
-        let parse = |a: &[u8]| std::str::from_utf8(a).ok().and_then(|s| s.parse::<i64>().ok());
-        let (Some(wanted), Some(timeout)) = (parse(&argv[1]), parse(&argv[2])) else {
-            return Some(Reply::Error("ERR value is not an integer or out of range".into()));
+    }
+    /// `REPLICAOF NO ONE` typed on a replica: it becomes a primary with a new history (the old
+    /// one kept as its second ID) and stops receiving; its old primary and the other replicas
+    /// carry on as they were, so two primaries now take writes (what Sentinel's failover avoids by
+    /// moving everyone over, see `promote`).
+    pub(super) fn detach(&mut self, node: usize, events: &mut Vec<Event>) {
+        let Role::Replica { of } = self.nodes[node].role else { return };
+        let new_replid = self.new_replid();
+        self.links.retain(|l| l.replica != node);
+        self.in_flight.retain(|f| f.to != node);
+        let old = self.nodes[of].name.clone();
+        let n = &mut self.nodes[node];
+        n.role = Role::Primary;
+        n.replid2 = Some((n.replid, n.offset));
+        n.replid = new_replid;
+        let text = format!(
+            "{} stops replicating {old} (REPLICAOF NO ONE) and takes writes of its own from offset {}",
+            n.name, n.offset
+        );
+        events.push(Event { at_ms: self.now_ms, kind: EventKind::Failover, text });
+    }
+    /// Carries out what `REPLICAOF` told the engine of `node`: `None` makes it a primary, a host
+    /// that names a node of the world (on port 6379) makes it that node's replica, any other
+    /// leaves it waiting for a primary that never answers.
+    pub(super) fn replicaof(&mut self, node: usize, change: Option<(Vec<u8>, u16)>, events: &mut Vec<Event>) {
+        let Some((host, port)) = change else {
+            self.nodes[node].unreachable_master = None;
+            self.detach(node, events);
+            return;
         };
-        if timeout < 0 {
-            return Some(Reply::Error("ERR timeout is negative".into()));
-        }
-        let node = self.clients[client].node;
-        if !self.nodes[node].is_primary() {
-            return Some(Reply::Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.".into()));
-        }
-        let offset = self.nodes[node].offset;
-        let have = self.replicas_at(node, offset);
-        if have as i64 >= wanted {
-            return Some(Reply::Integer(have as i64));
-        }
-        let deadline = if timeout == 0 { u64::MAX } else { self.now_ms + timeout as u64 };
-        self.clients[client].waiting = Some((wanted.max(0) as usize, offset, deadline));
-        None
-    }
-    /// Replies due to clients in `WAIT`, as `(client, reply)`.
-    pub(super) fn check_waits(&mut self, events: &mut Vec<Event>) {
-        for i in 0..self.clients.len() {
-            let Some((wanted, offset, deadline)) = self.clients[i].waiting else { continue };
-            let node = self.clients[i].node;
-            let have = self.replicas_at(node, offset);
-            if have >= wanted || self.now_ms >= deadline {
-                self.clients[i].waiting = None;
-                events.push(Event {
-                    at_ms: self.now_ms,
-                    kind: EventKind::Command,
-                    text: format!("{}: WAIT answered (integer) {have}", self.clients[i].name),
-                });
+        let primary = std::str::from_utf8(&host).ok().and_then(|h| self.node_index(h));
+        match primary {
+            Some(primary) if port == 6379 && primary != node => {
+                self.nodes[node].unreachable_master = None;
+                self.repoint(node, primary, events);
+            }
+            _ => {
+                self.links.retain(|l| l.replica != node);
+                let text = format!(
+                    "{} now replicates {}:{port}, which is not in this world: its link stays down",
+                    self.nodes[node].name,
+                    String::from_utf8_lossy(&host)
+                );
+                let n = &mut self.nodes[node];
+                n.role = Role::Primary;
+                n.unreachable_master = Some((host, port));
+                events.push(Event { at_ms: self.now_ms, kind: EventKind::Failover, text });
             }
         }
-    }
-    pub(super) fn replicaof(&mut self, node: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Reply {
-        if argv.len() != 3 {
-            return Reply::Error(format!(
-                "ERR wrong number of arguments for '{}' command",
-                String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
-            ));
-        }
-        if argv[1].eq_ignore_ascii_case(b"no") && argv[2].eq_ignore_ascii_case(b"one") {
-            if self.nodes[node].is_primary() {
-                return Reply::status("OK");
-            }
-            self.promote(node, events);
-            return Reply::ok();
-        }
-        let Some(primary) = self.node_index(&String::from_utf8_lossy(&argv[1])) else {
-            return Reply::Error("ERR Invalid master address".into());
-        };
-        if primary == node {
-            return Reply::Error("ERR Invalid master address".into());
-        }
-        self.repoint(node, primary, events);
-        Reply::ok()
     }
     pub(super) fn deliver_due(&mut self, events: &mut Vec<Event>) {
         let now = self.now_ms;
@@ -242,12 +241,13 @@ impl Deployment {
         {
             return;
         }
+        // The RDB a full copy carries: the data and the function libraries (not `EVAL`'s cache).
         let dbs = self.nodes[primary].server.dbs.clone();
-        let scripts = self.nodes[primary].server.scripts.clone();
+        let libraries = self.nodes[primary].server.scripts.libraries.clone();
         let (offset, replid) = (self.nodes[primary].offset, self.nodes[primary].replid);
         let r = &mut self.nodes[replica];
         r.server.dbs = dbs;
-        r.server.scripts = scripts;
+        r.server.scripts.libraries = libraries;
         r.offset = offset;
         r.replid = replid;
         r.backlog.clear();

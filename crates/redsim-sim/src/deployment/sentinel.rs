@@ -101,7 +101,6 @@ impl Deployment {
         for c in self.clients.iter_mut().filter(|c| c.node == old) {
             c.node = node;
             c.epoch = u64::MAX;
-            c.waiting = None;
         }
         events.push(Event {
             at_ms: self.now_ms,

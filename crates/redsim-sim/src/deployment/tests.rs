@@ -136,14 +136,121 @@ fn wait_is_answered_when_replicas_have_the_write() {
     c.command(app, &argv("SET k v"));
     assert_eq!(c.command(app, &argv("WAIT 1 0")).0, None);
     let events = c.advance_to(START_MS + 100);
-    assert!(events.iter().any(|e| e.text.contains("WAIT answered (integer) 1")), "{events:#?}");
+    let answer = events.iter().find(|e| e.text.contains("app received: (integer) 1")).expect("answered");
+    // Answered when the write arrived, after the link's latency.
+    assert_eq!(answer.at_ms, START_MS + 40);
     assert_eq!(c.command(app, &argv("WAIT 1 0")).0, Some(Reply::Integer(1)));
+    // Asking for more replicas than there are: the timeout answers how many had it.
     assert_eq!(c.command(app, &argv("WAIT 2 100")).0, None);
     let events = c.advance_to(START_MS + 300);
-    assert!(events.iter().any(|e| e.text.contains("WAIT answered (integer) 1")));
+    let answer = events.iter().find(|e| e.text.contains("app received: (integer) 1")).expect("timed out");
+    assert_eq!(answer.at_ms, START_MS + 200);
+    // A write the replica has not got yet, and a timeout before it arrives.
+    c.command(app, &argv("SET k w"));
+    assert_eq!(c.command(app, &argv("WAIT 1 10")).0, None);
+    let events = c.advance_to(START_MS + 400);
+    assert!(events.iter().any(|e| e.text.contains("app received: (integer) 0")), "{events:#?}");
+    // Inside MULTI, WAIT answers at once.
+    c.command(app, &argv("MULTI"));
+    c.command(app, &argv("WAIT 5 0"));
+    assert_eq!(c.command(app, &argv("EXEC")).0, Some(Reply::Array(vec![Reply::Integer(1)])));
     let r = c.add_client("reader", 1);
-    assert_eq!(c.command(r, &argv("GET k")).0, Some(Reply::bulk("v")));
-    assert!(matches!(c.command(r, &argv("SET k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
+    assert_eq!(c.command(r, &argv("GET k")).0, Some(Reply::bulk("w")));
+    assert!(matches!(c.command(r, &argv("SET k x")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
+    assert!(
+        matches!(c.command(r, &argv("WAIT 1 0")).0, Some(Reply::Error(e)) if e.starts_with("ERR WAIT cannot be used with replica"))
+    );
+}
+
+/// The ways a replica used to accept writes when only the top-level command was checked.
+#[test]
+fn a_replica_refuses_every_kind_of_write() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let r = c.add_replica("replica-1", p, 10);
+    let app = c.add_client("app", p);
+    c.command(app, &argv("XADD s 1-1 f v"));
+    c.advance_to(START_MS + 50);
+    let reader = c.add_client("reader", r);
+    let readonly = |reply: Option<Reply>| matches!(reply, Some(Reply::Error(e)) if e.starts_with("READONLY"));
+    // A subcommand's flags, not its container's.
+    assert!(readonly(c.command(reader, &argv("XGROUP CREATE s g 0")).0));
+    assert_eq!(c.command(reader, &argv("XINFO GROUPS s")).0, Some(Reply::Array(vec![])));
+    // A script's write.
+    let script = vec![b"EVAL".to_vec(), b"return redis.call('SET', 'k', 'v')".to_vec(), b"0".to_vec()];
+    assert!(readonly(c.command(reader, &script).0));
+    // A transaction's write: refused when queued, so EXEC aborts.
+    c.command(reader, &argv("MULTI"));
+    assert!(readonly(c.command(reader, &argv("SET k v")).0));
+    assert!(matches!(c.command(reader, &argv("EXEC")).0, Some(Reply::Error(e)) if e.starts_with("EXECABORT")));
+    assert_eq!(c.command(reader, &argv("EXISTS k")).0, Some(Reply::Integer(0)));
+    // ROLE is queued like any command, and INFO agrees with INFO replication.
+    c.command(reader, &argv("MULTI"));
+    assert_eq!(c.command(reader, &argv("ROLE")).0, Some(Reply::status("QUEUED")));
+    let Some(Reply::Array(replies)) = c.command(reader, &argv("EXEC")).0 else { panic!() };
+    let Reply::Array(role) = &replies[0] else { panic!() };
+    assert_eq!(role[0], Reply::bulk("slave"));
+    assert_eq!(role[3], Reply::bulk("connected"));
+    let info = |c: &mut Deployment, line: &str| match c.command(reader, &argv(line)).0 {
+        Some(Reply::Verbatim(_, text) | Reply::Bulk(text)) => String::from_utf8(text).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(info(&mut c, "INFO").contains("role:slave\r\n"));
+    assert!(info(&mut c, "INFO replication").contains("role:slave\r\n"));
+    // The replica still applies what its primary sends.
+    c.command(app, &argv("XGROUP CREATE s g 0"));
+    c.advance_to(START_MS + 100);
+    let Some(Reply::Array(groups)) = c.command(reader, &argv("XINFO GROUPS s")).0 else { panic!() };
+    assert_eq!(groups.len(), 1);
+}
+
+#[test]
+fn replicaof_typed_by_a_client_changes_the_world() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let r = c.add_replica("replica-1", p, 10);
+    let admin = c.add_client("admin", r);
+    let app = c.add_client("app", p);
+    c.command(app, &argv("SET k v"));
+    c.advance_to(START_MS + 50);
+    // The replica becomes a primary: it writes, and keeps its history as the second ID.
+    let (reply, events) = c.command(admin, &argv("REPLICAOF NO ONE"));
+    assert_eq!(reply, Some(Reply::ok()));
+    assert!(events.iter().any(|e| e.text.contains("replica-1 stops replicating primary")), "{events:#?}");
+    assert!(c.nodes[r].is_primary() && c.nodes[p].is_primary());
+    assert_eq!(c.command(admin, &argv("SET k2 v")).0, Some(Reply::ok()));
+    let Some(Reply::Verbatim(_, text)) = c.command(admin, &argv("INFO replication")).0 else { panic!() };
+    let text = String::from_utf8(text).unwrap();
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).unwrap().to_string();
+    assert!(text.contains("role:master\r\nconnected_slaves:0\r\n"), "{text}");
+    let Some(Reply::Verbatim(_, before)) = c.command(app, &argv("INFO replication")).0 else { panic!() };
+    let before = String::from_utf8(before).unwrap();
+    assert!(before.contains(&format!("master_replid:{}", field("master_replid2:"))), "{before}\n{text}");
+    assert_eq!(field("second_repl_offset:"), "51");
+    // Told to replicate a host that is not in the world: its link never comes up.
+    assert_eq!(c.command(admin, &argv("REPLICAOF elsewhere 6380")).0, Some(Reply::ok()));
+    assert!(!c.nodes[r].is_primary());
+    let Some(Reply::Array(role)) = c.command(admin, &argv("ROLE")).0 else { panic!() };
+    assert_eq!(
+        role,
+        vec![
+            Reply::bulk("slave"),
+            Reply::bulk("elsewhere"),
+            Reply::Integer(6380),
+            Reply::bulk("connect"),
+            Reply::Integer(-1)
+        ]
+    );
+    assert!(matches!(c.command(admin, &argv("SET k3 v")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
+    // Back to the primary it had: a replica again, in sync.
+    assert_eq!(c.command(admin, &argv("REPLICAOF primary 6379")).0, Some(Reply::ok()));
+    c.advance_to(START_MS + 200);
+    assert_eq!(c.nodes[r].role, Role::Replica { of: p });
+    assert_eq!(c.command(admin, &argv("EXISTS k2")).0, Some(Reply::Integer(0)));
+    let Some(Reply::Array(role)) = c.command(app, &argv("ROLE")).0 else { panic!() };
+    assert_eq!(role[0], Reply::bulk("master"));
+    let Reply::Array(replicas) = &role[2] else { panic!() };
+    assert_eq!(replicas.len(), 1);
 }
 
 fn with_aof(policy: Fsync) -> Deployment {
@@ -313,4 +420,28 @@ fn the_same_seed_gives_the_same_run() {
     };
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8));
+}
+
+/// A replica gets its primary's function libraries with the data, on a full copy and as the
+/// stream brings `FUNCTION LOAD`; `FCALL_RO` runs there, `FCALL` of a writing function does not.
+#[test]
+fn a_replica_has_its_primarys_functions() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let app = c.add_client("app", p);
+    let lib = |name: &str| {
+        let body = format!(
+            "#!lua name={name}\nredis.register_function{{function_name='{name}_get', callback=function(k) return redis.call('GET', k[1]) end, flags={{'no-writes'}}}}\nredis.register_function('{name}_set', function(k, a) return redis.call('SET', k[1], a[1]) end)"
+        );
+        vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), body.into_bytes()]
+    };
+    assert_eq!(c.command(app, &lib("first")).0, Some(Reply::bulk("first")));
+    c.command(app, &argv("SET k v"));
+    let r = c.add_replica("replica-1", p, 10);
+    assert_eq!(c.command(app, &lib("second")).0, Some(Reply::bulk("second")));
+    c.advance_to(START_MS + 50);
+    let reader = c.add_client("reader", r);
+    assert_eq!(c.command(reader, &argv("FCALL_RO first_get 1 k")).0, Some(Reply::bulk("v")));
+    assert_eq!(c.command(reader, &argv("FCALL_RO second_get 1 k")).0, Some(Reply::bulk("v")));
+    assert!(matches!(c.command(reader, &argv("FCALL first_set 1 k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
 }

@@ -283,31 +283,48 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
             let mut fields: Vec<(&str, String)> = Vec::new();
             match &s.master {
                 None => fields.push(("role", "master".into())),
-                Some((host, port)) => {
+                Some(m) => {
+                    let up = m.is_up();
+                    // Offsets before the link ever came up are 1, as Redis prints them.
+                    let offset = if up || s.stats.repl_offset > 0 { s.stats.repl_offset } else { 1 };
+                    let last_io = if up { "0".to_string() } else { "-1".into() };
                     fields.extend([
                         ("role", "slave".to_string()),
-                        ("master_host", String::from_utf8_lossy(host).into_owned()),
-                        ("master_port", port.to_string()),
-                        ("master_link_status", "down".into()),
-                        ("master_last_io_seconds_ago", "-1".into()),
+                        ("master_host", String::from_utf8_lossy(&m.host).into_owned()),
+                        ("master_port", m.port.to_string()),
+                        ("master_link_status", if up { "up" } else { "down" }.into()),
+                        ("master_last_io_seconds_ago", last_io),
                         ("master_sync_in_progress", "0".into()),
-                        ("slave_read_repl_offset", s.stats.repl_offset.to_string()),
-                        ("slave_repl_offset", s.stats.repl_offset.to_string()),
-                        ("master_link_down_since_seconds", "-1".into()),
+                        ("slave_read_repl_offset", offset.to_string()),
+                        ("slave_repl_offset", offset.to_string()),
+                    ]);
+                    if !up {
+                        let since = match m.down_since_ms {
+                            0 => -1,
+                            at => (now.saturating_sub(at) / 1000) as i64,
+                        };
+                        fields.push(("master_link_down_since_seconds", since.to_string()));
+                    }
+                    fields.extend([
                         ("slave_priority", settings.number("replica-priority").to_string()),
                         ("slave_read_only", u8::from(settings.flag("replica-read-only")).to_string()),
                         ("replica_announced", u8::from(settings.flag("replica-announced")).to_string()),
                     ]);
                 }
             }
-            let replicas: Vec<&crate::server::ReplicaLink> =
-                s.clients.values().filter_map(|c| c.replica.as_ref()).collect();
+            let replicas: Vec<(&crate::server::ReplicaLink, &crate::server::Client)> =
+                s.clients.values().filter_map(|c| Some((c.replica.as_ref()?, c))).collect();
             fields.push(("connected_slaves", replicas.len().to_string()));
             let mut replica_lines = Vec::new();
-            for (i, r) in replicas.iter().enumerate() {
+            for (i, (r, c)) in replicas.iter().enumerate() {
                 replica_lines.push((
                     format!("slave{i}"),
-                    format!("ip=127.0.0.1,port={},state=online,offset={},lag=0", r.listening_port, r.acked_offset),
+                    format!(
+                        "ip={},port={},state=online,offset={},lag=0",
+                        crate::commands::server::replication::replica_ip(r, c),
+                        r.listening_port,
+                        r.acked_offset
+                    ),
                 ));
             }
             let mut out = lines("Replication", &fields);
@@ -315,19 +332,28 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                 out.push_str(&format!("{k}:{v}\r\n"));
             }
             let backlog = settings.number("repl-backlog-size");
-            let active = u8::from(!replicas.is_empty());
+            let active = u8::from(!replicas.is_empty() || s.backlog.is_some());
+            let (first, histlen) = match s.backlog {
+                Some(kept) => kept,
+                None if active == 1 => (1, s.stats.repl_offset),
+                None => (0, 0),
+            };
+            let (replid2, second) = match &s.replid2 {
+                Some((id, offset)) => (id.clone(), *offset as i64),
+                None => ("0".repeat(40), -1),
+            };
             let rest = lines(
                 "",
                 &[
                     ("master_failover_state", "no-failover".into()),
                     ("master_replid", s.replid.clone()),
-                    ("master_replid2", "0".repeat(40)),
+                    ("master_replid2", replid2),
                     ("master_repl_offset", s.stats.repl_offset.to_string()),
-                    ("second_repl_offset", "-1".into()),
+                    ("second_repl_offset", second.to_string()),
                     ("repl_backlog_active", active.to_string()),
                     ("repl_backlog_size", backlog.to_string()),
-                    ("repl_backlog_first_byte_offset", if active == 1 { "1".into() } else { "0".into() }),
-                    ("repl_backlog_histlen", if active == 1 { s.stats.repl_offset.to_string() } else { "0".into() }),
+                    ("repl_backlog_first_byte_offset", first.to_string()),
+                    ("repl_backlog_histlen", histlen.to_string()),
                 ],
             );
             out.push_str(rest.trim_start_matches("# \r\n"));

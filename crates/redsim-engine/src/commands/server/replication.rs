@@ -36,7 +36,8 @@ fn attach_replica(ctx: &mut Ctx, header: Option<String>) -> Reply {
     ctx.server.propagate = true;
     ctx.server.repl_seldb = None;
     let offset = ctx.server.stats.repl_offset;
-    ctx.client_mut().replica = Some(crate::server::ReplicaLink { listening_port: 0, acked_offset: offset });
+    let (listening_port, ip) = (ctx.client().announced_port, ctx.client().announced_ip.clone());
+    ctx.client_mut().replica = Some(crate::server::ReplicaLink { listening_port, acked_offset: offset, ip });
     let mut bytes = header.unwrap_or_default().into_bytes();
     bytes.extend_from_slice(format!("${}\r\n", rdb.len()).as_bytes());
     bytes.extend_from_slice(&rdb);
@@ -58,18 +59,28 @@ fn replconf(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         let option = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         match option.as_str() {
             "listening-port" => {
-                let port = crate::args::parse_i64(&pair[1]).ok_or(Error::NotInteger)?;
-                if let Some(link) = ctx.client_mut().replica.as_mut() {
-                    link.listening_port = port as u16;
+                let port = crate::args::parse_i64(&pair[1]).ok_or(Error::NotInteger)? as u16;
+                let client = ctx.client_mut();
+                client.announced_port = port;
+                if let Some(link) = client.replica.as_mut() {
+                    link.listening_port = port;
                 }
             }
-            "ip-address" | "capa" | "rdb-only" | "rdb-filter-only" => {}
+            "ip-address" => {
+                let ip = String::from_utf8_lossy(&pair[1]).into_owned();
+                let client = ctx.client_mut();
+                client.announced_ip = Some(ip.clone());
+                if let Some(link) = client.replica.as_mut() {
+                    link.ip = Some(ip);
+                }
+            }
+            "capa" | "rdb-only" | "rdb-filter-only" => {}
             "ack" | "fack" => {
-                // Replicas acknowledge without a reply.
-                if let (Some(offset), Some(link)) =
-                    (crate::args::parse_i64(&pair[1]), ctx.client_mut().replica.as_mut())
-                {
-                    link.acked_offset = link.acked_offset.max(offset.max(0) as u64);
+                // Replicas acknowledge without a reply; clients in WAIT may have enough now.
+                if let Some(offset) = crate::args::parse_i64(&pair[1]) {
+                    let woken = ctx.server.replica_acked(ctx.client, offset.max(0) as u64);
+                    ctx.out.woken.extend(woken.woken);
+                    ctx.out.effects.extend(woken.effects);
                 }
                 return Ok(Reply::Many(Vec::new()));
             }
@@ -91,23 +102,23 @@ pub static ROLE: CommandSpec = CommandSpec::new("role", 1, SERVER, "2.8.12")
     .acl(&[Category::Admin, Category::Dangerous])
     .doc("", "Returns the replication role.")
     .run(|ctx, _| {
-        if let Some((host, port)) = &ctx.server.master {
+        if let Some(m) = &ctx.server.master {
             return Ok(Reply::Array(vec![
                 Reply::bulk("slave"),
-                Reply::Bulk(host.clone()),
-                Reply::Integer(i64::from(*port)),
-                Reply::bulk("connect"),
-                Reply::Integer(-1),
+                Reply::Bulk(m.host.clone()),
+                Reply::Integer(i64::from(m.port)),
+                Reply::bulk(if m.is_up() { "connected" } else { "connect" }),
+                Reply::Integer(if m.is_up() { ctx.server.stats.repl_offset as i64 } else { -1 }),
             ]));
         }
         let replicas = ctx
             .server
             .clients
             .values()
-            .filter_map(|c| c.replica.as_ref())
-            .map(|r| {
+            .filter_map(|c| Some((c.replica.as_ref()?, c)))
+            .map(|(r, c)| {
                 Reply::Array(vec![
-                    Reply::bulk("127.0.0.1"),
+                    Reply::bulk(replica_ip(r, c)),
                     Reply::bulk(r.listening_port.to_string()),
                     Reply::bulk(r.acked_offset.to_string()),
                 ])
@@ -120,9 +131,16 @@ pub static ROLE: CommandSpec = CommandSpec::new("role", 1, SERVER, "2.8.12")
         ]))
     });
 
-/// `WAIT numreplicas timeout`: how many replicas have acknowledged the caller's writes. Nothing
-/// acknowledges here unless a replica sent `REPLCONF ACK`, so the wait lasts its timeout when
-/// more replicas are asked for than have acknowledged.
+/// The address a primary shows for a replica: the one it announced, else its connection's.
+pub(crate) fn replica_ip(r: &crate::server::ReplicaLink, c: &crate::server::Client) -> String {
+    r.ip.clone()
+        .or_else(|| c.addr.as_ref().and_then(|a| a.rsplit_once(':')).map(|(host, _)| host.to_string()))
+        .unwrap_or_else(|| "127.0.0.1".into())
+}
+
+/// `WAIT numreplicas timeout`: how many replicas have acknowledged the caller's last write. The
+/// client blocks until enough have (`REPLCONF ACK`, or the host's [`Server::replica_acked`]) or
+/// the timeout passes, and then gets how many had.
 pub static WAIT: CommandSpec = CommandSpec::new("wait", 3, "generic", "3.0.0")
     .flags(&[Flag::NoScript])
     .acl(&[Category::Connection])
@@ -130,19 +148,21 @@ pub static WAIT: CommandSpec = CommandSpec::new("wait", 3, "generic", "3.0.0")
     .run(wait);
 
 fn wait(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.server.master.is_some() {
+        return Err(Error::other("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."));
+    }
     let wanted = args.next_i64()?;
     let timeout = args.next_i64()?;
     if timeout < 0 {
         return Err(Error::other("ERR timeout is negative"));
     }
-    let offset = ctx.server.stats.repl_offset;
-    let acked =
-        ctx.server.clients.values().filter_map(|c| c.replica.as_ref()).filter(|r| r.acked_offset >= offset).count()
-            as i64;
+    let offset = ctx.client().woff;
+    let acked = ctx.server.acks_at(offset);
     if acked >= wanted || ctx.deny_blocking || ctx.server.in_script {
         return Ok(Reply::Integer(acked));
     }
-    Err(Error::Block(crate::error::BlockOn::timeout_only(timeout as u64, ctx.now_ms, acked)))
+    ctx.server.get_ack = true;
+    Err(Error::Block(crate::error::BlockOn::acks(offset, wanted, timeout as u64, ctx.now_ms)))
 }
 
 /// `SAVE`: the RDB file is made now and handed to the host to write.
@@ -221,11 +241,14 @@ pub static LASTSAVE: CommandSpec = CommandSpec::new("lastsave", 1, SERVER, "1.0.
     .doc("", "Returns the Unix timestamp of the last successful save to disk.")
     .run(|ctx, _| Ok(Reply::Integer(ctx.server.lastsave_s as i64)));
 
-/// `BGREWRITEAOF`: the engine keeps no append-only file, so the rewrite has nothing to do.
+/// `BGREWRITEAOF`: the engine keeps no append-only file; the host that keeps one rewrites it.
 pub static BGREWRITEAOF: CommandSpec = CommandSpec::new("bgrewriteaof", 1, SERVER, "1.0.0")
     .flags(&[Flag::NoAsyncLoading, Flag::Admin, Flag::NoScript])
     .doc("", "Asynchronously rewrites the append-only file to disk.")
-    .run(|_, _| Ok(Reply::status("Background append only file rewriting started")));
+    .run(|ctx, _| {
+        ctx.out.rewrite_aof = true;
+        Ok(Reply::status("Background append only file rewriting started"))
+    });
 
 /// `REPLICAOF host port | NO ONE`
 pub static REPLICAOF: CommandSpec = CommandSpec::new("replicaof", 3, SERVER, "5.0.0")
@@ -242,11 +265,19 @@ pub static SLAVEOF: CommandSpec = CommandSpec::new("slaveof", 3, SERVER, "1.0.0"
 /// Redis's `replicaofCommand`. Becoming a replica drops the connected replicas (their
 /// connections close) and makes the server refuse writes from its clients
 /// (`replica-read-only`); the link to the primary is the host's to make, and stays down until
-/// it does.
+/// it does. A replica that becomes a primary keeps its history as the second replication ID
+/// and starts a new one.
 fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let (host, port) = (args.next()?.to_vec(), args.next()?.to_vec());
     if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
-        ctx.server.master = None;
+        if ctx.server.master.take().is_some() {
+            let offset = ctx.server.stats.repl_offset;
+            let old = std::mem::take(&mut ctx.server.replid);
+            ctx.server.replid = crate::server::next_replid(&old, offset);
+            ctx.server.replid2 = Some((old, offset + 1));
+            ctx.server.repl_seldb = None;
+            ctx.out.replicaof = Some(None);
+        }
         return Ok(Reply::ok());
     }
     if ctx.client().replica.is_some() {
@@ -255,10 +286,11 @@ fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let port = crate::args::parse_i64(&port)
         .filter(|p| (0..=65535).contains(p))
         .ok_or_else(|| Error::other("ERR Invalid master port"))? as u16;
-    if ctx.server.master.as_ref().is_some_and(|(h, p)| h.eq_ignore_ascii_case(&host) && *p == port) {
+    if ctx.server.master.as_ref().is_some_and(|m| m.host.eq_ignore_ascii_case(&host) && m.port == port) {
         return Ok(Reply::status("OK Already connected to specified master"));
     }
-    ctx.server.master = Some((host, port));
+    ctx.server.master = Some(crate::server::MasterLink::new(host.clone(), port));
+    ctx.out.replicaof = Some(Some((host, port)));
     let replicas: Vec<crate::server::ClientId> = ctx.server.replicas().collect();
     for id in replicas {
         ctx.kill_client(id);
