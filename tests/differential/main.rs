@@ -362,7 +362,8 @@ fn acl_categories_match_redis_for_the_commands_redsim_has() {
 }
 
 /// `MEMORY USAGE` of values Redis sizes by sampling (tables, skiplists, many list nodes,
-/// streams): Redsim's estimate beside Redis's, printed, and within 15% of it.
+/// streams): Redsim's estimate beside Redis's, printed, and within 15% of it (25% for a sampled
+/// skiplist, whose size in Redis depends on its nodes' random levels).
 #[test]
 fn memory_usage_is_close_to_redis_for_sampled_values() {
     let pair = Pair::start();
@@ -392,7 +393,10 @@ fn memory_usage_is_close_to_redis_for_sampled_values() {
             let ours = number(redsim.command(&argv).expect("redsim"));
             let ratio = ours as f64 / theirs as f64;
             report.push(format!("{key} SAMPLES {samples}: redis {theirs}, redsim {ours}, ratio {ratio:.3}"));
-            if !(0.85..=1.15).contains(&ratio) {
+            // A skiplist node's size follows its random level, and Redis extrapolates five of
+            // them to the whole set: its own estimate moves by a fifth from run to run.
+            let tolerance = if key == "bigzset" && samples == "5" { 0.25 } else { 0.15 };
+            if !(1.0 - tolerance..=1.0 + tolerance).contains(&ratio) {
                 far.push(key);
             }
         }

@@ -186,7 +186,7 @@ fn wait_ends_when_the_replica_acknowledges() {
         out.push(format!("offset after the GETACK {}", offset()));
         ack(&mut replica, at);
         out.push(show(c.read_reply()));
-        // The GETACK is past what the replica acknowledged: this one times out with 0.
+        // The client's offset is from before the GETACK, which the replica acknowledged.
         out.push(show(c.command(&["WAIT", "1", "50"])));
         // More replicas than there are.
         let now = offset();

@@ -74,6 +74,8 @@ pub struct ReplicaLink {
     pub acked_offset: u64,
     /// The address it announced (`REPLCONF ip-address`), else its connection's.
     pub ip: Option<String>,
+    /// When it last acknowledged (Redis's `repl_ack_time`), for the `lag` `INFO` shows.
+    pub acked_ms: u64,
 }
 
 impl Client {

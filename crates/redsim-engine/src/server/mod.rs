@@ -736,9 +736,10 @@ impl Server {
 
     /// A replica connected as `client` acknowledged `offset` (`REPLCONF ACK`): clients in `WAIT`
     /// that now have enough acknowledgements get their reply, first blocked first.
-    pub fn replica_acked(&mut self, client: ClientId, offset: u64) -> Outcome {
+    pub fn replica_acked(&mut self, now_ms: u64, client: ClientId, offset: u64) -> Outcome {
         let mut out = Outcome::default();
         let Some(link) = self.clients.get_mut(&client).and_then(|c| c.replica.as_mut()) else { return out };
+        link.acked_ms = now_ms;
         if offset <= link.acked_offset {
             return out;
         }
@@ -1152,7 +1153,8 @@ impl Server {
         let good = self
             .clients
             .values()
-            .filter(|c| c.replica.is_some() && now_ms.saturating_sub(c.last_command_ms) <= lag_ms)
+            .filter_map(|c| c.replica.as_ref())
+            .filter(|r| now_ms.saturating_sub(r.acked_ms) <= lag_ms)
             .count();
         good as i64 >= wanted
     }

@@ -121,17 +121,19 @@ impl Deployment {
                     None => {
                         let id = n.server.connect(now);
                         if let Some(c) = n.server.clients.get_mut(&id) {
-                            c.replica = Some(ReplicaLink { listening_port: 6379, acked_offset: 0, ip: Some(name) });
+                            c.replica = Some(ReplicaLink {
+                                listening_port: 6379,
+                                acked_offset: 0,
+                                ip: Some(name),
+                                acked_ms: now,
+                            });
                         }
                         n.replica_clients.push((r, id));
                         id
                     }
                 };
                 // A connected replica acknowledges every second: it is never late.
-                if let Some(c) = n.server.clients.get_mut(&id) {
-                    c.last_command_ms = now;
-                }
-                let outcome = n.server.replica_acked(id, acked);
+                let outcome = n.server.replica_acked(now, id, acked);
                 if !outcome.woken.is_empty() {
                     woken.push((i, outcome.woken));
                 }

@@ -443,5 +443,7 @@ fn a_replica_has_its_primarys_functions() {
     let reader = c.add_client("reader", r);
     assert_eq!(c.command(reader, &argv("FCALL_RO first_get 1 k")).0, Some(Reply::bulk("v")));
     assert_eq!(c.command(reader, &argv("FCALL_RO second_get 1 k")).0, Some(Reply::bulk("v")));
-    assert!(matches!(c.command(reader, &argv("FCALL first_set 1 k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
+    assert!(
+        matches!(c.command(reader, &argv("FCALL first_set 1 k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY"))
+    );
 }

@@ -320,10 +320,11 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                 replica_lines.push((
                     format!("slave{i}"),
                     format!(
-                        "ip={},port={},state=online,offset={},lag=0",
+                        "ip={},port={},state=online,offset={},lag={}",
                         crate::commands::server::replication::replica_ip(r, c),
                         r.listening_port,
-                        r.acked_offset
+                        r.acked_offset,
+                        (now / 1000).saturating_sub(r.acked_ms / 1000)
                     ),
                 ));
             }

@@ -37,7 +37,8 @@ fn attach_replica(ctx: &mut Ctx, header: Option<String>) -> Reply {
     ctx.server.repl_seldb = None;
     let offset = ctx.server.stats.repl_offset;
     let (listening_port, ip) = (ctx.client().announced_port, ctx.client().announced_ip.clone());
-    ctx.client_mut().replica = Some(crate::server::ReplicaLink { listening_port, acked_offset: offset, ip });
+    let acked_ms = ctx.now_ms;
+    ctx.client_mut().replica = Some(crate::server::ReplicaLink { listening_port, acked_offset: offset, ip, acked_ms });
     let mut bytes = header.unwrap_or_default().into_bytes();
     bytes.extend_from_slice(format!("${}\r\n", rdb.len()).as_bytes());
     bytes.extend_from_slice(&rdb);
@@ -78,7 +79,7 @@ fn replconf(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             "ack" | "fack" => {
                 // Replicas acknowledge without a reply; clients in WAIT may have enough now.
                 if let Some(offset) = crate::args::parse_i64(&pair[1]) {
-                    let woken = ctx.server.replica_acked(ctx.client, offset.max(0) as u64);
+                    let woken = ctx.server.replica_acked(ctx.now_ms, ctx.client, offset.max(0) as u64);
                     ctx.out.woken.extend(woken.woken);
                     ctx.out.effects.extend(woken.effects);
                 }
