@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod cluster;
 mod fuzz;
 mod persistence;
 mod protocol;

@@ -39,11 +39,25 @@ impl RedisServer {
         RedisServer::start_binary(binary, dir, port)
     }
 
+    /// Starts `redis-server` as a Redis Cluster node (`--cluster-enabled yes`, its nodes file in its
+    /// own directory) on a port whose bus port (10,000 above) is free too.
+    pub fn start_cluster_node() -> io::Result<RedisServer> {
+        let port = free_cluster_port()?;
+        let dir = std::env::temp_dir().join(format!("redsim-redis-cluster-{}-{port}", std::process::id()));
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        RedisServer::start_binary_with(&binary, dir, port, &["--cluster-enabled", "yes"])
+    }
+
     fn start_binary(binary: &str, dir: PathBuf, port: u16) -> io::Result<RedisServer> {
+        RedisServer::start_binary_with(binary, dir, port, &[])
+    }
+
+    fn start_binary_with(binary: &str, dir: PathBuf, port: u16, extra: &[&str]) -> io::Result<RedisServer> {
         std::fs::create_dir_all(&dir)?;
         let child = Command::new(binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(["--daemonize", "no", "--dir", dir.to_str().unwrap_or(".")])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -79,6 +93,18 @@ impl Drop for RedisServer {
 /// A port nobody listens on right now.
 pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A free port below 55,536 whose cluster bus port (10,000 above) is free too.
+pub fn free_cluster_port() -> io::Result<u16> {
+    let start = 20_000 + (std::process::id() % 20_000) as u16;
+    for offset in 0..20_000u16 {
+        let port = 20_000 + (start - 20_000 + offset * 7) % 30_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::other("no free port pair for a cluster node"))
 }
 
 /// A RESP2 connection that sends commands as multibulk requests and reads raw replies.

@@ -16,6 +16,7 @@ pub mod acl;
 pub mod args;
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod command;
 mod commands;
 pub mod config;

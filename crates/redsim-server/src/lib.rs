@@ -37,13 +37,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use redsim_engine::{ClientId, Outcome, Reply, Server, Version};
+use redsim_engine::{cluster, ClientId, Outcome, Reply, Server, Version};
 
 use crate::request::{parse, Parsed};
 
@@ -148,6 +148,107 @@ fn spawn_on(
     options: &[(Vec<u8>, Vec<u8>)],
     clock: Clock,
 ) -> io::Result<Handle> {
+    let (event_loop, handle) = build(addr, version, options, clock)?;
+    // A lone node started with `cluster-enabled yes` still has a bus, for nodes it is told to meet
+    // in the same process (there are none): it knows only itself until then.
+    start(event_loop, handle)
+}
+
+/// Serves `count` Redis Cluster primaries in one process, on `ip` and ports `first_port` and up
+/// (0: a free port each), with the slots split as `redis-cli --cluster create` splits them and
+/// each node's config epoch its position, as that tool sets them. The nodes meet over an
+/// in-process cluster bus and agree within a few milliseconds.
+pub fn spawn_cluster(
+    ip: &str,
+    first_port: u16,
+    count: u16,
+    version: Version,
+    options: &[(Vec<u8>, Vec<u8>)],
+    clock: Clock,
+) -> io::Result<Vec<Handle>> {
+    let mut options = options.to_vec();
+    options.push((b"cluster-enabled".to_vec(), b"yes".to_vec()));
+    let bus = Bus::default();
+    let mut built = Vec::new();
+    let per_node = cluster::SLOTS as f64 / f64::from(count.max(1));
+    let (mut first, mut cursor) = (0usize, 0f64);
+    for i in 0..count {
+        let port = if first_port == 0 { 0 } else { first_port + i };
+        let (mut event_loop, handle) = build((ip, port), version, &options, clock)?;
+        // Redis-cli's split: rounded shares, the last node up to the end.
+        let mut last = (cursor + per_node - 1.0).round() as usize;
+        if last >= cluster::SLOTS || i == count - 1 {
+            last = cluster::SLOTS - 1;
+        }
+        last = last.max(first);
+        let now = event_loop.now();
+        let client = event_loop.engine.connect(now);
+        for line in [format!("CLUSTER SET-CONFIG-EPOCH {}", i + 1), format!("CLUSTER ADDSLOTSRANGE {first} {last}")] {
+            let argv: Vec<Vec<u8>> = line.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+            event_loop.engine.execute(now, client, &argv);
+        }
+        event_loop.engine.disconnect(client);
+        first = last + 1;
+        cursor += per_node;
+        event_loop.join_bus(&bus, handle.addr.port(), &handle.waker);
+        built.push((event_loop, handle));
+    }
+    let ports: Vec<u16> = built.iter().map(|(_, h)| h.addr.port()).collect();
+    let mut handles = Vec::new();
+    for (mut event_loop, handle) in built {
+        if let Some(link) = event_loop.bus.as_mut() {
+            link.to_meet = ports.iter().copied().filter(|&p| p != link.port).collect();
+        }
+        handles.push(start(event_loop, handle)?);
+    }
+    Ok(handles)
+}
+
+/// The cluster bus between the nodes one process serves: each node's inbox and waker, by port.
+#[derive(Clone, Default)]
+struct Bus(Arc<Mutex<HashMap<u16, Inbox>>>);
+
+/// Where a node's bus messages go, and how to wake its loop for them.
+type Inbox = (mpsc::Sender<BusMessage>, Arc<Waker>);
+
+enum BusMessage {
+    /// A node says what it serves (a ping or pong).
+    Ping(cluster::Announce),
+    /// A node asks to be known, and hears back.
+    Meet(cluster::Announce),
+}
+
+impl Bus {
+    fn send(&self, port: u16, message: BusMessage) {
+        let peers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((inbox, waker)) = peers.get(&port) {
+            if inbox.send(message).is_ok() {
+                let _ = waker.wake();
+            }
+        }
+    }
+}
+
+/// A node's end of the bus.
+struct BusLink {
+    bus: Bus,
+    inbox: mpsc::Receiver<BusMessage>,
+    port: u16,
+    /// Nodes to meet when the loop starts.
+    to_meet: Vec<u16>,
+    last_ping: std::time::Instant,
+}
+
+/// How often a node tells the nodes it knows what it serves, as Redis's cluster cron pings.
+const PING_EVERY: Duration = Duration::from_millis(1000);
+
+/// Builds a server's event loop without starting it.
+fn build(
+    addr: impl ToSocketAddrs,
+    version: Version,
+    options: &[(Vec<u8>, Vec<u8>)],
+    clock: Clock,
+) -> io::Result<(EventLoop, Handle)> {
     let virtual_ms = match clock {
         Clock::Wall => None,
         Clock::Virtual { start_ms } => Some(start_ms),
@@ -187,9 +288,20 @@ fn spawn_on(
         unblocked: BTreeSet::new(),
         stopping: Arc::clone(&stopping),
         virtual_ms,
+        bus: None,
     };
+    if event_loop.engine.config.settings.flag("cluster-enabled") {
+        let seed = u64::from(addr.port()) ^ (now << 16);
+        event_loop.engine.enable_cluster(seed, &addr.ip().to_string(), addr.port());
+        event_loop.join_bus(&Bus::default(), addr.port(), &waker);
+    }
+    Ok((event_loop, Handle { addr, stopping, waker, thread: None }))
+}
+
+fn start(mut event_loop: EventLoop, mut handle: Handle) -> io::Result<Handle> {
     let thread = thread::Builder::new().name("redsim-server".into()).spawn(move || event_loop.run())?;
-    Ok(Handle { addr, stopping, waker, thread: Some(thread) })
+    handle.thread = Some(thread);
+    Ok(handle)
 }
 
 /// One client connection.
@@ -221,9 +333,60 @@ struct EventLoop {
     stopping: Arc<AtomicBool>,
     /// The virtual clock's time, when the server runs on one.
     virtual_ms: Option<u64>,
+    /// Redis Cluster: this node's end of the cluster bus.
+    bus: Option<BusLink>,
 }
 
 impl EventLoop {
+    /// Puts this node on `bus` (leaving any other).
+    fn join_bus(&mut self, bus: &Bus, port: u16, waker: &Arc<Waker>) {
+        let (sender, inbox) = mpsc::channel();
+        bus.0.lock().unwrap_or_else(|e| e.into_inner()).insert(port, (sender, Arc::clone(waker)));
+        let last_ping = std::time::Instant::now();
+        self.bus = Some(BusLink { bus: bus.clone(), inbox, port, to_meet: Vec::new(), last_ping });
+    }
+
+    /// The cluster bus's turn: what other nodes said is taken in (and nodes their gossip names
+    /// are met), and this node tells the ones it knows what it serves when that changed, or
+    /// every second.
+    fn cluster_turn(&mut self) {
+        let Some(link) = self.bus.as_mut() else { return };
+        let now = self.virtual_ms.unwrap_or_else(wall_clock_ms);
+        let mut meet: Vec<u16> = std::mem::take(&mut link.to_meet);
+        let mut reply_to: Vec<u16> = Vec::new();
+        while let Ok(message) = link.inbox.try_recv() {
+            let (announce, is_meet) = match message {
+                BusMessage::Ping(a) => (a, false),
+                BusMessage::Meet(a) => (a, true),
+            };
+            self.engine.cluster_hear(&announce, now);
+            if is_meet {
+                reply_to.push(announce.node.port);
+            }
+            let known: Vec<u16> =
+                self.engine.cluster.as_ref().map_or(Vec::new(), |c| c.nodes.iter().map(|n| n.port).collect());
+            meet.extend(announce.known.iter().map(|(_, p)| *p).filter(|p| !known.contains(p) && *p != link.port));
+        }
+        let changed = self.engine.cluster.as_ref().is_some_and(|c| c.changed);
+        let due = link.last_ping.elapsed() >= PING_EVERY;
+        if meet.is_empty() && reply_to.is_empty() && !changed && !due {
+            return;
+        }
+        let Some(announce) = self.engine.cluster_announce() else { return };
+        let link = self.bus.as_mut().expect("on the bus");
+        for port in meet {
+            link.bus.send(port, BusMessage::Meet(announce.clone()));
+        }
+        let others: Vec<u16> =
+            self.engine.cluster.as_ref().map_or(Vec::new(), |c| c.nodes.iter().skip(1).map(|n| n.port).collect());
+        if changed || due || !reply_to.is_empty() {
+            link.last_ping = std::time::Instant::now();
+            for port in others {
+                link.bus.send(port, BusMessage::Ping(announce.clone()));
+            }
+        }
+    }
+
     /// The time the engine gets: the virtual clock's, or the wall clock's.
     fn now(&self) -> u64 {
         self.virtual_ms.unwrap_or_else(wall_clock_ms)
@@ -289,6 +452,7 @@ impl EventLoop {
                 self.deliver(&outcome);
             }
             self.run_unblocked();
+            self.cluster_turn();
             self.flush_all();
         }
     }
@@ -416,6 +580,10 @@ impl EventLoop {
     /// Hands the replies and messages a command (or a tick) produced for other clients to their
     /// connections, and closes the ones it killed.
     fn deliver(&mut self, outcome: &Outcome) {
+        // CLUSTER MEET: the node at that port is asked to meet this one, if this process serves it.
+        if let (Some((_, port)), Some(link)) = (&outcome.cluster_meet, self.bus.as_mut()) {
+            link.to_meet.push(*port);
+        }
         if !outcome.propagate.is_empty() {
             let mut stream = Vec::new();
             for argv in &outcome.propagate {

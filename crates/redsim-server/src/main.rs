@@ -17,11 +17,14 @@ const USAGE: &str = "Usage: redsim-server [/path/to/redis.conf] [options] [-]
        redsim-server -h or --help
 
 Options are redis-server's (--port 7777, --save \"\", --maxmemory 100mb, --enable-debug-command yes,
-...) plus --redis-version 7.0|7.2|7.4|8.0|8.2|8.4|8.6|8.8|8.10 (the newest when left out) and
---clock virtual (time stands still until a client sends REDSIM.ADVANCE <ms>).
+...) plus --redis-version 7.0|7.2|7.4|8.0|8.2|8.4|8.6|8.8|8.10 (the newest when left out),
+--clock virtual (time stands still until a client sends REDSIM.ADVANCE <ms>) and --cluster N
+(N Redis Cluster primaries on ports port..port+N-1, slots split as redis-cli --cluster create
+splits them; connect with redis-cli -c).
 
 Examples:
        redsim-server --port 7777
+       redsim-server --cluster 3 --port 7000
        redsim-server /etc/redis/6379.conf --loglevel verbose
        echo 'maxmemory 128mb' | redsim-server -";
 
@@ -141,6 +144,7 @@ fn main() -> ExitCode {
         }
     }
     let mut clock = redsim_server::Clock::Wall;
+    let mut cluster: u16 = 0;
     let mut check = Server::new(version);
     let mut port: u16 = 6379;
     let mut bind = String::from("127.0.0.1");
@@ -158,6 +162,14 @@ fn main() -> ExitCode {
                     "wall" => redsim_server::Clock::Wall,
                     "virtual" => redsim_server::Clock::Virtual { start_ms: redsim_server::wall_clock_ms() },
                     _ => return refused("clock must be 'wall' or 'virtual'"),
+                };
+                continue;
+            }
+            // Redsim's own: that many cluster primaries in this process.
+            "cluster" => {
+                cluster = match value_text.parse::<u16>() {
+                    Ok(n) if (1..=100).contains(&n) => n,
+                    _ => return refused("cluster must be a number of nodes from 1 to 100"),
                 };
                 continue;
             }
@@ -193,6 +205,23 @@ fn main() -> ExitCode {
         if name != "port" {
             config.push((name.into_bytes(), value));
         }
+    }
+    if cluster > 0 {
+        return match redsim_server::spawn_cluster(&bind, port, cluster, version, &config, clock) {
+            Ok(handles) => {
+                for h in &handles {
+                    println!("redsim-server (Redis {}) cluster node ready on {}", version.full(), h.addr());
+                }
+                for h in handles {
+                    h.wait();
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("redsim-server: cannot start the cluster on {bind}:{port}: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     match redsim_server::spawn_with((bind.as_str(), port), version, &config, clock) {
         Ok(handle) => {

@@ -49,6 +49,9 @@ pub static SELECT: CommandSpec = CommandSpec::new("select", 2, CONNECTION, "1.0.
 
 fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let index = args.next_i32()?;
+    if ctx.server.cluster.is_some() && index != 0 {
+        return Err(Error::other("ERR SELECT is not allowed in cluster mode"));
+    }
     let index = usize::try_from(index).ok().filter(|&i| i < DB_COUNT).ok_or(Error::DbIndexOutOfRange)?;
     ctx.client_mut().db = index;
     let client = ctx.client;

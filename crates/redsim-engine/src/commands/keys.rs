@@ -281,6 +281,9 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             return Err(Error::Syntax);
         }
     }
+    if ctx.server.cluster.is_some() && (src_db != 0 || dst_db != 0) {
+        return Err(Error::other("ERR Copying to another database is not allowed in cluster mode"));
+    }
     if src_db == dst_db && from == to {
         return Err(Error::other("ERR source and destination objects are the same"));
     }
@@ -323,6 +326,9 @@ pub static MOVE: CommandSpec = CommandSpec::new("move", 3, GENERIC, "1.0.0")
     .run(move_key);
 
 fn move_key(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.server.cluster.is_some() {
+        return Err(Error::other("ERR MOVE is not allowed in cluster mode"));
+    }
     let key = args.next()?;
     let dst = db_arg(args.next()?)?;
     if dst == ctx.db_index() {
@@ -354,6 +360,9 @@ pub static SWAPDB: CommandSpec = CommandSpec::new("swapdb", 3, GENERIC, "4.0.0")
     .run(swapdb);
 
 fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.server.cluster.is_some() {
+        return Err(Error::other("ERR SWAPDB is not allowed in cluster mode"));
+    }
     let parse = |arg: &[u8], which: &str| {
         let n = parse_i64(arg)
             .and_then(|n| i32::try_from(n).ok())
@@ -642,6 +651,18 @@ fn dump(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+/// `RESTORE-ASKING`: `RESTORE` that a cluster node importing the key's slot serves without a
+/// preceding `ASKING` (what `MIGRATE` sends).
+pub static RESTORE_ASKING: CommandSpec = CommandSpec::new("restore-asking", -4, "server", "3.0.0")
+    .flags(&[Flag::Write, Flag::DenyOom])
+    .keys(1, 1, 1)
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc(
+        "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+        "An internal command for migrating keys in a cluster.",
+    )
+    .run(restore);
+
 pub static RESTORE: CommandSpec = CommandSpec::new("restore", -4, GENERIC, "2.6.0")
     .flags(&[Flag::Write, Flag::DenyOom])
     .keys(1, 1, 1)

@@ -4,6 +4,7 @@
 mod acl;
 mod array;
 mod bitmap;
+mod cluster;
 pub(crate) mod connection;
 mod geo;
 mod hash;
@@ -48,6 +49,10 @@ pub(crate) fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
 
 /// Every top-level command, grouped by family.
 pub static TABLE: &[&CommandSpec] = &[
+    &cluster::CLUSTER,
+    &cluster::ASKING,
+    &cluster::READONLY,
+    &cluster::READWRITE,
     &server::SYNC,
     &server::REPLICAOF,
     &server::SLAVEOF,
@@ -206,6 +211,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &keys::DEL,
     &keys::DUMP,
     &keys::RESTORE,
+    &keys::RESTORE_ASKING,
     &keys::EXISTS,
     &keys::EXPIRE,
     &keys::EXPIREAT,

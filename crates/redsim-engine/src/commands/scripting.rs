@@ -189,6 +189,8 @@ pub(crate) struct ShebangFlags {
     pub no_writes: bool,
     pub allow_oom: bool,
     pub allow_stale: bool,
+    pub no_cluster: bool,
+    pub allow_cross_slot: bool,
 }
 
 /// The flags a script declared, for the checks before EVAL/EVALSHA/FCALL run it (Redis's
@@ -222,6 +224,8 @@ pub(crate) fn declared_flags(
                 no_writes: has(b"no-writes"),
                 allow_oom: has(b"allow-oom"),
                 allow_stale: has(b"allow-stale"),
+                no_cluster: has(b"no-cluster"),
+                allow_cross_slot: has(b"allow-cross-slot-keys"),
             })
         }
         _ => None,
@@ -239,7 +243,13 @@ fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
     if engine != "#!lua" {
         return Err(Error::other(format!("ERR Unexpected engine in script shebang: {engine}")));
     }
-    let mut flags = ShebangFlags { no_writes: false, allow_oom: false, allow_stale: false };
+    let mut flags = ShebangFlags {
+        no_writes: false,
+        allow_oom: false,
+        allow_stale: false,
+        no_cluster: false,
+        allow_cross_slot: false,
+    };
     for part in parts {
         let Some(list) = part.strip_prefix("flags=") else {
             return Err(Error::other(format!("ERR Unknown lua shebang option: {part}")));
@@ -249,7 +259,8 @@ fn shebang_flags(body: &[u8]) -> Result<Option<ShebangFlags>> {
                 "no-writes" => flags.no_writes = true,
                 "allow-oom" => flags.allow_oom = true,
                 "allow-stale" => flags.allow_stale = true,
-                "no-cluster" | "allow-cross-slot-keys" => {}
+                "no-cluster" => flags.no_cluster = true,
+                "allow-cross-slot-keys" => flags.allow_cross_slot = true,
                 other => return Err(Error::other(format!("ERR Unexpected flag in script shebang: {other}"))),
             }
         }
@@ -309,10 +320,17 @@ fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -
     let flags = shebang_flags(&body)?;
     let proto = compile_script(&body)?;
     ctx.server.scripts.bodies.entry(sha.clone()).or_insert(body);
+    let clustered = ctx.server.cluster.is_some();
+    if clustered && flags.as_ref().is_some_and(|f| f.no_cluster) {
+        return Err(Error::other("ERR Can not run script on cluster, 'no-cluster' flag is set."));
+    }
     let script = crate::server::ScriptRun {
         read_only: ro_command || flags.as_ref().is_some_and(|f| f.no_writes),
         allow_oom: flags.as_ref().is_some_and(|f| f.allow_oom),
         write_dirty: false,
+        slot: keys.first().filter(|_| clustered).map(|k| crate::cluster::key_slot(k)),
+        // A script without a shebang runs as before Redis 7.0: keys of any slot this node serves.
+        cross_slot: flags.as_ref().is_none_or(|f| f.allow_cross_slot),
     };
     let result = run_script(ctx, script, |host| redsim_lua::eval(host, proto, &keys, &argv));
     Ok(match result {
@@ -852,10 +870,16 @@ fn fcall_generic(ctx: &mut Ctx, mut args: Args, ro_command: bool) -> Result<Repl
     // A loaded library compiled when it was loaded.
     let proto = redsim_lua::compile(&code, "user_function")
         .map_err(|e| Error::other(format!("ERR Error compiling function: {e}")))?;
+    let clustered = ctx.server.cluster.is_some();
+    if clustered && flags.iter().any(|f| f == b"no-cluster") {
+        return Err(Error::other("ERR Can not run script on cluster, 'no-cluster' flag is set."));
+    }
     let script = crate::server::ScriptRun {
         read_only: no_writes,
         allow_oom: flags.iter().any(|f| f == b"allow-oom"),
         write_dirty: false,
+        slot: keys.first().filter(|_| clustered).map(|k| crate::cluster::key_slot(k)),
+        cross_slot: flags.iter().any(|f| f == b"allow-cross-slot-keys"),
     };
     let result = run_script(ctx, script, |host| redsim_lua::fcall(host, proto, &name, &keys, &argv));
     Ok(match result {

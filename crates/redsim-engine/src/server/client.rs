@@ -35,6 +35,9 @@ pub struct Client {
     pub woff: u64,
     /// What a replica-to-be announced before its `SYNC` (`REPLCONF listening-port`, `ip-address`).
     pub announced_port: u16,
+    /// Cluster: `ASKING` was sent (good for the next command), `READONLY` is on.
+    pub asking: bool,
+    pub cluster_readonly: bool,
     pub announced_ip: Option<String>,
     /// `CLIENT TRACKING ON ...`.
     pub tracking: Option<super::tracking::Tracking>,
@@ -100,6 +103,8 @@ impl Client {
             replica: None,
             woff: 0,
             announced_port: 0,
+            asking: false,
+            cluster_readonly: false,
             announced_ip: None,
             tracking: None,
             caching_given: false,

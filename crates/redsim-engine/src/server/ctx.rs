@@ -341,6 +341,30 @@ impl Ctx<'_> {
             return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
         script.write_dirty |= weighed.write;
+        // Redis's `scriptVerifyClusterState`: a cluster node's script touches only keys of one
+        // slot that it serves (unless it allows cross-slot keys).
+        if self.server.cluster.is_some() && !self.server.obeys(self.client) {
+            if let Some(refused) = self.server.cluster_redirect(self.now_ms, self.client, parent, spec, argv) {
+                return Err(if refused.starts_with("CLUSTERDOWN The cluster is down and only") {
+                    "ERR Script attempted to execute a write command while the cluster is down and readonly"
+                } else if refused.starts_with("CLUSTERDOWN The cluster is down") {
+                    "ERR Script attempted to execute a command while the cluster is down"
+                } else {
+                    "ERR Script attempted to access a non local key in a cluster node"
+                }
+                .into());
+            }
+            let slot = super::command_key_names(parent, spec, argv).first().map(|k| crate::cluster::key_slot(k));
+            if let (Some(slot), false) = (slot, script.cross_slot) {
+                match script.slot {
+                    None => script.slot = Some(slot),
+                    Some(first) if first != slot => {
+                        return Err("ERR Script attempted to access keys that do not hash to the same slot".into())
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
         let (was_in_exec, was_in_script) = (self.server.in_exec, self.server.in_script);
         self.server.in_exec = true;
         self.server.in_script = true;

@@ -19,6 +19,7 @@ use crate::version::Version;
 mod access;
 mod blocking;
 mod client;
+mod cluster_route;
 mod ctx;
 mod eviction;
 mod expiry;
@@ -60,6 +61,8 @@ pub struct Outcome {
     pub saved: Option<Vec<u8>>,
     /// `BGREWRITEAOF`: the host rewrites the append-only file it keeps.
     pub rewrite_aof: bool,
+    /// `CLUSTER MEET ip port`: the host introduces this node to the one there.
+    pub cluster_meet: Option<(String, u16)>,
     /// `REPLICAOF` changed what this server replicates: `Some(host, port)` is the primary to
     /// connect to (the host opens the link and reports it with [`MasterLink::client`]), `None`
     /// that it is a primary now.
@@ -294,6 +297,8 @@ pub struct Server {
     pub master: Option<MasterLink>,
     /// A `WAIT` blocked: ask the replicas for their offsets once the command is done.
     pub(crate) get_ack: bool,
+    /// Redis Cluster, when `cluster-enabled` is on: this node's view of it.
+    pub cluster: Option<Box<crate::cluster::Cluster>>,
     /// The previous replication ID and the offset up to which it is valid (`master_replid2`,
     /// `second_repl_offset`), after this server stopped replicating a primary.
     pub replid2: Option<(String, u64)>,
@@ -418,6 +423,7 @@ impl Server {
             replid2: None,
             backlog: None,
             get_ack: false,
+            cluster: None,
             pause: None,
             tracking: Default::default(),
             script_keys: Vec::new(),
@@ -618,6 +624,12 @@ impl Server {
                 .any(|n| argv[0].eq_ignore_ascii_case(n.as_bytes()));
         let from_replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
         out.reply = self.process(now_ms, client, argv, &mut out);
+        // ASKING is good for the one command after it (or the transaction it starts).
+        if let Some(c) = self.clients.get_mut(&client) {
+            if c.asking && c.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"asking") {
+                c.asking = false;
+            }
+        }
         self.feed_propagation(&mut out, !touches_arbitrary_keys);
         // The offset the client's WAIT waits for (Redis's `c->woff`): the stream as it is after
         // each command the client ran, its own writes and everyone's before them.
@@ -827,6 +839,21 @@ impl Server {
         if let Some(error) = self.access_denied(client, parent, spec, argv) {
             self.log_refusal(client, parent, spec, argv, now_ms);
             return self.reject(now_ms, client, argv, out, (parent, spec), &error);
+        }
+        // Redis Cluster: a key of another node's slot sends the client there.
+        if self.cluster.is_some() {
+            if let Some(error) = self.cluster_redirect(now_ms, client, parent, spec, argv) {
+                if parent.is_none() && spec.name == "exec" {
+                    // EXEC discards the transaction and answers the redirection itself.
+                    if let Some(c) = self.clients.get_mut(&client) {
+                        c.multi = None;
+                    }
+                    self.unwatch_all(client);
+                    self.count_rejection(Some(command::full_name(parent, spec)), &error);
+                    return Some(Reply::Error(error));
+                }
+                return self.reject(now_ms, client, argv, out, (parent, spec), &error);
+            }
         }
         // What the command (or, for EXEC, what it queued) may do, as `processCommand` weighs it.
         let weighed = match self.clients.get(&client).and_then(|c| c.multi.as_ref()) {
@@ -1175,6 +1202,10 @@ pub struct ScriptRun {
     pub allow_oom: bool,
     /// It has run a write (Redis's `SCRIPT_WRITE_DIRTY`).
     pub write_dirty: bool,
+    /// Cluster: the slot its keys are in so far (the first declared key's, else the first
+    /// used), and whether it declared `allow-cross-slot-keys`.
+    pub slot: Option<u16>,
+    pub cross_slot: bool,
 }
 
 /// A push message, or several of them at once (a multi-channel `SUBSCRIBE`).
@@ -1196,7 +1227,7 @@ pub(crate) struct Weighed {
 }
 
 /// The keys a command line names (Redis's `getKeysFromCommand`).
-fn command_key_names(
+pub(crate) fn command_key_names(
     parent: Option<&'static CommandSpec>,
     spec: &'static CommandSpec,
     argv: &[Vec<u8>],

@@ -72,7 +72,7 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                 ("redis_git_sha1", "00000000".into()),
                 ("redis_git_dirty", "0".into()),
                 ("redis_build_id", "72656473696d".into()),
-                ("redis_mode", "standalone".into()),
+                ("redis_mode", if s.cluster.is_some() { "cluster" } else { "standalone" }.into()),
                 ("os", "Redsim".into()),
                 ("arch_bits", "64".into()),
                 ("monotonic_clock", "POSIX clock_gettime".into()),
@@ -413,7 +413,7 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
             }
             out
         }
-        "cluster" => "# Cluster\r\ncluster_enabled:0\r\n".to_string(),
+        "cluster" => format!("# Cluster\r\ncluster_enabled:{}\r\n", u8::from(s.cluster.is_some())),
         _ => {
             let mut out = String::from("# Keyspace\r\n");
             for (i, db) in s.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {

@@ -269,6 +269,9 @@ pub static SLAVEOF: CommandSpec = CommandSpec::new("slaveof", 3, SERVER, "1.0.0"
 /// it does. A replica that becomes a primary keeps its history as the second replication ID
 /// and starts a new one.
 fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.server.cluster.is_some() {
+        return Err(Error::other("ERR REPLICAOF not allowed in cluster mode."));
+    }
     let (host, port) = (args.next()?.to_vec(), args.next()?.to_vec());
     if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
         if ctx.server.master.take().is_some() {
@@ -314,6 +317,9 @@ pub static FAILOVER: CommandSpec = CommandSpec::new("failover", -1, SERVER, "6.2
     .run(failover);
 
 fn failover(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+    if ctx.server.cluster.is_some() {
+        return Err(Error::other("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead."));
+    }
     let argv = args.rest();
     if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"abort") {
         return Err(Error::other("ERR No failover in progress."));
