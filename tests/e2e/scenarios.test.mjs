@@ -12,7 +12,7 @@ after(async () => { await app?.close(); });
 const NAMES = [
   'log-and-blocking-reads', 'consumer-group', 'consumer-crash', 'poison-message', 'trimming', 'failover',
   'aof-fsync', 'fan-out', 'cache-aside', 'rate-limiter-and-lock', 'llm-streaming', 'pubsub-vs-streams',
-  'read-and-claim',
+  'read-and-claim', 'cluster',
 ];
 
 async function openScenario(name) {
@@ -32,7 +32,7 @@ test('the picker lists every scenario by title and opens the one chosen', async 
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
-  assert.equal(options.length, 15);
+  assert.equal(options.length, 16);
   assert.equal(options.at(-1), 'Write a scenario…');
   assert.ok(options.includes('Primary failover with asynchronous replication: acknowledged writes are lost; WAIT helps'));
   await picker.selectOption('consumer-crash');
@@ -79,6 +79,39 @@ test('failover: the promoted replica is primary, the lost writes are named, step
   await page.locator('[data-server="replica-2"][data-up="false"]').waitFor();
   await page.getByRole('button', { name: 'Restart replica-2' }).waitFor();
   await page.screenshot({ path: join(SHOTS, 'scenario-failover-branch.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('cluster: the slot map shows who serves which slots, and a slot moving from n1 to n2', async () => {
+  const { page, context, errors } = await openScenario('cluster');
+  const runs = page.locator('.slot-map rect.slot-run');
+  await runs.first().waitFor();
+  const owners = async () => runs.evaluateAll((els) => els.map((e) => `${e.dataset.first}-${e.dataset.last} ${e.dataset.owner}`));
+  assert.deepEqual(await owners(), ['0-5460 n1', '5461-10922 n2', '10923-16383 n3']);
+  assert.match(await page.locator('[data-server="n1"] .node-slots').textContent(), /^slots 0-5460 \(5461\)$/);
+  // Step until the resharding has started: slot 105 is marked as moving.
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  while (await page.locator('.slot-map rect.slot-moving').count() === 0) {
+    await forward.click();
+  }
+  assert.equal(await page.locator('.slot-map rect.slot-moving').getAttribute('data-slot'), '105');
+  assert.match(await page.locator('[data-server="n1"] .node-moving').textContent(), /migrating 105 → n2/);
+  assert.match(await page.locator('[data-server="n2"] .node-moving').textContent(), /importing 105 ← n1/);
+  // A key already moved: the client is sent on with ASK.
+  const log = page.locator('.event-log');
+  const stepUntil = async (pattern) => {
+    for (let i = 0; i < 400 && !pattern.test(await log.textContent()); i++) await forward.click();
+    assert.match(await log.textContent(), pattern);
+  };
+  await stepUntil(/follows ASK: slot 105 is moving to n2/);
+  await page.screenshot({ path: join(SHOTS, 'scenario-cluster-resharding.png'), fullPage: true });
+  // Once the slot is n2's, a client with the old map gets MOVED.
+  await stepUntil(/MOVED 105 n2:6379/);
+  await page.getByRole('button', { name: 'Run to end' }).click();
+  await page.getByRole('button', { name: 'Run to end' }).and(page.locator(':disabled')).waitFor();
+  assert.deepEqual(await owners(), ['0-104 n1', '105-105 n2', '106-5460 n1', '5461-10922 n2', '10923-16383 n3']);
+  assert.equal(await page.locator('.slot-map rect.slot-moving').count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -140,14 +140,14 @@ impl Cluster {
         self.slots.get(usize::from(slot)).and_then(|&i| self.nodes.get(usize::from(i)))
     }
 
-    pub(crate) fn owner_index(&self, slot: u16) -> Option<usize> {
+    pub fn owner_index(&self, slot: u16) -> Option<usize> {
         match self.slots[usize::from(slot)] {
             NONE => None,
             i => Some(usize::from(i)),
         }
     }
 
-    pub(crate) fn assign(&mut self, slot: u16, node: Option<usize>) {
+    pub fn assign(&mut self, slot: u16, node: Option<usize>) {
         self.slots[usize::from(slot)] = node.map_or(NONE, |n| n as u16);
         self.changed = true;
     }

@@ -57,7 +57,10 @@ pub enum Setup {
     Sentinel { primary: String, down_after_ms: u64, quorum: usize, sentinels: usize },
     Aof { node: String, fsync: Fsync },
     Save { node: String, every_ms: u64 },
-    Client { name: String, node: String },
+    /// A named connection; `cluster`: a cluster-aware one (a slot map, follows redirections).
+    Client { name: String, node: String, cluster: bool },
+    /// These primaries form a Redis Cluster.
+    Cluster { nodes: Vec<String> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,6 +101,8 @@ pub enum Act {
     Restart(String),
     Cut(String, String),
     Heal(String, String),
+    /// Move a hash slot from one cluster node to another, a key every `every_ms`.
+    Reshard { slot: u16, from: String, to: String, every_ms: u64 },
 }
 
 /// A parse error: where and what.
@@ -139,6 +144,10 @@ impl<'a> Words<'a> {
         }
         if let Some(s) = start {
             words.push((offset + s + 1, &text[s..]));
+        }
+        // A lone `#` starts a comment to the end of the line.
+        if let Some(at) = words.iter().position(|w| w.1 == "#") {
+            words.truncate(at);
         }
         Words { line_no, words, pos: 0, end_col: offset + text.len() + 1 }
     }
@@ -251,6 +260,8 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
         end_ms: 0,
     };
     let mut nodes: Vec<String> = Vec::new();
+    let mut replicas: Vec<String> = Vec::new();
+    let mut in_cluster: Vec<String> = Vec::new();
     let mut clients: Vec<String> = Vec::new();
     let mut actors: Vec<String> = Vec::new();
     let mut end_line = None;
@@ -308,6 +319,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 };
                 words.done()?;
                 nodes.push(name.to_string());
+                if replica_of.is_some() {
+                    replicas.push(name.to_string());
+                }
                 sc.setup.push(Setup::Node { name: name.to_string(), replica_of });
             }
             "sentinel" => {
@@ -368,9 +382,33 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 }
                 words.expect("on")?;
                 let node = known(&mut words, &nodes, "node")?;
+                let cluster = words.eat("cluster");
+                if cluster && !in_cluster.contains(&node) {
+                    return Err(words.error_here(format!("'{node}' is not in a cluster (a 'cluster' line first)")));
+                }
                 words.done()?;
                 clients.push(name.to_string());
-                sc.setup.push(Setup::Client { name: name.to_string(), node });
+                sc.setup.push(Setup::Client { name: name.to_string(), node, cluster });
+            }
+            "cluster" => {
+                if !in_cluster.is_empty() {
+                    return Err(words.error_here("there is already a cluster"));
+                }
+                let mut members = Vec::new();
+                while words.peek().is_some() {
+                    let at = words.pos;
+                    let node = known(&mut words, &nodes, "node")?;
+                    if replicas.contains(&node) || members.contains(&node) {
+                        words.pos = at;
+                        return Err(words.error_here(format!("'{node}' must be a primary named once")));
+                    }
+                    members.push(node);
+                }
+                if members.is_empty() {
+                    return Err(words.error_here("expected the cluster's primaries"));
+                }
+                in_cluster.clone_from(&members);
+                sc.setup.push(Setup::Cluster { nodes: members });
             }
             "at" => {
                 let at = words.pos;
@@ -398,7 +436,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
             other => {
                 words.pos -= 1;
                 return Err(words.error_here(format!(
-                    "unknown statement '{other}' (expected node, sentinel, aof, save, client, at or end)"
+                    "unknown statement '{other}' (expected node, sentinel, aof, save, cluster, client, at or end)"
                 )));
             }
         }
@@ -474,6 +512,28 @@ fn timed(
                 words.pos = at;
                 return Err(words.error_here(format!("no node or consumer named '{name}'")));
             }
+        }
+        "reshard" => {
+            let at = words.pos;
+            let slot = if words.eat("slot-of") {
+                redsim_engine::cluster::key_slot(words.next("a key")?.as_bytes())
+            } else {
+                let w = words.next("a slot (0 to 16383) or slot-of <key>")?;
+                match w.parse::<u16>() {
+                    Ok(s) if usize::from(s) < redsim_engine::cluster::SLOTS => s,
+                    _ => {
+                        words.pos = at;
+                        return Err(words.error_here(format!("expected a slot from 0 to 16383, got '{w}'")));
+                    }
+                }
+            };
+            words.expect("from")?;
+            let from = known(words, nodes, "node")?;
+            words.expect("to")?;
+            let to = known(words, nodes, "node")?;
+            let every_ms = if words.eat("every") { words.duration("a period")? } else { 100 };
+            words.done()?;
+            Act::Reshard { slot, from, to, every_ms }
         }
         "cut" | "heal" => {
             let a = known(words, nodes, "node")?;
@@ -604,9 +664,16 @@ pub fn build(sc: &Scenario) -> Deployment {
                 c.nodes[n].persistence.save_every_ms = Some(*every_ms);
                 c.nodes[n].persistence.last_save_ms = START_MS;
             }
-            Setup::Client { name, node } => {
+            Setup::Client { name, node, cluster } => {
                 let n = c.node_index(node).expect("checked by the parser");
-                c.add_client(name, n);
+                let client = c.add_client(name, n);
+                if *cluster {
+                    c.make_cluster_aware(client);
+                }
+            }
+            Setup::Cluster { nodes } => {
+                let members: Vec<usize> = nodes.iter().map(|n| c.node_index(n).expect("checked")).collect();
+                c.make_cluster(&members);
             }
         }
     }
@@ -831,6 +898,15 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
             let n = c.node_index(name).expect("checked by the parser");
             events.extend(c.restart(n));
         }
+        Act::Reshard { slot, from, to, every_ms } => {
+            let (f, t) = (c.node_index(from).expect("checked"), c.node_index(to).expect("checked"));
+            c.reshard(*slot, f, t, *every_ms);
+            events.push(Event {
+                at_ms: c.now_ms,
+                kind: EventKind::Actor,
+                text: format!("resharding slot {slot} from {from} to {to}, a key every {every_ms} ms"),
+            });
+        }
         Act::Cut(a, b) | Act::Heal(a, b) => {
             let (a, b) = (c.node_index(a).expect("checked"), c.node_index(b).expect("checked"));
             if matches!(timed.action, Act::Cut(..)) {
@@ -894,6 +970,7 @@ pub const LIBRARY: &[&str] = &[
     include_str!("../scenarios/11-llm-streaming.scn"),
     include_str!("../scenarios/12-pubsub-vs-streams.scn"),
     include_str!("../scenarios/13-read-and-claim.scn"),
+    include_str!("../scenarios/14-cluster.scn"),
 ];
 
 /// The text of the built-in scenario called `name`.
@@ -996,20 +1073,33 @@ mod tests {
         );
         assert_eq!(
             err("name: x\nnode p\nfly away\n"),
-            "line 3, column 1: unknown statement 'fly' (expected node, sentinel, aof, save, client, at or end)"
+            "line 3, column 1: unknown statement 'fly' (expected node, sentinel, aof, save, cluster, client, at or end)"
         );
         assert_eq!(
             err("name: x\nnode p\nat 1s: consumer w on p reads s group g speed 3\n"),
             "line 3, column 40: unknown consumer option 'speed'"
         );
         assert_eq!(err("name: x y\n"), "line 1, column 7: a name is letters, digits and dashes");
+        assert_eq!(
+            err("name: x\nnode p\nclient c on p cluster\n"),
+            "line 3, column 22: 'p' is not in a cluster (a 'cluster' line first)"
+        );
+        assert_eq!(
+            err("name: x\nnode p\nnode r replica-of p\ncluster p r\n"),
+            "line 4, column 11: 'r' must be a primary named once"
+        );
+        assert_eq!(
+            err("name: x\nnode p\ncluster p\nat 1s: reshard 16384 from p to p\n"),
+            "line 4, column 16: expected a slot from 0 to 16383, got '16384'"
+        );
+        assert!(parse("name: x\nnode p # a comment\nnode p2 #\n").is_ok(), "a lone # starts a comment");
         assert_eq!(err("name: x\nversion: 6.2\nnode p\n").split(':').next(), Some("line 2, column 10"));
     }
 
     #[test]
     fn every_built_in_scenario_runs_to_its_end() {
         let scenarios = library();
-        assert_eq!(scenarios.len(), 13);
+        assert_eq!(scenarios.len(), 14);
         let mut names = std::collections::BTreeSet::new();
         for sc in scenarios {
             assert!(names.insert(sc.name.clone()), "{} twice", sc.name);

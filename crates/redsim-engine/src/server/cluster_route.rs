@@ -113,6 +113,14 @@ impl Server {
         (owner != 0).then(|| format!("MOVED {slot} {}", at(owner)))
     }
 
+    /// The keys a command line names (Redis's `getKeysFromCommand`), none if it is unknown.
+    pub fn keys_of(&self, argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        match resolve(argv, self.version()) {
+            Ok((parent, spec)) => command_key_names(parent, spec, argv),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Makes this server a cluster node with an id drawn from `seed`, at `ip:port`, knowing
     /// only itself (what `cluster-enabled yes` starts).
     pub fn enable_cluster(&mut self, seed: u64, ip: &str, port: u16) {

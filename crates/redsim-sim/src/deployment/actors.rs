@@ -15,10 +15,10 @@ impl Deployment {
             if matches!(&a.kind, ActorKind::Consumer(c) if c.state == ConsumerState::Waiting) {
                 continue;
             }
-            if matches!(self.actors[i].kind, ActorKind::Producer { .. }) {
-                self.produce(i, events);
-            } else {
-                self.consume(i, events);
+            match self.actors[i].kind {
+                ActorKind::Producer { .. } => self.produce(i, events),
+                ActorKind::Reshard { .. } => self.reshard_due(i, events),
+                ActorKind::Consumer(_) => self.consume(i, events),
             }
         }
     }

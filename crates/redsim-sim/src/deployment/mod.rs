@@ -256,6 +256,8 @@ pub struct SimClient {
     pub node: usize,
     id: ClientId,
     epoch: u64,
+    /// A cluster-aware client's slot map: the node it sends each slot's keys to.
+    pub slot_map: Option<Vec<u16>>,
 }
 
 /// A write a primary acknowledged to a client.
@@ -360,6 +362,8 @@ pub enum ActorKind {
         produced: u64,
     },
     Consumer(Consumer),
+    /// Moves a slot between cluster nodes, a key at a time.
+    Reshard { slot: u16, from: usize, to: usize, every_ms: u64, step: cluster::ReshardStep },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -436,6 +440,8 @@ pub struct Deployment {
     pub work: u64,
     /// Set while a batch runs: its commands add no line each to the log.
     quiet: bool,
+    /// The nodes that form a Redis Cluster, if any.
+    pub cluster: Vec<usize>,
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -554,6 +560,7 @@ fn entry_of(entry: Reply) -> Option<Delivered> {
 }
 
 mod actors;
+mod cluster;
 mod faults;
 mod persistence;
 mod replication;
@@ -578,6 +585,7 @@ impl Deployment {
             next_replid: 1,
             work: 0,
             quiet: false,
+            cluster: Vec::new(),
         }
     }
     fn new_replid(&mut self) -> u64 {
@@ -613,11 +621,15 @@ impl Deployment {
     }
     pub fn add_client(&mut self, name: &str, node: usize) -> usize {
         let id = self.nodes[node].server.connect(self.now_ms);
-        self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch });
+        self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch, slot_map: None });
         self.clients.len() - 1
     }
     pub fn add_actor(&mut self, name: &str, node: usize, kind: ActorKind) -> usize {
         let client = self.add_client(name, node);
+        // A producer or consumer of a cluster uses a cluster client library.
+        if self.cluster.contains(&node) {
+            self.make_cluster_aware(client);
+        }
         self.actors.push(Actor {
             name: name.to_string(),
             client,
@@ -664,7 +676,8 @@ impl Deployment {
             c.epoch = epoch;
         }
     }
-    fn run_for(&mut self, client: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
+    /// Runs a command on the client's node as it is connected now.
+    fn run_on_node(&mut self, client: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
         if argv.is_empty() {
             return None;
         }
@@ -732,6 +745,9 @@ impl Deployment {
         }
         if let Some(change) = outcome.replicaof.take() {
             self.replicaof(node_i, change, events);
+        }
+        if !self.cluster.is_empty() {
+            self.gossip(false);
         }
         outcome.reply
     }

@@ -447,3 +447,45 @@ fn a_replica_has_its_primarys_functions() {
         matches!(c.command(reader, &argv("FCALL first_set 1 k w")).0, Some(Reply::Error(e)) if e.starts_with("READONLY"))
     );
 }
+
+/// Three primaries as a Redis Cluster: a plain client sees `MOVED`, a cluster-aware one follows
+/// it; a slot moves key by key, with `ASK` while it moves and `MOVED` once it has.
+#[test]
+fn a_cluster_redirects_and_reshards() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let nodes: Vec<usize> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    c.make_cluster(&nodes);
+    let plain = c.add_client("cli", nodes[0]);
+    let app = c.add_client("app", nodes[0]);
+    c.make_cluster_aware(app);
+    assert_eq!(c.command(plain, &argv("SET foo bar")).0, Some(Reply::Error("MOVED 12182 n3:6379".into())));
+    assert_eq!(c.command(app, &argv("SET foo bar")).0, Some(Reply::ok()));
+    assert_eq!(c.clients[app].node, nodes[2], "sent where its map says");
+    assert!(matches!(c.command(app, &argv("MSET a 1 b 2")).0, Some(Reply::Error(e)) if e.starts_with("CROSSSLOT")));
+    for i in 0..4 {
+        c.command(app, &argv(&format!("SET {{foo}}:{i} v{i}")));
+    }
+    let Some(Reply::Verbatim(_, info)) = c.command(plain, &argv("CLUSTER INFO")).0 else { panic!() };
+    assert!(String::from_utf8(info).unwrap().starts_with("cluster_state:ok"));
+    // Move foo's slot to n1, one key every 100 ms.
+    c.reshard(12182, nodes[2], nodes[0], 100);
+    let events = c.advance_to(START_MS + 250);
+    assert!(events.iter().any(|e| e.text.starts_with("MIGRATE n3 n1")), "{events:#?}");
+    // Halfway: a key already moved is asked for on n3, which sends the client there with ASK.
+    let moved = (0..4).find(|i| c.nodes[0].server.dbs[0].get(format!("{{foo}}:{i}").as_bytes()).is_some());
+    let moved = moved.expect("a key moved");
+    let (reply, events) = c.command(app, &argv(&format!("GET {{foo}}:{moved}")));
+    assert_eq!(reply, Some(Reply::bulk(&format!("v{moved}"))));
+    assert!(events.iter().any(|e| e.text.contains("follows ASK")), "{events:#?}");
+    let events = c.advance_to(START_MS + 1000);
+    assert!(events.iter().any(|e| e.text.contains("slot 12182 now belongs to n1")), "{events:#?}");
+    // The others learnt it; the aware client's map is stale, so MOVED once, then straight there.
+    assert_eq!(c.command(plain, &argv("GET foo")).0, Some(Reply::bulk("bar")), "n1 serves it now");
+    let (reply, events) = c.command(app, &argv("GET foo"));
+    assert_eq!(reply, Some(Reply::bulk("bar")));
+    assert!(events.iter().any(|e| e.text.contains("follows MOVED: slot 12182 is on n1")), "{events:#?}");
+    let (_, events) = c.command(app, &argv("GET foo"));
+    assert!(!events.iter().any(|e| e.text.contains("follows")), "{events:#?}");
+    let n2 = c.add_client("n2-cli", nodes[1]);
+    assert_eq!(c.command(n2, &argv("GET foo")).0, Some(Reply::Error("MOVED 12182 n1:6379".into())));
+}

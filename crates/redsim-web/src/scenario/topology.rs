@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use super::ScenarioAction;
-use crate::view::{LinkView, ServerView, TopologyView};
+use crate::view::{LinkView, ServerView, SlotRun, TopologyView};
 
 #[derive(Properties, PartialEq)]
 pub struct TopologyProps {
@@ -21,6 +21,9 @@ pub fn topology(props: &TopologyProps) -> Html {
     let t = &props.topology;
     html! {
         <div class="topology" role="group" aria-label="Topology">
+            if !t.slot_map.is_empty() {
+                <SlotMap runs={t.slot_map.clone()} moving={t.moving_slots.clone()} />
+            }
             <ul class="nodes">
                 { for t.nodes.iter().enumerate().map(|(i, n)| node_card(i, n, i == props.selected, &props.on_act)) }
             </ul>
@@ -52,6 +55,10 @@ fn node_card(i: usize, n: &ServerView, selected: bool, on_act: &Callback<Scenari
             if n.behind > 0 && n.up {
                 <span class="node-behind">{ format!("{} bytes behind", n.behind) }</span>
             }
+            if let Some(slots) = &n.slots {
+                <span class="node-slots">{ slots }</span>
+            }
+            { for n.moving.iter().map(|m| html! { <span class="node-moving">{ m }</span> }) }
             <span class="node-disk">{ &n.persistence }</span>
             <span class="node-state">{ if n.up { "up" } else { "down" } }</span>
             <button type="button" class="node-toggle" onclick={on_act.reform(move |_: MouseEvent| toggle(name.clone()))}
@@ -71,6 +78,51 @@ fn link_row(l: &LinkView, on_act: &Callback<ScenarioAction>) -> Html {
             <button type="button" aria-label={label}
                 onclick={on_act.reform(move |_: MouseEvent| toggle(a.clone(), b.clone()))}>{ verb }</button>
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SlotMapProps {
+    pub runs: Vec<SlotRun>,
+    pub moving: Vec<u16>,
+}
+
+/// The 16,384 hash slots as a bar, each run coloured by the node that serves it; a slot on the
+/// move is marked.
+#[function_component(SlotMap)]
+pub fn slot_map(props: &SlotMapProps) -> Html {
+    const SLOTS: f64 = 16_384.0;
+    let summary: Vec<String> = props.runs.iter().map(|r| format!("{}-{} {}", r.first, r.last, r.owner)).collect();
+    html! {
+        <figure class="slot-map">
+            <svg viewBox="0 0 1000 24" preserveAspectRatio="none" role="img"
+                aria-label={format!("Hash slots: {}", summary.join(", "))}>
+                { for props.runs.iter().map(|r| {
+                    let x = f64::from(r.first) / SLOTS * 1000.0;
+                    let w = (f64::from(r.last - r.first) + 1.0) / SLOTS * 1000.0;
+                    html! {
+                        <rect class={format!("slot-run owner-{}", r.index % 6)} x={format!("{x:.2}")} y="0"
+                            width={format!("{w:.2}")} height="24" data-first={r.first.to_string()}
+                            data-last={r.last.to_string()} data-owner={r.owner.clone()}>
+                            <title>{ format!("slots {}-{}: {}", r.first, r.last, r.owner) }</title>
+                        </rect>
+                    }
+                }) }
+                { for props.moving.iter().map(|s| {
+                    let x = f64::from(*s) / SLOTS * 1000.0;
+                    html! {
+                        <rect class="slot-moving" x={format!("{:.2}", x - 1.5)} y="0" width="3" height="24" data-slot={s.to_string()}>
+                            <title>{ format!("slot {s} is moving") }</title>
+                        </rect>
+                    }
+                }) }
+            </svg>
+            <figcaption>
+                { for props.runs.iter().map(|r| html! {
+                    <span class={format!("slot-legend owner-{}", r.index % 6)}>{ format!("{} {}-{}", r.owner, r.first, r.last) }</span>
+                }) }
+            </figcaption>
+        </figure>
     }
 }
 

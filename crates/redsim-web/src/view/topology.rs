@@ -19,6 +19,20 @@ pub struct ServerView {
     /// `AOF everysec`, `RDB every 5 s` or `no persistence`.
     pub persistence: String,
     pub up: bool,
+    /// A cluster node: the slots it serves (`0-5460`), as it sees them.
+    pub slots: Option<String>,
+    /// A cluster node's slots on the move: `migrating 105 → n2`, `importing 105 ← n1`.
+    pub moving: Vec<String>,
+}
+
+/// A run of slots one node serves, for the slot map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotRun {
+    pub first: u16,
+    pub last: u16,
+    pub owner: String,
+    /// The owner's place among the nodes (its colour).
+    pub index: usize,
 }
 
 /// A replication link.
@@ -50,6 +64,10 @@ pub struct TopologyView {
     /// The first `LOST_SHOWN` writes lost, and how many there are in all.
     pub lost: Vec<LostView>,
     pub lost_total: usize,
+    /// Redis Cluster: who serves which slots (as the first cluster node that is up sees it), and
+    /// the slots moving.
+    pub slot_map: Vec<SlotRun>,
+    pub moving_slots: Vec<u16>,
 }
 
 pub fn topology(c: &Deployment) -> TopologyView {
@@ -72,6 +90,24 @@ pub fn topology(c: &Deployment) -> TopologyView {
                 (None, None) => "no persistence".to_string(),
             },
             up: n.up,
+            slots: n.server.cluster.as_deref().map(|c| {
+                let ranges = c.ranges_of(0);
+                let count: usize = ranges.iter().map(|(a, b)| usize::from(b - a) + 1).sum();
+                let text: Vec<String> =
+                    ranges.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+                if count == 0 {
+                    "no slots".to_string()
+                } else {
+                    format!("slots {} ({count})", text.join(", "))
+                }
+            }),
+            moving: n.server.cluster.as_deref().map_or_else(Vec::new, |c| {
+                let name = |id: &String| c.index_of(id.as_bytes()).map_or("?".to_string(), |i| c.nodes[i].ip.clone());
+                let mut out: Vec<String> =
+                    c.migrating.iter().map(|(s, to)| format!("migrating {s} → {}", name(to))).collect();
+                out.extend(c.importing.iter().map(|(s, from)| format!("importing {s} ← {}", name(from))));
+                out
+            }),
         })
         .collect();
     let links = c
@@ -96,7 +132,23 @@ pub fn topology(c: &Deployment) -> TopologyView {
         .take(LOST_SHOWN)
         .map(|l| LostView { label: l.label.clone(), node: l.node.clone(), why: l.why.clone() })
         .collect();
-    TopologyView { nodes, links, sentinel, lost, lost_total: c.lost.len() }
+    let (mut slot_map, mut moving_slots) = (Vec::new(), Vec::new());
+    if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster.as_deref())
+    {
+        for (first, last, owner) in view.runs() {
+            let name = view.nodes[owner].ip.clone();
+            let index = c.node_index(&name).unwrap_or(0);
+            slot_map.push(SlotRun { first, last, owner: name, index });
+        }
+        for &n in &c.cluster {
+            if let Some(v) = c.nodes[n].server.cluster.as_deref() {
+                moving_slots.extend(v.migrating.keys().chain(v.importing.keys()));
+            }
+        }
+        moving_slots.sort_unstable();
+        moving_slots.dedup();
+    }
+    TopologyView { nodes, links, sentinel, lost, lost_total: c.lost.len(), slot_map, moving_slots }
 }
 
 /// The pictures of one node's first database (the primary's when `node` is out of range).

@@ -1,0 +1,255 @@
+//! Redis Cluster in the world: primaries that are cluster nodes (each engine keeps its own view
+//! and answers `MOVED`, `ASK` and the `CLUSTER` commands), what they tell each other (carried
+//! here at once), cluster-aware clients that keep a slot map and follow redirections, and
+//! resharding a slot key by key as `redis-cli --cluster reshard` does.
+
+#[allow(unused_imports)]
+use super::*;
+use redsim_engine::cluster::{key_slot, SLOTS};
+
+/// How a resharding goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReshardStep {
+    /// `SETSLOT IMPORTING` on the target, `MIGRATING` on the source.
+    Open,
+    /// One key at a time, as `MIGRATE` moves it.
+    Moving,
+    /// `SETSLOT NODE` on both: the target owns the slot.
+    Close,
+}
+
+impl Deployment {
+    /// Makes these primaries one Redis Cluster, the slots split as `redis-cli --cluster create`
+    /// splits them and each node's config epoch its place; they know each other at once.
+    pub fn make_cluster(&mut self, members: &[usize]) {
+        let count = members.len().max(1);
+        let per_node = SLOTS as f64 / count as f64;
+        let (mut first, mut cursor) = (0usize, 0f64);
+        for (i, &n) in members.iter().enumerate() {
+            let mut last = (cursor + per_node - 1.0).round() as usize;
+            if last >= SLOTS || i == count - 1 {
+                last = SLOTS - 1;
+            }
+            last = last.max(first);
+            let seed = self.rng ^ (n as u64 + 1).wrapping_mul(0x9e37_79b9);
+            let name = self.nodes[n].name.clone();
+            let server = &mut self.nodes[n].server;
+            server.enable_cluster(seed, &name, 6379);
+            let c = server.cluster.as_deref_mut().expect("just enabled");
+            c.nodes[0].config_epoch = i as u64 + 1;
+            c.current_epoch = i as u64 + 1;
+            for slot in first..=last {
+                c.assign(slot as u16, Some(0));
+            }
+            first = last + 1;
+            cursor += per_node;
+        }
+        self.cluster = members.to_vec();
+        self.gossip(true);
+    }
+
+    /// Every cluster node whose view of itself changed (or all, `everyone`) tells the others.
+    pub(super) fn gossip(&mut self, everyone: bool) {
+        let now = self.now_ms;
+        for _ in 0..2 {
+            let mut said = Vec::new();
+            for &n in &self.cluster {
+                let node = &mut self.nodes[n];
+                let changed = node.server.cluster.as_ref().is_some_and(|c| c.changed);
+                if node.up && (everyone || changed) {
+                    if let Some(a) = node.server.cluster_announce() {
+                        said.push((n, a));
+                    }
+                }
+            }
+            if said.is_empty() {
+                return;
+            }
+            for (from, a) in &said {
+                for &n in &self.cluster {
+                    if n != *from && self.nodes[n].up {
+                        self.nodes[n].server.cluster_hear(a, now);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A client that keeps a slot map, taken from the cluster as it is now, and follows
+    /// `MOVED` (updating the map) and `ASK` (for one command, after `ASKING`).
+    pub fn make_cluster_aware(&mut self, client: usize) {
+        let node = self.clients[client].node;
+        let Some(view) = self.nodes[node].server.cluster.as_deref() else { return };
+        let mut map = vec![u16::MAX; SLOTS];
+        for (first, last, owner) in view.runs() {
+            let name = &view.nodes[owner].ip;
+            if let Some(n) = self.node_index(name) {
+                for slot in first..=last {
+                    map[usize::from(slot)] = n as u16;
+                }
+            }
+        }
+        self.clients[client].slot_map = Some(map);
+    }
+
+    /// Moves a client's connection to another node (a cluster client talking to the node that
+    /// serves the key).
+    fn move_client(&mut self, client: usize, node: usize) {
+        let c = &self.clients[client];
+        if c.node == node {
+            return;
+        }
+        let (old, id, epoch) = (c.node, c.id, c.epoch);
+        if epoch == self.nodes[old].epoch {
+            self.nodes[old].server.disconnect(id);
+        }
+        let c = &mut self.clients[client];
+        c.node = node;
+        c.epoch = u64::MAX;
+    }
+
+    /// Runs a command for a client: a cluster-aware one goes to the node its map says serves the
+    /// key and follows redirections, each told in the log.
+    pub(super) fn run_for(&mut self, client: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
+        let Some(map) = &self.clients[client].slot_map else { return self.run_on_node(client, argv, events) };
+        let keys = self.nodes[self.clients[client].node].server.keys_of(argv);
+        if let Some(key) = keys.first() {
+            let target = map[usize::from(key_slot(key))];
+            if usize::from(target) < self.nodes.len() {
+                self.move_client(client, usize::from(target));
+            }
+        }
+        let mut reply = self.run_on_node(client, argv, events);
+        for _ in 0..5 {
+            let Some(Reply::Error(text)) = &reply else { break };
+            let mut words = text.split(' ');
+            let (kind, slot, at) = (words.next(), words.next(), words.next());
+            let (Some(kind @ ("MOVED" | "ASK")), Some(slot), Some(at)) = (kind, slot, at) else { break };
+            let (Ok(slot), Some(host)) = (slot.parse::<u16>(), at.rsplit_once(':').map(|(h, _)| h)) else { break };
+            let Some(target) = self.node_index(host) else { break };
+            let name = self.clients[client].name.clone();
+            let text = if kind == "MOVED" {
+                if let Some(map) = self.clients[client].slot_map.as_mut() {
+                    map[usize::from(slot)] = target as u16;
+                }
+                format!("{name} follows MOVED: slot {slot} is on {host} (its slot map updated)")
+            } else {
+                format!("{name} follows ASK: slot {slot} is moving to {host}; ASKING there for this command")
+            };
+            events.push(Event { at_ms: self.now_ms, kind: EventKind::Command, text });
+            self.move_client(client, target);
+            if kind == "ASK" {
+                let quiet = std::mem::replace(&mut self.quiet, true);
+                self.run_on_node(client, &[b"ASKING".to_vec()], events);
+                self.quiet = quiet;
+            }
+            reply = self.run_on_node(client, argv, events);
+        }
+        reply
+    }
+
+    /// Starts moving `slot` from one cluster node to another, one key every `every_ms`.
+    pub fn reshard(&mut self, slot: u16, from: usize, to: usize, every_ms: u64) {
+        let name = format!("reshard-{slot}");
+        let client = self.add_client(&name, from);
+        self.actors.push(Actor {
+            name,
+            client,
+            kind: ActorKind::Reshard { slot, from, to, every_ms, step: ReshardStep::Open },
+            next_at_ms: self.now_ms,
+            alive: true,
+            done: 0,
+            failed: 0,
+        });
+    }
+
+    /// One command on a node, from the actor's client moved there.
+    fn on(&mut self, client: usize, node: usize, line: Vec<Vec<u8>>, events: &mut Vec<Event>) -> Option<Reply> {
+        self.move_client(client, node);
+        self.run_on_node(client, &line, events)
+    }
+
+    pub(super) fn reshard_due(&mut self, i: usize, events: &mut Vec<Event>) {
+        let ActorKind::Reshard { slot, from, to, every_ms, step } = self.actors[i].kind.clone() else { return };
+        let client = self.actors[i].client;
+        let id = |n: usize, d: &Deployment| {
+            d.nodes[n].server.cluster.as_ref().map(|c| c.myself().id.clone().into_bytes()).unwrap_or_default()
+        };
+        let (from_id, to_id) = (id(from, self), id(to, self));
+        let setslot = |what: &str, node: Vec<u8>| {
+            vec![b"CLUSTER".to_vec(), b"SETSLOT".to_vec(), slot.to_string().into_bytes(), what.as_bytes().to_vec(), node]
+        };
+        let next = match step {
+            ReshardStep::Open => {
+                self.on(client, to, setslot("IMPORTING", from_id), events);
+                self.on(client, from, setslot("MIGRATING", to_id), events);
+                ReshardStep::Moving
+            }
+            ReshardStep::Moving => {
+                let ask = vec![b"CLUSTER".to_vec(), b"GETKEYSINSLOT".to_vec(), slot.to_string().into_bytes(), b"1".to_vec()];
+                let key = match self.on(client, from, ask, events) {
+                    Some(Reply::Array(keys)) => match keys.into_iter().next() {
+                        Some(Reply::Bulk(k)) => Some(k),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match key {
+                    Some(key) => {
+                        // What MIGRATE does: DUMP here, RESTORE-ASKING there, DEL here.
+                        let quiet = std::mem::replace(&mut self.quiet, true);
+                        let payload = self.on(client, from, vec![b"DUMP".to_vec(), key.clone()], events);
+                        let ttl = match self.on(client, from, vec![b"PTTL".to_vec(), key.clone()], events) {
+                            Some(Reply::Integer(ms)) if ms > 0 => ms,
+                            _ => 0,
+                        };
+                        if let Some(Reply::Bulk(payload)) = payload {
+                            let restore = vec![
+                                b"RESTORE-ASKING".to_vec(),
+                                key.clone(),
+                                ttl.to_string().into_bytes(),
+                                payload,
+                                b"REPLACE".to_vec(),
+                            ];
+                            self.on(client, to, restore, events);
+                            self.on(client, from, vec![b"DEL".to_vec(), key.clone()], events);
+                        }
+                        self.quiet = quiet;
+                        self.actors[i].done += 1;
+                        events.push(Event {
+                            at_ms: self.now_ms,
+                            kind: EventKind::Command,
+                            text: format!(
+                                "MIGRATE {} {}: key {} now on {}",
+                                self.nodes[from].name,
+                                self.nodes[to].name,
+                                String::from_utf8_lossy(&key),
+                                self.nodes[to].name
+                            ),
+                        });
+                        ReshardStep::Moving
+                    }
+                    None => ReshardStep::Close,
+                }
+            }
+            ReshardStep::Close => {
+                self.on(client, from, setslot("NODE", to_id.clone()), events);
+                self.on(client, to, setslot("NODE", to_id), events);
+                self.gossip(false);
+                events.push(Event {
+                    at_ms: self.now_ms,
+                    kind: EventKind::Failover,
+                    text: format!(
+                        "slot {slot} now belongs to {} ({} key(s) moved); the other nodes learn it from its new epoch",
+                        self.nodes[to].name, self.actors[i].done
+                    ),
+                });
+                self.actors[i].alive = false;
+                return;
+            }
+        };
+        let a = &mut self.actors[i];
+        a.kind = ActorKind::Reshard { slot, from, to, every_ms, step: next };
+        a.next_at_ms = self.now_ms + every_ms;
+    }
+}
