@@ -289,6 +289,13 @@ impl Cluster {
         false
     }
 
+    /// Marks a node failed or not (what failure reports agree on), by id.
+    pub fn set_failed(&mut self, id: &str, failed: bool) {
+        if let Some(i) = self.index_of(id.as_bytes()) {
+            self.nodes[i].failed = failed;
+        }
+    }
+
     /// Forgets a node (`CLUSTER FORGET`): the slots it served are unserved here.
     pub(crate) fn forget(&mut self, index: usize) {
         let removed = self.nodes.remove(index);
@@ -308,7 +315,7 @@ impl Cluster {
 
     /// Redis's `clusterBumpConfigEpochWithoutConsensus`: takes a new epoch unless this node's is
     /// already the greatest and unique. True when it bumped.
-    pub(crate) fn bump_epoch(&mut self) -> bool {
+    pub fn bump_epoch(&mut self) -> bool {
         let max = self.nodes.iter().map(|n| n.config_epoch).max().unwrap_or(0);
         let mine = self.nodes[0].config_epoch;
         let unique = self.nodes.iter().filter(|n| n.config_epoch == mine).count() == 1;

@@ -53,14 +53,35 @@ pub struct Scenario {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Setup {
-    Node { name: String, replica_of: Option<(String, u64)> },
-    Sentinel { primary: String, down_after_ms: u64, quorum: usize, sentinels: usize },
-    Aof { node: String, fsync: Fsync },
-    Save { node: String, every_ms: u64 },
+    Node {
+        name: String,
+        replica_of: Option<(String, u64)>,
+    },
+    Sentinel {
+        primary: String,
+        down_after_ms: u64,
+        quorum: usize,
+        sentinels: usize,
+    },
+    Aof {
+        node: String,
+        fsync: Fsync,
+    },
+    Save {
+        node: String,
+        every_ms: u64,
+    },
     /// A named connection; `cluster`: a cluster-aware one (a slot map, follows redirections).
-    Client { name: String, node: String, cluster: bool },
-    /// These primaries form a Redis Cluster.
-    Cluster { nodes: Vec<String> },
+    Client {
+        name: String,
+        node: String,
+        cluster: bool,
+    },
+    /// These primaries (and their replicas) form a Redis Cluster; `cluster-node-timeout`.
+    Cluster {
+        nodes: Vec<String>,
+        node_timeout_ms: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +123,12 @@ pub enum Act {
     Cut(String, String),
     Heal(String, String),
     /// Move a hash slot from one cluster node to another, a key every `every_ms`.
-    Reshard { slot: u16, from: String, to: String, every_ms: u64 },
+    Reshard {
+        slot: u16,
+        from: String,
+        to: String,
+        every_ms: u64,
+    },
 }
 
 /// A parse error: where and what.
@@ -395,7 +421,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                     return Err(words.error_here("there is already a cluster"));
                 }
                 let mut members = Vec::new();
-                while words.peek().is_some() {
+                while words.peek().is_some_and(|w| w != "node-timeout") {
                     let at = words.pos;
                     let node = known(&mut words, &nodes, "node")?;
                     if replicas.contains(&node) || members.contains(&node) {
@@ -407,8 +433,10 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 if members.is_empty() {
                     return Err(words.error_here("expected the cluster's primaries"));
                 }
+                let node_timeout_ms = if words.eat("node-timeout") { words.duration("a timeout")? } else { 15_000 };
+                words.done()?;
                 in_cluster.clone_from(&members);
-                sc.setup.push(Setup::Cluster { nodes: members });
+                sc.setup.push(Setup::Cluster { nodes: members, node_timeout_ms });
             }
             "at" => {
                 let at = words.pos;
@@ -671,8 +699,9 @@ pub fn build(sc: &Scenario) -> Deployment {
                     c.make_cluster_aware(client);
                 }
             }
-            Setup::Cluster { nodes } => {
+            Setup::Cluster { nodes, node_timeout_ms } => {
                 let members: Vec<usize> = nodes.iter().map(|n| c.node_index(n).expect("checked")).collect();
+                c.node_timeout_ms = *node_timeout_ms;
                 c.make_cluster(&members);
             }
         }
@@ -971,6 +1000,7 @@ pub const LIBRARY: &[&str] = &[
     include_str!("../scenarios/12-pubsub-vs-streams.scn"),
     include_str!("../scenarios/13-read-and-claim.scn"),
     include_str!("../scenarios/14-cluster.scn"),
+    include_str!("../scenarios/15-cluster-failover.scn"),
 ];
 
 /// The text of the built-in scenario called `name`.
@@ -1099,7 +1129,7 @@ mod tests {
     #[test]
     fn every_built_in_scenario_runs_to_its_end() {
         let scenarios = library();
-        assert_eq!(scenarios.len(), 14);
+        assert_eq!(scenarios.len(), 15);
         let mut names = std::collections::BTreeSet::new();
         for sc in scenarios {
             assert!(names.insert(sc.name.clone()), "{} twice", sc.name);

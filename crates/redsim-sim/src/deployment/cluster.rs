@@ -45,7 +45,109 @@ impl Deployment {
             cursor += per_node;
         }
         self.cluster = members.to_vec();
+        // The primaries' replicas join as their replicas (what CLUSTER REPLICATE makes them).
+        let replicas: Vec<(usize, usize)> =
+            self.links.iter().filter(|l| members.contains(&l.primary)).map(|l| (l.replica, l.primary)).collect();
+        for (r, p) in replicas {
+            let seed = self.rng ^ (r as u64 + 1).wrapping_mul(0x9e37_79b9);
+            let name = self.nodes[r].name.clone();
+            let primary_id = self.nodes[p].server.cluster.as_ref().map(|c| c.myself().id.clone());
+            let server = &mut self.nodes[r].server;
+            server.enable_cluster(seed, &name, 6379);
+            let c = server.cluster.as_deref_mut().expect("just enabled");
+            c.nodes[0].replica_of = primary_id;
+            self.cluster.push(r);
+        }
         self.gossip(true);
+    }
+
+    /// Redis Cluster's failure detection and replica election, as the nodes would reach them: a
+    /// primary silent for `cluster-node-timeout` is failed by the others (its slots are not served
+    /// and the cluster is down), then its first replica that is up takes a new epoch and its slots
+    /// (a failover that loses what the replica had not received), and the others follow it.
+    pub(super) fn cluster_due(&mut self, events: &mut Vec<Event>) {
+        if self.cluster.is_empty() {
+            return;
+        }
+        let now = self.now_ms;
+        // Primaries that went down, and nodes that came back.
+        for (k, &n) in self.cluster.clone().iter().enumerate() {
+            let up = self.nodes[n].up;
+            let was_up = self.cluster_up.get(k).copied().unwrap_or(true);
+            if self.cluster_up.len() <= k {
+                self.cluster_up.resize(k + 1, true);
+            }
+            self.cluster_up[k] = up;
+            let primary = self.nodes[n].server.cluster.as_ref().is_some_and(|c| c.myself().is_primary());
+            if !up && was_up && primary {
+                self.cluster_down.push((n, now, false));
+            }
+            if up && !was_up {
+                self.cluster_down.retain(|d| d.0 != n);
+                self.set_failed_everywhere(n, false);
+                // Back: it tells the others what it had, and hears what they decided.
+                self.gossip(true);
+            }
+        }
+        for i in 0..self.cluster_down.len() {
+            let (n, since, failed) = self.cluster_down[i];
+            if !failed && now >= since + self.node_timeout_ms {
+                self.cluster_down[i].2 = true;
+                self.set_failed_everywhere(n, true);
+                events.push(Event {
+                    at_ms: now,
+                    kind: EventKind::Failover,
+                    text: format!(
+                        "the cluster fails {}: silent for cluster-node-timeout ({} ms); its slots are not served (CLUSTERDOWN)",
+                        self.nodes[n].name, self.node_timeout_ms
+                    ),
+                });
+            }
+        }
+        let due: Vec<usize> = self
+            .cluster_down
+            .iter()
+            .filter(|d| d.2 && now >= d.1 + self.node_timeout_ms + FAILOVER_DELAY_MS)
+            .map(|d| d.0)
+            .collect();
+        for old in due {
+            self.cluster_down.retain(|d| d.0 != old);
+            let replica = self.links.iter().find(|l| l.primary == old && self.nodes[l.replica].up).map(|l| l.replica);
+            let Some(replica) = replica else { continue };
+            events.push(Event {
+                at_ms: now,
+                kind: EventKind::Failover,
+                text: format!(
+                    "{} wins the election for {}'s slots: it takes a new config epoch and its primary's slots",
+                    self.nodes[replica].name, self.nodes[old].name
+                ),
+            });
+            let server = &mut self.nodes[replica].server;
+            server.master = None;
+            if let Some(c) = server.cluster.as_deref_mut() {
+                let old_id = c.nodes[0].replica_of.take();
+                if let Some(p) = old_id.as_ref().and_then(|id| c.index_of(id.as_bytes())) {
+                    for (first, last) in c.ranges_of(p) {
+                        for slot in first..=last {
+                            c.assign(slot, Some(0));
+                        }
+                    }
+                    c.nodes[p].replica_of = Some(c.nodes[0].id.clone());
+                }
+                c.bump_epoch();
+            }
+            self.promote(replica, events);
+            self.gossip(false);
+        }
+    }
+
+    fn set_failed_everywhere(&mut self, node: usize, failed: bool) {
+        let Some(id) = self.nodes[node].server.cluster.as_ref().map(|c| c.myself().id.clone()) else { return };
+        for &n in &self.cluster {
+            if let Some(c) = self.nodes[n].server.cluster.as_deref_mut() {
+                c.set_failed(&id, failed);
+            }
+        }
     }
 
     /// Every cluster node whose view of itself changed (or all, `everyone`) tells the others.
@@ -79,6 +181,11 @@ impl Deployment {
     /// `MOVED` (updating the map) and `ASK` (for one command, after `ASKING`).
     pub fn make_cluster_aware(&mut self, client: usize) {
         let node = self.clients[client].node;
+        self.refresh_map(client, node);
+    }
+
+    /// A cluster client's slot map, as `CLUSTER SLOTS` on `node` tells it.
+    fn refresh_map(&mut self, client: usize, node: usize) {
         let Some(view) = self.nodes[node].server.cluster.as_deref() else { return };
         let mut map = vec![u16::MAX; SLOTS];
         for (first, last, owner) in view.runs() {
@@ -120,6 +227,28 @@ impl Deployment {
             }
         }
         let mut reply = self.run_on_node(client, argv, events);
+        // A node that does not answer: the client asks another for the slots and tries again.
+        if matches!(&reply, Some(Reply::Error(e)) if e.starts_with("Could not connect")) {
+            let down = self.clients[client].node;
+            if let Some(other) = self.cluster.iter().copied().find(|&n| n != down && self.nodes[n].up) {
+                let name = self.clients[client].name.clone();
+                events.push(Event {
+                    at_ms: self.now_ms,
+                    kind: EventKind::Command,
+                    text: format!(
+                        "{name} cannot reach {}: it asks {} for CLUSTER SLOTS and tries again",
+                        self.nodes[down].name, self.nodes[other].name
+                    ),
+                });
+                self.refresh_map(client, other);
+                let keys = self.nodes[other].server.keys_of(argv);
+                let target = keys.first().and_then(|k| {
+                    self.clients[client].slot_map.as_ref().map(|m| usize::from(m[usize::from(key_slot(k))]))
+                });
+                self.move_client(client, target.filter(|&t| t < self.nodes.len()).unwrap_or(other));
+                reply = self.run_on_node(client, argv, events);
+            }
+        }
         for _ in 0..5 {
             let Some(Reply::Error(text)) = &reply else { break };
             let mut words = text.split(' ');
@@ -177,7 +306,13 @@ impl Deployment {
         };
         let (from_id, to_id) = (id(from, self), id(to, self));
         let setslot = |what: &str, node: Vec<u8>| {
-            vec![b"CLUSTER".to_vec(), b"SETSLOT".to_vec(), slot.to_string().into_bytes(), what.as_bytes().to_vec(), node]
+            vec![
+                b"CLUSTER".to_vec(),
+                b"SETSLOT".to_vec(),
+                slot.to_string().into_bytes(),
+                what.as_bytes().to_vec(),
+                node,
+            ]
         };
         let next = match step {
             ReshardStep::Open => {
@@ -186,7 +321,8 @@ impl Deployment {
                 ReshardStep::Moving
             }
             ReshardStep::Moving => {
-                let ask = vec![b"CLUSTER".to_vec(), b"GETKEYSINSLOT".to_vec(), slot.to_string().into_bytes(), b"1".to_vec()];
+                let ask =
+                    vec![b"CLUSTER".to_vec(), b"GETKEYSINSLOT".to_vec(), slot.to_string().into_bytes(), b"1".to_vec()];
                 let key = match self.on(client, from, ask, events) {
                     Some(Reply::Array(keys)) => match keys.into_iter().next() {
                         Some(Reply::Bulk(k)) => Some(k),

@@ -16,6 +16,10 @@ use redsim_engine::server::resp_len;
 use redsim_engine::server::{MasterLink, ReplicaLink};
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
+/// From a cluster primary being failed to its replica taking over (Redis's election delay:
+/// 500 ms plus a random part and the replica's rank; the first replica here).
+const FAILOVER_DELAY_MS: u64 = 800;
+
 /// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
 /// default `repl-backlog-size`, 1 MB).
 const BACKLOG_BYTES: u64 = 1 << 20;
@@ -363,7 +367,13 @@ pub enum ActorKind {
     },
     Consumer(Consumer),
     /// Moves a slot between cluster nodes, a key at a time.
-    Reshard { slot: u16, from: usize, to: usize, every_ms: u64, step: cluster::ReshardStep },
+    Reshard {
+        slot: u16,
+        from: usize,
+        to: usize,
+        every_ms: u64,
+        step: cluster::ReshardStep,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -440,8 +450,14 @@ pub struct Deployment {
     pub work: u64,
     /// Set while a batch runs: its commands add no line each to the log.
     quiet: bool,
-    /// The nodes that form a Redis Cluster, if any.
+    /// The nodes that form a Redis Cluster, if any (primaries and their replicas).
     pub cluster: Vec<usize>,
+    /// How long a cluster primary may be silent before it is failed (`cluster-node-timeout`).
+    pub node_timeout_ms: u64,
+    /// Cluster primaries down: since when, and whether the cluster has failed them.
+    cluster_down: Vec<(usize, u64, bool)>,
+    /// Whether each cluster node was up when last looked at.
+    cluster_up: Vec<bool>,
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -586,6 +602,9 @@ impl Deployment {
             work: 0,
             quiet: false,
             cluster: Vec::new(),
+            node_timeout_ms: 15_000,
+            cluster_down: Vec::new(),
+            cluster_up: Vec::new(),
         }
     }
     fn new_replid(&mut self) -> u64 {
@@ -811,6 +830,22 @@ impl Deployment {
                 }
             }
         }
+        // A cluster node that went down or came back: the cluster notices at once.
+        let changed = self
+            .cluster
+            .iter()
+            .enumerate()
+            .any(|(k, &n)| self.cluster_up.get(k).copied().unwrap_or(true) != self.nodes[n].up);
+        if changed {
+            due.push(self.now_ms);
+        }
+        for &(_, since, failed) in &self.cluster_down {
+            due.push(if failed {
+                since + self.node_timeout_ms + FAILOVER_DELAY_MS
+            } else {
+                since + self.node_timeout_ms
+            });
+        }
         if let Some(s) = &self.sentinel {
             match s.state {
                 Watch::Up if !self.nodes[s.primary].up => due.push(self.now_ms),
@@ -855,6 +890,7 @@ impl Deployment {
         self.sync_roles(&mut events);
         self.persist_due(&mut events);
         self.sentinel_due(&mut events);
+        self.cluster_due(&mut events);
         self.actors_due(&mut events);
         events
     }

@@ -489,3 +489,46 @@ fn a_cluster_redirects_and_reshards() {
     let n2 = c.add_client("n2-cli", nodes[1]);
     assert_eq!(c.command(n2, &argv("GET foo")).0, Some(Reply::Error("MOVED 12182 n1:6379".into())));
 }
+
+/// A cluster primary that crashes is failed after the node timeout (the cluster is down for its
+/// slots), its replica takes over with a new epoch, and the old primary comes back as a replica.
+#[test]
+fn a_cluster_replica_takes_over_its_failed_primary() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p: Vec<usize> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    let r = c.add_replica("n1r", p[0], 10);
+    c.node_timeout_ms = 2000;
+    c.make_cluster(&p);
+    let app = c.add_client("app", p[1]);
+    c.make_cluster_aware(app);
+    let plain = c.add_client("cli", p[1]);
+    let Some(Reply::Array(replicas)) = c.command(plain, &argv(&format!("CLUSTER REPLICAS {}", node_id(&c, p[0])))).0
+    else {
+        panic!()
+    };
+    assert_eq!(replicas.len(), 1);
+    assert_eq!(c.command(app, &argv("SET bar 1")).0, Some(Reply::ok()), "slot 5061 is n1's");
+    c.advance_to(START_MS + 100);
+    c.crash(p[0]);
+    let events = c.advance_to(START_MS + 2200);
+    assert!(events.iter().any(|e| e.text.starts_with("the cluster fails n1")), "{events:#?}");
+    assert_eq!(c.command(plain, &argv("GET foo")).0, Some(Reply::Error("CLUSTERDOWN The cluster is down".into())));
+    let events = c.advance_to(START_MS + 4000);
+    assert!(events.iter().any(|e| e.text.starts_with("n1r wins the election")), "{events:#?}");
+    assert_eq!(c.command(app, &argv("GET bar")).0, Some(Reply::bulk("1")), "the replica had it");
+    assert_eq!(c.clients[app].node, r);
+    let Some(Reply::Verbatim(_, info)) = c.command(plain, &argv("CLUSTER INFO")).0 else { panic!() };
+    assert!(String::from_utf8(info).unwrap().starts_with("cluster_state:ok"));
+    // The old primary restarts and follows the new one.
+    c.restart(p[0]);
+    c.advance_to(START_MS + 5000);
+    let view = c.nodes[p[0]].server.cluster.as_ref().unwrap();
+    assert_eq!(view.myself().replica_of.as_deref(), Some(node_id(&c, r).as_str()));
+    assert_eq!(c.nodes[p[0]].role, Role::Replica { of: r });
+    let old = c.add_client("old", p[0]);
+    assert_eq!(c.command(old, &argv("GET bar")).0, Some(Reply::Error("MOVED 5061 n1r:6379".into())));
+}
+
+fn node_id(c: &Deployment, n: usize) -> String {
+    c.nodes[n].server.cluster.as_ref().unwrap().myself().id.clone()
+}

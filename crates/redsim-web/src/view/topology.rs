@@ -133,8 +133,7 @@ pub fn topology(c: &Deployment) -> TopologyView {
         .map(|l| LostView { label: l.label.clone(), node: l.node.clone(), why: l.why.clone() })
         .collect();
     let (mut slot_map, mut moving_slots) = (Vec::new(), Vec::new());
-    if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster.as_deref())
-    {
+    if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster.as_deref()) {
         for (first, last, owner) in view.runs() {
             let name = view.nodes[owner].ip.clone();
             let index = c.node_index(&name).unwrap_or(0);
