@@ -59,7 +59,6 @@ impl Deployment {
         let link_client = server.connect(now);
         let durable = n.persistence.durable_offset.max(if n.persistence.aof.is_some() { 0 } else { rdb_offset });
         // A cluster node keeps its configuration across the restart (Redis's nodes.conf).
-        let mut server = server;
         server.cluster = n.server.cluster.take();
         n.server = server;
         n.link_client = link_client;

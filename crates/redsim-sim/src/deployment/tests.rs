@@ -475,7 +475,7 @@ fn a_cluster_redirects_and_reshards() {
     let moved = (0..4).find(|i| c.nodes[0].server.dbs[0].get(format!("{{foo}}:{i}").as_bytes()).is_some());
     let moved = moved.expect("a key moved");
     let (reply, events) = c.command(app, &argv(&format!("GET {{foo}}:{moved}")));
-    assert_eq!(reply, Some(Reply::bulk(&format!("v{moved}"))));
+    assert_eq!(reply, Some(Reply::bulk(format!("v{moved}"))));
     assert!(events.iter().any(|e| e.text.contains("follows ASK")), "{events:#?}");
     let events = c.advance_to(START_MS + 1000);
     assert!(events.iter().any(|e| e.text.contains("slot 12182 now belongs to n1")), "{events:#?}");
