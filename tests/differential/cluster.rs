@@ -361,3 +361,60 @@ fn a_cluster_answers_as_redis_cluster_does() {
     }
     assert!(same, "{} differences:\n{}", table.len(), table.join("\n"));
 }
+
+/// `MIGRATE` from one server to another, on two Redis 7.0.15 servers and on two redsim-servers:
+/// moving keys (and their TTLs), `NOKEY`, the target's errors, `COPY`, `REPLACE`, `KEYS`, `AUTH`,
+/// another database, and a target that does not answer.
+#[test]
+fn migrate_moves_keys_as_redis_does() {
+    let (ra, rb) = (RedisServer::start().expect("redis"), RedisServer::start().expect("redis"));
+    let sa = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim");
+    let sb = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim");
+    let mut transcripts = Vec::new();
+    for (a, b) in [(ra.addr, rb.addr), (sa.addr(), sb.addr())] {
+        let (mut ca, mut cb) = (connect(a), connect(b));
+        let port = b.port().to_string();
+        let mut out = Vec::new();
+        let lines: Vec<(bool, String)> = vec![
+            (true, "SET k v PX 50000".into()),
+            (true, "SET k2 v2".into()),
+            (true, "RPUSH list a b c".into()),
+            (true, format!("MIGRATE 127.0.0.1 {port} k 0 1000")),
+            (true, "EXISTS k".into()),
+            (false, "GET k".into()),
+            (true, format!("MIGRATE 127.0.0.1 {port} nosuch 0 1000")),
+            (false, "SET k2 other".into()),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000")),
+            (true, format!("MIGRATE 127.0.0.1 {port} \"\" 0 1000 COPY REPLACE KEYS k2 list nosuch")),
+            (true, "GET k2".into()),
+            (false, "GET k2".into()),
+            (false, "LRANGE list 0 -1".into()),
+            (true, format!("MIGRATE 127.0.0.1 {port} list 1 1000 REPLACE")),
+            (false, "SELECT 1".into()),
+            (false, "LRANGE list 0 -1".into()),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 99 1000")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000 AUTH secret")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000 AUTH2 someone secret")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000 KEYS k2")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000 AUTH")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 x 1000")),
+            (true, format!("MIGRATE 127.0.0.1 {port} k2 0 1000 BLAH")),
+            (true, "MIGRATE 127.0.0.1 1 k2 0 200".into()),
+            (true, "EXISTS k2".into()),
+        ];
+        for (on_a, line) in lines {
+            let conn = if on_a { &mut ca } else { &mut cb };
+            let reply = conn.command(&argv(&line)).expect("a reply");
+            let shown = show(&reply).replace(&port, "<port>");
+            out.push(format!("{} {} -> {shown}", if on_a { "a" } else { "b" }, line.replace(&port, "<port>")));
+        }
+        let ttl = cb.command(&["SELECT", "0"]).and_then(|_| cb.command(&["PTTL", "k"])).expect("pttl");
+        let ttl: i64 = String::from_utf8_lossy(&ttl).trim_start_matches(':').trim().parse().unwrap_or(-9);
+        out.push(format!("the TTL went with the key: {}", ttl > 40_000 && ttl <= 50_000));
+        transcripts.push(out);
+    }
+    let (theirs, ours) = (&transcripts[0], &transcripts[1]);
+    let diff: Vec<String> =
+        theirs.iter().zip(ours).filter(|(t, o)| t != o).map(|(t, o)| format!("redis:  {t}\nredsim: {o}")).collect();
+    assert!(diff.is_empty() && theirs.len() == ours.len(), "{}", diff.join("\n"));
+}

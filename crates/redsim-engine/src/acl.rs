@@ -656,6 +656,15 @@ pub fn command_keys(e: &Entry, argv: &[Vec<u8>]) -> Vec<(usize, u8)> {
             Some(std::iter::once(1).chain(store).collect())
         }
         "sort_ro" => Some(vec![1]),
+        // Redis's `migrateGetKeys`: the key, or with an empty key what follows KEYS.
+        "migrate" => {
+            let keys_at = (6..argv.len())
+                .find(|&i| argv[i].eq_ignore_ascii_case(b"KEYS") && argv.get(3).is_some_and(|k| k.is_empty()));
+            Some(match keys_at {
+                Some(at) => (at + 1..argv.len()).collect(),
+                None => vec![3],
+            })
+        }
         "georadius" | "georadiusbymember" => {
             let mut v = vec![1];
             for (i, a) in argv.iter().enumerate().skip(2) {

@@ -204,6 +204,58 @@ pub fn spawn_cluster(
     Ok(handles)
 }
 
+/// `MIGRATE`'s round trip (Redis's `migrateCommand` with `syncWrite`/`syncReadLine`): connect to
+/// the target within the timeout, send the commands, read one reply line each.
+fn migrate_round_trip(m: &redsim_engine::server::Migrate) -> Result<Vec<Reply>, redsim_engine::server::MigrateFailure> {
+    use redsim_engine::server::MigrateFailure;
+    use std::io::BufRead;
+    let timeout = Duration::from_millis(m.timeout_ms.max(1));
+    let addrs: Vec<SocketAddr> =
+        (m.host.as_str(), m.port).to_socket_addrs().map_err(|_| MigrateFailure::Connecting)?.collect();
+    // Redis connects without waiting and learns of a refused connection when it writes.
+    let mut refused = false;
+    let stream = addrs.iter().find_map(|a| match std::net::TcpStream::connect_timeout(a, timeout) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            refused |= e.kind() == io::ErrorKind::ConnectionRefused;
+            None
+        }
+    });
+    let stream = match stream {
+        Some(s) => s,
+        None if refused => return Err(MigrateFailure::Writing),
+        None => return Err(MigrateFailure::Connecting),
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let mut bytes = Vec::new();
+    for line in &m.commands {
+        Reply::Array(line.iter().map(|a| Reply::Bulk(a.clone())).collect())
+            .encode_into(redsim_engine::Protocol::Resp2, &mut bytes);
+    }
+    (&stream).write_all(&bytes).map_err(|_| MigrateFailure::Writing)?;
+    let mut reader = io::BufReader::new(&stream);
+    let mut replies = Vec::new();
+    for _ in &m.commands {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        replies.push(match line.split_at_checked(1) {
+            Some(("-", text)) => Reply::Error(text.to_string()),
+            Some((":", n)) => Reply::Integer(n.parse().unwrap_or(0)),
+            Some((_, text)) => Reply::Status(text.to_string()),
+            None => Reply::Status(String::new()),
+        });
+    }
+    if replies.is_empty() {
+        return Err(MigrateFailure::Reading);
+    }
+    Ok(replies)
+}
+
 /// The cluster bus between the nodes one process serves: each node's inbox and waker, by port.
 #[derive(Clone, Default)]
 struct Bus(Arc<Mutex<HashMap<u16, Inbox>>>);
@@ -547,10 +599,18 @@ impl EventLoop {
                 }
             };
             used += len;
-            let outcome = match self.advance(&argv) {
+            let mut outcome = match self.advance(&argv) {
                 Some(outcome) => outcome,
                 None => self.engine.execute(self.now(), client, &argv),
             };
+            // MIGRATE talks to its target now, blocking this server as Redis's does.
+            if let Some(migrate) = outcome.migrate.take() {
+                let answer = migrate_round_trip(&migrate);
+                let done = self.engine.migrate_done(self.now(), client, &migrate, answer);
+                outcome.reply = done.reply;
+                outcome.propagate.extend(done.propagate);
+                outcome.woken.extend(done.woken);
+            }
             let protocol = self.engine.protocol(client);
             if let Some(conn) = self.connections.get_mut(&token) {
                 for message in &outcome.preface {

@@ -763,3 +763,109 @@ pub static READWRITE: CommandSpec = CommandSpec::new("readwrite", 1, CLUSTER_GRO
         ctx.client_mut().cluster_readonly = false;
         Ok(Reply::ok())
     });
+
+/// `MIGRATE host port <key | ""> destination-db timeout [COPY] [REPLACE] [AUTH password |
+/// AUTH2 username password] [KEYS key [key ...]]`: the arguments are checked and the keys
+/// serialised here, as Redis's `migrateCommand` does; the host sends them and gives the target's
+/// answers to `Server::migrate_done`, which replies and deletes what moved.
+pub static MIGRATE: CommandSpec = CommandSpec::new("migrate", -6, "generic", "2.6.0")
+    .flags(&[Flag::Write, Flag::MovableKeys])
+    .keys(3, 3, 1)
+    .acl(&[Category::Keyspace, Category::Dangerous])
+    .doc(
+        "host port <key | \"\"> destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password] [KEYS key [key ...]]",
+        "Atomically transfers a key from one Redis instance to another.",
+    )
+    .run(migrate);
+
+fn migrate(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    let argv = ctx.argv.to_vec();
+    let (mut copy, mut replace) = (false, false);
+    let mut auth: Option<(Option<Vec<u8>>, Vec<u8>)> = None;
+    let (mut first_key, mut num_keys) = (3, 1);
+    let mut j = 6;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        let word = &argv[j];
+        if word.eq_ignore_ascii_case(b"copy") {
+            copy = true;
+        } else if word.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if word.eq_ignore_ascii_case(b"auth") {
+            if more == 0 {
+                return Err(Error::Syntax);
+            }
+            j += 1;
+            auth = Some((None, argv[j].clone()));
+        } else if word.eq_ignore_ascii_case(b"auth2") {
+            if more < 2 {
+                return Err(Error::Syntax);
+            }
+            auth = Some((Some(argv[j + 1].clone()), argv[j + 2].clone()));
+            j += 2;
+        } else if word.eq_ignore_ascii_case(b"keys") {
+            if !argv[3].is_empty() {
+                return Err(Error::other(
+                    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string",
+                ));
+            }
+            first_key = j + 1;
+            num_keys = argv.len() - j - 1;
+            break;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    let timeout = crate::args::parse_i64(&argv[5]).ok_or(Error::NotInteger)?;
+    let db = crate::args::parse_i64(&argv[4]).ok_or(Error::NotInteger)?;
+    let timeout = if timeout <= 0 { 1000 } else { timeout };
+    let wanted: Vec<Vec<u8>> = argv[first_key..first_key + num_keys].to_vec();
+    let format = super::keys::dump_format(ctx);
+    let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for key in wanted {
+        if let Some(value) = ctx.lookup(&key) {
+            let payload = crate::rdb::dump(value, &format);
+            found.push((key, payload));
+        }
+    }
+    if found.is_empty() {
+        return Ok(Reply::status("NOKEY"));
+    }
+    let mut commands: Vec<Vec<Vec<u8>>> = Vec::new();
+    if let Some((user, password)) = auth {
+        let mut line = vec![b"AUTH".to_vec()];
+        line.extend(user);
+        line.push(password);
+        commands.push(line);
+    }
+    commands.push(vec![b"SELECT".to_vec(), db.to_string().into_bytes()]);
+    let preamble = commands.len();
+    let restore: &[u8] = if ctx.server.cluster.is_some() { b"RESTORE-ASKING" } else { b"RESTORE" };
+    let mut keys = Vec::new();
+    for (key, payload) in found {
+        let ttl = match ctx.db().expire_at(&key) {
+            Some(at) if at < ctx.now_ms => continue,
+            Some(at) => (at - ctx.now_ms).max(1),
+            None => 0,
+        };
+        let mut line = vec![restore.to_vec(), key.clone(), ttl.to_string().into_bytes(), payload];
+        if replace {
+            line.push(b"REPLACE".to_vec());
+        }
+        commands.push(line);
+        keys.push(key);
+    }
+    let port = std::str::from_utf8(&argv[2]).ok().and_then(|p| p.trim().parse::<u16>().ok()).unwrap_or(0);
+    ctx.out.migrate = Some(crate::server::Migrate {
+        host: String::from_utf8_lossy(&argv[1]).into_owned(),
+        port,
+        timeout_ms: timeout as u64,
+        commands,
+        preamble,
+        keys,
+        copy,
+    });
+    // The reply comes with `Server::migrate_done`.
+    Ok(Reply::Many(Vec::new()))
+}

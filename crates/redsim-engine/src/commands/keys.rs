@@ -632,7 +632,7 @@ pub static DUMP: CommandSpec = CommandSpec::new("dump", 2, GENERIC, "2.6.0")
     .doc("key", "Returns a serialized representation of the value stored at a key.")
     .run(dump);
 
-fn dump_format(ctx: &Ctx) -> crate::rdb::Format {
+pub(crate) fn dump_format(ctx: &Ctx) -> crate::rdb::Format {
     crate::rdb::Format {
         version: ctx.version(),
         compress: ctx.server.config.settings.flag("rdbcompression"),

@@ -53,6 +53,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &cluster::ASKING,
     &cluster::READONLY,
     &cluster::READWRITE,
+    &cluster::MIGRATE,
     &server::SYNC,
     &server::REPLICAOF,
     &server::SLAVEOF,

@@ -63,6 +63,9 @@ pub struct Outcome {
     pub rewrite_aof: bool,
     /// `CLUSTER MEET ip port`: the host introduces this node to the one there.
     pub cluster_meet: Option<(String, u16)>,
+    /// `MIGRATE`: what to send where. The client has no reply yet: the host sends the commands,
+    /// then hands the target's replies to [`Server::migrate_done`], which answers it.
+    pub migrate: Option<Migrate>,
     /// `REPLICAOF` changed what this server replicates: `Some(host, port)` is the primary to
     /// connect to (the host opens the link and reports it with [`MasterLink::client`]), `None`
     /// that it is a primary now.
@@ -87,6 +90,30 @@ impl Outcome {
             *r = std::mem::replace(r, Reply::Nil).for_version(version);
         }
     }
+}
+
+/// A `MIGRATE` for the host to carry out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migrate {
+    pub host: String,
+    pub port: u16,
+    pub timeout_ms: u64,
+    /// What the target is sent, in order: `AUTH` and `SELECT`, then a `RESTORE` per key.
+    pub commands: Vec<Argv>,
+    /// How many of `commands` come before the `RESTORE`s.
+    pub preamble: usize,
+    /// The keys, in the order of their `RESTORE`s.
+    pub keys: Vec<Vec<u8>>,
+    /// `COPY`: the keys stay here.
+    pub copy: bool,
+}
+
+/// Why a `MIGRATE` got no answer from its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrateFailure {
+    Connecting,
+    Writing,
+    Reading,
 }
 
 /// A replica's view of its primary (Redis's `masterhost`, `masterport`, `repl_state` and
@@ -759,6 +786,102 @@ impl Server {
         self.serve_waits(&mut out);
         out.written_by(self.config.version);
         out
+    }
+
+    /// Finishes a `MIGRATE` with what its target answered (one reply per command sent, or why
+    /// there was none), as Redis's `migrateCommand` does after its round trip: each key the
+    /// target restored is deleted here (unless `COPY`) and propagated as one `DEL`; the first
+    /// error the target gave, or `OK`, is the client's reply.
+    pub fn migrate_done(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        migrate: &Migrate,
+        answer: std::result::Result<Vec<Reply>, MigrateFailure>,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        let replies = match answer {
+            Ok(replies) => replies,
+            Err(failure) => {
+                let text = match failure {
+                    MigrateFailure::Connecting => "IOERR error or timeout connecting to the client",
+                    MigrateFailure::Writing => "IOERR error or timeout writing to target instance",
+                    MigrateFailure::Reading => "IOERR error or timeout reading to target instance",
+                };
+                self.count_migrate_failure(text);
+                out.reply = Some(Reply::Error(text.into()));
+                return out;
+            }
+        };
+        let error_text = |r: &Reply| match r {
+            Reply::Error(e) => Some(e.clone()),
+            _ => None,
+        };
+        let preamble_error = replies.iter().take(migrate.preamble).find_map(error_text);
+        let mut first_error: Option<String> = None;
+        let mut deleted: Vec<Vec<u8>> = Vec::new();
+        let db = self.clients.get(&client).map_or(0, |c| c.db);
+        for (j, key) in migrate.keys.iter().enumerate() {
+            let Some(reply) = replies.get(migrate.preamble + j) else {
+                if first_error.is_none() && deleted.is_empty() {
+                    let text = "IOERR error or timeout reading to target instance";
+                    self.count_migrate_failure(text);
+                    out.reply = Some(Reply::Error(text.into()));
+                    return out;
+                }
+                break;
+            };
+            match preamble_error.clone().or_else(|| error_text(reply)) {
+                Some(e) => {
+                    first_error.get_or_insert(e);
+                }
+                None if !migrate.copy => {
+                    let mut ctx = Ctx {
+                        server: self,
+                        client,
+                        now_ms,
+                        out: &mut out,
+                        dirty: 0,
+                        argv: &[],
+                        deny_blocking: true,
+                        propagate_as: None,
+                        also_propagate: Vec::new(),
+                        prevent_propagation: false,
+                        counts_hits: false,
+                    };
+                    if ctx.delete(key) {
+                        ctx.notify(crate::notify::GENERIC, "del", key);
+                        let dirty = ctx.dirty.max(1);
+                        self.stats.changes += dirty;
+                    }
+                    deleted.push(key.clone());
+                }
+                None => {}
+            }
+        }
+        if !deleted.is_empty() && self.propagating() {
+            let mut del = vec![b"DEL".to_vec()];
+            del.extend(deleted);
+            self.also_propagate(db, del);
+            self.feed_propagation(&mut out, true);
+        }
+        out.reply = Some(match first_error {
+            Some(e) => {
+                let text = format!("ERR Target instance replied with error: {e}");
+                self.count_migrate_failure(&text);
+                Reply::Error(text)
+            }
+            None => Reply::ok(),
+        });
+        self.serve_blocked(now_ms, &mut out);
+        out.written_by(self.config.version);
+        out
+    }
+
+    /// A `MIGRATE` that ended in an error: counted as its failed call.
+    fn count_migrate_failure(&mut self, text: &str) {
+        self.count_error(text);
+        self.stats.commands.entry("migrate".into()).or_default().failed_calls += 1;
     }
 
     /// Forgets what the running command would still propagate (the server stopped being a

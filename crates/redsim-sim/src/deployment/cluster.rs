@@ -277,6 +277,54 @@ impl Deployment {
         reply
     }
 
+    /// `MIGRATE` from a node: its commands run on the target node of the world (by name, port
+    /// 6379) over a connection of their own, and the source finishes with the target's replies.
+    pub(super) fn carry_migrate(
+        &mut self,
+        from: usize,
+        client: ClientId,
+        m: &redsim_engine::server::Migrate,
+        events: &mut Vec<Event>,
+    ) -> Option<Reply> {
+        let now = self.now_ms;
+        let known = self.node_index(&m.host).filter(|&t| m.port == 6379 && t != from);
+        let target = known.filter(|&t| self.nodes[t].up);
+        let answer = match target {
+            // A node that is down refuses the connection, which Redis finds out when it writes.
+            None if known.is_some() => Err(redsim_engine::server::MigrateFailure::Writing),
+            None => Err(redsim_engine::server::MigrateFailure::Connecting),
+            Some(t) => {
+                let conn = self.nodes[t].server.connect(now);
+                let mut replies = Vec::new();
+                for line in &m.commands {
+                    let outcome = self.nodes[t].server.execute(now, conn, line);
+                    self.work += 1;
+                    self.propagate(t, outcome.propagate);
+                    self.route_woken(t, outcome.woken, events);
+                    replies.push(outcome.reply.unwrap_or(Reply::Nil));
+                }
+                self.nodes[t].server.disconnect(conn);
+                Ok(replies)
+            }
+        };
+        let done = self.nodes[from].server.migrate_done(now, client, m, answer);
+        self.propagate(from, done.propagate);
+        self.route_woken(from, done.woken, events);
+        if let Some(t) = target {
+            events.push(Event {
+                at_ms: now,
+                kind: EventKind::Command,
+                text: format!(
+                    "MIGRATE {} → {}: {} key(s) sent",
+                    self.nodes[from].name,
+                    self.nodes[t].name,
+                    m.keys.len()
+                ),
+            });
+        }
+        done.reply
+    }
+
     /// Starts moving `slot` from one cluster node to another, one key every `every_ms`.
     pub fn reshard(&mut self, slot: u16, from: usize, to: usize, every_ms: u64) {
         let name = format!("reshard-{slot}");
@@ -332,37 +380,20 @@ impl Deployment {
                 };
                 match key {
                     Some(key) => {
-                        // What MIGRATE does: DUMP here, RESTORE-ASKING there, DEL here.
-                        let quiet = std::mem::replace(&mut self.quiet, true);
-                        let payload = self.on(client, from, vec![b"DUMP".to_vec(), key.clone()], events);
-                        let ttl = match self.on(client, from, vec![b"PTTL".to_vec(), key.clone()], events) {
-                            Some(Reply::Integer(ms)) if ms > 0 => ms,
-                            _ => 0,
-                        };
-                        if let Some(Reply::Bulk(payload)) = payload {
-                            let restore = vec![
-                                b"RESTORE-ASKING".to_vec(),
-                                key.clone(),
-                                ttl.to_string().into_bytes(),
-                                payload,
-                                b"REPLACE".to_vec(),
-                            ];
-                            self.on(client, to, restore, events);
-                            self.on(client, from, vec![b"DEL".to_vec(), key.clone()], events);
+                        // As redis-cli --cluster reshard moves a key.
+                        let target = self.nodes[to].name.clone().into_bytes();
+                        let line = vec![
+                            b"MIGRATE".to_vec(),
+                            target,
+                            b"6379".to_vec(),
+                            key,
+                            b"0".to_vec(),
+                            b"60000".to_vec(),
+                            b"REPLACE".to_vec(),
+                        ];
+                        if matches!(self.on(client, from, line, events), Some(Reply::Status(_))) {
+                            self.actors[i].done += 1;
                         }
-                        self.quiet = quiet;
-                        self.actors[i].done += 1;
-                        events.push(Event {
-                            at_ms: self.now_ms,
-                            kind: EventKind::Command,
-                            text: format!(
-                                "MIGRATE {} {}: key {} now on {}",
-                                self.nodes[from].name,
-                                self.nodes[to].name,
-                                String::from_utf8_lossy(&key),
-                                self.nodes[to].name
-                            ),
-                        });
                         ReshardStep::Moving
                     }
                     None => ReshardStep::Close,

@@ -727,6 +727,13 @@ impl Deployment {
         let changes = node.server.stats.changes;
         let mut outcome = node.server.execute(self.now_ms, id, argv);
         self.work += 1;
+        // MIGRATE: the target's part happens now, and the source's reply with it.
+        if let Some(migrate) = outcome.migrate.take() {
+            let propagated = std::mem::take(&mut outcome.propagate);
+            self.propagate(node_i, propagated);
+            outcome.reply = self.carry_migrate(node_i, id, &migrate, events);
+        }
+        let node = &mut self.nodes[node_i];
         let before = node.offset;
         let changed = node.server.stats.changes > changes;
         self.propagate(node_i, outcome.propagate);

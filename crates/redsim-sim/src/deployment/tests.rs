@@ -470,7 +470,7 @@ fn a_cluster_redirects_and_reshards() {
     // Move foo's slot to n1, one key every 100 ms.
     c.reshard(12182, nodes[2], nodes[0], 100);
     let events = c.advance_to(START_MS + 250);
-    assert!(events.iter().any(|e| e.text.starts_with("MIGRATE n3 n1")), "{events:#?}");
+    assert!(events.iter().any(|e| e.text.starts_with("MIGRATE n3 → n1: 1 key(s) sent")), "{events:#?}");
     // Halfway: a key already moved is asked for on n3, which sends the client there with ASK.
     let moved = (0..4).find(|i| c.nodes[0].server.dbs[0].get(format!("{{foo}}:{i}").as_bytes()).is_some());
     let moved = moved.expect("a key moved");
@@ -531,4 +531,41 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
 
 fn node_id(c: &Deployment, n: usize) -> String {
     c.nodes[n].server.cluster.as_ref().unwrap().myself().id.clone()
+}
+
+/// `MIGRATE` typed by a client between two primaries of the world: the key moves (its TTL
+/// with it), a key the target already has is refused unless `REPLACE`, `COPY` keeps it here,
+/// and a target that is not there is an I/O error.
+#[test]
+fn migrate_moves_keys_between_nodes() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let a = c.add_primary("a");
+    let b = c.add_primary("b");
+    let ca = c.add_client("ca", a);
+    let cb = c.add_client("cb", b);
+    c.command(ca, &argv("SET k v PX 5000"));
+    c.command(ca, &argv("SET k2 v2"));
+    assert_eq!(c.command(ca, &argv("MIGRATE b 6379 k 0 1000")).0, Some(Reply::ok()));
+    assert_eq!(c.command(ca, &argv("EXISTS k")).0, Some(Reply::Integer(0)));
+    assert_eq!(c.command(cb, &argv("GET k")).0, Some(Reply::bulk("v")));
+    assert!(matches!(c.command(cb, &argv("PTTL k")).0, Some(Reply::Integer(ms)) if ms > 4000 && ms <= 5000));
+    assert_eq!(c.command(ca, &argv("MIGRATE b 6379 nosuch 0 1000")).0, Some(Reply::status("NOKEY")));
+    c.command(cb, &argv("SET k2 other"));
+    assert_eq!(
+        c.command(ca, &argv("MIGRATE b 6379 k2 0 1000")).0,
+        Some(Reply::Error("ERR Target instance replied with error: BUSYKEY Target key name already exists.".into()))
+    );
+    assert_eq!(c.command(ca, &argv("MIGRATE b 6379 \"\" 0 1000 COPY REPLACE KEYS k2")).0, Some(Reply::ok()));
+    assert_eq!(c.command(ca, &argv("GET k2")).0, Some(Reply::bulk("v2")), "COPY keeps it");
+    assert_eq!(c.command(cb, &argv("GET k2")).0, Some(Reply::bulk("v2")));
+    assert_eq!(
+        c.command(ca, &argv("MIGRATE nowhere 6379 k2 0 1000")).0,
+        Some(Reply::Error("IOERR error or timeout connecting to the client".into()))
+    );
+    assert_eq!(
+        c.command(ca, &argv("MIGRATE b 6379 k2 0 1000 KEYS k2")).0,
+        Some(Reply::Error(
+            "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string".into()
+        ))
+    );
 }
