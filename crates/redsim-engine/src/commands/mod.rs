@@ -54,6 +54,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &cluster::READONLY,
     &cluster::READWRITE,
     &cluster::MIGRATE,
+    &server::MODULE,
     &server::SYNC,
     &server::REPLICAOF,
     &server::SLAVEOF,

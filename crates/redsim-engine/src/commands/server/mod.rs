@@ -15,6 +15,7 @@ mod info;
 pub(crate) mod latency;
 mod lolwut;
 mod memory;
+mod module;
 mod monitor;
 mod replication;
 mod slowlog;
@@ -26,6 +27,7 @@ pub use info::INFO;
 pub use latency::LATENCY;
 pub use lolwut::LOLWUT;
 pub use memory::MEMORY;
+pub use module::MODULE;
 pub use monitor::{MONITOR, RESET};
 pub use replication::{
     BGREWRITEAOF, BGSAVE, FAILOVER, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SHUTDOWN, SLAVEOF, SYNC, WAIT,
