@@ -83,6 +83,24 @@ test('failover: the promoted replica is primary, the lost writes are named, step
   await context.close();
 });
 
+test('the diagram draws replication messages travelling along their links', async () => {
+  const { page, context, errors } = await openScenario('failover');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  const dots = page.locator('svg [data-in-flight]');
+  for (let i = 0; i < 200 && await dots.count() === 0; i++) await forward.click();
+  assert.ok(await dots.count() > 0, 'a message in flight');
+  const dot = dots.first();
+  assert.equal(await dot.getAttribute('data-from'), 'primary');
+  assert.match(await dot.getAttribute('data-to'), /^replica-\d$/);
+  assert.equal(await page.locator('.diagram [data-node="primary"].primary').count(), 1);
+  await page.screenshot({ path: join(SHOTS, 'scenario-diagram-in-flight.png'), fullPage: true });
+  // It is drawn on its link: between the primary's box (bottom at 70) and the replica's (top at 150).
+  const cy = Number(await dot.getAttribute('cy'));
+  assert.ok(cy >= 70 && cy <= 150, `cy ${cy}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('cluster: the slot map shows who serves which slots, and a slot moving from n1 to n2', async () => {
   const { page, context, errors } = await openScenario('cluster');
   const runs = page.locator('.slot-map rect.slot-run');

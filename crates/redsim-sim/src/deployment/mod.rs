@@ -227,6 +227,19 @@ struct InFlight {
     argv: Rc<Argv>,
 }
 
+/// A replication message on its way, as the pictures show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// Its place in the order messages were sent: the same message keeps it from step to step.
+    pub seq: u64,
+    pub from: usize,
+    pub to: usize,
+    /// How far along its link it is, from 0 (just sent) to 1 (arriving).
+    pub progress: f64,
+    /// The command it carries, in a few words (`XADD orders`).
+    pub label: String,
+}
+
 /// Sentinel-style monitoring of one primary.
 #[derive(Clone, Debug)]
 pub struct Sentinel {
@@ -900,6 +913,23 @@ impl Deployment {
         self.cluster_due(&mut events);
         self.actors_due(&mut events);
         events
+    }
+    /// The replication messages on their way now, oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        let mut out: Vec<(u64, Message)> = self
+            .in_flight
+            .iter()
+            .map(|f| {
+                let latency = self.link_between(f.from, f.to).map_or(1, |l| l.latency_ms.max(1));
+                let left = f.at_ms.saturating_sub(self.now_ms).min(latency);
+                let progress = 1.0 - left as f64 / latency as f64;
+                let words: Vec<String> =
+                    f.argv.iter().take(2).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                (f.seq, Message { seq: f.seq, from: f.from, to: f.to, progress, label: words.join(" ") })
+            })
+            .collect();
+        out.sort_by_key(|(seq, _)| *seq);
+        out.into_iter().map(|(_, m)| m).collect()
     }
     /// `XLEN` of a stream on a node (0 when missing).
     pub fn stream_len(&self, node: usize, key: &[u8]) -> u64 {

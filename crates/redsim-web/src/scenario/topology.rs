@@ -24,6 +24,9 @@ pub fn topology(props: &TopologyProps) -> Html {
             if !t.slot_map.is_empty() {
                 <SlotMap runs={t.slot_map.clone()} moving={t.moving_slots.clone()} />
             }
+            if t.nodes.len() > 1 || !t.messages.is_empty() {
+                <Diagram topology={t.clone()} />
+            }
             <ul class="nodes">
                 { for t.nodes.iter().enumerate().map(|(i, n)| node_card(i, n, i == props.selected, &props.on_act)) }
             </ul>
@@ -78,6 +81,107 @@ fn link_row(l: &LinkView, on_act: &Callback<ScenarioAction>) -> Html {
             <button type="button" aria-label={label}
                 onclick={on_act.reform(move |_: MouseEvent| toggle(a.clone(), b.clone()))}>{ verb }</button>
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    pub topology: TopologyView,
+}
+
+const BOX_W: f64 = 104.0;
+const BOX_H: f64 = 40.0;
+const PRIMARY_Y: f64 = 30.0;
+const REPLICA_Y: f64 = 150.0;
+
+/// Where each node's box is: primaries in a row, each one's replicas under it.
+fn layout(t: &TopologyView) -> Vec<(String, f64, f64)> {
+    let primaries: Vec<&ServerView> = t.nodes.iter().filter(|n| n.replica_of.is_none()).collect();
+    let width = 640.0 / primaries.len().max(1) as f64;
+    let mut out = Vec::new();
+    for (i, p) in primaries.iter().enumerate() {
+        let centre = width * (i as f64 + 0.5);
+        out.push((p.name.clone(), centre, PRIMARY_Y));
+        let replicas: Vec<&ServerView> = t.nodes.iter().filter(|n| n.replica_of.as_deref() == Some(&p.name)).collect();
+        let step = width / replicas.len().max(1) as f64;
+        for (j, r) in replicas.iter().enumerate() {
+            out.push((r.name.clone(), width * i as f64 + step * (j as f64 + 0.5), REPLICA_Y));
+        }
+    }
+    // A replica of a replica, or of a node not drawn: a row of its own.
+    let placed: Vec<String> = out.iter().map(|o| o.0.clone()).collect();
+    let rest: Vec<&ServerView> = t.nodes.iter().filter(|n| !placed.contains(&n.name)).collect();
+    for (k, n) in rest.iter().enumerate() {
+        out.push((n.name.clone(), 60.0 + 120.0 * k as f64, REPLICA_Y + 80.0));
+    }
+    out
+}
+
+/// The world as a diagram: nodes with their role and state, the replication links with their
+/// latency, the messages travelling along them (each at its share of the way), and the actors at
+/// the node they talk to.
+#[function_component(Diagram)]
+pub fn diagram(props: &DiagramProps) -> Html {
+    let t = &props.topology;
+    let places = layout(t);
+    let at = |name: &str| places.iter().find(|p| p.0 == name).map(|p| (p.1, p.2));
+    let height = places.iter().map(|p| p.2).fold(PRIMARY_Y, f64::max) + BOX_H + 30.0;
+    let label = format!(
+        "{} nodes, {} links, {} replication messages on their way",
+        t.nodes.len(),
+        t.links.len(),
+        t.messages.len()
+    );
+    html! {
+        <figure class="diagram">
+            <svg viewBox={format!("0 0 640 {height:.0}")} role="img" aria-label={label}>
+                { for t.links.iter().filter_map(|l| {
+                    let ((x1, y1), (x2, y2)) = (at(&l.primary)?, at(&l.replica)?);
+                    let (y1, y2) = (y1 + BOX_H, y2);
+                    Some(html! {
+                        <g class={classes!("diagram-link", (!l.up).then_some("cut"))}
+                            data-link={format!("{}-{}", l.primary, l.replica)}>
+                            <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                            <text x={format!("{:.1}", (x1 + x2) / 2.0 + 6.0)} y={format!("{:.1}", (y1 + y2) / 2.0)}>
+                                { if l.up { format!("{} ms", l.latency_ms) } else { "cut".to_string() } }
+                            </text>
+                        </g>
+                    })
+                }) }
+                { for t.nodes.iter().filter_map(|n| {
+                    let (x, y) = at(&n.name)?;
+                    let role = if n.primary { "primary" } else { "replica" };
+                    let actors: Vec<&str> = t.actors.iter().filter(|a| a.1 == n.name).map(|a| a.0.as_str()).collect();
+                    Some(html! {
+                        <g class={classes!("diagram-node", role, (!n.up).then_some("down"))} data-node={n.name.clone()}>
+                            <rect x={format!("{:.1}", x - BOX_W / 2.0)} y={format!("{y:.1}")} width={BOX_W.to_string()}
+                                height={BOX_H.to_string()} rx="6" />
+                            <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y + 17.0)}>{ &n.name }</text>
+                            <text class="role" x={format!("{x:.1}")} y={format!("{:.1}", y + 32.0)}>
+                                { if n.up { role.to_string() } else { format!("{role}, down") } }
+                            </text>
+                            if !actors.is_empty() {
+                                <text class="actors" x={format!("{x:.1}")} y={format!("{:.1}", if n.primary { y - 8.0 } else { y + BOX_H + 14.0 })}>
+                                    { actors.join(" · ") }
+                                </text>
+                            }
+                        </g>
+                    })
+                }) }
+                { for t.messages.iter().filter_map(|m| {
+                    let ((x1, y1), (x2, y2)) = (at(&m.from)?, at(&m.to)?);
+                    let (y1, y2) = if y2 > y1 { (y1 + BOX_H, y2) } else { (y1, y2 + BOX_H) };
+                    let p = m.progress.clamp(0.0, 1.0);
+                    let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
+                    Some(html! {
+                        <circle key={m.seq.to_string()} class="in-flight" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5"
+                            data-in-flight="true" data-from={m.from.clone()} data-to={m.to.clone()}>
+                            <title>{ format!("{} → {}: {}", m.from, m.to, m.label) }</title>
+                        </circle>
+                    })
+                }) }
+            </svg>
+        </figure>
     }
 }
 

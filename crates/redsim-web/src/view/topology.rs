@@ -68,7 +68,24 @@ pub struct TopologyView {
     /// the slots moving.
     pub slot_map: Vec<SlotRun>,
     pub moving_slots: Vec<u16>,
+    /// Replication messages on their way (at most `MESSAGES_SHOWN`, the oldest).
+    pub messages: Vec<MessageView>,
+    /// Producers, consumers and named clients, with the node each talks to.
+    pub actors: Vec<(String, String)>,
 }
+
+/// A replication message on a link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageView {
+    pub seq: u64,
+    pub from: String,
+    pub to: String,
+    pub progress: f64,
+    pub label: String,
+}
+
+/// Messages the diagram draws at most.
+pub const MESSAGES_SHOWN: usize = 40;
 
 pub fn topology(c: &Deployment) -> TopologyView {
     let primary_offset = c.primary().map_or(0, |p| c.nodes[p].offset);
@@ -147,7 +164,25 @@ pub fn topology(c: &Deployment) -> TopologyView {
         moving_slots.sort_unstable();
         moving_slots.dedup();
     }
-    TopologyView { nodes, links, sentinel, lost, lost_total: c.lost.len(), slot_map, moving_slots }
+    let messages = c
+        .messages()
+        .into_iter()
+        .take(MESSAGES_SHOWN)
+        .map(|m| MessageView {
+            seq: m.seq,
+            from: c.nodes[m.from].name.clone(),
+            to: c.nodes[m.to].name.clone(),
+            progress: m.progress,
+            label: m.label,
+        })
+        .collect();
+    let actors = c
+        .actors
+        .iter()
+        .filter(|a| a.alive)
+        .filter_map(|a| c.clients.get(a.client).map(|cl| (a.name.clone(), c.nodes[cl.node].name.clone())))
+        .collect();
+    TopologyView { nodes, links, sentinel, lost, lost_total: c.lost.len(), slot_map, moving_slots, messages, actors }
 }
 
 /// The pictures of one node's first database (the primary's when `node` is out of range).
