@@ -147,3 +147,28 @@ test('one step that adds 100,000 entries: the changes are counted, the stream, r
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('motion from effects: an entry slides in, a delivery flies into its lane, a deletion fades to its ghost', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  const classes = (selector) => page.locator(selector).first().getAttribute('class');
+  const animation = (selector) => page.locator(selector).first().evaluate((e) => getComputedStyle(e).animationName);
+  await run(page, 'XADD tasks 1-0 job a');
+  assert.match(await classes('[data-entry-id="1-0"]'), /\benter\b/);
+  assert.match(await animation('[data-entry-id="1-0"]'), /slide-in/);
+  await run(page, 'XGROUP CREATE tasks crew 0');
+  await run(page, 'XREADGROUP GROUP crew ann COUNT 1 STREAMS tasks >');
+  assert.match(await classes('.pending-chip'), /\bdelivered\b/);
+  assert.match(await animation('.pending-chip'), /fly-in/);
+  assert.match(await classes('.group-mark'), /\bmoved\b/);
+  await page.screenshot({ path: join(SHOTS, 'motion-delivery.png') });
+  await run(page, 'XADD tasks 2-0 job b');
+  await run(page, 'XDEL tasks 1-0');
+  assert.match(await classes('[data-entry-id="1-0"]'), /\bghosted\b/);
+  assert.match(await animation('[data-entry-id="1-0"]'), /to-ghost/);
+  // With reduced motion asked for, the same step is a highlight without movement.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await run(page, 'XADD tasks 3-0 job c');
+  assert.equal(await animation('[data-entry-id="3-0"]'), 'none');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

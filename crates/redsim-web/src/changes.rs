@@ -118,30 +118,92 @@ fn describe_stream(key: &str, change: &StreamEffect) -> String {
     }
 }
 
-/// Entry IDs the last step added or delivered, to highlight: sorted, for `Touched::contains`.
-pub fn touched_ids(effects: &[Effect]) -> Touched {
-    let mut ids: Vec<String> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Stream { change: StreamEffect::Added { id, .. }, .. }
-            | Effect::Stream { change: StreamEffect::Delivered { id, .. }, .. }
-            | Effect::Stream { change: StreamEffect::Claimed { id, .. }, .. }
-            | Effect::Stream { change: StreamEffect::Released { id, .. }, .. } => Some(id.to_string()),
-            _ => None,
-        })
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Touched(std::rc::Rc::from(ids))
+/// How an entry moved in a step, for the pictures to show it moving (each is a CSS class).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Motion {
+    /// `XADD`: it slides onto the end of its node.
+    Added,
+    /// Delivered to a consumer: it flies into the consumer's lane.
+    Delivered,
+    /// Claimed by another consumer: it moves into that lane.
+    Claimed,
+    /// Handed back to the group (`XNACK`): free to claim.
+    Released,
+    /// `XDEL`: it fades into its ghost.
+    Deleted,
+    /// A group's last-delivered-id moved onto it.
+    Pointer,
 }
 
-/// The IDs a step touched, shared by the pictures (a step can touch 100,000 of them).
+impl Motion {
+    pub fn class(self) -> &'static str {
+        match self {
+            Motion::Added => "enter",
+            Motion::Delivered => "delivered",
+            Motion::Claimed => "claimed",
+            Motion::Released => "released",
+            Motion::Deleted => "ghosted",
+            Motion::Pointer => "moved",
+        }
+    }
+}
+
+/// Entry IDs the last step moved, and how: sorted, for `Touched::contains` and `Touched::motion`.
+pub fn touched_ids(effects: &[Effect]) -> Touched {
+    let mut moves: Vec<(String, Motion)> = effects
+        .iter()
+        .filter_map(|e| {
+            let Effect::Stream { change, .. } = e else { return None };
+            Some(match change {
+                StreamEffect::Added { id, .. } => (id.to_string(), Motion::Added),
+                StreamEffect::Delivered { id, .. } => (id.to_string(), Motion::Delivered),
+                StreamEffect::Claimed { id, .. } => (id.to_string(), Motion::Claimed),
+                StreamEffect::Released { id, .. } => (id.to_string(), Motion::Released),
+                StreamEffect::Deleted { id, .. } => (id.to_string(), Motion::Deleted),
+                StreamEffect::GroupMoved { last_delivered_id, .. } => (last_delivered_id.to_string(), Motion::Pointer),
+                _ => return None,
+            })
+        })
+        .collect();
+    moves.sort_unstable();
+    moves.dedup();
+    Touched(std::rc::Rc::from(moves))
+}
+
+/// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Touched(std::rc::Rc<[String]>);
+pub struct Touched(std::rc::Rc<[(String, Motion)]>);
 
 impl Touched {
+    /// The moves of one ID, in the order of `Motion`.
+    fn of(&self, id: &str) -> &[(String, Motion)] {
+        let start = self.0.partition_point(|t| t.0.as_str() < id);
+        let end = self.0.partition_point(|t| t.0.as_str() <= id);
+        &self.0[start..end]
+    }
+
+    /// Whether the step added, delivered, claimed or released this entry (it is highlighted).
     pub fn contains(&self, id: &str) -> bool {
-        self.0.binary_search_by(|t| t.as_str().cmp(id)).is_ok()
+        self.of(id).iter().any(|t| !matches!(t.1, Motion::Deleted | Motion::Pointer))
+    }
+
+    /// Whether the step moved this entry in this way.
+    pub fn moved(&self, id: &str, motion: Motion) -> bool {
+        self.of(id).iter().any(|t| t.1 == motion)
+    }
+
+    /// The CSS classes of an entry chip in the stream: how it moved there.
+    pub fn entry_classes(&self, id: &str) -> Vec<&'static str> {
+        self.of(id).iter().filter(|t| matches!(t.1, Motion::Added | Motion::Deleted)).map(|t| t.1.class()).collect()
+    }
+
+    /// The CSS classes of a pending chip in a consumer's lane.
+    pub fn pending_classes(&self, id: &str) -> Vec<&'static str> {
+        self.of(id)
+            .iter()
+            .filter(|t| matches!(t.1, Motion::Delivered | Motion::Claimed | Motion::Released))
+            .map(|t| t.1.class())
+            .collect()
     }
 }
 
@@ -164,6 +226,21 @@ mod tests {
         assert_eq!(lines[SHOWN_CHANGES], format!("… and {} more changes", 100_000 - SHOWN_CHANGES));
         let touched = touched_ids(&effects);
         assert!(touched.contains("1-0") && touched.contains("100000-0") && !touched.contains("100001-0"));
+        assert_eq!(touched.entry_classes("7-0"), vec!["enter"]);
+    }
+
+    #[test]
+    fn each_kind_of_move_has_its_class() {
+        let id = StreamId::new(5, 0);
+        let stream = |change| Effect::Stream { db: 0, key: b"s".to_vec(), change };
+        let touched = touched_ids(&[
+            stream(StreamEffect::Deleted { id, node_freed: false }),
+            stream(StreamEffect::GroupMoved { group: b"g".to_vec(), last_delivered_id: id, entries_read: 1 }),
+        ]);
+        assert!(!touched.contains("5-0"), "a deletion is not highlighted, it fades");
+        assert_eq!(touched.entry_classes("5-0"), vec!["ghosted"]);
+        assert!(touched.moved("5-0", Motion::Pointer));
+        assert!(touched.pending_classes("5-0").is_empty());
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn group_card(props: &GroupCardProps) -> Html {
                         <ol class="lane-entries">
                             if c.pending.is_empty() { <li class="quiet">{ "nothing pending" }</li> }
                             { for c.pending.iter().take(LANE_CHIPS).map(|p| html! {
-                                <li class={classes!("pending-chip", p.poison.then_some("poison"), props.touched.contains(&p.id).then_some("fresh"))}
+                                <li class={classes!("pending-chip", p.poison.then_some("poison"), props.touched.contains(&p.id).then_some("fresh"), props.touched.pending_classes(&p.id))}
                                     title={format!("{} · delivered {} time(s) · idle {} ms", p.id, p.delivery_count, p.idle_ms)}>
                                     { &p.id }<small>{ format!(" ×{}", p.delivery_count) }</small>
                                 </li>

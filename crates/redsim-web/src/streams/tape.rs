@@ -85,14 +85,15 @@ fn node(n: &NodeView, touched: &crate::changes::Touched) -> Html {
             <ol class="entries">
                 { for n.entries.iter().map(|e| {
                     let fresh = touched.contains(&e.id);
+                    let moved = touched.moved(&e.id, crate::changes::Motion::Pointer);
                     html! {
-                        <li class={classes!("entry-chip", e.deleted.then_some("ghost"), fresh.then_some("fresh"))}
+                        <li class={classes!("entry-chip", e.deleted.then_some("ghost"), fresh.then_some("fresh"), touched.entry_classes(&e.id))}
                             data-entry-id={e.id.clone()}
                             data-deleted={e.deleted.then_some("true")}
                             title={if e.deleted { format!("{} (deleted)", e.id) } else { format!("{} {}", e.id, e.summary) }}>
                             <span class="entry-id">{ &e.id }</span>
                             { for e.group_marks.iter().map(|g| html! {
-                                <span class="group-mark" title={format!("last-delivered-id of {g}")}>{ format!("◂ {g}") }</span>
+                                <span class={classes!("group-mark", moved.then_some("moved"))} title={format!("last-delivered-id of {g}")}>{ format!("◂ {g}") }</span>
                             }) }
                         </li>
                     }
