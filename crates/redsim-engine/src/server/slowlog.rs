@@ -45,6 +45,7 @@ impl Server {
             "hello" => {
                 argv.iter().position(|a| a.eq_ignore_ascii_case(b"AUTH")).is_some_and(|at| i > at && i <= at + 2)
             }
+            "migrate" => crate::commands::server::redacted_args(argv).contains(&i),
             _ => false,
         };
         const MAX_ARGC: usize = 32;

@@ -28,6 +28,7 @@ pub use latency::LATENCY;
 pub use lolwut::LOLWUT;
 pub use memory::MEMORY;
 pub use module::MODULE;
+pub(crate) use monitor::redacted_args;
 pub use monitor::{MONITOR, RESET};
 pub use replication::{
     BGREWRITEAOF, BGSAVE, FAILOVER, LASTSAVE, PSYNC, REPLCONF, REPLICAOF, ROLE, SAVE, SHUTDOWN, SLAVEOF, SYNC, WAIT,

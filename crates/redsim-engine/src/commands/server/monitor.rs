@@ -111,7 +111,7 @@ impl Server {
 
 /// The arguments Redis hides from monitors and the slow log: passwords (Redis's
 /// `redactClientCommandArgument` callers).
-fn redacted_args(argv: &[Vec<u8>]) -> Vec<usize> {
+pub(crate) fn redacted_args(argv: &[Vec<u8>]) -> Vec<usize> {
     let is = |i: usize, word: &[u8]| argv.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
     let mut hidden = Vec::new();
     if is(0, b"auth") {
