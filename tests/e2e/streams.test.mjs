@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { SHOTS, lastReply, openApp, run, startApp } from './helpers.mjs';
 
 let app;
@@ -169,6 +170,39 @@ test('motion from effects: an entry slides in, a delivery flies into its lane, a
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await run(page, 'XADD tasks 3-0 job c');
   assert.equal(await animation('[data-entry-id="3-0"]'), 'none');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the shown step saved as a picture: a valid SVG and a PNG drawn from it', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  await run(page, 'XADD shots 1-0 f a');
+  await run(page, 'XADD shots 2-0 f b');
+  await run(page, 'XGROUP CREATE shots g 0');
+  await run(page, 'XREADGROUP GROUP g c COUNT 1 STREAMS shots >');
+  const save = async (name) => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Save the pictures as ${name}` }).click(),
+    ]);
+    return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
+  };
+  const svg = await save('SVG');
+  assert.equal(svg.name, 'redsim-step.svg');
+  const text = svg.bytes.toString('utf8');
+  assert.ok(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  const parsed = await page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror')?.textContent ?? null, chips: doc.querySelectorAll('[data-entry-id]').length };
+  }, text);
+  assert.equal(parsed.error, null);
+  assert.equal(parsed.chips, 2);
+  const png = await save('PNG');
+  assert.equal(png.name, 'redsim-step.png');
+  assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const width = png.bytes.readUInt32BE(16);
+  assert.ok(width > 400, `width ${width}`);
+  await writeFile(join(SHOTS, 'saved-picture.png'), png.bytes);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -19,6 +19,7 @@ pub mod embed;
 pub mod hooks;
 pub mod keep;
 pub mod links;
+pub mod picture;
 pub mod saved;
 pub mod scenario;
 pub mod store;

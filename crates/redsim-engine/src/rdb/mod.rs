@@ -806,7 +806,8 @@ fn load_stream(kind: u8, r: &mut Reader<'_>) -> Option<Value> {
         let name = r.string()?;
         let last = StreamId::new(r.length()?, r.length()?);
         // A file from before Redis 7.0 has no read counter: Redis estimates it from the stream.
-        let entries_read = if kind == TYPE_STREAM_LISTPACKS { s.estimate_entries_read(last) } else { r.length()? as i64 };
+        let entries_read =
+            if kind == TYPE_STREAM_LISTPACKS { s.estimate_entries_read(last) } else { r.length()? as i64 };
         let mut group = ConsumerGroup::new(last, entries_read);
         let pel = r.length()?;
         let mut unowned: BTreeSet<StreamId> = BTreeSet::new();

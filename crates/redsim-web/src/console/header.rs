@@ -167,6 +167,8 @@ fn session_bar() -> Html {
                 <input type="file" accept=".txt,text/plain" aria-label="Import a session file" onchange={on_file} />
             </label>
             <button type="button" onclick={make_callback(&store, |_| AppAction::Reset)}>{ "Reset" }</button>
+            <crate::picture::SaveButtons selectors={vec!["section.pictures"]} stem="redsim-step"
+                on_error={make_callback(&store, AppAction::Notify)} />
         </div>
     }
 }

@@ -62,6 +62,8 @@ pub fn scenario_app(props: &ScenarioAppProps) -> Html {
             if let Some(url) = &props.open_url {
                 <a class="open-full" href={url.clone()} target="_blank" rel="noopener">{ "Open in Redsim ↗" }</a>
             }
+            <crate::picture::SaveButtons selectors={vec![".scenario-body .topology", "section.scenario section.pictures"]}
+                stem="redsim-scenario-step" />
         </div>
     };
     if props.bare {
