@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The app's speed in headless Chromium: first render, a command in a 10,000-step session, and
-# stepping back in it. Builds the release app first.   scripts/bench-app.sh
+# The app's speed in headless Chromium: first render, a command in a 10,000-step session,
+# stepping back in it, the scenario world, and frames while a scenario plays. Builds the release
+# app first.   scripts/bench-app.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"

@@ -4,7 +4,9 @@
 // - a command in a 10,000-step session: Enter to reply and pictures on screen;
 // - stepping back to the middle of that session;
 // - a command with a 100,000-entry stream on screen;
-// - the scenario world: N messages through a 10-consumer group, and stepping back over that run.
+// - the scenario world: N messages through a 10-consumer group, and stepping back over that run;
+// - frames while the failover scenario plays at 1x (diagram, messages in flight, pictures):
+//   requestAnimationFrame timing in the page, long frames counted.
 import { openApp, run, startApp } from './helpers.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -42,22 +44,25 @@ async function timeCommands(page, line) {
 }
 
 // `REDSIM_BENCH_ONLY=scenario` runs only the scenario world (each size `REDSIM_BENCH_RUNS` times,
-// default 1), for comparing builds.
-const scenarioOnly = process.env.REDSIM_BENCH_ONLY === 'scenario';
+// default 1), for comparing builds; `REDSIM_BENCH_ONLY=frames` only the frames while playing.
+const only = process.env.REDSIM_BENCH_ONLY;
 const app = await startApp();
 try {
-  if (!scenarioOnly) await appBenchmarks();
-  // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
-  const scenario = await openApp(app);
-  const runs = Number(process.env.REDSIM_BENCH_RUNS ?? 1);
-  for (const n of (process.env.REDSIM_BENCH_MESSAGES ?? '20000,100000').split(',').map(Number)) {
-    for (let r = 0; r < runs; r++) {
-      const [steps, run, back, done] = await scenario.page.evaluate((n) => window.wasmBindings.bench_scenario(n), n);
-      console.log(`scenario, ${n} messages through 10 consumers (${done} acknowledged, ${steps} steps): ` +
-        `${(run / 1000).toFixed(2)} s in wasm; stepping back: at most ${back.toFixed(0)} ms`);
+  if (!only) await appBenchmarks();
+  if (!only || only === 'scenario') {
+    // The scenario world in wasm: N messages through a group of 10 consumers (issue 6).
+    const scenario = await openApp(app);
+    const runs = Number(process.env.REDSIM_BENCH_RUNS ?? 1);
+    for (const n of (process.env.REDSIM_BENCH_MESSAGES ?? '20000,100000').split(',').map(Number)) {
+      for (let r = 0; r < runs; r++) {
+        const [steps, run, back, done] = await scenario.page.evaluate((n) => window.wasmBindings.bench_scenario(n), n);
+        console.log(`scenario, ${n} messages through 10 consumers (${done} acknowledged, ${steps} steps): ` +
+          `${(run / 1000).toFixed(2)} s in wasm; stepping back: at most ${back.toFixed(0)} ms`);
+      }
     }
+    await scenario.context.close();
   }
-  await scenario.context.close();
+  if (!only || only === 'frames') await framesWhilePlaying();
 } finally {
   await app.close();
 }
@@ -127,4 +132,28 @@ async function appBenchmarks() {
   await huge.page.locator('[data-fact="length"]').getByText('100007').waitFor();
   console.log(`a command beside a 100,000-entry stream (Enter to reply and pictures in the DOM): median ${median(onHuge).toFixed(1)} ms of 7`);
   await huge.context.close();
+}
+
+/// The failover scenario playing at 1x for five seconds: every frame's time from
+/// requestAnimationFrame, how many there were, and the frames longer than 25 ms (a dropped frame
+/// at 60 Hz is one over 16.7 ms; headless Chromium's frames are not the display's).
+async function framesWhilePlaying() {
+  const { page, context } = await openApp(app, { hash: '#scenario=failover', viewport: { width: 1400, height: 1000 } });
+  await page.getByRole('region', { name: 'Scenario' }).waitFor();
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('1');
+  await page.getByRole('button', { name: 'Play' }).click();
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    const times = [];
+    const tick = (t) => {
+      times.push(t);
+      if (t - times[0] < 5000) requestAnimationFrame(tick); else resolve(times);
+    };
+    requestAnimationFrame(tick);
+  }));
+  const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+  const seconds = (frames.at(-1) - frames[0]) / 1000;
+  const long = gaps.filter((g) => g > 25).length;
+  console.log(`failover scenario playing at 1x: ${gaps.length} frames in ${seconds.toFixed(1)} s ` +
+    `(${(gaps.length / seconds).toFixed(1)} per second), ${long} longer than 25 ms, longest ${Math.max(...gaps).toFixed(1)} ms`);
+  await context.close();
 }
