@@ -166,6 +166,12 @@ test('motion from effects: an entry slides in, a delivery flies into its lane, a
   await run(page, 'XDEL tasks 1-0');
   assert.match(await classes('[data-entry-id="1-0"]'), /\bghosted\b/);
   assert.match(await animation('[data-entry-id="1-0"]'), /to-ghost/);
+  // Stepping back shows the step before as it is, at once: 2-0 is highlighted, not sliding in.
+  await page.getByRole('button', { name: 'Step back' }).click();
+  assert.doesNotMatch(await classes('[data-entry-id="2-0"]'), /\benter\b/);
+  assert.match(await classes('[data-entry-id="2-0"]'), /\bfresh\b/);
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  assert.match(await classes('[data-entry-id="1-0"]'), /\bghosted\b/, 'one step forward moves again');
   // With reduced motion asked for, the same step is a highlight without movement.
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await run(page, 'XADD tasks 3-0 job c');

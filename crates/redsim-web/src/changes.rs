@@ -167,14 +167,21 @@ pub fn touched_ids(effects: &[Effect]) -> Touched {
         .collect();
     moves.sort_unstable();
     moves.dedup();
-    Touched(std::rc::Rc::from(moves))
+    Touched(std::rc::Rc::from(moves), false)
 }
 
-/// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them).
+/// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them), and whether
+/// the pictures show the moves or only highlight them (`still`: a step reached by going back or
+/// jumping, which is shown as it is at once).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Touched(std::rc::Rc<[(String, Motion)]>);
+pub struct Touched(std::rc::Rc<[(String, Motion)]>, bool);
 
 impl Touched {
+    /// The same highlights without movement.
+    pub fn still(self) -> Touched {
+        Touched(self.0, true)
+    }
+
     /// The moves of one ID, in the order of `Motion`.
     fn of(&self, id: &str) -> &[(String, Motion)] {
         let start = self.0.partition_point(|t| t.0.as_str() < id);
@@ -187,18 +194,24 @@ impl Touched {
         self.of(id).iter().any(|t| !matches!(t.1, Motion::Deleted | Motion::Pointer))
     }
 
-    /// Whether the step moved this entry in this way.
+    /// Whether the step moved this entry in this way (and the move is shown).
     pub fn moved(&self, id: &str, motion: Motion) -> bool {
-        self.of(id).iter().any(|t| t.1 == motion)
+        !self.1 && self.of(id).iter().any(|t| t.1 == motion)
     }
 
     /// The CSS classes of an entry chip in the stream: how it moved there.
     pub fn entry_classes(&self, id: &str) -> Vec<&'static str> {
+        if self.1 {
+            return Vec::new();
+        }
         self.of(id).iter().filter(|t| matches!(t.1, Motion::Added | Motion::Deleted)).map(|t| t.1.class()).collect()
     }
 
     /// The CSS classes of a pending chip in a consumer's lane.
     pub fn pending_classes(&self, id: &str) -> Vec<&'static str> {
+        if self.1 {
+            return Vec::new();
+        }
         self.of(id)
             .iter()
             .filter(|t| matches!(t.1, Motion::Delivered | Motion::Claimed | Motion::Released))
@@ -241,6 +254,8 @@ mod tests {
         assert_eq!(touched.entry_classes("5-0"), vec!["ghosted"]);
         assert!(touched.moved("5-0", Motion::Pointer));
         assert!(touched.pending_classes("5-0").is_empty());
+        let still = touched.still();
+        assert!(still.entry_classes("5-0").is_empty() && !still.moved("5-0", Motion::Pointer));
     }
 
     #[test]

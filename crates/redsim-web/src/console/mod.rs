@@ -202,12 +202,20 @@ fn console_pane() -> Html {
 /// The pictures of the shown step: what changed, the keys, the selected stream.
 #[function_component(PicturesPane)]
 fn pictures_pane() -> Html {
+    let last_shown = use_mut_ref(|| None::<usize>);
     let Some(store) = use_context::<ConsoleHandle>() else { return Html::default() };
-    let props = pictures_props(
+    let mut props = pictures_props(
         &store.get(),
         make_callback(&store, AppAction::SelectStream),
         make_callback(&store, AppAction::NodeWindow),
     );
+    // A step reached by going forward one moves; one reached by going back or jumping is shown
+    // as it is at once.
+    let shown = props.shown_step;
+    let previous = last_shown.replace(Some(shown));
+    if previous.is_none_or(|p| p + 1 != shown && p != shown) {
+        props.touched = props.touched.still();
+    }
     html! { <StreamsPanel ..props /> }
 }
 
