@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { SHOTS, startApp } from './helpers.mjs';
 
 let app;
@@ -130,6 +131,29 @@ test('cluster: the slot map shows who serves which slots, and a slot moving from
   await page.getByRole('button', { name: 'Run to end' }).and(page.locator(':disabled')).waitFor();
   assert.deepEqual(await owners(), ['0-104 n1', '105-105 n2', '106-5460 n1', '5461-10922 n2', '10923-16383 n3']);
   assert.equal(await page.locator('.slot-map rect.slot-moving').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a run recorded as a WebM video, and a step saved as a picture', async () => {
+  const { page, context, errors } = await openScenario('cache-aside');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.getByRole('button', { name: 'Record the run as a video' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'redsim-scenario.webm');
+  const video = await readFile(await download.path());
+  assert.deepEqual([...video.subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], 'an EBML (WebM) header');
+  assert.ok(video.length > 2000, `${video.length} bytes`);
+  await writeFile(join(SHOTS, 'scenario-recording.webm'), video);
+  // The recording stepped the run to its end.
+  await page.getByRole('button', { name: 'Run to end' }).and(page.locator(':disabled')).waitFor();
+  const [shot] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save the pictures as PNG' }).click(),
+  ]);
+  assert.equal(shot.suggestedFilename(), 'redsim-scenario-step.png');
+  await writeFile(join(SHOTS, 'scenario-saved-picture.png'), await readFile(await shot.path()));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -38,7 +38,7 @@ pub fn svg_of(selectors: &[&str]) -> Result<(String, f64, f64), JsValue> {
     let (w, h) = ((width + 2.0 * GAP).ceil(), height.ceil());
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" style=\"color-scheme: {scheme}\">\
-         <style><![CDATA[{STYLE}\n.picture-export > * {{ margin-bottom: {GAP}px; }}\n.picture-export * {{ animation: none !important; transition: none !important; }}]]></style>\
+         <style><![CDATA[{STYLE}\n.picture-export > * {{ margin-bottom: {GAP}px; }}\n.picture-export * {{ animation: none !important; transition: none !important; }}\n.picture-export button, .picture-export input {{ display: none !important; }}]]></style>\
          <foreignObject x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\">\
          <div xmlns=\"http://www.w3.org/1999/xhtml\" class=\"picture-export\" style=\"padding: {GAP}px; background: var(--bg); color: var(--ink); font: 16px/1.45 var(--sans); width: {w}px; min-height: {h}px;\">{body}</div>\
          </foreignObject></svg>"
@@ -134,4 +134,76 @@ pub fn save_buttons(props: &SaveButtonsProps) -> yew::Html {
             <button type="button" onclick={make(true)} aria-label="Save the pictures as PNG">{ "PNG" }</button>
         </span>
     }
+}
+
+/// Waits `ms` milliseconds (the page renders meanwhile).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Records a run as a WebM video: a frame of the pictures, then `advance` (false when there is no
+/// next step), `frame_ms` apart, at most `frames` of them; the browser's `MediaRecorder` encodes
+/// what is drawn on a canvas.
+pub async fn record(
+    selectors: &[&str],
+    frames: usize,
+    frame_ms: i32,
+    mut advance: impl FnMut() -> bool,
+) -> Result<web_sys::Blob, JsValue> {
+    let document = document()?;
+    let (first, w, h) = svg_of(selectors)?;
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into()?;
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    let background = if dark { "#15171a" } else { "#f7f6f3" };
+    let stream = canvas.capture_stream()?;
+    let options = web_sys::MediaRecorderOptions::new();
+    options.set_mime_type("video/webm");
+    let recorder = web_sys::MediaRecorder::new_with_media_stream_and_media_recorder_options(&stream, &options)?;
+    let chunks = js_sys::Array::new();
+    let on_data = {
+        let chunks = chunks.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::BlobEvent)>::new(move |e: web_sys::BlobEvent| {
+            if let Some(data) = e.data() {
+                chunks.push(&data);
+            }
+        })
+    };
+    recorder.set_ondataavailable(Some(on_data.as_ref().unchecked_ref()));
+    let stopped = js_sys::Promise::new(&mut |resolve, _| recorder.set_onstop(Some(&resolve)));
+    recorder.start()?;
+    let mut svg = first;
+    for i in 0..frames.max(1) {
+        let image = web_sys::HtmlImageElement::new()?;
+        let uri: String = js_sys::encode_uri_component(&svg).into();
+        image.set_src(&format!("data:image/svg+xml;charset=utf-8,{uri}"));
+        JsFuture::from(image.decode()).await?;
+        // Each frame at its own size on the first frame's canvas, over the page's background.
+        context.set_fill_style_str(background);
+        context.fill_rect(0.0, 0.0, w, h);
+        context.draw_image_with_html_image_element(&image, 0.0, 0.0)?;
+        sleep(frame_ms).await;
+        if i + 1 == frames || !advance() {
+            break;
+        }
+        // Let the page draw the next step before it is taken.
+        sleep(30).await;
+        svg = svg_of(selectors)?.0;
+    }
+    recorder.stop()?;
+    JsFuture::from(stopped).await?;
+    drop(on_data);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("video/webm");
+    web_sys::Blob::new_with_blob_sequence_and_options(&chunks, &options)
 }

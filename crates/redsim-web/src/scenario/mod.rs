@@ -64,6 +64,7 @@ pub fn scenario_app(props: &ScenarioAppProps) -> Html {
             }
             <crate::picture::SaveButtons selectors={vec![".scenario-body .topology", "section.scenario section.pictures"]}
                 stem="redsim-scenario-step" />
+            <RecordButton />
         </div>
     };
     if props.bare {
@@ -86,6 +87,47 @@ pub fn scenario_app(props: &ScenarioAppProps) -> Html {
                 </main>
             </div>
         </ContextProvider<ScenarioHandle>>
+    }
+}
+
+/// Steps a recording takes at most (a minute of video at four steps a second).
+const RECORD_STEPS: usize = 240;
+
+/// "Record": the run from the shown step on, a step every 250 ms, saved as a WebM video.
+#[function_component(RecordButton)]
+fn record_button() -> Html {
+    let recording = use_state(|| false);
+    let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
+    let onclick = {
+        let recording = recording.clone();
+        Callback::from(move |_: MouseEvent| {
+            if *recording {
+                return;
+            }
+            recording.set(true);
+            let (store, recording) = (store.clone(), recording.clone());
+            yew::platform::spawn_local(async move {
+                let dispatcher = store.dispatcher();
+                let advance = || {
+                    if store.get().at_end() {
+                        return false;
+                    }
+                    dispatcher.dispatch(ScenarioAction::Forward);
+                    true
+                };
+                let selectors = [".scenario-body .topology", "section.scenario section.pictures"];
+                if let Ok(video) = crate::picture::record(&selectors, RECORD_STEPS, 250, advance).await {
+                    let _ = crate::picture::download(&video, "redsim-scenario.webm");
+                }
+                recording.set(false);
+            });
+        })
+    };
+    html! {
+        <button type="button" class="record" {onclick} disabled={*recording} aria-label="Record the run as a video"
+            title="Record the run from this step on as a WebM video (a step every 250 ms)">
+            { if *recording { "Recording…" } else { "Record" } }
+        </button>
     }
 }
 
