@@ -62,7 +62,15 @@ impl World {
         let outcome = match action {
             Action::Command { client, argv } => {
                 let id = self.clients.get(*client).map_or(0, |c| c.id);
-                self.server.execute(self.now_ms, id, argv)
+                let mut outcome = self.server.execute(self.now_ms, id, argv);
+                // A lone server has no other to MIGRATE to: the connection fails, as to a host
+                // that does not answer.
+                if let Some(migrate) = outcome.migrate.take() {
+                    let failed = redsim_engine::server::MigrateFailure::Connecting;
+                    let done = self.server.migrate_done(self.now_ms, id, &migrate, Err(failed));
+                    outcome.reply = done.reply;
+                }
+                outcome
             }
             Action::Advance { ms } => {
                 // Moving the clock is what makes blocked clients time out.
@@ -195,6 +203,15 @@ mod tests {
 
     fn argv(line: &str) -> Argv {
         redsim_engine::cli::split_args(line.as_bytes()).expect("balanced quotes")
+    }
+
+    #[test]
+    fn migrate_from_a_lone_server_cannot_connect() {
+        let mut s = Session::new(Version::V7_0, &["a"]);
+        s.command(0, argv("SET k v"));
+        let step = s.command(0, argv("MIGRATE 127.0.0.1 6380 k 0 100"));
+        assert_eq!(step.reply, Some(Reply::Error("IOERR error or timeout connecting to the client".into())));
+        assert_eq!(s.command(0, argv("EXISTS k")).reply, Some(Reply::Integer(1)));
     }
 
     #[test]
