@@ -126,3 +126,19 @@ test('a subscribed client receives what another client publishes', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a key with clients blocked on it says so, and a key fades in its last seconds', async () => {
+  const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
+  await run(page, 'SET session x PX 2000');
+  await run(page, 'XADD events 1-0 f v');
+  await run(page, 'XREAD BLOCK 0 STREAMS events $');
+  await page.locator('tr[data-key="events"][data-blocked="1"]').waitFor();
+  assert.match(await page.locator('tr[data-key="events"] .blocked-badge').textContent(), /1 waiting/);
+  await page.screenshot({ path: join(SHOTS, 'keyspace-blocked-and-expiring.png') });
+  const row = page.locator('tr[data-key="session"]');
+  assert.match(await row.getAttribute('class'), /\bexpiring\b/);
+  const opacity = Number(await row.evaluate((r) => getComputedStyle(r).opacity));
+  assert.ok(opacity < 1 && opacity > 0.3, `opacity ${opacity}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -6,6 +6,9 @@ use yew::prelude::*;
 
 use crate::view::{ArraySlots, KeysView, SlotCell};
 
+/// A key with less time to live than this fades in the list.
+const FADE_MS: u64 = 3_000;
+
 #[derive(Properties, PartialEq)]
 pub struct KeyspaceProps {
     pub keys: KeysView,
@@ -56,12 +59,22 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                             _ => ("byte", "bytes"),
                         };
                         let unit = if k.size == 1 { one } else { many };
+                        // A key fades as its last seconds run out (in virtual time).
+                        let fading = k.ttl_ms.filter(|&t| t < FADE_MS);
+                        let style = fading.map(|t| format!("opacity: {:.2}", 0.35 + 0.65 * t as f64 / FADE_MS as f64));
                         html! {
                             <tr data-key={k.key.clone()} data-type={k.kind} data-encoding={k.encoding}
                                 data-ttl-ms={k.ttl_ms.map(|t| t.to_string())}
-                                class={classes!(active.then_some("active"))}>
+                                data-blocked={(k.blocked > 0).then(|| k.blocked.to_string())}
+                                class={classes!(active.then_some("active"), fading.is_some().then_some("expiring"))} {style}>
                                 <td><button type="button" class="key-link" aria-pressed={active.to_string()}
-                                    onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &k.key }</button></td>
+                                    onclick={Callback::from(move |_| on_select.emit(key.clone()))}>{ &k.key }</button>
+                                    if k.blocked > 0 {
+                                        <span class="blocked-badge" title="clients blocked on this key, until a write serves them or they time out">
+                                            { format!("⏳ {} waiting", k.blocked) }
+                                        </span>
+                                    }
+                                </td>
                                 <td>{ k.kind }<span class="encoding" title="OBJECT ENCODING">{ k.encoding }</span></td>
                                 <td class={classes!(k.ttl_ms.is_some().then_some("ttl"))}>{ ttl(k.ttl_ms) }</td>
                                 <td>{ format!("{} {unit}", k.size) }</td>

@@ -22,6 +22,8 @@ pub struct KeyView {
     pub value: Option<String>,
     /// An array's slots, when the key holds one.
     pub slots: Option<ArraySlots>,
+    /// Clients blocked waiting on this key (`BLPOP`, `XREAD BLOCK`, ...).
+    pub blocked: usize,
 }
 
 /// An array as its picture shows it: the first occupied slots in index order, with the runs of
@@ -107,7 +109,17 @@ pub const LISTED_KEYS: usize = 200;
 /// `LISTED_KEYS`, plus `selected` if it is further on.
 pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
     let enc = world.server.config.encodings;
-    keys_in(&world.server.dbs[selected_db(world, client)], &enc, world.now_ms, selected)
+    let db = selected_db(world, client);
+    let mut view = keys_in(&world.server.dbs[db], &enc, world.now_ms, selected);
+    for k in &mut view.listed {
+        k.blocked = world
+            .server
+            .blocked
+            .values()
+            .filter(|b| b.db == db && !b.postponed && b.keys.iter().any(|key| key.as_slice() == k.key.as_bytes()))
+            .count();
+    }
+    view
 }
 
 /// What the keyspace browser lists of a database, and how many live keys it has.
@@ -167,5 +179,6 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
             Value::Array(a) => Some(array_slots(a)),
             _ => None,
         },
+        blocked: 0,
     }
 }
