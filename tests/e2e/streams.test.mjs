@@ -149,7 +149,7 @@ test('one step that adds 100,000 entries: the changes are counted, the stream, r
   await context.close();
 });
 
-test('motion from effects: an entry slides in, a delivery flies into its lane, a deletion fades to its ghost', async () => {
+test('motion from effects: an entry slides in, a delivery flies into its lane, an ack leaves it, a deletion fades to its ghost', async () => {
   const { page, context, errors } = await openApp(app, { viewport: { width: 1400, height: 900 } });
   const classes = (selector) => page.locator(selector).first().getAttribute('class');
   const animation = (selector) => page.locator(selector).first().evaluate((e) => getComputedStyle(e).animationName);
@@ -162,7 +162,11 @@ test('motion from effects: an entry slides in, a delivery flies into its lane, a
   assert.match(await animation('.pending-chip'), /fly-in/);
   assert.match(await classes('.group-mark'), /\bmoved\b/);
   await page.screenshot({ path: join(SHOTS, 'motion-delivery.png') });
+  await run(page, 'XACK tasks crew 1-0');
+  assert.match(await classes('[data-consumer-lane="ann"] [data-acked-id="1-0"]'), /\bleaving\b/);
+  assert.match(await animation('[data-acked-id="1-0"]'), /leave/);
   await run(page, 'XADD tasks 2-0 job b');
+  assert.equal(await page.locator('[data-acked-id]').count(), 0, 'gone the step after');
   await run(page, 'XDEL tasks 1-0');
   assert.match(await classes('[data-entry-id="1-0"]'), /\bghosted\b/);
   assert.match(await animation('[data-entry-id="1-0"]'), /to-ghost/);

@@ -167,19 +167,39 @@ pub fn touched_ids(effects: &[Effect]) -> Touched {
         .collect();
     moves.sort_unstable();
     moves.dedup();
-    Touched(std::rc::Rc::from(moves), false)
+    let acked: Vec<(String, String, String)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Stream { change: StreamEffect::Acked { group, consumer, id }, .. } => {
+                Some((text(group), text(consumer), id.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    Touched(std::rc::Rc::from(moves), false, std::rc::Rc::from(acked))
 }
 
 /// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them), and whether
 /// the pictures show the moves or only highlight them (`still`: a step reached by going back or
 /// jumping, which is shown as it is at once).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Touched(std::rc::Rc<[(String, Motion)]>, bool);
+pub struct Touched(std::rc::Rc<[(String, Motion)]>, bool, std::rc::Rc<[(String, String, String)]>);
 
 impl Touched {
     /// The same highlights without movement.
     pub fn still(self) -> Touched {
-        Touched(self.0, true)
+        Touched(self.0, true, self.2)
+    }
+
+    /// Entries the step acknowledged for this consumer of this group (`XACK`): they leave its
+    /// lane, shown leaving for the step.
+    pub fn acked_by(&self, group: &str, consumer: &str) -> Vec<String> {
+        self.2.iter().filter(|(g, c, _)| g == group && c == consumer).map(|(_, _, id)| id.clone()).collect()
+    }
+
+    /// Whether the pictures show the moves (not a step reached by going back or jumping).
+    pub fn moving(&self) -> bool {
+        !self.1
     }
 
     /// The moves of one ID, in the order of `Motion`.

@@ -56,11 +56,14 @@ fn group_card(props: &GroupCardProps) -> Html {
                     { "lag " }<b>{ or_nil(g.lag) }</b></span>
             </header>
             <div class="lanes">
-                { for g.consumers.iter().map(|c| html! {
+                { for g.consumers.iter().map(|c| {
+                    let acked = props.touched.acked_by(&g.name, &c.name);
+                    let leaving = props.touched.moving().then_some("leaving");
+                    html! {
                     <div class="lane" data-consumer-lane={c.name.clone()}>
                         <span class="lane-name">{ &c.name }<small>{ format!(" idle {} ms", c.idle_ms) }</small></span>
                         <ol class="lane-entries">
-                            if c.pending.is_empty() { <li class="quiet">{ "nothing pending" }</li> }
+                            if c.pending.is_empty() && acked.is_empty() { <li class="quiet">{ "nothing pending" }</li> }
                             { for c.pending.iter().take(LANE_CHIPS).map(|p| html! {
                                 <li class={classes!("pending-chip", p.poison.then_some("poison"), props.touched.contains(&p.id).then_some("fresh"), props.touched.pending_classes(&p.id))}
                                     title={format!("{} · delivered {} time(s) · idle {} ms", p.id, p.delivery_count, p.idle_ms)}>
@@ -70,8 +73,15 @@ fn group_card(props: &GroupCardProps) -> Html {
                             if c.pending_total > LANE_CHIPS {
                                 <li class="quiet more">{ format!("+{} more", c.pending_total - LANE_CHIPS) }</li>
                             }
+                            { for acked.iter().map(|id| html! {
+                                <li class={classes!("pending-chip", "acked", leaving)} data-acked-id={id.clone()}
+                                    title={format!("{id} acknowledged: it leaves the lane and the PEL")}>
+                                    { id }<small>{ " ✓" }</small>
+                                </li>
+                            }) }
                         </ol>
                     </div>
+                    }
                 }) }
             </div>
             if !g.pel.is_empty() {
