@@ -68,6 +68,9 @@ test('failover: the promoted replica is primary, the lost writes are named, step
   await page.getByRole('button', { name: 'Run to end' }).click();
   await page.locator('[data-server="replica-1"][data-role="primary"]').waitFor();
   assert.equal(await page.locator('[data-server="primary"]').getAttribute('data-role'), 'replica');
+  // The diagram marks the writes lost on the node that lost them.
+  assert.ok(Number(await page.locator('.diagram [data-lost-here]').first().getAttribute('data-lost-here')) > 0);
+  await page.screenshot({ path: join(SHOTS, 'scenario-failover-diagram.png'), fullPage: true });
   const lost = await page.locator('[data-lost-id]').evaluateAll((els) => els.map((e) => e.dataset.lostId));
   assert.ok(lost.length > 0);
   assert.ok(lost.every((id) => /^\d+-\d+$/.test(id)), lost.join(' '));

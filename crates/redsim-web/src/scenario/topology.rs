@@ -135,6 +135,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
     html! {
         <figure class="diagram">
             <svg viewBox={format!("0 0 640 {height:.0}")} role="img" aria-label={label}>
+                if let Some(sentinel) = &t.sentinel {
+                    <text class="diagram-sentinel" x="4" y="12">{ format!("Sentinel {}", sentinel.split_once(';').map_or(sentinel.as_str(), |(_, rest)| rest.trim())) }</text>
+                }
                 { for t.links.iter().filter_map(|l| {
                     let ((x1, y1), (x2, y2)) = (at(&l.primary)?, at(&l.replica)?);
                     let (y1, y2) = (y1 + BOX_H, y2);
@@ -152,6 +155,14 @@ pub fn diagram(props: &DiagramProps) -> Html {
                     let (x, y) = at(&n.name)?;
                     let role = if n.primary { "primary" } else { "replica" };
                     let actors: Vec<&str> = t.actors.iter().filter(|a| a.1 == n.name).map(|a| a.0.as_str()).collect();
+                    // Writes acknowledged here and lost (by a crash or a failover), marked where they were lost.
+                    let lost = t.lost.iter().filter(|l| l.node == n.name).count();
+                    let lost_text = match (lost, t.lost_total > t.lost.len()) {
+                        (0, _) => None,
+                        (n, true) => Some(format!("{n}+ writes lost")),
+                        (1, false) => Some("1 write lost".to_string()),
+                        (n, false) => Some(format!("{n} writes lost")),
+                    };
                     Some(html! {
                         <g class={classes!("diagram-node", role, (!n.up).then_some("down"))} data-node={n.name.clone()}>
                             <rect x={format!("{:.1}", x - BOX_W / 2.0)} y={format!("{y:.1}")} width={BOX_W.to_string()}
@@ -164,6 +175,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
                                 <text class="actors" x={format!("{x:.1}")} y={format!("{:.1}", if n.primary { y - 8.0 } else { y + BOX_H + 14.0 })}>
                                     { actors.join(" · ") }
                                 </text>
+                            }
+                            if let Some(text) = lost_text {
+                                <text class="lost" x={format!("{:.1}", x + BOX_W / 2.0 + 4.0)} y={format!("{:.1}", y + 12.0)}
+                                    data-lost-here={lost.to_string()}>{ text }</text>
                             }
                         </g>
                     })
