@@ -24,6 +24,7 @@ test('entries, nodes, ghosts and trimming', async () => {
   await run(page, 'XTRIM orders MAXLEN ~ 5');
   assert.equal(await lastReply(page), '(integer) 3\n');
   assert.equal(await page.locator('[data-node="1-0"]').count(), 0, 'the whole first node went');
+  assert.equal(await page.locator('[data-trimmed-node="1-0"]').count(), 1, 'shown falling away for the step');
   assert.equal(await page.locator('[data-fact="length"]').textContent(), '6');
   await page.getByLabel('What changed').getByText('trimmed 3 entries (1 whole node)').waitFor();
   assert.deepEqual(errors, []);

@@ -176,37 +176,68 @@ pub fn touched_ids(effects: &[Effect]) -> Touched {
             _ => None,
         })
         .collect();
-    Touched(std::rc::Rc::from(moves), false, std::rc::Rc::from(acked))
+    let trimmed: Vec<(String, String)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Stream { key, change: StreamEffect::Trimmed { nodes_removed, .. }, .. } => {
+                Some(nodes_removed.iter().map(|n| (text(key), n.to_string())).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    Touched {
+        moves: std::rc::Rc::from(moves),
+        still: false,
+        acked: std::rc::Rc::from(acked),
+        trimmed: std::rc::Rc::from(trimmed),
+    }
 }
 
 /// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them), and whether
 /// the pictures show the moves or only highlight them (`still`: a step reached by going back or
 /// jumping, which is shown as it is at once).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Touched(std::rc::Rc<[(String, Motion)]>, bool, std::rc::Rc<[(String, String, String)]>);
+pub struct Touched {
+    moves: std::rc::Rc<[(String, Motion)]>,
+    still: bool,
+    /// `(group, consumer, id)` acknowledged.
+    acked: std::rc::Rc<[(String, String, String)]>,
+    /// `(stream, first ID of a node)` removed whole by a trim.
+    trimmed: std::rc::Rc<[(String, String)]>,
+}
 
 impl Touched {
     /// The same highlights without movement.
     pub fn still(self) -> Touched {
-        Touched(self.0, true, self.2)
+        Touched { still: true, ..self }
+    }
+
+    /// The nodes of `stream` a trim removed whole in the step (shown falling away), none when
+    /// the step is shown at once.
+    pub fn trimmed_nodes(&self, stream: &str) -> Vec<String> {
+        if self.still {
+            return Vec::new();
+        }
+        self.trimmed.iter().filter(|(k, _)| k == stream).map(|(_, n)| n.clone()).collect()
     }
 
     /// Entries the step acknowledged for this consumer of this group (`XACK`): they leave its
     /// lane, shown leaving for the step.
     pub fn acked_by(&self, group: &str, consumer: &str) -> Vec<String> {
-        self.2.iter().filter(|(g, c, _)| g == group && c == consumer).map(|(_, _, id)| id.clone()).collect()
+        self.acked.iter().filter(|(g, c, _)| g == group && c == consumer).map(|(_, _, id)| id.clone()).collect()
     }
 
     /// Whether the pictures show the moves (not a step reached by going back or jumping).
     pub fn moving(&self) -> bool {
-        !self.1
+        !self.still
     }
 
     /// The moves of one ID, in the order of `Motion`.
     fn of(&self, id: &str) -> &[(String, Motion)] {
-        let start = self.0.partition_point(|t| t.0.as_str() < id);
-        let end = self.0.partition_point(|t| t.0.as_str() <= id);
-        &self.0[start..end]
+        let start = self.moves.partition_point(|t| t.0.as_str() < id);
+        let end = self.moves.partition_point(|t| t.0.as_str() <= id);
+        &self.moves[start..end]
     }
 
     /// Whether the step added, delivered, claimed or released this entry (it is highlighted).
@@ -216,12 +247,12 @@ impl Touched {
 
     /// Whether the step moved this entry in this way (and the move is shown).
     pub fn moved(&self, id: &str, motion: Motion) -> bool {
-        !self.1 && self.of(id).iter().any(|t| t.1 == motion)
+        !self.still && self.of(id).iter().any(|t| t.1 == motion)
     }
 
     /// The CSS classes of an entry chip in the stream: how it moved there.
     pub fn entry_classes(&self, id: &str) -> Vec<&'static str> {
-        if self.1 {
+        if self.still {
             return Vec::new();
         }
         self.of(id).iter().filter(|t| matches!(t.1, Motion::Added | Motion::Deleted)).map(|t| t.1.class()).collect()
@@ -229,7 +260,7 @@ impl Touched {
 
     /// The CSS classes of a pending chip in a consumer's lane.
     pub fn pending_classes(&self, id: &str) -> Vec<&'static str> {
-        if self.1 {
+        if self.still {
             return Vec::new();
         }
         self.of(id)

@@ -154,7 +154,7 @@ pub fn scenario_panel() -> Html {
             <view::Transport />
             <view::Markers />
             <div class="scenario-body">
-                <topology::Topology topology={topology.clone()} selected={node} {gaps}
+                <topology::Topology topology={topology.clone()} selected={node} {gaps} fast={model.playing && model.speed >= 10.0}
                     on_act={make_callback(&store, |act| act)} />
                 <view::SidePanel lost={topology.lost} lost_total={topology.lost_total} />
             </div>

@@ -14,13 +14,16 @@ pub struct TopologyProps {
     /// The replica offset gap after each step up to the one shown.
     pub gaps: Vec<u64>,
     pub on_act: Callback<ScenarioAction>,
+    /// Playing fast: the pictures jump to each step instead of moving (the moves would pile up).
+    #[prop_or_default]
+    pub fast: bool,
 }
 
 #[function_component(Topology)]
 pub fn topology(props: &TopologyProps) -> Html {
     let t = &props.topology;
     html! {
-        <div class="topology" role="group" aria-label="Topology">
+        <div class={classes!("topology", props.fast.then_some("fast"))} role="group" aria-label="Topology">
             if !t.slot_map.is_empty() {
                 <SlotMap runs={t.slot_map.clone()} moving={t.moving_slots.clone()} />
             }

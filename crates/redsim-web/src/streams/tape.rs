@@ -57,6 +57,10 @@ pub fn stream_tape(props: &StreamTapeProps) -> Html {
                 </div>
             }
             <div class="tape" role="list" aria-label="Nodes">
+                { for props.touched.trimmed_nodes(&s.key).into_iter().map(|id| html! {
+                    <div class="node trimmed-away" role="listitem" data-trimmed-node={id.clone()}
+                        title="removed whole by the trim">{ format!("node {id} trimmed away") }</div>
+                }) }
                 if s.hidden_nodes > 0 {
                     <div class="node hidden-nodes" role="listitem">
                         { format!("{} older node{} · {} entries", s.hidden_nodes, if s.hidden_nodes == 1 { "" } else { "s" }, s.hidden_entries) }
