@@ -161,6 +161,23 @@ test('a run recorded as a WebM video, and a step saved as a picture', async () =
   await context.close();
 });
 
+test('the scenario pictures move as the console pictures do: entries slide in, deliveries fly into lanes', async () => {
+  const { page, context, errors } = await openScenario('consumer-group');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  const seen = { enter: false, delivered: false };
+  for (let i = 0; i < 150 && !(seen.enter && seen.delivered); i++) {
+    await forward.click();
+    seen.enter ||= await page.locator('section.pictures .entry-chip.enter').count() > 0;
+    seen.delivered ||= await page.locator('section.pictures .pending-chip.delivered').count() > 0;
+  }
+  assert.deepEqual(seen, { enter: true, delivered: true });
+  // Stepping back shows the step at once.
+  await page.getByRole('button', { name: 'Step back' }).click();
+  assert.equal(await page.locator('section.pictures .entry-chip.enter, section.pictures .pending-chip.delivered').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('play moves the scenario on by itself; step forward and back walk it', async () => {
   const { page, context, errors } = await openScenario('consumer-group');
   const clock = page.getByLabel('Scenario time');

@@ -194,6 +194,62 @@ pub fn touched_ids(effects: &[Effect]) -> Touched {
     }
 }
 
+/// The moves between two pictures of the same streams, one step apart, for a world whose engines
+/// report no effects (the scenario player): entries that appeared, entries that became ghosts,
+/// pending entries that came into a lane (from the stream, or from another consumer's) or left
+/// it, and group pointers that moved.
+pub fn touched_between(before: &[crate::view::StreamView], after: &[crate::view::StreamView]) -> Touched {
+    let mut moves: Vec<(String, Motion)> = Vec::new();
+    let mut acked: Vec<(String, String, String)> = Vec::new();
+    for now in after {
+        let Some(then) = before.iter().find(|s| s.key == now.key) else { continue };
+        let entries = |s: &crate::view::StreamView| -> Vec<(String, bool)> {
+            s.nodes.iter().flat_map(|n| n.entries.iter().map(|e| (e.id.clone(), e.deleted))).collect()
+        };
+        let (old, new) = (entries(then), entries(now));
+        for (id, deleted) in &new {
+            match old.iter().find(|(o, _)| o == id) {
+                None if !deleted => moves.push((id.clone(), Motion::Added)),
+                Some((_, false)) if *deleted => moves.push((id.clone(), Motion::Deleted)),
+                _ => {}
+            }
+        }
+        for g in &now.groups {
+            let Some(was) = then.groups.iter().find(|w| w.name == g.name) else { continue };
+            if was.last_delivered_id != g.last_delivered_id {
+                moves.push((g.last_delivered_id.clone(), Motion::Pointer));
+            }
+            let owner = |group: &crate::view::GroupView, id: &str| {
+                group.consumers.iter().find(|c| c.pending.iter().any(|p| p.id == id)).map(|c| c.name.clone())
+            };
+            for c in &g.consumers {
+                for p in &c.pending {
+                    match owner(was, &p.id) {
+                        None => moves.push((p.id.clone(), Motion::Delivered)),
+                        Some(from) if from != c.name => moves.push((p.id.clone(), Motion::Claimed)),
+                        Some(_) => {}
+                    }
+                }
+            }
+            for c in &was.consumers {
+                for p in &c.pending {
+                    if owner(g, &p.id).is_none() && g.pel.iter().all(|q| q.id != p.id) {
+                        acked.push((g.name.clone(), c.name.clone(), p.id.clone()));
+                    }
+                }
+            }
+        }
+    }
+    moves.sort_unstable();
+    moves.dedup();
+    Touched {
+        moves: std::rc::Rc::from(moves),
+        still: false,
+        acked: std::rc::Rc::from(acked),
+        trimmed: std::rc::Rc::from(Vec::new()),
+    }
+}
+
 /// The IDs a step moved, shared by the pictures (a step can touch 100,000 of them), and whether
 /// the pictures show the moves or only highlight them (`still`: a step reached by going back or
 /// jumping, which is shown as it is at once).
@@ -291,6 +347,31 @@ mod tests {
         let touched = touched_ids(&effects);
         assert!(touched.contains("1-0") && touched.contains("100000-0") && !touched.contains("100001-0"));
         assert_eq!(touched.entry_classes("7-0"), vec!["enter"]);
+    }
+
+    #[test]
+    fn moves_are_found_between_two_pictures_a_step_apart() {
+        let mut session = redsim_sim::Session::new(redsim_engine::Version::LATEST, &["a", "b"]);
+        let line = |l: &str| redsim_engine::cli::split_args(l.as_bytes()).unwrap();
+        for l in
+            ["XADD s 1-0 f v", "XADD s 2-0 f v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g ann COUNT 1 STREAMS s >"]
+        {
+            session.command(0, line(l));
+        }
+        let pictures = |session: &redsim_sim::Session, n: usize| {
+            crate::view::console_pictures(&session.world_after(n), 0, None, None).streams
+        };
+        let before = pictures(&session, 4);
+        session.command(0, line("XACK s g 1-0"));
+        session.command(0, line("XADD s 3-0 f v"));
+        session.command(0, line("XREADGROUP GROUP g bob COUNT 2 STREAMS s >"));
+        let after = pictures(&session, 7);
+        let touched = touched_between(&before, &after);
+        assert_eq!(touched.entry_classes("3-0"), vec!["enter"]);
+        assert_eq!(touched.pending_classes("2-0"), vec!["delivered"]);
+        assert_eq!(touched.acked_by("g", "ann"), vec!["1-0".to_string()]);
+        assert!(touched.moved("3-0", Motion::Pointer));
+        assert!(touched_between(&after, &after).entry_classes("3-0").is_empty(), "no step, no move");
     }
 
     #[test]

@@ -135,11 +135,28 @@ fn record_button() -> Html {
 /// log, then the pictures of the node chosen.
 #[function_component(ScenarioPanel)]
 pub fn scenario_panel() -> Html {
+    // The pictures of the step shown last: one step on, the difference is what moves.
+    let previous = use_mut_ref(|| {
+        (usize::MAX, Vec::<crate::view::StreamView>::new(), usize::MAX, crate::changes::Touched::default())
+    });
     let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
     let model = store.get();
     let c = model.deployment();
     let node = model.shown_node();
     let pictures = crate::view::node_pictures(c, node);
+    let touched = {
+        let mut last = previous.borrow_mut();
+        let (step, node_then) = (last.0, last.2);
+        let touched = if (step, node_then) == (model.shown, node) {
+            last.3.clone()
+        } else if step.wrapping_add(1) == model.shown && node_then == node {
+            crate::changes::touched_between(&last.1, &pictures.streams)
+        } else {
+            crate::changes::Touched::default()
+        };
+        *last = (model.shown, pictures.streams.clone(), node, touched.clone());
+        touched
+    };
     let topology = crate::view::topology(c);
     let samples = model.samples[..=model.shown.min(model.samples.len() - 1)].to_vec();
     let gaps = model.gaps[..=model.shown.min(model.gaps.len() - 1)].to_vec();
@@ -163,7 +180,7 @@ pub fn scenario_panel() -> Html {
             } else {
                 <StreamsPanel keys={pictures.keys} {samples} shown_step={model.shown} streams={pictures.streams}
                     selected={None::<String>} on_select={Callback::noop()} changes={model.changes()}
-                    touched={crate::changes::Touched::default()} />
+                    {touched} />
             }
         </section>
     }
