@@ -70,6 +70,11 @@ test('failover: the promoted replica is primary, the lost writes are named, step
   assert.equal(await page.locator('[data-server="primary"]').getAttribute('data-role'), 'replica');
   // The diagram marks the writes lost on the node that lost them.
   assert.ok(Number(await page.locator('.diagram [data-lost-here]').first().getAttribute('data-lost-here')) > 0);
+  // At the step where the sentinels agree the primary is down, each one's mark is a vote.
+  await page.getByRole('button', { name: /objectively down/ }).first().click();
+  assert.equal(await page.locator('.diagram [data-sentinel][data-phase="vote"]').count(), 3);
+  await page.screenshot({ path: join(SHOTS, 'scenario-sentinel-votes.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Run to end' }).click();
   await page.screenshot({ path: join(SHOTS, 'scenario-failover-diagram.png'), fullPage: true });
   const lost = await page.locator('[data-lost-id]').evaluateAll((els) => els.map((e) => e.dataset.lostId));
   assert.ok(lost.length > 0);

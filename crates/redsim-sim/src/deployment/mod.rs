@@ -266,6 +266,27 @@ enum Watch {
     },
 }
 
+/// What the sentinels think of the primary they watch, for the pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SentinelPhase {
+    /// It answers.
+    Up,
+    /// It has not answered for a while: each sentinel thinks it may be down (subjectively).
+    Silent,
+    /// The sentinels agree it is down (objectively) and one of them leads the failover.
+    Voting,
+}
+
+impl Sentinel {
+    pub fn phase(&self) -> SentinelPhase {
+        match self.state {
+            Watch::Up => SentinelPhase::Up,
+            Watch::Silent { .. } => SentinelPhase::Silent,
+            Watch::FailingOver { .. } => SentinelPhase::Voting,
+        }
+    }
+}
+
 /// A client of the world: a named connection to one node, moved by Sentinel after a failover.
 #[derive(Clone, Debug)]
 pub struct SimClient {

@@ -141,6 +141,24 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 if let Some(sentinel) = &t.sentinel {
                     <text class="diagram-sentinel" x="4" y="12">{ format!("Sentinel {}", sentinel.split_once(';').map_or(sentinel.as_str(), |(_, rest)| rest.trim())) }</text>
                 }
+                if let Some((count, quorum, watched, phase)) = &t.sentinels {
+                    // One mark per sentinel: watching, unsure, or voting the primary down.
+                    { for (0..*count).map(|i| {
+                        let (class, mark, what) = match phase {
+                            redsim_sim::SentinelPhase::Up => ("up", "S", format!("watching {watched}")),
+                            redsim_sim::SentinelPhase::Silent => ("unsure", "?", format!("{watched} is not answering (subjectively down)")),
+                            redsim_sim::SentinelPhase::Voting => ("vote", "✓", format!("votes {watched} down (quorum {quorum}); a leader fails it over")),
+                        };
+                        let x = 600.0 - 22.0 * i as f64;
+                        html! {
+                            <g class={classes!("sentinel-mark", class)} data-sentinel={i.to_string()} data-phase={class}>
+                                <circle cx={format!("{x:.1}")} cy="12" r="9" />
+                                <text x={format!("{x:.1}")} y="16">{ mark }</text>
+                                <title>{ format!("sentinel-{}: {what}", i + 1) }</title>
+                            </g>
+                        }
+                    }) }
+                }
                 { for t.links.iter().filter_map(|l| {
                     let ((x1, y1), (x2, y2)) = (at(&l.primary)?, at(&l.replica)?);
                     let (y1, y2) = (y1 + BOX_H, y2);

@@ -72,6 +72,8 @@ pub struct TopologyView {
     pub messages: Vec<MessageView>,
     /// Producers, consumers and named clients, with the node each talks to.
     pub actors: Vec<(String, String)>,
+    /// The sentinels: how many, the quorum, the node they watch and what they think of it.
+    pub sentinels: Option<(usize, usize, String, redsim_sim::SentinelPhase)>,
 }
 
 /// A replication message on a link.
@@ -182,7 +184,19 @@ pub fn topology(c: &Deployment) -> TopologyView {
         .filter(|a| a.alive)
         .filter_map(|a| c.clients.get(a.client).map(|cl| (a.name.clone(), c.nodes[cl.node].name.clone())))
         .collect();
-    TopologyView { nodes, links, sentinel, lost, lost_total: c.lost.len(), slot_map, moving_slots, messages, actors }
+    let sentinels = c.sentinel.as_ref().map(|s| (s.sentinels, s.quorum, c.nodes[s.primary].name.clone(), s.phase()));
+    TopologyView {
+        nodes,
+        links,
+        sentinel,
+        lost,
+        lost_total: c.lost.len(),
+        slot_map,
+        moving_slots,
+        messages,
+        actors,
+        sentinels,
+    }
 }
 
 /// The pictures of one node's first database (the primary's when `node` is out of range).
