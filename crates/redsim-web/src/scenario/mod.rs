@@ -155,7 +155,12 @@ pub fn scenario_panel() -> Html {
             crate::changes::Touched::default()
         };
         *last = (model.shown, pictures.streams.clone(), node, touched.clone());
-        touched
+        // Playing fast, the pictures jump to each step: the moves would pile up.
+        if model.playing && model.speed >= 10.0 {
+            touched.still()
+        } else {
+            touched
+        }
     };
     let topology = crate::view::topology(c);
     let samples = model.samples[..=model.shown.min(model.samples.len() - 1)].to_vec();
