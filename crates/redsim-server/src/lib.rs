@@ -173,7 +173,12 @@ pub fn spawn_cluster(
     let per_node = cluster::SLOTS as f64 / f64::from(count.max(1));
     let (mut first, mut cursor) = (0usize, 0f64);
     for i in 0..count {
-        let port = if first_port == 0 { 0 } else { first_port + i };
+        let port = match first_port {
+            0 => 0,
+            p => p
+                .checked_add(i)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("port {p} + {i} is past 65535")))?,
+        };
         let (mut event_loop, handle) = build((ip, port), version, &options, clock)?;
         // Redis-cli's split: rounded shares, the last node up to the end.
         let mut last = (cursor + per_node - 1.0).round() as usize;

@@ -237,3 +237,22 @@ fn a_thousand_connections_and_maxclients() {
     conns[0].ask("SHUTDOWN NOSAVE");
     assert!(child.wait().unwrap().success());
 }
+
+/// A cluster whose ports would run past 65,535 is refused, not wrapped around.
+#[test]
+fn a_cluster_past_the_last_port_is_refused() {
+    let result = redsim_server::spawn_cluster(
+        "127.0.0.1",
+        65_535,
+        3,
+        redsim_engine::Version::V7_0,
+        &[],
+        redsim_server::Clock::Wall,
+    );
+    match result {
+        Err(e) => {
+            assert!(e.kind() == std::io::ErrorKind::InvalidInput || e.kind() == std::io::ErrorKind::AddrInUse, "{e}")
+        }
+        Ok(_) => panic!("three nodes from port 65535"),
+    }
+}
