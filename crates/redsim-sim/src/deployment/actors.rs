@@ -7,7 +7,7 @@ use super::*;
 impl Deployment {
     pub(super) fn actors_due(&mut self, events: &mut Vec<Event>) {
         let now = self.now_ms;
-        for i in 0..self.actors.len() {
+        for i in ids(&self.actors, ActorId::new) {
             let a = &self.actors[i];
             if !a.alive || a.next_at_ms > now {
                 continue;
@@ -22,7 +22,7 @@ impl Deployment {
             }
         }
     }
-    pub(super) fn produce(&mut self, i: usize, events: &mut Vec<Event>) {
+    pub(super) fn produce(&mut self, i: ActorId, events: &mut Vec<Event>) {
         let ActorKind::Producer { stream, fields, every_ms, remaining, maxlen, batch, produced } =
             self.actors[i].kind.clone()
         else {
@@ -100,7 +100,7 @@ impl Deployment {
         }
         a.next_at_ms = self.now_ms + every_ms.max(1);
     }
-    pub(super) fn consume(&mut self, i: usize, events: &mut Vec<Event>) {
+    pub(super) fn consume(&mut self, i: ActorId, events: &mut Vec<Event>) {
         // The state moves out (the entries being processed are not copied); each arm sets the next.
         let ActorKind::Consumer(c) = &mut self.actors[i].kind else { return };
         let state = std::mem::replace(&mut c.state, ConsumerState::Idle);
@@ -184,7 +184,7 @@ impl Deployment {
     /// are acknowledged; the rest are returned for processing.
     pub(super) fn dead_letter(
         &mut self,
-        i: usize,
+        i: ActorId,
         c: &Consumer,
         entries: Vec<Delivered>,
         events: &mut Vec<Event>,
@@ -240,7 +240,7 @@ impl Deployment {
     /// entry itself can be acknowledged).
     pub(super) fn schedule_retry(
         &mut self,
-        i: usize,
+        i: ActorId,
         c: &Consumer,
         id: &[u8],
         body: &[u8],
@@ -291,7 +291,7 @@ impl Deployment {
         true
     }
     /// Puts the retries that are due back into the stream.
-    pub(super) fn requeue_due(&mut self, i: usize, c: &Consumer, events: &mut Vec<Event>) {
+    pub(super) fn requeue_due(&mut self, i: ActorId, c: &Consumer, events: &mut Vec<Event>) {
         let Some((set, _)) = c.retry.clone() else { return };
         let client = self.actors[i].client;
         let argv = vec![
@@ -324,19 +324,19 @@ impl Deployment {
             self.run_for(client, &[b"ZREM".to_vec(), set.clone(), member.clone()], events);
         }
     }
-    pub(super) fn set_consumer_state(&mut self, i: usize, state: ConsumerState) {
+    pub(super) fn set_consumer_state(&mut self, i: ActorId, state: ConsumerState) {
         if let ActorKind::Consumer(c) = &mut self.actors[i].kind {
             c.state = state;
         }
     }
-    pub(super) fn start_processing(&mut self, i: usize, entries: Vec<Delivered>) {
+    pub(super) fn start_processing(&mut self, i: ActorId, entries: Vec<Delivered>) {
         let ActorKind::Consumer(c) = &self.actors[i].kind else { return };
         let until = self.now_ms + c.process_ms * entries.len() as u64;
         self.set_consumer_state(i, ConsumerState::Processing(entries));
         self.actors[i].next_at_ms = until.max(self.now_ms + 1);
     }
     /// A reply reached an actor (at once, or when its blocked read was served or timed out).
-    pub(super) fn actor_got(&mut self, i: usize, reply: Reply, events: &mut Vec<Event>) {
+    pub(super) fn actor_got(&mut self, i: ActorId, reply: Reply, events: &mut Vec<Event>) {
         if !matches!(self.actors[i].kind, ActorKind::Consumer(_)) {
             return;
         }

@@ -21,7 +21,7 @@ pub enum ReshardStep {
 impl Deployment {
     /// Makes these primaries one Redis Cluster, the slots split as `redis-cli --cluster create`
     /// splits them and each node's config epoch its place; they know each other at once.
-    pub fn make_cluster(&mut self, members: &[usize]) {
+    pub fn make_cluster(&mut self, members: &[NodeId]) {
         let count = members.len().max(1);
         let per_node = SLOTS as f64 / count as f64;
         let (mut first, mut cursor) = (0usize, 0f64);
@@ -31,7 +31,7 @@ impl Deployment {
                 last = SLOTS - 1;
             }
             last = last.max(first);
-            let seed = self.rng ^ (n as u64 + 1).wrapping_mul(0x9e37_79b9);
+            let seed = self.rng ^ (n.index() as u64 + 1).wrapping_mul(0x9e37_79b9);
             let name = self.nodes[n].name.clone();
             let server = &mut self.nodes[n].server;
             server.enable_cluster(seed, &name, 6379);
@@ -46,10 +46,10 @@ impl Deployment {
         }
         self.cluster = members.to_vec();
         // The primaries' replicas join as their replicas (what CLUSTER REPLICATE makes them).
-        let replicas: Vec<(usize, usize)> =
+        let replicas: Vec<(NodeId, NodeId)> =
             self.links.iter().filter(|l| members.contains(&l.primary)).map(|l| (l.replica, l.primary)).collect();
         for (r, p) in replicas {
-            let seed = self.rng ^ (r as u64 + 1).wrapping_mul(0x9e37_79b9);
+            let seed = self.rng ^ (r.index() as u64 + 1).wrapping_mul(0x9e37_79b9);
             let name = self.nodes[r].name.clone();
             let primary_id = self.nodes[p].server.cluster.as_ref().map(|c| c.myself().id.clone());
             let server = &mut self.nodes[r].server;
@@ -104,7 +104,7 @@ impl Deployment {
                 });
             }
         }
-        let due: Vec<usize> = self
+        let due: Vec<NodeId> = self
             .cluster_down
             .iter()
             .filter(|d| d.2 && now >= d.1 + self.node_timeout_ms + FAILOVER_DELAY_MS)
@@ -141,7 +141,7 @@ impl Deployment {
         }
     }
 
-    fn set_failed_everywhere(&mut self, node: usize, failed: bool) {
+    fn set_failed_everywhere(&mut self, node: NodeId, failed: bool) {
         let Some(id) = self.nodes[node].server.cluster.as_ref().map(|c| c.myself().id.clone()) else { return };
         for &n in &self.cluster {
             if let Some(c) = self.nodes[n].server.cluster.as_deref_mut() {
@@ -179,20 +179,20 @@ impl Deployment {
 
     /// A client that keeps a slot map, taken from the cluster as it is now, and follows
     /// `MOVED` (updating the map) and `ASK` (for one command, after `ASKING`).
-    pub fn make_cluster_aware(&mut self, client: usize) {
+    pub fn make_cluster_aware(&mut self, client: SimClientId) {
         let node = self.clients[client].node;
         self.refresh_map(client, node);
     }
 
     /// A cluster client's slot map, as `CLUSTER SLOTS` on `node` tells it.
-    fn refresh_map(&mut self, client: usize, node: usize) {
+    fn refresh_map(&mut self, client: SimClientId, node: NodeId) {
         let Some(view) = self.nodes[node].server.cluster.as_deref() else { return };
         let mut map = vec![u16::MAX; SLOTS];
         for (first, last, owner) in view.runs() {
             let name = &view.nodes[owner].ip;
             if let Some(n) = self.node_index(name) {
                 for slot in first..=last {
-                    map[usize::from(slot)] = n as u16;
+                    map[usize::from(slot)] = n.index() as u16;
                 }
             }
         }
@@ -201,7 +201,7 @@ impl Deployment {
 
     /// Moves a client's connection to another node (a cluster client talking to the node that
     /// serves the key).
-    fn move_client(&mut self, client: usize, node: usize) {
+    fn move_client(&mut self, client: SimClientId, node: NodeId) {
         let c = &self.clients[client];
         if c.node == node {
             return;
@@ -217,13 +217,13 @@ impl Deployment {
 
     /// Runs a command for a client: a cluster-aware one goes to the node its map says serves the
     /// key and follows redirections, each told in the log.
-    pub(super) fn run_for(&mut self, client: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
+    pub(super) fn run_for(&mut self, client: SimClientId, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
         let Some(map) = &self.clients[client].slot_map else { return self.run_on_node(client, argv, events) };
         let keys = self.nodes[self.clients[client].node].server.keys_of(argv);
         if let Some(key) = keys.first() {
-            let target = map[usize::from(key_slot(key))];
-            if usize::from(target) < self.nodes.len() {
-                self.move_client(client, usize::from(target));
+            let target = usize::from(map[usize::from(key_slot(key))]);
+            if target < self.nodes.len() {
+                self.move_client(client, NodeId::new(target));
             }
         }
         let mut reply = self.run_on_node(client, argv, events);
@@ -242,10 +242,8 @@ impl Deployment {
                 });
                 self.refresh_map(client, other);
                 let keys = self.nodes[other].server.keys_of(argv);
-                let target = keys.first().and_then(|k| {
-                    self.clients[client].slot_map.as_ref().map(|m| usize::from(m[usize::from(key_slot(k))]))
-                });
-                self.move_client(client, target.filter(|&t| t < self.nodes.len()).unwrap_or(other));
+                let target = keys.first().and_then(|k| self.clients[client].slot_owner(key_slot(k)));
+                self.move_client(client, target.filter(|t| t.index() < self.nodes.len()).unwrap_or(other));
                 reply = self.run_on_node(client, argv, events);
             }
         }
@@ -259,7 +257,7 @@ impl Deployment {
             let name = self.clients[client].name.clone();
             let text = if kind == "MOVED" {
                 if let Some(map) = self.clients[client].slot_map.as_mut() {
-                    map[usize::from(slot)] = target as u16;
+                    map[usize::from(slot)] = target.index() as u16;
                 }
                 format!("{name} follows MOVED: slot {slot} is on {host} (its slot map updated)")
             } else {
@@ -281,7 +279,7 @@ impl Deployment {
     /// 6379) over a connection of their own, and the source finishes with the target's replies.
     pub(super) fn carry_migrate(
         &mut self,
-        from: usize,
+        from: NodeId,
         client: ClientId,
         m: &redsim_engine::server::Migrate,
         events: &mut Vec<Event>,
@@ -326,7 +324,7 @@ impl Deployment {
     }
 
     /// Starts moving `slot` from one cluster node to another, one key every `every_ms`.
-    pub fn reshard(&mut self, slot: u16, from: usize, to: usize, every_ms: u64) {
+    pub fn reshard(&mut self, slot: u16, from: NodeId, to: NodeId, every_ms: u64) {
         let name = format!("reshard-{slot}");
         let client = self.add_client(&name, from);
         self.actors.push(Actor {
@@ -341,15 +339,15 @@ impl Deployment {
     }
 
     /// One command on a node, from the actor's client moved there.
-    fn on(&mut self, client: usize, node: usize, line: Vec<Vec<u8>>, events: &mut Vec<Event>) -> Option<Reply> {
+    fn on(&mut self, client: SimClientId, node: NodeId, line: Vec<Vec<u8>>, events: &mut Vec<Event>) -> Option<Reply> {
         self.move_client(client, node);
         self.run_on_node(client, &line, events)
     }
 
-    pub(super) fn reshard_due(&mut self, i: usize, events: &mut Vec<Event>) {
+    pub(super) fn reshard_due(&mut self, i: ActorId, events: &mut Vec<Event>) {
         let ActorKind::Reshard { slot, from, to, every_ms, step } = self.actors[i].kind.clone() else { return };
         let client = self.actors[i].client;
-        let id = |n: usize, d: &Deployment| {
+        let id = |n: NodeId, d: &Deployment| {
             d.nodes[n].server.cluster.as_ref().map(|c| c.myself().id.clone().into_bytes()).unwrap_or_default()
         };
         let (from_id, to_id) = (id(from, self), id(to, self));

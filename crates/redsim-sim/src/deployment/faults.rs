@@ -7,7 +7,7 @@ use super::*;
 impl Deployment {
     /// The node stops at once, as when its machine fails: what was not fsynced is gone, what it
     /// was still sending its replicas never arrives, clients lose their connection.
-    pub fn crash(&mut self, node: usize) -> Vec<Event> {
+    pub fn crash(&mut self, node: NodeId) -> Vec<Event> {
         self.in_flight.retain(|f| f.from != node && f.to != node);
         let n = &mut self.nodes[node];
         n.up = false;
@@ -27,7 +27,7 @@ impl Deployment {
     }
     /// The node starts again from its disk: the AOF if it has one, else the last RDB snapshot,
     /// else empty. A replica then resynchronises from its primary.
-    pub fn restart(&mut self, node: usize) -> Vec<Event> {
+    pub fn restart(&mut self, node: NodeId) -> Vec<Event> {
         let mut events = Vec::new();
         let now = self.now_ms;
         let version = self.version;
@@ -92,7 +92,7 @@ impl Deployment {
                 w.replid = replid;
             }
             // Its replicas hold a history it no longer has: they resynchronise in full.
-            let replicas: Vec<usize> = self.links.iter().filter(|l| l.primary == node).map(|l| l.replica).collect();
+            let replicas: Vec<NodeId> = self.links.iter().filter(|l| l.primary == node).map(|l| l.replica).collect();
             for r in replicas {
                 self.full_sync(r, node, &mut events);
             }
@@ -125,7 +125,7 @@ impl Deployment {
             });
         }
     }
-    pub fn cut(&mut self, a: usize, b: usize) -> Vec<Event> {
+    pub fn cut(&mut self, a: NodeId, b: NodeId) -> Vec<Event> {
         let now = self.now_ms;
         let mut changed = false;
         for l in
@@ -143,7 +143,7 @@ impl Deployment {
             text: format!("the link between {} and {} is cut", self.nodes[a].name, self.nodes[b].name),
         }]
     }
-    pub fn heal(&mut self, a: usize, b: usize) -> Vec<Event> {
+    pub fn heal(&mut self, a: NodeId, b: NodeId) -> Vec<Event> {
         let mut events = Vec::new();
         let Some(i) =
             self.links.iter().position(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a))
@@ -166,7 +166,7 @@ impl Deployment {
         events
     }
     /// Stops an actor for good (a consumer process that dies): its pending entries stay pending.
-    pub fn kill_actor(&mut self, actor: usize) -> Vec<Event> {
+    pub fn kill_actor(&mut self, actor: ActorId) -> Vec<Event> {
         let a = &mut self.actors[actor];
         a.alive = false;
         let client = a.client;

@@ -30,7 +30,7 @@ const WRITES_KEPT: usize = 2_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Primary,
-    Replica { of: usize },
+    Replica { of: NodeId },
 }
 
 /// An append-only list whose copies share everything but the last chunk, so a snapshot of a long
@@ -140,7 +140,7 @@ pub struct Node {
     link_client: ClientId,
     /// The engine clients that stand for this node's connected replicas, `(replica, client)`:
     /// what its `ROLE`, `INFO replication` and `WAIT` count.
-    replica_clients: Vec<(usize, ClientId)>,
+    replica_clients: Vec<(NodeId, ClientId)>,
     /// The replication ID last written into the engine.
     engine_replid: u64,
     /// A primary this node was told to replicate (`REPLICAOF`) that is not in the world: it
@@ -210,8 +210,8 @@ impl Node {
 /// A replication link between a primary and a replica.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
-    pub primary: usize,
-    pub replica: usize,
+    pub primary: NodeId,
+    pub replica: NodeId,
     pub latency_ms: u64,
     pub up: bool,
 }
@@ -220,8 +220,8 @@ pub struct Link {
 struct InFlight {
     at_ms: u64,
     seq: u64,
-    from: usize,
-    to: usize,
+    from: NodeId,
+    to: NodeId,
     replid: u64,
     offset_end: u64,
     argv: Rc<Argv>,
@@ -232,8 +232,8 @@ struct InFlight {
 pub struct Message {
     /// Its place in the order messages were sent: the same message keeps it from step to step.
     pub seq: u64,
-    pub from: usize,
-    pub to: usize,
+    pub from: NodeId,
+    pub to: NodeId,
     /// How far along its link it is, from 0 (just sent) to 1 (arriving).
     pub progress: f64,
     /// The command it carries, in a few words (`XADD orders`).
@@ -248,7 +248,7 @@ pub struct Sentinel {
     pub sentinels: usize,
     /// From objective down to the promotion (election and `REPLICAOF NO ONE`).
     pub failover_ms: u64,
-    pub primary: usize,
+    pub primary: NodeId,
     state: Watch,
     pub failovers: u32,
 }
@@ -291,17 +291,26 @@ impl Sentinel {
 #[derive(Clone, Debug)]
 pub struct SimClient {
     pub name: Rc<str>,
-    pub node: usize,
+    pub node: NodeId,
     id: ClientId,
     epoch: u64,
-    /// A cluster-aware client's slot map: the node it sends each slot's keys to.
+    /// A cluster-aware client's slot map: the node it sends each slot's keys to (by
+    /// [`NodeId::index`], kept small: `u16::MAX` for none).
     pub slot_map: Option<Vec<u16>>,
+}
+
+impl SimClient {
+    /// The node a cluster-aware client sends this slot's keys to, if its map names one.
+    pub fn slot_owner(&self, slot: u16) -> Option<NodeId> {
+        let owner = *self.slot_map.as_ref()?.get(usize::from(slot))?;
+        (owner != u16::MAX).then(|| NodeId::new(usize::from(owner)))
+    }
 }
 
 /// A write a primary acknowledged to a client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Write {
-    pub node: usize,
+    pub node: NodeId,
     pub replid: u64,
     pub offset_end: u64,
     /// The stream entry ID for `XADD`, else the key.
@@ -369,7 +378,7 @@ pub enum EventKind {
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub name: String,
-    pub client: usize,
+    pub client: SimClientId,
     pub kind: ActorKind,
     pub next_at_ms: u64,
     pub alive: bool,
@@ -403,8 +412,8 @@ pub enum ActorKind {
     /// Moves a slot between cluster nodes, a key at a time.
     Reshard {
         slot: u16,
-        from: usize,
-        to: usize,
+        from: NodeId,
+        to: NodeId,
         every_ms: u64,
         step: cluster::ReshardStep,
     },
@@ -485,11 +494,11 @@ pub struct Deployment {
     /// Set while a batch runs: its commands add no line each to the log.
     quiet: bool,
     /// The nodes that form a Redis Cluster, if any (primaries and their replicas).
-    pub cluster: Vec<usize>,
+    pub cluster: Vec<NodeId>,
     /// How long a cluster primary may be silent before it is failed (`cluster-node-timeout`).
     pub node_timeout_ms: u64,
     /// Cluster primaries down: since when, and whether the cluster has failed them.
-    cluster_down: Vec<(usize, u64, bool)>,
+    cluster_down: Vec<(NodeId, u64, bool)>,
     /// Whether each cluster node was up when last looked at.
     cluster_up: Vec<bool>,
 }
@@ -611,6 +620,10 @@ fn entry_of(entry: Reply) -> Option<Delivered> {
 
 mod actors;
 mod cluster;
+mod ids;
+
+use ids::ids;
+pub use ids::{ActorId, NodeId, SimClientId};
 mod faults;
 mod persistence;
 mod replication;
@@ -645,20 +658,27 @@ impl Deployment {
         self.next_replid += 1;
         self.next_replid
     }
-    pub fn node_index(&self, name: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.name == name)
+    pub fn node_index(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name).map(NodeId::new)
     }
-    pub fn client_index(&self, name: &str) -> Option<usize> {
-        self.clients.iter().position(|c| &*c.name == name)
+    pub fn client_index(&self, name: &str) -> Option<SimClientId> {
+        self.clients.iter().position(|c| &*c.name == name).map(SimClientId::new)
+    }
+    pub fn actor_index(&self, name: &str) -> Option<ActorId> {
+        self.actors.iter().position(|a| a.name == name).map(ActorId::new)
+    }
+    /// Every node's handle, in order.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        ids(&self.nodes, NodeId::new)
     }
     /// Adds a primary.
-    pub fn add_primary(&mut self, name: &str) -> usize {
+    pub fn add_primary(&mut self, name: &str) -> NodeId {
         let replid = self.new_replid();
         self.nodes.push(Node::new(name, self.version, self.now_ms, replid));
-        self.nodes.len() - 1
+        NodeId::new(self.nodes.len() - 1)
     }
     /// Adds a replica of `primary`, in sync with it, over a link with `latency_ms`.
-    pub fn add_replica(&mut self, name: &str, primary: usize, latency_ms: u64) -> usize {
+    pub fn add_replica(&mut self, name: &str, primary: NodeId, latency_ms: u64) -> NodeId {
         let mut node = Node::new(name, self.version, self.now_ms, self.nodes[primary].replid);
         node.role = Role::Replica { of: primary };
         node.server.dbs = self.nodes[primary].server.dbs.clone();
@@ -666,18 +686,18 @@ impl Deployment {
         node.offset = self.nodes[primary].offset;
         node.latency_ms = latency_ms;
         self.nodes.push(node);
-        let replica = self.nodes.len() - 1;
+        let replica = NodeId::new(self.nodes.len() - 1);
         self.links.push(Link { primary, replica, latency_ms, up: true });
         self.nodes[primary].replicating = true;
         self.nodes[replica].replicating = true;
         replica
     }
-    pub fn add_client(&mut self, name: &str, node: usize) -> usize {
+    pub fn add_client(&mut self, name: &str, node: NodeId) -> SimClientId {
         let id = self.nodes[node].server.connect(self.now_ms);
         self.clients.push(SimClient { name: name.into(), node, id, epoch: self.nodes[node].epoch, slot_map: None });
-        self.clients.len() - 1
+        SimClientId::new(self.clients.len() - 1)
     }
-    pub fn add_actor(&mut self, name: &str, node: usize, kind: ActorKind) -> usize {
+    pub fn add_actor(&mut self, name: &str, node: NodeId, kind: ActorKind) -> ActorId {
         let client = self.add_client(name, node);
         // A producer or consumer of a cluster uses a cluster client library.
         if self.cluster.contains(&node) {
@@ -692,9 +712,9 @@ impl Deployment {
             done: 0,
             failed: 0,
         });
-        self.actors.len() - 1
+        ActorId::new(self.actors.len() - 1)
     }
-    pub fn set_sentinel(&mut self, primary: usize, down_after_ms: u64, quorum: usize, sentinels: usize) {
+    pub fn set_sentinel(&mut self, primary: NodeId, down_after_ms: u64, quorum: usize, sentinels: usize) {
         self.sentinel = Some(Sentinel {
             down_after_ms,
             quorum,
@@ -705,20 +725,20 @@ impl Deployment {
             failovers: 0,
         });
     }
-    fn link_mut(&mut self, replica: usize) -> Option<&mut Link> {
+    fn link_mut(&mut self, replica: NodeId) -> Option<&mut Link> {
         self.links.iter_mut().find(|l| l.replica == replica)
     }
-    pub fn link_between(&self, a: usize, b: usize) -> Option<&Link> {
+    pub fn link_between(&self, a: NodeId, b: NodeId) -> Option<&Link> {
         self.links.iter().find(|l| (l.primary == a && l.replica == b) || (l.primary == b && l.replica == a))
     }
     /// Runs a command line from client `client` now, with what a real client would see.
-    pub fn command(&mut self, client: usize, argv: &[Vec<u8>]) -> (Option<Reply>, Vec<Event>) {
+    pub fn command(&mut self, client: SimClientId, argv: &[Vec<u8>]) -> (Option<Reply>, Vec<Event>) {
         let mut events = Vec::new();
         let reply = self.run_for(client, argv, &mut events);
         (reply, events)
     }
     /// Connects the client to its node's current engine if the node restarted.
-    fn ensure_connected(&mut self, client: usize) {
+    fn ensure_connected(&mut self, client: SimClientId) {
         let c = &self.clients[client];
         let node = &mut self.nodes[c.node];
         if c.epoch != node.epoch {
@@ -730,7 +750,7 @@ impl Deployment {
         }
     }
     /// Runs a command on the client's node as it is connected now.
-    fn run_on_node(&mut self, client: usize, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
+    fn run_on_node(&mut self, client: SimClientId, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
         if argv.is_empty() {
             return None;
         }
@@ -815,7 +835,7 @@ impl Deployment {
     fn command_event(
         &self,
         client: &str,
-        node: usize,
+        node: NodeId,
         argv: &[Vec<u8>],
         reply: Option<&Reply>,
         pending: &str,
@@ -834,7 +854,7 @@ impl Deployment {
         }
         Event { at_ms: self.now_ms, kind: EventKind::Command, text }
     }
-    fn record_write(&mut self, node: usize, offset_end: u64, label: WriteLabel, client: Rc<str>) {
+    fn record_write(&mut self, node: NodeId, offset_end: u64, label: WriteLabel, client: Rc<str>) {
         let replid = self.nodes[node].replid;
         self.writes.push_back(Write { node, replid, offset_end, label, client, at_ms: self.now_ms });
         if self.writes.len() > WRITES_KEPT {
@@ -920,7 +940,7 @@ impl Deployment {
         let mut events = Vec::new();
         self.now_ms = self.now_ms.max(t);
         self.sync_roles(&mut events);
-        for i in 0..self.nodes.len() {
+        for i in ids(&self.nodes, NodeId::new) {
             if self.nodes[i].up {
                 let outcome = self.nodes[i].server.tick(self.now_ms);
                 self.route_woken(i, outcome.woken, &mut events);
@@ -953,15 +973,18 @@ impl Deployment {
         out.into_iter().map(|(_, m)| m).collect()
     }
     /// `XLEN` of a stream on a node (0 when missing).
-    pub fn stream_len(&self, node: usize, key: &[u8]) -> u64 {
+    pub fn stream_len(&self, node: NodeId, key: &[u8]) -> u64 {
         match self.nodes[node].server.dbs[0].get(key) {
             Some(redsim_engine::value::Value::Stream(s)) => s.length,
             _ => 0,
         }
     }
     /// The primary now (Sentinel's view), if any node is one.
-    pub fn primary(&self) -> Option<usize> {
-        self.sentinel.as_ref().map(|s| s.primary).or_else(|| self.nodes.iter().position(|n| n.is_primary()))
+    pub fn primary(&self) -> Option<NodeId> {
+        self.sentinel
+            .as_ref()
+            .map(|s| s.primary)
+            .or_else(|| self.nodes.iter().position(|n| n.is_primary()).map(NodeId::new))
     }
 }
 

@@ -45,7 +45,7 @@ impl Deployment {
             }
         }
     }
-    pub(super) fn save_rdb(&mut self, node: usize, events: &mut Vec<Event>) {
+    pub(super) fn save_rdb(&mut self, node: NodeId, events: &mut Vec<Event>) {
         let now = self.now_ms;
         let n = &mut self.nodes[node];
         n.persistence.rdb = Some((n.offset, Rc::new(n.server.clone())));
@@ -60,7 +60,7 @@ impl Deployment {
         });
     }
     /// `BGREWRITEAOF`: the AOF becomes the commands that rebuild the data as it is now.
-    pub(super) fn rewrite_aof(&mut self, node: usize, events: &mut Vec<Event>) {
+    pub(super) fn rewrite_aof(&mut self, node: NodeId, events: &mut Vec<Event>) {
         let now = self.now_ms;
         let n = &mut self.nodes[node];
         if n.persistence.aof.is_none() {

@@ -8,7 +8,7 @@ use super::*;
 
 impl Deployment {
     /// Sends what a node propagated to its AOF and to its replicas.
-    pub(super) fn propagate(&mut self, from: usize, commands: Vec<Argv>) {
+    pub(super) fn propagate(&mut self, from: NodeId, commands: Vec<Argv>) {
         for argv in commands {
             let argv = Rc::new(argv);
             let node = &mut self.nodes[from];
@@ -17,7 +17,7 @@ impl Deployment {
             node.record(offset_end, &argv);
             let replid = node.replid;
             let up = node.up;
-            let targets: Vec<(usize, u64)> = self
+            let targets: Vec<(NodeId, u64)> = self
                 .links
                 .iter()
                 .filter(|l| l.primary == from && l.up && up && self.nodes[l.replica].up)
@@ -29,15 +29,26 @@ impl Deployment {
         }
     }
     /// Puts a replication message on the link from `from` to `to`, arriving after `latency`.
-    pub(super) fn send(&mut self, from: usize, to: usize, latency: u64, replid: u64, offset_end: u64, argv: Rc<Argv>) {
+    pub(super) fn send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        latency: u64,
+        replid: u64,
+        offset_end: u64,
+        argv: Rc<Argv>,
+    ) {
         self.seq += 1;
         let (at_ms, seq) = (self.now_ms + latency, self.seq);
         self.in_flight.push(InFlight { at_ms, seq, from, to, replid, offset_end, argv });
     }
-    pub(super) fn route_woken(&mut self, node: usize, woken: Vec<(ClientId, Reply)>, events: &mut Vec<Event>) {
+    pub(super) fn route_woken(&mut self, node: NodeId, woken: Vec<(ClientId, Reply)>, events: &mut Vec<Event>) {
         for (id, reply) in woken {
-            let Some(client) = self.clients.iter().position(|c| c.node == node && c.id == id) else { continue };
-            if let Some(actor) = self.actors.iter().position(|a| a.client == client && a.alive) {
+            let Some(client) = self.clients.iter().position(|c| c.node == node && c.id == id).map(SimClientId::new)
+            else {
+                continue;
+            };
+            if let Some(actor) = self.actors.iter().position(|a| a.client == client && a.alive).map(ActorId::new) {
                 self.actor_got(actor, reply, events);
             } else {
                 events.push(Event {
@@ -55,7 +66,7 @@ impl Deployment {
     /// what that replica has applied. Clients in `WAIT` that now have enough get their replies.
     pub(super) fn sync_roles(&mut self, events: &mut Vec<Event>) {
         let now = self.now_ms;
-        for i in 0..self.nodes.len() {
+        for i in ids(&self.nodes, NodeId::new) {
             if !self.nodes[i].up {
                 continue;
             }
@@ -92,12 +103,12 @@ impl Deployment {
             });
         }
         let mut woken = Vec::new();
-        for i in 0..self.nodes.len() {
+        for i in ids(&self.nodes, NodeId::new) {
             if !self.nodes[i].up {
                 continue;
             }
             let replid = self.nodes[i].replid;
-            let wanted: Vec<(usize, String, u64)> = self
+            let wanted: Vec<(NodeId, String, u64)> = self
                 .links
                 .iter()
                 .filter(|l| l.primary == i && l.up)
@@ -147,7 +158,7 @@ impl Deployment {
     /// one kept as its second ID) and stops receiving; its old primary and the other replicas
     /// carry on as they were, so two primaries now take writes (what Sentinel's failover avoids by
     /// moving everyone over, see `promote`).
-    pub(super) fn detach(&mut self, node: usize, events: &mut Vec<Event>) {
+    pub(super) fn detach(&mut self, node: NodeId, events: &mut Vec<Event>) {
         let Role::Replica { of } = self.nodes[node].role else { return };
         let new_replid = self.new_replid();
         self.links.retain(|l| l.replica != node);
@@ -166,7 +177,7 @@ impl Deployment {
     /// Carries out what `REPLICAOF` told the engine of `node`: `None` makes it a primary, a host
     /// that names a node of the world (on port 6379) makes it that node's replica, any other
     /// leaves it waiting for a primary that never answers.
-    pub(super) fn replicaof(&mut self, node: usize, change: Option<(Vec<u8>, u16)>, events: &mut Vec<Event>) {
+    pub(super) fn replicaof(&mut self, node: NodeId, change: Option<(Vec<u8>, u16)>, events: &mut Vec<Event>) {
         let Some((host, port)) = change else {
             self.nodes[node].unreachable_master = None;
             self.detach(node, events);
@@ -204,7 +215,7 @@ impl Deployment {
             }
         });
         due.sort_by_key(|f| (f.at_ms, f.seq));
-        let mut applied: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut applied: BTreeMap<NodeId, usize> = BTreeMap::new();
         for f in due {
             let link_ok = self.link_between(f.from, f.to).is_some_and(|l| l.up);
             let to = &self.nodes[f.to];
@@ -236,7 +247,7 @@ impl Deployment {
         }
     }
     /// A replica takes a full copy of its primary's data.
-    pub(super) fn full_sync(&mut self, replica: usize, primary: usize, events: &mut Vec<Event>) {
+    pub(super) fn full_sync(&mut self, replica: NodeId, primary: NodeId, events: &mut Vec<Event>) {
         if !self.nodes[primary].up
             || !self.nodes[replica].up
             || !self.link_between(primary, replica).is_some_and(|l| l.up)
@@ -264,7 +275,7 @@ impl Deployment {
     }
     /// Resynchronises a replica whose link came back: the missed commands from the backlog when
     /// it still has them, else a full copy.
-    pub(super) fn resync(&mut self, replica: usize, primary: usize, events: &mut Vec<Event>) {
+    pub(super) fn resync(&mut self, replica: NodeId, primary: NodeId, events: &mut Vec<Event>) {
         let (r_offset, r_replid) = (self.nodes[replica].offset, self.nodes[replica].replid);
         let p = &self.nodes[primary];
         let start_ok = p.backlog.front().map_or(p.offset == r_offset, |(end, argv)| end - resp_len(argv) <= r_offset);

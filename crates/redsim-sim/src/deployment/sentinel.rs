@@ -63,7 +63,7 @@ impl Deployment {
     }
     /// Makes `node` a primary; the other replicas of its old primary and the old primary itself
     /// follow it, and clients of the old primary reconnect to it.
-    pub(super) fn promote(&mut self, node: usize, events: &mut Vec<Event>) {
+    pub(super) fn promote(&mut self, node: NodeId, events: &mut Vec<Event>) {
         let Role::Replica { of: old } = self.nodes[node].role else { return };
         let new_replid = self.new_replid();
         // What the old primary acknowledged and this replica never received is lost.
@@ -93,7 +93,7 @@ impl Deployment {
         // Messages still on their way from the old primary will not be applied.
         self.in_flight.retain(|f| f.from != old);
         self.links.retain(|l| l.replica != node);
-        let others: Vec<usize> = self.links.iter().filter(|l| l.primary == old).map(|l| l.replica).collect();
+        let others: Vec<NodeId> = self.links.iter().filter(|l| l.primary == old).map(|l| l.replica).collect();
         for r in others {
             self.repoint(r, node, events);
         }
@@ -109,7 +109,7 @@ impl Deployment {
         });
     }
     /// Makes `node` a replica of `primary` (`REPLICAOF host port`).
-    pub(super) fn repoint(&mut self, node: usize, primary: usize, events: &mut Vec<Event>) {
+    pub(super) fn repoint(&mut self, node: NodeId, primary: NodeId, events: &mut Vec<Event>) {
         let latency = self.nodes[node].latency_ms.max(self.nodes[primary].latency_ms).max(1);
         self.links.retain(|l| l.replica != node);
         self.links.push(Link { primary, replica: node, latency_ms: latency, up: true });

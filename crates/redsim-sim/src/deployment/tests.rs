@@ -31,7 +31,7 @@ fn producer(stream: &str, every_ms: u64, count: Option<u64>) -> ActorKind {
     }
 }
 
-fn ids_in(c: &Deployment, node: usize, key: &str) -> Vec<String> {
+fn ids_in(c: &Deployment, node: NodeId, key: &str) -> Vec<String> {
     let client_node = node;
     let mut c = c.clone();
     let client = c.add_client("check", client_node);
@@ -58,14 +58,14 @@ fn replicated() -> Deployment {
 fn replicas_follow_their_primary() {
     let mut c = replicated();
     c.advance_to(START_MS + 1000);
-    let primary_ids = ids_in(&c, 0, "orders");
+    let primary_ids = ids_in(&c, NodeId::new(0), "orders");
     assert_eq!(primary_ids.len(), 101);
     // 40 ms behind: the last four writes are still on their way.
-    assert_eq!(ids_in(&c, 1, "orders"), primary_ids[..97].to_vec());
+    assert_eq!(ids_in(&c, NodeId::new(1), "orders"), primary_ids[..97].to_vec());
     assert!(c.nodes[1].offset < c.nodes[0].offset);
     c.actors[0].alive = false;
     c.advance_to(START_MS + 2000);
-    assert_eq!(ids_in(&c, 1, "orders"), ids_in(&c, 0, "orders"));
+    assert_eq!(ids_in(&c, NodeId::new(1), "orders"), ids_in(&c, NodeId::new(0), "orders"));
     assert_eq!(c.nodes[1].offset, c.nodes[0].offset);
 }
 
@@ -73,8 +73,8 @@ fn replicas_follow_their_primary() {
 fn a_failover_loses_exactly_the_writes_the_replica_never_received() {
     let mut c = replicated();
     c.advance_to(START_MS + 500);
-    let acknowledged = ids_in(&c, 0, "orders");
-    c.crash(0);
+    let acknowledged = ids_in(&c, NodeId::new(0), "orders");
+    c.crash(NodeId::new(0));
     let events = c.advance_to(START_MS + 5000);
     assert!(events.iter().any(|e| e.kind == EventKind::Failover && e.text.contains("promoted")), "{events:#?}");
     // The other replica shares the promoted one's history: it continues, it does not copy.
@@ -83,12 +83,12 @@ fn a_failover_loses_exactly_the_writes_the_replica_never_received() {
         "{events:#?}"
     );
     let new_primary = c.primary().unwrap();
-    let other = 3 - new_primary;
+    let other = NodeId::new(3 - new_primary.index());
     c.actors[0].alive = false;
     let mut settled = c.clone();
     settled.advance_to(START_MS + 5500);
     assert_eq!(ids_in(&settled, other, "orders"), ids_in(&settled, new_primary, "orders"));
-    assert_ne!(new_primary, 0);
+    assert_ne!(new_primary, NodeId::new(0));
     let kept = ids_in(&c, new_primary, "orders");
     let lost: Vec<String> = c.lost.iter().map(|l| l.label.clone()).collect();
     assert!(!lost.is_empty());
@@ -99,10 +99,10 @@ fn a_failover_loses_exactly_the_writes_the_replica_never_received() {
     // The producer goes on writing to the new primary.
     assert!(kept.len() > acknowledged.len() - lost.len());
     // The old primary comes back as a replica and drops what nobody else had.
-    c.restart(0);
+    c.restart(NodeId::new(0));
     c.advance_to(START_MS + 6000);
     assert_eq!(c.nodes[0].role, Role::Replica { of: new_primary });
-    let old = ids_in(&c, 0, "orders");
+    let old = ids_in(&c, NodeId::new(0), "orders");
     assert!(lost.iter().all(|id| !old.contains(id)));
 }
 
@@ -112,7 +112,7 @@ fn info_replication_describes_each_side() {
     let p = c.add_primary("primary");
     c.add_replica("replica-1", p, 40);
     let a = c.add_client("a", p);
-    let b = c.add_client("b", 1);
+    let b = c.add_client("b", NodeId::new(1));
     c.command(a, &argv("SET k v"));
     let Some(Reply::Verbatim(_, text)) = c.command(a, &argv("INFO replication")).0 else { panic!() };
     let text = String::from_utf8(text).unwrap();
@@ -154,7 +154,7 @@ fn wait_is_answered_when_replicas_have_the_write() {
     c.command(app, &argv("MULTI"));
     c.command(app, &argv("WAIT 5 0"));
     assert_eq!(c.command(app, &argv("EXEC")).0, Some(Reply::Array(vec![Reply::Integer(1)])));
-    let r = c.add_client("reader", 1);
+    let r = c.add_client("reader", NodeId::new(1));
     assert_eq!(c.command(r, &argv("GET k")).0, Some(Reply::bulk("w")));
     assert!(matches!(c.command(r, &argv("SET k x")).0, Some(Reply::Error(e)) if e.starts_with("READONLY")));
     assert!(
@@ -265,11 +265,11 @@ fn with_aof(policy: Fsync) -> Deployment {
 fn a_restart_under_everysec_loses_at_most_the_last_second() {
     let mut c = with_aof(Fsync::EverySec);
     c.advance_to(START_MS + 2500);
-    let before = ids_in(&c, 0, "events");
-    c.crash(0);
+    let before = ids_in(&c, NodeId::new(0), "events");
+    c.crash(NodeId::new(0));
     c.actors[0].alive = false;
-    c.restart(0);
-    let after = ids_in(&c, 0, "events");
+    c.restart(NodeId::new(0));
+    let after = ids_in(&c, NodeId::new(0), "events");
     assert!(after.len() < before.len());
     assert_eq!(after, before[..after.len()].to_vec());
     let crash_at = START_MS + 2500;
@@ -283,18 +283,18 @@ fn a_restart_under_everysec_loses_at_most_the_last_second() {
 fn a_restart_under_always_loses_nothing_and_without_persistence_everything() {
     let mut c = with_aof(Fsync::Always);
     c.advance_to(START_MS + 2500);
-    let before = ids_in(&c, 0, "events");
-    c.crash(0);
-    c.restart(0);
-    assert_eq!(ids_in(&c, 0, "events"), before);
+    let before = ids_in(&c, NodeId::new(0), "events");
+    c.crash(NodeId::new(0));
+    c.restart(NodeId::new(0));
+    assert_eq!(ids_in(&c, NodeId::new(0), "events"), before);
     assert!(c.lost.is_empty());
 
     let mut c = Deployment::new(Version::V7_0, START_MS, 1);
     let p = c.add_primary("primary");
     c.add_actor("producer", p, producer("events", 10, Some(5)));
     c.advance_to(START_MS + 100);
-    c.crash(0);
-    c.restart(0);
+    c.crash(NodeId::new(0));
+    c.restart(NodeId::new(0));
     assert_eq!(c.lost.len(), 5);
 }
 
@@ -414,7 +414,7 @@ fn the_same_seed_gives_the_same_run() {
         w.claim_min_idle_ms = Some(300);
         c.add_actor("worker", p, ActorKind::Consumer(w));
         let mut events = c.advance_to(START_MS + 2000);
-        events.extend(c.crash(0));
+        events.extend(c.crash(NodeId::new(0)));
         events.extend(c.advance_to(START_MS + 3000));
         events
     };
@@ -453,7 +453,7 @@ fn a_replica_has_its_primarys_functions() {
 #[test]
 fn a_cluster_redirects_and_reshards() {
     let mut c = Deployment::new(Version::V7_0, START_MS, 1);
-    let nodes: Vec<usize> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    let nodes: Vec<NodeId> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
     c.make_cluster(&nodes);
     let plain = c.add_client("cli", nodes[0]);
     let app = c.add_client("app", nodes[0]);
@@ -495,7 +495,7 @@ fn a_cluster_redirects_and_reshards() {
 #[test]
 fn a_cluster_replica_takes_over_its_failed_primary() {
     let mut c = Deployment::new(Version::V7_0, START_MS, 1);
-    let p: Vec<usize> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    let p: Vec<NodeId> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
     let r = c.add_replica("n1r", p[0], 10);
     c.node_timeout_ms = 2000;
     c.make_cluster(&p);
@@ -529,7 +529,7 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
     assert_eq!(c.command(old, &argv("GET bar")).0, Some(Reply::Error("MOVED 5061 n1r:6379".into())));
 }
 
-fn node_id(c: &Deployment, n: usize) -> String {
+fn node_id(c: &Deployment, n: NodeId) -> String {
     c.nodes[n].server.cluster.as_ref().unwrap().myself().id.clone()
 }
 

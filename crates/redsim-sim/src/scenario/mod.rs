@@ -268,7 +268,7 @@ mod tests {
         p.run_to_end(10_000);
         assert!(p.finished());
         assert_eq!(p.narration(), Some("\"Look\" at this"));
-        assert_eq!(p.deployment().primary(), Some(1));
+        assert_eq!(p.deployment().primary(), Some(crate::NodeId::new(1)));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! snapshots to go back to any step.
 
 use super::*;
+use crate::NodeId;
 
 /// The world a scenario starts from.
 pub fn build(sc: &Scenario) -> Deployment {
@@ -37,7 +38,7 @@ pub fn build(sc: &Scenario) -> Deployment {
                 }
             }
             Setup::Cluster { nodes, node_timeout_ms } => {
-                let members: Vec<usize> = nodes.iter().map(|n| c.node_index(n).expect("checked")).collect();
+                let members: Vec<NodeId> = nodes.iter().map(|n| c.node_index(n).expect("checked")).collect();
                 c.node_timeout_ms = *node_timeout_ms;
                 c.make_cluster(&members);
             }
@@ -255,7 +256,7 @@ fn advance_inner(sc: &Scenario, st: &mut PlayState) -> Option<PlayStep> {
         Act::Crash(name) => match c.node_index(name) {
             Some(n) => events.extend(c.crash(n)),
             None => {
-                if let Some(a) = c.actors.iter().position(|a| &a.name == name) {
+                if let Some(a) = c.actor_index(name) {
                     events.extend(c.kill_actor(a));
                 }
             }

@@ -137,7 +137,12 @@ fn record_button() -> Html {
 pub fn scenario_panel() -> Html {
     // The pictures of the step shown last: one step on, the difference is what moves.
     let previous = use_mut_ref(|| {
-        (usize::MAX, Vec::<crate::view::StreamView>::new(), usize::MAX, crate::changes::Touched::default())
+        (
+            usize::MAX,
+            Vec::<crate::view::StreamView>::new(),
+            redsim_sim::NodeId::new(usize::MAX),
+            crate::changes::Touched::default(),
+        )
     });
     let Some(store) = use_context::<ScenarioHandle>() else { return Html::default() };
     let model = store.get();
@@ -181,7 +186,7 @@ pub fn scenario_panel() -> Html {
                 <view::SidePanel lost={topology.lost} lost_total={topology.lost_total} />
             </div>
             if pictures.keys.total == 0 {
-                <p class="quiet">{ format!("{} holds no keys yet.", topology.nodes.get(node).map_or("", |n| n.name.as_str())) }</p>
+                <p class="quiet">{ format!("{} holds no keys yet.", topology.nodes.get(node.index()).map_or("", |n| n.name.as_str())) }</p>
             } else {
                 <StreamsPanel keys={pictures.keys} {samples} shown_step={model.shown} streams={pictures.streams}
                     selected={None::<String>} on_select={Callback::noop()} changes={model.changes()}

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use redsim_sim::scenario::{library, Act, Player, Scenario};
-use redsim_sim::{Deployment, EventKind, START_MS};
+use redsim_sim::{Deployment, EventKind, NodeId, START_MS};
 
 use crate::store::Model;
 use crate::view::{self, StreamSample};
@@ -43,7 +43,7 @@ pub struct ScenarioModel {
     pub gaps: Vec<u64>,
     pub speed: f64,
     /// The node whose data the pictures show (`None`: the primary).
-    pub node: Option<usize>,
+    pub node: Option<NodeId>,
     /// Play is moving the run on a tick at a time; it stops at the end.
     pub playing: bool,
 }
@@ -61,7 +61,7 @@ pub enum ScenarioAction {
     Restart(String),
     Cut(String, String),
     Heal(String, String),
-    SelectNode(usize),
+    SelectNode(NodeId),
 }
 
 impl ScenarioModel {
@@ -97,9 +97,9 @@ impl ScenarioModel {
     }
 
     /// The node the pictures show: the one chosen, else the primary, else the first.
-    pub fn shown_node(&self) -> usize {
+    pub fn shown_node(&self) -> NodeId {
         let c = self.deployment();
-        self.node.filter(|&n| n < c.nodes.len()).or(c.primary()).unwrap_or(0)
+        self.node.filter(|n| n.index() < c.nodes.len()).or(c.primary()).unwrap_or(NodeId::new(0))
     }
 
     fn step(&mut self) -> bool {
@@ -297,7 +297,7 @@ mod tests {
         assert_eq!(s.total(), 11);
         assert!(!s.deployment().nodes[2].up);
         s = reduce(s, ScenarioAction::Cut("primary".into(), "replica-1".into()));
-        assert!(!s.deployment().links.iter().any(|l| l.up && l.replica == 1));
+        assert!(!s.deployment().links.iter().any(|l| l.up && l.replica == NodeId::new(1)));
         s = reduce(s, ScenarioAction::RunToEnd);
         assert!(s.player.finished());
         // Cut off before the crash, replica-1 had fewer writes: more are lost than in the plan.

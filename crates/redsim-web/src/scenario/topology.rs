@@ -1,6 +1,7 @@
 //! The world's nodes and links, each with the buttons a presenter needs (crash, restart, cut,
 //! heal), and how far the replicas are behind over time.
 
+use redsim_sim::NodeId;
 use yew::prelude::*;
 
 use super::ScenarioAction;
@@ -10,7 +11,7 @@ use crate::view::{LinkView, ServerView, SlotRun, TopologyView};
 pub struct TopologyProps {
     pub topology: TopologyView,
     /// The node whose data the pictures show.
-    pub selected: usize,
+    pub selected: NodeId,
     /// The replica offset gap after each step up to the one shown.
     pub gaps: Vec<u64>,
     pub on_act: Callback<ScenarioAction>,
@@ -31,7 +32,7 @@ pub fn topology(props: &TopologyProps) -> Html {
                 <Diagram topology={t.clone()} />
             }
             <ul class="nodes">
-                { for t.nodes.iter().enumerate().map(|(i, n)| node_card(i, n, i == props.selected, &props.on_act)) }
+                { for t.nodes.iter().enumerate().map(|(i, n)| node_card(NodeId::new(i), n, NodeId::new(i) == props.selected, &props.on_act)) }
             </ul>
             if !t.links.is_empty() {
                 <ul class="links" aria-label="Replication links">
@@ -46,7 +47,7 @@ pub fn topology(props: &TopologyProps) -> Html {
     }
 }
 
-fn node_card(i: usize, n: &ServerView, selected: bool, on_act: &Callback<ScenarioAction>) -> Html {
+fn node_card(id: NodeId, n: &ServerView, selected: bool, on_act: &Callback<ScenarioAction>) -> Html {
     let role = if n.primary { "primary" } else { "replica" };
     let name = n.name.clone();
     let toggle = if n.up { ScenarioAction::Crash as fn(String) -> ScenarioAction } else { ScenarioAction::Restart };
@@ -54,7 +55,7 @@ fn node_card(i: usize, n: &ServerView, selected: bool, on_act: &Callback<Scenari
     html! {
         <li class={classes!("node", role, (!n.up).then_some("down"), selected.then_some("selected"))}
             data-server={name.clone()} data-role={role} data-repl-offset={n.offset.to_string()} data-up={n.up.to_string()}>
-            <button type="button" class="node-name" onclick={on_act.reform(move |_: MouseEvent| ScenarioAction::SelectNode(i))}
+            <button type="button" class="node-name" onclick={on_act.reform(move |_: MouseEvent| ScenarioAction::SelectNode(id))}
                 aria-pressed={selected.to_string()} title="Show this node's data">{ &n.name }</button>
             <span class="node-role">{ match &n.replica_of { Some(p) => format!("replica of {p}"), None => "primary".to_string() } }</span>
             <span class="node-offset">{ format!("offset {}", n.offset) }</span>

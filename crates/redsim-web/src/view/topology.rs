@@ -1,7 +1,7 @@
 //! The scenario world as the player draws it: each node's role, offset and persistence, the links
 //! between them, Sentinel, the writes lost, and the data of the node being looked at.
 
-use redsim_sim::{Deployment, Role};
+use redsim_sim::{Deployment, NodeId, Role};
 
 use super::{keys_in, samples_in, streams_in, Pictures, StreamSample};
 
@@ -155,7 +155,7 @@ pub fn topology(c: &Deployment) -> TopologyView {
     if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster.as_deref()) {
         for (first, last, owner) in view.runs() {
             let name = view.nodes[owner].ip.clone();
-            let index = c.node_index(&name).unwrap_or(0);
+            let index = c.node_index(&name).map_or(0, NodeId::index);
             slot_map.push(SlotRun { first, last, owner: name, index });
         }
         for &n in &c.cluster {
@@ -182,7 +182,7 @@ pub fn topology(c: &Deployment) -> TopologyView {
         .actors
         .iter()
         .filter(|a| a.alive)
-        .filter_map(|a| c.clients.get(a.client).map(|cl| (a.name.clone(), c.nodes[cl.node].name.clone())))
+        .filter_map(|a| c.clients.get(a.client.index()).map(|cl| (a.name.clone(), c.nodes[cl.node].name.clone())))
         .collect();
     let sentinels = c.sentinel.as_ref().map(|s| (s.sentinels, s.quorum, c.nodes[s.primary].name.clone(), s.phase()));
     TopologyView {
@@ -200,8 +200,8 @@ pub fn topology(c: &Deployment) -> TopologyView {
 }
 
 /// The pictures of one node's first database (the primary's when `node` is out of range).
-pub fn node_pictures(c: &Deployment, node: usize) -> Pictures {
-    let Some(n) = c.nodes.get(node).or_else(|| c.primary().and_then(|p| c.nodes.get(p))) else {
+pub fn node_pictures(c: &Deployment, node: NodeId) -> Pictures {
+    let Some(n) = c.nodes.get(node.index()).or_else(|| c.primary().and_then(|p| c.nodes.get(p.index()))) else {
         return Pictures::default();
     };
     let db = &n.server.dbs[0];
@@ -213,7 +213,7 @@ pub fn node_pictures(c: &Deployment, node: usize) -> Pictures {
 
 /// The numbers of the primary's streams (of the first node when none is primary), for the charts.
 pub fn primary_samples(c: &Deployment) -> Vec<StreamSample> {
-    c.nodes.get(c.primary().unwrap_or(0)).map_or_else(Vec::new, |n| samples_in(&n.server.dbs[0]))
+    c.nodes.get(c.primary().map_or(0, NodeId::index)).map_or_else(Vec::new, |n| samples_in(&n.server.dbs[0]))
 }
 
 /// The largest distance, in replication bytes, between a primary and one of its replicas that is up.
@@ -247,8 +247,12 @@ mod tests {
         let end = topology(player.deployment());
         assert!(end.nodes[1].primary, "replica-1 was promoted");
         assert!(end.lost_total > 0 && end.lost.len() == end.lost_total.min(LOST_SHOWN));
-        let pictures = node_pictures(player.deployment(), 1);
+        let pictures = node_pictures(player.deployment(), NodeId::new(1));
         assert!(pictures.keys.total > 0);
-        assert_eq!(node_pictures(player.deployment(), 99).keys, pictures.keys, "out of range: the primary");
+        assert_eq!(
+            node_pictures(player.deployment(), NodeId::new(99)).keys,
+            pictures.keys,
+            "out of range: the primary"
+        );
     }
 }
