@@ -94,14 +94,14 @@ impl Drop for Handle {
 /// The engine without effects or propagation: nothing here draws or replicates.
 fn quiet_engine(version: Version) -> Server {
     let mut engine = Server::new(version);
-    engine.observe = false;
-    engine.propagate = false;
+    engine.set_observe(false);
+    engine.set_propagate(false);
     engine
 }
 
 /// Where the RDB file is: `dir`/`dbfilename`.
 fn rdb_path(engine: &Server) -> std::path::PathBuf {
-    let settings = &engine.config.settings;
+    let settings = &engine.config().settings;
     let dir = String::from_utf8_lossy(settings.text("dir")).into_owned();
     std::path::Path::new(&dir).join(String::from_utf8_lossy(settings.text("dbfilename")).as_ref())
 }
@@ -347,7 +347,7 @@ fn build(
         virtual_ms,
         bus: None,
     };
-    if event_loop.engine.config.settings.flag("cluster-enabled") {
+    if event_loop.engine.config().settings.flag("cluster-enabled") {
         let seed = u64::from(addr.port()) ^ (now << 16);
         event_loop.engine.enable_cluster(seed, &addr.ip().to_string(), addr.port());
         event_loop.join_bus(&Bus::default(), addr.port(), &waker);
@@ -421,10 +421,10 @@ impl EventLoop {
                 reply_to.push(announce.node.port);
             }
             let known: Vec<u16> =
-                self.engine.cluster.as_ref().map_or(Vec::new(), |c| c.nodes.iter().map(|n| n.port).collect());
+                self.engine.cluster().map_or(Vec::new(), |c| c.nodes.iter().map(|n| n.port).collect());
             meet.extend(announce.known.iter().map(|(_, p)| *p).filter(|p| !known.contains(p) && *p != link.port));
         }
-        let changed = self.engine.cluster.as_ref().is_some_and(|c| c.changed);
+        let changed = self.engine.cluster().is_some_and(|c| c.changed);
         let due = link.last_ping.elapsed() >= PING_EVERY;
         if meet.is_empty() && reply_to.is_empty() && !changed && !due {
             return;
@@ -435,7 +435,7 @@ impl EventLoop {
             link.bus.send(port, BusMessage::Meet(announce.clone()));
         }
         let others: Vec<u16> =
-            self.engine.cluster.as_ref().map_or(Vec::new(), |c| c.nodes.iter().skip(1).map(|n| n.port).collect());
+            self.engine.cluster().map_or(Vec::new(), |c| c.nodes.iter().skip(1).map(|n| n.port).collect());
         if changed || due || !reply_to.is_empty() {
             link.last_ping = std::time::Instant::now();
             for port in others {
@@ -520,7 +520,8 @@ impl EventLoop {
                 Ok((mut stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     // Redis's `maxclients`: one more is told so and closed at once.
-                    let limit = usize::try_from(self.engine.config.settings.number("maxclients")).unwrap_or(usize::MAX);
+                    let limit =
+                        usize::try_from(self.engine.config().settings.number("maxclients")).unwrap_or(usize::MAX);
                     if self.connections.len() >= limit {
                         let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
                         let _ = stream.shutdown(std::net::Shutdown::Both);

@@ -99,7 +99,7 @@ impl World {
     /// blocked or waits with no timeout.
     pub fn block_deadline_ms(&self, client: usize) -> Option<u64> {
         let id = self.clients.get(client)?.id;
-        self.server.blocked.get(&id).map(|b| b.deadline_ms).filter(|&at| at != 0)
+        self.server.blocked(id).map(|b| b.deadline_ms).filter(|&at| at != 0)
     }
 }
 

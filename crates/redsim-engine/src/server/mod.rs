@@ -294,17 +294,17 @@ pub const STARTUP_MEMORY: usize = 876_160;
 
 #[derive(Clone, Debug)]
 pub struct Server {
-    pub config: Config,
-    pub dbs: Vec<Db>,
-    pub clients: BTreeMap<ClientId, Client>,
-    pub stats: Stats,
-    pub blocked: BTreeMap<ClientId, Blocked>,
+    pub(crate) config: Config,
+    pub(crate) dbs: Vec<Db>,
+    pub(crate) clients: BTreeMap<ClientId, Client>,
+    pub(crate) stats: Stats,
+    pub(crate) blocked: BTreeMap<ClientId, Blocked>,
     /// Whether commands report effects (for the app's pictures). A RESP server that only answers
     /// clients turns them off to save the allocations, and so does the simulated world.
-    pub observe: bool,
+    pub(crate) observe: bool,
     /// Whether writes build the replication stream (`Outcome::propagate`). Redis builds it only
     /// once a replica or the AOF needs it; the simulator turns it off for a lone node.
-    pub propagate: bool,
+    pub(crate) propagate: bool,
     /// Errors the commands of the running script answered: a script that fails with one of
     /// them does not count it twice.
     script_errors: Vec<String>,
@@ -312,33 +312,33 @@ pub struct Server {
     /// it is fed to the stream (Redis's `server.also_propagate`).
     pending_propagation: Vec<(usize, Argv)>,
     /// The replication ID (`master_replid`): 40 hex digits drawn when the server starts.
-    pub replid: String,
+    pub(crate) replid: String,
     /// Client-side caching's tables (`CLIENT TRACKING`).
-    pub tracking: tracking::TrackingTables,
+    pub(crate) tracking: tracking::TrackingTables,
     /// The declared keys of the script running now, which its reads are tracked under.
     script_keys: Vec<Vec<u8>>,
     /// `CLIENT PAUSE`, while it lasts.
-    pub pause: Option<Pause>,
+    pub(crate) pause: Option<Pause>,
     /// The primary this server replicates (`REPLICAOF host port`), if any, and the state of the
     /// link to it.
-    pub master: Option<MasterLink>,
+    pub(crate) master: Option<MasterLink>,
     /// A `WAIT` blocked: ask the replicas for their offsets once the command is done.
     pub(crate) get_ack: bool,
     /// Redis Cluster, when `cluster-enabled` is on: this node's view of it.
-    pub cluster: Option<Box<crate::cluster::Cluster>>,
+    pub(crate) cluster: Option<Box<crate::cluster::Cluster>>,
     /// The previous replication ID and the offset up to which it is valid (`master_replid2`,
     /// `second_repl_offset`), after this server stopped replicating a primary.
-    pub replid2: Option<(String, u64)>,
+    pub(crate) replid2: Option<(String, u64)>,
     /// The replication backlog as the host keeps it (first byte's offset and length), when the
     /// host carries the stream (the scenario world); `None`: as many bytes as were fed.
-    pub backlog: Option<(u64, u64)>,
+    pub(crate) backlog: Option<(u64, u64)>,
     /// When the last save was made, in seconds (`LASTSAVE`).
-    pub lastsave_s: u64,
+    pub(crate) lastsave_s: u64,
     /// When the server first saw time pass (its start, for `uptime_in_seconds`).
-    pub started_ms: Option<u64>,
+    pub(crate) started_ms: Option<u64>,
     /// The database the replication stream has selected last (Redis's `server.slaveseldb`):
     /// `None` puts a `SELECT` before the next command (a replica has just attached).
-    pub repl_seldb: Option<usize>,
+    pub(crate) repl_seldb: Option<usize>,
     next_client_id: ClientId,
     next_block_order: u64,
     /// Keys written since blocked clients were last served: `(db, key)`.
@@ -359,13 +359,13 @@ pub struct Server {
     /// Who watches each key: (db, key) -> clients.
     watchers: BTreeMap<(usize, Vec<u8>), Vec<ClientId>>,
     /// Pub/sub subscribers per channel, pattern and shard channel, in subscription order.
-    pub pubsub_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
-    pub pubsub_patterns: BTreeMap<Vec<u8>, Vec<ClientId>>,
-    pub pubsub_shard_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub(crate) pubsub_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub(crate) pubsub_patterns: BTreeMap<Vec<u8>, Vec<ClientId>>,
+    pub(crate) pubsub_shard_channels: BTreeMap<Vec<u8>, Vec<ClientId>>,
     /// The script cache, function libraries and the scripts' random state.
-    pub scripts: crate::commands::scripting::Scripts,
+    pub(crate) scripts: crate::commands::scripting::Scripts,
     /// True while a script's `redis.call` runs a command.
-    pub in_script: bool,
+    pub(crate) in_script: bool,
     /// Memory was over the limit when the running command started (Redis's
     /// `pre_command_oom_state`): a script's first write is then refused.
     pub(crate) pre_command_oom: bool,
@@ -376,13 +376,13 @@ pub struct Server {
     /// Clients in `MONITOR` mode, in the order they asked.
     pub(crate) monitors: Vec<ClientId>,
     /// ACL users by name (`default` always exists).
-    pub users: BTreeMap<Vec<u8>, crate::acl::User>,
+    pub(crate) users: BTreeMap<Vec<u8>, crate::acl::User>,
     /// `ACL LOG`, newest first.
-    pub acl_log: std::collections::VecDeque<AclLogEntry>,
+    pub(crate) acl_log: std::collections::VecDeque<AclLogEntry>,
     next_acl_log_id: u64,
     /// `SLOWLOG`, newest first.
-    pub slowlog: std::collections::VecDeque<SlowlogEntry>,
-    pub slowlog_next_id: u64,
+    pub(crate) slowlog: std::collections::VecDeque<SlowlogEntry>,
+    pub(crate) slowlog_next_id: u64,
     /// Redis's eviction pool: `(score, db, key)`, best candidate last.
     eviction_pool: Vec<(u64, usize, Vec<u8>)>,
     /// Where the random eviction policies look next (Redis's `next_db`).
@@ -600,6 +600,93 @@ impl Server {
 
     pub fn client(&self, client: ClientId) -> Option<&Client> {
         self.clients.get(&client)
+    }
+
+    // What hosts read and set. The fields stay private: a host (the RESP server, the scenario
+    // world, the app's views) reads the state through these and changes it only where it stands
+    // for something outside the engine (the network, the disk, the other nodes).
+
+    /// The configuration (`CONFIG GET`'s parameters and the typed copies derived from them).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// The databases, by number.
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+    /// Counters behind `INFO stats` (and `changes`, which moves with every write).
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The clients blocked now, and what each waits for.
+    pub fn blocked_clients(&self) -> impl Iterator<Item = (ClientId, &Blocked)> {
+        self.blocked.iter().map(|(id, b)| (*id, b))
+    }
+    /// What `client` waits for, if it is blocked.
+    pub fn blocked(&self, client: ClientId) -> Option<&Blocked> {
+        self.blocked.get(&client)
+    }
+    /// This node's view of Redis Cluster, when `cluster-enabled` is on.
+    pub fn cluster(&self) -> Option<&crate::cluster::Cluster> {
+        self.cluster.as_deref()
+    }
+    /// The cluster view, for the host that carries the cluster bus (gossip, failure reports).
+    pub fn cluster_mut(&mut self) -> Option<&mut crate::cluster::Cluster> {
+        self.cluster.as_deref_mut()
+    }
+    /// Takes the cluster view away, to give it to the engine that replaces this one after a
+    /// restart (Redis keeps it in `nodes.conf`).
+    pub fn take_cluster(&mut self) -> Option<Box<crate::cluster::Cluster>> {
+        self.cluster.take()
+    }
+    /// Puts back a cluster view taken with [`Server::take_cluster`].
+    pub fn restore_cluster(&mut self, cluster: Option<Box<crate::cluster::Cluster>>) {
+        self.cluster = cluster;
+    }
+    /// Whether commands report effects for pictures (off for a host that only answers clients).
+    pub fn set_observe(&mut self, on: bool) {
+        self.observe = on;
+    }
+    /// Whether writes build the replication stream (on while a replica or a disk reads it).
+    pub fn set_propagate(&mut self, on: bool) {
+        self.propagate = on;
+    }
+    /// The primary this server replicates, if any.
+    pub fn master(&self) -> Option<&MasterLink> {
+        self.master.as_ref()
+    }
+    /// Tells the engine the state of its link to a primary (`None`: it is a primary itself).
+    pub fn master_mut(&mut self) -> &mut Option<MasterLink> {
+        &mut self.master
+    }
+    /// Tells the engine the replication history it is in and the offset it has reached, as the
+    /// host that carries the stream counts them: `replid` and `replid2` are Redis's
+    /// `master_replid` and (`master_replid2`, `second_repl_offset`); `backlog` is the backlog's
+    /// first byte and length, when the host keeps it.
+    pub fn set_replication(
+        &mut self,
+        offset: u64,
+        ids: Option<(String, Option<(String, u64)>)>,
+        backlog: Option<(u64, u64)>,
+    ) {
+        self.stats.repl_offset = offset;
+        if let Some((replid, replid2)) = ids {
+            self.replid = replid;
+            self.replid2 = replid2;
+        }
+        self.backlog = backlog;
+    }
+    /// A connection's state, for the host that stands for what is on its other end (a replica
+    /// that acknowledges offsets).
+    pub fn client_mut(&mut self, client: ClientId) -> Option<&mut Client> {
+        self.clients.get_mut(&client)
+    }
+    /// Replaces this server's data with `source`'s, as loading its RDB file or a full
+    /// resynchronisation from it does: the databases and the function libraries (Redis 7 keeps
+    /// no `EVAL` script in the file).
+    pub fn load_dataset(&mut self, source: &Server) {
+        self.dbs = source.dbs.clone();
+        self.scripts.libraries = source.scripts.libraries.clone();
     }
 
     /// The protocol `client` speaks, for encoding its replies.

@@ -35,7 +35,7 @@ impl Deployment {
             let name = self.nodes[n].name.clone();
             let server = &mut self.nodes[n].server;
             server.enable_cluster(seed, &name, 6379);
-            let c = server.cluster.as_deref_mut().expect("just enabled");
+            let c = server.cluster_mut().expect("just enabled");
             c.nodes[0].config_epoch = i as u64 + 1;
             c.current_epoch = i as u64 + 1;
             for slot in first..=last {
@@ -51,10 +51,10 @@ impl Deployment {
         for (r, p) in replicas {
             let seed = self.rng ^ (r.index() as u64 + 1).wrapping_mul(0x9e37_79b9);
             let name = self.nodes[r].name.clone();
-            let primary_id = self.nodes[p].server.cluster.as_ref().map(|c| c.myself().id.clone());
+            let primary_id = self.nodes[p].server.cluster().map(|c| c.myself().id.clone());
             let server = &mut self.nodes[r].server;
             server.enable_cluster(seed, &name, 6379);
-            let c = server.cluster.as_deref_mut().expect("just enabled");
+            let c = server.cluster_mut().expect("just enabled");
             c.nodes[0].replica_of = primary_id;
             self.cluster.push(r);
         }
@@ -78,7 +78,7 @@ impl Deployment {
                 self.cluster_up.resize(k + 1, true);
             }
             self.cluster_up[k] = up;
-            let primary = self.nodes[n].server.cluster.as_ref().is_some_and(|c| c.myself().is_primary());
+            let primary = self.nodes[n].server.cluster().is_some_and(|c| c.myself().is_primary());
             if !up && was_up && primary {
                 self.cluster_down.push((n, now, false));
             }
@@ -123,8 +123,8 @@ impl Deployment {
                 ),
             });
             let server = &mut self.nodes[replica].server;
-            server.master = None;
-            if let Some(c) = server.cluster.as_deref_mut() {
+            *server.master_mut() = None;
+            if let Some(c) = server.cluster_mut() {
                 let old_id = c.nodes[0].replica_of.take();
                 if let Some(p) = old_id.as_ref().and_then(|id| c.index_of(id.as_bytes())) {
                     for (first, last) in c.ranges_of(p) {
@@ -142,9 +142,9 @@ impl Deployment {
     }
 
     fn set_failed_everywhere(&mut self, node: NodeId, failed: bool) {
-        let Some(id) = self.nodes[node].server.cluster.as_ref().map(|c| c.myself().id.clone()) else { return };
+        let Some(id) = self.nodes[node].server.cluster().map(|c| c.myself().id.clone()) else { return };
         for &n in &self.cluster {
-            if let Some(c) = self.nodes[n].server.cluster.as_deref_mut() {
+            if let Some(c) = self.nodes[n].server.cluster_mut() {
                 c.set_failed(&id, failed);
             }
         }
@@ -157,7 +157,7 @@ impl Deployment {
             let mut said = Vec::new();
             for &n in &self.cluster {
                 let node = &mut self.nodes[n];
-                let changed = node.server.cluster.as_ref().is_some_and(|c| c.changed);
+                let changed = node.server.cluster().is_some_and(|c| c.changed);
                 if node.up && (everyone || changed) {
                     if let Some(a) = node.server.cluster_announce() {
                         said.push((n, a));
@@ -186,7 +186,7 @@ impl Deployment {
 
     /// A cluster client's slot map, as `CLUSTER SLOTS` on `node` tells it.
     fn refresh_map(&mut self, client: SimClientId, node: NodeId) {
-        let Some(view) = self.nodes[node].server.cluster.as_deref() else { return };
+        let Some(view) = self.nodes[node].server.cluster() else { return };
         let mut map = vec![u16::MAX; SLOTS];
         for (first, last, owner) in view.runs() {
             let name = &view.nodes[owner].ip;
@@ -348,7 +348,7 @@ impl Deployment {
         let ActorKind::Reshard { slot, from, to, every_ms, step } = self.actors[i].kind.clone() else { return };
         let client = self.actors[i].client;
         let id = |n: NodeId, d: &Deployment| {
-            d.nodes[n].server.cluster.as_ref().map(|c| c.myself().id.clone().into_bytes()).unwrap_or_default()
+            d.nodes[n].server.cluster().map(|c| c.myself().id.clone().into_bytes()).unwrap_or_default()
         };
         let (from_id, to_id) = (id(from, self), id(to, self));
         let setslot = |what: &str, node: Vec<u8>| {

@@ -39,13 +39,12 @@ impl Deployment {
         let mut server = match &n.persistence.rdb {
             Some((_, snapshot)) => {
                 let mut s = Server::new(version);
-                s.dbs = snapshot.dbs.clone();
-                s.scripts = snapshot.scripts.clone();
+                s.load_dataset(snapshot);
                 s
             }
             None => Server::new(version),
         };
-        server.observe = false;
+        server.set_observe(false);
         let loader = server.connect(now);
         let rdb_offset = n.persistence.rdb.as_ref().map_or(0, |(o, _)| *o);
         let replay: Vec<Rc<Argv>> =
@@ -59,7 +58,7 @@ impl Deployment {
         let link_client = server.connect(now);
         let durable = n.persistence.durable_offset.max(if n.persistence.aof.is_some() { 0 } else { rdb_offset });
         // A cluster node keeps its configuration across the restart (Redis's nodes.conf).
-        server.cluster = n.server.cluster.take();
+        server.restore_cluster(n.server.take_cluster());
         n.server = server;
         n.link_client = link_client;
         n.replica_clients.clear();

@@ -154,7 +154,7 @@ impl Node {
     fn new(name: &str, version: Version, now_ms: u64, replid: u64) -> Node {
         let mut server = Server::new(version);
         // The world reads replies and the replication stream, not the effects for the pictures.
-        server.observe = false;
+        server.set_observe(false);
         let link_client = server.connect(now_ms);
         Node {
             name: name.to_string(),
@@ -503,6 +503,18 @@ pub struct Deployment {
     cluster_up: Vec<bool>,
 }
 
+/// One node to read and another to change, at once (`a` and `b` differ).
+fn pair_mut(nodes: &mut [Node], a: NodeId, b: NodeId) -> (&Node, &mut Node) {
+    assert_ne!(a, b, "two different nodes");
+    if a.index() < b.index() {
+        let (left, right) = nodes.split_at_mut(b.index());
+        (&left[a.index()], &mut right[0])
+    } else {
+        let (left, right) = nodes.split_at_mut(a.index());
+        (&right[0], &mut left[b.index()])
+    }
+}
+
 fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
@@ -681,8 +693,7 @@ impl Deployment {
     pub fn add_replica(&mut self, name: &str, primary: NodeId, latency_ms: u64) -> NodeId {
         let mut node = Node::new(name, self.version, self.now_ms, self.nodes[primary].replid);
         node.role = Role::Replica { of: primary };
-        node.server.dbs = self.nodes[primary].server.dbs.clone();
-        node.server.scripts.libraries = self.nodes[primary].server.scripts.libraries.clone();
+        node.server.load_dataset(&self.nodes[primary].server);
         node.offset = self.nodes[primary].offset;
         node.latency_ms = latency_ms;
         self.nodes.push(node);
@@ -777,8 +788,8 @@ impl Deployment {
         let node = &mut self.nodes[node_i];
         // Only replicas and the disk read the replication stream; a lone node skips building it.
         let streaming = node.replicating || node.persistence.aof.is_some() || node.persistence.save_every_ms.is_some();
-        node.server.propagate = streaming;
-        let changes = node.server.stats.changes;
+        node.server.set_propagate(streaming);
+        let changes = node.server.stats().changes;
         let mut outcome = node.server.execute(self.now_ms, id, argv);
         self.work += 1;
         // MIGRATE: the target's part happens now, and the source's reply with it.
@@ -789,7 +800,7 @@ impl Deployment {
         }
         let node = &mut self.nodes[node_i];
         let before = node.offset;
-        let changed = node.server.stats.changes > changes;
+        let changed = node.server.stats().changes > changes;
         self.propagate(node_i, outcome.propagate);
         // Without a stream the offset stays put; a write is still past what the disk holds.
         let after = if streaming { self.nodes[node_i].offset } else { before + u64::from(changed) };
@@ -974,7 +985,7 @@ impl Deployment {
     }
     /// `XLEN` of a stream on a node (0 when missing).
     pub fn stream_len(&self, node: NodeId, key: &[u8]) -> u64 {
-        match self.nodes[node].server.dbs[0].get(key) {
+        match self.nodes[node].server.dbs()[0].get(key) {
             Some(redsim_engine::value::Value::Stream(s)) => s.length,
             _ => 0,
         }

@@ -79,9 +79,9 @@ impl Deployment {
             };
             let n = &mut self.nodes[i];
             match master {
-                None => n.server.master = None,
+                None => *n.server.master_mut() = None,
                 Some((host, port, up)) => {
-                    let link = n.server.master.get_or_insert_with(|| MasterLink::new(host.clone(), port));
+                    let link = n.server.master_mut().get_or_insert_with(|| MasterLink::new(host.clone(), port));
                     if link.host != host || link.port != port {
                         *link = MasterLink::new(host, port);
                     }
@@ -91,16 +91,16 @@ impl Deployment {
                     link.client = up.then_some(n.link_client);
                 }
             }
-            n.server.stats.repl_offset = n.offset;
-            if n.engine_replid != n.replid {
+            let ids = (n.engine_replid != n.replid).then(|| {
                 n.engine_replid = n.replid;
-                n.server.replid = redsim_engine::server::replid_from(n.replid);
-                n.server.replid2 = n.replid2.map(|(id, upto)| (redsim_engine::server::replid_from(id), upto + 1));
-            }
-            n.server.backlog = n.replicating.then(|| {
+                let replid2 = n.replid2.map(|(id, upto)| (redsim_engine::server::replid_from(id), upto + 1));
+                (redsim_engine::server::replid_from(n.replid), replid2)
+            });
+            let backlog = n.replicating.then(|| {
                 let first = n.backlog.front().map_or(n.offset, |(end, argv)| end - resp_len(argv));
                 (first + 1, n.offset - first)
             });
+            n.server.set_replication(n.offset, ids, backlog);
         }
         let mut woken = Vec::new();
         for i in ids(&self.nodes, NodeId::new) {
@@ -119,7 +119,7 @@ impl Deployment {
             let n = &mut self.nodes[i];
             let mut kept = Vec::with_capacity(wanted.len());
             for (r, id) in std::mem::take(&mut n.replica_clients) {
-                if wanted.iter().any(|w| w.0 == r) && n.server.clients.contains_key(&id) {
+                if wanted.iter().any(|w| w.0 == r) && n.server.client(id).is_some() {
                     kept.push((r, id));
                 } else {
                     n.server.disconnect(id);
@@ -131,7 +131,7 @@ impl Deployment {
                     Some(&(_, id)) => id,
                     None => {
                         let id = n.server.connect(now);
-                        if let Some(c) = n.server.clients.get_mut(&id) {
+                        if let Some(c) = n.server.client_mut(id) {
                             c.replica = Some(ReplicaLink {
                                 listening_port: 6379,
                                 acked_offset: 0,
@@ -255,12 +255,9 @@ impl Deployment {
             return;
         }
         // The RDB a full copy carries: the data and the function libraries (not `EVAL`'s cache).
-        let dbs = self.nodes[primary].server.dbs.clone();
-        let libraries = self.nodes[primary].server.scripts.libraries.clone();
         let (offset, replid) = (self.nodes[primary].offset, self.nodes[primary].replid);
-        let r = &mut self.nodes[replica];
-        r.server.dbs = dbs;
-        r.server.scripts.libraries = libraries;
+        let (source, r) = pair_mut(&mut self.nodes, primary, replica);
+        r.server.load_dataset(&source.server);
         r.offset = offset;
         r.replid = replid;
         r.backlog.clear();

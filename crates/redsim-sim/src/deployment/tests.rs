@@ -472,7 +472,7 @@ fn a_cluster_redirects_and_reshards() {
     let events = c.advance_to(START_MS + 250);
     assert!(events.iter().any(|e| e.text.starts_with("MIGRATE n3 → n1: 1 key(s) sent")), "{events:#?}");
     // Halfway: a key already moved is asked for on n3, which sends the client there with ASK.
-    let moved = (0..4).find(|i| c.nodes[0].server.dbs[0].get(format!("{{foo}}:{i}").as_bytes()).is_some());
+    let moved = (0..4).find(|i| c.nodes[0].server.dbs()[0].get(format!("{{foo}}:{i}").as_bytes()).is_some());
     let moved = moved.expect("a key moved");
     let (reply, events) = c.command(app, &argv(&format!("GET {{foo}}:{moved}")));
     assert_eq!(reply, Some(Reply::bulk(format!("v{moved}"))));
@@ -522,7 +522,7 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
     // The old primary restarts and follows the new one.
     c.restart(p[0]);
     c.advance_to(START_MS + 5000);
-    let view = c.nodes[p[0]].server.cluster.as_ref().unwrap();
+    let view = c.nodes[p[0]].server.cluster().unwrap();
     assert_eq!(view.myself().replica_of.as_deref(), Some(node_id(&c, r).as_str()));
     assert_eq!(c.nodes[p[0]].role, Role::Replica { of: r });
     let old = c.add_client("old", p[0]);
@@ -530,7 +530,7 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
 }
 
 fn node_id(c: &Deployment, n: NodeId) -> String {
-    c.nodes[n].server.cluster.as_ref().unwrap().myself().id.clone()
+    c.nodes[n].server.cluster().unwrap().myself().id.clone()
 }
 
 /// `MIGRATE` typed by a client between two primaries of the world: the key moves (its TTL

@@ -847,7 +847,7 @@ mod long_replies {
         state.apply(AppAction::SwitchBranch(0));
         assert_eq!(state.step_count(), 3);
         assert_eq!(
-            state.session.world().server.dbs[0].get(b"k"),
+            state.session.world().server.dbs()[0].get(b"k"),
             Some(&redsim_engine::value::Value::String(b"3".to_vec()))
         );
         assert_eq!(state.branches.len(), 1);
@@ -855,7 +855,7 @@ mod long_replies {
         assert_eq!(state.shown_step(), 1, "shown where the branches part");
         // And back again.
         state.apply(AppAction::SwitchBranch(0));
-        assert_eq!(state.session.world().server.dbs[0].get(b"k"), None);
+        assert_eq!(state.session.world().server.dbs()[0].get(b"k"), None);
         assert!(AppState::from_text("redsim session 1\nredis 8.2\n1> PING\n@branch 5\n1> PING\n").is_err());
     }
 }

@@ -108,15 +108,14 @@ pub const LISTED_KEYS: usize = 200;
 /// The keys of the database client number `client` has selected, in key order: the first
 /// `LISTED_KEYS`, plus `selected` if it is further on.
 pub fn keys(world: &World, client: usize, selected: Option<&str>) -> KeysView {
-    let enc = world.server.config.encodings;
+    let enc = world.server.config().encodings;
     let db = selected_db(world, client);
-    let mut view = keys_in(&world.server.dbs[db], &enc, world.now_ms, selected);
+    let mut view = keys_in(&world.server.dbs()[db], &enc, world.now_ms, selected);
     for k in &mut view.listed {
         k.blocked = world
             .server
-            .blocked
-            .values()
-            .filter(|b| b.db == db && !b.postponed && b.keys.iter().any(|key| key.as_slice() == k.key.as_bytes()))
+            .blocked_clients()
+            .filter(|(_, b)| b.db == db && !b.postponed && b.keys.iter().any(|key| key.as_slice() == k.key.as_bytes()))
             .count();
     }
     view

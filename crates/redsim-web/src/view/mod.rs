@@ -125,7 +125,7 @@ pub struct StreamSample {
 
 /// The numbers of every stream in `client`'s database.
 pub fn samples(world: &World, client: usize) -> Vec<StreamSample> {
-    samples_in(&world.server.dbs[selected_db(world, client)])
+    samples_in(&world.server.dbs()[selected_db(world, client)])
 }
 
 /// The numbers of every stream of one database (of any node).
@@ -147,7 +147,7 @@ pub fn samples_in(db: &redsim_engine::db::Db) -> Vec<StreamSample> {
 /// blocked).
 pub fn waiting(world: &World, client: usize) -> Option<String> {
     let id = world.clients.get(client)?.id;
-    let blocked = world.server.blocked.get(&id)?;
+    let blocked = world.server.blocked(id)?;
     let keys = blocked.keys.iter().map(|k| text(k)).collect::<Vec<_>>().join(", ");
     Some(if blocked.deadline_ms == 0 {
         format!("waiting on {keys}, no timeout")
@@ -159,7 +159,7 @@ pub fn waiting(world: &World, client: usize) -> Option<String> {
 
 /// Every stream in the database that client number `client` has selected, by key.
 pub fn streams(world: &World, client: usize) -> Vec<StreamView> {
-    streams_in(&world.server.dbs[selected_db(world, client)], world.now_ms)
+    streams_in(&world.server.dbs()[selected_db(world, client)], world.now_ms)
 }
 
 /// Every stream of one database (of any node) at `now_ms`.
@@ -180,7 +180,7 @@ pub const STREAM_TABS: usize = 20;
 /// if it is a stream, else the last), only the shown one drawn in full; and how many streams the
 /// database has.
 pub fn streams_for_panel(world: &World, client: usize, selected: Option<&str>) -> (Vec<StreamView>, usize) {
-    let db = &world.server.dbs[selected_db(world, client)];
+    let db = &world.server.dbs()[selected_db(world, client)];
     let now_ms = world.now_ms;
     let all: Vec<(&[u8], &Stream)> = db
         .keys()
@@ -261,7 +261,7 @@ pub fn stream_view(key: &str, stream: &Stream, now_ms: u64) -> StreamView {
 /// The stream of `key` in `client`'s database, drawing the nodes from `window` (the index of the
 /// first node shown; `None` for the newest).
 pub fn stream_view_in(world: &World, client: usize, key: &str, window: Option<usize>) -> Option<StreamView> {
-    match world.server.dbs[selected_db(world, client)].get(key.as_bytes()) {
+    match world.server.dbs()[selected_db(world, client)].get(key.as_bytes()) {
         Some(Value::Stream(stream)) => Some(stream_view_at(key, stream, world.now_ms, window)),
         _ => None,
     }
@@ -497,7 +497,7 @@ mod tests {
         let g = &view.groups[0];
         assert_eq!(g.pel_total, 600);
         assert!(g.pel.len() < 600 && g.pel.len() >= PEL_ROWS);
-        let all: Vec<PendingView> = match world.server.dbs[0].get(b"s") {
+        let all: Vec<PendingView> = match world.server.dbs()[0].get(b"s") {
             Some(Value::Stream(stream)) => stream.groups[&b"g".to_vec()]
                 .pending
                 .iter()

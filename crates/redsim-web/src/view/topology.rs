@@ -109,7 +109,7 @@ pub fn topology(c: &Deployment) -> TopologyView {
                 (None, None) => "no persistence".to_string(),
             },
             up: n.up,
-            slots: n.server.cluster.as_deref().map(|c| {
+            slots: n.server.cluster().map(|c| {
                 let ranges = c.ranges_of(0);
                 let count: usize = ranges.iter().map(|(a, b)| usize::from(b - a) + 1).sum();
                 let text: Vec<String> =
@@ -120,7 +120,7 @@ pub fn topology(c: &Deployment) -> TopologyView {
                     format!("slots {} ({count})", text.join(", "))
                 }
             }),
-            moving: n.server.cluster.as_deref().map_or_else(Vec::new, |c| {
+            moving: n.server.cluster().map_or_else(Vec::new, |c| {
                 let name = |id: &String| c.index_of(id.as_bytes()).map_or("?".to_string(), |i| c.nodes[i].ip.clone());
                 let mut out: Vec<String> =
                     c.migrating.iter().map(|(s, to)| format!("migrating {s} → {}", name(to))).collect();
@@ -152,14 +152,14 @@ pub fn topology(c: &Deployment) -> TopologyView {
         .map(|l| LostView { label: l.label.clone(), node: l.node.clone(), why: l.why.clone() })
         .collect();
     let (mut slot_map, mut moving_slots) = (Vec::new(), Vec::new());
-    if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster.as_deref()) {
+    if let Some(view) = c.cluster.iter().find(|&&n| c.nodes[n].up).and_then(|&n| c.nodes[n].server.cluster()) {
         for (first, last, owner) in view.runs() {
             let name = view.nodes[owner].ip.clone();
             let index = c.node_index(&name).map_or(0, NodeId::index);
             slot_map.push(SlotRun { first, last, owner: name, index });
         }
         for &n in &c.cluster {
-            if let Some(v) = c.nodes[n].server.cluster.as_deref() {
+            if let Some(v) = c.nodes[n].server.cluster() {
                 moving_slots.extend(v.migrating.keys().chain(v.importing.keys()));
             }
         }
@@ -204,16 +204,16 @@ pub fn node_pictures(c: &Deployment, node: NodeId) -> Pictures {
     let Some(n) = c.nodes.get(node.index()).or_else(|| c.primary().and_then(|p| c.nodes.get(p.index()))) else {
         return Pictures::default();
     };
-    let db = &n.server.dbs[0];
+    let db = &n.server.dbs()[0];
     let streams = streams_in(db, c.now_ms);
     let stream_total = streams.len();
-    let enc = n.server.config.encodings;
+    let enc = n.server.config().encodings;
     Pictures { keys: keys_in(db, &enc, c.now_ms, None), streams, stream_total }
 }
 
 /// The numbers of the primary's streams (of the first node when none is primary), for the charts.
 pub fn primary_samples(c: &Deployment) -> Vec<StreamSample> {
-    c.nodes.get(c.primary().map_or(0, NodeId::index)).map_or_else(Vec::new, |n| samples_in(&n.server.dbs[0]))
+    c.nodes.get(c.primary().map_or(0, NodeId::index)).map_or_else(Vec::new, |n| samples_in(&n.server.dbs()[0]))
 }
 
 /// The largest distance, in replication bytes, between a primary and one of its replicas that is up.
