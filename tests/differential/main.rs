@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+mod busy;
 mod cli;
 mod cluster;
 mod fuzz;

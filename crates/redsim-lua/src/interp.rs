@@ -46,6 +46,8 @@ pub struct Interp<'h> {
     pub line: u32,
     steps: u64,
     step_limit: u64,
+    /// When the host is asked next whether the script goes on ([`crate::Host::interrupt`]).
+    next_interrupt: u64,
     depth: usize,
     pub host: &'h mut dyn Host,
     /// Lines of the calls in progress, for `error(msg, 2)`.
@@ -96,6 +98,7 @@ impl<'h> Interp<'h> {
             line: 0,
             steps: 0,
             step_limit,
+            next_interrupt: crate::INTERRUPT_EVERY,
             depth: 0,
             host,
             call_lines: Vec::new(),
@@ -153,7 +156,12 @@ impl<'h> Interp<'h> {
     /// Counts one unit of work against the script's budget.
     pub fn step(&mut self) -> R<()> {
         self.steps += 1;
-        if self.steps > self.step_limit {
+        let mut killed = false;
+        if self.steps >= self.next_interrupt {
+            self.next_interrupt = self.steps + crate::INTERRUPT_EVERY;
+            killed = !self.loading && self.host.interrupt();
+        }
+        if killed || self.steps > self.step_limit {
             // A library's loading has its own limit in Redis (500 ms) and its own message.
             let text: &[u8] =
                 if self.loading { b"FUNCTION LOAD timeout" } else { b"Script killed by user with SCRIPT KILL..." };

@@ -76,7 +76,21 @@ pub trait Host {
     /// `redis.acl_check_cmd`: whether the script's user may run the command line (its keys and
     /// channels included); `None` when there is no such command.
     fn acl_check(&mut self, argv: Vec<Vec<u8>>) -> Option<bool>;
+    /// Called every [`INTERRUPT_EVERY`] steps of a running script (Redis's count hook): the host
+    /// may serve other clients meanwhile. `true` kills the script, and nothing in it can catch
+    /// that.
+    fn interrupt(&mut self) -> bool {
+        false
+    }
+    /// How many steps a script may take before it is stopped as if killed: a host that can
+    /// interrupt scripts (and so let a user kill one) needs no limit.
+    fn step_limit(&self) -> u64 {
+        STEP_LIMIT
+    }
 }
+
+/// How many steps a script runs between two calls of [`Host::interrupt`].
+pub const INTERRUPT_EVERY: u64 = 100_000;
 
 /// rand48's state when Redis starts (its `rand.c` defaults; Redis never seeds it for scripts).
 pub const RAND48_START: u64 = 0x1234_ABCD_330E;
@@ -118,7 +132,8 @@ fn failure(e: LuaError) -> Failure {
 
 /// Runs an `EVAL` script: `KEYS` and `ARGV` as globals, the first value returned as the reply.
 pub fn eval(host: &mut dyn Host, proto: Rc<Proto>, keys: &[Vec<u8>], argv: &[Vec<u8>]) -> Result<Resp, Failure> {
-    eval_with_limit(host, proto, keys, argv, STEP_LIMIT)
+    let limit = host.step_limit();
+    eval_with_limit(host, proto, keys, argv, limit)
 }
 
 /// [`eval`] with a step budget of the caller's choosing.
@@ -168,7 +183,8 @@ pub fn fcall(
     keys: &[Vec<u8>],
     argv: &[Vec<u8>],
 ) -> Result<Resp, Failure> {
-    let mut interp = Interp::new(host, "user_function", STEP_LIMIT);
+    let limit = host.step_limit();
+    let mut interp = Interp::new(host, "user_function", limit);
     let globals = library::library_mode(&mut interp);
     interp.run_main(proto, Vec::new()).map_err(failure)?;
     library::running_mode(&mut interp, globals);

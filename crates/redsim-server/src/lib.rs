@@ -336,12 +336,14 @@ fn build(
     poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
     let stopping = Arc::new(AtomicBool::new(false));
     let mut event_loop = EventLoop {
-        poll,
-        listener,
+        net: Net {
+            poll,
+            listener,
+            connections: HashMap::new(),
+            by_client: HashMap::new(),
+            next_token: FIRST_CONNECTION,
+        },
         engine,
-        connections: HashMap::new(),
-        by_client: HashMap::new(),
-        next_token: FIRST_CONNECTION,
         unblocked: BTreeSet::new(),
         stopping: Arc::clone(&stopping),
         virtual_ms,
@@ -378,13 +380,205 @@ struct Connection {
     wants_write: bool,
 }
 
-struct EventLoop {
+/// The sockets: what the event loop reads and writes, apart from the engine it runs them on
+/// (so a busy script can lend them to the engine, see [`BusyServe`]).
+struct Net {
     poll: Poll,
     listener: TcpListener,
-    engine: Server,
     connections: HashMap<Token, Connection>,
     by_client: HashMap<ClientId, Token>,
     next_token: usize,
+}
+
+impl Net {
+    fn accept(&mut self, engine: &mut Server, now: u64) {
+        loop {
+            match self.listener.accept() {
+                Ok((mut stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    // Redis's `maxclients`: one more is told so and closed at once.
+                    let limit = usize::try_from(engine.config().settings.number("maxclients")).unwrap_or(usize::MAX);
+                    if self.connections.len() >= limit {
+                        let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    }
+                    let token = Token(self.next_token);
+                    self.next_token += 1;
+                    if self.poll.registry().register(&mut stream, token, Interest::READABLE).is_err() {
+                        continue;
+                    }
+                    let client = engine.connect(now);
+                    if let Ok(local) = stream.local_addr() {
+                        engine.set_client_addresses(client, peer.to_string(), local.to_string());
+                    }
+                    self.by_client.insert(client, token);
+                    self.connections.insert(
+                        token,
+                        Connection {
+                            stream,
+                            client,
+                            input: Vec::new(),
+                            output: Vec::new(),
+                            closing: false,
+                            gone: false,
+                            wants_write: false,
+                        },
+                    );
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Out of descriptors and the like: try again on the next event.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Reads what has arrived on a connection (until the socket would block: mio's events are
+    /// edge-triggered) into its input; the connection's client, if it is still there.
+    fn read(&mut self, token: Token) -> Option<ClientId> {
+        let conn = self.connections.get_mut(&token)?;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match conn.stream.read(&mut chunk) {
+                Ok(0) => {
+                    // The peer is done sending: what it sent runs and is answered, then close.
+                    conn.closing = true;
+                    break;
+                }
+                Ok(n) => conn.input.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    conn.gone = true;
+                    break;
+                }
+            }
+        }
+        Some(conn.client)
+    }
+
+    /// Writes what each connection has pending, as far as the sockets take it now.
+    fn write_pending(&mut self) {
+        for (token, conn) in &mut self.connections {
+            while !conn.output.is_empty() && !conn.gone {
+                match conn.stream.write(&conn.output) {
+                    Ok(0) => conn.gone = true,
+                    Ok(n) => {
+                        conn.output.drain(..n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if !conn.wants_write {
+                            conn.wants_write = true;
+                            let _ = self.poll.registry().reregister(
+                                &mut conn.stream,
+                                *token,
+                                Interest::READABLE | Interest::WRITABLE,
+                            );
+                        }
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => conn.gone = true,
+                }
+            }
+        }
+    }
+}
+
+/// What the event loop lends the engine while a command runs: when a script runs past
+/// `busy-reply-threshold`, the other connections are accepted, read and answered in the middle
+/// of it (Redis's `processEventsWhileBlocked`), the engine answering `BUSY` where Redis does.
+/// The script's own client is left alone until its script returns.
+struct BusyServe<'a> {
+    net: &'a mut Net,
+    events: Option<Events>,
+    /// `SHUTDOWN NOSAVE` ran meanwhile: the server stops once the script has.
+    shutdown: bool,
+}
+
+impl redsim_engine::server::Yield for BusyServe<'_> {
+    fn now_ms(&mut self) -> u64 {
+        // The threshold is about clients waiting: it is measured on the wall clock.
+        wall_clock_ms()
+    }
+
+    fn serve(&mut self, server: &mut Server, busy_client: ClientId) {
+        let now = wall_clock_ms();
+        let events = self.events.get_or_insert_with(|| Events::with_capacity(256));
+        if self.net.poll.poll(events, Some(Duration::ZERO)).is_err() {
+            return;
+        }
+        for event in events.iter() {
+            if event.is_writable() {
+                if let Some(c) = self.net.connections.get_mut(&event.token()) {
+                    c.wants_write = false;
+                }
+            }
+        }
+        // Every socket is read, not only those with a new event: the loop may have taken the
+        // event of one just before this command ran, and events come once (edge-triggered).
+        self.net.accept(server, now);
+        let tokens: Vec<Token> = self.net.connections.keys().copied().collect();
+        for &token in &tokens {
+            self.net.read(token);
+        }
+        for token in tokens {
+            let Some(conn) = self.net.connections.get_mut(&token) else { continue };
+            let client = conn.client;
+            if client == busy_client || conn.gone {
+                continue;
+            }
+            let mut used = 0;
+            while !server.is_blocked(client) {
+                let Some(conn) = self.net.connections.get_mut(&token) else { break };
+                let argv = match parse(&conn.input[used..]) {
+                    Parsed::Incomplete => break,
+                    Parsed::Request(argv, len) => {
+                        used += len;
+                        argv
+                    }
+                    Parsed::Error(text) => {
+                        Reply::Error(format!("ERR Protocol error: {text}"))
+                            .encode_into(server.protocol(client), &mut conn.output);
+                        conn.closing = true;
+                        used = conn.input.len();
+                        break;
+                    }
+                };
+                let outcome = server.execute(now, client, &argv);
+                let protocol = server.protocol(client);
+                let Some(conn) = self.net.connections.get_mut(&token) else { break };
+                for message in &outcome.preface {
+                    message.encode_into(protocol, &mut conn.output);
+                }
+                if let Some(reply) = &outcome.reply {
+                    reply.encode_into(protocol, &mut conn.output);
+                }
+                self.shutdown |= outcome.shutdown;
+                for killed in &outcome.killed {
+                    if let Some(other) = self.net.by_client.get(killed).and_then(|t| self.net.connections.get_mut(t)) {
+                        other.closing = true;
+                    }
+                }
+                let Some(conn) = self.net.connections.get_mut(&token) else { break };
+                if outcome.close {
+                    conn.closing = true;
+                    used = conn.input.len();
+                    break;
+                }
+            }
+            if let Some(conn) = self.net.connections.get_mut(&token) {
+                conn.input.drain(..used.min(conn.input.len()));
+            }
+        }
+        self.net.write_pending();
+    }
+}
+
+struct EventLoop {
+    net: Net,
+    engine: Server,
     /// Clients unblocked in this turn whose buffered requests must run.
     unblocked: BTreeSet<ClientId>,
     stopping: Arc<AtomicBool>,
@@ -482,7 +676,7 @@ impl EventLoop {
         let mut last_tick = std::time::Instant::now();
         while !self.stopping.load(Ordering::SeqCst) {
             let wait = TICK.saturating_sub(last_tick.elapsed());
-            if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
+            if let Err(e) = self.net.poll.poll(&mut events, Some(wait)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return;
                 }
@@ -496,7 +690,7 @@ impl EventLoop {
                             self.read(token);
                         }
                         if event.is_writable() {
-                            if let Some(c) = self.connections.get_mut(&token) {
+                            if let Some(c) = self.net.connections.get_mut(&token) {
                                 c.wants_write = false;
                             }
                         }
@@ -515,81 +709,25 @@ impl EventLoop {
     }
 
     fn accept(&mut self) {
-        loop {
-            match self.listener.accept() {
-                Ok((mut stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    // Redis's `maxclients`: one more is told so and closed at once.
-                    let limit =
-                        usize::try_from(self.engine.config().settings.number("maxclients")).unwrap_or(usize::MAX);
-                    if self.connections.len() >= limit {
-                        let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
-                        let _ = stream.shutdown(std::net::Shutdown::Both);
-                        continue;
-                    }
-                    let token = Token(self.next_token);
-                    self.next_token += 1;
-                    if self.poll.registry().register(&mut stream, token, Interest::READABLE).is_err() {
-                        continue;
-                    }
-                    let client = self.engine.connect(self.now());
-                    if let Ok(local) = stream.local_addr() {
-                        self.engine.set_client_addresses(client, peer.to_string(), local.to_string());
-                    }
-                    self.by_client.insert(client, token);
-                    self.connections.insert(
-                        token,
-                        Connection {
-                            stream,
-                            client,
-                            input: Vec::new(),
-                            output: Vec::new(),
-                            closing: false,
-                            gone: false,
-                            wants_write: false,
-                        },
-                    );
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // Out of descriptors and the like: try again on the next event.
-                Err(_) => return,
-            }
-        }
+        let now = self.now();
+        self.net.accept(&mut self.engine, now);
     }
 
     /// Reads what has arrived (until the socket would block: mio's events are edge-triggered)
     /// and runs the complete requests.
     fn read(&mut self, token: Token) {
-        let Some(conn) = self.connections.get_mut(&token) else { return };
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match conn.stream.read(&mut chunk) {
-                Ok(0) => {
-                    // The peer is done sending: what it sent runs and is answered, then close.
-                    conn.closing = true;
-                    break;
-                }
-                Ok(n) => conn.input.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    conn.gone = true;
-                    break;
-                }
-            }
+        if let Some(client) = self.net.read(token) {
+            self.run_requests(client);
         }
-        let client = conn.client;
-        self.run_requests(client);
     }
 
     /// Runs a client's buffered requests in order until one blocks, the connection is to be
     /// closed, or no complete request is left.
     fn run_requests(&mut self, client: ClientId) {
-        let Some(&token) = self.by_client.get(&client) else { return };
+        let Some(&token) = self.net.by_client.get(&client) else { return };
         let mut used = 0;
         loop {
-            let Some(conn) = self.connections.get_mut(&token) else { return };
+            let Some(conn) = self.net.connections.get_mut(&token) else { return };
             if conn.gone || self.engine.is_blocked(client) {
                 break;
             }
@@ -607,7 +745,16 @@ impl EventLoop {
             used += len;
             let mut outcome = match self.advance(&argv) {
                 Some(outcome) => outcome,
-                None => self.engine.execute(self.now(), client, &argv),
+                None => {
+                    // A script of this command that runs long serves the others meanwhile.
+                    let now = self.now();
+                    let mut lend = BusyServe { net: &mut self.net, events: None, shutdown: false };
+                    let outcome = self.engine.execute_yielding(now, client, &argv, Some(&mut lend));
+                    if lend.shutdown {
+                        self.stopping.store(true, Ordering::SeqCst);
+                    }
+                    outcome
+                }
             };
             // MIGRATE talks to its target now, blocking this server as Redis's does.
             if let Some(migrate) = outcome.migrate.take() {
@@ -618,7 +765,7 @@ impl EventLoop {
                 outcome.woken.extend(done.woken);
             }
             let protocol = self.engine.protocol(client);
-            if let Some(conn) = self.connections.get_mut(&token) {
+            if let Some(conn) = self.net.connections.get_mut(&token) {
                 for message in &outcome.preface {
                     message.encode_into(protocol, &mut conn.output);
                 }
@@ -638,7 +785,7 @@ impl EventLoop {
             }
             self.deliver(&outcome);
         }
-        if let Some(conn) = self.connections.get_mut(&token) {
+        if let Some(conn) = self.net.connections.get_mut(&token) {
             conn.input.drain(..used);
         }
     }
@@ -658,7 +805,7 @@ impl EventLoop {
             }
             let replicas: Vec<ClientId> = self.engine.replicas().collect();
             for replica in replicas {
-                if let Some(conn) = self.by_client.get(&replica).and_then(|t| self.connections.get_mut(t)) {
+                if let Some(conn) = self.net.by_client.get(&replica).and_then(|t| self.net.connections.get_mut(t)) {
                     conn.output.extend_from_slice(&stream);
                 }
             }
@@ -672,7 +819,9 @@ impl EventLoop {
             }
         }
         for (client, reply) in &outcome.woken {
-            let Some(conn) = self.by_client.get(client).and_then(|t| self.connections.get_mut(t)) else { continue };
+            let Some(conn) = self.net.by_client.get(client).and_then(|t| self.net.connections.get_mut(t)) else {
+                continue;
+            };
             reply.encode_into(self.engine.protocol(*client), &mut conn.output);
             let unblocked = outcome
                 .effects
@@ -683,7 +832,7 @@ impl EventLoop {
             }
         }
         for client in &outcome.killed {
-            if let Some(conn) = self.by_client.get(client).and_then(|t| self.connections.get_mut(t)) {
+            if let Some(conn) = self.net.by_client.get(client).and_then(|t| self.net.connections.get_mut(t)) {
                 conn.closing = true;
             }
         }
@@ -699,38 +848,18 @@ impl EventLoop {
 
     /// Writes every connection's pending output and drops the ones that are finished.
     fn flush_all(&mut self) {
+        self.net.write_pending();
         let mut finished = Vec::new();
-        for (token, conn) in &mut self.connections {
-            while !conn.output.is_empty() && !conn.gone {
-                match conn.stream.write(&conn.output) {
-                    Ok(0) => conn.gone = true,
-                    Ok(n) => {
-                        conn.output.drain(..n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        if !conn.wants_write {
-                            conn.wants_write = true;
-                            let _ = self.poll.registry().reregister(
-                                &mut conn.stream,
-                                *token,
-                                Interest::READABLE | Interest::WRITABLE,
-                            );
-                        }
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => conn.gone = true,
-                }
-            }
+        for (token, conn) in &self.net.connections {
             if conn.gone || (conn.closing && conn.output.is_empty()) {
                 finished.push(*token);
             }
         }
         for token in finished {
-            if let Some(mut conn) = self.connections.remove(&token) {
-                let _ = self.poll.registry().deregister(&mut conn.stream);
+            if let Some(mut conn) = self.net.connections.remove(&token) {
+                let _ = self.net.poll.registry().deregister(&mut conn.stream);
                 let _ = conn.stream.shutdown(std::net::Shutdown::Both);
-                self.by_client.remove(&conn.client);
+                self.net.by_client.remove(&conn.client);
                 self.engine.disconnect(conn.client);
             }
         }

@@ -366,6 +366,7 @@ fn hscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         cursor,
         count,
         matches!(ctx.db().get(key), Some(Value::Hash(h)) if !matches!(**h, Hash::Table(..))),
+        |(f, _)| f,
     );
     let mut out = Vec::new();
     for (f, v) in items {

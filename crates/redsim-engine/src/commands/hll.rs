@@ -38,7 +38,7 @@ fn corrupted() -> Error {
 }
 
 /// Redis's `MurmurHash64A` with seed `0xadc83b19`.
-fn murmur64a(data: &[u8]) -> u64 {
+pub(crate) fn murmur64a(data: &[u8]) -> u64 {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
     const R: u32 = 47;
     let mut h: u64 = 0xadc8_3b19 ^ (data.len() as u64).wrapping_mul(M);

@@ -408,28 +408,26 @@ pub static SCAN: CommandSpec = CommandSpec::new("scan", -2, GENERIC, "2.8.0")
     .doc("cursor [MATCH pattern] [COUNT count] [TYPE type]", "Iterates over the key names in the database.")
     .run(scan);
 
-/// `SCAN`: the cursor is a position in key order (Redis's is a reversed-bits bucket index;
-/// both guarantee that a key present for the whole iteration is returned).
+/// `SCAN`: the keys in the order of a hash of their names, the cursor being the hash to go on
+/// from (see [`super::set::scan_page`]); like Redis's reversed-bits bucket cursor, a key present
+/// for the whole iteration is returned, whatever is written meanwhile.
 fn scan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let cursor = args.next()?;
     let cursor: u64 = crate::args::parse_u64(cursor).ok_or_else(|| Error::other("ERR invalid cursor"))?;
     let (pattern, count, kind) = parse_scan_options(&mut args, true)?;
     let now = ctx.now_ms;
     let db = ctx.db();
-    let mut next = 0u64;
-    let mut found = Vec::new();
-    for (i, (k, v)) in db.keys().enumerate().skip(cursor as usize) {
-        if i as u64 >= cursor + count {
-            next = i as u64;
-            break;
-        }
-        let wanted = !db.is_expired(k, now)
-            && pattern.is_none_or(|p| crate::glob::matches(p, k, false))
-            && kind.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()));
-        if wanted {
-            found.push(Reply::Bulk(k.clone()));
-        }
-    }
+    let keys: Vec<(&Vec<u8>, &Value)> = db.keys().collect();
+    let (next, page) = super::set::scan_page(keys, cursor, count, false, |(k, _)| k);
+    let found = page
+        .into_iter()
+        .filter(|(k, v)| {
+            !db.is_expired(k, now)
+                && pattern.is_none_or(|p| crate::glob::matches(p, k, false))
+                && kind.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()))
+        })
+        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .collect();
     Ok(Reply::Array(vec![Reply::Bulk(next.to_string().into_bytes()), Reply::Array(found)]))
 }
 

@@ -129,6 +129,21 @@ impl Host for ScriptHost<'_, '_> {
         let (parent, spec) = crate::server::resolve(&argv, self.ctx.version()).ok()?;
         Some(self.ctx.acl_refusal(parent, spec, &argv).is_none())
     }
+
+    fn interrupt(&mut self) -> bool {
+        let ctx = &mut *self.ctx;
+        let Some(yielder) = ctx.yielder.as_deref_mut() else { return false };
+        ctx.server.script_interrupt(yielder, self.run.write_dirty, ctx.argv)
+    }
+
+    fn step_limit(&self) -> u64 {
+        // A host that serves clients meanwhile lets a user kill the script instead.
+        if self.ctx.yielder.is_some() {
+            u64::MAX
+        } else {
+            redsim_lua::STEP_LIMIT
+        }
+    }
 }
 
 fn is_noscript(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
@@ -297,10 +312,15 @@ fn run_script(
     run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>,
 ) -> std::result::Result<Resp, Failure> {
     let db = ctx.db_index();
+    let started_ms = ctx.yielder.as_deref_mut().map_or(ctx.now_ms, |y| y.now_ms());
+    let eval = ctx.argv.first().is_some_and(|name| name.len() >= 4 && name[..4].eq_ignore_ascii_case(b"eval"));
+    let from_master = ctx.server.obeys(ctx.client);
+    ctx.server.script_started(ctx.client, eval, started_ms, from_master);
     let result = {
         let mut host = ScriptHost { ctx, run: script };
         run(&mut host)
     };
+    ctx.server.script_ended();
     ctx.client_mut().db = db;
     result
 }
@@ -452,9 +472,11 @@ fn script_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-fn script_kill(_: &mut Ctx, _: Args) -> Result<Reply> {
-    // Scripts run to completion inside one step: there is never one running to kill.
-    Err(Error::other("NOTBUSY No scripts in execution right now."))
+/// `SCRIPT KILL`: only while a script runs long enough for the server to serve others (see
+/// [`crate::server::Yield`]); otherwise there is none to kill.
+fn script_kill(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    ctx.server.kill_script(true).map_err(Error::other)?;
+    Ok(Reply::ok())
 }
 
 fn script_load(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
@@ -639,8 +661,9 @@ fn function_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-fn function_kill(_: &mut Ctx, _: Args) -> Result<Reply> {
-    Err(Error::other("NOTBUSY No scripts in execution right now."))
+fn function_kill(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    ctx.server.kill_script(false).map_err(Error::other)?;
+    Ok(Reply::ok())
 }
 
 fn function_help(_: &mut Ctx, _: Args) -> Result<Reply> {
@@ -832,10 +855,22 @@ fn function_list(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 fn function_stats(ctx: &mut Ctx, _: Args) -> Result<Reply> {
+    // While a script (not a function) is busy, Redis 7.0 answers as to any other command.
+    if ctx.server.busy_error() == Some(crate::server::BUSY_EVAL) {
+        return Err(Error::other(crate::server::BUSY_EVAL));
+    }
     let libs = &ctx.server.scripts.libraries;
     let functions: usize = libs.values().map(|l| l.functions.len()).sum();
+    let running = match ctx.server.running_script() {
+        Some((name, argv, duration)) => Reply::Map(vec![
+            (Reply::bulk("name"), Reply::bulk(name)),
+            (Reply::bulk("command"), Reply::Array(argv.iter().map(|a| Reply::Bulk(a.clone())).collect())),
+            (Reply::bulk("duration_ms"), Reply::Integer(duration as i64)),
+        ]),
+        None => Reply::Nil,
+    };
     Ok(Reply::Map(vec![
-        (Reply::bulk("running_script"), Reply::Nil),
+        (Reply::bulk("running_script"), running),
         (
             Reply::bulk("engines"),
             Reply::Map(vec![(

@@ -96,14 +96,44 @@ pub(crate) fn random_picks(ctx: &mut Ctx, len: usize, count: Option<i64>) -> Vec
 
 /// One page of an `*SCAN` over a collection's elements. Small encodings answer everything at
 /// once with cursor 0, as Redis does; tables go `count` at a time.
-pub(crate) fn scan_page<T>(items: Vec<T>, cursor: u64, count: u64, small: bool) -> (u64, Vec<T>) {
+///
+/// A table's elements are visited in the order of a hash of their names, and the cursor is the
+/// hash to go on from (never 0, which ends the iteration). So, as with Redis's reversed-bits
+/// cursor, an element present from the first call to the last is returned whatever is added or
+/// removed meanwhile: removing elements moves no other element past the cursor. Elements that
+/// share a hash come in one page.
+pub(crate) fn scan_page<T>(
+    items: Vec<T>,
+    cursor: u64,
+    count: u64,
+    small: bool,
+    name: fn(&T) -> &[u8],
+) -> (u64, Vec<T>) {
     if small {
         return (0, items);
     }
-    let start = (cursor as usize).min(items.len());
-    let end = start.saturating_add(count as usize).min(items.len());
-    let next = if end >= items.len() { 0 } else { end as u64 };
-    (next, items.into_iter().skip(start).take(end - start).collect())
+    let place = |item: &T| super::hll::murmur64a(name(item)).max(1);
+    let mut keyed: Vec<(u64, T)> =
+        items.into_iter().map(|item| (place(&item), item)).filter(|(h, _)| *h >= cursor).collect();
+    let order = |(a, x): &(u64, T), (b, y): &(u64, T)| a.cmp(b).then_with(|| name(x).cmp(name(y)));
+    let mut end = usize::try_from(count).unwrap_or(usize::MAX).min(keyed.len());
+    if end < keyed.len() {
+        // The page and the element after it, without ordering all the rest.
+        keyed.select_nth_unstable_by(end, order);
+        keyed[..end].sort_unstable_by(order);
+        if end > 0 && keyed[end].0 == keyed[end - 1].0 {
+            // Names that share the page's last hash all come now, so the cursor moves on.
+            keyed.sort_unstable_by(order);
+            while end < keyed.len() && keyed[end].0 == keyed[end - 1].0 {
+                end += 1;
+            }
+        }
+    } else {
+        keyed.sort_unstable_by(order);
+    }
+    let next = keyed.get(end).map_or(0, |(h, _)| *h);
+    keyed.truncate(end);
+    (next, keyed.into_iter().map(|(_, item)| item).collect())
 }
 
 pub static SADD: CommandSpec = CommandSpec::new("sadd", -3, SET, "1.0.0")
@@ -471,7 +501,7 @@ fn sscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         None => (Vec::new(), true),
         Some(s) => (s.members(), !matches!(s, Set::Table(_))),
     };
-    let (next, page) = scan_page(members, cursor, count, small);
+    let (next, page) = scan_page(members, cursor, count, small, |m| m);
     let found = page
         .into_iter()
         .filter(|m| pattern.is_none_or(|p| crate::glob::matches(p, m, false)))
@@ -508,5 +538,69 @@ mod card_tests {
             Version::V8_8,
             "@0 > SUNIONCARD 1 k\n(error) ERR unknown command 'SUNIONCARD', with args beginning with: '1' 'k' \n",
         );
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use crate::reply::Reply;
+    use crate::{Server, Version};
+
+    fn run(server: &mut Server, words: &[&str]) -> Reply {
+        let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        server.execute(0, 1, &argv).reply.expect("a reply")
+    }
+
+    /// Redis's regression test for issue 4906: most elements of a set, hash and sorted set are
+    /// removed halfway through an `*SCAN`; every element that stays is still returned.
+    #[test]
+    fn elements_present_throughout_a_scan_are_all_returned() {
+        for (kind, add, remove) in [("set", "SADD", "SREM"), ("hash", "HSET", "HDEL"), ("zset", "ZADD", "ZREM")] {
+            for removed_at in 1..6 {
+                let mut s = Server::new(Version::V7_0);
+                s.connect(0);
+                for i in 0..600 {
+                    let i = i.to_string();
+                    let words: Vec<&str> = match kind {
+                        "set" => vec![add, "k", &i],
+                        _ => vec![add, "k", &i, &i],
+                    };
+                    run(&mut s, &words);
+                }
+                let scan = match kind {
+                    "set" => "SSCAN",
+                    "hash" => "HSCAN",
+                    _ => "ZSCAN",
+                };
+                let (mut cursor, mut calls, mut found) = ("0".to_string(), 0, std::collections::BTreeSet::new());
+                loop {
+                    let Reply::Array(parts) = run(&mut s, &[scan, "k", &cursor]) else {
+                        panic!("{scan} answers an array")
+                    };
+                    let (Reply::Bulk(next), Reply::Array(items)) = (&parts[0], &parts[1]) else {
+                        panic!("cursor, items")
+                    };
+                    let step = if kind == "set" { 1 } else { 2 };
+                    for item in items.iter().step_by(step) {
+                        let Reply::Bulk(name) = item else { panic!("a bulk name") };
+                        found.insert(String::from_utf8(name.clone()).unwrap().parse::<u32>().unwrap());
+                    }
+                    cursor = String::from_utf8(next.clone()).unwrap();
+                    calls += 1;
+                    if calls == removed_at {
+                        let names: Vec<String> = (100..600).map(|i| i.to_string()).collect();
+                        let mut words = vec![remove, "k"];
+                        words.extend(names.iter().map(String::as_str));
+                        run(&mut s, &words);
+                    }
+                    if cursor == "0" {
+                        break;
+                    }
+                    assert!(calls < 1000, "the scan ends");
+                }
+                let missing: Vec<u32> = (0..100).filter(|i| !found.contains(i)).collect();
+                assert!(missing.is_empty(), "{scan}, removal after call {removed_at}: missing {missing:?}");
+            }
+        }
     }
 }

@@ -946,7 +946,7 @@ fn zscan(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         None => (Vec::new(), true),
         Some(z) => (z.iter().map(|(m, s)| (m.clone(), s)).collect(), z.packed),
     };
-    let (next, page) = super::set::scan_page(items, cursor, count, small);
+    let (next, page) = super::set::scan_page(items, cursor, count, small, |(m, _)| m);
     let mut out = Vec::new();
     for (m, s) in page {
         if pattern.is_none_or(|p| crate::glob::matches(p, &m, false)) {

@@ -121,7 +121,7 @@ impl Server {
                     None => {
                         let (parent, spec) = (blocked.parent, blocked.spec);
                         self.rerunning = true;
-                        let reply = self.call(now_ms, client, parent, spec, &blocked.argv, out);
+                        let reply = self.call(now_ms, client, (parent, spec), &blocked.argv, out, None);
                         self.rerunning = false;
                         if reply.is_none() {
                             // Still nothing to serve: the client stays as it was, with its place
@@ -244,7 +244,7 @@ impl Server {
             let Some(b) = self.blocked.remove(&client) else { continue };
             out.effects.push(Effect::ClientUnblocked { client, timed_out: false });
             self.tracking.current = Some(client);
-            let reply = self.process(now_ms, client, &b.argv, out);
+            let reply = self.process(now_ms, client, &b.argv, out, None);
             self.feed_propagation(out, true);
             match reply {
                 Some(reply) => out.woken.push((client, reply)),

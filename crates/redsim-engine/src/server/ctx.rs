@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     /// The command itself is not propagated (Redis's `preventCommandPropagation`): what it did
     /// travels as `also_propagate`.
     pub prevent_propagation: bool,
+    /// The host's way to serve other clients while this command's script runs long.
+    pub yielder: Option<&'a mut dyn Yield>,
 }
 
 impl Ctx<'_> {
@@ -368,7 +370,7 @@ impl Ctx<'_> {
         let (was_in_exec, was_in_script) = (self.server.in_exec, self.server.in_script);
         self.server.in_exec = true;
         self.server.in_script = true;
-        let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);
+        let reply = self.server.call(self.now_ms, self.client, (parent, spec), argv, self.out, None);
         self.server.in_exec = was_in_exec;
         self.server.in_script = was_in_script;
         Ok(reply.unwrap_or(Reply::NilArray))
@@ -404,7 +406,7 @@ impl Ctx<'_> {
                     ));
                 }
                 self.server.in_exec = true;
-                let reply = self.server.call(self.now_ms, self.client, parent, spec, argv, self.out);
+                let reply = self.server.call(self.now_ms, self.client, (parent, spec), argv, self.out, None);
                 self.server.in_exec = false;
                 reply.unwrap_or(Reply::NilArray)
             }

@@ -18,6 +18,7 @@ use crate::version::Version;
 
 mod access;
 mod blocking;
+mod busy;
 mod client;
 mod cluster_route;
 mod ctx;
@@ -29,6 +30,8 @@ pub mod tracking;
 
 pub use access::AclLogEntry;
 pub use blocking::Blocked;
+pub use busy::Yield;
+pub(crate) use busy::BUSY_EVAL;
 use client::Transaction;
 pub use client::{Client, ReplicaLink, ReplyMode};
 pub use ctx::Ctx;
@@ -387,6 +390,8 @@ pub struct Server {
     eviction_pool: Vec<(u64, usize, Vec<u8>)>,
     /// Where the random eviction policies look next (Redis's `next_db`).
     eviction_next_db: usize,
+    /// The script running now (see [`busy`]).
+    pub(crate) busy: Option<busy::BusyScript>,
 }
 
 impl Server {
@@ -480,6 +485,7 @@ impl Server {
             next_acl_log_id: 0,
             eviction_pool: Vec::new(),
             eviction_next_db: 0,
+            busy: None,
             slowlog: Default::default(),
             slowlog_next_id: 0,
         }
@@ -707,6 +713,32 @@ impl Server {
 
     /// Runs one command for `client` at virtual time `now_ms`.
     pub fn execute(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>]) -> Outcome {
+        self.execute_yielding(now_ms, client, argv, None)
+    }
+
+    /// [`Server::execute`], with a host that can serve other clients while a script of this
+    /// command runs long (see [`Yield`]). Called while a script is busy (by that host), the
+    /// command is another client's: it runs beside the script, or is answered `BUSY`.
+    pub fn execute_yielding(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        argv: &[Vec<u8>],
+        yielder: Option<&mut dyn Yield>,
+    ) -> Outcome {
+        if self.is_busy() {
+            return self.execute_beside_script(now_ms, client, argv);
+        }
+        self.execute_inner(now_ms, client, argv, yielder)
+    }
+
+    fn execute_inner(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        argv: &[Vec<u8>],
+        yielder: Option<&mut dyn Yield>,
+    ) -> Outcome {
         let mut out = Outcome::default();
         if argv.is_empty() {
             return out;
@@ -737,7 +769,7 @@ impl Server {
                 .iter()
                 .any(|n| argv[0].eq_ignore_ascii_case(n.as_bytes()));
         let from_replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
-        out.reply = self.process(now_ms, client, argv, &mut out);
+        out.reply = self.process(now_ms, client, argv, &mut out, yielder);
         // ASKING is good for the one command after it (or the transaction it starts).
         if let Some(c) = self.clients.get_mut(&client) {
             if c.asking && c.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"asking") {
@@ -765,7 +797,10 @@ impl Server {
             out.reply = None;
             out.close = true;
         }
-        self.serve_blocked(now_ms, &mut out);
+        // Blocked clients wait for the busy script to end (Redis's `processCommand`).
+        if !self.is_busy() {
+            self.serve_blocked(now_ms, &mut out);
+        }
         self.tracking_deliver(&mut out);
         self.tracking.current = None;
         let client_command = argv[0].eq_ignore_ascii_case(b"client");
@@ -935,6 +970,7 @@ impl Server {
                         also_propagate: Vec::new(),
                         prevent_propagation: false,
                         counts_hits: false,
+                        yielder: None,
                     };
                     if ctx.delete(key) {
                         ctx.notify(crate::notify::GENERIC, "del", key);
@@ -1020,7 +1056,14 @@ impl Server {
         out.propagate.push(argv);
     }
 
-    fn process(&mut self, now_ms: u64, client: ClientId, argv: &[Vec<u8>], out: &mut Outcome) -> Option<Reply> {
+    fn process(
+        &mut self,
+        now_ms: u64,
+        client: ClientId,
+        argv: &[Vec<u8>],
+        out: &mut Outcome,
+        yielder: Option<&mut dyn Yield>,
+    ) -> Option<Reply> {
         self.stats.net_input_bytes += resp_len(argv);
         let (parent, spec) = match resolve(argv, self.version()) {
             Ok(found) => found,
@@ -1152,6 +1195,13 @@ impl Server {
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             );
         }
+        // A script busy past its threshold: only what may run beside it runs (Redis's
+        // `CMD_ALLOW_BUSY`).
+        if let Some(busy) = self.busy_error() {
+            if !self.has_flag(parent, spec, &[("allow_busy", Flag::AllowBusy)]) {
+                return self.reject(now_ms, client, argv, out, (parent, spec), busy);
+            }
+        }
         // CLIENT PAUSE holds the command (all of them, or those that may write) until the pause
         // ends; replicas are never paused.
         if let Some(pause) = self.pause {
@@ -1182,7 +1232,7 @@ impl Server {
             }
             return Some(Reply::status("QUEUED"));
         }
-        self.call(now_ms, client, parent, spec, argv, out)
+        self.call(now_ms, client, (parent, spec), argv, out, yielder)
     }
 
     /// Runs a command that has been looked up and checked: the part Redis calls `call()`.
@@ -1190,10 +1240,10 @@ impl Server {
         &mut self,
         now_ms: u64,
         client: ClientId,
-        parent: Option<&'static CommandSpec>,
-        spec: &'static CommandSpec,
+        (parent, spec): (Option<&'static CommandSpec>, &'static CommandSpec),
         argv: &[Vec<u8>],
         out: &mut Outcome,
+        yielder: Option<&mut dyn Yield>,
     ) -> Option<Reply> {
         self.stats.commands_processed += 1;
         if let Some(c) = self.clients.get_mut(&client) {
@@ -1217,6 +1267,7 @@ impl Server {
             also_propagate: Vec::new(),
             prevent_propagation: false,
             counts_hits: spec.has(Flag::ReadOnly),
+            yielder: yielder.map(|y| y as &mut dyn Yield),
         };
         let scripting_entry = !ctx.server.in_script
             && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro");

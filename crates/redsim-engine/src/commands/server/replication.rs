@@ -225,6 +225,13 @@ fn shutdown(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if abort {
         return Err(Error::other("ERR No shutdown in progress."));
     }
+    // A script busy past its threshold: only SHUTDOWN NOSAVE stops the server, and the script.
+    if let Some(busy) = ctx.server.busy_error() {
+        if !nosave {
+            return Err(Error::other(busy));
+        }
+        ctx.server.stop_script_for_shutdown();
+    }
     let save_points = !ctx.server.config.settings.text("save").is_empty();
     if !nosave && (save || save_points) {
         save_now(ctx);
