@@ -69,3 +69,34 @@ fn shutdown_saves_and_stops_like_redis() {
     assert!(dir.path.join("dump.rdb").exists(), "SHUTDOWN SAVE wrote the file");
     assert!(Connection::open(addr).is_err(), "nothing listens any more");
 }
+
+/// `CONFIG SET port` moves the listening socket: to a port in use it fails with Redis's error and
+/// every value of the command goes back; to a free one, new clients connect there and the open
+/// connection stays.
+#[test]
+fn config_set_port_listens_there_or_rolls_back() {
+    let redis = RedisServer::start().expect("the reference redis-server must start");
+    let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    let mut answers = Vec::new();
+    for addr in [redis.addr, redsim.addr()] {
+        let mut c = Connection::open(addr).expect("connect");
+        let mut seen = Vec::new();
+        let set = ["CONFIG", "SET", "maxmemory", "10000001", "port", &taken_port, "client-query-buffer-limit", "10m"];
+        seen.push(show(&c.command(&set).unwrap()));
+        seen.push(show(&c.command(&["CONFIG", "GET", "maxmemory"]).unwrap()));
+        seen.push(show(&c.command(&["CONFIG", "GET", "client-query-buffer-limit"]).unwrap()));
+        let port = redsim_tests::free_port().expect("a free port");
+        seen.push(show(&c.command(&["CONFIG", "SET", "port", &port.to_string()]).unwrap()));
+        let moved = std::net::SocketAddr::new(addr.ip(), port);
+        let mut fresh = Connection::open(moved).expect("a client connects on the new port");
+        seen.push(show(&fresh.command(&["PING"]).unwrap()));
+        seen.push(show(&c.command(&["PING", "still here"]).unwrap()));
+        seen.push(format!("old port open: {}", std::net::TcpStream::connect(addr).is_ok()));
+        // Back, so the servers stop as they started.
+        seen.push(show(&fresh.command(&["CONFIG", "SET", "port", &addr.port().to_string()]).unwrap()));
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+}

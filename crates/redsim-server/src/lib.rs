@@ -338,7 +338,8 @@ fn build(
     let mut event_loop = EventLoop {
         net: Net {
             poll,
-            listener,
+            listener: Some(listener),
+            ip: addr.ip(),
             connections: HashMap::new(),
             by_client: HashMap::new(),
             next_token: FIRST_CONNECTION,
@@ -381,10 +382,13 @@ struct Connection {
 }
 
 /// The sockets: what the event loop reads and writes, apart from the engine it runs them on
-/// (so a busy script can lend them to the engine, see [`BusyServe`]).
+/// (so a busy script can lend them to the engine, see [`Lent`]).
 struct Net {
     poll: Poll,
-    listener: TcpListener,
+    /// `None` after `CONFIG SET port 0`: no TCP port, as Redis.
+    listener: Option<TcpListener>,
+    /// The address it listens on (a new port keeps it).
+    ip: std::net::IpAddr,
     connections: HashMap<Token, Connection>,
     by_client: HashMap<ClientId, Token>,
     next_token: usize,
@@ -392,8 +396,9 @@ struct Net {
 
 impl Net {
     fn accept(&mut self, engine: &mut Server, now: u64) {
+        let Some(listener) = &self.listener else { return };
         loop {
-            match self.listener.accept() {
+            match listener.accept() {
                 Ok((mut stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     // Redis's `maxclients`: one more is told so and closed at once.
@@ -458,6 +463,29 @@ impl Net {
         Some(conn.client)
     }
 
+    /// `CONFIG SET port`: listens on the new port (the connections open stay), or on none for 0.
+    /// `false` when the port cannot be bound; the old one is kept then.
+    fn listen(&mut self, port: u16) -> bool {
+        let fresh = if port == 0 {
+            None
+        } else {
+            let bound = std::net::TcpListener::bind(SocketAddr::new(self.ip, port)).and_then(|l| {
+                l.set_nonblocking(true)?;
+                let mut l = TcpListener::from_std(l);
+                self.poll.registry().register(&mut l, LISTENER, Interest::READABLE)?;
+                Ok(l)
+            });
+            match bound {
+                Ok(l) => Some(l),
+                Err(_) => return false,
+            }
+        };
+        if let Some(mut old) = std::mem::replace(&mut self.listener, fresh) {
+            let _ = self.poll.registry().deregister(&mut old);
+        }
+        true
+    }
+
     /// Writes what each connection has pending, as far as the sockets take it now.
     fn write_pending(&mut self) {
         for (token, conn) in &mut self.connections {
@@ -490,14 +518,14 @@ impl Net {
 /// `busy-reply-threshold`, the other connections are accepted, read and answered in the middle
 /// of it (Redis's `processEventsWhileBlocked`), the engine answering `BUSY` where Redis does.
 /// The script's own client is left alone until its script returns.
-struct BusyServe<'a> {
+struct Lent<'a> {
     net: &'a mut Net,
     events: Option<Events>,
     /// `SHUTDOWN NOSAVE` ran meanwhile: the server stops once the script has.
     shutdown: bool,
 }
 
-impl redsim_engine::server::Yield for BusyServe<'_> {
+impl redsim_engine::server::ServerHost for Lent<'_> {
     fn now_ms(&mut self) -> u64 {
         // The threshold is about clients waiting: it is measured on the wall clock.
         wall_clock_ms()
@@ -573,6 +601,10 @@ impl redsim_engine::server::Yield for BusyServe<'_> {
             }
         }
         self.net.write_pending();
+    }
+
+    fn listen(&mut self, port: u16) -> bool {
+        self.net.listen(port)
     }
 }
 
@@ -748,7 +780,7 @@ impl EventLoop {
                 None => {
                     // A script of this command that runs long serves the others meanwhile.
                     let now = self.now();
-                    let mut lend = BusyServe { net: &mut self.net, events: None, shutdown: false };
+                    let mut lend = Lent { net: &mut self.net, events: None, shutdown: false };
                     let outcome = self.engine.execute_yielding(now, client, &argv, Some(&mut lend));
                     if lend.shutdown {
                         self.stopping.store(true, Ordering::SeqCst);

@@ -132,13 +132,13 @@ impl Host for ScriptHost<'_, '_> {
 
     fn interrupt(&mut self) -> bool {
         let ctx = &mut *self.ctx;
-        let Some(yielder) = ctx.yielder.as_deref_mut() else { return false };
-        ctx.server.script_interrupt(yielder, self.run.write_dirty, ctx.argv)
+        let Some(host) = ctx.host.as_deref_mut() else { return false };
+        ctx.server.script_interrupt(host, self.run.write_dirty, ctx.argv)
     }
 
     fn step_limit(&self) -> u64 {
         // A host that serves clients meanwhile lets a user kill the script instead.
-        if self.ctx.yielder.is_some() {
+        if self.ctx.host.is_some() {
             u64::MAX
         } else {
             redsim_lua::STEP_LIMIT
@@ -312,7 +312,7 @@ fn run_script(
     run: impl FnOnce(&mut ScriptHost) -> std::result::Result<Resp, Failure>,
 ) -> std::result::Result<Resp, Failure> {
     let db = ctx.db_index();
-    let started_ms = ctx.yielder.as_deref_mut().map_or(ctx.now_ms, |y| y.now_ms());
+    let started_ms = ctx.host.as_deref_mut().map_or(ctx.now_ms, |y| y.now_ms());
     let eval = ctx.argv.first().is_some_and(|name| name.len() >= 4 && name[..4].eq_ignore_ascii_case(b"eval"));
     let from_master = ctx.server.obeys(ctx.client);
     ctx.server.script_started(ctx.client, eval, started_ms, from_master);
@@ -473,7 +473,7 @@ fn script_flush(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `SCRIPT KILL`: only while a script runs long enough for the server to serve others (see
-/// [`crate::server::Yield`]); otherwise there is none to kill.
+/// [`crate::server::ServerHost`]); otherwise there is none to kill.
 fn script_kill(ctx: &mut Ctx, _: Args) -> Result<Reply> {
     ctx.server.kill_script(true).map_err(Error::other)?;
     Ok(Reply::ok())

@@ -1,9 +1,12 @@
+//! What a host lends the engine while a command runs ([`ServerHost`]): its clock and its other
+//! clients, for a script that runs long, and its socket, for `CONFIG SET port`.
+//!
 //! A script that runs long (Redis's "busy script"): past `busy-reply-threshold` the server serves
 //! other clients while it runs, answering most commands `BUSY` and letting `SCRIPT KILL`,
 //! `FUNCTION KILL` and `SHUTDOWN NOSAVE` stop it.
 //!
 //! The engine has no clock and no sockets: a host that can serve clients in the middle of a
-//! command (the RESP server) passes a [`Yield`] to [`Server::execute_yielding`]. The script asks
+//! command (the RESP server) passes a [`ServerHost`] to [`Server::execute_yielding`]. The script asks
 //! it for the time every [`redsim_lua::INTERRUPT_EVERY`] steps and, once the threshold has passed,
 //! lets it run the other clients' commands through [`Server::execute`] (Redis's
 //! `processEventsWhileBlocked`). Without one, a script runs to its end or to its step budget.
@@ -11,7 +14,7 @@
 use super::*;
 
 /// What a host lends the engine while a command runs, so a long script can let other clients in.
-pub trait Yield {
+pub trait ServerHost {
     /// The time now, in ms, on the clock the busy threshold is measured by.
     fn now_ms(&mut self) -> u64;
     /// The script of `busy_client` has run past the threshold: read the other clients and run
@@ -19,6 +22,12 @@ pub trait Yield {
     /// `busy_client`'s own requests for after its script. Called again and again until the
     /// script ends.
     fn serve(&mut self, server: &mut Server, busy_client: ClientId);
+    /// `CONFIG SET port`: listen on `port` instead (0: on no TCP port), keeping the connections
+    /// already open. `false` if it cannot; the engine then sets every value back.
+    fn listen(&mut self, port: u16) -> bool {
+        let _ = port;
+        true
+    }
 }
 
 /// The script running now, as `SCRIPT KILL` and `FUNCTION STATS` see it.
@@ -132,8 +141,8 @@ impl Server {
 
     /// Called by a running script every so many steps: past the threshold the host serves the
     /// other clients. `true` when the script was killed. `argv` is the command that runs it.
-    pub(crate) fn script_interrupt(&mut self, yielder: &mut dyn Yield, write_dirty: bool, argv: &[Vec<u8>]) -> bool {
-        let now = yielder.now_ms();
+    pub(crate) fn script_interrupt(&mut self, host: &mut dyn ServerHost, write_dirty: bool, argv: &[Vec<u8>]) -> bool {
+        let now = host.now_ms();
         let threshold = u64::try_from(self.config.settings.number("busy-reply-threshold")).unwrap_or(0);
         let Some(busy) = self.busy.as_mut() else { return false };
         busy.now_ms = now;
@@ -155,7 +164,7 @@ impl Server {
             };
         }
         let client = busy.client;
-        yielder.serve(self, client);
+        host.serve(self, client);
         self.busy.as_ref().is_some_and(|b| b.killed)
     }
 }
@@ -173,7 +182,7 @@ mod tests {
         busy_clients: Vec<ClientId>,
     }
 
-    impl Yield for Host {
+    impl ServerHost for Host {
         fn now_ms(&mut self) -> u64 {
             self.now += 1;
             self.now

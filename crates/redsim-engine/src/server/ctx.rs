@@ -27,7 +27,7 @@ pub struct Ctx<'a> {
     /// travels as `also_propagate`.
     pub prevent_propagation: bool,
     /// The host's way to serve other clients while this command's script runs long.
-    pub yielder: Option<&'a mut dyn Yield>,
+    pub host: Option<&'a mut dyn ServerHost>,
 }
 
 impl Ctx<'_> {

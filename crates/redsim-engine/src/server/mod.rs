@@ -30,7 +30,7 @@ pub mod tracking;
 
 pub use access::AclLogEntry;
 pub use blocking::Blocked;
-pub use busy::Yield;
+pub use busy::ServerHost;
 pub(crate) use busy::BUSY_EVAL;
 use client::Transaction;
 pub use client::{Client, ReplicaLink, ReplyMode};
@@ -717,19 +717,19 @@ impl Server {
     }
 
     /// [`Server::execute`], with a host that can serve other clients while a script of this
-    /// command runs long (see [`Yield`]). Called while a script is busy (by that host), the
+    /// command runs long (see [`ServerHost`]). Called while a script is busy (by that host), the
     /// command is another client's: it runs beside the script, or is answered `BUSY`.
     pub fn execute_yielding(
         &mut self,
         now_ms: u64,
         client: ClientId,
         argv: &[Vec<u8>],
-        yielder: Option<&mut dyn Yield>,
+        host: Option<&mut dyn ServerHost>,
     ) -> Outcome {
         if self.is_busy() {
             return self.execute_beside_script(now_ms, client, argv);
         }
-        self.execute_inner(now_ms, client, argv, yielder)
+        self.execute_inner(now_ms, client, argv, host)
     }
 
     fn execute_inner(
@@ -737,7 +737,7 @@ impl Server {
         now_ms: u64,
         client: ClientId,
         argv: &[Vec<u8>],
-        yielder: Option<&mut dyn Yield>,
+        host: Option<&mut dyn ServerHost>,
     ) -> Outcome {
         let mut out = Outcome::default();
         if argv.is_empty() {
@@ -769,7 +769,7 @@ impl Server {
                 .iter()
                 .any(|n| argv[0].eq_ignore_ascii_case(n.as_bytes()));
         let from_replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
-        out.reply = self.process(now_ms, client, argv, &mut out, yielder);
+        out.reply = self.process(now_ms, client, argv, &mut out, host);
         // ASKING is good for the one command after it (or the transaction it starts).
         if let Some(c) = self.clients.get_mut(&client) {
             if c.asking && c.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"asking") {
@@ -970,7 +970,7 @@ impl Server {
                         also_propagate: Vec::new(),
                         prevent_propagation: false,
                         counts_hits: false,
-                        yielder: None,
+                        host: None,
                     };
                     if ctx.delete(key) {
                         ctx.notify(crate::notify::GENERIC, "del", key);
@@ -1062,7 +1062,7 @@ impl Server {
         client: ClientId,
         argv: &[Vec<u8>],
         out: &mut Outcome,
-        yielder: Option<&mut dyn Yield>,
+        host: Option<&mut dyn ServerHost>,
     ) -> Option<Reply> {
         self.stats.net_input_bytes += resp_len(argv);
         let (parent, spec) = match resolve(argv, self.version()) {
@@ -1232,7 +1232,7 @@ impl Server {
             }
             return Some(Reply::status("QUEUED"));
         }
-        self.call(now_ms, client, (parent, spec), argv, out, yielder)
+        self.call(now_ms, client, (parent, spec), argv, out, host)
     }
 
     /// Runs a command that has been looked up and checked: the part Redis calls `call()`.
@@ -1243,7 +1243,7 @@ impl Server {
         (parent, spec): (Option<&'static CommandSpec>, &'static CommandSpec),
         argv: &[Vec<u8>],
         out: &mut Outcome,
-        yielder: Option<&mut dyn Yield>,
+        host: Option<&mut dyn ServerHost>,
     ) -> Option<Reply> {
         self.stats.commands_processed += 1;
         if let Some(c) = self.clients.get_mut(&client) {
@@ -1267,7 +1267,7 @@ impl Server {
             also_propagate: Vec::new(),
             prevent_propagation: false,
             counts_hits: spec.has(Flag::ReadOnly),
-            yielder: yielder.map(|y| y as &mut dyn Yield),
+            host: host.map(|y| y as &mut dyn ServerHost),
         };
         let scripting_entry = !ctx.server.in_script
             && matches!(spec.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro");

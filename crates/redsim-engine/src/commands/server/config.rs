@@ -29,7 +29,20 @@ fn config_set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     // Local clients may set protected parameters when `enable-protected-configs` says `local`
     // (every client of the engine is local).
     let protected = ctx.server.config.settings.choice("enable-protected-configs") != "no";
+    let before = ctx.server.config.settings.clone();
     let changed = ctx.server.config.settings.set(rest, protected).map_err(|e| Error::other(e.to_string()))?;
+    // A new port is the host's to listen on (Redis's `updatePort`); if it cannot, every value
+    // set here goes back.
+    let port = ctx.server.config.settings.number("port");
+    if let (Some(host), true) = (ctx.host.as_deref_mut(), port != before.number("port")) {
+        if !host.listen(u16::try_from(port).unwrap_or(0)) {
+            ctx.server.config.settings = before;
+            ctx.server.apply_config(&changed);
+            return Err(Error::other(
+                "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
+            ));
+        }
+    }
     ctx.server.apply_config(&changed);
     // A lower limit starts evicting at once (Redis's `updateMaxmemory` starts its eviction
     // timer), not only when the next command comes.
