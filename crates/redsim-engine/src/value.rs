@@ -81,6 +81,31 @@ pub enum Value {
 }
 
 impl Value {
+    /// How much work freeing this value is (Redis's `lazyfreeGetFreeEffort`): one allocation for
+    /// a string or a packed encoding, one per element of a table or skiplist, one per node of a
+    /// list (quicklist) or stream, and each consumer group with its pending entries.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            // A quicklist node holds about 128 small elements under the default 8 KB size.
+            Value::List(list) => list.len().div_ceil(128),
+            Value::Set(set) => match &**set {
+                Set::Table(members) => members.len(),
+                _ => 1,
+            },
+            Value::Hash(hash) => match &**hash {
+                Hash::Table(fields, _) => fields.len(),
+                _ => 1,
+            },
+            Value::ZSet(zset) if !zset.packed => zset.len(),
+            Value::Stream(stream) => {
+                let groups = stream.groups.len();
+                let pel = stream.groups.values().next().map_or(0, |g| g.pending.len());
+                stream.nodes.len() + groups * (1 + pel)
+            }
+            _ => 1,
+        }
+    }
+
     /// What `TYPE` answers for a key holding this value.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -392,6 +392,8 @@ pub struct Server {
     eviction_next_db: usize,
     /// The script running now (see [`busy`]).
     pub(crate) busy: Option<busy::BusyScript>,
+    /// What the running expire cycle has freed ([`Value::free_effort`]), for its latency.
+    expire_effort: usize,
 }
 
 impl Server {
@@ -486,6 +488,7 @@ impl Server {
             eviction_pool: Vec::new(),
             eviction_next_db: 0,
             busy: None,
+            expire_effort: 0,
             slowlog: Default::default(),
             slowlog_next_id: 0,
         }
