@@ -29,6 +29,7 @@ mod persistence;
 mod protocol;
 mod random;
 mod replication;
+mod suite;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
