@@ -24,6 +24,7 @@ mod cluster_route;
 mod ctx;
 mod eviction;
 mod expiry;
+mod failover;
 mod slowlog;
 pub mod stats;
 pub mod tracking;
@@ -394,6 +395,8 @@ pub struct Server {
     pub(crate) busy: Option<busy::BusyScript>,
     /// What the running expire cycle has freed ([`Value::free_effort`]), for its latency.
     expire_effort: usize,
+    /// `FAILOVER` under way.
+    pub(crate) failover: Option<failover::Failover>,
 }
 
 impl Server {
@@ -488,6 +491,7 @@ impl Server {
             eviction_pool: Vec::new(),
             eviction_next_db: 0,
             busy: None,
+            failover: None,
             expire_effort: 0,
             slowlog: Default::default(),
             slowlog_next_id: 0,
@@ -789,10 +793,17 @@ impl Server {
         }
         // A WAIT that blocked asks the replicas for their offsets, once the command is done
         // (Redis's `beforeSleep`): `REPLCONF GETACK *` goes down the stream as it is.
-        if std::mem::take(&mut self.get_ack) && self.propagate && self.master.is_none() {
+        // Not while clients are paused (Redis's `beforeSleep` waits for the pause to end).
+        let paused = self.pause.is_some_and(|p| now_ms < p.end_ms);
+        if self.get_ack && !paused && self.propagate && self.master.is_none() {
+            self.get_ack = false;
             let getack = vec![b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()];
             self.stats.repl_offset += resp_len(&getack);
             out.propagate.push(getack);
+        }
+        // FAILOVER: a replica that has caught up (or time that is up) moves it on.
+        if !self.is_busy() {
+            self.failover_check(now_ms, &mut out);
         }
         // A replica answers nothing; one whose command would get a reply is cut off (Redis 7.0
         // logs "Replica generated a reply to command").

@@ -890,6 +890,10 @@ impl Deployment {
             if let Some(d) = n.server.next_deadline() {
                 due.push(d);
             }
+            // A FAILOVER looks at its replicas every 100 ms (Redis's replication cron).
+            if n.server.failover_waiting() {
+                due.push(self.now_ms + 100);
+            }
             if n.persistence.aof == Some(Fsync::EverySec) && !n.persistence.aof_buffer.is_empty() {
                 due.push(n.persistence.last_fsync_ms + 1000);
             }
@@ -953,8 +957,12 @@ impl Deployment {
         self.sync_roles(&mut events);
         for i in ids(&self.nodes, NodeId::new) {
             if self.nodes[i].up {
-                let outcome = self.nodes[i].server.tick(self.now_ms);
+                let mut outcome = self.nodes[i].server.tick(self.now_ms);
                 self.route_woken(i, outcome.woken, &mut events);
+                // FAILOVER: the replica has caught up and this node hands it the role.
+                if let Some(change) = outcome.replicaof.take() {
+                    self.replicaof(i, change, &mut events);
+                }
             }
         }
         self.deliver_due(&mut events);

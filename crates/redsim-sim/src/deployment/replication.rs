@@ -187,7 +187,21 @@ impl Deployment {
         match primary {
             Some(primary) if port == 6379 && primary != node => {
                 self.nodes[node].unreachable_master = None;
-                self.repoint(node, primary, events);
+                if self.nodes[primary].role == (Role::Replica { of: node }) {
+                    // FAILOVER: the replica takes over the history first (Redis's `PSYNC
+                    // FAILOVER`), then this node follows it.
+                    events.push(Event {
+                        at_ms: self.now_ms,
+                        kind: EventKind::Failover,
+                        text: format!(
+                            "{} hands its role to {} (FAILOVER): {} has everything, so nothing is lost",
+                            self.nodes[node].name, self.nodes[primary].name, self.nodes[primary].name
+                        ),
+                    });
+                    self.promote_with(primary, false, events);
+                } else {
+                    self.repoint(node, primary, events);
+                }
             }
             _ => {
                 self.links.retain(|l| l.replica != node);

@@ -64,6 +64,11 @@ impl Deployment {
     /// Makes `node` a primary; the other replicas of its old primary and the old primary itself
     /// follow it, and clients of the old primary reconnect to it.
     pub(super) fn promote(&mut self, node: NodeId, events: &mut Vec<Event>) {
+        self.promote_with(node, true, events);
+    }
+    /// [`Deployment::promote`]; `move_clients` false leaves the old primary's clients where they
+    /// are (a `FAILOVER`, which no client library follows by itself).
+    pub(super) fn promote_with(&mut self, node: NodeId, move_clients: bool, events: &mut Vec<Event>) {
         let Role::Replica { of: old } = self.nodes[node].role else { return };
         let new_replid = self.new_replid();
         // What the old primary acknowledged and this replica never received is lost.
@@ -98,6 +103,9 @@ impl Deployment {
             self.repoint(r, node, events);
         }
         self.repoint(old, node, events);
+        if !move_clients {
+            return;
+        }
         for c in self.clients.iter_mut().filter(|c| c.node == old) {
             c.node = node;
             c.epoch = u64::MAX;

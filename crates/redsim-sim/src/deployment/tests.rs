@@ -569,3 +569,77 @@ fn migrate_moves_keys_between_nodes() {
         ))
     );
 }
+
+fn info_field(c: &mut Deployment, client: SimClientId, field: &str) -> String {
+    let Some(Reply::Verbatim(_, text)) = c.command(client, &argv("INFO replication")).0 else { panic!("INFO") };
+    let text = String::from_utf8(text).unwrap();
+    let at = text.find(&format!("{field}:")).unwrap_or_else(|| panic!("{field} in {text}"));
+    text[at + field.len() + 1..].lines().next().unwrap().to_string()
+}
+
+/// `FAILOVER` typed by a client: writes wait while the replica catches up, then the roles swap
+/// with nothing lost; the write that waited is refused by the node that is now a replica, and a
+/// client of the new primary writes there.
+#[test]
+fn failover_hands_the_role_to_a_replica_that_caught_up() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let r = c.add_replica("replica-1", p, 40);
+    let admin = c.add_client("admin", p);
+    let app = c.add_client("app", p);
+    let other = c.add_client("other", r);
+    for i in 0..20 {
+        c.command(app, &argv(&format!("XADD orders * n {i}")));
+    }
+    assert_eq!(
+        c.command(admin, &argv("FAILOVER TO nowhere 6379")).0,
+        Some(Reply::Error("ERR FAILOVER target HOST and PORT is not a replica.".into()))
+    );
+    assert_eq!(c.command(admin, &argv("FAILOVER TO replica-1 6379")).0, Some(Reply::ok()));
+    assert_eq!(info_field(&mut c, admin, "master_failover_state"), "waiting-for-sync");
+    assert_eq!(c.command(admin, &argv("FAILOVER")).0, Some(Reply::Error("ERR FAILOVER already in progress.".into())));
+    // Writes wait (paused), reads do not.
+    assert_eq!(c.command(app, &argv("SET late 1")).0, None, "the write waits");
+    assert_eq!(c.command(admin, &argv("XLEN orders")).0, Some(Reply::Integer(20)));
+    let before = ids_in(&c, p, "orders");
+    let events = c.advance_to(START_MS + 1000);
+    let texts: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.iter().any(|t| t.contains("hands its role to replica-1")), "{texts:#?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("app received: (error) READONLY")),
+        "the waiting write is refused: {texts:#?}"
+    );
+    assert!(c.lost.is_empty(), "nothing lost: {:?}", c.lost);
+    assert_eq!(c.nodes[r].role, Role::Primary);
+    assert_eq!(c.nodes[p].role, Role::Replica { of: r });
+    assert_eq!(info_field(&mut c, admin, "master_failover_state"), "no-failover");
+    assert_eq!(info_field(&mut c, admin, "role"), "slave");
+    assert_eq!(c.command(other, &argv("SET late 2")).0, Some(Reply::ok()));
+    c.advance_to(START_MS + 2000);
+    assert_eq!(ids_in(&c, r, "orders"), before);
+    assert_eq!(ids_in(&c, p, "orders"), before);
+    assert_eq!(c.command(admin, &argv("GET late")).0, Some(Reply::bulk("2")), "the old primary follows");
+}
+
+/// A failover whose replica cannot catch up in time is given up (writes resume); `FORCE` goes
+/// ahead anyway, and `FAILOVER ABORT` stops one that waits.
+#[test]
+fn failover_times_out_aborts_or_forces() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    // Far away: what it is sent takes 5 s to arrive.
+    let r = c.add_replica("replica-1", p, 5000);
+    let admin = c.add_client("admin", p);
+    c.command(admin, &argv("SET k 1"));
+    assert_eq!(c.command(admin, &argv("FAILOVER TIMEOUT 300")).0, Some(Reply::ok()));
+    c.advance_to(START_MS + 500);
+    assert_eq!(info_field(&mut c, admin, "master_failover_state"), "no-failover");
+    assert_eq!(c.command(admin, &argv("SET k 2")).0, Some(Reply::ok()), "writes resume");
+    assert_eq!(c.command(admin, &argv("FAILOVER")).0, Some(Reply::ok()));
+    assert_eq!(c.command(admin, &argv("FAILOVER ABORT")).0, Some(Reply::ok()));
+    assert_eq!(c.command(admin, &argv("FAILOVER ABORT")).0, Some(Reply::Error("ERR No failover in progress.".into())));
+    assert_eq!(c.command(admin, &argv("FAILOVER TO replica-1 6379 TIMEOUT 200 FORCE")).0, Some(Reply::ok()));
+    c.advance_to(START_MS + 1000);
+    assert_eq!(c.nodes[r].role, Role::Primary, "forced");
+    assert_eq!(c.nodes[p].role, Role::Replica { of: r });
+}

@@ -346,7 +346,7 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
             let rest = lines(
                 "",
                 &[
-                    ("master_failover_state", "no-failover".into()),
+                    ("master_failover_state", s.failover_state().into()),
                     ("master_replid", s.replid.clone()),
                     ("master_replid2", replid2),
                     ("master_repl_offset", s.stats.repl_offset.to_string()),

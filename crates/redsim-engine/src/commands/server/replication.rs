@@ -312,9 +312,8 @@ fn replicaof(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 }
 
 /// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]`, with Redis's argument checks and
-/// refusals. A coordinated failover to a connected replica (pausing writes until it has caught
-/// up, then swapping roles) belongs to the replication world and is not simulated: with replicas
-/// connected Redsim says so.
+/// refusals: writes pause until a replica has caught up, then the roles swap (see
+/// [`crate::server`]'s `failover`).
 pub static FAILOVER: CommandSpec = CommandSpec::new("failover", -1, SERVER, "6.2.0")
     .flags(&[Flag::Admin, Flag::NoScript, Flag::Stale])
     .doc(
@@ -329,7 +328,12 @@ fn failover(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     }
     let argv = args.rest();
     if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"abort") {
-        return Err(Error::other("ERR No failover in progress."));
+        if ctx.server.failover.is_none() {
+            return Err(Error::other("ERR No failover in progress."));
+        }
+        let now_ms = ctx.now_ms;
+        ctx.server.abort_failover(now_ms, ctx.out);
+        return Ok(Reply::ok());
     }
     let (mut timeout, mut force, mut host) = (0i64, false, None);
     let mut j = 0;
@@ -352,6 +356,9 @@ fn failover(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         j += 1;
     }
+    if ctx.server.failover.is_some() {
+        return Err(Error::other("ERR FAILOVER already in progress."));
+    }
     if ctx.server.master.is_some() {
         return Err(Error::other("ERR FAILOVER is not valid when server is a replica."));
     }
@@ -361,12 +368,17 @@ fn failover(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if force && (timeout == 0 || host.is_none()) {
         return Err(Error::other("ERR FAILOVER with force option requires both a timeout and target HOST and IP."));
     }
-    if let Some((_, port)) = host {
-        let known =
-            ctx.server.clients.values().filter_map(|c| c.replica.as_ref()).any(|r| i64::from(r.listening_port) == port);
-        if !known {
-            return Err(Error::other("ERR FAILOVER target HOST and PORT is not a replica."));
+    let target = match host {
+        Some((host, port)) => {
+            let port = u16::try_from(port).ok();
+            if port.and_then(|p| ctx.server.find_replica(&host, p)).is_none() {
+                return Err(Error::other("ERR FAILOVER target HOST and PORT is not a replica."));
+            }
+            port.map(|p| (host, p))
         }
-    }
-    Err(Error::other("ERR FAILOVER to a connected replica is not simulated by Redsim yet"))
+        None => None,
+    };
+    let end_ms = (timeout > 0).then(|| ctx.now_ms.saturating_add(timeout as u64));
+    ctx.server.start_failover(target, end_ms, force);
+    Ok(Reply::ok())
 }
