@@ -484,19 +484,37 @@ fn decrby(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
 
 /// Redis's `incrDecrCommand`.
 fn add_to(ctx: &mut Ctx, key: &[u8], by: i64) -> Result<Reply> {
-    let current = match string_at(ctx, key)? {
-        None => 0,
-        Some(s) => parse_i64(s).ok_or(Error::NotInteger)?,
-    };
-    let new = current.checked_add(by).ok_or_else(|| Error::other("ERR increment or decrement would overflow"))?;
-    match string_at(ctx, key)? {
+    let overflow = || Error::other("ERR increment or decrement would overflow");
+    // One lookup: the value is rewritten where it is.
+    let new = match string_at(ctx, key)? {
         Some(s) => {
-            *s = new.to_string().into_bytes();
-            ctx.modified(key);
+            let new = parse_i64(s).ok_or(Error::NotInteger)?.checked_add(by).ok_or_else(overflow)?;
+            s.clear();
+            push_i64(s, new);
+            Some(new)
         }
-        None => ctx.store(key, Value::String(new.to_string().into_bytes()), false),
+        None => None,
+    };
+    match new {
+        Some(new) => {
+            ctx.modified(key);
+            Ok(Reply::Integer(new))
+        }
+        None => {
+            let mut text = Vec::with_capacity(20);
+            push_i64(&mut text, by);
+            ctx.store(key, Value::String(text), false);
+            Ok(Reply::Integer(by))
+        }
     }
-    Ok(Reply::Integer(new))
+}
+
+/// Writes `v` in decimal.
+fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    crate::stream::id::push_decimal(out, v.unsigned_abs());
 }
 
 pub static INCRBYFLOAT: CommandSpec = CommandSpec::new("incrbyfloat", 3, STRING, "2.6.0")
