@@ -68,7 +68,7 @@ fn set(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     for (field, value) in fields.iter().zip(values) {
         hash.insert(field, value.clone(), &enc);
     }
-    ctx.expire_if_needed(&key);
+    let _ = ctx.expire_if_needed(&key);
     let (db, now) = (ctx.db_index(), ctx.now_ms);
     ctx.server.dbs[db].insert_at(&key, Value::Hash(Box::new(hash)), false, now);
     ctx.modified(&key);

@@ -549,7 +549,9 @@ pub static OBJECT: CommandSpec = CommandSpec::new("object", -2, GENERIC, "2.2.3"
 /// The value for `OBJECT key` subcommands, without touching its access time (Redis looks it up
 /// with `LOOKUP_NOTOUCH`).
 fn object_value<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Option<&'c mut Value> {
-    ctx.expire_if_needed(key);
+    if ctx.expire_if_needed(key) {
+        return None;
+    }
     ctx.db().get_mut(key)
 }
 

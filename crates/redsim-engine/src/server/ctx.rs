@@ -63,10 +63,22 @@ impl Ctx<'_> {
     }
 
     /// Removes `key` if its time to live has run out, as Redis's `expireIfNeeded` does on every
-    /// access: the removal is an effect, and replicas receive it as a `DEL`.
-    pub fn expire_if_needed(&mut self, key: &[u8]) {
+    /// access: the removal is an effect, and replicas receive it as a `DEL`. True when the key
+    /// has expired for this client (then it reads as missing). A replica deletes nothing itself:
+    /// its primary's `DEL` does, and the link that brings it sees every key. While clients are
+    /// paused nothing is deleted either (the `DEL` would be a write).
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
         let db = self.db_index();
-        if self.server.dbs[db].is_expired(key, self.now_ms) {
+        if !self.server.dbs[db].is_expired(key, self.now_ms) {
+            return false;
+        }
+        if self.server.master.is_some() {
+            return !self.server.obeys(self.client);
+        }
+        if self.server.pause.is_some_and(|p| self.now_ms < p.end_ms) {
+            return true;
+        }
+        {
             self.server.touch_watched(db, key, true);
             self.server.dbs[db].remove(key);
             self.server.stats.expired_keys += 1;
@@ -74,15 +86,16 @@ impl Ctx<'_> {
             crate::notify::notify(self.server, self.out, crate::notify::EXPIRED, "expired", key, db);
             self.server.propagate_deletion(db, key, "lazyfree-lazy-expire");
         }
+        true
     }
 
     /// The live value of `key`, after lazy expiry.
     pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(key);
+        let expired = self.expire_if_needed(key);
         let now = self.now_ms;
         let index = self.db_index();
         let server = &mut *self.server;
-        let value = server.dbs[index].get_touch(key, now);
+        let value = if expired { None } else { server.dbs[index].get_touch(key, now) };
         if self.counts_hits {
             if value.is_some() {
                 server.stats.keyspace_hits += 1;
@@ -96,16 +109,19 @@ impl Ctx<'_> {
     /// `lookup` that leaves the key's access time and LFU counter alone (Redis's
     /// `LOOKUP_NOTOUCH`: `EXISTS`, `TYPE`, `TTL` and kin, `OBJECT`).
     pub fn lookup_no_touch(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(key);
+        let expired = self.expire_if_needed(key);
         let index = self.db_index();
         let server = &mut *self.server;
-        let found = server.dbs[index].get(key).is_some();
+        let found = !expired && server.dbs[index].get(key).is_some();
         if self.counts_hits {
             if found {
                 server.stats.keyspace_hits += 1;
             } else {
                 server.stats.keyspace_misses += 1;
             }
+        }
+        if expired {
+            return None;
         }
         server.dbs[index].get_mut(key)
     }
@@ -207,7 +223,9 @@ impl Ctx<'_> {
 
     /// Deletes `key` if it is live; true when something was deleted.
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        self.expire_if_needed(key);
+        if self.expire_if_needed(key) {
+            return false;
+        }
         let db = self.db_index();
         let removed = self.server.dbs[db].remove(key).is_some();
         if removed {

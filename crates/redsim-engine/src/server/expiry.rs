@@ -26,7 +26,10 @@ impl Server {
             return;
         }
         let cycles = (now_ms - self.last_cron_ms) / CRON_PERIOD_MS;
-        if !self.active_expire_enabled {
+        // Only a primary expires keys (a replica waits for its `DEL`s), and not while clients
+        // are paused (Redis's `databasesCron` and `activeExpireCycle`).
+        let paused = self.pause.is_some_and(|p| now_ms < p.end_ms);
+        if !self.active_expire_enabled || self.master.is_some() || paused {
             self.last_cron_ms += cycles * CRON_PERIOD_MS;
             return;
         }

@@ -940,11 +940,31 @@ impl Deployment {
         }
         if until_ms > self.now_ms {
             self.now_ms = until_ms;
-            for n in self.nodes.iter_mut().filter(|n| n.up) {
-                n.server.tick(until_ms);
-            }
+            self.tick_all(&mut events);
         }
         events
+    }
+    /// Lets every node that is up see the time: timeouts, the expire cycle (whose `DEL`s go to
+    /// replicas and the AOF), a `FAILOVER` that can go on.
+    fn tick_all(&mut self, events: &mut Vec<Event>) {
+        for i in ids(&self.nodes, NodeId::new) {
+            if self.nodes[i].up {
+                let node = &mut self.nodes[i];
+                let streaming =
+                    node.replicating || node.persistence.aof.is_some() || node.persistence.save_every_ms.is_some();
+                node.server.set_propagate(streaming);
+                let mut outcome = node.server.tick(self.now_ms);
+                // What the expire cycle deleted goes to the replicas and the AOF as `DEL`s.
+                if streaming {
+                    self.propagate(i, std::mem::take(&mut outcome.propagate));
+                }
+                self.route_woken(i, outcome.woken, events);
+                // FAILOVER: the replica has caught up and this node hands it the role.
+                if let Some(change) = outcome.replicaof.take() {
+                    self.replicaof(i, change, events);
+                }
+            }
+        }
     }
     /// Does the earliest due thing (everything due at that same moment that is of one kind).
     pub fn step(&mut self) -> Option<Vec<Event>> {
@@ -955,16 +975,7 @@ impl Deployment {
         let mut events = Vec::new();
         self.now_ms = self.now_ms.max(t);
         self.sync_roles(&mut events);
-        for i in ids(&self.nodes, NodeId::new) {
-            if self.nodes[i].up {
-                let mut outcome = self.nodes[i].server.tick(self.now_ms);
-                self.route_woken(i, outcome.woken, &mut events);
-                // FAILOVER: the replica has caught up and this node hands it the role.
-                if let Some(change) = outcome.replicaof.take() {
-                    self.replicaof(i, change, &mut events);
-                }
-            }
-        }
+        self.tick_all(&mut events);
         self.deliver_due(&mut events);
         // Replicas acknowledge what they applied.
         self.sync_roles(&mut events);

@@ -643,3 +643,27 @@ fn failover_times_out_aborts_or_forces() {
     assert_eq!(c.nodes[r].role, Role::Primary, "forced");
     assert_eq!(c.nodes[p].role, Role::Replica { of: r });
 }
+
+/// Expiry on a replica, as Redis 7.0 has it: the replica deletes nothing itself (an expired key
+/// reads as missing but is still counted) until its primary's `DEL` arrives, and the `DEL` moves
+/// the offsets as any write does.
+#[test]
+fn replicas_wait_for_their_primary_to_expire_keys() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p = c.add_primary("primary");
+    let r = c.add_replica("replica-1", p, 40);
+    let writer = c.add_client("writer", p);
+    let reader = c.add_client("reader", r);
+    c.command(writer, &argv("SET k v PX 100"));
+    c.advance_to(START_MS + 60);
+    assert_eq!(c.command(reader, &argv("GET k")).0, Some(Reply::bulk("v")), "replicated");
+    let offset = c.nodes[p].offset;
+    c.advance_to(START_MS + 1000);
+    assert_eq!(c.command(writer, &argv("DBSIZE")).0, Some(Reply::Integer(0)), "the primary's cycle expired it");
+    assert!(c.nodes[p].offset > offset, "the DEL is in the stream");
+    assert_eq!(c.command(reader, &argv("GET k")).0, Some(Reply::Nil), "expired for the replica's readers");
+    assert_eq!(c.command(reader, &argv("DBSIZE")).0, Some(Reply::Integer(1)), "but not deleted by the replica");
+    c.advance_to(START_MS + 1100);
+    assert_eq!(c.command(reader, &argv("DBSIZE")).0, Some(Reply::Integer(0)), "the primary's DEL arrived");
+    assert_eq!(c.nodes[r].offset, c.nodes[p].offset);
+}
