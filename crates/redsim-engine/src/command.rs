@@ -66,6 +66,35 @@ impl Flag {
         Flag::AllowBusy,
     ];
 
+    /// Every flag, Redis's and Redsim's own.
+    pub const ALL: [Flag; 20] = [
+        Flag::Write,
+        Flag::ReadOnly,
+        Flag::DenyOom,
+        Flag::Admin,
+        Flag::PubSub,
+        Flag::NoScript,
+        Flag::Blocking,
+        Flag::Loading,
+        Flag::Stale,
+        Flag::Fast,
+        Flag::SkipMonitor,
+        Flag::SkipSlowlog,
+        Flag::NoAuth,
+        Flag::NoMandatoryKeys,
+        Flag::NoAsyncLoading,
+        Flag::NoMulti,
+        Flag::MovableKeys,
+        Flag::AllowBusy,
+        Flag::WhileSubscribed,
+        Flag::ActsInMulti,
+    ];
+
+    /// The flag's bit in a set of flags.
+    pub const fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+
     /// The name `COMMAND INFO` prints; `None` for Redsim's own.
     pub fn name(self) -> Option<&'static str> {
         Some(match self {

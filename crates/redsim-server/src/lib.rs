@@ -451,7 +451,14 @@ impl Net {
                     conn.closing = true;
                     break;
                 }
-                Ok(n) => conn.input.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    conn.input.extend_from_slice(&chunk[..n]);
+                    // Less than asked for: the socket is empty now, and data that comes later
+                    // brings a new event; no second read to learn that it would block.
+                    if n < chunk.len() {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => {

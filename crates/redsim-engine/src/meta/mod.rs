@@ -88,9 +88,26 @@ pub fn for_spec(
     spec: &'static crate::command::CommandSpec,
     version: Version,
 ) -> Option<&'static Meta> {
+    with_flags(parent, spec, version).0
+}
+
+/// [`for_spec`], and the command's flags as a set of [`crate::command::Flag`] bits (by their
+/// place in the enum): Redis's table's where it lists the command, Redsim's own spec's otherwise.
+/// Found once per command and version, then remembered (every command asks).
+pub fn with_flags(
+    parent: Option<&'static crate::command::CommandSpec>,
+    spec: &'static crate::command::CommandSpec,
+    version: Version,
+) -> (Option<&'static Meta>, u32) {
     type Key = (usize, usize, bool);
+    type Found = (Option<&'static Meta>, u32);
+    const SLOTS: usize = 256;
     thread_local! {
-        static FOUND: std::cell::RefCell<crate::FnvMap<Key, Option<&'static Meta>>> =
+        // A direct-mapped cache in front of the map: the few commands a workload sends are found
+        // without hashing.
+        static RECENT: std::cell::Cell<[(Key, Found); SLOTS]> =
+            const { std::cell::Cell::new([((0, 0, false), (None, 0)); SLOTS]) };
+        static FOUND: std::cell::RefCell<crate::FnvMap<Key, Found>> =
             std::cell::RefCell::new(crate::FnvMap::default());
     }
     let key = (
@@ -98,12 +115,33 @@ pub fn for_spec(
         parent.map_or(0, |p| p as *const crate::command::CommandSpec as usize),
         version == Version::V7_0,
     );
+    let slot = (key.0 >> 3 ^ key.1 >> 5) % SLOTS;
+    let recent = RECENT.with(|r| {
+        let entries = r.as_array_of_cells();
+        entries[slot].get()
+    });
+    if recent.0 == key {
+        return recent.1;
+    }
     if let Some(found) = FOUND.with(|f| f.borrow().get(&key).copied()) {
+        RECENT.with(|r| r.as_array_of_cells()[slot].set((key, found)));
         return found;
     }
-    let found = lookup(&crate::command::full_name(parent, spec), version);
-    FOUND.with(|f| f.borrow_mut().insert(key, found));
-    found
+    let meta = lookup(&crate::command::full_name(parent, spec), version);
+    let bits = crate::command::Flag::ALL.iter().fold(0u32, |bits, &flag| {
+        let has = match (meta, flag.name()) {
+            (Some(m), Some(name)) => m.flags.contains(&name),
+            _ => spec.has(flag),
+        };
+        if has {
+            bits | flag.bit()
+        } else {
+            bits
+        }
+    });
+    FOUND.with(|f| f.borrow_mut().insert(key, (meta, bits)));
+    RECENT.with(|r| r.as_array_of_cells()[slot].set((key, (meta, bits))));
+    (meta, bits)
 }
 
 pub fn lookup(full_name: &str, version: Version) -> Option<&'static Meta> {

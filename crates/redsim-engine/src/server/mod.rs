@@ -194,6 +194,8 @@ pub struct Config {
     pub min_replicas_max_lag: i64,
     /// `tracking-table-max-keys` (read after every command).
     pub tracking_table_max_keys: i64,
+    /// `latency-monitor-threshold` (read after every command).
+    pub latency_monitor_threshold: i64,
 }
 
 impl Config {
@@ -214,6 +216,7 @@ impl Config {
             min_replicas_to_write: 0,
             min_replicas_max_lag: 0,
             tracking_table_max_keys: 0,
+            latency_monitor_threshold: 0,
         };
         config.derive();
         config
@@ -270,6 +273,7 @@ impl Config {
         self.min_replicas_to_write = s.number("min-replicas-to-write");
         self.min_replicas_max_lag = s.number("min-replicas-max-lag");
         self.tracking_table_max_keys = s.number("tracking-table-max-keys");
+        self.latency_monitor_threshold = s.number("latency-monitor-threshold");
         self.slowlog_max_len = s.number("slowlog-max-len") as u64;
     }
 }
@@ -1415,10 +1419,8 @@ impl Server {
         spec: &'static CommandSpec,
         flags: &[(&str, Flag)],
     ) -> bool {
-        match crate::meta::for_spec(parent, spec, self.version()) {
-            Some(m) => flags.iter().any(|(name, _)| m.flags.contains(name)),
-            None => flags.iter().any(|(_, flag)| spec.has(*flag)),
-        }
+        let (_, bits) = crate::meta::with_flags(parent, spec, self.version());
+        flags.iter().any(|(_, flag)| bits & flag.bit() != 0)
     }
 
     pub(crate) fn weigh(

@@ -16,7 +16,7 @@ pub struct Series {
 impl crate::server::Server {
     /// Redis's `latencyAddSampleIfNeeded`: an event that took at least the threshold is logged.
     pub(crate) fn latency_sample(&mut self, event: &str, now_ms: u64, ms: u64) {
-        let threshold = self.config.settings.number("latency-monitor-threshold");
+        let threshold = self.config.latency_monitor_threshold;
         if threshold <= 0 || (ms as i64) < threshold {
             return;
         }
