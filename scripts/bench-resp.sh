@@ -60,7 +60,17 @@ for mode in pipelined plain; do
 done
 echo "medians of $ROUNDS alternating rounds on $(nproc) cores"
 
-# Memory: a million XADDs into one stream on each server, then each process's resident size.
+# Memory: a million XADDs into one stream on each server, then each process's resident size. Both
+# servers start afresh first, so what the allocators kept from the runs above does not count.
+kill $REDIS_PID $REDSIM_PID 2>/dev/null
+wait $REDIS_PID $REDSIM_PID 2>/dev/null || true
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" >/dev/null &
+REDIS_PID=$!
+"$ROOT/target/release/redsim-server" --port "$REDSIM_PORT" --redis-version 7.0 --save '' --dir "$WORK" >/dev/null &
+REDSIM_PID=$!
+for port in "$REDIS_PORT" "$REDSIM_PORT"; do
+  until redis-cli -p "$port" PING >/dev/null 2>&1; do sleep 0.1; done
+done
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 printf '\n%-28s %14s %14s %8s\n' "after 1,000,000 XADDs" "redis RSS" "redsim RSS" "ratio"
 for port in "$REDIS_PORT" "$REDSIM_PORT"; do
