@@ -55,6 +55,14 @@ impl Server {
         if self.config.maxmemory == 0 {
             return true;
         }
+        // Redis's `isSafeToPerformEvictions`: not beside a busy script, not on a replica that
+        // ignores maxmemory (it is its primary's copy), not while clients are paused (the data
+        // stays as it is); then the command goes ahead as if memory were enough.
+        let paused = self.pause.is_some_and(|p| now_ms < p.end_ms);
+        let replica_ignores = self.master.is_some() && self.config.settings.flag("replica-ignore-maxmemory");
+        if self.is_busy() || replica_ignores || paused {
+            return true;
+        }
         loop {
             if self.used_memory() as u64 <= self.config.maxmemory {
                 self.feed_propagation(out, false);
