@@ -58,6 +58,13 @@ pub struct ClusterNode {
     pub failed: bool,
     /// Its replication offset, as it last said.
     pub repl_offset: u64,
+    /// When this node last pinged it, and when that ping went unanswered since (0: answered).
+    pub ping_last_ms: u64,
+    pub ping_sent_ms: u64,
+    /// This node thinks it may have failed (Redis's `PFAIL`): no answer for the node timeout.
+    pub pfail: bool,
+    /// Primaries that said they think it may have failed, and when they last said so.
+    pub fail_reports: Vec<(String, u64)>,
 }
 
 impl ClusterNode {
@@ -98,6 +105,10 @@ pub struct Cluster {
     /// The address this node is reached at. As in Redis, it shows in `CLUSTER NODES` only once
     /// another node has met it.
     pub my_ip: String,
+    /// The epoch this primary last voted in (Redis's `lastVoteEpoch`).
+    pub voted_epoch: u64,
+    /// This replica's election for its failed primary's slots, when one is under way.
+    pub election: Option<crate::server::cluster_bus::Election>,
 }
 
 impl Cluster {
@@ -113,6 +124,10 @@ impl Cluster {
             pong_ms: 0,
             failed: false,
             repl_offset: 0,
+            ping_last_ms: 0,
+            ping_sent_ms: 0,
+            pfail: false,
+            fail_reports: Vec::new(),
         };
         Cluster {
             nodes: vec![me],
@@ -124,6 +139,8 @@ impl Cluster {
             messages_sent: 0,
             messages_received: 0,
             my_ip: ip,
+            voted_epoch: 0,
+            election: None,
         }
     }
 
@@ -188,9 +205,22 @@ impl Cluster {
         self.slots.iter().filter(|&&o| o != NONE).count()
     }
 
-    /// `cluster_state:ok`: every slot is served by a node that has not failed.
+    /// `cluster_state:ok` (Redis's `clusterUpdateState`): every slot is served by a node that
+    /// has not failed, and this node reaches a majority of the primaries that serve slots (in a
+    /// minority partition the state is `fail`).
     pub fn is_ok(&self) -> bool {
-        self.slots.iter().all(|&o| o != NONE && !self.nodes[usize::from(o)].failed)
+        let served = self.slots.iter().all(|&o| o != NONE && !self.nodes[usize::from(o)].failed);
+        let mut serving = vec![false; self.nodes.len()];
+        for &o in &self.slots {
+            if o != NONE {
+                serving[usize::from(o)] = true;
+            }
+        }
+        let size = serving.iter().filter(|&&s| s).count();
+        let reachable = (0..self.nodes.len())
+            .filter(|&i| serving[i] && (i == 0 || !(self.nodes[i].pfail || self.nodes[i].failed)))
+            .count();
+        served && reachable > size / 2
     }
 
     /// Primaries that serve at least one slot (`cluster_size`).
@@ -254,7 +284,6 @@ impl Cluster {
         node.replica_of.clone_from(&from.node.replica_of);
         node.config_epoch = from.node.config_epoch;
         node.pong_ms = now_ms;
-        node.failed = false;
         node.repl_offset = from.node.repl_offset;
         self.messages_received += 1;
         self.current_epoch = self.current_epoch.max(from.current_epoch).max(from.node.config_epoch);

@@ -155,8 +155,8 @@ const COUNT_FAILURE_REPORTS: CommandSpec = CommandSpec::new("count-failure-repor
     .run(|ctx, mut args| {
         let id = args.next()?;
         let c = state(ctx)?;
-        node_arg(c, id, "Unknown node")?;
-        Ok(Reply::Integer(0))
+        let node = node_arg(c, id, "Unknown node")?;
+        Ok(Reply::Integer(c.nodes[node].fail_reports.len() as i64))
     });
 
 const COUNTKEYSINSLOT: CommandSpec = CommandSpec::new("countkeysinslot", 3, CLUSTER_GROUP, "3.0.0")
@@ -328,11 +328,12 @@ const INFO: CommandSpec = CommandSpec::new("info", 2, CLUSTER_GROUP, "3.0.0")
         let failed = |slot: u16| c.owner(slot).is_some_and(|n| n.failed);
         let assigned = c.slots_assigned();
         let fail = (0..SLOTS as u16).filter(|&s| failed(s)).count();
+        let pfail = (0..SLOTS as u16).filter(|&s| c.owner(s).is_some_and(|n| n.pfail && !n.failed)).count();
         let my_epoch = c.shown_epoch(0);
         let mut text = format!(
-            "cluster_state:{}\r\ncluster_slots_assigned:{assigned}\r\ncluster_slots_ok:{}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:{fail}\r\ncluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{my_epoch}\r\n",
+            "cluster_state:{}\r\ncluster_slots_assigned:{assigned}\r\ncluster_slots_ok:{}\r\ncluster_slots_pfail:{pfail}\r\ncluster_slots_fail:{fail}\r\ncluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{my_epoch}\r\n",
             if c.is_ok() { "ok" } else { "fail" },
-            assigned - fail,
+            assigned - fail - pfail,
             c.nodes.len(),
             c.size(),
             c.current_epoch,
@@ -449,6 +450,8 @@ fn describe(c: &Cluster, i: usize) -> String {
     flags.push(if n.is_primary() { "master" } else { "slave" });
     if n.failed {
         flags.push("fail");
+    } else if n.pfail {
+        flags.push("fail?");
     }
     let mut line = format!(
         "{} {}:{}@{} {} {} 0 {} {} connected",

@@ -20,6 +20,7 @@ mod access;
 mod blocking;
 mod busy;
 mod client;
+pub mod cluster_bus;
 mod cluster_route;
 mod ctx;
 mod eviction;

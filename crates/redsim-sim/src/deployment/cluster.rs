@@ -1,6 +1,6 @@
 //! Redis Cluster in the world: primaries that are cluster nodes (each engine keeps its own view
-//! and answers `MOVED`, `ASK` and the `CLUSTER` commands), what they tell each other (carried
-//! here at once), cluster-aware clients that keep a slot map and follow redirections, and
+//! and answers `MOVED`, `ASK` and the `CLUSTER` commands), what they tell each other on the
+//! cluster bus (carried here with the nodes' latency), cluster-aware clients that keep a slot map and follow redirections, and
 //! resharding a slot key by key as `redis-cli --cluster reshard` does.
 
 #[allow(unused_imports)]
@@ -58,118 +58,131 @@ impl Deployment {
             c.nodes[0].replica_of = primary_id;
             self.cluster.push(r);
         }
-        self.gossip(true);
+        let timeout = self.node_timeout_ms.to_string().into_bytes();
+        for &n in &self.cluster {
+            let _ = self.nodes[n].server.configure(&[(b"cluster-node-timeout".to_vec(), timeout.clone())]);
+        }
+        self.introduce_all();
     }
 
-    /// Redis Cluster's failure detection and replica election, as the nodes would reach them: a
-    /// primary silent for `cluster-node-timeout` is failed by the others (its slots are not served
-    /// and the cluster is down), then its first replica that is up takes a new epoch and its slots
-    /// (a failover that loses what the replica had not received), and the others follow it.
+    /// The cluster bus's turn (each node's `clusterCron` and the messages that have arrived):
+    /// the nodes ping each other, suspect and fail a node that does not answer, and a replica of
+    /// a failed primary wins an election for its slots. All of it is the engines' rules; the
+    /// world carries their messages with the latency of the nodes' links, and to a node that is
+    /// down not at all.
     pub(super) fn cluster_due(&mut self, events: &mut Vec<Event>) {
         if self.cluster.is_empty() {
             return;
         }
         let now = self.now_ms;
-        // Primaries that went down, and nodes that came back.
-        for (k, &n) in self.cluster.clone().iter().enumerate() {
-            let up = self.nodes[n].up;
-            let was_up = self.cluster_up.get(k).copied().unwrap_or(true);
-            if self.cluster_up.len() <= k {
-                self.cluster_up.resize(k + 1, true);
+        let mut due: Vec<BusInFlight> = Vec::new();
+        self.bus.retain(|m| {
+            if m.at_ms <= now {
+                due.push(m.clone());
+                false
+            } else {
+                true
             }
-            self.cluster_up[k] = up;
-            let primary = self.nodes[n].server.cluster().is_some_and(|c| c.myself().is_primary());
-            if !up && was_up && primary {
-                self.cluster_down.push((n, now, false));
-            }
-            if up && !was_up {
-                self.cluster_down.retain(|d| d.0 != n);
-                self.set_failed_everywhere(n, false);
-                // Back: it tells the others what it had, and hears what they decided.
-                self.gossip(true);
+        });
+        due.sort_by_key(|m| (m.at_ms, m.seq));
+        for m in due {
+            if self.nodes[m.to].up {
+                let turn = self.nodes[m.to].server.cluster_receive(&m.message, now);
+                self.bus_turn(m.to, turn, events);
             }
         }
-        for i in 0..self.cluster_down.len() {
-            let (n, since, failed) = self.cluster_down[i];
-            if !failed && now >= since + self.node_timeout_ms {
-                self.cluster_down[i].2 = true;
-                self.set_failed_everywhere(n, true);
+        for n in self.cluster.clone() {
+            if self.nodes[n].up && self.nodes[n].server.cluster_next_due().is_some_and(|d| d <= now) {
+                let turn = self.nodes[n].server.cluster_cron(now);
+                self.bus_turn(n, turn, events);
+            }
+        }
+    }
+
+    /// Carries out what a node's bus turn produced: its messages set off, a failure it is the
+    /// first to declare told in the log, a promotion carried into the replication world.
+    fn bus_turn(&mut self, node: NodeId, turn: redsim_engine::server::cluster_bus::BusTurn, events: &mut Vec<Event>) {
+        for message in turn.messages {
+            self.bus_send(node, message);
+        }
+        for id in turn.failed {
+            let Some(failed) = self.cluster_node_by_id(&id) else { continue };
+            if !self.cluster_failed.contains(&failed) {
+                self.cluster_failed.push(failed);
                 events.push(Event {
-                    at_ms: now,
+                    at_ms: self.now_ms,
                     kind: EventKind::Failover,
                     text: format!(
-                        "the cluster fails {}: silent for cluster-node-timeout ({} ms); its slots are not served (CLUSTERDOWN)",
-                        self.nodes[n].name, self.node_timeout_ms
+                        "the cluster fails {}: silent for cluster-node-timeout ({} ms) and reported by a majority of primaries; its slots are not served (CLUSTERDOWN)",
+                        self.nodes[failed].name, self.node_timeout_ms
                     ),
                 });
             }
         }
-        let due: Vec<NodeId> = self
-            .cluster_down
-            .iter()
-            .filter(|d| d.2 && now >= d.1 + self.node_timeout_ms + FAILOVER_DELAY_MS)
-            .map(|d| d.0)
-            .collect();
-        for old in due {
-            self.cluster_down.retain(|d| d.0 != old);
-            let replica = self.links.iter().find(|l| l.primary == old && self.nodes[l.replica].up).map(|l| l.replica);
-            let Some(replica) = replica else { continue };
+        if turn.promoted {
+            let old = match self.nodes[node].role {
+                Role::Replica { of } => of,
+                Role::Primary => node,
+            };
             events.push(Event {
-                at_ms: now,
+                at_ms: self.now_ms,
                 kind: EventKind::Failover,
                 text: format!(
-                    "{} wins the election for {}'s slots: it takes a new config epoch and its primary's slots",
-                    self.nodes[replica].name, self.nodes[old].name
+                    "{} wins the election for {}'s slots: the primaries' votes, a new config epoch and its primary's slots",
+                    self.nodes[node].name, self.nodes[old].name
                 ),
             });
-            let server = &mut self.nodes[replica].server;
-            *server.master_mut() = None;
-            if let Some(c) = server.cluster_mut() {
-                let old_id = c.nodes[0].replica_of.take();
-                if let Some(p) = old_id.as_ref().and_then(|id| c.index_of(id.as_bytes())) {
-                    for (first, last) in c.ranges_of(p) {
-                        for slot in first..=last {
-                            c.assign(slot, Some(0));
-                        }
-                    }
-                    c.nodes[p].replica_of = Some(c.nodes[0].id.clone());
-                }
-                c.bump_epoch();
-            }
-            self.promote(replica, events);
-            self.gossip(false);
+            self.promote(node, events);
         }
     }
 
-    fn set_failed_everywhere(&mut self, node: NodeId, failed: bool) {
-        let Some(id) = self.nodes[node].server.cluster().map(|c| c.myself().id.clone()) else { return };
-        for &n in &self.cluster {
-            if let Some(c) = self.nodes[n].server.cluster_mut() {
-                c.set_failed(&id, failed);
-            }
+    /// Puts a bus message on its way; it arrives after the larger of the two nodes' latencies.
+    fn bus_send(&mut self, from: NodeId, message: redsim_engine::server::cluster_bus::BusMessage) {
+        let Some(to) = self.cluster_node_by_id(&message.to) else { return };
+        let latency = self.nodes[from].latency_ms.max(self.nodes[to].latency_ms).max(1);
+        self.seq += 1;
+        self.bus.push(BusInFlight { at_ms: self.now_ms + latency, seq: self.seq, to, message });
+    }
+
+    /// The world's node whose engine has this cluster id.
+    fn cluster_node_by_id(&self, id: &str) -> Option<NodeId> {
+        self.cluster.iter().copied().find(|&n| self.nodes[n].server.cluster().is_some_and(|c| c.myself().id == id))
+    }
+
+    /// A node whose configuration changed (a command, a resharding step) tells the others, over
+    /// the bus.
+    pub(super) fn announce_changes(&mut self, node: NodeId) {
+        if !self.nodes[node].up {
+            return;
+        }
+        let turn = self.nodes[node].server.cluster_announce_change();
+        for message in turn.messages {
+            self.bus_send(node, message);
         }
     }
 
-    /// Every cluster node whose view of itself changed (or all, `everyone`) tells the others.
-    pub(super) fn gossip(&mut self, everyone: bool) {
+    /// When the cluster bus next has something to do.
+    pub(super) fn cluster_next_due(&self) -> Option<u64> {
+        let arriving = self.bus.iter().map(|m| m.at_ms).min();
+        let cron = self
+            .cluster
+            .iter()
+            .filter(|&&n| self.nodes[n].up)
+            .filter_map(|&n| self.nodes[n].server.cluster_next_due())
+            .min();
+        [arriving, cron].into_iter().flatten().min()
+    }
+
+    /// Introduces every cluster node to every other at once (the cluster as `redis-cli --cluster
+    /// create` leaves it, before the scenario starts).
+    fn introduce_all(&mut self) {
         let now = self.now_ms;
         for _ in 0..2 {
-            let mut said = Vec::new();
-            for &n in &self.cluster {
-                let node = &mut self.nodes[n];
-                let changed = node.server.cluster().is_some_and(|c| c.changed);
-                if node.up && (everyone || changed) {
-                    if let Some(a) = node.server.cluster_announce() {
-                        said.push((n, a));
-                    }
-                }
-            }
-            if said.is_empty() {
-                return;
-            }
+            let said: Vec<(NodeId, redsim_engine::cluster::Announce)> =
+                self.cluster.iter().filter_map(|&n| self.nodes[n].server.cluster_announce().map(|a| (n, a))).collect();
             for (from, a) in &said {
                 for &n in &self.cluster {
-                    if n != *from && self.nodes[n].up {
+                    if n != *from {
                         self.nodes[n].server.cluster_hear(a, now);
                     }
                 }
@@ -400,7 +413,8 @@ impl Deployment {
             ReshardStep::Close => {
                 self.on(client, from, setslot("NODE", to_id.clone()), events);
                 self.on(client, to, setslot("NODE", to_id), events);
-                self.gossip(false);
+                self.announce_changes(from);
+                self.announce_changes(to);
                 events.push(Event {
                     at_ms: self.now_ms,
                     kind: EventKind::Failover,

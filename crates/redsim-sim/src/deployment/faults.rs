@@ -32,6 +32,7 @@ impl Deployment {
         let now = self.now_ms;
         let version = self.version;
         let replid = self.new_replid();
+        self.cluster_failed.retain(|&f| f != node);
         let n = &mut self.nodes[node];
         if n.up {
             return events;
@@ -59,6 +60,7 @@ impl Deployment {
         let durable = n.persistence.durable_offset.max(if n.persistence.aof.is_some() { 0 } else { rdb_offset });
         // A cluster node keeps its configuration across the restart (Redis's nodes.conf).
         server.restore_cluster(n.server.take_cluster());
+        server.cluster_restarted();
         n.server = server;
         n.link_client = link_client;
         n.replica_clients.clear();

@@ -16,10 +16,6 @@ use redsim_engine::server::resp_len;
 use redsim_engine::server::{MasterLink, ReplicaLink};
 use redsim_engine::{Argv, ClientId, Reply, Server, Version};
 
-/// From a cluster primary being failed to its replica taking over (Redis's election delay:
-/// 500 ms plus a random part and the replica's rank; the first replica here).
-const FAILOVER_DELAY_MS: u64 = 800;
-
 /// How many bytes of propagated commands a node keeps for partial resynchronisation (Redis's
 /// default `repl-backlog-size`, 1 MB).
 const BACKLOG_BYTES: u64 = 1 << 20;
@@ -214,6 +210,15 @@ pub struct Link {
     pub replica: NodeId,
     pub latency_ms: u64,
     pub up: bool,
+}
+
+/// A cluster bus message on its way to a node.
+#[derive(Clone, Debug)]
+struct BusInFlight {
+    at_ms: u64,
+    seq: u64,
+    to: NodeId,
+    message: redsim_engine::server::cluster_bus::BusMessage,
 }
 
 #[derive(Clone, Debug)]
@@ -497,10 +502,10 @@ pub struct Deployment {
     pub cluster: Vec<NodeId>,
     /// How long a cluster primary may be silent before it is failed (`cluster-node-timeout`).
     pub node_timeout_ms: u64,
-    /// Cluster primaries down: since when, and whether the cluster has failed them.
-    cluster_down: Vec<(NodeId, u64, bool)>,
-    /// Whether each cluster node was up when last looked at.
-    cluster_up: Vec<bool>,
+    /// Cluster bus messages on their way.
+    bus: Vec<BusInFlight>,
+    /// Nodes the cluster has failed, as told in the log (once each, until they are back).
+    cluster_failed: Vec<NodeId>,
 }
 
 /// One node to read and another to change, at once (`a` and `b` differ).
@@ -662,8 +667,8 @@ impl Deployment {
             quiet: false,
             cluster: Vec::new(),
             node_timeout_ms: 15_000,
-            cluster_down: Vec::new(),
-            cluster_up: Vec::new(),
+            bus: Vec::new(),
+            cluster_failed: Vec::new(),
         }
     }
     fn new_replid(&mut self) -> u64 {
@@ -837,8 +842,8 @@ impl Deployment {
         if let Some(change) = outcome.replicaof.take() {
             self.replicaof(node_i, change, events);
         }
-        if !self.cluster.is_empty() {
-            self.gossip(false);
+        if self.cluster.contains(&node_i) {
+            self.announce_changes(node_i);
         }
         outcome.reply
     }
@@ -906,21 +911,8 @@ impl Deployment {
                 }
             }
         }
-        // A cluster node that went down or came back: the cluster notices at once.
-        let changed = self
-            .cluster
-            .iter()
-            .enumerate()
-            .any(|(k, &n)| self.cluster_up.get(k).copied().unwrap_or(true) != self.nodes[n].up);
-        if changed {
-            due.push(self.now_ms);
-        }
-        for &(_, since, failed) in &self.cluster_down {
-            due.push(if failed {
-                since + self.node_timeout_ms + FAILOVER_DELAY_MS
-            } else {
-                since + self.node_timeout_ms
-            });
+        if let Some(d) = self.cluster_next_due() {
+            due.push(d);
         }
         if let Some(s) = &self.sentinel {
             match s.state {

@@ -510,10 +510,12 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
     assert_eq!(c.command(app, &argv("SET bar 1")).0, Some(Reply::ok()), "slot 5061 is n1's");
     c.advance_to(START_MS + 100);
     c.crash(p[0]);
-    let events = c.advance_to(START_MS + 2200);
+    // n1 is pinged within half the node timeout, suspected when the whole of it has passed
+    // without an answer, and failed once the other primaries' reports make a majority.
+    let events = c.advance_to(START_MS + 3300);
     assert!(events.iter().any(|e| e.text.starts_with("the cluster fails n1")), "{events:#?}");
     assert_eq!(c.command(plain, &argv("GET foo")).0, Some(Reply::Error("CLUSTERDOWN The cluster is down".into())));
-    let events = c.advance_to(START_MS + 4000);
+    let events = c.advance_to(START_MS + 5000);
     assert!(events.iter().any(|e| e.text.starts_with("n1r wins the election")), "{events:#?}");
     assert_eq!(c.command(app, &argv("GET bar")).0, Some(Reply::bulk("1")), "the replica had it");
     assert_eq!(c.clients[app].node, r);
@@ -521,7 +523,7 @@ fn a_cluster_replica_takes_over_its_failed_primary() {
     assert!(String::from_utf8(info).unwrap().starts_with("cluster_state:ok"));
     // The old primary restarts and follows the new one.
     c.restart(p[0]);
-    c.advance_to(START_MS + 5000);
+    c.advance_to(START_MS + 6000);
     let view = c.nodes[p[0]].server.cluster().unwrap();
     assert_eq!(view.myself().replica_of.as_deref(), Some(node_id(&c, r).as_str()));
     assert_eq!(c.nodes[p[0]].role, Role::Replica { of: r });
@@ -666,4 +668,35 @@ fn replicas_wait_for_their_primary_to_expire_keys() {
     c.advance_to(START_MS + 1100);
     assert_eq!(c.command(reader, &argv("DBSIZE")).0, Some(Reply::Integer(0)), "the primary's DEL arrived");
     assert_eq!(c.nodes[r].offset, c.nodes[p].offset);
+}
+
+/// The cluster bus as Redis's rules: two of three primaries down leave the third in a minority. It
+/// suspects both (`fail?`) but cannot fail them without a majority's reports, no replica is
+/// elected, and its own state is `fail`, as a node in a minority partition says.
+#[test]
+fn a_minority_suspects_but_cannot_fail() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let p: Vec<NodeId> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    c.add_replica("n1r", p[0], 10);
+    c.node_timeout_ms = 1000;
+    c.make_cluster(&p);
+    let cli = c.add_client("cli", p[2]);
+    c.advance_to(START_MS + 100);
+    c.crash(p[0]);
+    c.crash(p[1]);
+    let events = c.advance_to(START_MS + 10_000);
+    assert!(
+        !events.iter().any(|e| e.text.contains("the cluster fails") || e.text.contains("wins the election")),
+        "{events:#?}"
+    );
+    let Some(Reply::Verbatim(_, info)) = c.command(cli, &argv("CLUSTER INFO")).0 else { panic!() };
+    let info = String::from_utf8(info).unwrap();
+    assert!(info.starts_with("cluster_state:fail\r\n"), "{info}");
+    assert!(info.contains("cluster_slots_pfail:10923\r\n"), "{info}");
+    let Some(Reply::Verbatim(_, nodes)) = c.command(cli, &argv("CLUSTER NODES")).0 else { panic!() };
+    let nodes = String::from_utf8(nodes).unwrap();
+    assert_eq!(nodes.matches("master,fail?").count(), 2, "{nodes}");
+    // A replica that suspects a node reports nothing: only primaries' reports count.
+    let id = node_id(&c, p[0]);
+    assert_eq!(c.command(cli, &argv(&format!("CLUSTER COUNT-FAILURE-REPORTS {id}"))).0, Some(Reply::Integer(0)));
 }
