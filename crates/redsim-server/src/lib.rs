@@ -273,6 +273,9 @@ enum BusMessage {
     Ping(cluster::Announce),
     /// A node asks to be known, and hears back.
     Meet(cluster::Announce),
+    /// The engine's own bus traffic: pings and pongs that detect failures, failure reports,
+    /// `FAIL`, votes.
+    Engine(redsim_engine::server::cluster_bus::BusMessage),
 }
 
 impl Bus {
@@ -644,10 +647,16 @@ impl EventLoop {
         let now = self.virtual_ms.unwrap_or_else(wall_clock_ms);
         let mut meet: Vec<u16> = std::mem::take(&mut link.to_meet);
         let mut reply_to: Vec<u16> = Vec::new();
+        let mut engine_out = Vec::new();
         while let Ok(message) = link.inbox.try_recv() {
             let (announce, is_meet) = match message {
                 BusMessage::Ping(a) => (a, false),
                 BusMessage::Meet(a) => (a, true),
+                BusMessage::Engine(m) => {
+                    let turn = self.engine.cluster_receive(&m, now);
+                    engine_out.extend(turn.messages);
+                    continue;
+                }
             };
             self.engine.cluster_hear(&announce, now);
             if is_meet {
@@ -657,6 +666,19 @@ impl EventLoop {
                 self.engine.cluster().map_or(Vec::new(), |c| c.nodes.iter().map(|n| n.port).collect());
             meet.extend(announce.known.iter().map(|(_, p)| *p).filter(|p| !known.contains(p) && *p != link.port));
         }
+        // The engine's failure detection: its cron when due, its messages to the nodes they name.
+        if self.engine.cluster_next_due().is_some_and(|d| d <= now) {
+            engine_out.extend(self.engine.cluster_cron(now).messages);
+        }
+        if let Some(link) = self.bus.as_ref() {
+            for m in engine_out {
+                let port = self.engine.cluster().and_then(|c| c.index_of(m.to.as_bytes()).map(|i| c.nodes[i].port));
+                if let Some(port) = port {
+                    link.bus.send(port, BusMessage::Engine(m));
+                }
+            }
+        }
+        let Some(link) = self.bus.as_mut() else { return };
         let changed = self.engine.cluster().is_some_and(|c| c.changed);
         let due = link.last_ping.elapsed() >= PING_EVERY;
         if meet.is_empty() && reply_to.is_empty() && !changed && !due {
