@@ -132,6 +132,13 @@ test('cluster: the slot map shows who serves which slots, and a slot moving from
     assert.match(await log.textContent(), pattern);
   };
   await stepUntil(/follows ASK: slot 105 is moving to n2/);
+  // The slot map marks the last request's slot, with the redirection it followed.
+  const request = page.locator('.slot-map .slot-request-text');
+  for (let i = 0; i < 50 && !/ASK → n2/.test(await request.textContent()); i++) await forward.click();
+  assert.match(await request.textContent(), /slot 105: n1 ASK → n2, n2 served/);
+  const mark = page.locator('.slot-map polygon.slot-request');
+  assert.equal(await mark.getAttribute('data-slot'), '105');
+  assert.equal(await mark.getAttribute('data-outcome'), 'ask');
   await page.screenshot({ path: join(SHOTS, 'scenario-cluster-resharding.png'), fullPage: true });
   // Once the slot is n2's, a client with the old map gets MOVED.
   await stepUntil(/MOVED 105 n2:6379/);

@@ -231,6 +231,24 @@ impl Deployment {
     /// Runs a command for a client: a cluster-aware one goes to the node its map says serves the
     /// key and follows redirections, each told in the log.
     pub(super) fn run_for(&mut self, client: SimClientId, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
+        self.hops.clear();
+        let reply = self.run_routed(client, argv, events);
+        // The request as the slot map shows it: its slot, and each node it went to.
+        if !self.hops.is_empty() {
+            let keys = self.nodes[self.clients[client].node].server.keys_of(argv);
+            let mut slots: Vec<u16> = keys.iter().map(|k| key_slot(k)).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            if let [slot] = slots[..] {
+                let client = self.clients[client].name.clone();
+                self.last_request = Some(SlotRequest { client, slot, hops: std::mem::take(&mut self.hops) });
+            }
+        }
+        reply
+    }
+
+    /// [`Deployment::run_for`] without keeping the request for the pictures.
+    fn run_routed(&mut self, client: SimClientId, argv: &[Vec<u8>], events: &mut Vec<Event>) -> Option<Reply> {
         let Some(map) = &self.clients[client].slot_map else { return self.run_on_node(client, argv, events) };
         let keys = self.nodes[self.clients[client].node].server.keys_of(argv);
         if let Some(key) = keys.first() {

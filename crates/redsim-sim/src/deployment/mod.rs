@@ -312,6 +312,44 @@ impl SimClient {
     }
 }
 
+/// A command of a cluster's client with a key, as the slot map shows it: the key's slot and each
+/// node it went to, with the answer it got there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotRequest {
+    pub client: Rc<str>,
+    pub slot: u16,
+    pub hops: Vec<(NodeId, Hop)>,
+}
+
+/// What a node answered a request of a cluster's client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hop {
+    Served,
+    /// `MOVED` or `ASK` (`true`), to the node of that name.
+    Redirected {
+        ask: bool,
+        to: String,
+    },
+    /// `CROSSSLOT`, `CLUSTERDOWN`, `TRYAGAIN` or a node that cannot be reached.
+    Refused(String),
+}
+
+impl Hop {
+    fn of(reply: Option<&Reply>) -> Hop {
+        let Some(Reply::Error(e)) = reply else { return Hop::Served };
+        let mut words = e.split(' ');
+        match (words.next(), words.nth(1)) {
+            (Some(kind @ ("MOVED" | "ASK")), Some(at)) => {
+                let to = at.rsplit_once(':').map_or(at, |(host, _)| host).to_string();
+                Hop::Redirected { ask: kind == "ASK", to }
+            }
+            (Some(kind @ ("CROSSSLOT" | "CLUSTERDOWN" | "TRYAGAIN")), _) => Hop::Refused(kind.to_string()),
+            (Some("Could"), _) => Hop::Refused("unreachable".to_string()),
+            _ => Hop::Served,
+        }
+    }
+}
+
 /// A write a primary acknowledged to a client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Write {
@@ -504,6 +542,10 @@ pub struct Deployment {
     pub node_timeout_ms: u64,
     /// Cluster bus messages on their way.
     bus: Vec<BusInFlight>,
+    /// The last request of a cluster's client with a key, for the slot map.
+    pub last_request: Option<SlotRequest>,
+    /// The nodes the request running now went to.
+    hops: Vec<(NodeId, Hop)>,
     /// Nodes the cluster has failed, as told in the log (once each, until they are back).
     cluster_failed: Vec<NodeId>,
 }
@@ -668,6 +710,8 @@ impl Deployment {
             cluster: Vec::new(),
             node_timeout_ms: 15_000,
             bus: Vec::new(),
+            last_request: None,
+            hops: Vec::new(),
             cluster_failed: Vec::new(),
         }
     }
@@ -774,7 +818,11 @@ impl Deployment {
         let cname = self.clients[client].name.clone();
         let node = &self.nodes[node_i];
         if !node.up {
-            return Some(Reply::Error(format!("Could not connect to Redis at {}:6379: Connection refused", node.name)));
+            let refused = Reply::Error(format!("Could not connect to Redis at {}:6379: Connection refused", node.name));
+            if node.server.cluster().is_some() {
+                self.hops.push((node_i, Hop::Refused("unreachable".into())));
+            }
+            return Some(refused);
         }
         self.ensure_connected(client);
         // The command's name in lower case, without allocating (the names below are short).
@@ -831,6 +879,10 @@ impl Deployment {
         if !self.quiet {
             events.push(self.command_event(&cname, node_i, argv, outcome.reply.as_ref(), "(blocked)"));
         }
+        let server = &self.nodes[node_i].server;
+        if server.cluster().is_some() && !server.keys_of(argv).is_empty() {
+            self.hops.push((node_i, Hop::of(outcome.reply.as_ref())));
+        }
         self.route_woken(node_i, outcome.woken, events);
         // What the engine asked of the world: a snapshot, a rewrite, a new primary.
         if outcome.saved.is_some() {
@@ -863,6 +915,20 @@ impl Deployment {
         text.push_str(&self.nodes[node].name);
         text.push_str(": ");
         show_into(argv, &mut text);
+        // In a cluster, the slot of the command's key: what decides where it is served.
+        if self.nodes[node].server.cluster().is_some() {
+            let mut slots: Vec<u16> =
+                self.nodes[node].server.keys_of(argv).iter().map(|k| redsim_engine::cluster::key_slot(k)).collect();
+            slots.dedup();
+            slots.sort_unstable();
+            slots.dedup();
+            let shown: Vec<String> = slots.iter().map(u16::to_string).collect();
+            match shown.len() {
+                0 => {}
+                1 => text.push_str(&format!(" [slot {}]", shown[0])),
+                _ => text.push_str(&format!(" [slots {}]", shown.join(", "))),
+            }
+        }
         text.push_str(" → ");
         match reply {
             Some(reply) => short_reply_into(reply, &mut text),

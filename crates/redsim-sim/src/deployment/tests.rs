@@ -700,3 +700,29 @@ fn a_minority_suspects_but_cannot_fail() {
     let id = node_id(&c, p[0]);
     assert_eq!(c.command(cli, &argv(&format!("CLUSTER COUNT-FAILURE-REPORTS {id}"))).0, Some(Reply::Integer(0)));
 }
+
+/// The slot map's last request: a cluster client's command with its slot and every node it went
+/// to, a redirection drawn on the request that got it.
+#[test]
+fn the_last_cluster_request_keeps_its_slot_and_redirections() {
+    let mut c = Deployment::new(Version::V7_0, START_MS, 1);
+    let nodes: Vec<NodeId> = ["n1", "n2", "n3"].iter().map(|n| c.add_primary(n)).collect();
+    c.make_cluster(&nodes);
+    let plain = c.add_client("cli", nodes[0]);
+    c.command(plain, &argv("SET foo bar"));
+    let request = c.last_request.clone().expect("a request");
+    assert_eq!((request.slot, &*request.client), (12182, "cli"));
+    assert_eq!(request.hops, vec![(nodes[0], Hop::Redirected { ask: false, to: "n3".into() })]);
+    let app = c.add_client("app", nodes[0]);
+    c.make_cluster_aware(app);
+    c.clients[app].slot_map = Some(vec![0; 16384]);
+    c.command(app, &argv("GET foo"));
+    let request = c.last_request.clone().expect("a request");
+    assert_eq!(
+        request.hops,
+        vec![(nodes[0], Hop::Redirected { ask: false, to: "n3".into() }), (nodes[2], Hop::Served)],
+        "MOVED, then served where it was sent"
+    );
+    c.command(app, &argv("CLUSTER INFO"));
+    assert_eq!(c.last_request.as_ref().map(|r| r.slot), Some(12182), "a command without a key changes nothing");
+}

@@ -5,7 +5,7 @@ use redsim_sim::NodeId;
 use yew::prelude::*;
 
 use super::ScenarioAction;
-use crate::view::{LinkView, ServerView, SlotRun, TopologyView};
+use crate::view::{LinkView, RequestView, ServerView, SlotRun, TopologyView};
 
 #[derive(Properties, PartialEq)]
 pub struct TopologyProps {
@@ -26,7 +26,7 @@ pub fn topology(props: &TopologyProps) -> Html {
     html! {
         <div class={classes!("topology", props.fast.then_some("fast"))} role="group" aria-label="Topology">
             if !t.slot_map.is_empty() {
-                <SlotMap runs={t.slot_map.clone()} moving={t.moving_slots.clone()} />
+                <SlotMap runs={t.slot_map.clone()} moving={t.moving_slots.clone()} request={t.request.clone()} />
             }
             if t.nodes.len() > 1 || !t.messages.is_empty() {
                 <Diagram topology={t.clone()} />
@@ -226,6 +226,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
 pub struct SlotMapProps {
     pub runs: Vec<SlotRun>,
     pub moving: Vec<u16>,
+    pub request: Option<RequestView>,
 }
 
 /// The 16,384 hash slots as a bar, each run coloured by the node that serves it; a slot on the
@@ -249,6 +250,15 @@ pub fn slot_map(props: &SlotMapProps) -> Html {
                         </rect>
                     }
                 }) }
+                { for props.request.iter().map(|r| {
+                    let x = f64::from(r.slot) / SLOTS * 1000.0;
+                    html! {
+                        <polygon class={classes!("slot-request", r.outcome())} data-slot={r.slot.to_string()}
+                            data-outcome={r.outcome()} points={format!("{:.2},0 {:.2},0 {x:.2},9", x - 6.0, x + 6.0)}>
+                            <title>{ r.text() }</title>
+                        </polygon>
+                    }
+                }) }
                 { for props.moving.iter().map(|s| {
                     let x = f64::from(*s) / SLOTS * 1000.0;
                     html! {
@@ -261,6 +271,11 @@ pub fn slot_map(props: &SlotMapProps) -> Html {
             <figcaption>
                 { for props.runs.iter().map(|r| html! {
                     <span class={format!("slot-legend owner-{}", r.index % 6)}>{ format!("{} {}-{}", r.owner, r.first, r.last) }</span>
+                }) }
+                { for props.request.iter().map(|r| html! {
+                    <span class={classes!("slot-request-text", r.outcome())} data-request-slot={r.slot.to_string()}>
+                        { format!("last request ▼ {}", r.text()) }
+                    </span>
                 }) }
             </figcaption>
         </figure>

@@ -68,12 +68,40 @@ pub struct TopologyView {
     /// the slots moving.
     pub slot_map: Vec<SlotRun>,
     pub moving_slots: Vec<u16>,
+    /// The last request of a cluster's client with a key: its slot and where it went.
+    pub request: Option<RequestView>,
     /// Replication messages on their way (at most `MESSAGES_SHOWN`, the oldest).
     pub messages: Vec<MessageView>,
     /// Producers, consumers and named clients, with the node each talks to.
     pub actors: Vec<(String, String)>,
     /// The sentinels: how many, the quorum, the node they watch and what they think of it.
     pub sentinels: Option<(usize, usize, String, redsim_sim::SentinelPhase)>,
+}
+
+/// A cluster client's request on the slot map: the key's slot and each node it went to, with
+/// what the node answered (`served`, `MOVED → n3`, `ASK → n2`, `CLUSTERDOWN`, ...) and a class for
+/// its colour.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestView {
+    pub client: String,
+    pub slot: u16,
+    pub hops: Vec<(String, String, &'static str)>,
+}
+
+impl RequestView {
+    /// The request in words: `app, slot 105: n1 ASK → n2, n2 served`.
+    pub fn text(&self) -> String {
+        let hops: Vec<String> = self.hops.iter().map(|(node, words, _)| format!("{node} {words}")).collect();
+        format!("{}, slot {}: {}", self.client, self.slot, hops.join(", "))
+    }
+
+    /// How it went in the end: the class of its last answer, or of the redirection it followed.
+    pub fn outcome(&self) -> &'static str {
+        match self.hops.iter().map(|h| h.2).find(|c| *c != "served") {
+            Some(c) => c,
+            None => "served",
+        }
+    }
 }
 
 /// A replication message on a link.
@@ -193,6 +221,23 @@ pub fn topology(c: &Deployment) -> TopologyView {
         lost_total: c.lost.len(),
         slot_map,
         moving_slots,
+        request: c.last_request.as_ref().map(|r| RequestView {
+            client: r.client.to_string(),
+            slot: r.slot,
+            hops: r
+                .hops
+                .iter()
+                .map(|(n, hop)| {
+                    let (words, class) = match hop {
+                        redsim_sim::Hop::Served => ("served".to_string(), "served"),
+                        redsim_sim::Hop::Redirected { ask: false, to } => (format!("MOVED → {to}"), "moved"),
+                        redsim_sim::Hop::Redirected { ask: true, to } => (format!("ASK → {to}"), "ask"),
+                        redsim_sim::Hop::Refused(why) => (why.clone(), "refused"),
+                    };
+                    (c.nodes[*n].name.clone(), words, class)
+                })
+                .collect(),
+        }),
         messages,
         actors,
         sentinels,
