@@ -13,7 +13,7 @@ after(async () => { await app?.close(); });
 const NAMES = [
   'log-and-blocking-reads', 'consumer-group', 'consumer-crash', 'poison-message', 'trimming', 'failover',
   'aof-fsync', 'fan-out', 'cache-aside', 'rate-limiter-and-lock', 'llm-streaming', 'pubsub-vs-streams',
-  'read-and-claim', 'cluster', 'cluster-failover', 'planned-failover',
+  'read-and-claim', 'cluster', 'cluster-failover', 'planned-failover', 'cluster-streams',
 ];
 
 async function openScenario(name) {
@@ -33,7 +33,7 @@ test('the picker lists every scenario by title and opens the one chosen', async 
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
-  assert.equal(options.length, 18);
+  assert.equal(options.length, 19);
   assert.equal(options.at(-1), 'Write a scenario…');
   assert.ok(options.includes('Primary failover with asynchronous replication: acknowledged writes are lost; WAIT helps'));
   await picker.selectOption('consumer-crash');
