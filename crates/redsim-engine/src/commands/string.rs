@@ -187,7 +187,14 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
         Expiry::Option(number, unit) => Some(expire_at_ms(number, unit, ctx.now_ms, "set")?),
         _ => None,
     };
-    let old = ctx.lookup(set.key).map(|v| v.clone());
+    // The old value is copied only when `GET` or a condition reads it; a plain SET only lets a
+    // key whose time is up expire first (Redis's `lookupKeyWrite` in `setKey`).
+    let old = if set.get || !matches!(set.condition, Condition::Always) {
+        ctx.lookup(set.key).map(|v| v.clone())
+    } else {
+        let _ = ctx.expire_if_needed(set.key);
+        None
+    };
     let old_reply = if set.get { Some(string_reply(old.as_ref())?) } else { None };
     if set.condition.refuses(old.as_ref())? {
         return Ok(old_reply.unwrap_or(Reply::Nil));
