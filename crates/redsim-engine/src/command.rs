@@ -44,29 +44,7 @@ pub enum Flag {
 }
 
 impl Flag {
-    /// Redis's flags in the order `COMMAND INFO` prints them.
-    pub const PRINTED: [Flag; 18] = [
-        Flag::Write,
-        Flag::ReadOnly,
-        Flag::DenyOom,
-        Flag::Admin,
-        Flag::PubSub,
-        Flag::NoScript,
-        Flag::Blocking,
-        Flag::Loading,
-        Flag::Stale,
-        Flag::SkipMonitor,
-        Flag::SkipSlowlog,
-        Flag::Fast,
-        Flag::NoAuth,
-        Flag::NoMandatoryKeys,
-        Flag::NoAsyncLoading,
-        Flag::NoMulti,
-        Flag::MovableKeys,
-        Flag::AllowBusy,
-    ];
-
-    /// Every flag, Redis's and Redsim's own.
+    /// Every flag: Redis's in the order `COMMAND INFO` prints them, then Redsim's own.
     pub const ALL: [Flag; 20] = [
         Flag::Write,
         Flag::ReadOnly,
@@ -77,9 +55,9 @@ impl Flag {
         Flag::Blocking,
         Flag::Loading,
         Flag::Stale,
-        Flag::Fast,
         Flag::SkipMonitor,
         Flag::SkipSlowlog,
+        Flag::Fast,
         Flag::NoAuth,
         Flag::NoMandatoryKeys,
         Flag::NoAsyncLoading,
@@ -89,6 +67,9 @@ impl Flag {
         Flag::WhileSubscribed,
         Flag::ActsInMulti,
     ];
+
+    /// Redis's flags in the order `COMMAND INFO` prints them.
+    pub const PRINTED: &'static [Flag] = Flag::ALL.split_at(18).0;
 
     /// The flag's bit in a set of flags.
     pub const fn bit(self) -> u32 {

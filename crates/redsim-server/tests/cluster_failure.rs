@@ -2,25 +2,10 @@
 //! engine's rules, so a node that stops (`SHUTDOWN`) is suspected, then failed by the other two
 //! (a majority of the primaries), and the cluster answers `CLUSTERDOWN` for its slots.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
+mod common;
+use common::ask;
 
-/// Sends one inline command and reads what arrives within a short while.
-fn ask(port: u16, line: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-    stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_stopped_node_is_failed_by_the_others() {
