@@ -95,11 +95,6 @@ fn busy_scripts_answer_as_redis_does() {
     let redsim = redsim_server::spawn("127.0.0.1:0", Version::V7_0).expect("redsim-server must start");
     let expected = session(redis.addr);
     let actual = session(redsim.addr());
-    let diffs: Vec<String> = expected
-        .iter()
-        .zip(&actual)
-        .filter(|(e, a)| e != a)
-        .map(|(e, a)| format!("redis:  {e}\nredsim: {a}"))
-        .collect();
-    assert!(diffs.is_empty() && expected.len() == actual.len(), "{}", diffs.join("\n"));
+    let diffs = redsim_tests::differences(&expected, &actual);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

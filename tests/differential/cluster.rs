@@ -349,17 +349,8 @@ fn a_cluster_answers_as_redis_cluster_does() {
         println!("{}", ours.join("\n"));
     }
 
-    let width = theirs.len().max(ours.len());
-    let mut table = Vec::new();
-    let mut same = true;
-    for i in 0..width {
-        let (t, o) = (theirs.get(i).map_or("", String::as_str), ours.get(i).map_or("", String::as_str));
-        same &= t == o;
-        if t != o {
-            table.push(format!("redis:  {t}\nredsim: {o}"));
-        }
-    }
-    assert!(same, "{} differences:\n{}", table.len(), table.join("\n"));
+    let table = redsim_tests::differences(&theirs, &ours);
+    assert!(table.is_empty(), "{} differences:\n{}", table.len(), table.join("\n"));
 }
 
 /// `MIGRATE` from one server to another, on two Redis 7.0.15 servers and on two redsim-servers:

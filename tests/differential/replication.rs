@@ -137,16 +137,8 @@ fn the_replication_stream_matches_redis() {
         }
         streams.push(drain(&mut stream));
     }
-    let (theirs, ours) = (&streams[0], &streams[1]);
-    let width = theirs.len().max(ours.len());
-    let mut table = Vec::new();
-    let mut same = true;
-    for i in 0..width {
-        let (t, o) = (theirs.get(i).map_or("", String::as_str), ours.get(i).map_or("", String::as_str));
-        same &= t == o;
-        table.push(format!("{} {t:50} | {o}", if t == o { " " } else { "!" }));
-    }
-    assert!(same, "redis | redsim\n{}", table.join("\n"));
+    let table = redsim_tests::differences(&streams[0], &streams[1]);
+    assert!(table.is_empty(), "{} differences:\n{}", table.len(), table.join("\n"));
 }
 
 /// `WAIT` on a primary with one replica that acknowledges by hand (`REPLCONF ACK`): answered at

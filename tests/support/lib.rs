@@ -224,3 +224,13 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// Where two transcripts of the same session differ, line by line (a missing line reads as
+/// empty): `redis:  ...` over `redsim: ...` for each; empty when they are the same.
+pub fn differences(theirs: &[String], ours: &[String]) -> Vec<String> {
+    (0..theirs.len().max(ours.len()))
+        .map(|i| (theirs.get(i).map_or("", String::as_str), ours.get(i).map_or("", String::as_str)))
+        .filter(|(t, o)| t != o)
+        .map(|(t, o)| format!("redis:  {t}\nredsim: {o}"))
+        .collect()
+}
