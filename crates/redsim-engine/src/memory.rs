@@ -144,6 +144,43 @@ fn array_usage(a: &crate::value::Array) -> usize {
     ROBJ + structure + strings
 }
 
+/// A module string's allocation (`RM_MallocSizeString`): an embedded string up to 44 bytes,
+/// else the object and its sds.
+fn module_string(len: usize) -> usize {
+    if len <= 44 {
+        malloc_size(ROBJ + 3 + len + 1)
+    } else {
+        ROBJ + sds_size(len)
+    }
+}
+
+/// A vector set as its module estimates it (`VectorSetMemUsage`): the set and graph headers, the
+/// projection matrix, each node with its vector, layers (1.33 per node on average) and links,
+/// names and attributes sized after the newest 20, and the name index.
+fn vset_usage(v: &crate::value::VectorSet) -> usize {
+    const VSET: usize = 112;
+    const HNSW: usize = 1672;
+    const NODE: usize = 312;
+    const LAYER: usize = 24;
+    let n = v.len();
+    let mut size = VSET + HNSW;
+    if let Some(p) = &v.projection {
+        size += 4 * p.matrix.len();
+    }
+    let Some(first) = v.nodes().next() else { return size };
+    size += NODE * n + v.quants_bytes() * n;
+    size += LAYER * n * 4 / 3;
+    let level0 = first.layers[0].max_links as usize;
+    size += 8 * level0 * n + (8 * (level0 / 2) * n) / 3;
+    let sample: Vec<_> = v.nodes().take(20).collect();
+    let items: usize = sample.iter().map(|node| module_string(node.name.len())).sum();
+    size += items / sample.len() * n;
+    let attribs: Vec<usize> = sample.iter().filter_map(|node| node.attrib.as_ref().map(|a| module_string(a.len()))).collect();
+    let (sum, count) = if attribs.is_empty() { (64, 1) } else { (attribs.iter().sum(), attribs.len()) };
+    size += sum / count * v.attribs as usize;
+    size + n * 16
+}
+
 /// What `MEMORY USAGE key [SAMPLES n]` answers: the value, the key's sds and its dict entry.
 /// `encoding` is what `OBJECT ENCODING` says of the value.
 pub fn usage(key: &[u8], value: &Value, encoding: &str, samples: usize, with_active_time: bool) -> usize {
@@ -233,6 +270,7 @@ pub fn usage(key: &[u8], value: &Value, encoding: &str, samples: usize, with_act
         }
         Value::Stream(s) => stream_usage(s, samples, with_active_time),
         Value::Array(a) => array_usage(a),
+        Value::VectorSet(v) => vset_usage(v),
     };
     value_size + sds_size(key.len()) + DICT_ENTRY
 }

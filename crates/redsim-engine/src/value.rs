@@ -9,7 +9,10 @@ use crate::args::parse_i64;
 use crate::stream::Stream;
 
 pub mod array;
+pub mod vset;
+pub mod vset_filter;
 pub use array::Array;
+pub use vset::VectorSet;
 
 /// When a small encoding turns into a table: the `*-max-listpack-*`, `set-max-intset-entries`
 /// and `list-max-listpack-size` parameters, and whether the version has Redis 7.2's listpack
@@ -78,6 +81,8 @@ pub enum Value {
     Stream(Box<Stream>),
     /// Redis 8.8's array.
     Array(Box<Array>),
+    /// Redis 8's vector set (a module type built into the server).
+    VectorSet(Box<VectorSet>),
 }
 
 impl Value {
@@ -116,6 +121,7 @@ impl Value {
             Value::ZSet(_) => "zset",
             Value::Stream(_) => "stream",
             Value::Array(_) => "array",
+            Value::VectorSet(_) => "vectorset",
         }
     }
 
@@ -156,6 +162,8 @@ impl Value {
             }
             Value::Stream(_) => "stream",
             Value::Array(_) => "sliced-array",
+            // A module's value is a raw object.
+            Value::VectorSet(_) => "raw",
         }
     }
 
@@ -169,6 +177,7 @@ impl Value {
             Value::ZSet(z) => z.len(),
             Value::Stream(s) => s.length as usize,
             Value::Array(a) => a.count() as usize,
+            Value::VectorSet(v) => v.len(),
         }
     }
 

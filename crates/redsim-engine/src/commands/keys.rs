@@ -715,7 +715,7 @@ fn restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Err(Error::other("ERR Invalid TTL value, must be >= 0"));
     }
     let format = dump_format(ctx);
-    let value = crate::rdb::restore(&payload, &format).map_err(|e| Error::other(e.message()))?;
+    let mut value = crate::rdb::restore(&payload, &format).map_err(|e| Error::other(e.message()))?;
     let deleted = replace && {
         let db = ctx.db_index();
         ctx.server.touch_watched(db, &key, false);
@@ -731,6 +731,7 @@ fn restore(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         }
         return Ok(Reply::ok());
     }
+    ctx.server.number_vector_set(&mut value);
     ctx.store(&key, value, false);
     if ttl > 0 {
         ctx.set_expiry(&key, Some(at as u64));

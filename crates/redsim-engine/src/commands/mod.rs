@@ -25,6 +25,7 @@ mod stream;
 mod string;
 mod string_cond;
 mod transaction;
+mod vset;
 mod zset;
 
 use crate::command::CommandSpec;
@@ -89,6 +90,20 @@ pub static TABLE: &[&CommandSpec] = &[
     &array::ARSCAN,
     &array::ARSEEK,
     &array::ARSET,
+    // vector sets
+    &vset::VADD,
+    &vset::VCARD,
+    &vset::VDIM,
+    &vset::VEMB,
+    &vset::VGETATTR,
+    &vset::VINFO,
+    &vset::VISMEMBER,
+    &vset::VLINKS,
+    &vset::VRANDMEMBER,
+    &vset::VRANGE,
+    &vset::VREM,
+    &vset::VSETATTR,
+    &vset::VSIM,
     // bitmaps
     &bitmap::BITCOUNT,
     &bitmap::BITFIELD,

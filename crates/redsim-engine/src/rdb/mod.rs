@@ -50,6 +50,31 @@ pub const TYPE_HASH_LISTPACK_EX: u8 = 25;
 /// An array (Redis 8.8). Redis has not documented its RDB layout: this type byte and the layout
 /// (the insert cursor, then index-value pairs) are Redsim's own.
 pub const TYPE_ARRAY: u8 = 26;
+/// A module's value (`RDB_TYPE_MODULE_2`): the module type's id, then what the module saved,
+/// each item after an opcode, then `EOF`. Vector sets are saved this way.
+pub const TYPE_MODULE_2: u8 = 7;
+
+/// `RDB_MODULE_OPCODE_*`.
+const MODULE_EOF: u64 = 0;
+const MODULE_UINT: u64 = 2;
+const MODULE_STRING: u64 = 5;
+
+/// `moduleTypeEncodeId`: a module type's nine-character name in 6-bit characters, then its
+/// 10-bit encoding version.
+pub fn module_type_id(name: &[u8; 9], encver: u64) -> u64 {
+    const CHARSET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut id = 0u64;
+    for c in name {
+        let pos = CHARSET.iter().position(|x| x == c).unwrap_or(0) as u64;
+        id = (id << 6) | pos;
+    }
+    (id << 10) | encver
+}
+
+/// The vector set module type, encoding version 0.
+fn vectorset_type_id() -> u64 {
+    module_type_id(b"vectorset", 0)
+}
 
 const ENC_INT8: u8 = 0;
 const ENC_INT16: u8 = 1;
@@ -173,6 +198,7 @@ pub fn object_type(value: &Value, format: &Format) -> u8 {
             }
         }
         Value::Array(_) => TYPE_ARRAY,
+        Value::VectorSet(_) => TYPE_MODULE_2,
     }
 }
 
@@ -314,7 +340,97 @@ pub fn save_object(out: &mut Vec<u8>, value: &Value, format: &Format) {
                 save_string(out, v, compress);
             }
         }
+        Value::VectorSet(v) => save_vector_set(out, v, compress),
     }
+}
+
+/// `VectorSetRdbSave` through the module API (`RM_SaveUnsigned`, `RM_SaveString`): the
+/// dimension, count, quantisation and `M`, flags (projection, attributes), the projection
+/// matrix, then each element newest first: name, attributes (empty for none, when any element
+/// has some), stored vector and graph parameters.
+fn save_vector_set(out: &mut Vec<u8>, v: &crate::value::VectorSet, compress: bool) {
+    let uint = |out: &mut Vec<u8>, n: u64| {
+        save_len(out, MODULE_UINT);
+        save_len(out, n);
+    };
+    let string = |out: &mut Vec<u8>, s: &[u8]| {
+        save_len(out, MODULE_STRING);
+        save_string(out, s, compress);
+    };
+    save_len(out, vectorset_type_id());
+    uint(out, u64::from(v.dim));
+    uint(out, v.len() as u64);
+    uint(out, u64::from(v.quant.code() & 0xff) | (u64::from(v.m & 0xffff) << 8));
+    let flags = u64::from(v.projection.is_some()) | (u64::from(v.attribs != 0) << 1);
+    uint(out, flags);
+    if let Some(p) = &v.projection {
+        uint(out, u64::from(p.input_dim));
+        let matrix: Vec<u8> = p.matrix.iter().flat_map(|f| f.to_le_bytes()).collect();
+        string(out, &matrix);
+    }
+    for node in v.nodes() {
+        string(out, &node.name);
+        if v.attribs != 0 {
+            string(out, node.attrib.as_deref().unwrap_or(b""));
+        }
+        string(out, &v.raw_bytes(node));
+        let params = v.serialize(node);
+        uint(out, params.len() as u64);
+        for p in params {
+            uint(out, p);
+        }
+    }
+    save_len(out, MODULE_EOF);
+}
+
+/// `VectorSetRdbLoad`: `None` for anything malformed or inconsistent. The set's `vset-uid` is
+/// the server's to give (`Server::number_vector_sets`); it reads 0 until then.
+fn load_vector_set(r: &mut Reader<'_>) -> Option<Value> {
+    use crate::value::vset::{Projection, Quant, VectorSet, MAX_DIM};
+    if r.length()? != vectorset_type_id() {
+        return None;
+    }
+    let uint = |r: &mut Reader<'_>| -> Option<u64> { (r.length()? == MODULE_UINT).then(|| r.length()).flatten() };
+    let string = |r: &mut Reader<'_>| -> Option<Vec<u8>> { (r.length()? == MODULE_STRING).then(|| r.string()).flatten() };
+    let dim = uint(r)?;
+    let count = uint(r)?;
+    let config = uint(r)?;
+    if dim == 0 || dim > MAX_DIM as u64 || count > r.data.len() as u64 {
+        return None;
+    }
+    let quant = Quant::from_code((config & 0xff) as u32)?;
+    let m = ((config >> 8) & 0xffff) as u32;
+    let mut set = VectorSet::new(dim as u32, quant, if m == 0 { 16 } else { m }, 0);
+    let flags = uint(r)?;
+    if flags & 1 != 0 {
+        let input_dim = uint(r)?;
+        if input_dim == 0 || input_dim > MAX_DIM as u64 || dim > input_dim {
+            return None;
+        }
+        let blob = string(r)?;
+        if blob.len() as u64 != 4 * input_dim * dim {
+            return None;
+        }
+        let matrix = blob.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        set.projection = Some(Projection { input_dim: input_dim as u32, matrix });
+    }
+    let mut nodes = Vec::new();
+    for _ in 0..count {
+        let name = string(r)?;
+        let attrib = if flags & 2 != 0 { Some(string(r)?).filter(|a| !a.is_empty()) } else { None };
+        let vector = string(r)?;
+        let n = uint(r)?;
+        if n > r.data.len() as u64 {
+            return None;
+        }
+        let params = (0..n).map(|_| uint(r)).collect::<Option<Vec<u64>>>()?;
+        nodes.push((name, attrib, vector, params));
+    }
+    if r.length()? != MODULE_EOF {
+        return None;
+    }
+    set.deserialize(nodes)?;
+    (!set.is_empty()).then(|| Value::VectorSet(Box::new(set)))
 }
 
 fn save_stream(out: &mut Vec<u8>, s: &Stream, format: &Format) {
@@ -602,6 +718,7 @@ pub fn load_object(kind: u8, r: &mut Reader<'_>, format: &Format) -> Option<Valu
     };
     match kind {
         TYPE_STRING => Some(Value::String(r.string()?)),
+        TYPE_MODULE_2 if format.version.at_least(8, 0) => load_vector_set(r),
         TYPE_ARRAY if format.version.at_least(8, 8) => {
             let cursor = r.length()?;
             let n = count(r)?;
@@ -867,6 +984,7 @@ pub fn type_name(kind: u8) -> Option<&'static str> {
         TYPE_HASH | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_HASH_METADATA | TYPE_HASH_LISTPACK_EX => "hash",
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => "stream",
         TYPE_ARRAY => "array",
+        TYPE_MODULE_2 => "vectorset",
         _ => return None,
     })
 }

@@ -365,6 +365,8 @@ pub struct Server {
     expire_cursor: Vec<Option<Vec<u8>>>,
     /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
     rng: u64,
+    /// The id the next vector set gets (`vset-uid`; Redis's `VectorSetTypeNextId`).
+    pub(crate) vset_next_id: u64,
     /// Who watches each key: (db, key) -> clients.
     watchers: BTreeMap<(usize, Vec<u8>), Vec<ClientId>>,
     /// Pub/sub subscribers per channel, pattern and shard channel, in subscription order.
@@ -480,6 +482,7 @@ impl Server {
             active_expire_enabled: true,
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
+            vset_next_id: 0,
             watchers: BTreeMap::new(),
             pubsub_channels: BTreeMap::new(),
             pubsub_patterns: BTreeMap::new(),
@@ -569,6 +572,15 @@ impl Server {
 
     pub fn version(&self) -> Version {
         self.config.version
+    }
+
+    /// Gives a vector set read back from an RDB payload its `vset-uid`, as Redis numbers each
+    /// set it creates or loads.
+    pub(crate) fn number_vector_set(&mut self, value: &mut Value) {
+        if let Value::VectorSet(v) = value {
+            v.uid = self.vset_next_id;
+            self.vset_next_id += 1;
+        }
     }
 
     /// Registers a new connection and returns its id.
@@ -880,8 +892,10 @@ impl Server {
             if k.expire_at_ms.is_some_and(|at| at <= now_ms) {
                 continue;
             }
+            let mut value = k.value;
+            next.number_vector_set(&mut value);
             let db = &mut next.dbs[k.db];
-            db.insert_at(&k.key, k.value, false, now_ms);
+            db.insert_at(&k.key, value, false, now_ms);
             if let Some(at) = k.expire_at_ms {
                 db.set_expire(&k.key, at);
             }

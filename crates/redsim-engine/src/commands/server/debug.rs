@@ -402,6 +402,7 @@ fn type_number(value: &Value) -> u32 {
         Value::Hash(_) => 4,
         Value::Stream(_) => 6,
         Value::Array(_) => 7,
+        Value::VectorSet(_) => 5,
     }
 }
 
@@ -441,6 +442,24 @@ fn object_digest(digest: &mut [u8; 20], value: &Value, expires: bool, now_ms: u6
             mix_digest(digest, i.to_string().as_bytes());
             mix_digest(digest, v);
         }),
+        // A module's digest callback (`VectorSetDigest`): sequences mixed in turn, each folded
+        // into the module's own digest (`RM_DigestEndSequence`), which is folded in at the end.
+        Value::VectorSet(v) => {
+            let (mut x, mut o) = ([0u8; 20], [0u8; 20]);
+            mix_digest(&mut o, v.len().to_string().as_bytes());
+            mix_digest(&mut o, v.dim.to_string().as_bytes());
+            xor_digest(&mut x, &o);
+            for node in v.nodes() {
+                o = [0u8; 20];
+                mix_digest(&mut o, &v.raw_bytes(node));
+                mix_digest(&mut o, &node.name);
+                if let Some(a) = &node.attrib {
+                    mix_digest(&mut o, a);
+                }
+                xor_digest(&mut x, &o);
+            }
+            xor_digest(digest, &x);
+        }
     }
     if expires {
         xor_digest(digest, b"!!expire!!");
