@@ -130,6 +130,26 @@ const WORDS: &[&str] = &[
     "OR",
     "XOR",
     "18446744073709551614",
+    // Vector sets (8.0).
+    "VALUES",
+    "FP32",
+    "ELE",
+    "REDUCE",
+    "NOQUANT",
+    "BIN",
+    "Q8",
+    "WITHSCORES",
+    "WITHATTRIBS",
+    "EPSILON",
+    "FILTER",
+    "FILTER-EF",
+    "TRUTH",
+    "SETATTR",
+    "RAW",
+    "2",
+    ".a > 1 and .b in [1, 'x'] or not (.c ** 2 % 3)",
+    "((((.a",
+    "{\"a\": 2, \"b\": [1, [2, [3]]], \"c\": null}",
 ];
 
 fn random_arg(rng: &mut Rng) -> Vec<u8> {

@@ -92,6 +92,38 @@ test('an array shows its slots, the empty runs between them and the insert curso
   await context.close();
 });
 
+test('a vector set answers VSIM and shows its graph, its levels and its entry point', async () => {
+  const { page, context, errors } = await openApp(app);
+  const points = [['pt:A', '1 1'], ['pt:B', '-1 -1'], ['pt:C', '-1 1'], ['pt:D', '1 -1']];
+  for (const [name, v] of points) {
+    await run(page, `VADD points VALUES 2 ${v} ${name}`);
+    assert.equal(await lastReply(page), '(integer) 1\n', name);
+  }
+  await run(page, 'VADD points VALUES 2 1 0 pt:E SETATTR \'{"size": "large"}\'');
+  await run(page, 'VSIM points VALUES 2 0.9 0.1 COUNT 2');
+  assert.equal(await lastReply(page), '1) "pt:E"\n2) "pt:A"\n');
+  await run(page, 'VSIM points VALUES 2 0 0 FILTER \'.size == "large"\'');
+  assert.equal(await lastReply(page), '1) "pt:E"\n');
+  await run(page, 'VSIM points VALUES 2 0 0 FILTER \'.size ==\'');
+  assert.equal(await lastReply(page), '(error) ERR syntax error in FILTER expression near: .size ==\n');
+  const row = page.locator('[data-key="points"]');
+  assert.equal(await row.getAttribute('data-type'), 'vectorset');
+  assert.equal(await row.getAttribute('data-encoding'), 'raw');
+  assert.equal(await row.locator('td').last().textContent(), '5 elements');
+  await row.locator('button').click();
+  const picture = page.getByRole('figure', { name: 'Graph of vector set points' });
+  assert.match(await picture.locator('figcaption').textContent(), /^points: VCARD 5 · VDIM 2 · int8 · M 16 · max level \d+$/);
+  assert.equal(await picture.locator('g.element').count(), 5);
+  assert.equal(await picture.locator('g.entry').count(), 1);
+  assert.ok(await picture.locator('line.link').count() >= 4, 'every element is linked');
+  assert.equal(await picture.locator('g.attrib').getAttribute('data-element'), 'pt:E');
+  await page.screenshot({ path: join(SHOTS, 'keyspace-vector-set.png'), fullPage: true });
+  await run(page, 'VREM points pt:E');
+  assert.equal(await picture.locator('g.element').count(), 4);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the version picker runs the session again as another Redis would', async () => {
   const { page, context, errors } = await openApp(app);
   await run(page, 'HSET h a 1');

@@ -175,7 +175,8 @@ fn vset_usage(v: &crate::value::VectorSet) -> usize {
     let sample: Vec<_> = v.nodes().take(20).collect();
     let items: usize = sample.iter().map(|node| module_string(node.name.len())).sum();
     size += items / sample.len() * n;
-    let attribs: Vec<usize> = sample.iter().filter_map(|node| node.attrib.as_ref().map(|a| module_string(a.len()))).collect();
+    let attribs: Vec<usize> =
+        sample.iter().filter_map(|node| node.attrib.as_ref().map(|a| module_string(a.len()))).collect();
     let (sum, count) = if attribs.is_empty() { (64, 1) } else { (attribs.iter().sum(), attribs.len()) };
     size += sum / count * v.attribs as usize;
     size + n * 16

@@ -32,6 +32,9 @@ const R_FAST: &[Flag] = &[Flag::ReadOnly, Flag::Fast];
 const DEFAULT_BUILD_EF: usize = 200;
 const DEFAULT_SEARCH_EF: usize = 100;
 const DEFAULT_COUNT: i64 = 10;
+/// Redsim's own limit on a `REDUCE` projection matrix (Redis allocates any size, up to 2^32
+/// floats for a 65,536-dimension vector reduced to as many).
+const MAX_PROJECTION: usize = 1 << 24;
 
 fn arity(ctx: &Ctx) -> Error {
     Error::WrongArity { name: String::from_utf8_lossy(&ctx.argv[0]).to_ascii_lowercase() }
@@ -118,9 +121,8 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         let has_value = j + 1 < argv.len();
         if opt.eq_ignore_ascii_case(b"CAS") {
         } else if opt.eq_ignore_ascii_case(b"EF") && has_value {
-            ef = parse_i64(&argv[j + 1])
-                .filter(|&e| e > 0 && e <= 1_000_000)
-                .ok_or_else(|| err("ERR invalid EF"))? as usize;
+            ef = parse_i64(&argv[j + 1]).filter(|&e| e > 0 && e <= 1_000_000).ok_or_else(|| err("ERR invalid EF"))?
+                as usize;
             j += 1;
         } else if opt.eq_ignore_ascii_case(b"M") && has_value {
             m = parse_i64(&argv[j + 1])
@@ -144,8 +146,7 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     let key = &argv[1];
     let dim = vec.len();
     let exists = vset_at(ctx, key)?.is_some();
-    if exists {
-        let set = vset_at(ctx, key)?.expect("checked");
+    if let Some(set) = vset_at(ctx, key)? {
         if set.quant != quant {
             return Err(err("ERR asked quantization mismatch with existing vector set"));
         }
@@ -169,6 +170,11 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             vec = p.apply(&vec);
         }
     }
+    if !exists && reduce > 0 && dim.saturating_mul(reduce) > MAX_PROJECTION {
+        return Err(Error::other(format!(
+            "ERR projection matrix too large: Redsim allows at most {MAX_PROJECTION} entries (input dimension times REDUCE)"
+        )));
+    }
     let level = {
         let server = &mut *ctx.server;
         vset::random_level(&mut || server.random())
@@ -187,7 +193,7 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         ctx.store(key, Value::VectorSet(Box::new(set)), false);
         return Ok(Reply::Boolean(true));
     }
-    let set = vset_at(ctx, key)?.expect("checked");
+    let Some(set) = vset_at(ctx, key)? else { return Err(Error::WrongType) };
     match set.remove(&element) {
         Some(old) => {
             // An update: the element goes back in with its new vector, a new level and the same
@@ -408,7 +414,8 @@ fn vemb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let Some(set) = vset_at(ctx, key)? else { return Ok(Reply::Nil) };
     let Some(node) = set.get(element) else { return Ok(Reply::Nil) };
     if raw {
-        let mut out = vec![Reply::status(set.quant.name()), Reply::Bulk(set.raw_bytes(node)), Reply::Double(f64::from(node.l2))];
+        let mut out =
+            vec![Reply::status(set.quant.name()), Reply::Bulk(set.raw_bytes(node)), Reply::Double(f64::from(node.l2))];
         if set.quant == Quant::Q8 {
             out.push(Reply::Double(f64::from(node.vector.range)));
         }

@@ -391,7 +391,8 @@ fn load_vector_set(r: &mut Reader<'_>) -> Option<Value> {
         return None;
     }
     let uint = |r: &mut Reader<'_>| -> Option<u64> { (r.length()? == MODULE_UINT).then(|| r.length()).flatten() };
-    let string = |r: &mut Reader<'_>| -> Option<Vec<u8>> { (r.length()? == MODULE_STRING).then(|| r.string()).flatten() };
+    let string =
+        |r: &mut Reader<'_>| -> Option<Vec<u8>> { (r.length()? == MODULE_STRING).then(|| r.string()).flatten() };
     let dim = uint(r)?;
     let count = uint(r)?;
     let config = uint(r)?;

@@ -116,7 +116,15 @@ fn normalize(x: &mut [f32]) -> f32 {
 
 /// `quantize_to_q8`: components scaled so the largest absolute one is 127, rounded.
 fn quantize_q8(src: &[f32]) -> (Vec<i8>, f32) {
-    let max_abs = src.iter().fold(0.0f32, |m, &v| if v > m { v } else if -v > m { -v } else { m });
+    let max_abs = src.iter().fold(0.0f32, |m, &v| {
+        if v > m {
+            v
+        } else if -v > m {
+            -v
+        } else {
+            m
+        }
+    });
     if max_abs == 0.0 {
         return (vec![0; src.len()], 0.0);
     }
@@ -205,6 +213,27 @@ pub struct Node {
     next: Option<u32>,
 }
 
+impl Node {
+    /// What a removed node's slot holds until it is reused.
+    fn vacant() -> Node {
+        Node {
+            id: 0,
+            level: 0,
+            vector: Stored { data: Data::F32(Vec::new()), range: 0.0 },
+            l2: 0.0,
+            layers: Vec::new(),
+            name: Vec::new(),
+            attrib: None,
+            prev: None,
+            next: None,
+        }
+    }
+}
+
+/// An element as an RDB file holds it: name, attributes, stored vector bytes and graph
+/// parameters (`serialize`).
+pub type SavedNode = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u64>);
+
 /// A priority queue of the `cap` nearest nodes seen (`pqueue`): items kept farthest first, so the
 /// nearest is popped from the end. Among equal distances, the one pushed last is nearer.
 #[derive(Clone, Debug)]
@@ -266,7 +295,7 @@ pub type Draw<'a> = &'a mut dyn FnMut() -> u64;
 /// `random_level`: each level up with probability 1/4.
 pub fn random_level(draw: Draw<'_>) -> u32 {
     let mut level = 0;
-    while draw() % 4 == 0 && level < MAX_LEVEL {
+    while draw().is_multiple_of(4) && level < MAX_LEVEL {
         level += 1;
     }
     level
@@ -303,7 +332,8 @@ impl Projection {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct VectorSet {
-    nodes: Vec<Option<Node>>,
+    /// Nodes by slot; a removed node's slot holds a vacant node until it is reused.
+    nodes: Vec<Node>,
     free: Vec<u32>,
     /// Names in byte order (Redis keeps them in a radix tree).
     names: BTreeMap<Vec<u8>, u32>,
@@ -351,11 +381,11 @@ impl VectorSet {
     }
 
     fn node(&self, slot: u32) -> &Node {
-        self.nodes[slot as usize].as_ref().expect("a linked slot holds a node")
+        &self.nodes[slot as usize]
     }
 
     fn node_mut(&mut self, slot: u32) -> &mut Node {
-        self.nodes[slot as usize].as_mut().expect("a linked slot holds a node")
+        &mut self.nodes[slot as usize]
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&Node> {
@@ -367,10 +397,7 @@ impl VectorSet {
     }
 
     /// Names in byte order from `from` (inclusive or not), as `VRANGE` walks them.
-    pub fn names_from<'a>(
-        &'a self,
-        from: std::ops::Bound<&'a [u8]>,
-    ) -> impl Iterator<Item = &'a Vec<u8>> + 'a {
+    pub fn names_from<'a>(&'a self, from: std::ops::Bound<&'a [u8]>) -> impl Iterator<Item = &'a Vec<u8>> + 'a {
         self.names.range::<[u8], _>((from, std::ops::Bound::Unbounded)).map(|(n, _)| n)
     }
 
@@ -383,6 +410,11 @@ impl VectorSet {
             at = node.next;
             Some(node)
         })
+    }
+
+    /// The node searches start from (the first to reach the top level).
+    pub fn entry_point(&self) -> Option<&Node> {
+        self.enter_point.map(|s| self.node(s))
     }
 
     /// The name of the node in `slot` (links hold slots).
@@ -467,11 +499,11 @@ impl VectorSet {
             results.push(entry, d);
         }
         visited.insert(entry);
-        while candidates.len() > 0 {
+        loop {
             if filter.is_some() && max_candidates != 0 && evaluated >= max_candidates {
                 break;
             }
-            let (current, cur_dist) = candidates.pop().expect("not empty");
+            let Some((current, cur_dist)) = candidates.pop() else { break };
             evaluated += 1;
             if results.len() >= ef && cur_dist > results.max_distance() {
                 break;
@@ -648,9 +680,7 @@ impl VectorSet {
             }
             let mut worst = theirs.links[theirs.worst_idx as usize];
             let worst_links = self.layer(worst, layer).links.len();
-            if aggressive == 0 && worst_links <= m / 2 {
-                continue;
-            } else if aggressive == 1 && worst_links <= m / 4 {
+            if (aggressive == 0 && worst_links <= m / 2) || (aggressive == 1 && worst_links <= m / 4) {
                 continue;
             }
             if aggressive == 2 && worst_links <= m / 4 {
@@ -698,17 +728,25 @@ impl VectorSet {
     fn alloc(&mut self, node: Node) -> u32 {
         match self.free.pop() {
             Some(slot) => {
-                self.nodes[slot as usize] = Some(node);
+                self.nodes[slot as usize] = node;
                 slot
             }
             None => {
-                self.nodes.push(Some(node));
+                self.nodes.push(node);
                 (self.nodes.len() - 1) as u32
             }
         }
     }
 
-    fn new_node(&mut self, id: u64, vector: Stored, l2: f32, level: u32, name: Vec<u8>, attrib: Option<Vec<u8>>) -> Node {
+    fn new_node(
+        &mut self,
+        id: u64,
+        vector: Stored,
+        l2: f32,
+        level: u32,
+        name: Vec<u8>,
+        attrib: Option<Vec<u8>>,
+    ) -> Node {
         let id = if id == 0 {
             self.last_id += 1;
             self.last_id
@@ -833,7 +871,7 @@ impl VectorSet {
                 self.max_level = self.node(ep).level;
             }
         }
-        let node = self.nodes[slot as usize].take().expect("a named slot holds a node");
+        let node = std::mem::replace(&mut self.nodes[slot as usize], Node::vacant());
         self.free.push(slot);
         for (layer, l) in node.layers.iter().enumerate() {
             self.reconnect(&l.links, layer);
@@ -862,8 +900,9 @@ impl VectorSet {
         }
         let row_avgs: Vec<f32> = (0..count)
             .map(|i| {
-                let (sum, n) =
-                    (0..count).filter(|&j| j != i).fold((0.0f32, 0usize), |(s, n), j| (s + distances[i * count + j], n + 1));
+                let (sum, n) = (0..count)
+                    .filter(|&j| j != i)
+                    .fold((0.0f32, 0usize), |(s, n), j| (s + distances[i * count + j], n + 1));
                 if n > 0 {
                     sum / n as f32
                 } else {
@@ -1007,7 +1046,7 @@ impl VectorSet {
     /// `hnsw_insert_serialized` for every node, then `hnsw_deserialize_index`: rebuilds a set
     /// from what `serialize` wrote (nodes in list order, newest first). `None` on anything
     /// inconsistent.
-    pub fn deserialize(&mut self, nodes: Vec<(Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u64>)>) -> Option<()> {
+    pub fn deserialize(&mut self, nodes: Vec<SavedNode>) -> Option<()> {
         let mut by_id: BTreeMap<u64, u32> = BTreeMap::new();
         let mut pending: Vec<(u32, Vec<Vec<u64>>)> = Vec::new();
         let mut order = Vec::new();
@@ -1016,12 +1055,15 @@ impl VectorSet {
                 return None;
             }
             let (id, level, version) = (params[0], (params[1] & 0xff) as u32, (params[1] >> 24) & 0xff);
-            if id == 0 || level > MAX_LEVEL || version > 1 || by_id.contains_key(&id) || self.names.contains_key(&name) {
+            if id == 0 || level > MAX_LEVEL || version > 1 || by_id.contains_key(&id) || self.names.contains_key(&name)
+            {
                 return None;
             }
             self.last_id = self.last_id.max(id);
             let data = match self.quant {
-                Quant::None => Data::F32(bytes.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+                Quant::None => {
+                    Data::F32(bytes.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+                }
                 Quant::Q8 => Data::Q8(bytes.iter().map(|&b| b as i8).collect()),
                 Quant::Bin => Data::Bin(
                     bytes
@@ -1163,10 +1205,8 @@ mod tests {
     #[test]
     fn serialization_round_trips() {
         let set = build(120, Quant::Q8, 11);
-        let saved: Vec<_> = set
-            .nodes()
-            .map(|n| (n.name.clone(), n.attrib.clone(), set.raw_bytes(n), set.serialize(n)))
-            .collect();
+        let saved: Vec<_> =
+            set.nodes().map(|n| (n.name.clone(), n.attrib.clone(), set.raw_bytes(n), set.serialize(n))).collect();
         let mut loaded = VectorSet::new(8, Quant::Q8, 16, 0);
         loaded.deserialize(saved).unwrap();
         check(&loaded);

@@ -477,7 +477,14 @@ fn skip_value(j: &[u8], p: &mut usize) -> bool {
     }
 }
 
-fn parse_value(j: &[u8], p: &mut usize) -> Option<Value> {
+/// How deep arrays may nest in an attribute read by a filter (Redis recurses without a limit;
+/// a browser tab's stack is small).
+const MAX_DEPTH: usize = 64;
+
+fn parse_value(j: &[u8], p: &mut usize, depth: usize) -> Option<Value> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     skip_ws(j, p);
     let c = *j.get(*p)?;
     match c {
@@ -515,7 +522,7 @@ fn parse_value(j: &[u8], p: &mut usize) -> Option<Value> {
                 return Some(Value::Tuple(items));
             }
             loop {
-                items.push(parse_value(j, p)?);
+                items.push(parse_value(j, p, depth + 1)?);
                 skip_ws(j, p);
                 match j.get(*p)? {
                     b',' => {
@@ -586,7 +593,7 @@ fn json_field(j: &[u8], field: &[u8]) -> Option<Value> {
             return None;
         }
         if key == field {
-            return parse_value(j, &mut p);
+            return parse_value(j, &mut p, 0);
         }
         if !skip_value(j, &mut p) {
             return None;

@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use crate::view::{ArraySlots, KeysView, SlotCell};
+use crate::view::{ArraySlots, KeysView, SlotCell, VsetPicture, VSET_DRAWN};
 
 /// A key with less time to live than this fades in the list.
 const FADE_MS: u64 = 3_000;
@@ -34,6 +34,11 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
         .as_ref()
         .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
         .and_then(|k| k.value.clone().map(|v| (k.key.clone(), v)));
+    let selected_vset = props
+        .selected
+        .as_ref()
+        .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
+        .and_then(|k| k.vectors.clone().map(|s| (k.key.clone(), s)));
     let selected_array = props
         .selected
         .as_ref()
@@ -55,7 +60,7 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
                             "list" => ("element", "elements"),
                             "hash" => ("field", "fields"),
                             "set" | "zset" => ("member", "members"),
-                            "array" => ("element", "elements"),
+                            "array" | "vectorset" => ("element", "elements"),
                             _ => ("byte", "bytes"),
                         };
                         let unit = if k.size == 1 { one } else { many };
@@ -91,6 +96,8 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
             </table>
             if let Some((key, slots)) = selected_array {
                 { array_picture(&key, &slots) }
+            } else if let Some((key, set)) = selected_vset {
+                { vset_picture(&key, &set) }
             } else if let Some((key, value)) = selected_string {
                 <div class="string-value" aria-label={format!("Value of {key}")}>
                     <span class="quiet">{ format!("{key} = ") }</span><code>{ value }</code>
@@ -153,6 +160,73 @@ fn array_picture(key: &str, slots: &ArraySlots) -> Html {
                     </li>
                 }
             </ol>
+        </figure>
+    }
+}
+
+/// A vector set: its shape, and for a small set its graph. Each element sits where its vector
+/// points (the direction is all that counts: similarity is the cosine), joined to its layer-0
+/// neighbours; an element linked in higher layers has a ring per layer, and the entry point of
+/// every search is marked.
+fn vset_picture(key: &str, set: &VsetPicture) -> Html {
+    const SIZE: f64 = 260.0;
+    const PAD: f64 = 34.0;
+    let at = |x: f64, y: f64| {
+        (PAD + (x + 1.0) / 2.0 * (SIZE - 2.0 * PAD), PAD + (1.0 - (y + 1.0) / 2.0) * (SIZE - 2.0 * PAD))
+    };
+    let caption = format!(
+        "{key}: VCARD {} · VDIM {} · {} · M {} · max level {}",
+        set.count, set.dim, set.quant, set.m, set.max_level
+    );
+    html! {
+        <figure class="vset-picture" aria-label={format!("Graph of vector set {key}")}>
+            <figcaption>{ caption }</figcaption>
+            if set.nodes.is_empty() {
+                <p class="quiet">{ format!("The graph is drawn for sets of up to {VSET_DRAWN} elements.") }</p>
+            } else {
+                <svg viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+                    aria-label={format!("{} elements and {} layer-0 links", set.nodes.len(), set.links.len())}>
+                    <circle class="unit" cx={(SIZE / 2.0).to_string()} cy={(SIZE / 2.0).to_string()}
+                        r={((SIZE - 2.0 * PAD) / 2.0).to_string()} />
+                    { for set.links.iter().map(|&(a, b)| {
+                        let (x1, y1) = at(set.nodes[a].x, set.nodes[a].y);
+                        let (x2, y2) = at(set.nodes[b].x, set.nodes[b].y);
+                        html! { <line class="link" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")}
+                            x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                            data-from={set.nodes[a].name.clone()} data-to={set.nodes[b].name.clone()} /> }
+                    }) }
+                    { for set.nodes.iter().map(|n| {
+                        let (x, y) = at(n.x, n.y);
+                        let entry = set.entry.as_deref() == Some(n.name.as_str());
+                        let title = format!("{}: level {}{}{}", n.name, n.level,
+                            if entry { ", entry point" } else { "" },
+                            n.attrib.as_ref().map_or(String::new(), |a| format!(", attributes {a}")));
+                        html! {
+                            <g class={classes!("element", entry.then_some("entry"), n.attrib.is_some().then_some("attrib"))}
+                                data-element={n.name.clone()} data-level={n.level.to_string()}>
+                                <title>{ title }</title>
+                                { for (1..=n.level).map(|l| html! {
+                                    <circle class="level" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(4.5 + 2.5 * f64::from(l)).to_string()} />
+                                }) }
+                                <circle class="dot" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" />
+                                <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y - 5.0)}>{ &n.name }</text>
+                            </g>
+                        }
+                    }) }
+                </svg>
+            }
+            if !set.nodes.is_empty() {
+                <p class="vset-legend quiet">
+                    <span class="key entry">{ "entry point" }</span>
+                    <span class="key level">{ "a ring per layer above 0" }</span>
+                    <span class="key attrib">{ "has attributes (FILTER reads them)" }</span>
+                    <span>{ "lines: layer-0 links (VLINKS)" }</span>
+                </p>
+            }
+            <p class="quiet vset-note">
+                { "VSIM searches this graph (HNSW) from the entry point down the layers: its answers are approximate, \
+                   and elements equally near may come in another order than on redis.io or another server." }
+            </p>
         </figure>
     }
 }

@@ -22,6 +22,8 @@ pub struct KeyView {
     pub value: Option<String>,
     /// An array's slots, when the key holds one.
     pub slots: Option<ArraySlots>,
+    /// A vector set's graph, when the key holds one.
+    pub vectors: Option<VsetPicture>,
     /// Clients blocked waiting on this key (`BLPOP`, `XREAD BLOCK`, ...).
     pub blocked: usize,
 }
@@ -43,6 +45,37 @@ pub struct ArraySlots {
     pub dense_slices: u64,
     pub sparse_slices: u64,
 }
+
+/// A vector set as its picture shows it: its shape (`VINFO`) and, for a small set, each element
+/// placed by the direction of its vector, with its layer-0 links (`VLINKS`) and its level.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VsetPicture {
+    pub count: usize,
+    pub dim: u32,
+    pub quant: &'static str,
+    pub m: u32,
+    pub max_level: u32,
+    /// Where every search starts.
+    pub entry: Option<String>,
+    /// Empty when the set is too large to draw (more than `VSET_DRAWN`).
+    pub nodes: Vec<VsetNode>,
+    /// Layer-0 links between `nodes` (indexes), each once.
+    pub links: Vec<(usize, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VsetNode {
+    pub name: String,
+    /// Position in -1..=1: the normalised vector projected on two fixed axes.
+    pub x: f64,
+    pub y: f64,
+    /// The highest layer it is linked in.
+    pub level: u32,
+    pub attrib: Option<String>,
+}
+
+/// The most elements the vector set picture draws.
+pub const VSET_DRAWN: usize = 40;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SlotCell {
@@ -160,6 +193,9 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
         Value::Hash(h) => (h.len() as u64, Some(preview(h.live(now_ms).map(|(f, v)| field_text(h, f, v, now_ms))))),
         Value::Set(s) => (s.len() as u64, Some(preview(s.members().iter().map(|m| quoted(m))))),
         Value::Array(a) => (a.count(), Some(preview(a.iter().map(|(i, v)| format!("[{i}]={}", quoted(v)))))),
+        Value::VectorSet(v) => {
+            (v.len() as u64, Some(preview(v.names_from(std::ops::Bound::Unbounded).map(|n| quoted(n)))))
+        }
         Value::ZSet(z) => (
             z.len() as u64,
             Some(preview(
@@ -178,6 +214,81 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
             Value::Array(a) => Some(array_slots(a)),
             _ => None,
         },
+        vectors: match value {
+            Value::VectorSet(v) => Some(vset_picture(v)),
+            _ => None,
+        },
         blocked: 0,
     }
+}
+
+/// Where a normalised vector lands in the picture: for two dimensions the vector itself (on the
+/// unit circle), otherwise its projection on two fixed ±1 axes (the second and third rows of a
+/// Hadamard pattern), scaled into -1..=1.
+fn place(v: &[f32]) -> (f64, f64) {
+    let len = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    if len == 0.0 {
+        return (0.0, 0.0);
+    }
+    let unit: Vec<f64> = v.iter().map(|x| f64::from(*x) / len).collect();
+    match unit.len() {
+        1 => (unit[0], 0.0),
+        2 => (unit[0], unit[1]),
+        n => {
+            let axis = |bit: usize| -> f64 {
+                unit.iter().enumerate().map(|(j, x)| if j & bit == 0 { *x } else { -*x }).sum::<f64>()
+                    / (n as f64).sqrt()
+            };
+            (axis(1), axis(2))
+        }
+    }
+}
+
+fn vset_picture(v: &redsim_engine::value::VectorSet) -> VsetPicture {
+    let mut picture = VsetPicture {
+        count: v.len(),
+        dim: v.dim,
+        quant: v.quant.name(),
+        m: v.m,
+        max_level: v.max_level,
+        entry: v.entry_point().map(|n| text(&n.name)),
+        nodes: Vec::new(),
+        links: Vec::new(),
+    };
+    if v.len() > VSET_DRAWN {
+        return picture;
+    }
+    // Oldest first, so a new element is drawn last (on top).
+    let mut nodes: Vec<_> = v.nodes().collect();
+    nodes.reverse();
+    let index: std::collections::BTreeMap<&[u8], usize> =
+        nodes.iter().enumerate().map(|(i, n)| (n.name.as_slice(), i)).collect();
+    for (i, node) in nodes.iter().enumerate() {
+        let (mut x, mut y) = place(&v.vector_of(node));
+        // Elements pointing the same way would hide each other: later ones step aside.
+        let taken =
+            |x: f64, y: f64, p: &VsetPicture| p.nodes.iter().any(|o| (o.x - x).abs() < 0.04 && (o.y - y).abs() < 0.04);
+        let mut step = 0;
+        while taken(x, y, &picture) && step < 12 {
+            step += 1;
+            let angle = step as f64 * 0.9;
+            x += 0.06 * angle.cos();
+            y += 0.06 * angle.sin();
+        }
+        picture.nodes.push(VsetNode {
+            name: text(&node.name),
+            x,
+            y,
+            level: node.level,
+            attrib: node.attrib.as_ref().map(|a| text(a)),
+        });
+        for &l in &node.layers[0].links {
+            if let Some(&j) = index.get(v.name_of(l)) {
+                if i < j {
+                    picture.links.push((i, j));
+                }
+            }
+        }
+    }
+    picture
 }

@@ -9,7 +9,9 @@ use redsim_engine::stream::{Stream, StreamId, ENTRIES_READ_UNKNOWN};
 use redsim_engine::value::Value;
 use redsim_sim::World;
 
-pub use keys::{keys, keys_in, ArraySlots, KeyView, KeysView, SlotCell, LISTED_KEYS};
+pub use keys::{
+    keys, keys_in, ArraySlots, KeyView, KeysView, SlotCell, VsetNode, VsetPicture, LISTED_KEYS, VSET_DRAWN,
+};
 pub use topology::*;
 
 /// Most nodes drawn for one stream: the newest ones (older nodes are summarised).

@@ -143,7 +143,14 @@ fn find_command(name: &[u8], version: crate::Version) -> Option<(Option<&'static
 
 /// The flags `COMMAND INFO` prints, in Redis's order.
 fn command_flags(spec: &CommandSpec) -> Vec<&'static str> {
-    Flag::PRINTED.iter().filter(|f| spec.has(**f)).filter_map(|f| f.name()).collect()
+    let mut flags: Vec<&'static str> =
+        Flag::PRINTED.iter().filter(|f| spec.has(**f)).filter_map(|f| f.name()).collect();
+    // A module's command (vector sets) says so, after `denyoom` in Redis's table.
+    if spec.group == "module" {
+        let at = flags.iter().take_while(|f| matches!(**f, "write" | "readonly" | "denyoom")).count();
+        flags.insert(at, "module");
+    }
+    flags
 }
 
 /// Arguments as `COMMAND DOCS` prints them (Redis's `addReplyCommandArgList`).
@@ -283,6 +290,9 @@ fn command_docs(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
             (Reply::bulk("since"), Reply::bulk(meta.map_or(spec.since, |m| m.since))),
             (Reply::bulk("group"), Reply::bulk(meta.map_or(spec.group, |m| m.group))),
         ];
+        if spec.group == "module" {
+            fields.push((Reply::bulk("module"), Reply::bulk("vectorset")));
+        }
         if let Some(meta) = meta {
             if let Some(complexity) = meta.complexity {
                 fields.push((Reply::bulk("complexity"), Reply::bulk(complexity)));

@@ -131,7 +131,10 @@ fn vinfo_and_resp3_replies() {
         run(&["VSIM", "v", "ELE", "a", "WITHSCORES", "WITHATTRIBS"]),
         Reply::Map(vec![(Reply::bulk("a"), Reply::Array(vec![Reply::ShortDouble(1.0), Reply::bulk("{}")]))])
     );
-    assert_eq!(run(&["VSIM", "v", "ELE", "a", "WITHSCORES"]), Reply::Map(vec![(Reply::bulk("a"), Reply::ShortDouble(1.0))]));
+    assert_eq!(
+        run(&["VSIM", "v", "ELE", "a", "WITHSCORES"]),
+        Reply::Map(vec![(Reply::bulk("a"), Reply::ShortDouble(1.0))])
+    );
     assert_eq!(run(&["VSIM", "v", "ELE", "a"]), Reply::Array(vec![Reply::bulk("a")]));
 }
 
@@ -164,13 +167,23 @@ fn many_elements_and_projection() {
         let crate::reply::Reply::Array(items) = found else { panic!("an array") };
         assert_eq!(items.len(), 5);
     }
-    assert!(matches!(run(&["VADD", "p", "REDUCE", "2", "VALUES", "4", "1", "2", "3", "4", "a"]), crate::reply::Reply::Boolean(true)));
+    assert!(matches!(
+        run(&["VADD", "p", "REDUCE", "2", "VALUES", "4", "1", "2", "3", "4", "a"]),
+        crate::reply::Reply::Boolean(true)
+    ));
     assert_eq!(run(&["VDIM", "p"]), crate::reply::Reply::Integer(2));
     let e = run(&["VADD", "p", "VALUES", "4", "1", "2", "3", "4", "b"]);
     assert_eq!(e, crate::reply::Reply::Error("ERR Vector dimension mismatch - got 4 but set has 2".into()));
     let e = run(&["VSIM", "p", "VALUES", "3", "1", "2", "3"]);
-    assert_eq!(e, crate::reply::Reply::Error("ERR Input dimension mismatch for projection - got 3 but projection expects 4".into()));
-    assert!(matches!(run(&["VSIM", "p", "VALUES", "4", "1", "2", "3", "4"]), crate::reply::Reply::Array(ref a) if a.len() == 1));
+    assert_eq!(
+        e,
+        crate::reply::Reply::Error(
+            "ERR Input dimension mismatch for projection - got 3 but projection expects 4".into()
+        )
+    );
+    assert!(
+        matches!(run(&["VSIM", "p", "VALUES", "4", "1", "2", "3", "4"]), crate::reply::Reply::Array(ref a) if a.len() == 1)
+    );
 }
 
 /// `DUMP` and `RESTORE` carry a vector set whole: names, attributes, vectors and links.
@@ -190,7 +203,17 @@ fn dump_and_restore() {
     };
     for i in 0..40 {
         let (x, y) = (format!("{}", i % 7), format!("{}", i % 5));
-        run(&[b"VADD", b"v", b"VALUES", b"2", x.as_bytes(), y.as_bytes(), format!("e{i}").as_bytes(), b"SETATTR", b"{\"a\":1}"]);
+        run(&[
+            b"VADD",
+            b"v",
+            b"VALUES",
+            b"2",
+            x.as_bytes(),
+            y.as_bytes(),
+            format!("e{i}").as_bytes(),
+            b"SETATTR",
+            b"{\"a\":1}",
+        ]);
     }
     let crate::reply::Reply::Bulk(payload) = run(&[b"DUMP", b"v"]) else { panic!("a payload") };
     assert_eq!(payload[0], 7, "RDB_TYPE_MODULE_2");
@@ -207,4 +230,83 @@ fn dump_and_restore() {
 #[test]
 fn unknown_before_8_0() {
     check(Version::V7_4, "@0 > VADD v VALUES 1 1 a\n(error) ERR unknown command 'VADD', with args beginning with: 'v' 'VALUES' '1' '1' 'a' \n");
+}
+
+/// Seeded random sequences of vector set commands, well formed or not, in every quantisation:
+/// nothing panics, and the set always answers `VCARD` as the names it holds.
+#[test]
+fn random_sequences_keep_the_set_sound() {
+    use crate::reply::Reply;
+    let mut server = Server::new(V);
+    let c = server.connect(0);
+    let mut state = 0x5eedu64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let quants = ["Q8", "BIN", "NOQUANT"];
+    let mut names = std::collections::BTreeSet::new();
+    for step in 0..4000u64 {
+        let r = next();
+        let name = format!("e{}", r % 90);
+        let key = format!("k{}", (r >> 8) % 3);
+        let quant = quants[((r >> 8) % 3) as usize];
+        let v = |n: u64| format!("{}", (n % 21) as f64 / 4.0 - 2.5);
+        let argv: Vec<String> = match (r >> 16) % 10 {
+            0..=3 => vec![
+                "VADD".into(),
+                key.clone(),
+                "VALUES".into(),
+                "3".into(),
+                v(r >> 20),
+                v(r >> 25),
+                v(r >> 30),
+                name.clone(),
+                quant.into(),
+                "M".into(),
+                "4".into(),
+            ],
+            4 | 5 => vec!["VREM".into(), key.clone(), name.clone()],
+            6 => vec![
+                "VSIM".into(),
+                key.clone(),
+                "ELE".into(),
+                name.clone(),
+                "COUNT".into(),
+                format!("{}", 1 + (r >> 40) % 20),
+                "WITHSCORES".into(),
+            ],
+            7 => vec![
+                "VSIM".into(),
+                key.clone(),
+                "VALUES".into(),
+                "3".into(),
+                v(r >> 20),
+                v(r >> 24),
+                v(r >> 28),
+                "FILTER".into(),
+                ".n > 3".into(),
+                "TRUTH".into(),
+            ],
+            8 => vec!["VSETATTR".into(), key.clone(), name.clone(), format!("{{\"n\": {}}}", (r >> 33) % 9)],
+            _ => vec!["VRANDMEMBER".into(), key.clone(), format!("{}", (r >> 40) as i64 % 30 - 10)],
+        };
+        let argv: Vec<Vec<u8>> = argv.into_iter().map(String::into_bytes).collect();
+        let reply = server.execute(step, c, &argv).reply.expect("a reply");
+        if key == "k0" {
+            match (&argv[0][..], &reply) {
+                (b"VADD", Reply::Boolean(true)) => {
+                    names.insert(name.clone());
+                }
+                (b"VREM", Reply::Boolean(true)) => {
+                    names.remove(&name);
+                }
+                _ => {}
+            }
+            let card = server.execute(step, c, &[b"VCARD".to_vec(), b"k0".to_vec()]).reply;
+            assert_eq!(card, Some(Reply::Integer(names.len() as i64)), "step {step}");
+        }
+    }
 }
