@@ -117,7 +117,16 @@ test('a vector set answers VSIM and shows its graph, its levels and its entry po
   assert.equal(await picture.locator('g.entry').count(), 1);
   assert.ok(await picture.locator('line.link').count() >= 4, 'every element is linked');
   assert.equal(await picture.locator('g.attrib').getAttribute('data-element'), 'pt:E');
+  await run(page, 'VSIM points VALUES 2 0.9 0.1 COUNT 2');
+  assert.equal(await picture.locator('g.found[data-rank="1"]').getAttribute('data-element'), 'pt:E');
+  assert.equal(await picture.locator('g.found[data-rank="2"]').getAttribute('data-element'), 'pt:A');
+  assert.equal(await picture.locator('g.visited').count(), 5);
+  assert.match(await picture.locator('.vset-search').textContent(), /compared the query with 5 of 5 elements .* answered 2/);
+  await page.getByText('points: the search compared the query with 5 elements and answered 2').waitFor();
   await page.screenshot({ path: join(SHOTS, 'keyspace-vector-set.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await picture.screenshot({ path: join(SHOTS, 'keyspace-vector-set-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
   await run(page, 'VREM points pt:E');
   assert.equal(await picture.locator('g.element').count(), 4);
   assert.deepEqual(errors, []);

@@ -29,6 +29,9 @@ pub enum Effect {
     Published { channel: Vec<u8>, receivers: usize },
     /// Something changed inside the stream at `key`.
     Stream { db: usize, key: Vec<u8>, change: StreamEffect },
+    /// `VSIM` searched the vector set at `key`: the elements it compared with the query (in the
+    /// order it reached them, each once) and those it answered, nearest first.
+    VectorSearch { db: usize, key: Vec<u8>, visited: Vec<Vec<u8>>, found: Vec<Vec<u8>> },
 }
 
 /// What stream commands change. Keys and names are raw bytes; IDs are the engine's own.

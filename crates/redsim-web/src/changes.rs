@@ -62,7 +62,33 @@ fn sentence(effect: &Effect) -> Option<String> {
         Effect::ClientUnblocked { timed_out: true, .. } => Some("a blocked client timed out".into()),
         Effect::ClientUnblocked { timed_out: false, .. } => Some("a blocked client was served".into()),
         Effect::ClientChanged { .. } => None,
+        Effect::VectorSearch { key, visited, found, .. } => Some(format!(
+            "{}: the search compared the query with {} element{} and answered {}",
+            text(key),
+            visited.len(),
+            if visited.len() == 1 { "" } else { "s" },
+            found.len()
+        )),
     }
+}
+
+/// The last vector search of a step, for the vector set picture.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VectorSearch {
+    pub key: String,
+    pub visited: Vec<String>,
+    pub found: Vec<String>,
+}
+
+pub fn vector_search(effects: &[Effect]) -> Option<VectorSearch> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::VectorSearch { key, visited, found, .. } => Some(VectorSearch {
+            key: text(key),
+            visited: visited.iter().map(|v| text(v)).collect(),
+            found: found.iter().map(|v| text(v)).collect(),
+        }),
+        _ => None,
+    })
 }
 
 fn describe_stream(key: &str, change: &StreamEffect) -> String {

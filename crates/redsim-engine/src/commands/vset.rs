@@ -335,10 +335,19 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     let query = set.query(&vec);
     let check = filter.as_ref().map(|f| move |n: &vset::Node| f.matches(n.attrib.as_deref()));
     let check_ref: Option<&dyn Fn(&vset::Node) -> bool> = check.as_ref().map(|c| c as &dyn Fn(&vset::Node) -> bool);
+    let mut trace = Vec::new();
     let found = if truth {
         set.scan_nearest(&query, ef, check_ref)
     } else {
-        set.search(&query, ef, check_ref, usize::try_from(filter_ef).unwrap_or(usize::MAX))
+        set.search_traced(&query, ef, check_ref, usize::try_from(filter_ef).unwrap_or(usize::MAX), Some(&mut trace))
+    };
+    // What the pictures show of the search: every element a linear scan compared, or the ones
+    // the graph walk reached.
+    let visited: Vec<Vec<u8>> = if truth {
+        set.nodes().map(|n| n.name.clone()).collect()
+    } else {
+        let mut seen = std::collections::BTreeSet::new();
+        trace.iter().filter(|s| seen.insert(**s)).map(|&s| set.name_of(s).to_vec()).collect()
     };
     let epsilon = epsilon as f32;
     let mut items = Vec::new();
@@ -367,6 +376,14 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             }
         }
     }
+    let answered: Vec<Vec<u8>> = if resp3 && (withscores || withattribs) {
+        pairs.iter().filter_map(|(k, _)| if let Reply::Bulk(b) = k { Some(b.clone()) } else { None }).collect()
+    } else {
+        let step = 1 + usize::from(withscores) + usize::from(withattribs);
+        items.iter().step_by(step).filter_map(|r| if let Reply::Bulk(b) = r { Some(b.clone()) } else { None }).collect()
+    };
+    let db = ctx.db_index();
+    ctx.effect(crate::Effect::VectorSearch { db, key: key.to_vec(), visited, found: answered });
     Ok(if resp3 && (withscores || withattribs) { Reply::Map(pairs) } else { Reply::Array(items) })
 }
 

@@ -488,8 +488,10 @@ impl VectorSet {
         layer: usize,
         filter: Option<&dyn Fn(&Node) -> bool>,
         max_candidates: usize,
+        trace: Option<&mut Vec<u32>>,
     ) -> Queue {
         let mut visited: HashSet<u32> = HashSet::new();
+        let mut trace = trace;
         let mut candidates = Queue::new(MAX_CANDIDATES);
         let mut results = Queue::new(ef);
         let mut evaluated = 1usize;
@@ -499,6 +501,9 @@ impl VectorSet {
             results.push(entry, d);
         }
         visited.insert(entry);
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(entry);
+        }
         loop {
             if filter.is_some() && max_candidates != 0 && evaluated >= max_candidates {
                 break;
@@ -513,6 +518,9 @@ impl VectorSet {
             for &neighbor in &l.links {
                 if !visited.insert(neighbor) {
                     continue;
+                }
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(neighbor);
                 }
                 let nd = self.dist(query, neighbor);
                 let furthest = results.max_distance();
@@ -538,11 +546,11 @@ impl VectorSet {
     }
 
     /// The entry point for `layer`: a greedy descent from the top through the layers above it.
-    fn descend(&self, query: &Stored, down_to: u32) -> Option<u32> {
+    fn descend(&self, query: &Stored, down_to: u32, mut trace: Option<&mut Vec<u32>>) -> Option<u32> {
         let mut ep = self.enter_point?;
         let mut lc = self.max_level;
         while lc > down_to {
-            let found = self.search_layer(query, ep, 1, lc as usize, None, 0);
+            let found = self.search_layer(query, ep, 1, lc as usize, None, 0, trace.as_deref_mut());
             if found.len() > 0 {
                 ep = found.get(0).0;
             }
@@ -560,11 +568,24 @@ impl VectorSet {
         filter: Option<&dyn Fn(&Node) -> bool>,
         max_candidates: usize,
     ) -> Vec<(&Node, f32)> {
+        self.search_traced(query, k, filter, max_candidates, None)
+    }
+
+    /// `search`, also listing the nodes it compared with the query, layer by layer from the top
+    /// (a node may appear once per layer).
+    pub fn search_traced(
+        &self,
+        query: &Stored,
+        k: usize,
+        filter: Option<&dyn Fn(&Node) -> bool>,
+        max_candidates: usize,
+        mut trace: Option<&mut Vec<u32>>,
+    ) -> Vec<(&Node, f32)> {
         if k == 0 {
             return Vec::new();
         }
-        let Some(ep) = self.descend(query, 0) else { return Vec::new() };
-        let found = self.search_layer(query, ep, k, 0, filter, max_candidates);
+        let Some(ep) = self.descend(query, 0, trace.as_deref_mut()) else { return Vec::new() };
+        let found = self.search_layer(query, ep, k, 0, filter, max_candidates, trace);
         (0..found.len().min(k))
             .map(|i| {
                 let (slot, d) = found.get(i);
@@ -781,7 +802,7 @@ impl VectorSet {
             let query = self.node(slot).vector.clone();
             let mut lc = self.max_level;
             while lc > level {
-                let found = self.search_layer(&query, ep, 1, lc as usize, None, 0);
+                let found = self.search_layer(&query, ep, 1, lc as usize, None, 0, None);
                 if found.len() > 0 {
                     ep = found.get(0).0;
                 }
@@ -790,7 +811,7 @@ impl VectorSet {
             let top = level.min(self.max_level);
             let mut queues: Vec<Option<Queue>> = vec![None; top as usize + 1];
             for lc in (0..=top as usize).rev() {
-                let found = self.search_layer(&query, ep, ef, lc, None, 0);
+                let found = self.search_layer(&query, ep, ef, lc, None, 0, None);
                 if found.len() > 0 {
                     ep = found.get(0).0;
                 }
@@ -972,8 +993,8 @@ impl VectorSet {
             }
             if self.layer(nodes[i], layer).links.len() != wanted {
                 let query = self.node(nodes[i]).vector.clone();
-                if let Some(ep) = self.descend(&query, layer as u32) {
-                    let found = self.search_layer(&query, ep, EF_C, layer, None, 0);
+                if let Some(ep) = self.descend(&query, layer as u32, None) {
+                    let found = self.search_layer(&query, ep, EF_C, layer, None, 0, None);
                     let aggressive = if self.layer(nodes[i], layer).links.len() > self.m as usize / 2 { 1 } else { 2 };
                     self.select_neighbors(&found, nodes[i], layer, wanted, aggressive);
                 }

@@ -255,6 +255,7 @@ pub fn pictures_props(
         on_select,
         changes: describe(effects),
         touched: touched_ids(effects),
+        search: crate::changes::vector_search(effects),
         on_window,
         show_keys: true,
         show_streams: true,

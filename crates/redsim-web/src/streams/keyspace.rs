@@ -14,6 +14,9 @@ pub struct KeyspaceProps {
     pub keys: KeysView,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
+    /// The step's vector search, marked on the picture of the set it searched.
+    #[prop_or_default]
+    pub search: Option<crate::changes::VectorSearch>,
 }
 
 fn ttl(ms: Option<u64>) -> String {
@@ -97,7 +100,7 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
             if let Some((key, slots)) = selected_array {
                 { array_picture(&key, &slots) }
             } else if let Some((key, set)) = selected_vset {
-                { vset_picture(&key, &set) }
+                { vset_picture(&key, &set, props.search.as_ref().filter(|s| s.key == key)) }
             } else if let Some((key, value)) = selected_string {
                 <div class="string-value" aria-label={format!("Value of {key}")}>
                     <span class="quiet">{ format!("{key} = ") }</span><code>{ value }</code>
@@ -168,7 +171,9 @@ fn array_picture(key: &str, slots: &ArraySlots) -> Html {
 /// points (the direction is all that counts: similarity is the cosine), joined to its layer-0
 /// neighbours; an element linked in higher layers has a ring per layer, and the entry point of
 /// every search is marked.
-fn vset_picture(key: &str, set: &VsetPicture) -> Html {
+fn vset_picture(key: &str, set: &VsetPicture, search: Option<&crate::changes::VectorSearch>) -> Html {
+    let rank = |name: &str| search.and_then(|s| s.found.iter().position(|f| f == name));
+    let visited = |name: &str| search.is_some_and(|s| s.visited.iter().any(|v| v == name));
     const SIZE: f64 = 260.0;
     const PAD: f64 = 34.0;
     let at = |x: f64, y: f64| {
@@ -202,18 +207,29 @@ fn vset_picture(key: &str, set: &VsetPicture) -> Html {
                             if entry { ", entry point" } else { "" },
                             n.attrib.as_ref().map_or(String::new(), |a| format!(", attributes {a}")));
                         html! {
-                            <g class={classes!("element", entry.then_some("entry"), n.attrib.is_some().then_some("attrib"))}
-                                data-element={n.name.clone()} data-level={n.level.to_string()}>
+                            <g class={classes!("element", entry.then_some("entry"), n.attrib.is_some().then_some("attrib"),
+                                    visited(&n.name).then_some("visited"), rank(&n.name).map(|_| "found"))}
+                                data-element={n.name.clone()} data-level={n.level.to_string()}
+                                data-rank={rank(&n.name).map(|r| (r + 1).to_string())}>
                                 <title>{ title }</title>
                                 { for (1..=n.level).map(|l| html! {
                                     <circle class="level" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={(4.5 + 2.5 * f64::from(l)).to_string()} />
                                 }) }
                                 <circle class="dot" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" />
+                                if let Some(r) = rank(&n.name) {
+                                    <text class="rank" x={format!("{:.1}", x - 4.0)} y={format!("{:.1}", y + 14.0)}>{ format!("#{}", r + 1) }</text>
+                                }
                                 <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y - 5.0)}>{ &n.name }</text>
                             </g>
                         }
                     }) }
                 </svg>
+            }
+            if let Some(s) = search {
+                <p class="vset-search" aria-live="polite">
+                    { format!("Last VSIM: compared the query with {} of {} elements (outlined) and answered {} (numbered by rank).",
+                        s.visited.len(), set.count, s.found.len()) }
+                </p>
             }
             if !set.nodes.is_empty() {
                 <p class="vset-legend quiet">

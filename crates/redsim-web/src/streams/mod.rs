@@ -24,6 +24,9 @@ pub struct StreamsPanelProps {
     pub on_select: Callback<String>,
     pub changes: Vec<String>,
     pub touched: crate::changes::Touched,
+    /// The step's vector search, if it made one (`VSIM`).
+    #[prop_or_default]
+    pub search: Option<crate::changes::VectorSearch>,
     /// Pages the shown stream's nodes (`None`: back to the newest).
     #[prop_or_default]
     pub on_window: Callback<Option<usize>>,
@@ -52,7 +55,8 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                 }
             </div>
             if props.show_keys {
-                <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()} />
+                <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
+                    search={props.search.clone()} />
             }
             if props.show_streams && props.streams.is_empty() {
                 <div class="empty-state">
