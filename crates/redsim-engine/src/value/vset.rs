@@ -480,6 +480,8 @@ impl VectorSet {
     /// `search_layer_with_filter`: the `ef` nodes nearest to `query` reached at `layer` from
     /// `entry`. With a filter, only nodes that pass are kept (the others are still explored),
     /// and the search stops after `max_candidates` nodes when that is not 0.
+    // The arguments of Redis's `search_layer_with_filter`, plus the trace for the pictures.
+    #[allow(clippy::too_many_arguments)]
     fn search_layer(
         &self,
         query: &Stored,
