@@ -357,6 +357,8 @@ pub static PARAMS: &[Param] = &[
     p("stream-idmp-maxsize", 0, Number(LongLong, 1, 10_000, 100, Plain)).since(Version::V8_6),
     // Arrays (Redis 8.8), with the defaults and slice-size bounds of `sparsearray.h`; the upper
     // bound of the two counts is Redsim's choice (a sparse slice's offsets are 16-bit).
+    p("backupdirname", IMMUTABLE, Text("backupdir")).since(Version::LATEST),
+    p("backup-sealed-ttl", 0, Number(LongLong, 0, LONG_MAX, 0, Plain)).since(Version::LATEST),
     p("array-slice-size", 0, Number(UInt, 256, 65536, 4096, Plain)).since(Version::V8_8),
     p("array-sparse-kmax", 0, Number(UInt, 0, 65535, 10, Plain)).since(Version::V8_8),
     p("array-sparse-kmin", 0, Number(UInt, 0, 65535, 5, Plain)).since(Version::V8_8),

@@ -68,6 +68,7 @@ pub static TABLE: &[&CommandSpec] = &[
     &server::BGSAVE,
     &server::LASTSAVE,
     &server::BGREWRITEAOF,
+    &server::BACKUP,
     &server::LOLWUT,
     &server::DEBUG,
     &server::FAILOVER,

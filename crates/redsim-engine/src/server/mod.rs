@@ -365,6 +365,10 @@ pub struct Server {
     expire_cursor: Vec<Option<Vec<u8>>>,
     /// The state of the seeded generator behind `RANDOMKEY`, `SPOP` and friends.
     rng: u64,
+    /// Redis 8.10's online backup (`BACKUP START` ...).
+    pub(crate) backup: crate::commands::server::Backup,
+    /// The sequence number of the newest append-only base file (each AOF rewrite takes the next).
+    pub(crate) aof_seq: u64,
     /// The id the next vector set gets (`vset-uid`; Redis's `VectorSetTypeNextId`).
     pub(crate) vset_next_id: u64,
     /// Who watches each key: (db, key) -> clients.
@@ -483,6 +487,8 @@ impl Server {
             expire_cursor: vec![None; DB_COUNT],
             rng: 0x9E37_79B9_7F4A_7C15,
             vset_next_id: 0,
+            backup: Default::default(),
+            aof_seq: 0,
             watchers: BTreeMap::new(),
             pubsub_channels: BTreeMap::new(),
             pubsub_patterns: BTreeMap::new(),

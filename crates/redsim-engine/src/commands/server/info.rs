@@ -183,9 +183,8 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                 ],
             )
         }
-        "persistence" => lines(
-            "Persistence",
-            &[
+        "persistence" => {
+            let mut fields = vec![
                 ("loading", "0".into()),
                 ("async_loading", "0".into()),
                 ("current_cow_peak", "0".into()),
@@ -216,8 +215,13 @@ fn section(ctx: &mut Ctx, name: &str) -> String {
                 ("aof_last_cow_size", "0".into()),
                 ("module_fork_in_progress", "0".into()),
                 ("module_fork_last_cow_size", "0".into()),
-            ],
-        ),
+            ];
+            // Redis 8.10: whether an online backup has started and is not sealed yet.
+            if s.version().at_least(8, 10) {
+                fields.insert(fields.len() - 2, ("backup_in_progress", u8::from(s.backup.in_progress()).to_string()));
+            }
+            lines("Persistence", &fields)
+        }
         "stats" => {
             let st = &s.stats;
             let mut fields = vec![

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::server::Ctx;
 
+mod backup;
 mod command;
 mod config;
 mod debug;
@@ -21,6 +22,7 @@ mod replication;
 mod slowlog;
 
 pub use self::command::COMMAND;
+pub use backup::{Backup, BACKUP};
 pub use config::CONFIG;
 pub use debug::DEBUG;
 pub use info::INFO;

@@ -255,6 +255,7 @@ pub static BGREWRITEAOF: CommandSpec = CommandSpec::new("bgrewriteaof", 1, SERVE
     .doc("", "Asynchronously rewrites the append-only file to disk.")
     .run(|ctx, _| {
         ctx.out.rewrite_aof = true;
+        ctx.server.aof_seq += 1;
         Ok(Reply::status("Background append only file rewriting started"))
     });
 
