@@ -211,6 +211,8 @@ pub struct CommandSpec {
     pub group: &'static str,
     /// The Redis version that introduced the command.
     pub since: &'static str,
+    /// `since`'s major and minor numbers, read once when the row is made.
+    since_version: (u8, u8),
     pub summary: &'static str,
     /// The arguments after the name, as redis.io writes them.
     pub syntax: &'static str,
@@ -224,6 +226,24 @@ pub struct CommandSpec {
     /// another type does not serve it (list and sorted-set pops). `None`: any write to the key
     /// runs it again (stream reads).
     pub waits_for: Option<&'static str>,
+}
+
+/// The major and minor numbers of a version written `major.minor[.patch]` (0 where one is
+/// missing), in a constant context.
+const fn major_minor(text: &str) -> (u8, u8) {
+    let bytes = text.as_bytes();
+    let mut parts = [0u8; 2];
+    let (mut i, mut part) = (0, 0);
+    while i < bytes.len() && part < 2 {
+        let b = bytes[i];
+        if b == b'.' {
+            part += 1;
+        } else if b.is_ascii_digit() {
+            parts[part] = parts[part].saturating_mul(10).saturating_add(b - b'0');
+        }
+        i += 1;
+    }
+    (parts[0], parts[1])
 }
 
 /// A row is one static: two rows are the same command when they are the same row.
@@ -252,6 +272,7 @@ impl CommandSpec {
             keys: (0, 0, 0),
             group,
             since,
+            since_version: major_minor(since),
             summary: "",
             syntax: "",
             run: None,
@@ -314,12 +335,7 @@ impl CommandSpec {
 
     /// Whether the emulated Redis has this command (`since` is `major.minor.patch`).
     pub fn available_in(&self, version: crate::Version) -> bool {
-        if version == crate::Version::LATEST {
-            return true;
-        }
-        let mut parts = self.since.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
-        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        version.at_least(major, minor)
+        version == crate::Version::LATEST || version.at_least(self.since_version.0, self.since_version.1)
     }
 
     pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {

@@ -102,6 +102,11 @@ impl Server {
     /// Sends what the command changed to the clients that track it (after its reply), the
     /// broadcasts of this turn, and keeps the table within `tracking-table-max-keys`.
     pub(crate) fn tracking_deliver(&mut self, out: &mut Outcome) {
+        // Nobody tracks anything (the common case): nothing to send, no table to trim.
+        let t = &self.tracking;
+        if !t.flushed && t.pending.is_empty() && t.prefixes.is_empty() && t.keys.is_empty() {
+            return;
+        }
         if self.tracking.flushed {
             self.tracking.flushed = false;
             let tracking: Vec<ClientId> =
