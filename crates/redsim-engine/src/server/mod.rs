@@ -1393,7 +1393,7 @@ impl Server {
             let fast = self.has_flag(parent, spec, &[("fast", Flag::Fast)]);
             self.latency_sample(if fast { "fast-command" } else { "command" }, now_ms, usec / 1000);
         }
-        self.count_call(command::full_name(parent, spec), usec, error.as_deref(), counted, first_run);
+        self.count_call_of(parent, spec, usec, error.as_deref(), counted, first_run);
         // EXEC is not logged itself: the commands it runs are.
         let exec = parent.is_none() && spec.name == "exec";
         if !self.in_script && !exec {

@@ -96,12 +96,36 @@ impl Server {
             }
         }
         let entry = self.stats.commands.entry(name).or_default();
+        Self::add_call(entry, usec, error.is_some(), first_run);
+    }
+
+    /// `count_call` for a command known by its row: a top-level command's entry is found by its
+    /// static name, with no string made for it (this runs for every command).
+    pub(crate) fn count_call_of(
+        &mut self,
+        parent: Option<&'static crate::command::CommandSpec>,
+        spec: &'static crate::command::CommandSpec,
+        usec: u64,
+        error: Option<&str>,
+        counted: bool,
+        first_run: bool,
+    ) {
+        if parent.is_none() && error.is_none() {
+            if let Some(entry) = self.stats.commands.get_mut(spec.name) {
+                Self::add_call(entry, usec, false, first_run);
+                return;
+            }
+        }
+        self.count_call(crate::command::full_name(parent, spec), usec, error, counted, first_run);
+    }
+
+    fn add_call(entry: &mut CommandStats, usec: u64, failed: bool, first_run: bool) {
         if first_run {
             entry.calls += 1;
             entry.usec += usec;
             entry.sample(usec);
         }
-        if error.is_some() {
+        if failed {
             entry.failed_calls += 1;
         }
     }
