@@ -294,6 +294,10 @@ fn copy(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if exists && !replace {
         return Ok(Reply::Integer(0));
     }
+    // A module's value is copied by the module, and the vector set module has no copy callback.
+    if matches!(value, Value::VectorSet(_)) {
+        return Err(Error::other("ERR not supported for this module key"));
+    }
     in_db(ctx, dst_db, |ctx| {
         if exists {
             ctx.delete(to);

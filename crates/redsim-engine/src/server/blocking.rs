@@ -91,7 +91,13 @@ impl Server {
     /// The earliest deadline among blocked clients, for a driver that sleeps until then.
     pub fn next_deadline(&self) -> Option<u64> {
         let failover = self.failover.as_ref().filter(|f| !f.in_progress).and_then(|f| f.end_ms);
-        self.blocked.values().map(|b| b.deadline_ms).filter(|&d| d != 0).chain(failover).chain(self.backup_deadline()).min()
+        self.blocked
+            .values()
+            .map(|b| b.deadline_ms)
+            .filter(|&d| d != 0)
+            .chain(failover)
+            .chain(self.backup_deadline())
+            .min()
     }
 
     /// Runs again the commands of clients blocked on keys that were written, first blocked

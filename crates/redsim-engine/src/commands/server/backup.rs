@@ -166,9 +166,7 @@ fn cleanup(ctx: &mut Ctx, _: Args) -> Result<Reply> {
             *backup = Backup::default();
             Ok(Reply::ok())
         }
-        BackupState::Incrementing => {
-            Err(Error::other("ERR the backup is not sealed: use BACKUP SEAL or BACKUP ABORT"))
-        }
+        BackupState::Incrementing => Err(Error::other("ERR the backup is not sealed: use BACKUP SEAL or BACKUP ABORT")),
         BackupState::Idle => Err(Error::other("ERR no backup to clean up")),
     }
 }
@@ -205,13 +203,17 @@ impl crate::server::Server {
     /// When `backup-sealed-ttl` cleans up the sealed backup, if it will.
     pub(crate) fn backup_deadline(&self) -> Option<u64> {
         let ttl = self.config.settings.number("backup-sealed-ttl");
-        (self.backup.state == BackupState::Sealed && ttl > 0).then(|| self.backup.end_ms.saturating_add((ttl as u64).saturating_mul(1000)))
+        (self.backup.state == BackupState::Sealed && ttl > 0)
+            .then(|| self.backup.end_ms.saturating_add((ttl as u64).saturating_mul(1000)))
     }
 
     /// `backup-sealed-ttl`: a sealed backup is cleaned up once that many seconds have passed.
     pub(crate) fn backup_cron(&mut self, now_ms: u64) {
         let ttl = self.config.settings.number("backup-sealed-ttl");
-        if self.backup.state == BackupState::Sealed && ttl > 0 && now_ms >= self.backup.end_ms.saturating_add((ttl as u64).saturating_mul(1000)) {
+        if self.backup.state == BackupState::Sealed
+            && ttl > 0
+            && now_ms >= self.backup.end_ms.saturating_add((ttl as u64).saturating_mul(1000))
+        {
             self.backup = Backup::default();
         }
     }
@@ -264,17 +266,20 @@ mod tests {
         );
         let mut server = crate::Server::new(Version::LATEST);
         let c = server.connect(0);
-        let info = |server: &mut crate::Server| {
-            match server.execute(0, c, &[b"INFO".to_vec(), b"persistence".to_vec()]).reply {
+        let info =
+            |server: &mut crate::Server| match server.execute(0, c, &[b"INFO".to_vec(), b"persistence".to_vec()]).reply
+            {
                 Some(crate::reply::Reply::Verbatim(_, text) | crate::reply::Reply::Bulk(text)) => {
                     String::from_utf8_lossy(&text).into_owned()
                 }
                 other => format!("{other:?}"),
-            }
-        };
+            };
         assert!(info(&mut server).contains("backup_in_progress:0"));
         server.execute(0, c, &[b"BACKUP".to_vec(), b"START".to_vec()]);
         assert!(info(&mut server).contains("backup_in_progress:1"));
-        check(Version::V8_8, "@0 > BACKUP START\n(error) ERR unknown command 'BACKUP', with args beginning with: 'START' \n");
+        check(
+            Version::V8_8,
+            "@0 > BACKUP START\n(error) ERR unknown command 'BACKUP', with args beginning with: 'START' \n",
+        );
     }
 }

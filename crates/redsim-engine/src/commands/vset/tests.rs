@@ -99,6 +99,9 @@ fn errors_as_vset_c_words_them() {
          @0 > VRANGE k + -\n(error) ERR '-' can only be used as first argument, '+' only as second\n\
          @0 > VRANGE k - + x\n(error) ERR invalid COUNT value\n\
          @0 > VINFO nokey\n(nil)\n\
+         @0 > COPY k k2\n(error) ERR not supported for this module key\n\
+         @0 > RENAME k k3\nOK\n\
+         @0 > VCARD k3\n(integer) 1\n\
          @0 > SET s x\nOK\n\
          @0 > VADD s VALUES 1 1 a\n(error) WRONGTYPE Operation against a key holding the wrong kind of value\n\
          @0 > VCARD s\n(error) WRONGTYPE Operation against a key holding the wrong kind of value\n",
