@@ -34,7 +34,7 @@ type Table = std::collections::BTreeMap<Vec<u8>, Vec<ClientId>>;
 fn lists<'a>(ctx: &'a mut Ctx, kind: Kind) -> (&'a mut Vec<Vec<u8>>, &'a mut Table) {
     let (id, now_ms) = (ctx.client, ctx.now_ms);
     let server = &mut *ctx.server;
-    let client = server.clients.entry(id).or_insert_with(|| crate::server::Client::new(id, now_ms));
+    let client = server.clients.get_or_insert_with(id, || crate::server::Client::new(id, now_ms));
     match kind {
         Kind::Channel => (&mut client.channels, &mut server.pubsub_channels),
         Kind::Pattern => (&mut client.patterns, &mut server.pubsub_patterns),

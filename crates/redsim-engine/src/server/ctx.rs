@@ -44,7 +44,7 @@ impl Ctx<'_> {
 
     pub fn client_mut(&mut self) -> &mut Client {
         let (id, now_ms) = (self.client, self.now_ms);
-        self.server.clients.entry(id).or_insert_with(|| Client::new(id, now_ms))
+        self.server.clients.get_or_insert_with(id, || Client::new(id, now_ms))
     }
 
     pub fn db_index(&self) -> usize {

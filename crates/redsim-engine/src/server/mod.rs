@@ -20,6 +20,7 @@ mod access;
 mod blocking;
 mod busy;
 mod client;
+mod clients;
 pub mod cluster_bus;
 mod cluster_route;
 mod ctx;
@@ -305,7 +306,7 @@ pub const STARTUP_MEMORY: usize = 876_160;
 pub struct Server {
     pub(crate) config: Config,
     pub(crate) dbs: Vec<Db>,
-    pub(crate) clients: BTreeMap<ClientId, Client>,
+    pub(crate) clients: clients::ClientTable,
     pub(crate) stats: Stats,
     pub(crate) blocked: BTreeMap<ClientId, Blocked>,
     /// Whether commands report effects (for the app's pictures). A RESP server that only answers
@@ -458,7 +459,7 @@ impl Server {
         Server {
             config: Config::new(version),
             dbs: vec![Db::default(); DB_COUNT],
-            clients: BTreeMap::new(),
+            clients: clients::ClientTable::default(),
             stats: Stats::default(),
             blocked: BTreeMap::new(),
             observe: true,
