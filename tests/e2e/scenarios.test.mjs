@@ -13,7 +13,7 @@ after(async () => { await app?.close(); });
 const NAMES = [
   'log-and-blocking-reads', 'consumer-group', 'consumer-crash', 'poison-message', 'trimming', 'failover',
   'aof-fsync', 'fan-out', 'cache-aside', 'rate-limiter-and-lock', 'llm-streaming', 'pubsub-vs-streams',
-  'read-and-claim', 'cluster', 'cluster-failover', 'planned-failover', 'cluster-streams',
+  'read-and-claim', 'cluster', 'cluster-failover', 'planned-failover', 'cluster-streams', 'vector-search',
 ];
 
 async function openScenario(name) {
@@ -33,7 +33,7 @@ test('the picker lists every scenario by title and opens the one chosen', async 
   const picker = page.getByRole('combobox', { name: 'Scenario' });
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
-  assert.equal(options.length, 19);
+  assert.equal(options.length, 20);
   assert.equal(options.at(-1), 'Write a scenario…');
   assert.ok(options.includes('Primary failover with asynchronous replication: acknowledged writes are lost; WAIT helps'));
   await picker.selectOption('consumer-crash');
@@ -62,6 +62,24 @@ for (const name of NAMES) {
     await context.close();
   });
 }
+
+test('vector-search: the set is drawn without a click, and VREM leaves its neighbours linked', async () => {
+  const { page, context, errors } = await openScenario('vector-search');
+  await page.getByRole('button', { name: 'Run to end' }).click();
+  await page.getByRole('button', { name: 'Run to end' }).and(page.locator(':disabled')).waitFor();
+  const picture = page.getByRole('figure', { name: 'Graph of vector set products' });
+  assert.match(await picture.locator('figcaption').textContent(), /^products: VCARD 5 · VDIM 3 · int8 · M 16/);
+  assert.equal(await picture.locator('g.element').count(), 5);
+  assert.equal(await picture.locator('g.element[data-element="fleece"]').count(), 0);
+  // Every element left has a layer-0 link.
+  for (const name of ['running-shoes', 'trail-jacket', 'oxford-shoes', 'wool-coat', 'track-shorts']) {
+    const linked = await picture.locator(`line.link[data-from="${name}"], line.link[data-to="${name}"]`).count();
+    assert.ok(linked >= 1, name);
+  }
+  await picture.screenshot({ path: join(SHOTS, 'scenario-vector-search-graph.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('failover: the promoted replica is primary, the lost writes are named, stepping back undoes it', async () => {
   const { page, context, errors } = await openScenario('failover');

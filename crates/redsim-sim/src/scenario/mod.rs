@@ -206,6 +206,7 @@ pub const LIBRARY: &[&str] = &[
     include_str!("../../scenarios/15-cluster-failover.scn"),
     include_str!("../../scenarios/16-planned-failover.scn"),
     include_str!("../../scenarios/17-cluster-streams.scn"),
+    include_str!("../../scenarios/18-vector-search.scn"),
 ];
 
 /// The text of the built-in scenario called `name`.
@@ -334,7 +335,7 @@ mod tests {
     #[test]
     fn every_built_in_scenario_runs_to_its_end() {
         let scenarios = library();
-        assert_eq!(scenarios.len(), 17);
+        assert_eq!(scenarios.len(), 18);
         let mut names = std::collections::BTreeSet::new();
         for sc in scenarios {
             assert!(names.insert(sc.name.clone()), "{} twice", sc.name);

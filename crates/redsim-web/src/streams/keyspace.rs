@@ -37,11 +37,17 @@ pub fn keyspace(props: &KeyspaceProps) -> Html {
         .as_ref()
         .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
         .and_then(|k| k.value.clone().map(|v| (k.key.clone(), v)));
-    let selected_vset = props
-        .selected
-        .as_ref()
-        .and_then(|k| props.keys.listed.iter().find(|v| &v.key == k))
-        .and_then(|k| k.vectors.clone().map(|s| (k.key.clone(), s)));
+    // A vector set's picture shows for the selected key; with none selected, for the set the
+    // step searched, or else the first vector set listed (a scenario's keys cannot be selected).
+    let selected_vset = match &props.selected {
+        Some(k) => props.keys.listed.iter().find(|v| &v.key == k),
+        None => props
+            .search
+            .as_ref()
+            .and_then(|s| props.keys.listed.iter().find(|v| v.key == s.key))
+            .or_else(|| props.keys.listed.iter().find(|v| v.vectors.is_some())),
+    }
+    .and_then(|k| k.vectors.clone().map(|s| (k.key.clone(), s)));
     let selected_array = props
         .selected
         .as_ref()
@@ -174,8 +180,8 @@ fn array_picture(key: &str, slots: &ArraySlots) -> Html {
 fn vset_picture(key: &str, set: &VsetPicture, search: Option<&crate::changes::VectorSearch>) -> Html {
     let rank = |name: &str| search.and_then(|s| s.found.iter().position(|f| f == name));
     let visited = |name: &str| search.is_some_and(|s| s.visited.iter().any(|v| v == name));
-    const SIZE: f64 = 260.0;
-    const PAD: f64 = 34.0;
+    const SIZE: f64 = 300.0;
+    const PAD: f64 = 40.0;
     let at = |x: f64, y: f64| {
         (PAD + (x + 1.0) / 2.0 * (SIZE - 2.0 * PAD), PAD + (1.0 - (y + 1.0) / 2.0) * (SIZE - 2.0 * PAD))
     };
@@ -191,8 +197,10 @@ fn vset_picture(key: &str, set: &VsetPicture, search: Option<&crate::changes::Ve
             } else {
                 <svg viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
                     aria-label={format!("{} elements and {} layer-0 links", set.nodes.len(), set.links.len())}>
-                    <circle class="unit" cx={(SIZE / 2.0).to_string()} cy={(SIZE / 2.0).to_string()}
-                        r={((SIZE - 2.0 * PAD) / 2.0).to_string()} />
+                    if set.dim <= 2 {
+                        <circle class="unit" cx={(SIZE / 2.0).to_string()} cy={(SIZE / 2.0).to_string()}
+                            r={((SIZE - 2.0 * PAD) / 2.0).to_string()} />
+                    }
                     { for set.links.iter().map(|&(a, b)| {
                         let (x1, y1) = at(set.nodes[a].x, set.nodes[a].y);
                         let (x2, y2) = at(set.nodes[b].x, set.nodes[b].y);
@@ -219,7 +227,12 @@ fn vset_picture(key: &str, set: &VsetPicture, search: Option<&crate::changes::Ve
                                 if let Some(r) = rank(&n.name) {
                                     <text class="rank" x={format!("{:.1}", x - 4.0)} y={format!("{:.1}", y + 14.0)}>{ format!("#{}", r + 1) }</text>
                                 }
-                                <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y - 5.0)}>{ &n.name }</text>
+                                // Labels point away from the middle, so they stay inside the picture.
+                                if x <= SIZE / 2.0 {
+                                    <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y - 5.0)}>{ &n.name }</text>
+                                } else {
+                                    <text x={format!("{:.1}", x - 6.0)} y={format!("{:.1}", y - 5.0)} text-anchor="end">{ &n.name }</text>
+                                }
                             </g>
                         }
                     }) }
@@ -237,6 +250,7 @@ fn vset_picture(key: &str, set: &VsetPicture, search: Option<&crate::changes::Ve
                     <span class="key level">{ "a ring per layer above 0" }</span>
                     <span class="key attrib">{ "has attributes (FILTER reads them)" }</span>
                     <span>{ "lines: layer-0 links (VLINKS)" }</span>
+                    <span>{ if set.dim <= 2 { "place: the vector's direction" } else { "place: similarity (near means similar)" } }</span>
                 </p>
             }
             <p class="quiet vset-note">

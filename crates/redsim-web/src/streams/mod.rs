@@ -58,7 +58,8 @@ pub fn streams_panel(props: &StreamsPanelProps) -> Html {
                 <keyspace::Keyspace keys={props.keys.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
                     search={props.search.clone()} />
             }
-            if props.show_streams && props.streams.is_empty() {
+            // The hint is for a fresh console: keys of other types mean the user is past it.
+            if props.show_streams && props.streams.is_empty() && props.keys.total == 0 {
                 <div class="empty-state">
                     <h2>{ "No streams yet" }</h2>
                     <p>{ "Try " }<code>{ "XADD orders * item book qty 1" }</code>{ ", then " }

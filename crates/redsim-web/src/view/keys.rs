@@ -222,26 +222,66 @@ fn key_view(db: &redsim_engine::db::Db, enc: &Encodings, key: &[u8], value: &Val
     }
 }
 
-/// Where a normalised vector lands in the picture: for two dimensions the vector itself (on the
-/// unit circle), otherwise its projection on two fixed ±1 axes (the second and third rows of a
-/// Hadamard pattern), scaled into -1..=1.
-fn place(v: &[f32]) -> (f64, f64) {
-    let len = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
-    if len == 0.0 {
-        return (0.0, 0.0);
+/// Where each vector lands in the picture, in -1..=1. Two-dimensional vectors are drawn as they
+/// are, on the unit circle (only their direction counts). Longer ones are laid out by their
+/// similarities (classical multidimensional scaling of the cosine matrix: the two main axes of the
+/// elements' normalised vectors, each stretched over the picture), so elements drawn close are the
+/// ones `VSIM` finds close.
+fn layout(vectors: &[Vec<f32>]) -> Vec<(f64, f64)> {
+    let unit: Vec<Vec<f64>> = vectors
+        .iter()
+        .map(|v| {
+            let len = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+            v.iter().map(|x| if len == 0.0 { 0.0 } else { f64::from(*x) / len }).collect()
+        })
+        .collect();
+    if unit.first().is_some_and(|u| u.len() <= 2) {
+        return unit.iter().map(|u| (u.first().copied().unwrap_or(0.0), u.get(1).copied().unwrap_or(0.0))).collect();
     }
-    let unit: Vec<f64> = v.iter().map(|x| f64::from(*x) / len).collect();
-    match unit.len() {
-        1 => (unit[0], 0.0),
-        2 => (unit[0], unit[1]),
-        n => {
-            let axis = |bit: usize| -> f64 {
-                unit.iter().enumerate().map(|(j, x)| if j & bit == 0 { *x } else { -*x }).sum::<f64>()
-                    / (n as f64).sqrt()
-            };
-            (axis(1), axis(2))
+    let n = unit.len();
+    // The centred Gram matrix of the normalised vectors.
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut g: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| dot(&unit[i], &unit[j])).collect()).collect();
+    let row: Vec<f64> = g.iter().map(|r| r.iter().sum::<f64>() / n as f64).collect();
+    let all = row.iter().sum::<f64>() / n as f64;
+    for i in 0..n {
+        for j in 0..n {
+            g[i][j] = g[i][j] - row[i] - row[j] + all;
         }
     }
+    // The two largest eigenpairs by power iteration (from fixed starts, so the same every run).
+    let mut axes: Vec<Vec<f64>> = Vec::new();
+    let mut found: Vec<Vec<f64>> = Vec::new();
+    for k in 0..2 {
+        let mut v: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7 + k * 3) % 5) as f64 * 0.1).collect();
+        let mut value = 0.0;
+        for _ in 0..200 {
+            for a in &found {
+                let p = dot(&v, a);
+                v.iter_mut().zip(a).for_each(|(x, y)| *x -= p * y);
+            }
+            let w: Vec<f64> = (0..n).map(|i| dot(&g[i], &v)).collect();
+            let norm = dot(&w, &w).sqrt();
+            if norm < 1e-12 {
+                v = vec![0.0; n];
+                value = 0.0;
+                break;
+            }
+            value = norm;
+            v = w.into_iter().map(|x| x / norm).collect();
+        }
+        axes.push(v.iter().map(|x| x * value.sqrt()).collect());
+        found.push(v);
+    }
+    // Each axis stretched over the picture: the second one is often much shorter, and a flat
+    // picture would hide it.
+    let fit = |axis: &[f64]| -> Vec<f64> {
+        let (lo, hi) = axis.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+        let span = hi - lo;
+        axis.iter().map(|&x| if span > 1e-9 { (x - lo) / span * 2.0 - 1.0 } else { 0.0 }).collect()
+    };
+    let (xs, ys) = (fit(&axes[0]), fit(&axes[1]));
+    (0..n).map(|i| (xs[i], ys[i])).collect()
 }
 
 fn vset_picture(v: &redsim_engine::value::VectorSet) -> VsetPicture {
@@ -263,8 +303,9 @@ fn vset_picture(v: &redsim_engine::value::VectorSet) -> VsetPicture {
     nodes.reverse();
     let index: std::collections::BTreeMap<&[u8], usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.name.as_slice(), i)).collect();
+    let places = layout(&nodes.iter().map(|n| v.vector_of(n)).collect::<Vec<_>>());
     for (i, node) in nodes.iter().enumerate() {
-        let (mut x, mut y) = place(&v.vector_of(node));
+        let (mut x, mut y) = places[i];
         // Elements pointing the same way would hide each other: later ones step aside.
         let taken =
             |x: f64, y: f64, p: &VsetPicture| p.nodes.iter().any(|o| (o.x - x).abs() < 0.04 && (o.y - y).abs() < 0.04);
