@@ -43,6 +43,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
+// The connection tables' keys are small counters: they hash by the engine's multiplication.
+use redsim_engine::server::IdHash;
 use redsim_engine::{cluster, ClientId, Outcome, Reply, Server, Version};
 
 use crate::request::{parse, Parsed};
@@ -264,38 +266,6 @@ fn migrate_round_trip(m: &redsim_engine::server::Migrate) -> Result<Vec<Reply>, 
 /// The cluster bus between the nodes one process serves: each node's inbox and waker, by port.
 #[derive(Clone, Default)]
 struct Bus(Arc<Mutex<HashMap<u16, Inbox>>>);
-
-/// The hash of the connection tables, whose keys are small counters (tokens and client ids): a
-/// multiplication spreads them over the whole word, where SipHash's defence against chosen keys
-/// costs a few percent of a pipelined command for nothing (a profile of `INCR -P 16`).
-#[derive(Clone, Copy, Default)]
-struct IdHash;
-
-impl std::hash::BuildHasher for IdHash {
-    type Hasher = IdHasher;
-    fn build_hasher(&self) -> IdHasher {
-        IdHasher(0)
-    }
-}
-
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
 
 /// Where a node's bus messages go, and how to wake its loop for them.
 type Inbox = (mpsc::Sender<BusMessage>, Arc<Waker>);

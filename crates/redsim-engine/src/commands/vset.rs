@@ -44,6 +44,14 @@ fn err(text: &str) -> Error {
     Error::other(text)
 }
 
+fn dimension_mismatch(got: usize, set: u32) -> Error {
+    Error::other(format!("ERR Vector dimension mismatch - got {got} but set has {set}"))
+}
+
+fn projection_mismatch(got: usize, expects: u32) -> Error {
+    Error::other(format!("ERR Input dimension mismatch for projection - got {got} but projection expects {expects}"))
+}
+
 fn vset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut VectorSet>> {
     match ctx.lookup(key) {
         None => Ok(None),
@@ -155,17 +163,14 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         }
         let want = if set.projection.is_some() { reduce } else { dim };
         if set.dim as usize != want {
-            return Err(Error::other(format!("ERR Vector dimension mismatch - got {dim} but set has {}", set.dim)));
+            return Err(dimension_mismatch(dim, set.dim));
         }
         if reduce > 0 && set.projection.is_none() {
             return Err(err("ERR cannot add projection to existing set without projection"));
         }
         if let Some(p) = &set.projection {
             if dim != p.input_dim as usize {
-                return Err(Error::other(format!(
-                    "ERR Input dimension mismatch for projection - got {dim} but projection expects {}",
-                    p.input_dim
-                )));
+                return Err(projection_mismatch(dim, p.input_dim));
             }
             vec = p.apply(&vec);
         }
@@ -265,11 +270,7 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         if let Some(p) = &set.projection {
             if vec.len() != set.dim as usize {
                 if vec.len() != p.input_dim as usize {
-                    return Err(Error::other(format!(
-                        "ERR Input dimension mismatch for projection - got {} but projection expects {}",
-                        vec.len(),
-                        p.input_dim
-                    )));
+                    return Err(projection_mismatch(vec.len(), p.input_dim));
                 }
                 vec = p.apply(&vec);
             }
@@ -277,7 +278,7 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         (vec, consumed)
     };
     if vec.len() != set.dim as usize {
-        return Err(Error::other(format!("ERR Vector dimension mismatch - got {} but set has {}", vec.len(), set.dim)));
+        return Err(dimension_mismatch(vec.len(), set.dim));
     }
     let (mut withscores, mut withattribs, mut truth) = (false, false, false);
     let mut count = DEFAULT_COUNT;
@@ -559,13 +560,7 @@ fn vrandmember(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         return Ok(if count.is_some() { Reply::Array(Vec::new()) } else { Reply::Nil });
     };
     let mut state = seed;
-    let mut draw = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut draw = move || crate::server::splitmix64(&mut state);
     crate::commands::set::check_picks(count)?;
     let Some(count) = count else {
         return Ok(set.random_node(&mut draw).map_or(Reply::Nil, |n| Reply::bulk(&n.name)));

@@ -37,6 +37,7 @@ pub use busy::ServerHost;
 pub(crate) use busy::BUSY_EVAL;
 use client::Transaction;
 pub use client::{Client, ReplicaLink, ReplyMode};
+pub use clients::IdHash;
 pub use ctx::Ctx;
 pub use slowlog::SlowlogEntry;
 
@@ -570,11 +571,7 @@ impl Server {
 
     /// The next number from the seeded generator (splitmix64).
     pub fn random(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.rng)
     }
 
     pub fn version(&self) -> Version {
@@ -1571,6 +1568,16 @@ pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
 
 /// Finds the command (and its container, for a subcommand) the way Redis's `lookupCommand` does,
 /// and checks the arity.
+/// SplitMix64: the next 64 random bits from `state` (the engine's seeded generator, and a local
+/// one seeded from it where a value being read cannot hold the server borrowed).
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 pub(crate) fn resolve(
     argv: &[Vec<u8>],
     version: Version,

@@ -1164,13 +1164,7 @@ mod tests {
 
     fn draws(seed: u64) -> impl FnMut() -> u64 {
         let mut s = seed;
-        move || {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
+        move || crate::server::splitmix64(&mut s)
     }
 
     fn build(n: usize, quant: Quant, seed: u64) -> VectorSet {
