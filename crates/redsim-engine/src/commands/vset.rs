@@ -153,8 +153,7 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     }
     let key = &argv[1];
     let dim = vec.len();
-    let exists = vset_at(ctx, key)?.is_some();
-    if let Some(set) = vset_at(ctx, key)? {
+    let exists = if let Some(set) = vset_at(ctx, key)? {
         if set.quant != quant {
             return Err(err("ERR asked quantization mismatch with existing vector set"));
         }
@@ -174,7 +173,10 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             }
             vec = p.apply(&vec);
         }
-    }
+        true
+    } else {
+        false
+    };
     if !exists && reduce > 0 && dim.saturating_mul(reduce) > MAX_PROJECTION {
         return Err(Error::other(format!(
             "ERR projection matrix too large: Redsim allows at most {MAX_PROJECTION} entries (input dimension times REDUCE)"
@@ -353,10 +355,12 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
     let epsilon = epsilon as f32;
     let mut items = Vec::new();
     let mut pairs = Vec::new();
+    let mut answered = Vec::new();
     for (node, d) in found.into_iter().take(count) {
         if d / 2.0 > epsilon {
             break;
         }
+        answered.push(node.name.clone());
         let name = Reply::bulk(&node.name);
         let score = Reply::Double(1.0 - f64::from(d) / 2.0);
         let attr = || node.attrib.as_ref().map_or(Reply::Nil, Reply::bulk);
@@ -377,12 +381,6 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             }
         }
     }
-    let answered: Vec<Vec<u8>> = if resp3 && (withscores || withattribs) {
-        pairs.iter().filter_map(|(k, _)| if let Reply::Bulk(b) = k { Some(b.clone()) } else { None }).collect()
-    } else {
-        let step = 1 + usize::from(withscores) + usize::from(withattribs);
-        items.iter().step_by(step).filter_map(|r| if let Reply::Bulk(b) = r { Some(b.clone()) } else { None }).collect()
-    };
     let db = ctx.db_index();
     ctx.effect(crate::Effect::VectorSearch { db, key: key.to_vec(), visited, found: answered });
     Ok(if resp3 && (withscores || withattribs) { Reply::Map(pairs) } else { Reply::Array(items) })
