@@ -52,18 +52,30 @@ pub enum Expr {
     Len(Box<Expr>, u32),
     /// `(f())`: one value only.
     Paren(Box<Expr>),
+    /// A call's argument whose value Lua moves into place on another line than the call's (the
+    /// line of the `,` or `)` after it): the debugger has a line event there.
+    At(Box<Expr>, u32),
 }
 
 impl Expr {
     /// Whether the expression can give several values (a call or `...` last in a list).
     pub fn is_multi(&self) -> bool {
-        matches!(self, Expr::Call(..) | Expr::Method(..) | Expr::Vararg)
+        match self {
+            Expr::At(inner, _) => inner.is_multi(),
+            _ => matches!(self, Expr::Call(..) | Expr::Method(..) | Expr::Vararg),
+        }
     }
 }
 
 #[derive(Debug)]
 pub struct Stat {
     pub line: u32,
+    /// The locals in scope where the statement starts, as an index into [`Proto::scopes`] (what
+    /// the Lua debugger's `print` lists).
+    pub scope: u32,
+    /// Lua compiles no instruction of the statement on its own line first (`do`, `repeat`, a
+    /// closure made on its `end` line, `local x` before any code): no line event at the start.
+    pub quiet: bool,
     pub kind: StatKind,
 }
 
@@ -74,11 +86,33 @@ pub enum StatKind {
     Assign(Vec<Expr>, Vec<Expr>),
     Do(Block),
     While(Expr, Block),
-    Repeat(Block, Expr),
-    If(Vec<(Expr, Block)>, Option<Block>),
-    NumFor { var: u16, start: Expr, limit: Expr, step: Option<Expr>, body: Block },
-    GenFor { vars: Vec<u16>, exprs: Vec<Expr>, body: Block },
+    /// The body, the condition, and the line and scope of `until`.
+    Repeat(Block, Expr, u32, u32),
+    /// Each arm's condition, block and the line of its `if` or `elseif`.
+    If(Vec<(Expr, Block, u32)>, Option<Block>),
+    /// `hidden`: the first of the three slots Lua's debug interface shows as `(for index)`,
+    /// `(for limit)` and `(for step)`; `looping`: the scope where the loop tests its end.
+    NumFor {
+        var: u16,
+        start: Expr,
+        limit: Expr,
+        step: Option<Expr>,
+        body: Block,
+        hidden: u16,
+        looping: u32,
+    },
+    /// As `NumFor`, with `(for generator)`, `(for state)` and `(for control)`.
+    GenFor {
+        vars: Vec<u16>,
+        exprs: Vec<Expr>,
+        body: Block,
+        hidden: u16,
+        looping: u32,
+    },
     LocalFunction(u16, Rc<Proto>),
+    /// `function name() ... end`: assigned as `Assign`, but Lua places the store on the
+    /// statement's first line.
+    Function(Expr, Rc<Proto>),
     Return(Vec<Expr>),
     Break,
 }
@@ -100,4 +134,8 @@ pub struct Proto {
     pub upvals: Vec<UpvalFrom>,
     pub body: Block,
     pub line: u32,
+    /// The line of the last token (`end`, or the chunk's last): where falling off the end returns.
+    pub end_line: u32,
+    /// The locals in scope at each statement ([`Stat::scope`]), in declaration order.
+    pub scopes: Vec<Rc<[(Name, u16)]>>,
 }

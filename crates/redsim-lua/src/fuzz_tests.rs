@@ -6,9 +6,9 @@ use crate::{compile, eval_with_limit, Host, Resp, RAND48_START};
 struct Mixed(u64, u64, crate::cjson_config::CjsonConfig);
 
 impl Host for Mixed {
-    fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
+    fn call(&mut self, argv: Vec<Vec<u8>>, _resp3: bool) -> Result<Resp, Vec<u8>> {
         self.1 = self.1.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        match self.1 >> 61 {
+        Ok(match self.1 >> 61 {
             0 => Resp::Error(b"ERR nope".to_vec()),
             1 => Resp::Status(b"OK".to_vec()),
             2 => Resp::Nil,
@@ -16,7 +16,7 @@ impl Host for Mixed {
             4 => Resp::Map(vec![(Resp::Bulk(b"k".to_vec()), Resp::Double(1.5))]),
             5 => Resp::Set(vec![Resp::Bool(true)]),
             _ => Resp::Array(argv.into_iter().map(Resp::Bulk).collect()),
-        }
+        })
     }
     fn version(&self) -> (String, u32) {
         ("7.0.15".into(), 0x07000f)

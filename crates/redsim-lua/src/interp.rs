@@ -29,6 +29,25 @@ struct Frame {
     slots: Vec<Cell>,
     varargs: Vec<Value>,
     upvals: Rc<Closure>,
+    /// For the debugger: the line of the last line event in this call (0: none yet), whether
+    /// control has just jumped back (a loop), and the scope of the statement running.
+    last_line: u32,
+    back: bool,
+    scope: u32,
+}
+
+/// A scope index that stands for no locals at all (a function's final return).
+const NO_SCOPE: u32 = u32::MAX;
+
+/// One Lua call as the debugger sees it ([`crate::ldb`]): the name it was called by, the line
+/// running in it, and its locals in scope.
+pub(crate) struct DebugLevel {
+    pub name: Option<Name>,
+    pub line: u32,
+    pub locals: Vec<(Name, Cell)>,
+    /// The call ended in a tail call (`return f(x)`): Lua has reused its frame, so the debugger
+    /// no longer sees it.
+    pub replaced: bool,
 }
 
 /// How deep Lua calls may nest. Each level costs about 2 KB of native stack in a release build
@@ -68,6 +87,15 @@ pub struct Interp<'h> {
     pub registered: Vec<crate::library::Registration>,
     /// A library's code is running to register its functions (`FUNCTION LOAD`).
     pub loading: bool,
+    /// The Lua debugger, when a `SCRIPT DEBUG` session runs this script.
+    pub(crate) ldb: Option<Box<crate::ldb::Ldb>>,
+    /// The Lua calls in progress, outermost first (kept only while debugging).
+    pub(crate) levels: Vec<DebugLevel>,
+    /// The name the function about to be called was reached by (`f`, `t.f`, `t:f`).
+    call_name: Option<Name>,
+    /// The call being evaluated is a `return f(x)` (a tail call), and the one about to be made.
+    tail_next: bool,
+    call_tail: bool,
 }
 
 fn cell(v: Value) -> Cell {
@@ -109,6 +137,11 @@ impl<'h> Interp<'h> {
             allocated: 0,
             registered: Vec::new(),
             loading: false,
+            ldb: None,
+            levels: Vec::new(),
+            call_name: None,
+            tail_next: false,
+            call_tail: false,
         };
         crate::stdlib::open(&mut interp);
         interp
@@ -161,6 +194,12 @@ impl<'h> Interp<'h> {
             self.next_interrupt = self.steps + crate::INTERRUPT_EVERY;
             killed = !self.loading && self.host.interrupt();
         }
+        if self.ldb.as_ref().is_some_and(|l| self.steps - l.since >= crate::STEP_LIMIT) {
+            crate::ldb::timeout_hook(self)?;
+            if let Some(ldb) = self.ldb.as_mut() {
+                ldb.since = self.steps;
+            }
+        }
         if killed || self.steps > self.step_limit {
             // A library's loading has its own limit in Redis (500 ms) and its own message.
             let text: &[u8] =
@@ -197,6 +236,8 @@ impl<'h> Interp<'h> {
     fn call_value(&mut self, f: &Value, args: Vec<Value>) -> R<Vec<Value>> {
         match f {
             Value::Func(Func::Native(_, nf)) => {
+                self.call_name = None;
+                self.call_tail = false;
                 self.step()?;
                 nf(self, args)
             }
@@ -220,11 +261,33 @@ impl<'h> Interp<'h> {
         for &slot in &p.params {
             slots[slot as usize] = cell(args.next().unwrap_or_default());
         }
-        let mut frame = Frame { slots, varargs, upvals: c.clone() };
+        let mut frame = Frame { slots, varargs, upvals: c.clone(), last_line: 0, back: false, scope: NO_SCOPE };
         let was_from_lua = std::mem::replace(&mut self.from_lua, true);
         self.depth += 1;
         self.call_lines.push(self.line);
-        let flow = self.exec_block(&mut frame, &p.body);
+        let debugging = self.ldb.is_some();
+        if debugging {
+            let mut name = self.call_name.take();
+            if std::mem::take(&mut self.call_tail) {
+                // Lua 5.1 reuses the caller's frame, and a tail-called function has no name.
+                if let Some(caller) = self.levels.last_mut() {
+                    caller.replaced = true;
+                }
+                name = None;
+            }
+            self.levels.push(DebugLevel { name, line: 0, locals: Vec::new(), replaced: false });
+        }
+        let mut flow = self.exec_block(&mut frame, &p.body);
+        if debugging {
+            // Falling off the end runs the function's final return, on its last line.
+            if matches!(flow, Ok(Flow::Normal)) {
+                frame.scope = NO_SCOPE;
+                if let Err(e) = self.trace(&mut frame, p.end_line) {
+                    flow = Err(e);
+                }
+            }
+            self.levels.pop();
+        }
         self.line = self.call_lines.pop().unwrap_or(0);
         self.depth -= 1;
         self.from_lua = was_from_lua;
@@ -244,9 +307,41 @@ impl<'h> Interp<'h> {
         Ok(Flow::Normal)
     }
 
+    /// A line event (Lua 5.1's line hook) while debugging: it fires when the function starts,
+    /// when control jumps back, and when the line changes.
+    fn trace(&mut self, fr: &mut Frame, line: u32) -> R<()> {
+        if self.ldb.is_none() {
+            return Ok(());
+        }
+        let fire = fr.last_line == 0 || fr.back || line != fr.last_line;
+        fr.last_line = line;
+        fr.back = false;
+        if let Some(level) = self.levels.last_mut() {
+            level.line = line;
+            level.locals.clear();
+            if let Some(scope) = fr.upvals.proto.scopes.get(fr.scope as usize) {
+                for (name, slot) in scope.iter() {
+                    if let Some(cell) = fr.slots.get(*slot as usize) {
+                        level.locals.push((name.clone(), cell.clone()));
+                    }
+                }
+            }
+        }
+        if fire {
+            crate::ldb::line_hook(self, line)?;
+        }
+        Ok(())
+    }
+
     fn exec(&mut self, fr: &mut Frame, stat: &Stat) -> R<Flow> {
         self.line = stat.line;
         self.step()?;
+        if self.ldb.is_some() {
+            fr.scope = stat.scope;
+            if !stat.quiet {
+                self.trace(fr, stat.line)?;
+            }
+        }
         match &stat.kind {
             StatKind::Call(e) => {
                 self.eval_multi(fr, e)?;
@@ -260,36 +355,73 @@ impl<'h> Interp<'h> {
             StatKind::LocalFunction(slot, proto) => {
                 // The name is in scope inside the body: make the cell first.
                 fr.slots[*slot as usize] = cell(Value::Nil);
+                self.trace(fr, proto.end_line)?;
                 let f = self.closure(fr, proto);
                 *fr.slots[*slot as usize].borrow_mut() = f;
             }
             StatKind::Assign(targets, exprs) => self.assign(fr, targets, exprs)?,
+            StatKind::Function(target, proto) => {
+                // Lua makes the closure on the `end` line, then stores it on the first line (a
+                // local's closure is made on the first line: its store is no instruction).
+                if !matches!(target, Expr::Var(Var::Local(_), _)) {
+                    self.trace(fr, proto.end_line)?;
+                }
+                let f = self.closure(fr, proto);
+                self.trace(fr, stat.line)?;
+                self.assign_value(fr, target, f)?;
+            }
             StatKind::Do(body) => return self.exec_block(fr, body),
-            StatKind::While(cond, body) => loop {
-                self.line = stat.line;
-                self.step()?;
-                if !self.eval(fr, cond)?.truthy() {
-                    break;
+            StatKind::While(cond, body) => {
+                let mut first = true;
+                loop {
+                    self.line = stat.line;
+                    self.step()?;
+                    if !first {
+                        fr.back = true;
+                        fr.scope = stat.scope;
+                        // A constant condition has no instruction: the body's first line has
+                        // the event of the jump back.
+                        if !stat.quiet {
+                            self.trace(fr, stat.line)?;
+                        }
+                    }
+                    first = false;
+                    if !self.eval(fr, cond)?.truthy() {
+                        break;
+                    }
+                    match self.exec_block(fr, body)? {
+                        Flow::Normal => {}
+                        Flow::Break => break,
+                        ret => return Ok(ret),
+                    }
                 }
-                match self.exec_block(fr, body)? {
-                    Flow::Normal => {}
-                    Flow::Break => break,
-                    ret => return Ok(ret),
+            }
+            StatKind::Repeat(body, cond, until_line, until_scope) => {
+                let mut first = true;
+                loop {
+                    self.step()?;
+                    if !first {
+                        fr.back = true;
+                    }
+                    first = false;
+                    match self.exec_block(fr, body)? {
+                        Flow::Normal => {}
+                        Flow::Break => break,
+                        ret => return Ok(ret),
+                    }
+                    fr.scope = *until_scope;
+                    self.trace(fr, *until_line)?;
+                    if self.eval(fr, cond)?.truthy() {
+                        break;
+                    }
                 }
-            },
-            StatKind::Repeat(body, cond) => loop {
-                self.step()?;
-                match self.exec_block(fr, body)? {
-                    Flow::Normal => {}
-                    Flow::Break => break,
-                    ret => return Ok(ret),
-                }
-                if self.eval(fr, cond)?.truthy() {
-                    break;
-                }
-            },
+            }
             StatKind::If(arms, otherwise) => {
-                for (cond, body) in arms {
+                for (i, (cond, body, line)) in arms.iter().enumerate() {
+                    if i > 0 {
+                        fr.scope = stat.scope;
+                        self.trace(fr, *line)?;
+                    }
                     if self.eval(fr, cond)?.truthy() {
                         return self.exec_block(fr, body);
                     }
@@ -298,7 +430,7 @@ impl<'h> Interp<'h> {
                     return self.exec_block(fr, body);
                 }
             }
-            StatKind::NumFor { var, start, limit, step, body } => {
+            StatKind::NumFor { var, start, limit, step, body, hidden, looping } => {
                 let start = self
                     .eval(fr, start)?
                     .to_number()
@@ -312,8 +444,28 @@ impl<'h> Interp<'h> {
                     None => 1.0,
                 };
                 let mut i = start;
-                while (step > 0.0 && i <= limit) || (step <= 0.0 && i >= limit) {
+                let debugging = self.ldb.is_some();
+                // What Lua's `(for index)` holds before the pass's increment.
+                let mut index = start - step;
+                loop {
+                    if debugging {
+                        // Lua's FORLOOP, on the `for` line, tests the end before each pass.
+                        let h = *hidden as usize;
+                        fr.slots[h] = cell(Value::Num(index));
+                        fr.slots[h + 1] = cell(Value::Num(limit));
+                        fr.slots[h + 2] = cell(Value::Num(step));
+                        fr.scope = *looping;
+                        self.trace(fr, stat.line)?;
+                    }
+                    if !((step > 0.0 && i <= limit) || (step <= 0.0 && i >= limit)) {
+                        break;
+                    }
                     self.step()?;
+                    index = i;
+                    if debugging {
+                        fr.slots[*hidden as usize] = cell(Value::Num(i));
+                        fr.back = true;
+                    }
                     fr.slots[*var as usize] = cell(Value::Num(i));
                     match self.exec_block(fr, body)? {
                         Flow::Normal => {}
@@ -323,11 +475,20 @@ impl<'h> Interp<'h> {
                     i += step;
                 }
             }
-            StatKind::GenFor { vars, exprs, body } => {
+            StatKind::GenFor { vars, exprs, body, hidden, looping } => {
                 let init = self.eval_list(fr, exprs, 3)?;
                 let (f, s, mut control) = (init[0].clone(), init[1].clone(), init[2].clone());
+                let debugging = self.ldb.is_some();
                 loop {
                     self.line = stat.line;
+                    if debugging {
+                        let h = *hidden as usize;
+                        fr.slots[h] = cell(f.clone());
+                        fr.slots[h + 1] = cell(s.clone());
+                        fr.slots[h + 2] = cell(control.clone());
+                        fr.scope = *looping;
+                        self.trace(fr, stat.line)?;
+                    }
                     let results = match &f {
                         Value::Func(_) => self.call(&f, vec![s.clone(), control.clone()])?,
                         other => return Err(self.error(format!("attempt to call a {} value", other.type_name()))),
@@ -337,6 +498,10 @@ impl<'h> Interp<'h> {
                         break;
                     }
                     control = first;
+                    if debugging {
+                        fr.slots[*hidden as usize + 2] = cell(control.clone());
+                        fr.back = true;
+                    }
                     let mut results = results.into_iter();
                     for v in vars {
                         fr.slots[*v as usize] = cell(results.next().unwrap_or_default());
@@ -349,13 +514,48 @@ impl<'h> Interp<'h> {
                 }
             }
             StatKind::Return(exprs) => {
-                // A tail call `return f(x)` is an ordinary call here.
+                // A tail call `return f(x)` is an ordinary call here (the debugger is told).
+                if self.ldb.is_some() && exprs.len() == 1 {
+                    self.tail_next = matches!(exprs[0], Expr::Call(..) | Expr::Method(..));
+                }
                 let values = self.eval_all(fr, exprs)?;
                 return Ok(Flow::Return(values));
             }
             StatKind::Break => return Ok(Flow::Break),
         }
         Ok(Flow::Normal)
+    }
+
+    /// The name Lua's debug interface gives a function called through `e`.
+    fn called_name(e: &Expr) -> Option<Name> {
+        match e {
+            Expr::Var(_, n) => Some(n.clone()),
+            Expr::Index(_, k, _) => match &**k {
+                Expr::Str(s) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Stores one value in an assignable expression (`function t.f() end`).
+    fn assign_value(&mut self, fr: &mut Frame, target: &Expr, v: Value) -> R<()> {
+        match target {
+            Expr::Var(Var::Local(slot), _) => *fr.slots[*slot as usize].borrow_mut() = v,
+            Expr::Var(Var::Upval(i), _) => *fr.upvals.upvals[*i as usize].borrow_mut() = v,
+            Expr::Var(Var::Global(name), _) => {
+                let g = self.globals.clone();
+                self.set_index(&Value::Table(g), Value::Str(name.clone()), v, None)?;
+            }
+            Expr::Index(obj, key, line) => {
+                let o = self.eval(fr, obj)?;
+                let k = self.eval(fr, key)?;
+                self.line = *line;
+                self.set_index(&o, k, v, Some(obj))?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn assign(&mut self, fr: &mut Frame, targets: &[Expr], exprs: &[Expr]) -> R<()> {
@@ -483,6 +683,7 @@ impl<'h> Interp<'h> {
         match e {
             Expr::Vararg => Ok(fr.varargs.clone()),
             Expr::Call(f, args, line) => {
+                let tail = std::mem::take(&mut self.tail_next);
                 let fv = self.eval(fr, f)?;
                 let args = self.eval_all(fr, args)?;
                 self.line = *line;
@@ -491,9 +692,16 @@ impl<'h> Interp<'h> {
                 }
                 self.lua_caller = true;
                 self.method_call = false;
+                if self.ldb.is_some() {
+                    // The call instruction is on the line of its `(`.
+                    self.trace(fr, *line)?;
+                    self.call_name = Self::called_name(f);
+                    self.call_tail = tail;
+                }
                 self.call_value(&fv, args)
             }
             Expr::Method(obj, name, args, line) => {
+                let tail = std::mem::take(&mut self.tail_next);
                 let o = self.eval(fr, obj)?;
                 self.line = *line;
                 let fv = self.index(&o, &Value::Str(name.clone()), Some(obj))?;
@@ -506,6 +714,11 @@ impl<'h> Interp<'h> {
                 }
                 self.lua_caller = true;
                 self.method_call = true;
+                if self.ldb.is_some() {
+                    self.trace(fr, *line)?;
+                    self.call_name = Some(name.clone());
+                    self.call_tail = tail;
+                }
                 let r = self.call_value(&fv, all);
                 self.method_call = false;
                 r
@@ -522,8 +735,16 @@ impl<'h> Interp<'h> {
             Expr::Num(n) => Value::Num(*n),
             Expr::Str(s) => Value::Str(s.clone()),
             Expr::Vararg => fr.varargs.first().cloned().unwrap_or_default(),
-            Expr::Func(p) => self.closure(fr, p),
+            Expr::Func(p) => {
+                self.trace(fr, p.end_line)?;
+                self.closure(fr, p)
+            }
             Expr::Paren(inner) => self.eval(fr, inner)?,
+            Expr::At(inner, line) => {
+                let v = self.eval(fr, inner)?;
+                self.trace(fr, *line)?;
+                v
+            }
             Expr::Var(Var::Local(slot), _) => fr.slots[*slot as usize].borrow().clone(),
             Expr::Var(Var::Upval(i), _) => fr.upvals.upvals[*i as usize].borrow().clone(),
             Expr::Var(Var::Global(name), _) => {

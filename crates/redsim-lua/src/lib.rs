@@ -22,6 +22,7 @@ mod chunks;
 mod cjson;
 pub mod cjson_config;
 mod interp;
+pub mod ldb;
 mod lex;
 mod library;
 mod msgpack;
@@ -66,7 +67,11 @@ pub enum Resp {
 /// What a script can reach outside itself.
 pub trait Host {
     /// Runs a command for `redis.call`/`redis.pcall`, answering in RESP `resp` (2 or 3).
-    fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp;
+    /// The command's reply (an error reply too), or `Err` with the error text when the command
+    /// was refused before it ran (unknown, wrong arity, not allowed from a script, ...).
+    /// `resp3`: the script chose RESP3 (`redis.setresp(3)`), so maps, sets, doubles, booleans and
+    /// nulls keep their RESP3 shapes.
+    fn call(&mut self, argv: Vec<Vec<u8>>, resp3: bool) -> Result<Resp, Vec<u8>>;
     /// `redis.REDIS_VERSION` and `redis.REDIS_VERSION_NUM`.
     fn version(&self) -> (String, u32);
     /// The state of `math.random`'s rand48, which Redis keeps from one script to the next.
@@ -87,6 +92,24 @@ pub trait Host {
     fn step_limit(&self) -> u64 {
         STEP_LIMIT
     }
+    /// The debugging client's next bytes (`SCRIPT DEBUG`): [`LdbRead::Gone`] when there is no
+    /// client, [`LdbRead::Wait`] when nothing more has come (the run is given up, to be run
+    /// again once more has come).
+    fn ldb_read(&mut self) -> LdbRead {
+        LdbRead::Gone
+    }
+    /// Bytes for the debugging client (an array of simple strings, see [`ldb::encode_logs`]).
+    fn ldb_write(&mut self, _bytes: Vec<u8>) {}
+}
+
+/// What [`Host::ldb_read`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LdbRead {
+    Data(Vec<u8>),
+    /// The client went away: the script runs on without stopping.
+    Gone,
+    /// Nothing yet: the run stops here, and nothing in the script can catch that.
+    Wait,
 }
 
 /// How many steps a script runs between two calls of [`Host::interrupt`].
@@ -154,6 +177,29 @@ pub fn eval_with_limit(
     Ok(lua_to_resp(&result.into_iter().next().unwrap_or_default(), interp.resp, 0))
 }
 
+/// [`eval`] under the Lua debugger: the session stops at the first line and then where the
+/// client says. Besides the result, the log lines not sent yet (they go out with
+/// `<endsession>`).
+pub fn eval_debug(
+    host: &mut dyn Host,
+    proto: Rc<Proto>,
+    keys: &[Vec<u8>],
+    argv: &[Vec<u8>],
+    source: &[u8],
+) -> (Result<Resp, Failure>, Vec<Vec<u8>>) {
+    let mut interp = Interp::new(host, "user_script", u64::MAX);
+    interp.ldb = Some(Box::new(ldb::Ldb::new(source)));
+    {
+        let mut g = interp.globals.borrow_mut();
+        let _ = g.set(Value::str("KEYS"), strings_table(keys));
+        let _ = g.set(Value::str("ARGV"), strings_table(argv));
+    }
+    let result = interp.run_main(proto, Vec::new()).map_err(failure);
+    let result = result.map(|r| lua_to_resp(&r.into_iter().next().unwrap_or_default(), interp.resp, 0));
+    let logs = interp.ldb.as_mut().map(|l| l.take_logs()).unwrap_or_default();
+    (result, logs)
+}
+
 /// A function a library registers with `redis.register_function`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registered {
@@ -208,9 +254,16 @@ pub fn number_arg(n: f64) -> String {
 
 /// A command's reply as the script sees it (Redis's `redisProtocolToLuaType`).
 pub fn resp_to_lua(r: Resp) -> Value {
+    resp_to_lua_in(r, false)
+}
+
+/// [`resp_to_lua`] for a script speaking RESP3 (`resp3`), where a null is `nil`, not `false`.
+pub fn resp_to_lua_in(r: Resp, resp3: bool) -> Value {
+    let resp_to_lua = |r| resp_to_lua_in(r, resp3);
     match r {
         Resp::Int(n) => Value::Num(n as f64),
         Resp::Bulk(b) => Value::str(b),
+        Resp::Nil if resp3 => Value::Nil,
         Resp::Nil => Value::Bool(false),
         Resp::Status(s) => field_table("ok", Value::str(s)),
         Resp::Error(e) => stdlib::error_table(&[b"-", &e[..]].concat()),
@@ -355,14 +408,14 @@ mod tests {
     struct Echo(u64, cjson_config::CjsonConfig);
 
     impl Host for Echo {
-        fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
-            match &argv[0][..] {
+        fn call(&mut self, argv: Vec<Vec<u8>>, _resp3: bool) -> Result<Resp, Vec<u8>> {
+            Ok(match &argv[0][..] {
                 b"fail" => Resp::Error(b"ERR it failed".to_vec()),
                 b"status" => Resp::Status(b"OK".to_vec()),
                 b"nil" => Resp::Nil,
                 b"int" => Resp::Int(42),
                 _ => Resp::Array(argv.into_iter().map(Resp::Bulk).collect()),
-            }
+            })
         }
         fn version(&self) -> (String, u32) {
             ("7.0.15".into(), 0x07000f)

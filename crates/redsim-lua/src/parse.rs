@@ -12,6 +12,36 @@ struct FuncState {
     max_slots: u16,
     upvals: Vec<(Name, UpvalFrom)>,
     vararg: bool,
+    /// The distinct lists of active locals statements have started in ([`Proto::scopes`]).
+    scopes: Vec<Rc<[(Name, u16)]>>,
+    /// Some statement has compiled to code (Lua's `pc > 0`).
+    coded: bool,
+}
+
+impl FuncState {
+    fn new(vararg: bool) -> FuncState {
+        FuncState {
+            actives: Vec::new(),
+            next_slot: 0,
+            max_slots: 0,
+            upvals: Vec::new(),
+            vararg,
+            scopes: Vec::new(),
+            coded: false,
+        }
+    }
+
+    /// The index of the locals active now in `scopes` (the last one again when nothing changed).
+    fn scope(&mut self) -> u32 {
+        let same = self.scopes.last().is_some_and(|last| {
+            last.len() == self.actives.len()
+                && last.iter().zip(&self.actives).all(|(a, b)| a.1 == b.1 && Rc::ptr_eq(&a.0, &b.0))
+        });
+        if !same {
+            self.scopes.push(Rc::from(self.actives.as_slice()));
+        }
+        (self.scopes.len() - 1) as u32
+    }
 }
 
 struct Parser<'a> {
@@ -34,13 +64,23 @@ type R<T> = Result<T, SyntaxError>;
 /// Parses a whole chunk into the prototype of its main function (a vararg function).
 pub fn parse_chunk(src: &[u8], chunk: &str) -> R<Rc<Proto>> {
     let toks = Lexer::new(src, chunk).tokens()?;
-    let spare = FuncState { actives: Vec::new(), next_slot: 0, max_slots: 0, upvals: Vec::new(), vararg: true };
+    let spare = FuncState::new(true);
     let mut p = Parser { toks, pos: 0, funcs: Vec::new(), spare, chunk, loops: vec![0], levels: 0 };
     p.open_func(true);
     let body = p.block()?;
     p.check(&Tok::Eof, "<eof>")?;
+    let end_line = p.last_line();
     let f = p.funcs.pop().unwrap_or_else(|| p.spare.clone());
-    Ok(Rc::new(Proto { params: Vec::new(), vararg: true, slots: f.max_slots, upvals: Vec::new(), body, line: 0 }))
+    Ok(Rc::new(Proto {
+        params: Vec::new(),
+        vararg: true,
+        slots: f.max_slots,
+        upvals: Vec::new(),
+        body,
+        line: 0,
+        end_line,
+        scopes: f.scopes,
+    }))
 }
 
 fn token_name(t: &Tok) -> &'static str {
@@ -85,6 +125,14 @@ impl<'a> Parser<'a> {
 
     fn line(&self) -> u32 {
         self.toks[self.pos].line
+    }
+
+    /// The line of the last token consumed (Lua's `lastline`, which code is attributed to).
+    fn last_line(&self) -> u32 {
+        match self.pos.checked_sub(1) {
+            Some(at) => self.toks[at].line,
+            None => self.line(),
+        }
     }
 
     fn advance(&mut self) -> Token {
@@ -155,7 +203,7 @@ impl<'a> Parser<'a> {
     // Scopes.
 
     fn open_func(&mut self, vararg: bool) {
-        self.funcs.push(FuncState { actives: Vec::new(), next_slot: 0, max_slots: 0, upvals: Vec::new(), vararg });
+        self.funcs.push(FuncState::new(vararg));
     }
 
     /// The function being parsed (there is always one: the chunk's main function at least).
@@ -173,6 +221,14 @@ impl<'a> Parser<'a> {
         fs.max_slots = fs.max_slots.max(fs.next_slot);
         fs.actives.push((name, slot));
         slot
+    }
+
+    /// A loop's three internal locals, which no Lua name can refer to: their first slot.
+    fn declare_hidden(&mut self, names: [&str; 3]) -> u16 {
+        let first = self.declare(Rc::from(names[0].as_bytes()));
+        self.declare(Rc::from(names[1].as_bytes()));
+        self.declare(Rc::from(names[2].as_bytes()));
+        first
     }
 
     fn scope_mark(&mut self) -> (usize, u16) {
@@ -251,6 +307,7 @@ impl<'a> Parser<'a> {
 
     fn statement_inner(&mut self) -> R<Stat> {
         let line = self.line();
+        let scope = self.fs().scope();
         let kind = match self.tok().clone() {
             Tok::If => self.if_stat(line)?,
             Tok::While => {
@@ -274,10 +331,12 @@ impl<'a> Parser<'a> {
                 self.loops.push(self.funcs.len());
                 let body = self.block_in_scope()?;
                 self.loops.pop();
+                let until_scope = self.fs().scope();
                 self.check_match(&Tok::Until, &Tok::Repeat, line)?;
                 let cond = self.expr()?;
+                let until_line = self.last_line();
                 self.scope_close(mark);
-                StatKind::Repeat(body, cond)
+                StatKind::Repeat(body, cond, until_line, until_scope)
             }
             Tok::Function => {
                 self.advance();
@@ -304,7 +363,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 let f = self.body(method, line)?;
-                StatKind::Assign(vec![target], vec![Expr::Func(f)])
+                StatKind::Function(target, f)
             }
             Tok::Local => {
                 self.advance();
@@ -338,7 +397,25 @@ impl<'a> Parser<'a> {
             }
             _ => self.expr_stat()?,
         };
-        Ok(Stat { line, kind })
+        let quiet = match &kind {
+            StatKind::Do(_) | StatKind::Repeat(..) | StatKind::LocalFunction(..) => true,
+            // `local x` first in a function: its registers are nil already (`luaK_nil`).
+            StatKind::Local(_, exprs) if exprs.is_empty() => !self.fs().coded,
+            StatKind::Local(_, exprs) | StatKind::Return(exprs) => matches!(exprs.first(), Some(Expr::Func(_))),
+            StatKind::Assign(targets, exprs) => {
+                targets.iter().all(|t| matches!(t, Expr::Var(..))) && matches!(exprs.first(), Some(Expr::Func(_)))
+            }
+            // A global's or local's name, or a field of a local, takes no instruction to reach.
+            StatKind::Function(Expr::Var(..), _) => true,
+            StatKind::Function(Expr::Index(obj, _, _), _) => matches!(**obj, Expr::Var(Var::Local(_), _)),
+            // `while true do`: a constant condition is no test.
+            StatKind::While(cond, _) => matches!(cond, Expr::True | Expr::Num(_) | Expr::Str(_)),
+            _ => false,
+        };
+        if !matches!(&kind, StatKind::Local(_, exprs) if exprs.is_empty()) {
+            self.fs().coded = true;
+        }
+        Ok(Stat { line, scope, quiet, kind })
     }
 
     fn loop_block(&mut self) -> R<Block> {
@@ -354,14 +431,15 @@ impl<'a> Parser<'a> {
         self.advance();
         let cond = self.expr()?;
         self.check(&Tok::Then, "then")?;
-        arms.push((cond, self.block()?));
+        arms.push((cond, self.block()?, line));
         loop {
             match self.tok() {
                 Tok::Elseif => {
                     self.advance();
                     let cond = self.expr()?;
+                    let arm_line = self.last_line();
                     self.check(&Tok::Then, "then")?;
-                    arms.push((cond, self.block()?));
+                    arms.push((cond, self.block()?, arm_line));
                 }
                 Tok::Else => {
                     self.advance();
@@ -390,11 +468,13 @@ impl<'a> Parser<'a> {
                 let step = if self.test(&Tok::Comma) { Some(self.expr()?) } else { None };
                 self.check(&Tok::Do, "do")?;
                 let mark = self.scope_mark();
+                let hidden = self.declare_hidden(["(for index)", "(for limit)", "(for step)"]);
+                let looping = self.fs().scope();
                 let var = self.declare(first);
                 let body = self.loop_block()?;
                 self.scope_close(mark);
                 self.check_match(&Tok::End, &Tok::For, line)?;
-                Ok(StatKind::NumFor { var, start, limit, step, body })
+                Ok(StatKind::NumFor { var, start, limit, step, body, hidden, looping })
             }
             Tok::Comma | Tok::In => {
                 let mut names = vec![first];
@@ -405,11 +485,13 @@ impl<'a> Parser<'a> {
                 let exprs = self.expr_list()?;
                 self.check(&Tok::Do, "do")?;
                 let mark = self.scope_mark();
+                let hidden = self.declare_hidden(["(for generator)", "(for state)", "(for control)"]);
+                let looping = self.fs().scope();
                 let vars = names.into_iter().map(|n| self.declare(n)).collect();
                 let body = self.loop_block()?;
                 self.scope_close(mark);
                 self.check_match(&Tok::End, &Tok::For, line)?;
-                Ok(StatKind::GenFor { vars, exprs, body })
+                Ok(StatKind::GenFor { vars, exprs, body, hidden, looping })
             }
             _ => Err(self.error_near("'=' or 'in' expected")),
         }
@@ -472,6 +554,7 @@ impl<'a> Parser<'a> {
         self.loops.pop();
         let body = body?;
         self.check_match(&Tok::End, &Tok::Function, line)?;
+        let end_line = self.last_line();
         let fs = self.funcs.pop().unwrap_or_else(|| self.spare.clone());
         Ok(Rc::new(Proto {
             params,
@@ -480,6 +563,8 @@ impl<'a> Parser<'a> {
             upvals: fs.upvals.into_iter().map(|(_, from)| from).collect(),
             body,
             line,
+            end_line,
+            scopes: fs.scopes,
         }))
     }
 
@@ -654,7 +739,28 @@ impl<'a> Parser<'a> {
                     return Err(self.error_near("ambiguous syntax (function call x new statement)"));
                 }
                 self.advance();
-                let args = if *self.tok() == Tok::RParen { Vec::new() } else { self.expr_list()? };
+                // Each argument is moved into place when the `,` or `)` after it is read: a
+                // line event of its own when that is on another line than the call.
+                let at = |e: Expr, moved: u32| -> Expr {
+                    if moved == line || matches!(e, Expr::Call(..) | Expr::Method(..) | Expr::Vararg) {
+                        e
+                    } else {
+                        Expr::At(Box::new(e), moved)
+                    }
+                };
+                let mut args = Vec::new();
+                if *self.tok() != Tok::RParen {
+                    loop {
+                        let e = self.expr()?;
+                        if self.test(&Tok::Comma) {
+                            args.push(at(e, self.last_line()));
+                        } else {
+                            self.check_match(&Tok::RParen, &Tok::LParen, line)?;
+                            args.push(at(e, self.last_line()));
+                            return Ok(args);
+                        }
+                    }
+                }
                 self.check_match(&Tok::RParen, &Tok::LParen, line)?;
                 Ok(args)
             }

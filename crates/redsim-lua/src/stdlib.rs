@@ -1203,15 +1203,58 @@ fn fail_with(interp: &Interp<'_>, text: &[u8], raise: bool) -> Out {
 fn redis_command(interp: &mut Interp<'_>, args: Vec<Value>, raise: bool) -> Out {
     let argv = match lua_args_to_argv(&args) {
         Ok(argv) => argv,
-        Err(msg) => return fail_with(interp, msg.as_bytes(), raise),
+        Err(msg) => {
+            if crate::ldb::stepping(interp) {
+                crate::ldb::log(interp, [b"<error> ", msg.as_bytes()].concat());
+            }
+            return fail_with(interp, msg.as_bytes(), raise);
+        }
     };
-    match interp.host.call(argv) {
-        Resp::Error(e) => {
+    let stepping = crate::ldb::stepping(interp);
+    if stepping {
+        // The command as the debugger shows it: ten arguments at most.
+        let mut entry = b"<redis>".to_vec();
+        for (j, a) in argv.iter().enumerate() {
+            if j == 10 {
+                entry.extend_from_slice(format!(" ... ({} more)", argv.len() - j - 1).as_bytes());
+                break;
+            }
+            entry.push(b' ');
+            entry.extend_from_slice(a);
+        }
+        crate::ldb::log(interp, entry);
+    }
+    let resp3 = interp.resp == 3;
+    match interp.host.call(argv, resp3) {
+        Ok(Resp::Error(e)) => {
+            if stepping {
+                // Converting an error reply goes through `luaPushErrorBuff`, which logs it too.
+                crate::ldb::log(interp, [b"<error> -", &e[..]].concat());
+                crate::ldb::log_reply(interp, &Resp::Error(e.clone()));
+            }
             let mut text = b"-".to_vec();
             text.extend_from_slice(&e);
             fail_with(interp, &text, raise)
         }
-        other => Ok(vec![crate::resp_to_lua(other)]),
+        Ok(other) => {
+            if stepping {
+                crate::ldb::log_reply(interp, &other);
+            }
+            Ok(vec![crate::resp_to_lua_in(other, resp3)])
+        }
+        Err(refused) => {
+            // Refused before it ran (unknown, arity, not allowed...): logged as `luaPushError`.
+            if stepping {
+                let shown = match refused.strip_prefix(b"ERR ") {
+                    Some(rest) => rest.to_vec(),
+                    None => [b"-", &refused[..], b"\r\n"].concat(),
+                };
+                crate::ldb::log(interp, [b"<error> ", &shown[..]].concat());
+            }
+            let mut text = b"-".to_vec();
+            text.extend_from_slice(&refused);
+            fail_with(interp, &text, raise)
+        }
     }
 }
 
@@ -1301,11 +1344,28 @@ pub(crate) fn redis_replicate_commands(_: &mut Interp<'_>, _: Vec<Value>) -> Out
     Ok(vec![Value::Bool(true)])
 }
 
-pub(crate) fn redis_breakpoint(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
-    Ok(vec![Value::Bool(false)])
+/// `redis.breakpoint()`: under the debugger, stop at the next line.
+pub(crate) fn redis_breakpoint(interp: &mut Interp<'_>, _: Vec<Value>) -> Out {
+    match interp.ldb.as_mut() {
+        Some(ldb) => {
+            ldb.luabp = true;
+            Ok(vec![Value::Bool(true)])
+        }
+        None => Ok(vec![Value::Bool(false)]),
+    }
 }
 
-pub(crate) fn redis_debug(_: &mut Interp<'_>, _: Vec<Value>) -> Out {
+/// `redis.debug(...)`: under the debugger, its arguments go to the console.
+pub(crate) fn redis_debug(interp: &mut Interp<'_>, args: Vec<Value>) -> Out {
+    let Some(ldb) = interp.ldb.as_ref() else { return Ok(Vec::new()) };
+    let mut entry = format!("<debug> line {}: ", ldb.currentline).into_bytes();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            entry.extend_from_slice(b", ");
+        }
+        crate::ldb::cat_value(&mut entry, a, 0);
+    }
+    crate::ldb::log(interp, entry);
     Ok(Vec::new())
 }
 

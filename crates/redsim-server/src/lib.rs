@@ -98,6 +98,7 @@ fn quiet_engine(version: Version) -> Server {
     let mut engine = Server::new(version);
     engine.set_observe(false);
     engine.set_propagate(false);
+    engine.set_debugger(true);
     engine
 }
 
@@ -354,6 +355,7 @@ fn build(
         stopping: Arc::clone(&stopping),
         virtual_ms,
         bus: None,
+        sync_debugging: None,
     };
     if event_loop.engine.config().settings.flag("cluster-enabled") {
         let seed = u64::from(addr.port()) ^ (now << 16);
@@ -384,6 +386,8 @@ struct Connection {
     gone: bool,
     /// Registered for writable events because a write would have blocked.
     wants_write: bool,
+    /// A Lua debugging session (`SCRIPT DEBUG`, then `EVAL`): what the client sends goes to it.
+    debug: Option<Box<redsim_engine::server::ldb::DebugSession>>,
 }
 
 /// The sockets: what the event loop reads and writes, apart from the engine it runs them on
@@ -433,6 +437,7 @@ impl Net {
                             closing: false,
                             gone: false,
                             wants_write: false,
+                            debug: None,
                         },
                     );
                 }
@@ -630,6 +635,9 @@ struct EventLoop {
     virtual_ms: Option<u64>,
     /// Redis Cluster: this node's end of the cluster bus.
     bus: Option<BusLink>,
+    /// The connection of a `SCRIPT DEBUG SYNC` session under way: the server serves nobody else
+    /// (and runs no timers) until it ends, as Redis is blocked.
+    sync_debugging: Option<Token>,
 }
 
 impl EventLoop {
@@ -760,7 +768,7 @@ impl EventLoop {
                     }
                 }
             }
-            if last_tick.elapsed() >= TICK {
+            if last_tick.elapsed() >= TICK && self.sync_debugging.is_none() {
                 last_tick = std::time::Instant::now();
                 let outcome = self.engine.tick(self.now());
                 self.deliver(&outcome);
@@ -779,8 +787,48 @@ impl EventLoop {
     /// Reads what has arrived (until the socket would block: mio's events are edge-triggered)
     /// and runs the complete requests.
     fn read(&mut self, token: Token) {
-        if let Some(client) = self.net.read(token) {
+        let Some(client) = self.net.read(token) else { return };
+        if self.net.connections.get(&token).is_some_and(|c| c.debug.is_some()) {
+            self.debug_turn(token);
+        } else if self.sync_debugging.is_none() {
             self.run_requests(client);
+        }
+    }
+
+    /// Hands what a debugging client sent to its session and writes the answer. When the script
+    /// ends the connection closes, as Redis closes it; a `SYNC` session's server takes over.
+    fn debug_turn(&mut self, token: Token) {
+        let Some(conn) = self.net.connections.get_mut(&token) else { return };
+        let Some(session) = conn.debug.as_mut() else { return };
+        let input = std::mem::take(&mut conn.input);
+        if conn.gone || conn.closing {
+            session.hang_up();
+        } else {
+            session.feed(&input);
+        }
+        let output = session.take_output();
+        conn.output.extend_from_slice(&output);
+        self.settle_debug(token);
+    }
+
+    /// A session whose script has ended: the connection closes after its output, and a `SYNC`
+    /// session's server takes over.
+    fn settle_debug(&mut self, token: Token) {
+        let Some(conn) = self.net.connections.get_mut(&token) else { return };
+        if !conn.debug.as_ref().is_some_and(|s| s.is_ended()) {
+            return;
+        }
+        conn.closing = true;
+        let Some(session) = conn.debug.take() else { return };
+        if session.is_sync() {
+            self.engine.end_debugging(*session);
+            self.sync_debugging = None;
+            // What the others sent while the server waited runs now.
+            let waiting: Vec<ClientId> =
+                self.net.connections.values().filter(|c| !c.input.is_empty()).map(|c| c.client).collect();
+            for client in waiting {
+                self.run_requests(client);
+            }
         }
     }
 
@@ -832,6 +880,23 @@ impl EventLoop {
                     outcome
                 }
             };
+            // EVAL under SCRIPT DEBUG: the connection belongs to the debugging session now. What
+            // it sent after the EVAL is dropped, as Redis's debugger reads the socket past it.
+            if let Some(mut session) = outcome.debug.take() {
+                if let Some(conn) = self.net.connections.get_mut(&token) {
+                    conn.output.extend_from_slice(&session.take_output());
+                    conn.input.clear();
+                    if session.is_sync() {
+                        self.sync_debugging = Some(token);
+                    } else {
+                        // The session runs on a copy; the server has let the client go.
+                        self.net.by_client.remove(&client);
+                    }
+                    conn.debug = Some(session);
+                }
+                self.settle_debug(token);
+                return;
+            }
             // MIGRATE talks to its target now, blocking this server as Redis's does.
             if let Some(migrate) = outcome.migrate.take() {
                 let answer = migrate_round_trip(&migrate);
@@ -925,6 +990,12 @@ impl EventLoop {
     /// Writes every connection's pending output and drops the ones that are finished.
     fn flush_all(&mut self) {
         self.net.write_pending();
+        // A debugging client that went away: its script runs on to the end.
+        let lost: Vec<Token> =
+            self.net.connections.iter().filter(|(_, c)| c.debug.is_some() && c.gone).map(|(t, _)| *t).collect();
+        for token in lost {
+            self.debug_turn(token);
+        }
         let mut finished = Vec::new();
         for (token, conn) in &self.net.connections {
             if conn.gone || (conn.closing && conn.output.is_empty()) {

@@ -103,10 +103,13 @@ struct ScriptHost<'c, 'a> {
 }
 
 impl Host for ScriptHost<'_, '_> {
-    fn call(&mut self, argv: Vec<Vec<u8>>) -> Resp {
+    fn call(&mut self, argv: Vec<Vec<u8>>, resp3: bool) -> std::result::Result<Resp, Vec<u8>> {
         match self.ctx.call_from_script(&argv, &mut self.run, is_noscript) {
-            Ok(reply) => reply_to_resp(reply.for_version(self.ctx.version())),
-            Err(text) => Resp::Error(text.into_bytes()),
+            Ok(reply) => {
+                let protocol = if resp3 { Protocol::Resp3 } else { Protocol::Resp2 };
+                Ok(reply_to_resp(reply.for_version(self.ctx.version()).as_seen_by(protocol)))
+            }
+            Err(text) => Err(text.into_bytes()),
         }
     }
 
@@ -136,6 +139,19 @@ impl Host for ScriptHost<'_, '_> {
         ctx.server.script_interrupt(host, self.run.write_dirty, ctx.argv)
     }
 
+    fn ldb_read(&mut self) -> redsim_lua::LdbRead {
+        match self.ctx.server.ldb_io.as_mut() {
+            Some(io) => io.read(),
+            None => redsim_lua::LdbRead::Gone,
+        }
+    }
+
+    fn ldb_write(&mut self, bytes: Vec<u8>) {
+        if let Some(io) = self.ctx.server.ldb_io.as_mut() {
+            io.sends.push(bytes);
+        }
+    }
+
     fn step_limit(&self) -> u64 {
         // A host that serves clients meanwhile lets a user kill the script instead.
         if self.ctx.host.is_some() {
@@ -152,9 +168,10 @@ fn is_noscript(parent: Option<&CommandSpec>, spec: &CommandSpec) -> bool {
     NOSCRIPT.contains(&top) || full_name(parent, spec) == "cluster|reset"
 }
 
-/// A reply as a script sees it: RESP2 shapes (the script client speaks RESP2).
+/// A reply as a script sees it, already in the shapes of its protocol (`as_seen_by`): RESP2's,
+/// or RESP3's after `redis.setresp(3)`.
 fn reply_to_resp(reply: Reply) -> Resp {
-    match reply.as_seen_by(Protocol::Resp2) {
+    match reply {
         Reply::Status(s) => Resp::Status(s.into_bytes()),
         Reply::Error(e) => Resp::Error(e.into_bytes()),
         Reply::Integer(n) => Resp::Int(n),
@@ -162,15 +179,13 @@ fn reply_to_resp(reply: Reply) -> Resp {
         Reply::Unsigned(n) => Resp::Int(n as i64),
         Reply::Bulk(b) | Reply::Raw(b) | Reply::Verbatim(_, b) => Resp::Bulk(b),
         Reply::Nil | Reply::NilArray => Resp::Nil,
-        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+        Reply::Array(items) | Reply::Push(items) | Reply::Many(items) => {
             Resp::Array(items.into_iter().map(reply_to_resp).collect())
         }
-        Reply::Map(pairs) => {
-            Resp::Array(pairs.into_iter().flat_map(|(k, v)| [reply_to_resp(k), reply_to_resp(v)]).collect())
-        }
-        Reply::Double(d) => Resp::Bulk(crate::reply::format_double(d).into_bytes()),
-        Reply::ShortDouble(d) => Resp::Bulk(crate::reply::format_double_short(d).into_bytes()),
-        Reply::Boolean(b) => Resp::Int(b as i64),
+        Reply::Set(items) => Resp::Set(items.into_iter().map(reply_to_resp).collect()),
+        Reply::Map(pairs) => Resp::Map(pairs.into_iter().map(|(k, v)| (reply_to_resp(k), reply_to_resp(v))).collect()),
+        Reply::Double(d) | Reply::ShortDouble(d) => Resp::Double(d),
+        Reply::Boolean(b) => Resp::Bool(b),
     }
 }
 
@@ -327,6 +342,14 @@ fn run_script(
 
 fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -> Result<Reply> {
     let first = args.next()?;
+    // Under `SCRIPT DEBUG`: `EVALSHA` is refused, and `EVAL` runs in a debugging session.
+    if by_sha && ctx.client().ldb.is_some() {
+        if first.len() != 40 {
+            return Err(Error::other("NOSCRIPT No matching script. Please use EVAL."));
+        }
+        return Err(Error::other("ERR Please use EVAL instead of EVALSHA for debugging"));
+    }
+    let debugging = !by_sha && ctx.server.debugging_eval(ctx.client);
     let (keys, argv) = keys_and_args(&mut args)?;
     let (sha, body) = if by_sha {
         let sha = String::from_utf8_lossy(first).to_ascii_lowercase();
@@ -352,7 +375,18 @@ fn eval_generic(ctx: &mut Ctx, mut args: Args, by_sha: bool, ro_command: bool) -
         // A script without a shebang runs as before Redis 7.0: keys of any slot this node serves.
         cross_slot: flags.as_ref().is_none_or(|f| f.allow_cross_slot),
     };
-    let result = run_script(ctx, script, |host| redsim_lua::eval(host, proto, &keys, &argv));
+    let result = if debugging {
+        let source = ctx.server.scripts.bodies.get(&sha).cloned().unwrap_or_default();
+        run_script(ctx, script, |host| {
+            let (result, logs) = redsim_lua::eval_debug(host, proto, &keys, &argv, &source);
+            if let Some(io) = host.ctx.server.ldb_io.as_mut() {
+                io.final_logs = logs;
+            }
+            result
+        })
+    } else {
+        run_script(ctx, script, |host| redsim_lua::eval(host, proto, &keys, &argv))
+    };
     Ok(match result {
         Ok(resp) => resp_to_reply(resp),
         Err(f) => failure_reply(f, &sha, "user_script"),
@@ -405,18 +439,25 @@ const SCRIPT_DEBUG: CommandSpec = CommandSpec::new("debug", 3, SCRIPTING, "3.2.0
     .doc("<YES | SYNC | NO>", "Sets the debug mode of server-side Lua scripts.")
     .run(script_debug);
 
-/// `SCRIPT DEBUG NO` leaves scripts running as they do. Redis's Lua debugger (`YES`, `SYNC`: the
-/// next `EVAL` opens an interactive session) is not in Redsim, which says so rather than answer
-/// `OK` and then run the script undebugged.
-fn script_debug(_ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
+/// `SCRIPT DEBUG YES|SYNC|NO`: whether the client's next `EVAL` opens a Lua debugging session
+/// (see [`crate::server::ldb`]). A host that cannot serve one (the scenario world) refuses
+/// rather than answer `OK` and then run the script undebugged.
+fn script_debug(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let mode = args.next()?;
-    if mode.eq_ignore_ascii_case(b"no") {
-        Ok(Reply::ok())
-    } else if mode.eq_ignore_ascii_case(b"yes") || mode.eq_ignore_ascii_case(b"sync") {
-        Err(Error::other("ERR The Lua debugger (SCRIPT DEBUG YES|SYNC) is not available in Redsim"))
+    let ldb = if mode.eq_ignore_ascii_case(b"no") {
+        None
+    } else if mode.eq_ignore_ascii_case(b"yes") {
+        Some(false)
+    } else if mode.eq_ignore_ascii_case(b"sync") {
+        Some(true)
     } else {
-        Err(Error::other("ERR Use SCRIPT DEBUG YES/SYNC/NO"))
+        return Err(Error::other("ERR Use SCRIPT DEBUG YES/SYNC/NO"));
+    };
+    if ldb.is_some() && !ctx.server.debugger {
+        return Err(Error::other("ERR The Lua debugger (SCRIPT DEBUG YES|SYNC) is not available here"));
     }
+    ctx.client_mut().ldb = ldb;
+    Ok(Reply::ok())
 }
 
 const SCRIPT_EXISTS: CommandSpec = CommandSpec::new("exists", -3, SCRIPTING, "2.6.0")

@@ -13,6 +13,9 @@ pub struct Client {
     pub protocol: Protocol,
     pub created_ms: u64,
     pub last_command_ms: u64,
+    /// `SCRIPT DEBUG YES|SYNC`: the next `EVAL` opens a Lua debugging session (`Some(true)`:
+    /// synchronous, the server waits; `Some(false)`: on a copy of the data, as Redis's fork).
+    pub ldb: Option<bool>,
     /// `Some` between `MULTI` and `EXEC`/`DISCARD`.
     pub(super) multi: Option<Transaction>,
     /// Keys this client `WATCH`es: (db, key, already expired when watched).
@@ -92,6 +95,7 @@ impl Client {
             protocol: Protocol::Resp2,
             created_ms: now_ms,
             last_command_ms: now_ms,
+            ldb: None,
             multi: None,
             watched: Vec::new(),
             dirty_cas: false,

@@ -27,6 +27,7 @@ mod ctx;
 mod eviction;
 mod expiry;
 mod failover;
+pub mod ldb;
 mod slowlog;
 pub mod stats;
 pub mod tracking;
@@ -81,6 +82,9 @@ pub struct Outcome {
     pub woken: Vec<(ClientId, Reply)>,
     /// Other clients whose connections this command closed (`CLIENT KILL`).
     pub killed: Vec<ClientId>,
+    /// `EVAL` under `SCRIPT DEBUG YES|SYNC` opened a Lua debugging session: the client's bytes
+    /// go to it until it ends (see [`ldb::DebugSession`]).
+    pub debug: Option<Box<ldb::DebugSession>>,
 }
 
 impl Outcome {
@@ -410,6 +414,10 @@ pub struct Server {
     expire_effort: usize,
     /// `FAILOVER` under way.
     pub(crate) failover: Option<failover::Failover>,
+    /// The host serves Lua debugging sessions (`SCRIPT DEBUG YES|SYNC`).
+    pub(crate) debugger: bool,
+    /// A debugging session's run: its client's input and the output so far.
+    pub(crate) ldb_io: Option<Box<ldb::LdbIo>>,
 }
 
 impl Server {
@@ -508,6 +516,8 @@ impl Server {
             eviction_next_db: 0,
             busy: None,
             failover: None,
+            debugger: false,
+            ldb_io: None,
             expire_effort: 0,
             slowlog: Default::default(),
             slowlog_next_id: 0,
@@ -770,6 +780,9 @@ impl Server {
         let mut out = Outcome::default();
         if argv.is_empty() {
             return out;
+        }
+        if self.debugger && self.ldb_io.is_none() && self.wants_debugging(client, argv) {
+            return self.start_debugging(now_ms, client, argv);
         }
         match self.clients.get_mut(&client) {
             Some(c) => c.last_command_ms = now_ms,
