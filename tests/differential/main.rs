@@ -25,6 +25,7 @@ mod busy;
 mod cli;
 mod cluster;
 mod fuzz;
+mod ldb;
 mod persistence;
 mod protocol;
 mod random;

@@ -40,7 +40,7 @@ pub struct Ldb {
     unread: Vec<u8>,
     pub(crate) currentline: u32,
     logs: Vec<Vec<u8>>,
-    /// `eval` is running code of the debugger's own: its line events only move `currentline`.
+    /// `eval` is running code of the debugger's own, from inside the hook: no line events.
     in_eval: bool,
     /// Steps the script had taken when it last stopped (for the timeout stop).
     pub(crate) since: u64,
@@ -497,9 +497,8 @@ pub(crate) fn log_reply(interp: &mut Interp<'_>, r: &Resp) {
 
 fn send_logs(interp: &mut Interp<'_>) {
     let Some(ldb) = interp.ldb.as_mut() else { return };
-    let bytes = encode_logs(&ldb.logs);
-    ldb.logs.clear();
-    interp.host.ldb_write(bytes);
+    let logs = std::mem::take(&mut ldb.logs);
+    interp.host.ldb_write(logs);
 }
 
 /// An error raised as Redis's `luaPushError` + `luaError` do (`ERR ` before the text).
@@ -510,10 +509,11 @@ fn lua_error(interp: &Interp<'_>, text: &str) -> LuaError {
 /// The line hook (`luaLdbLineHook`): stops when stepping or at a breakpoint.
 pub(crate) fn line_hook(interp: &mut Interp<'_>, line: u32) -> Result<(), LuaError> {
     let Some(ldb) = interp.ldb.as_mut() else { return Ok(()) };
-    ldb.currentline = line;
+    // Lua runs no hook inside a hook: `eval`'s code (run from this hook) has no line events.
     if ldb.in_eval {
         return Ok(());
     }
+    ldb.currentline = line;
     let bp = ldb.breakpoints.contains(&line) || ldb.luabp;
     if !(ldb.step || bp) {
         return Ok(());

@@ -98,8 +98,9 @@ pub trait Host {
     fn ldb_read(&mut self) -> LdbRead {
         LdbRead::Gone
     }
-    /// Bytes for the debugging client (an array of simple strings, see [`ldb::encode_logs`]).
-    fn ldb_write(&mut self, _bytes: Vec<u8>) {}
+    /// Log lines for the debugging client, sent as one array of simple strings (see
+    /// [`ldb::encode_logs`]).
+    fn ldb_write(&mut self, _logs: Vec<Vec<u8>>) {}
 }
 
 /// What [`Host::ldb_read`] found.

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use redsim_engine::server::ldb::DebugSession;
 use redsim_engine::{Argv, ClientId, Effect, Reply, Server, Version};
 
 use crate::timeline::Timeline;
@@ -44,21 +45,85 @@ pub struct World {
     pub server: Server,
     pub now_ms: u64,
     pub clients: Vec<ClientInfo>,
+    /// A Lua debugging session (`SCRIPT DEBUG`, then `EVAL`): the client's index and the session,
+    /// which gets what that client types until the script ends.
+    debug: Option<(usize, Box<DebugSession>)>,
+    /// Commands of other clients waiting for a `SYNC` session to end (Redis serves nobody
+    /// meanwhile).
+    held: Vec<(usize, Argv)>,
 }
 
 impl World {
     fn new(version: Version, client_names: &[&str], start_ms: u64) -> World {
         let mut server = Server::new(version);
+        server.set_debugger(true);
         let clients = client_names
             .iter()
             .map(|name| ClientInfo { name: name.to_string(), id: server.connect(start_ms) })
             .collect();
-        World { server, now_ms: start_ms, clients }
+        World { server, now_ms: start_ms, clients, debug: None, held: Vec::new() }
+    }
+
+    /// Whether client number `client` is in a Lua debugging session (its prompt is the
+    /// debugger's).
+    pub fn debugging(&self, client: usize) -> bool {
+        self.debug.as_ref().is_some_and(|(c, _)| *c == client)
+    }
+
+    /// Several replies for one line are shown one after the other.
+    fn one_reply(mut replies: Vec<Reply>) -> Option<Reply> {
+        match replies.len() {
+            0 => None,
+            1 => replies.pop(),
+            _ => Some(Reply::Many(replies)),
+        }
+    }
+
+    /// A line typed in a debugging session goes to the session as a request; when the script
+    /// ends, its server takes over (`SYNC`), the client reconnects (Redis closes the
+    /// connection, redis-cli opens a new one) and the commands held meanwhile run.
+    fn debug_step(&mut self, argv: Option<&Argv>) -> (Option<Reply>, Vec<(ClientId, Reply)>) {
+        let Some((client, session)) = self.debug.as_mut() else { return (None, Vec::new()) };
+        if let Some(argv) = argv {
+            let request = Reply::Array(argv.iter().map(|a| Reply::Bulk(a.clone())).collect());
+            session.feed(&request.encode(redsim_engine::Protocol::Resp2));
+        }
+        let reply = World::one_reply(session.take_replies());
+        if !session.is_ended() {
+            return (reply, Vec::new());
+        }
+        let client = *client;
+        let Some((_, session)) = self.debug.take() else { return (reply, Vec::new()) };
+        self.server.end_debugging(*session);
+        if let Some(info) = self.clients.get_mut(client) {
+            self.server.disconnect(info.id);
+            info.id = self.server.connect(self.now_ms);
+        }
+        let mut woken = Vec::new();
+        for (other, argv) in std::mem::take(&mut self.held) {
+            let id = self.clients.get(other).map_or(0, |c| c.id);
+            let outcome = self.server.execute(self.now_ms, id, &argv);
+            woken.extend(outcome.reply.map(|r| (id, r)));
+            woken.extend(outcome.woken);
+        }
+        (reply, woken)
     }
 
     /// Applies one action; the only place the world changes.
     fn apply(&mut self, action: &Action) -> Step {
         let at_ms = self.now_ms;
+        if let Action::Command { client, argv } = action {
+            if let Some((debugging, session)) = &self.debug {
+                if debugging == client {
+                    let (reply, woken) = self.debug_step(Some(argv));
+                    return self.step_of(action, at_ms, redsim_engine::Outcome { reply, woken, ..Default::default() });
+                }
+                if session.is_sync() {
+                    self.held.push((*client, argv.clone()));
+                    return Step { at_ms, action: action.clone(), reply: None, effects: Vec::new(), woken: Vec::new() };
+                }
+            }
+        }
         let outcome = match action {
             Action::Command { client, argv } => {
                 let id = self.clients.get(*client).map_or(0, |c| c.id);
@@ -70,14 +135,30 @@ impl World {
                     let done = self.server.migrate_done(self.now_ms, id, &migrate, Err(failed));
                     outcome.reply = done.reply;
                 }
+                if let Some(mut session) = outcome.debug.take() {
+                    outcome.reply = World::one_reply(session.take_replies());
+                    self.debug = Some((*client, session));
+                    let (_, woken) = self.debug_step(None);
+                    outcome.woken.extend(woken);
+                }
                 outcome
             }
             Action::Advance { ms } => {
-                // Moving the clock is what makes blocked clients time out.
+                // Moving the clock is what makes blocked clients time out; a server held by a
+                // debugging session runs no timers.
                 self.now_ms = self.now_ms.saturating_add(*ms);
-                self.server.tick(self.now_ms)
+                if self.debug.as_ref().is_some_and(|(_, s)| s.is_sync()) {
+                    redsim_engine::Outcome::default()
+                } else {
+                    self.server.tick(self.now_ms)
+                }
             }
         };
+        self.step_of(action, at_ms, outcome)
+    }
+
+    /// The step an action made, from its outcome.
+    fn step_of(&self, action: &Action, at_ms: u64, outcome: redsim_engine::Outcome) -> Step {
         let caller = match action {
             Action::Command { client, .. } => self.clients.get(*client).map(|c| c.id),
             Action::Advance { .. } => None,
@@ -90,9 +171,11 @@ impl World {
         Step { at_ms, action: action.clone(), reply: outcome.reply, effects: outcome.effects, woken }
     }
 
-    /// Whether client number `client` waits in a blocking command.
+    /// Whether client number `client` waits in a blocking command, or for a `SYNC` debugging
+    /// session to end.
     pub fn is_blocked(&self, client: usize) -> bool {
-        self.clients.get(client).is_some_and(|c| self.server.is_blocked(c.id))
+        self.held.iter().any(|(c, _)| *c == client)
+            || self.clients.get(client).is_some_and(|c| self.server.is_blocked(c.id))
     }
 
     /// When a blocked client's wait times out (absolute virtual ms); `None` when it is not

@@ -146,9 +146,9 @@ impl Host for ScriptHost<'_, '_> {
         }
     }
 
-    fn ldb_write(&mut self, bytes: Vec<u8>) {
+    fn ldb_write(&mut self, logs: Vec<Vec<u8>>) {
         if let Some(io) = self.ctx.server.ldb_io.as_mut() {
-            io.sends.push(bytes);
+            io.sends.push(logs);
         }
     }
 

@@ -329,6 +329,10 @@ impl AppState {
     /// redis-cli's prompt: `127.0.0.1:6379>`, with `[db]` when another database is selected.
     pub fn prompt(&self) -> String {
         let world = self.session.world();
+        // As redis-cli --ldb prompts while a Lua debugging session runs.
+        if world.debugging(self.client) {
+            return "lua debugger>".to_string();
+        }
         let db = world.clients.get(self.client).and_then(|c| world.server.client(c.id)).map_or(0, |c| c.db);
         if db == 0 {
             "127.0.0.1:6379>".to_string()
@@ -391,8 +395,9 @@ impl AppState {
             Some(argv) if argv.is_empty() => return,
             Some(argv) => argv,
         };
-        // Like redis-cli, HELP is answered by the console itself, not sent to the server.
-        if argv[0].eq_ignore_ascii_case(b"help") {
+        // Like redis-cli, HELP is answered by the console itself, not sent to the server (but
+        // the Lua debugger has a `help` of its own).
+        if argv[0].eq_ignore_ascii_case(b"help") && !self.session.world().debugging(self.client) {
             let topic = String::from_utf8_lossy(&argv[1..].join(&b' ')).into_owned();
             let (output, is_error) = match crate::completion::help(&topic) {
                 Some(text) => (text, false),
@@ -423,7 +428,7 @@ impl AppState {
             }
         }
         let protocol = self.session.world().server.protocol(id);
-        let blocked = self.session.world().server.is_blocked(id);
+        let blocked = self.session.world().server.is_blocked(id) || self.session.world().is_blocked(self.client);
         let (mut output, is_error) = match reply {
             Some(reply) => (console_output(redsim_docs::run::format(&reply, protocol, self.output)), reply.is_error()),
             // No reply and not waiting: nothing to print (`CLIENT REPLY OFF`, `SHUTDOWN`).
@@ -684,6 +689,27 @@ mod tests {
         assert_eq!(state.prompt(), "127.0.0.1:6379[3]>");
         let state = state.reduce(AppAction::SelectClient(1));
         assert_eq!(state.prompt(), "127.0.0.1:6379>");
+    }
+
+    #[test]
+    fn a_lua_debugging_session_runs_in_the_console() {
+        let mut state = AppState::default();
+        state.run_line("SCRIPT DEBUG SYNC");
+        state.run_line("EVAL \"local a = 1\nredis.call('set', 'k', a)\nreturn a\" 0");
+        assert_eq!(state.prompt(), "lua debugger>");
+        let first = &state.transcript.last().unwrap().output;
+        assert!(first.contains("* Stopped at 1, stop reason = step over"), "{first}");
+        state.run_line("help");
+        assert!(state.transcript.last().unwrap().output.contains("Redis Lua debugger help:"));
+        state.run_line("s");
+        let stepped = &state.transcript.last().unwrap().output;
+        assert!(stepped.contains("* Stopped at 2"), "{stepped}");
+        state.run_line("c");
+        let end = &state.transcript.last().unwrap().output;
+        assert!(end.contains("<endsession>") && end.contains("(integer) 1"), "{end}");
+        assert_eq!(state.prompt(), "127.0.0.1:6379>");
+        state.run_line("GET k");
+        assert_eq!(state.transcript.last().unwrap().output, "\"1\"\n");
     }
 
     #[test]
