@@ -41,6 +41,31 @@ test('strings, errors and quoting read like redis-cli', async () => {
   await context.close();
 });
 
+test('the Lua debugger steps through a script as redis-cli --ldb-sync-mode does', async () => {
+  const { page, context, errors } = await openApp(app);
+  await run(page, 'SCRIPT DEBUG SYNC');
+  await run(page, `EVAL "local n = tonumber(ARGV[1])\\nfor i = 1, 2 do\\n  redis.call('incrby', KEYS[1], n)\\nend\\nreturn redis.call('get', KEYS[1])" 1 hits 5`);
+  await page.locator('label.prompt', { hasText: 'lua debugger>' }).waitFor();
+  assert.equal(await lastReply(page), '1) * Stopped at 1, stop reason = step over\n2) -> 1   local n = tonumber(ARGV[1])\n');
+  await run(page, 'b 3');
+  await run(page, 'c');
+  assert.match(await lastReply(page), /Stopped at 3, stop reason = break point/);
+  await run(page, 'p');
+  assert.equal(
+    await lastReply(page),
+    '1) <value> n = 5\n2) <value> (for index) = 1\n3) <value> (for limit) = 2\n4) <value> (for step) = 1\n5) <value> i = 1\n',
+  );
+  await run(page, 's');
+  assert.match(await lastReply(page), /<redis> incrby hits 5\n.*<reply> 5\n/s);
+  await page.screenshot({ path: join(SHOTS, 'console-lua-debugger.png') });
+  await run(page, 'b 0');
+  await run(page, 'c');
+  assert.match(await lastReply(page), /<endsession>\n"10"\n$/);
+  assert.equal(await page.locator('label.prompt').textContent(), '127.0.0.1:6379>');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('Up and Down walk the history; Enter on a recalled line runs it', async () => {
   const { page, context } = await openApp(app);
   await run(page, 'SET counter 1');

@@ -195,7 +195,13 @@ pub fn console(props: &ConsoleProps) -> Html {
                 />
             </div>
             <div id="command-hint" class="hint" title={hint.as_ref().map(|(_, summary)| summary.to_string())}>
-                { hint.map(|(syntax, _)| syntax).unwrap_or_else(|| "Tab completes command names · HELP <command> shows its syntax".into()) }
+                {
+                    if props.prompt == "lua debugger>" {
+                        "Lua debugger: s steps, c continues, p prints locals, h lists every command".to_string()
+                    } else {
+                        hint.map(|(syntax, _)| syntax).unwrap_or_else(|| "Tab completes command names · HELP <command> shows its syntax".into())
+                    }
+                }
             </div>
         </section>
     }
