@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # redis-benchmark against redsim-server and Debian's redis-server in the same run, alternating
 # rounds so both see the same machine noise; prints medians and the redsim/redis ratio per command,
-# pipelined (-P 16 -c 8) and not (-c 50).
+# pipelined (-P 16 -c 8) and not (-c 50), with the CPU time each server spent per request.
 #   scripts/bench-resp.sh [rounds] [n]   (defaults 3 and 100000; needs ./x test's tools: redis-server,
 #                                        redis-benchmark)
 set -euo pipefail
@@ -32,6 +32,10 @@ rps() {
     | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# The CPU time a server has used, in nanoseconds, user and system (the kernel's schedstat, summed
+# over its threads): per request it says how much work each server does, which the machine's
+# scheduling noise moves far less than the requests per second.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 
 BENCHES=("-t set" "-t get" "-t incr" "-t lpush" "-t lpop" "-t sadd" "-t hset" "-t zadd" "-t lrange_100"
   "-t mset" "XADD bench * f v" "XRANGE bench - + COUNT 10")
@@ -40,10 +44,13 @@ for mode in pipelined plain; do
   for bench in "${BENCHES[@]}"; do
     for round in $(seq "$ROUNDS"); do
       for server in redis redsim; do
-        port=$REDIS_PORT; [ $server = redsim ] && port=$REDSIM_PORT
+        port=$REDIS_PORT; pid=$REDIS_PID
+        [ $server = redsim ] && port=$REDSIM_PORT && pid=$REDSIM_PID
         [ "${bench%% *}" = XADD ] && redis-cli -p "$port" DEL bench >/dev/null
+        before=$(cpu_ns "$pid")
         # shellcheck disable=SC2086
         results["$mode|$server|$bench"]+="$(rps "$port" "$mode" $bench) "
+        results["$mode|$server|$bench|cpu"]+="$(( ($(cpu_ns "$pid") - before) / N )) "
       done
     done
   done
@@ -51,14 +58,18 @@ done
 
 for mode in pipelined plain; do
   shape="-P 16 -c 8"; [ $mode = plain ] && shape="-c 50"
-  printf '\n%-28s %14s %14s %8s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio"
+  printf '\n%-28s %14s %14s %8s %12s %12s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio" \
+    "redis ns/req" "redsim ns/req"
   for bench in "${BENCHES[@]}"; do
     r=$(echo ${results["$mode|redis|$bench"]} | tr ' ' '\n' | median)
     s=$(echo ${results["$mode|redsim|$bench"]} | tr ' ' '\n' | median)
-    printf '%-28s %14.0f %14.0f %8.2f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)"
+    rc=$(echo ${results["$mode|redis|$bench|cpu"]} | tr ' ' '\n' | median)
+    sc=$(echo ${results["$mode|redsim|$bench|cpu"]} | tr ' ' '\n' | median)
+    printf '%-28s %14.0f %14.0f %8.2f %12.0f %12.0f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)" "$rc" "$sc"
   done
 done
-echo "medians of $ROUNDS alternating rounds on $(nproc) cores"
+echo "medians of $ROUNDS alternating rounds on $(nproc) cores; ns/req: each server's CPU time (user"
+echo "and system, from /proc/PID/task/*/schedstat) per request"
 
 # Memory: a million XADDs into one stream on each server, then each process's resident size. Both
 # servers start afresh first, so what the allocators kept from the runs above does not count.

@@ -40,43 +40,103 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// The clients in slots, found by id through a hash map, with the last one found remembered: a
+/// command looks up its own client some fifteen times, and all but the first are then an index.
+#[derive(Clone, Debug)]
 pub struct ClientTable {
-    by_id: HashMap<ClientId, Client, IdHash>,
+    slots: Vec<Option<Client>>,
+    free: Vec<usize>,
+    index: HashMap<ClientId, usize, IdHash>,
     order: BTreeSet<ClientId>,
+    /// The id and slot of the client found last (`NONE` for none).
+    last: std::cell::Cell<(ClientId, usize)>,
+}
+
+const NONE: (ClientId, usize) = (ClientId::MAX, 0);
+
+impl Default for ClientTable {
+    fn default() -> ClientTable {
+        ClientTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: HashMap::default(),
+            order: BTreeSet::new(),
+            last: std::cell::Cell::new(NONE),
+        }
+    }
 }
 
 impl ClientTable {
+    fn slot(&self, id: &ClientId) -> Option<usize> {
+        let (last_id, last_slot) = self.last.get();
+        if last_id == *id {
+            return Some(last_slot);
+        }
+        let slot = *self.index.get(id)?;
+        self.last.set((*id, slot));
+        Some(slot)
+    }
+
     pub fn get(&self, id: &ClientId) -> Option<&Client> {
-        self.by_id.get(id)
+        let slot = self.slot(id)?;
+        self.slots.get(slot)?.as_ref()
     }
 
     pub fn get_mut(&mut self, id: &ClientId) -> Option<&mut Client> {
-        self.by_id.get_mut(id)
+        let slot = self.slot(id)?;
+        self.slots.get_mut(slot)?.as_mut()
     }
 
     pub fn contains_key(&self, id: &ClientId) -> bool {
-        self.by_id.contains_key(id)
+        self.index.contains_key(id)
     }
 
     pub fn insert(&mut self, id: ClientId, client: Client) -> Option<Client> {
+        if let Some(slot) = self.slot(&id) {
+            return self.slots[slot].replace(client);
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(client);
+                slot
+            }
+            None => {
+                self.slots.push(Some(client));
+                self.slots.len() - 1
+            }
+        };
+        self.index.insert(id, slot);
         self.order.insert(id);
-        self.by_id.insert(id, client)
+        None
     }
 
     pub fn remove(&mut self, id: &ClientId) -> Option<Client> {
+        let slot = self.index.remove(id)?;
         self.order.remove(id);
-        self.by_id.remove(id)
+        if self.last.get().0 == *id {
+            self.last.set(NONE);
+        }
+        self.free.push(slot);
+        self.slots[slot].take()
     }
 
     /// The client, made with `make` first if there is none under that id.
     pub fn get_or_insert_with(&mut self, id: ClientId, make: impl FnOnce() -> Client) -> &mut Client {
-        self.order.insert(id);
-        self.by_id.entry(id).or_insert_with(make)
+        let slot = match self.slot(&id) {
+            Some(slot) => slot,
+            None => {
+                self.insert(id, make());
+                self.slot(&id).unwrap_or_default()
+            }
+        };
+        match &mut self.slots[slot] {
+            Some(client) => client,
+            None => unreachable!("a slot in the index holds its client"),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.index.len()
     }
 
     /// Ids in increasing order.
@@ -86,18 +146,21 @@ impl ClientTable {
 
     /// In id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&ClientId, &Client)> + '_ {
-        self.order.iter().filter_map(move |id| self.by_id.get_key_value(id))
+        self.order.iter().filter_map(move |id| self.get(id).map(|c| (id, c)))
     }
 
     /// In id order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Client> + '_ {
-        self.order.iter().filter_map(move |id| self.by_id.get(id))
+        self.order.iter().filter_map(move |id| self.get(id))
     }
 }
 
 impl std::ops::Index<&ClientId> for ClientTable {
     type Output = Client;
     fn index(&self, id: &ClientId) -> &Client {
-        &self.by_id[id]
+        match self.get(id) {
+            Some(client) => client,
+            None => panic!("no client {id}"),
+        }
     }
 }
