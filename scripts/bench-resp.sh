@@ -35,7 +35,15 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 # The CPU time a server has used, in nanoseconds, user and system (the kernel's schedstat, summed
 # over its threads): per request it says how much work each server does, which the machine's
 # scheduling noise moves far less than the requests per second.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+cpu_ns() {
+  local total=0 file ns
+  set +f
+  for file in /proc/"$1"/task/*/schedstat; do
+    read -r ns _ < "$file" && total=$((total + ns))
+  done
+  set -f
+  echo "$total"
+}
 
 BENCHES=("-t set" "-t get" "-t incr" "-t lpush" "-t lpop" "-t sadd" "-t hset" "-t zadd" "-t lrange_100"
   "-t mset" "XADD bench * f v" "XRANGE bench - + COUNT 10")

@@ -127,6 +127,17 @@ pub fn parse_u64(bytes: &[u8]) -> Option<u64> {
 /// Redis's `getDoubleFromObject`: `strtod` on the whole argument, no spaces, no NaN, and no
 /// overflow or underflow.
 pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
+    // Plain decimal text (digits, one sign, a point): Rust's parser reads it as strtod does, and
+    // nothing below applies. Scores and increments are nearly always this.
+    if let Some(v) = parse_plain_decimal(bytes) {
+        return Some(v);
+    }
+    parse_f64_text(bytes)
+}
+
+/// [`parse_f64`] for any text: signs, exponents, `inf`, and the refusals of `strtold`'s
+/// results Redis makes.
+fn parse_f64_text(bytes: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(bytes).ok()?;
     if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
         return None;
@@ -156,9 +167,67 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
     Some(value)
 }
 
+/// `[-]digits[.digits]` (at least one digit, at most 32 bytes), read without allocating; `None`
+/// for anything else, which [`parse_f64`] then reads the long way. A value that is zero written
+/// with a non-zero digit (an underflow) is refused there, so it is left to that path too.
+fn parse_plain_decimal(bytes: &[u8]) -> Option<f64> {
+    if bytes.is_empty() || bytes.len() > 32 {
+        return None;
+    }
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let (mut seen_digit, mut seen_point) = (false, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => seen_digit = true,
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if !seen_digit {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let v: f64 = text.parse().ok()?;
+    (v.is_finite() && v != 0.0 || !digits.iter().any(|b| (b'1'..=b'9').contains(b))).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_read_as_the_long_way_reads_them() {
+        let cases = [
+            "0",
+            "-0",
+            "1",
+            "1.5",
+            "-2.25",
+            ".5",
+            "5.",
+            "007",
+            "0.000000000000000000000000001",
+            "123456789012345678901234567890",
+            "3.14159265358979323846",
+            "-0.0",
+            "10",
+            "1e5",
+            "+1",
+            ".",
+            "-",
+            "1.2.3",
+            "inf",
+            "",
+        ];
+        for case in cases {
+            let fast = parse_plain_decimal(case.as_bytes());
+            let slow = parse_f64_text(case.as_bytes());
+            if fast.is_some() {
+                assert_eq!(fast.map(f64::to_bits), slow.map(f64::to_bits), "{case}");
+            }
+            assert_eq!(parse_f64(case.as_bytes()).map(f64::to_bits), slow.map(f64::to_bits), "{case}");
+        }
+    }
 
     #[test]
     fn strict_integers() {

@@ -110,7 +110,7 @@ fn deleted(ctx: &mut Ctx, key: &[u8], event: &str, n: u64) {
     written(ctx, key, event, n);
     if empty {
         let db = ctx.db_index();
-        ctx.effect(crate::Effect::KeyDeleted { db, key: key.to_vec() });
+        ctx.effect(|| crate::Effect::KeyDeleted { db, key: key.to_vec() });
         ctx.notify(crate::notify::GENERIC, "del", key);
     }
 }

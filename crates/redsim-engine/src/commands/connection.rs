@@ -55,7 +55,7 @@ fn select(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let index = usize::try_from(index).ok().filter(|&i| i < DB_COUNT).ok_or(Error::DbIndexOutOfRange)?;
     ctx.client_mut().db = index;
     let client = ctx.client;
-    ctx.effect(Effect::ClientChanged { client });
+    ctx.effect(|| Effect::ClientChanged { client });
     Ok(Reply::ok())
 }
 
@@ -135,7 +135,7 @@ fn hello(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let proto = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
     let id = client.id as i64;
     let client = ctx.client;
-    ctx.effect(Effect::ClientChanged { client });
+    ctx.effect(|| Effect::ClientChanged { client });
     Ok(Reply::Map(vec![
         (Reply::bulk("server"), Reply::bulk("redis")),
         (Reply::bulk("version"), Reply::bulk(version)),
@@ -216,7 +216,7 @@ fn client_setinfo(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         client.lib_ver = value;
     }
     let client = ctx.client;
-    ctx.effect(Effect::ClientChanged { client });
+    ctx.effect(|| Effect::ClientChanged { client });
     Ok(Reply::ok())
 }
 
@@ -231,7 +231,7 @@ fn client_setname(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let name = valid_client_name(args.next()?)?;
     ctx.client_mut().name = name;
     let client = ctx.client;
-    ctx.effect(Effect::ClientChanged { client });
+    ctx.effect(|| Effect::ClientChanged { client });
     Ok(Reply::ok())
 }
 

@@ -30,7 +30,7 @@ fn drop_if_emptied(ctx: &mut Ctx, key: &[u8]) {
     if hash_mut(ctx, key).is_some_and(|h| h.is_empty()) {
         let db = ctx.db_index();
         ctx.server.dbs[db].remove(key);
-        ctx.effect(Effect::KeyDeleted { db, key: key.to_vec() });
+        ctx.effect(|| Effect::KeyDeleted { db, key: key.to_vec() });
         ctx.notify(crate::notify::GENERIC, "del", key);
     }
 }
@@ -41,7 +41,7 @@ fn changed(ctx: &mut Ctx, key: &[u8], changes: u64) {
     let db = ctx.db_index();
     ctx.signal_ready(key);
     ctx.dirty += changes;
-    ctx.effect(Effect::KeyWritten { db, key: key.to_vec() });
+    ctx.effect(|| Effect::KeyWritten { db, key: key.to_vec() });
 }
 
 /// The value of a field after its quiet lazy expiry, and whether its time had come.

@@ -72,10 +72,10 @@ fn lazy_expire(ctx: &mut Ctx, key: &[u8], field: &[u8], notify: bool, keep_hash:
             ctx.notify(crate::notify::GENERIC, "del", key);
         }
         ctx.server.dbs[db].remove(key);
-        ctx.effect(crate::effect::Effect::KeyDeleted { db, key: key.to_vec() });
+        ctx.effect(|| crate::effect::Effect::KeyDeleted { db, key: key.to_vec() });
         FieldState::ExpiredHash
     } else {
-        ctx.effect(crate::effect::Effect::KeyWritten { db, key: key.to_vec() });
+        ctx.effect(|| crate::effect::Effect::KeyWritten { db, key: key.to_vec() });
         FieldState::Expired
     };
     if !keep_hash {
@@ -290,11 +290,11 @@ fn hexpire(ctx: &mut Ctx, mut args: Args, relative: bool, unit_ms: i64) -> Resul
         ctx.signal_ready(key);
         if emptied {
             ctx.server.dbs[db].remove(key);
-            ctx.effect(crate::effect::Effect::KeyDeleted { db, key: key.to_vec() });
+            ctx.effect(|| crate::effect::Effect::KeyDeleted { db, key: key.to_vec() });
             ctx.notify(crate::notify::HASH, "hdel", key);
             ctx.notify(crate::notify::GENERIC, "del", key);
         } else {
-            ctx.effect(crate::effect::Effect::KeyWritten { db, key: key.to_vec() });
+            ctx.effect(|| crate::effect::Effect::KeyWritten { db, key: key.to_vec() });
             ctx.notify(crate::notify::HASH, if deleted > 0 { "hdel" } else { "hexpire" }, key);
         }
     }

@@ -199,7 +199,7 @@ fn increx(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         _ => propagated.push(b"KEEPTTL".to_vec()),
     }
     let db = ctx.db_index();
-    ctx.effect(Effect::KeyWritten { db, key: key.clone() });
+    ctx.effect(|| Effect::KeyWritten { db, key: key.clone() });
     ctx.propagate_as = Some(propagated);
     Ok(reply)
 }

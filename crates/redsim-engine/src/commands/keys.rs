@@ -382,8 +382,8 @@ fn swapdb(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         ctx.signal_flushed(Some(a));
         ctx.signal_flushed(Some(b));
         ctx.dirty += 1;
-        ctx.effect(Effect::Flushed { db: Some(a) });
-        ctx.effect(Effect::Flushed { db: Some(b) });
+        ctx.effect(|| Effect::Flushed { db: Some(a) });
+        ctx.effect(|| Effect::Flushed { db: Some(b) });
     }
     Ok(Reply::ok())
 }

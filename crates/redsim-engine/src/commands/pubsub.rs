@@ -63,7 +63,7 @@ fn subscribe(ctx: &mut Ctx, mut args: Args, kind: Kind) -> Result<Reply> {
         ]));
     }
     let client = ctx.client;
-    ctx.effect(crate::effect::Effect::ClientChanged { client });
+    ctx.effect(|| crate::effect::Effect::ClientChanged { client });
     Ok(Reply::Many(replies))
 }
 
@@ -95,7 +95,7 @@ fn unsubscribe(ctx: &mut Ctx, mut args: Args, kind: Kind) -> Result<Reply> {
         ]));
     }
     let client = ctx.client;
-    ctx.effect(crate::effect::Effect::ClientChanged { client });
+    ctx.effect(|| crate::effect::Effect::ClientChanged { client });
     Ok(Reply::Many(replies))
 }
 
@@ -168,7 +168,7 @@ fn publish(ctx: &mut Ctx, mut args: Args, shard: bool) -> Result<Reply> {
         }
     }
     let receivers = deliveries.len() as i64;
-    ctx.effect(crate::effect::Effect::Published { channel: channel.clone(), receivers: receivers as usize });
+    ctx.effect(|| crate::effect::Effect::Published { channel: channel.clone(), receivers: receivers as usize });
     ctx.out.woken.extend(deliveries);
     // Published messages reach replicas too (Redis propagates PUBLISH).
     ctx.dirty += 1;

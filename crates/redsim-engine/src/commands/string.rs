@@ -205,7 +205,7 @@ fn set(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     if let Some(at_ms) = expire_at {
         let db = ctx.db_index();
         ctx.db().set_expire(set.key, at_ms);
-        ctx.effect(Effect::ExpireSet { db, key: set.key.to_vec(), at_ms: Some(at_ms) });
+        ctx.effect(|| Effect::ExpireSet { db, key: set.key.to_vec(), at_ms: Some(at_ms) });
         // Replicas get the expiry as an absolute time.
         ctx.propagate_as = Some(vec![
             b"SET".to_vec(),

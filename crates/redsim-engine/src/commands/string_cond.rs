@@ -127,7 +127,7 @@ fn msetex(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
         ctx.notify(crate::notify::STRING, "set", &pair[0]);
         if let Some(at_ms) = at_ms {
             ctx.db().set_expire(&pair[0], at_ms);
-            ctx.effect(Effect::ExpireSet { db, key: pair[0].clone(), at_ms: Some(at_ms) });
+            ctx.effect(|| Effect::ExpireSet { db, key: pair[0].clone(), at_ms: Some(at_ms) });
             ctx.notify(crate::notify::GENERIC, "expire", &pair[0]);
         }
     }

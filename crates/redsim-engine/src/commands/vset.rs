@@ -214,7 +214,7 @@ fn vadd(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
             set.insert(&vec, element, attrib, level, ef);
             let db = ctx.db_index();
             ctx.server.touch_watched(db, key, false);
-            ctx.effect(crate::Effect::KeyWritten { db, key: key.to_vec() });
+            ctx.effect(|| crate::Effect::KeyWritten { db, key: key.to_vec() });
             Ok(Reply::Boolean(false))
         }
         None => {
@@ -243,7 +243,7 @@ fn vrem(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if empty {
         let db = ctx.db_index();
         ctx.server.dbs[db].remove(key);
-        ctx.effect(crate::Effect::KeyDeleted { db, key: key.to_vec() });
+        ctx.effect(|| crate::Effect::KeyDeleted { db, key: key.to_vec() });
     }
     Ok(Reply::Boolean(true))
 }
@@ -382,7 +382,7 @@ fn vsim(ctx: &mut Ctx, _args: Args) -> Result<Reply> {
         }
     }
     let db = ctx.db_index();
-    ctx.effect(crate::Effect::VectorSearch { db, key: key.to_vec(), visited, found: answered });
+    ctx.effect(|| crate::Effect::VectorSearch { db, key: key.to_vec(), visited, found: answered });
     Ok(if resp3 && (withscores || withattribs) { Reply::Map(pairs) } else { Reply::Array(items) })
 }
 

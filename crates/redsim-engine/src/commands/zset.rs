@@ -54,14 +54,21 @@ pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     let key = args.next()?;
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) = (false, false, false, false, false, false);
     while let Some(opt) = args.peek() {
-        match opt.to_ascii_uppercase().as_slice() {
-            b"NX" => nx = true,
-            b"XX" => xx = true,
-            b"GT" => gt = true,
-            b"LT" => lt = true,
-            b"CH" => ch = true,
-            b"INCR" => incr = true,
-            _ => break,
+        let is = |name: &[u8]| opt.eq_ignore_ascii_case(name);
+        if is(b"NX") {
+            nx = true;
+        } else if is(b"XX") {
+            xx = true;
+        } else if is(b"GT") {
+            gt = true;
+        } else if is(b"LT") {
+            lt = true;
+        } else if is(b"CH") {
+            ch = true;
+        } else if is(b"INCR") {
+            incr = true;
+        } else {
+            break;
         }
         args.next()?;
     }
@@ -78,8 +85,10 @@ pub(super) fn zadd(ctx: &mut Ctx, mut args: Args) -> Result<Reply> {
     if incr && pairs.len() > 2 {
         return Err(Error::other("ERR INCR option supports a single increment-element pair"));
     }
-    let scores =
-        pairs.chunks(2).map(|p| crate::args::parse_f64(&p[0]).ok_or(Error::NotFloat)).collect::<Result<Vec<f64>>>()?;
+    let mut scores = Vec::with_capacity(pairs.len() / 2);
+    for pair in pairs.chunks(2) {
+        scores.push(crate::args::parse_f64(&pair[0]).ok_or(Error::NotFloat)?);
+    }
     if xx && zset_at(ctx, key)?.is_none() {
         return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
     }

@@ -56,9 +56,11 @@ impl Ctx<'_> {
         &mut self.server.dbs[index]
     }
 
-    pub fn effect(&mut self, effect: Effect) {
+    /// Records an effect for the pictures; `make` runs only when someone looks (a RESP server
+    /// records none, and builds none).
+    pub fn effect(&mut self, make: impl FnOnce() -> Effect) {
         if self.server.observe {
-            self.out.effects.push(effect);
+            self.out.effects.push(make());
         }
     }
 
@@ -162,7 +164,7 @@ impl Ctx<'_> {
         let db = self.db_index();
         self.signal_ready(key);
         self.dirty += 1;
-        self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+        self.effect(|| Effect::KeyWritten { db, key: key.to_vec() });
         self.server.dbs[db].insert_at(key, value, keep_ttl, self.now_ms)
     }
 
@@ -182,7 +184,7 @@ impl Ctx<'_> {
         let db = self.db_index();
         self.signal_ready(key);
         self.dirty += 1;
-        self.effect(Effect::KeyWritten { db, key: key.to_vec() });
+        self.effect(|| Effect::KeyWritten { db, key: key.to_vec() });
     }
 
     /// Sets or clears the expiry of a key that exists, with its effect.
@@ -195,7 +197,7 @@ impl Ctx<'_> {
                 self.server.dbs[db].persist(key);
             }
         }
-        self.effect(Effect::ExpireSet { db, key: key.to_vec(), at_ms });
+        self.effect(|| Effect::ExpireSet { db, key: key.to_vec(), at_ms });
     }
 
     /// Publishes a keyspace event about `key` in the client's database.
@@ -231,7 +233,7 @@ impl Ctx<'_> {
         if removed {
             self.signal_ready(key);
             self.dirty += 1;
-            self.effect(Effect::KeyDeleted { db, key: key.to_vec() });
+            self.effect(|| Effect::KeyDeleted { db, key: key.to_vec() });
             crate::notify::notify(self.server, self.out, crate::notify::GENERIC, "del", key, db);
         }
         removed

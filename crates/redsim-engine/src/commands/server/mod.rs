@@ -65,7 +65,7 @@ fn flushall(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     ctx.signal_flushed(None);
     // Always propagated, like Redis, even when nothing was there.
     ctx.dirty += 1;
-    ctx.effect(Effect::Flushed { db: None });
+    ctx.effect(|| Effect::Flushed { db: None });
     Ok(Reply::ok())
 }
 
@@ -85,7 +85,7 @@ fn flushdb(ctx: &mut Ctx, args: Args) -> Result<Reply> {
     ctx.dirty += 1;
     let db = ctx.db_index();
     ctx.signal_flushed(Some(db));
-    ctx.effect(Effect::Flushed { db: Some(db) });
+    ctx.effect(|| Effect::Flushed { db: Some(db) });
     Ok(Reply::ok())
 }
 

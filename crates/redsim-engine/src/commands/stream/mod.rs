@@ -48,7 +48,7 @@ pub(crate) fn effect(ctx: &mut Ctx, key: &[u8], change: StreamEffect) {
         return;
     }
     let db = ctx.db_index();
-    ctx.effect(Effect::Stream { db, key: key.to_vec(), change });
+    ctx.effect(|| Effect::Stream { db, key: key.to_vec(), change });
 }
 
 pub(crate) fn id_reply(id: StreamId) -> Reply {
