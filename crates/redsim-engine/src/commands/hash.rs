@@ -32,7 +32,10 @@ fn hash_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
         };
     }
     // There, as the lookup above found it.
-    hash_at(ctx, key)?.ok_or(Error::WrongType)
+    match ctx.found_again(key) {
+        Some(Value::Hash(v)) => Ok(v),
+        _ => Err(Error::WrongType),
+    }
 }
 
 /// The value of `field` after its lazy expiry (Redis 7.4's field TTLs): `None` when the hash,

@@ -24,7 +24,10 @@ pub(super) fn list_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut
         };
     }
     // There, as the lookup above found it.
-    list_at(ctx, key)?.ok_or(Error::WrongType)
+    match ctx.found_again(key) {
+        Some(Value::List(v)) => Ok(v),
+        _ => Err(Error::WrongType),
+    }
 }
 
 pub(super) fn list_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>> {

@@ -28,7 +28,10 @@ fn set_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], make: impl FnOnce() -> Set, r
         };
     }
     // There, as the lookup above found it.
-    set_at(ctx, key)?.ok_or(Error::WrongType)
+    match ctx.found_again(key) {
+        Some(Value::Set(v)) => Ok(v),
+        _ => Err(Error::WrongType),
+    }
 }
 
 fn set_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>> {

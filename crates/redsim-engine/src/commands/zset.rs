@@ -25,7 +25,10 @@ fn zset_or_create<'c>(ctx: &'c mut Ctx, key: &[u8], elements: usize, member_len:
         };
     }
     // There, as the lookup above found it.
-    zset_at(ctx, key)?.ok_or(Error::WrongType)
+    match ctx.found_again(key) {
+        Some(Value::ZSet(v)) => Ok(v),
+        _ => Err(Error::WrongType),
+    }
 }
 
 fn zset_at<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>> {

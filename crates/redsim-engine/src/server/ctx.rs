@@ -108,6 +108,13 @@ impl Ctx<'_> {
         value
     }
 
+    /// The value at `key` again, right after [`Ctx::lookup`] found it there: no second expiry
+    /// check, access-time and LFU touch or hit count, as Redis looks a key up once per command.
+    pub fn found_again(&mut self, key: &[u8]) -> Option<&mut Value> {
+        let db = self.db_index();
+        self.server.dbs[db].get_mut(key)
+    }
+
     /// `lookup` that leaves the key's access time and LFU counter alone (Redis's
     /// `LOOKUP_NOTOUCH`: `EXISTS`, `TYPE`, `TTL` and kin, `OBJECT`).
     pub fn lookup_no_touch(&mut self, key: &[u8]) -> Option<&mut Value> {
