@@ -432,26 +432,8 @@ pub(crate) fn human_reply(out: &mut Vec<u8>, r: &Resp, resp: u8) {
         Resp::Error(e) => repr(out, &[b"-", &e[..]].concat()),
         Resp::Nil if resp == 3 => out.extend_from_slice(b"(null)"),
         Resp::Nil => out.extend_from_slice(b"NULL"),
-        Resp::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                human_reply(out, item, resp);
-            }
-            out.push(b']');
-        }
-        Resp::Set(items) => {
-            out.extend_from_slice(b"~(");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                human_reply(out, item, resp);
-            }
-            out.push(b')');
-        }
+        Resp::Array(items) => human_items(out, b"[", items, b"]", resp),
+        Resp::Set(items) => human_items(out, b"~(", items, b")", resp),
         Resp::Map(pairs) => {
             out.push(b'{');
             for (i, (k, v)) in pairs.iter().enumerate() {
@@ -470,6 +452,18 @@ pub(crate) fn human_reply(out: &mut Vec<u8>, r: &Resp, resp: u8) {
             out.extend_from_slice(crate::number_arg(*d).as_bytes());
         }
     }
+}
+
+/// Items between `open` and `close`, separated by commas.
+fn human_items(out: &mut Vec<u8>, open: &[u8], items: &[Resp], close: &[u8], resp: u8) {
+    out.extend_from_slice(open);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        human_reply(out, item, resp);
+    }
+    out.extend_from_slice(close);
 }
 
 /// Whether a debugger is attached and stepping (Redis's `ldbIsEnabled`): then `redis.call`
