@@ -349,6 +349,7 @@ fn build(
             connections: HashMap::default(),
             by_client: HashMap::default(),
             next_token: FIRST_CONNECTION,
+            scratch: vec![0; 16 * 1024],
         },
         engine,
         unblocked: BTreeSet::new(),
@@ -401,6 +402,8 @@ struct Net {
     connections: HashMap<Token, Connection, IdHash>,
     by_client: HashMap<ClientId, Token, IdHash>,
     next_token: usize,
+    /// Where sockets are read into: made (and zeroed) once, not for every read.
+    scratch: Vec<u8>,
 }
 
 impl Net {
@@ -453,9 +456,9 @@ impl Net {
     /// edge-triggered) into its input; the connection's client, if it is still there.
     fn read(&mut self, token: Token) -> Option<ClientId> {
         let conn = self.connections.get_mut(&token)?;
-        let mut chunk = [0u8; 16 * 1024];
+        let chunk = &mut self.scratch;
         loop {
-            match conn.stream.read(&mut chunk) {
+            match conn.stream.read(chunk) {
                 Ok(0) => {
                     // The peer is done sending: what it sent runs and is answered, then close.
                     conn.closing = true;
