@@ -541,7 +541,6 @@ pub(crate) fn timeout_hook(interp: &mut Interp<'_>) -> Result<(), LuaError> {
 /// Stops: logs where and why, then serves the client until it steps or continues. `false` when
 /// the client has gone (the script then runs on without stopping).
 fn stop(interp: &mut Interp<'_>, reason: &str) -> Result<bool, LuaError> {
-    let steps = interp.steps();
     let Some(ldb) = interp.ldb.as_mut() else { return Ok(true) };
     ldb.step = false;
     ldb.luabp = false;
@@ -550,9 +549,9 @@ fn stop(interp: &mut Interp<'_>, reason: &str) -> Result<bool, LuaError> {
     ldb.log_source_line(line);
     send_logs(interp);
     let served = repl(interp);
-    let steps_now = interp.steps();
+    let steps = interp.steps();
     if let Some(ldb) = interp.ldb.as_mut() {
-        ldb.since = steps_now.max(steps);
+        ldb.since = steps;
     }
     served
 }
