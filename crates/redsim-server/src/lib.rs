@@ -47,7 +47,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use redsim_engine::server::IdHash;
 use redsim_engine::{cluster, ClientId, Outcome, Reply, Server, Version};
 
-use crate::request::{parse, Parsed};
+use crate::request::{parse, parse_into, Filled, Parsed, Words};
 
 /// Milliseconds since the Unix epoch: the `now` the engine gets for every command.
 pub fn wall_clock_ms() -> u64 {
@@ -357,6 +357,7 @@ fn build(
         virtual_ms,
         bus: None,
         sync_debugging: None,
+        words: Words::default(),
     };
     if event_loop.engine.config().settings.flag("cluster-enabled") {
         let seed = u64::from(addr.port()) ^ (now << 16);
@@ -641,6 +642,8 @@ struct EventLoop {
     /// The connection of a `SCRIPT DEBUG SYNC` session under way: the server serves nobody else
     /// (and runs no timers) until it ends, as Redis is blocked.
     sync_debugging: Option<Token>,
+    /// The buffers requests are read into.
+    words: Words,
 }
 
 impl EventLoop {
@@ -838,6 +841,13 @@ impl EventLoop {
     /// Runs a client's buffered requests in order until one blocks, the connection is to be
     /// closed, or no complete request is left.
     fn run_requests(&mut self, client: ClientId) {
+        let mut words = std::mem::take(&mut self.words);
+        self.run_requests_into(client, &mut words);
+        self.words = words;
+    }
+
+    /// [`EventLoop::run_requests`], reading each request into `words`.
+    fn run_requests_into(&mut self, client: ClientId, words: &mut Words) {
         let Some(&token) = self.net.by_client.get(&client) else { return };
         let mut used = 0;
         // One clock read for the requests that came in one read (a pipeline): they arrived
@@ -849,10 +859,10 @@ impl EventLoop {
             if conn.gone || self.engine.is_blocked(client) {
                 break;
             }
-            let (argv, len) = match parse(&conn.input[used..]) {
-                Parsed::Incomplete => break,
-                Parsed::Request(argv, len) => (argv, len),
-                Parsed::Error(text) => {
+            let len = match parse_into(&conn.input[used..], words) {
+                Filled::Incomplete => break,
+                Filled::Request(len) => len,
+                Filled::Error(text) => {
                     let reply = Reply::Error(format!("ERR Protocol error: {text}"));
                     reply.encode_into(self.engine.protocol(client), &mut conn.output);
                     conn.closing = true;
@@ -861,6 +871,7 @@ impl EventLoop {
                 }
             };
             used += len;
+            let argv = words.argv();
             // A script may run for long: the clock is read again after one (`EVAL*`, `FCALL*`),
             // and every 16 requests.
             served += 1;
@@ -868,7 +879,7 @@ impl EventLoop {
                 now = self.now();
             }
             after_script = argv.first().is_some_and(|n| matches!(n.first(), Some(b'e' | b'E' | b'f' | b'F')));
-            let mut outcome = match self.advance(&argv) {
+            let mut outcome = match self.advance(argv) {
                 Some(outcome) => {
                     now = self.now();
                     outcome
@@ -876,7 +887,7 @@ impl EventLoop {
                 None => {
                     // A script of this command that runs long serves the others meanwhile.
                     let mut lend = Lent { net: &mut self.net, events: None, shutdown: false };
-                    let outcome = self.engine.execute_yielding(now, client, &argv, Some(&mut lend));
+                    let outcome = self.engine.execute_yielding(now, client, argv, Some(&mut lend));
                     if lend.shutdown {
                         self.stopping.store(true, Ordering::SeqCst);
                     }

@@ -60,47 +60,131 @@ fn number_line(buf: &[u8], at: usize) -> Option<(Option<i64>, usize)> {
 }
 
 fn parse_multibulk(buf: &[u8]) -> Parsed {
+    let mut words = Words::default();
+    match parse_multibulk_into(buf, &mut words) {
+        Filled::Request(len) => Parsed::Request(words.words, len),
+        Filled::Incomplete => Parsed::Incomplete,
+        Filled::Error(text) => Parsed::Error(text),
+    }
+}
+
+/// A request's words in buffers kept from one request to the next: a pipeline of small
+/// commands reads each into the allocations of the one before it.
+#[derive(Debug, Default)]
+pub struct Words {
+    words: Vec<Vec<u8>>,
+    len: usize,
+}
+
+impl Words {
+    /// The words of the last request read.
+    pub fn argv(&self) -> &[Vec<u8>] {
+        &self.words[..self.len]
+    }
+
+    /// Puts `bytes` in the `i`th buffer (`i` is at most the number already filled).
+    fn set(&mut self, i: usize, bytes: &[u8]) {
+        match self.words.get_mut(i) {
+            // A buffer grown by a large value is not kept for small ones.
+            Some(word) if word.capacity() > KEEP_MAX && bytes.len() <= KEEP_MAX => *word = bytes.to_vec(),
+            Some(word) => {
+                word.clear();
+                word.extend_from_slice(bytes);
+            }
+            None => self.words.push(bytes.to_vec()),
+        }
+        self.len = i + 1;
+    }
+
+    /// After a request of `count` words: spare buffers beyond the first few are let go.
+    fn trim(&mut self) {
+        self.words.truncate(self.len.max(KEEP_WORDS));
+    }
+}
+
+/// How many spare word buffers, and how large a one, are kept between requests.
+const KEEP_WORDS: usize = 64;
+const KEEP_MAX: usize = 16 * 1024;
+
+/// What [`parse_into`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Filled {
+    /// A request, in the words, and how many bytes of the buffer it used. No words is a blank
+    /// line or an empty multibulk, which Redis skips.
+    Request(usize),
+    /// More bytes are needed.
+    Incomplete,
+    /// The text after `ERR Protocol error: `; the connection is closed after replying.
+    Error(String),
+}
+
+/// [`parse`], reading the request into `words`' buffers.
+pub fn parse_into(buf: &[u8], words: &mut Words) -> Filled {
+    match buf.first() {
+        None => Filled::Incomplete,
+        Some(b'*') => parse_multibulk_into(buf, words),
+        Some(_) => match parse_inline(buf) {
+            Parsed::Request(argv, len) => {
+                words.len = 0;
+                for (i, word) in argv.iter().enumerate() {
+                    words.set(i, word);
+                }
+                Filled::Request(len)
+            }
+            Parsed::Incomplete => Filled::Incomplete,
+            Parsed::Error(text) => Filled::Error(text),
+        },
+    }
+}
+
+fn parse_multibulk_into(buf: &[u8], words: &mut Words) -> Filled {
+    words.len = 0;
     let Some((count, mut pos)) = number_line(buf, 0) else {
         return if buf.len() > INLINE_MAX {
-            Parsed::Error("too big mbulk count string".into())
+            Filled::Error("too big mbulk count string".into())
         } else {
-            Parsed::Incomplete
+            Filled::Incomplete
         };
     };
     let count = match count {
         Some(n) if n <= i64::from(i32::MAX) => n,
-        _ => return Parsed::Error("invalid multibulk length".into()),
+        _ => return Filled::Error("invalid multibulk length".into()),
     };
-    if count <= 0 {
-        return Parsed::Request(Vec::new(), pos);
-    }
-    // Grow with what has arrived, never with what the header claims.
-    let mut argv = Vec::with_capacity((count as usize).min(1024));
-    for _ in 0..count {
+    // Words are filled only as their bytes have arrived, never reserved for what the header
+    // claims.
+    for i in 0..count.max(0) as usize {
         if pos >= buf.len() {
-            return Parsed::Incomplete;
+            words.len = 0;
+            return Filled::Incomplete;
         }
         let Some((len, start)) = number_line(buf, pos) else {
+            words.len = 0;
             return if buf.len() - pos > INLINE_MAX {
-                Parsed::Error("too big bulk count string".into())
+                Filled::Error("too big bulk count string".into())
             } else {
-                Parsed::Incomplete
+                Filled::Incomplete
             };
         };
         if buf[pos] != b'$' {
-            return Parsed::Error(format!("expected '$', got '{}'", buf[pos] as char));
+            words.len = 0;
+            return Filled::Error(format!("expected '$', got '{}'", buf[pos] as char));
         }
         let len = match len {
             Some(n) if (0..=BULK_MAX).contains(&n) => n as usize,
-            _ => return Parsed::Error("invalid bulk length".into()),
+            _ => {
+                words.len = 0;
+                return Filled::Error("invalid bulk length".into());
+            }
         };
         if buf.len() < start + len + 2 {
-            return Parsed::Incomplete;
+            words.len = 0;
+            return Filled::Incomplete;
         }
-        argv.push(buf[start..start + len].to_vec());
+        words.set(i, &buf[start..start + len]);
         pos = start + len + 2;
     }
-    Parsed::Request(argv, pos)
+    words.trim();
+    Filled::Request(pos)
 }
 
 #[cfg(test)]
@@ -122,6 +206,35 @@ mod tests {
         for cut in 1..buf.len() - 5 {
             assert_eq!(parse(&buf[..cut]), Parsed::Incomplete, "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn words_are_reused_and_match_parse() {
+        let mut words = Words::default();
+        let requests: [&[u8]; 3] =
+            [b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n", b"*1\r\n$4\r\nPING\r\n", b"ECHO x\r\n"];
+        let buf = [&requests.concat()[..], b"*2\r\n$1"].concat();
+        let mut at = 0;
+        for (request_bytes, expected) in requests.iter().zip([&["SET", "k", "value"][..], &["PING"], &["ECHO", "x"]]) {
+            assert_eq!(parse_into(&buf[at..], &mut words), Filled::Request(request_bytes.len()));
+            assert_eq!(words.argv(), request(expected));
+            assert_eq!(parse(&buf[at..]), Parsed::Request(request(expected), request_bytes.len()));
+            at += request_bytes.len();
+        }
+        assert_eq!(parse_into(&buf[at..], &mut words), Filled::Incomplete);
+        assert!(words.argv().is_empty());
+        assert_eq!(parse_into(b"*1\r\n+a\r\n", &mut words), Filled::Error("expected '$', got '+'".into()));
+        // A large value's buffer is not kept for the small ones after it.
+        let big = format!("*1\r\n${}\r\n{}\r\n", KEEP_MAX + 1, "a".repeat(KEEP_MAX + 1));
+        assert!(matches!(parse_into(big.as_bytes(), &mut words), Filled::Request(_)));
+        assert!(matches!(parse_into(b"*1\r\n$1\r\nb\r\n", &mut words), Filled::Request(_)));
+        assert!(words.words[0].capacity() <= KEEP_MAX);
+        // Many words: the spare buffers beyond KEEP_WORDS go with the next smaller request.
+        let many = format!("*100\r\n{}", "$1\r\nz\r\n".repeat(100));
+        assert!(matches!(parse_into(many.as_bytes(), &mut words), Filled::Request(_)));
+        assert_eq!(words.argv().len(), 100);
+        assert!(matches!(parse_into(b"*1\r\n$1\r\nb\r\n", &mut words), Filled::Request(_)));
+        assert_eq!(words.words.len(), KEEP_WORDS);
     }
 
     #[test]
