@@ -784,8 +784,15 @@ impl Server {
         if self.debugger && self.ldb_io.is_none() && self.wants_debugging(client, argv) {
             return self.start_debugging(now_ms, client, argv);
         }
-        match self.clients.get_mut(&client) {
-            Some(c) => c.last_command_ms = now_ms,
+        let (in_multi, from_replica) = match self.clients.get_mut(&client) {
+            Some(c) => {
+                c.last_command_ms = now_ms;
+                // CLIENT REPLY SKIP silences the command after it.
+                if c.reply_mode == ReplyMode::SkipNext {
+                    c.reply_mode = ReplyMode::Skip;
+                }
+                (c.multi.is_some(), c.replica.is_some())
+            }
             None => {
                 // An id the server never handed out: treat it as a fresh connection under that id.
                 self.next_client_id = self.next_client_id.max(client + 1);
@@ -794,35 +801,28 @@ impl Server {
                 fresh.authenticated = !self.auth_required_by_default();
                 fresh.last_command_ms = now_ms;
                 self.clients.insert(client, fresh);
+                (false, false)
             }
-        }
+        };
         let touches_arbitrary_keys =
-            argv.first().is_some_and(|n| n.eq_ignore_ascii_case(b"randomkey") || n.eq_ignore_ascii_case(b"scan"));
-        // CLIENT REPLY SKIP silences the command after it.
-        if let Some(c) = self.clients.get_mut(&client) {
-            if c.reply_mode == ReplyMode::SkipNext {
-                c.reply_mode = ReplyMode::Skip;
-            }
-        }
+            argv[0].eq_ignore_ascii_case(b"randomkey") || argv[0].eq_ignore_ascii_case(b"scan");
         self.tracking.current = Some(client);
-        let queued = self.clients.get(&client).is_some_and(|c| c.multi.is_some())
+        let queued = in_multi
             && !["exec", "discard", "multi", "watch", "quit", "reset"]
                 .iter()
                 .any(|n| argv[0].eq_ignore_ascii_case(n.as_bytes()));
-        let from_replica = self.clients.get(&client).is_some_and(|c| c.replica.is_some());
         out.reply = self.process(now_ms, client, argv, &mut out, host);
-        // ASKING is good for the one command after it (or the transaction it starts).
+        self.feed_propagation(&mut out, !touches_arbitrary_keys);
+        let repl_offset = self.stats.repl_offset;
         if let Some(c) = self.clients.get_mut(&client) {
+            // ASKING is good for the one command after it (or the transaction it starts).
             if c.asking && c.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"asking") {
                 c.asking = false;
             }
-        }
-        self.feed_propagation(&mut out, !touches_arbitrary_keys);
-        // The offset the client's WAIT waits for (Redis's `c->woff`): the stream as it is after
-        // each command the client ran, its own writes and everyone's before them.
-        if !queued {
-            if let Some(c) = self.clients.get_mut(&client) {
-                c.woff = self.stats.repl_offset;
+            // The offset the client's WAIT waits for (Redis's `c->woff`): the stream as it is
+            // after each command the client ran, its own writes and everyone's before them.
+            if !queued {
+                c.woff = repl_offset;
             }
         }
         // A WAIT that blocked asks the replicas for their offsets, once the command is done
@@ -1573,7 +1573,12 @@ pub fn replid_from(seed: u64) -> String {
 /// Bytes of a command as RESP (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` per argument): how far it
 /// moves a replication offset.
 pub fn resp_len(argv: &[Vec<u8>]) -> u64 {
-    let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    // Most lengths are short: two comparisons before the general count.
+    let digits = |n: usize| match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        _ => n.ilog10() as usize + 1,
+    };
     let header = 3 + digits(argv.len());
     let body: usize = argv.iter().map(|a| 5 + digits(a.len()) + a.len()).sum();
     (header + body) as u64
@@ -1643,5 +1648,25 @@ mod propagation_tests {
             ["SELECT 0", "MULTI", "set x 1", "set y 2", "EXEC"]
         );
         assert!(stream(&["MULTI", "GET a", "EXEC"]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resp_len;
+
+    #[test]
+    fn resp_len_counts_the_encoding() {
+        for lengths in [&[0usize][..], &[9, 10], &[99, 100, 101], &[999, 1000, 123_456_789]] {
+            let argv: Vec<Vec<u8>> = lengths.iter().map(|&n| vec![b'x'; n]).collect();
+            let mut encoded = format!("*{}\r\n", argv.len()).into_bytes();
+            for a in &argv {
+                encoded.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                encoded.extend_from_slice(a);
+                encoded.extend_from_slice(b"\r\n");
+            }
+            assert_eq!(resp_len(&argv), encoded.len() as u64, "{lengths:?}");
+        }
+        assert_eq!(resp_len(&vec![Vec::new(); 12]), 5 + 12 * 6);
     }
 }
