@@ -200,8 +200,13 @@ fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// `<kind><n>\r\n` without allocating: replies are mostly these lines.
+/// `<kind><n>\r\n` without allocating: replies are mostly these lines, and most of their numbers
+/// have one digit.
 fn number_line(out: &mut Vec<u8>, kind: u8, n: i64) {
+    if (0..=9).contains(&n) {
+        out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
     out.push(kind);
     if n < 0 {
         out.push(b'-');
@@ -211,6 +216,8 @@ fn number_line(out: &mut Vec<u8>, kind: u8, n: i64) {
 }
 
 fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Room for the whole element at once.
+    out.reserve(bytes.len() + 25);
     number_line(out, b'$', bytes.len() as i64);
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
@@ -316,6 +323,28 @@ mod tests {
         assert_eq!(Reply::Boolean(true).encode(Protocol::Resp3), b"#t\r\n");
         assert_eq!(Reply::Integer(i64::MIN).encode(Protocol::Resp2), b":-9223372036854775808\r\n");
         assert_eq!(Reply::Integer(0).encode(Protocol::Resp2), b":0\r\n");
+    }
+
+    #[test]
+    fn lengths_and_counts_around_one_digit() {
+        for n in [0usize, 1, 9, 10, 11, 99, 100, 12345] {
+            let bytes = vec![b'x'; n];
+            let expected = [format!("${n}\r\n").into_bytes(), bytes.clone(), b"\r\n".to_vec()].concat();
+            assert_eq!(Reply::Bulk(bytes).encode(Protocol::Resp2), expected);
+            assert_eq!(
+                Reply::Array(vec![Reply::Nil; n]).encode(Protocol::Resp2)[..],
+                {
+                    let mut e = format!("*{n}\r\n").into_bytes();
+                    e.extend(b"$-1\r\n".repeat(n));
+                    e
+                }[..]
+            );
+            assert_eq!(Reply::Integer(n as i64).encode(Protocol::Resp2), format!(":{n}\r\n").into_bytes());
+            assert_eq!(
+                Reply::Integer(-(n as i64)).encode(Protocol::Resp2),
+                format!(":{}\r\n", -(n as i64)).into_bytes()
+            );
+        }
     }
 
     #[test]

@@ -111,6 +111,28 @@ mod latency_tests {
         line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
     }
 
+    /// The slow log counts a reply past the cost model's cap to its end: a threshold above the
+    /// cap is still reached by a bigger reply.
+    #[test]
+    fn a_reply_past_the_cost_cap_reaches_a_higher_slowlog_threshold() {
+        let mut s = Server::new(Version::V7_0);
+        s.connect(0);
+        run(&mut s, 0, words("CONFIG SET slowlog-log-slower-than 150000"));
+        let mut rpush = words("RPUSH big");
+        rpush.extend((0..160_000).map(|i: u32| i.to_string().into_bytes()));
+        run(&mut s, 0, rpush);
+        assert_eq!(run(&mut s, 0, words("SLOWLOG LEN")), Reply::Integer(1), "the RPUSH's 160,003 arguments");
+        run(&mut s, 0, words("SLOWLOG RESET"));
+        run(&mut s, 0, words("LRANGE big 0 149999"));
+        assert_eq!(run(&mut s, 0, words("SLOWLOG LEN")), Reply::Integer(1), "150,000 elements and 4 arguments");
+        let Reply::Array(entries) = run(&mut s, 0, words("SLOWLOG GET")) else { panic!("entries") };
+        let Reply::Array(entry) = &entries[0] else { panic!("an entry") };
+        assert_eq!(entry[2], Reply::Integer(1 + 4 + 1 + 150_000));
+        run(&mut s, 0, words("SLOWLOG RESET"));
+        run(&mut s, 0, words("LRANGE big 0 149900"));
+        assert_eq!(run(&mut s, 0, words("SLOWLOG LEN")), Reply::Integer(0), "149,901 elements are below");
+    }
+
     /// Redis's "LATENCY of expire events are correctly collected": a big set expiring in the
     /// cycle is an `expire-cycle` event; small keys are not.
     #[test]

@@ -1398,7 +1398,8 @@ impl Server {
             let keys = if self.in_script { self.script_keys.clone() } else { command_key_names(parent, spec, argv) };
             self.tracking_remember(client, keys);
         }
-        let usec = slowlog::cost_us(argv, reply.as_ref(), 100_000) as u64;
+        let cost = slowlog::cost_us(argv, reply.as_ref(), slowlog::COST_CAP);
+        let usec = cost as u64;
         let first_run = !self.rerunning;
         if first_run && !self.in_script {
             let fast = self.has_flag(parent, spec, &[("fast", Flag::Fast)]);
@@ -1408,7 +1409,7 @@ impl Server {
         // EXEC is not logged itself: the commands it runs are.
         let exec = parent.is_none() && spec.name == "exec";
         if !self.in_script && !exec {
-            self.slowlog_push(now_ms, client, (parent, spec), argv, reply.as_ref());
+            self.slowlog_push(now_ms, client, (parent, spec), argv, reply.as_ref(), cost);
         }
         reply
     }

@@ -26,16 +26,17 @@ impl Server {
         called: (Option<&CommandSpec>, &CommandSpec),
         argv: &[Vec<u8>],
         reply: Option<&Reply>,
+        cost: i64,
     ) {
         let threshold = self.config.slowlog_slower_than;
         if threshold < 0 {
             return;
         }
-        let base = 1 + argv.len() as i64;
-        if base + reply.map_or(0, |r| weight(r, (threshold - base).max(1))) < threshold {
+        // `cost` stops counting at `COST_CAP`; a reply that big is counted to the end.
+        let duration = if cost < COST_CAP { cost } else { cost_us(argv, reply, i64::MAX) };
+        if duration < threshold {
             return;
         }
-        let duration = base + reply.map_or(0, |r| weight(r, i64::MAX));
         // Arguments that carry secrets are not kept (Redis's `redactClientCommandArgument`).
         let full = command::full_name(called.0, called.1);
         let redacted = |i: usize| match full.as_str() {
@@ -107,6 +108,10 @@ pub(super) fn weight(r: &Reply, cap: i64) -> i64 {
     }
     total
 }
+
+/// Where the cost model stops counting a command's reply for `INFO commandstats` and the latency
+/// monitor; the slow log counts a reply that reaches it to the end.
+pub(super) const COST_CAP: i64 = 100_000;
 
 /// What a command costs in the cost model, in µs: 1, plus 1 per argument and per reply element
 /// (at most `cap`).
