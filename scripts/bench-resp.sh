@@ -23,13 +23,18 @@ for port in "$REDIS_PORT" "$REDSIM_PORT"; do
   until redis-cli -p "$port" PING >/dev/null 2>&1; do sleep 0.1; done
 done
 
-# One measurement: port, mode (pipelined|plain), then either "-t name" or a command.
+# One measurement: port, mode (pipelined|plain), then either "-t name" or a command. Prints the
+# requests per second and the CPU time redis-benchmark used, in nanoseconds (user and system: run
+# in a subshell of its own, `times` reports its children's time, which is the benchmark's).
 rps() {
   local port=$1 mode=$2; shift 2
   local shape=(-P 16 -c 8)
   [ "$mode" = plain ] && shape=(-c 50)
-  redis-benchmark -p "$port" -n "$N" "${shape[@]}" -q "$@" 2>/dev/null | tr '\r' '\n' \
-    | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1
+  local rate
+  rate=$(redis-benchmark -p "$port" -n "$N" "${shape[@]}" -q "$@" 2>/dev/null | tr '\r' '\n' \
+    | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1)
+  times >"$WORK/times"  # a builtin, run here: in a pipeline it would run in a new process
+  echo "$rate $(tail -1 "$WORK/times" | tr 'ms' '  ' | awk '{printf "%.0f", ($1 * 60 + $2 + $3 * 60 + $4) * 1e9}')"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # The CPU time a server has used, in nanoseconds, user and system (the kernel's schedstat, summed
@@ -63,8 +68,10 @@ for mode in pipelined plain; do
         [ "${bench%% *}" = XADD ] && redis-cli -p "$port" DEL bench >/dev/null
         before=$(cpu_ns "$pid")
         # shellcheck disable=SC2086
-        results["$mode|$server|$bench"]+="$(rps "$port" "$mode" $bench) "
+        read -r rate client < <(rps "$port" "$mode" $bench)
+        results["$mode|$server|$bench"]+="$rate "
         results["$mode|$server|$bench|cpu"]+="$(( ($(cpu_ns "$pid") - before) / N )) "
+        results["$mode|$server|$bench|client"]+="$(( client / N )) "
       done
     done
   done
@@ -72,18 +79,19 @@ done
 
 for mode in pipelined plain; do
   shape="-P 16 -c 8"; [ $mode = plain ] && shape="-c 50"
-  printf '\n%-28s %14s %14s %8s %12s %12s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio" \
-    "redis ns/req" "redsim ns/req"
+  printf '\n%-28s %10s %10s %6s %9s %9s %9s %9s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio" \
+    "redis ns" "redsim ns" "client:r" "client:s"
   for bench in "${BENCHES[@]}"; do
-    r=$(echo ${results["$mode|redis|$bench"]} | tr ' ' '\n' | median)
-    s=$(echo ${results["$mode|redsim|$bench"]} | tr ' ' '\n' | median)
-    rc=$(echo ${results["$mode|redis|$bench|cpu"]} | tr ' ' '\n' | median)
-    sc=$(echo ${results["$mode|redsim|$bench|cpu"]} | tr ' ' '\n' | median)
-    printf '%-28s %14.0f %14.0f %8.2f %12.0f %12.0f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)" "$rc" "$sc"
+    m() { echo ${results["$mode|$1|$bench$2"]} | tr ' ' '\n' | median; }
+    r=$(m redis ''); s=$(m redsim '')
+    printf '%-28s %10.0f %10.0f %6.2f %9.0f %9.0f %9.0f %9.0f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)" \
+      "$(m redis '|cpu')" "$(m redsim '|cpu')" "$(m redis '|client')" "$(m redsim '|client')"
   done
 done
-echo "medians of $ROUNDS alternating rounds on $(nproc) cores; ns/req: each server's CPU time (user"
-echo "and system, from /proc/PID/task/*/schedstat) per request"
+echo "medians of $ROUNDS alternating rounds on $(nproc) cores. ns: each server's CPU time (user and"
+echo "system, from /proc/PID/task/*/schedstat) per request; client:r and client:s: redis-benchmark's own"
+echo "CPU time per request against Redis and against Redsim (where it nears the time per request,"
+echo "the client is what limits the rate)"
 
 # Memory: a million XADDs into one stream on each server, then each process's resident size. Both
 # servers start afresh first, so what the allocators kept from the runs above does not count.

@@ -56,14 +56,14 @@ pub fn wall_clock_ms() -> u64 {
 
 /// How often blocked clients' timeouts and the active expiry cycle are looked at.
 const TICK: Duration = Duration::from_millis(5);
-/// How many times the loop polls without waiting, after a turn that had events, before it sleeps
-/// until the next one; a turn without events (a quiet server) goes to sleep at once. Without
-/// pipelining, a server that sleeps between every few requests makes each client's next request
-/// wake it up, which costs the client more than these polls cost the server: `redis-benchmark -c
-/// 50` measured 17,469 context switches against Redis's 8,115 for 300,000 `LRANGE`s, and 5 to 10%
-/// fewer requests per second than Redis, though Redsim spent less CPU time per request
-/// (docs/PERFORMANCE.md).
-const SPIN_POLLS: u32 = 100;
+/// How long the loop polls without waiting, after a turn that had events, before it sleeps until
+/// the next one; a turn without events (a quiet server) goes to sleep at once. A server that
+/// sleeps after every turn makes each client's next request wake it up, which costs the client
+/// more than the polls cost the server: `redis-benchmark -c 50` measured 17,469 context switches
+/// against Redis's 8,115 for 300,000 `LRANGE`s, and 5% fewer requests per second than Redis
+/// (docs/PERFORMANCE.md). A client that sends its next command within this time of its reply
+/// keeps the server polling; one that thinks longer is soon not waited for.
+const SPIN: Duration = Duration::from_micros(100);
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -771,7 +771,8 @@ impl EventLoop {
             // between its commands is not polled for).
             let mut ready = false;
             if busy && skip_spins == 0 {
-                for _ in 0..SPIN_POLLS {
+                let since = std::time::Instant::now();
+                while since.elapsed() < SPIN {
                     if self.net.poll.poll(&mut events, Some(Duration::ZERO)).is_ok() && !events.is_empty() {
                         ready = true;
                         break;
