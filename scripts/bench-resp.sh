@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # redis-benchmark against redsim-server and Debian's redis-server in the same run, alternating
 # rounds so both see the same machine noise; prints medians and the redsim/redis ratio per command,
-# pipelined (-P 16 -c 8) and not (-c 50), with the CPU time each server spent per request.
+# pipelined (-P 16 -c 8) and not (-c 50), then SET from a lone client (-c 1), with the CPU time each
+# server and the client spent per request.
 #   scripts/bench-resp.sh [rounds] [n]   (defaults 3 and 100000; needs ./x test's tools: redis-server,
 #                                        redis-benchmark)
 set -euo pipefail
@@ -23,15 +24,20 @@ for port in "$REDIS_PORT" "$REDSIM_PORT"; do
   until redis-cli -p "$port" PING >/dev/null 2>&1; do sleep 0.1; done
 done
 
-# One measurement: port, mode (pipelined|plain), then either "-t name" or a command. Prints the
+# The requests of one measurement: a lone client (-c 1) waits a round trip for each, so it gets
+# a quarter of them.
+requests() { if [ "$1" = lone ]; then echo $((N / 4)); else echo "$N"; fi; }
+shape() {
+  case $1 in pipelined) echo "-P 16 -c 8" ;; plain) echo "-c 50" ;; lone) echo "-c 1" ;; esac
+}
+# One measurement: port, mode (pipelined|plain|lone), then either "-t name" or a command. Prints the
 # requests per second and the CPU time redis-benchmark used, in nanoseconds (user and system: run
 # in a subshell of its own, `times` reports its children's time, which is the benchmark's).
 rps() {
   local port=$1 mode=$2; shift 2
-  local shape=(-P 16 -c 8)
-  [ "$mode" = plain ] && shape=(-c 50)
   local rate
-  rate=$(redis-benchmark -p "$port" -n "$N" "${shape[@]}" -q "$@" 2>/dev/null | tr '\r' '\n' \
+  # shellcheck disable=SC2046
+  rate=$(redis-benchmark -p "$port" -n "$(requests "$mode")" $(shape "$mode") -q "$@" 2>/dev/null | tr '\r' '\n' \
     | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1)
   times >"$WORK/times"  # a builtin, run here: in a pipeline it would run in a new process
   echo "$rate $(tail -1 "$WORK/times" | tr 'ms' '  ' | awk '{printf "%.0f", ($1 * 60 + $2 + $3 * 60 + $4) * 1e9}')"
@@ -58,9 +64,14 @@ done
 
 BENCHES=("-t set" "-t get" "-t incr" "-t lpush" "-t lpop" "-t sadd" "-t hset" "-t zadd" "-t lrange_100"
   "-t mset" "XADD bench * f v" "XRANGE bench - + COUNT 10")
+# A lone client only for SET: it shows what the server's waiting costs, not what a command does.
+LONE=("-t set")
 declare -A results
-for mode in pipelined plain; do
-  for bench in "${BENCHES[@]}"; do
+for mode in pipelined plain lone; do
+  benches=("${BENCHES[@]}")
+  [ $mode = lone ] && benches=("${LONE[@]}")
+  n=$(requests $mode)
+  for bench in "${benches[@]}"; do
     for round in $(seq "$ROUNDS"); do
       for server in redis redsim; do
         port=$REDIS_PORT; pid=$REDIS_PID
@@ -70,18 +81,19 @@ for mode in pipelined plain; do
         # shellcheck disable=SC2086
         read -r rate client < <(rps "$port" "$mode" $bench)
         results["$mode|$server|$bench"]+="$rate "
-        results["$mode|$server|$bench|cpu"]+="$(( ($(cpu_ns "$pid") - before) / N )) "
-        results["$mode|$server|$bench|client"]+="$(( client / N )) "
+        results["$mode|$server|$bench|cpu"]+="$(( ($(cpu_ns "$pid") - before) / n )) "
+        results["$mode|$server|$bench|client"]+="$(( client / n )) "
       done
     done
   done
 done
 
-for mode in pipelined plain; do
-  shape="-P 16 -c 8"; [ $mode = plain ] && shape="-c 50"
-  printf '\n%-28s %10s %10s %6s %9s %9s %9s %9s\n' "$mode ($shape, n=$N)" "redis rps" "redsim rps" "ratio" \
-    "redis ns" "redsim ns" "client:r" "client:s"
-  for bench in "${BENCHES[@]}"; do
+for mode in pipelined plain lone; do
+  benches=("${BENCHES[@]}")
+  [ $mode = lone ] && benches=("${LONE[@]}")
+  printf '\n%-28s %10s %10s %6s %9s %9s %9s %9s\n' "$mode ($(shape $mode), n=$(requests $mode))" "redis rps" \
+    "redsim rps" "ratio" "redis ns" "redsim ns" "client:r" "client:s"
+  for bench in "${benches[@]}"; do
     m() { echo ${results["$mode|$1|$bench$2"]} | tr ' ' '\n' | median; }
     r=$(m redis ''); s=$(m redsim '')
     printf '%-28s %10.0f %10.0f %6.2f %9.0f %9.0f %9.0f %9.0f\n' "${bench#-t }" "$r" "$s" "$(echo "$s / $r" | bc -l)" \
