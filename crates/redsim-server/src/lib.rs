@@ -657,6 +657,38 @@ struct EventLoop {
     words: Words,
 }
 
+/// Polls that do not wait, after a turn that served someone: the next requests are often on
+/// their way, and catching them saves going to sleep and being woken. Polls that catch nothing
+/// make the loop sleep at once for the next 2, 4, ... 64 busy turns, so a client that thinks
+/// between its commands is not waited for.
+#[derive(Default)]
+struct Spin {
+    /// How many tries in a row caught nothing (at most 6).
+    missed: u32,
+    /// Busy turns left before the next try.
+    skip: u32,
+}
+
+impl Spin {
+    /// Polls for up to [`SPIN`] unless this turn is one to skip; whether events came.
+    fn catch(&mut self, poll: &mut Poll, events: &mut Events) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        let since = std::time::Instant::now();
+        while since.elapsed() < SPIN {
+            if poll.poll(events, Some(Duration::ZERO)).is_ok() && !events.is_empty() {
+                self.missed = 0;
+                return true;
+            }
+        }
+        self.missed = (self.missed + 1).min(6);
+        self.skip = 1 << self.missed;
+        false
+    }
+}
+
 impl EventLoop {
     /// Puts this node on `bus` (leaving any other).
     fn join_bus(&mut self, bus: &Bus, port: u16, waker: &Arc<Waker>) {
@@ -762,31 +794,10 @@ impl EventLoop {
     fn run(&mut self) {
         let mut events = Events::with_capacity(1024);
         let mut last_tick = std::time::Instant::now();
-        let (mut busy, mut missed_spins, mut skip_spins) = (false, 0u32, 0u32);
+        let (mut busy, mut spin) = (false, Spin::default());
         while !self.stopping.load(Ordering::SeqCst) {
             let wait = TICK.saturating_sub(last_tick.elapsed());
-            // After a turn that served someone, the next requests are often on their way: a few
-            // polls that do not wait catch them without going to sleep. Polls that caught nothing
-            // make the loop sleep at once for the next 2, 4, ... 64 turns (a client that thinks
-            // between its commands is not polled for).
-            let mut ready = false;
-            if busy && skip_spins == 0 {
-                let since = std::time::Instant::now();
-                while since.elapsed() < SPIN {
-                    if self.net.poll.poll(&mut events, Some(Duration::ZERO)).is_ok() && !events.is_empty() {
-                        ready = true;
-                        break;
-                    }
-                }
-                if ready {
-                    missed_spins = 0;
-                } else {
-                    missed_spins = (missed_spins + 1).min(6);
-                    skip_spins = 1 << missed_spins;
-                }
-            } else if busy {
-                skip_spins -= 1;
-            }
+            let ready = busy && spin.catch(&mut self.net.poll, &mut events);
             if !ready {
                 if let Err(e) = self.net.poll.poll(&mut events, Some(wait)) {
                     if e.kind() != io::ErrorKind::Interrupted {
